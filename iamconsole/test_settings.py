@@ -1,0 +1,18 @@
+"""Settings for the test suite: the real settings, made fast and self-contained."""
+
+import os
+
+os.environ["SECRET_KEY"] = "test-only-secret-key-not-for-any-deployment-7c1e9a3f5b2d8e6a"
+os.environ.setdefault("IAM_PLAIN_HTTP", "true")
+os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
+
+from iamconsole.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# The live server used by browser tests serves files straight from the
+# finders; the manifest storage would need collectstatic first.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+LOGGING = {"version": 1, "disable_existing_loggers": False}

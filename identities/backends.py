@@ -1,0 +1,47 @@
+"""Authentication backends of identities: they say who you are, never what you may do."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import BaseBackend
+
+
+class PasswordBackend(BaseBackend):
+    """Signs in an enabled user by name (without regard to case) and password.
+
+    It grants nothing: permissions come only from IAM policies, so this is not
+    Django's ModelBackend, which would grant from auth groups and permissions.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if username is None or password is None:
+            return None
+        user_model = get_user_model()
+        try:
+            user = user_model.objects.get(username__iexact=username)
+        except user_model.DoesNotExist:
+            # Spend the same time as a real check, so timing does not reveal names.
+            user_model().set_password(password)
+            return None
+        if user.is_active and user.check_password(password):
+            return user
+        return None
+
+    def get_user(self, user_id):
+        user = get_user_model().objects.filter(pk=user_id).first()
+        return user if user is not None and user.is_active else None
+
+
+class RootUserBackend:
+    """The account root user is not restricted by IAM policies.
+
+    It authenticates nobody and has no get_user, so Django never records it
+    as the backend a session signed in with.
+    """
+
+    def authenticate(self, request, **credentials):
+        return None
+
+    def has_perm(self, user_obj, perm, obj=None):
+        return bool(user_obj.is_active and getattr(user_obj, "is_superuser", False))
+
+    def has_module_perms(self, user_obj, app_label):
+        return self.has_perm(user_obj, app_label)

@@ -1,0 +1,266 @@
+"""Who: IAM users (the custom user model), groups, memberships, roles, assignments."""
+
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import _user_has_module_perms, _user_has_perm
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from identities import naming
+from identities.audit import AuditEvent  # noqa: F401  (registers the model)
+
+USER_NAME_MAX_LENGTH = 64
+GROUP_NAME_MAX_LENGTH = 128
+ROLE_NAME_MAX_LENGTH = 64
+SESSION_DURATION_MIN = 3600
+SESSION_DURATION_MAX = 12 * 3600
+_DUPLICATE = "A {kind} with this name already exists (names are compared without regard to case)."
+
+
+def _name_validator(max_length: int, kind: str):
+    return partial(naming.validate_name, max_length=max_length, kind=kind)
+
+
+class IAMIdentity(models.Model):
+    """What users, groups and roles share: an IAM ID, a path and an ARN."""
+
+    arn_kind = ""
+    path = models.CharField(max_length=naming.PATH_MAX_LENGTH, default="/", validators=[naming.validate_path])
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def arn(self) -> str:
+        return naming.build_arn(self.arn_kind, self.path, self.name)
+
+
+class UserManager(BaseUserManager):
+    def get_by_natural_key(self, username: str):
+        return self.get(username__iexact=username)
+
+    def create_user(self, username: str, password: str | None = None, **fields):
+        from identities import services
+
+        return services.create_user(username=username, password=password, actor=None, **fields)
+
+    def create_superuser(self, username: str, password: str | None = None, **fields):
+        from identities import services
+
+        return services.create_root_user(username=username, password=password, actor=None)
+
+
+class User(IAMIdentity, AbstractBaseUser):
+    """An IAM user; the one user with is_superuser is the account's root user."""
+
+    arn_kind = "user"
+    iam_id = models.CharField("unique ID", max_length=32, unique=True, editable=False, default=naming.new_user_id)
+    username = models.CharField(
+        "user name",
+        max_length=USER_NAME_MAX_LENGTH,
+        unique=True,
+        validators=[_name_validator(USER_NAME_MAX_LENGTH, "user name")],
+        help_text=f"1 to {USER_NAME_MAX_LENGTH} {naming.NAME_CHARACTERS}; unique without regard to case.",
+    )
+    tags = models.JSONField(default=dict, blank=True, validators=[naming.validate_tags])
+    is_active = models.BooleanField(
+        "enabled", default=True, help_text="A disabled user cannot sign in and has no permissions."
+    )
+    is_superuser = models.BooleanField(
+        "account root user",
+        default=False,
+        editable=False,
+        help_text="The account owner: not restricted by IAM policies, only by guardrails.",
+    )
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "username"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["username"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("username"),
+                name="user_name_unique_ignoring_case",
+                violation_error_message=_DUPLICATE.format(kind="user"),
+            ),
+            models.UniqueConstraint(
+                fields=["is_superuser"],
+                condition=Q(is_superuser=True),
+                name="one_account_root_user",
+                violation_error_message="The account already has its root user.",
+            ),
+        ]
+
+    @property
+    def name(self) -> str:
+        return self.username
+
+    @property
+    def arn(self) -> str:
+        if self.is_superuser:
+            return naming.root_arn()
+        return super().arn
+
+    @property
+    def is_root(self) -> bool:
+        return self.is_superuser
+
+    def has_perm(self, perm: str, obj: object = None) -> bool:
+        # No PermissionsMixin: nobody passes before the backends are asked, root
+        # included (guardrails bind root), and a PermissionDenied from a backend
+        # (an explicit deny) becomes False here, as Django's own helper does.
+        return self.is_active and _user_has_perm(self, perm, obj)
+
+    def has_perms(self, perm_list, obj: object = None) -> bool:
+        return all(self.has_perm(perm, obj) for perm in perm_list)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return self.is_active and _user_has_module_perms(self, app_label)
+
+
+class Group(IAMIdentity):
+    """A set of users (never of groups) that share policies."""
+
+    arn_kind = "group"
+    iam_id = models.CharField("unique ID", max_length=32, unique=True, editable=False, default=naming.new_group_id)
+    group_name = models.CharField(
+        "group name",
+        max_length=GROUP_NAME_MAX_LENGTH,
+        validators=[_name_validator(GROUP_NAME_MAX_LENGTH, "group name")],
+        help_text=f"1 to {GROUP_NAME_MAX_LENGTH} {naming.NAME_CHARACTERS}; unique without regard to case.",
+    )
+    description = models.CharField(max_length=1000, blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="Membership",
+        through_fields=("group", "user"),
+        related_name="iam_groups",
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["group_name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("group_name"),
+                name="group_name_unique_ignoring_case",
+                violation_error_message=_DUPLICATE.format(kind="group"),
+            ),
+        ]
+
+    @property
+    def name(self) -> str:
+        return self.group_name
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["group__group_name", "user__username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "group"],
+                name="membership_unique_pair",
+                violation_error_message="This user is already a member of this group.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.group}"
+
+
+class Role(IAMIdentity):
+    """A set of permissions that users take on for a while, decided by its trust policy."""
+
+    arn_kind = "role"
+    iam_id = models.CharField("unique ID", max_length=32, unique=True, editable=False, default=naming.new_role_id)
+    role_name = models.CharField(
+        "role name",
+        max_length=ROLE_NAME_MAX_LENGTH,
+        validators=[_name_validator(ROLE_NAME_MAX_LENGTH, "role name")],
+        help_text=f"1 to {ROLE_NAME_MAX_LENGTH} {naming.NAME_CHARACTERS}; unique without regard to case.",
+    )
+    description = models.CharField(max_length=1000, blank=True)
+    trust_policy = models.JSONField(
+        "trust policy", default=dict, blank=True, help_text="Who may assume the role (a policy document)."
+    )
+    max_session_duration = models.PositiveIntegerField(
+        "maximum session duration (seconds)",
+        default=SESSION_DURATION_MIN,
+        help_text="3600 (1 hour) to 43200 (12 hours).",
+    )
+    tags = models.JSONField(default=dict, blank=True, validators=[naming.validate_tags])
+    assignees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="RoleAssignment",
+        through_fields=("role", "user"),
+        related_name="assigned_roles",
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ["role_name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("role_name"),
+                name="role_name_unique_ignoring_case",
+                violation_error_message=_DUPLICATE.format(kind="role"),
+            ),
+            models.CheckConstraint(
+                condition=Q(max_session_duration__gte=SESSION_DURATION_MIN)
+                & Q(max_session_duration__lte=SESSION_DURATION_MAX),
+                name="role_session_duration_range",
+                violation_error_message="The maximum session duration is 1 to 12 hours (3600 to 43200 seconds).",
+            ),
+        ]
+
+    @property
+    def name(self) -> str:
+        return self.role_name
+
+
+class RoleAssignment(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments")
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="assignments")
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    granted_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Leave empty for no expiry.")
+
+    class Meta:
+        ordering = ["role__role_name", "user__username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                name="role_assignment_unique_pair",
+                violation_error_message="This user is already assigned this role.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} may assume {self.role}"
+
+    def is_live(self, at=None) -> bool:
+        return self.expires_at is None or self.expires_at > (at or timezone.now())

@@ -1,0 +1,105 @@
+"""AWS's rules for IAM names, paths, tags and ARNs."""
+
+import re
+import secrets
+import string
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+NAME_CHARACTERS = "letters, digits and + = , . @ _ -"
+_NAME_RE = re.compile(r"[A-Za-z0-9+=,.@_-]+")
+_PATH_RE = re.compile(r"/([!-~]+/)?")
+_TAG_RE = re.compile(r"[\w\s.:/=+\-@]*", re.UNICODE)
+PATH_MAX_LENGTH = 512
+TAG_KEY_MAX_LENGTH = 128
+TAG_VALUE_MAX_LENGTH = 256
+
+# Prefixes of AWS's unique IDs, so aws:userid looks as it does in AWS.
+ID_PREFIXES = {"user": "AIDA", "group": "AGPA", "role": "AROA", "policy": "ANPA"}
+_ID_ALPHABET = string.ascii_uppercase + string.digits
+
+
+def validate_name(value: str, *, max_length: int, kind: str = "name") -> None:
+    if not 1 <= len(value) <= max_length:
+        raise ValidationError(
+            f"A {kind} is 1 to {max_length} characters long; this one has {len(value)}.",
+            code="name_length",
+        )
+    if not _NAME_RE.fullmatch(value):
+        raise ValidationError(
+            f"A {kind} may contain only {NAME_CHARACTERS}; {value!r} has other characters.",
+            code="name_characters",
+        )
+
+
+def validate_path(value: str) -> None:
+    if len(value) > PATH_MAX_LENGTH:
+        raise ValidationError(f"A path is at most {PATH_MAX_LENGTH} characters long.", code="path_length")
+    if not _PATH_RE.fullmatch(value):
+        raise ValidationError(
+            "A path is / or starts and ends with / with printable ASCII between, "
+            f"such as /division/team/; {value!r} is not.",
+            code="path_format",
+        )
+
+
+def validate_tags(tags: object) -> None:
+    if not isinstance(tags, dict):
+        raise ValidationError("Tags are a mapping of keys to values.", code="tags_type")
+    limit = settings.IAM_MAX_TAGS_PER_IDENTITY
+    if len(tags) > limit:
+        raise ValidationError(f"At most {limit} tags; there are {len(tags)}.", code="tags_count")
+    seen: set[str] = set()
+    for key, value in tags.items():
+        _validate_tag(key, value)
+        if key.lower() in seen:
+            raise ValidationError(
+                f"Tag keys differ only in case: {key!r}. Keys are unique without regard to case.",
+                code="tags_duplicate",
+            )
+        seen.add(key.lower())
+
+
+def _validate_tag(key: object, value: object) -> None:
+    if not isinstance(key, str) or not 1 <= len(key) <= TAG_KEY_MAX_LENGTH:
+        raise ValidationError(f"A tag key is 1 to {TAG_KEY_MAX_LENGTH} characters: {key!r}.", code="tag_key")
+    if not isinstance(value, str) or len(value) > TAG_VALUE_MAX_LENGTH:
+        raise ValidationError(
+            f"The value of tag {key!r} is text of at most {TAG_VALUE_MAX_LENGTH} characters.",
+            code="tag_value",
+        )
+    if key.lower().startswith("aws:"):
+        raise ValidationError(f"Tag keys starting with aws: are reserved: {key!r}.", code="tag_key")
+    for text in (key, value):
+        if not _TAG_RE.fullmatch(text):
+            raise ValidationError(
+                f"Tags may contain letters, digits, spaces and _ . : / = + - @; {text!r} has others.",
+                code="tag_characters",
+            )
+
+
+def build_arn(kind: str, path: str, name: str, *, account_id: str | None = None) -> str:
+    """arn:aws:iam::<account>:<kind> + path + name, without doubling the slash."""
+    account = account_id or settings.IAM_ACCOUNT_ID
+    return f"arn:aws:iam::{account}:{kind}{path}{name}"
+
+
+def root_arn(account_id: str | None = None) -> str:
+    return f"arn:aws:iam::{account_id or settings.IAM_ACCOUNT_ID}:root"
+
+
+def new_unique_id(kind: str) -> str:
+    return ID_PREFIXES[kind] + "".join(secrets.choice(_ID_ALPHABET) for _ in range(17))
+
+
+def new_user_id() -> str:
+    return new_unique_id("user")
+
+
+def new_group_id() -> str:
+    return new_unique_id("group")
+
+
+def new_role_id() -> str:
+    return new_unique_id("role")

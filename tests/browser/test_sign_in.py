@@ -1,0 +1,46 @@
+import io
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from tests.browser.conftest import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def demo(transactional_db):
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+def test_root_signs_in_and_sees_the_dashboard(page, screenshot, demo):
+    page.goto("/")
+    assert page.url.endswith("/sign-in/?next=/")
+    screenshot("sign-in")
+    sign_in(page, "root", "root-demo-password")
+    page.get_by_role("heading", name="Dashboard").wait_for()
+    expect(page.get_by_text("You are signed in as the account root user")).to_be_visible()
+    users_card = page.locator(".stat-card", has_text="users")
+    assert users_card.locator(".display-6").inner_text() == "7"
+    no_group = page.locator("section", has_text="Users in no group")
+    assert no_group.locator("li").all_inner_texts()[0].startswith("henry")
+    screenshot("home-root")
+
+
+def test_a_wrong_password_shows_an_error_and_stays_signed_out(page, screenshot, demo):
+    sign_in(page, "mia", "not-her-password")
+    expect(page.get_by_role("alert")).to_have_text("The user name or password is not right.")
+    screenshot("sign-in-error")
+
+
+def test_root_opens_the_admin(page, screenshot, demo):
+    sign_in(page, "root", "root-demo-password")
+    page.get_by_role("link", name="Admin").click()
+    page.get_by_role("link", name="Users").first.click()
+    expect(page.locator("#result_list").get_by_role("link", name="henry")).to_be_visible()
+    screenshot("admin-users")
+    page.goto("/admin/identities/group/")
+    page.get_by_role("link", name="Developers").click()
+    screenshot("admin-group-developers")
+    expect(page.get_by_text("arn:aws:iam::123456789012:group/Developers")).to_be_visible()

@@ -1,0 +1,152 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from identities.audit import AuditEvent
+from identities.models import Group, Membership, RoleAssignment, User
+from tests import factories
+from tests.admin_forms import admin_form_data
+
+pytestmark = pytest.mark.django_db
+
+
+def queries_for(client, url):
+    client.get(url)  # warm per-process caches (content types) before counting
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    ["admin:identities_user_changelist", "admin:identities_group_changelist", "admin:identities_role_changelist"],
+)
+def test_changelists_make_the_same_number_of_queries_at_10_and_1000_rows(root_client, url_name):
+    group, role = factories.GroupFactory(), factories.RoleFactory()
+    small = factories.bulk_users(10, "small")
+    factories.bulk_memberships(group, small)
+    factories.bulk_assignments(role, small)
+    factories.GroupFactory.create_batch(9)
+    factories.RoleFactory.create_batch(9)
+    url = reverse(url_name) + "?all="
+    at_10 = queries_for(root_client, url)
+    large = factories.bulk_users(990, "large")
+    factories.bulk_memberships(group, large)
+    Group.objects.bulk_create(factories.GroupFactory.build_batch(990))
+    at_1000 = queries_for(root_client, url)
+    assert at_10 == at_1000
+
+
+def test_group_page_with_many_members_keeps_its_query_count(root_client):
+    group = factories.GroupFactory()
+    factories.bulk_memberships(group, factories.bulk_users(10, "a"))
+    url = reverse("admin:identities_group_change", args=[group.pk])
+    at_10 = queries_for(root_client, url)
+    factories.bulk_memberships(group, factories.bulk_users(200, "b"))
+    assert queries_for(root_client, url) == at_10
+
+
+def test_membership_inline_uses_autocomplete_not_a_select_of_every_user(root_client, developers):
+    factories.bulk_users(50)
+    body = root_client.get(reverse("admin:identities_group_change", args=[developers.pk])).content.decode()
+    assert "admin-autocomplete" in body
+    assert body.count("bulk0000") == 0
+
+
+def test_adding_a_member_in_the_admin_goes_through_the_service(root_client, developers, mia):
+    url = reverse("admin:identities_group_change", args=[developers.pk])
+    data = admin_form_data(
+        root_client,
+        url,
+        {"group_name": "Developers", "path": "/", "description": ""},
+        {"membership": [{"user": mia.pk, "group": developers.pk}]},
+    )
+    response = root_client.post(url, data)
+    assert response.status_code == 302
+    membership = Membership.objects.get()
+    assert (membership.user, membership.added_by.username) == (mia, "root")
+    assert list(AuditEvent.objects.values_list("event_name", flat=True)) == ["AddUserToGroup"]
+
+
+def test_the_admin_refuses_an_eleventh_group_and_changes_nothing(root_client, mia):
+    groups = [factories.GroupFactory() for _ in range(11)]
+    Membership.objects.bulk_create(Membership(user=mia, group=group) for group in groups[:10])
+    url = reverse("admin:identities_group_change", args=[groups[10].pk])
+    data = admin_form_data(
+        root_client,
+        url,
+        {"group_name": groups[10].group_name, "path": "/", "description": ""},
+        {"membership": [{"user": mia.pk, "group": groups[10].pk}]},
+    )
+    response = root_client.post(url, data)
+    assert response.status_code == 200
+    assert "already in 10 groups" in response.content.decode()
+    assert (Membership.objects.count(), AuditEvent.objects.count()) == (10, 0)
+
+
+def test_adding_a_user_in_the_admin_records_create_user(root_client):
+    url = reverse("admin:identities_user_add")
+    fields = {
+        "username": "oliver",
+        "path": "/dev/",
+        "tags": '{"team": "dev"}',
+        "is_active": "on",
+        "password": "a-long-enough-pass-1",
+    }
+    response = root_client.post(url, admin_form_data(root_client, url, fields))
+    assert response.status_code == 302
+    oliver = User.objects.get(username="oliver")
+    assert (oliver.path, oliver.tags, oliver.check_password("a-long-enough-pass-1")) == ("/dev/", {"team": "dev"}, True)
+    assert list(AuditEvent.objects.values_list("event_name", flat=True)) == ["CreateUser"]
+
+
+def test_a_duplicate_name_in_the_admin_shows_the_rule(root_client, mia):
+    users = User.objects.count()
+    url = reverse("admin:identities_user_add")
+    fields = {"username": "MIA", "path": "/", "tags": "{}", "is_active": "on", "password": ""}
+    response = root_client.post(url, admin_form_data(root_client, url, fields))
+    assert response.status_code == 200
+    assert "without regard to case" in response.content.decode()
+    assert User.objects.count() == users
+
+
+def test_deleting_a_role_in_the_admin_records_it(root_client):
+    role = factories.RoleFactory()
+    RoleAssignment.objects.create(role=role, user=factories.UserFactory())
+    response = root_client.post(reverse("admin:identities_role_delete", args=[role.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert list(AuditEvent.objects.values_list("event_name", flat=True)) == ["DeleteRole"]
+
+
+def test_the_root_user_is_marked_in_the_user_list(root_client, mia):
+    body = root_client.get(reverse("admin:identities_user_changelist")).content.decode()
+    assert "account root user" in body
+
+
+def test_django_auth_groups_are_not_in_the_admin(root_client):
+    assert root_client.get("/admin/auth/group/").status_code == 404
+
+
+def test_audit_events_cannot_be_changed_or_deleted_in_the_admin(root_client, mia):
+    from identities import services
+
+    services.update_user(user=mia, path="/x/", actor=None)
+    event = AuditEvent.objects.get()
+    assert (
+        root_client.post(reverse("admin:identities_auditevent_delete", args=[event.pk]), {"post": "yes"}).status_code
+        == 403
+    )
+    assert AuditEvent.objects.count() == 1
+
+
+def test_a_user_without_permissions_is_refused_by_the_admin(client, mia):
+    client.force_login(mia)
+    assert client.get(reverse("admin:index")).status_code == 403
+
+
+def test_anonymous_admin_visitors_go_to_the_console_sign_in(client):
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/sign-in/?next=/admin/")
