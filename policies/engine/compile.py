@@ -1,0 +1,361 @@
+"""Documents to a `PolicySet`: statements with precompiled tests, indexed by action."""
+
+from __future__ import annotations
+
+import enum
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .conditions import CompiledCondition, compile_condition
+from .document import Effect, Policy, PolicyKind, Principal, Statement
+from .errors import Finding, Level
+from .match import compile_action, compile_arn, split_arn
+from .parse import Source, parse_policy
+from .values import value_problem
+from .variables import Context, parse_template, resolve
+
+_ACCOUNT_ID = re.compile(r"\d{12}\Z")
+_ROOT_ARN = re.compile(r"arn:[^:]+:iam::(\d{12}):root\Z")
+_CANDIDATE_CACHE_LIMIT = 4096
+# Below this many statements an index costs more than it saves.
+_SCAN_ALL_BELOW = 16
+
+
+class Naming(enum.IntEnum):
+    """How a resource-based statement's Principal names the caller."""
+
+    ACCOUNT = 1
+    ROLE = 2
+    DIRECT = 3
+
+
+@dataclass(frozen=True, slots=True)
+class StatementRef:
+    """Where a statement comes from: layer, source label, indexes and Sid."""
+
+    layer: str
+    source: str
+    policy_index: int
+    statement_index: int
+    sid: str | None
+    effect: str
+    has_conditions: bool = False
+
+    def as_dict(self) -> dict:
+        return {
+            "layer": self.layer,
+            "source": self.source,
+            "policy_index": self.policy_index,
+            "statement_index": self.statement_index,
+            "sid": self.sid,
+            "effect": self.effect,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The request's principal, as resource-based statements need to see it."""
+
+    arn: str
+    type: str
+    account: str | None
+    role_arn: str | None = None
+
+
+def account_of(value: str) -> str | None:
+    """The account an AWS principal entry names, or None for a specific ARN."""
+    if _ACCOUNT_ID.match(value):
+        return value
+    found = _ROOT_ARN.match(value)
+    return found.group(1) if found else None
+
+
+class PrincipalTest:
+    __slots__ = ("wildcard", "accounts", "arns")
+
+    def __init__(self, principal: Principal):
+        self.wildcard = principal.wildcard
+        self.accounts: set[str] = set()
+        self.arns: set[str] = set()
+        for principal_type, value in principal.entries:
+            account = account_of(value) if principal_type == "AWS" else None
+            if principal_type == "AWS" and value == "*":
+                self.wildcard = True
+            elif account:
+                self.accounts.add(account)
+            else:
+                self.arns.add(value)
+
+    def exempts(self, caller: Caller) -> bool:
+        """Whether a NotPrincipal list leaves the caller out.
+
+        AWS checks the caller's whole chain (its account, then for a role
+        session the role, then the principal), so each link must be listed.
+        """
+        if self.wildcard:
+            return True
+        if caller.account is not None and caller.account not in self.accounts:
+            return False
+        if caller.type == "root":
+            return True
+        if caller.type == "session" and caller.role_arn not in self.arns:
+            return False
+        return caller.arn in self.arns
+
+    def naming(self, caller: Caller) -> Naming | None:
+        if self.wildcard or caller.arn in self.arns:
+            return Naming.DIRECT
+        if caller.role_arn is not None and caller.role_arn in self.arns:
+            return Naming.ROLE
+        if caller.account is not None and caller.account in self.accounts:
+            return Naming.ACCOUNT
+        return None
+
+
+class ResourceTest:
+    """Resource or NotResource entries; variables resolve per request."""
+
+    __slots__ = ("fixed", "templates", "negated")
+
+    def __init__(self, patterns: Sequence[str], negated: bool, variables: bool):
+        self.negated = negated
+        self.fixed = []
+        self.templates = []
+        for pattern in patterns:
+            parts = split_arn(pattern)
+            template = parse_template(parts[-1]) if variables and len(parts) == 6 else None
+            if template is None:
+                self.fixed.append(compile_arn(pattern))
+            else:
+                self.templates.append((":".join(parts[:5]) + ":", template))
+
+    def __call__(self, resource: str, context: Context, missing: set[str]) -> bool:
+        found = False
+        for matcher in self.fixed:
+            if matcher(resource):
+                found = True
+                break
+        if not found and self.templates:
+            for prefix, template in self.templates:
+                pieces = resolve(template, context, missing)
+                if pieces is not None and compile_arn(((prefix, False),) + pieces)(resource):
+                    found = True
+                    break
+        return found != self.negated
+
+
+class CompiledStatement:
+    """A statement whose tests are compiled when a request first reaches it.
+
+    A principal at AWS's quotas has thousands of statements and a request
+    touches few of them, so only the action tests and the findings about
+    condition values are worked out up front.
+    """
+
+    __slots__ = (
+        "source",
+        "deny",
+        "statement",
+        "variables",
+        "ready",
+        "actions",
+        "action_negated",
+        "resource",
+        "principal",
+        "principal_negated",
+        "conditions",
+        "refs",
+    )
+
+    def __init__(self, source: tuple[str, int], statement: Statement, variables: bool):
+        self.source = source
+        self.refs: dict[str, StatementRef] = {}
+        self.statement = statement
+        self.variables = variables
+        self.deny = statement.effect is Effect.DENY
+        self.action_negated = statement.actions is None
+        self.actions: list | None = None
+        self.ready = False
+        self.resource: ResourceTest | None = None
+        self.principal: PrincipalTest | None = None
+        self.principal_negated = statement.not_principal is not None
+        self.conditions: list[CompiledCondition] = []
+
+    def prepare(self) -> None:
+        """Compile the resource, principal and condition tests (once)."""
+        statement = self.statement
+        patterns = statement.resources or statement.not_resources
+        if patterns is not None:
+            self.resource = ResourceTest(patterns, statement.resources is None, self.variables)
+        principal = statement.principal or statement.not_principal
+        if principal is not None:
+            self.principal = PrincipalTest(principal)
+        self.conditions = [compile_condition(condition, self.variables) for condition in statement.conditions]
+        self.ready = True
+
+    def ref_for(self, layer: str) -> StatementRef:
+        """This statement's reference under a layer name (kept, as sets are reused)."""
+        ref = self.refs.get(layer)
+        if ref is None:
+            label, policy_index = self.source
+            statement = self.statement
+            ref = StatementRef(
+                layer,
+                label,
+                policy_index,
+                statement.index,
+                statement.sid,
+                statement.effect.value,
+                bool(statement.conditions),
+            )
+            self.refs[layer] = ref
+        return ref
+
+    def matches_action(self, action: str) -> bool:
+        """`action` lowercased; NotAction matches when no entry does."""
+        tests = self.actions
+        if tests is None:
+            tests = self.actions = list(map(compile_action, self.statement.actions or self.statement.not_actions))
+        for test in tests:
+            if test(action):
+                return not self.action_negated
+        return self.action_negated
+
+    def naming(self, caller: Caller, bounded: bool = False) -> Naming | None:
+        """How the statement's Principal names the caller; None if it does not.
+
+        A Deny with NotPrincipal always applies to a caller with a
+        permission boundary, whatever it lists (AWS documents this).
+        """
+        if self.principal is None:
+            return Naming.DIRECT
+        if self.principal_negated:
+            if bounded and self.deny:
+                return Naming.DIRECT
+            return None if self.principal.exempts(caller) else Naming.DIRECT
+        return self.principal.naming(caller)
+
+
+def _has_wildcard(names: tuple[str, ...]) -> bool:
+    return any("*" in name or "?" in name for name in names)
+
+
+@functools.lru_cache(maxsize=8192)
+def _service(pattern: str) -> str | None:
+    """The service an action pattern is confined to, if its service has no wildcard."""
+    service, colon, _ = pattern.partition(":")
+    if not colon or "*" in service or "?" in service:
+        return None
+    return service.lower()
+
+
+class PolicySet:
+    """Compiled statements of one layer's documents, reusable across requests.
+
+    Statements are indexed by exact action name and by service, so a
+    request only looks at statements that can match its action; the
+    candidates per action are remembered (the set never changes).
+    """
+
+    def __init__(self, policies: Sequence[tuple[str, Policy]]):
+        self.policies = tuple(policies)
+        self.statements: list[CompiledStatement] = []
+        for policy_index, (label, policy) in enumerate(self.policies):
+            variables = policy.has_variables
+            source = (label, policy_index)
+            for statement in policy.statements:
+                self.statements.append(CompiledStatement(source, statement, variables))
+        self.findings: list[Finding] = value_findings(self.policies)
+        self._by_name: dict[str, list[CompiledStatement]] = {}
+        self._by_service: dict[str, list[CompiledStatement]] = {}
+        self._scanned: list[CompiledStatement] = []
+        if len(self.statements) > _SCAN_ALL_BELOW:
+            self._index()
+        else:
+            self._scanned = self.statements
+        self._candidates: dict[str, tuple[CompiledStatement, ...]] = {}
+
+    def _index(self) -> None:
+        self.statements_order = {statement: position for position, statement in enumerate(self.statements)}
+        for compiled in self.statements:
+            names = compiled.statement.actions
+            if names is None:
+                self._scanned.append(compiled)
+            elif not _has_wildcard(names):
+                for name in {name.lower() for name in names}:
+                    self._by_name.setdefault(name, []).append(compiled)
+            else:
+                services = set(map(_service, names))
+                if None in services:
+                    self._scanned.append(compiled)
+                else:
+                    for service in services:
+                        self._by_service.setdefault(service, []).append(compiled)
+
+    def candidates(self, action: str) -> tuple[CompiledStatement, ...]:
+        """Statements whose Action or NotAction matches `action` (lowercased)."""
+        found = self._candidates.get(action)
+        if found is None:
+            found = self._find(action)
+            if len(self._candidates) >= _CANDIDATE_CACHE_LIMIT:
+                self._candidates.clear()
+            self._candidates[action] = found
+        return found
+
+    def _find(self, action: str) -> tuple[CompiledStatement, ...]:
+        found = list(self._by_name.get(action, ()))
+        service = action.partition(":")[0]
+        for group in (self._by_service.get(service, ()), self._scanned):
+            found.extend(statement for statement in group if statement.matches_action(action))
+        # each statement sits in one bucket only; document order keeps traces stable
+        if self._by_name or self._by_service:
+            found.sort(key=self.statements_order.__getitem__)
+        for statement in found:
+            if not statement.ready:
+                statement.prepare()
+        return tuple(found)
+
+    def __len__(self) -> int:
+        return len(self.statements)
+
+
+def value_findings(policies: Sequence[tuple[str, Policy]]) -> list[Finding]:
+    """ERROR findings for condition values unfit for their operator."""
+    findings = []
+    for _, policy in policies:
+        for statement in policy.statements:
+            for condition in statement.conditions:
+                operator = condition.operator
+                for text in condition.values:
+                    problem = value_problem(operator.family, text)
+                    if problem:
+                        message = f"{operator.name}: {problem}"
+                        findings.append(Finding(Level.ERROR, "BAD_CONDITION_VALUE", message, condition.path))
+    return findings
+
+
+def _as_source(item: object, index: int) -> tuple[str, object]:
+    if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
+        return item
+    return f"policy[{index}]", item
+
+
+def compile_policies(
+    sources: Iterable[tuple[str, Policy | Source] | Policy | Source],
+    *,
+    kind: PolicyKind | str = PolicyKind.IDENTITY,
+) -> PolicySet:
+    """Compile documents (each `(label, document)` or a bare document) into a set.
+
+    Documents that are text or dicts are parsed as `kind`; a `PolicyError`
+    propagates for one that does not parse.
+    """
+    policies = []
+    for index, item in enumerate(sources):
+        label, document = _as_source(item, index)
+        if not isinstance(document, Policy):
+            document = parse_policy(document, kind=kind)
+        policies.append((label, document))
+    return PolicySet(policies)

@@ -1,0 +1,196 @@
+"""One request against one policy set, recording what applied."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from .compile import Caller, CompiledStatement, Naming, PolicySet
+from .errors import RequestError
+from .match import split_arn
+from .variables import Context
+
+ContextValue = str | Sequence[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What is asked: who, which action, on what, and the request's context.
+
+    `context` maps condition keys (any case) to a string or a list of
+    strings; principal type and tags travel there too (`aws:PrincipalType`,
+    `aws:PrincipalTag/team`), as in AWS. `resource_account` defaults to the
+    resource ARN's account, then the principal's.
+    """
+
+    principal: str
+    action: str
+    resource: str
+    context: Mapping[str, ContextValue] = field(default_factory=dict)
+    resource_account: str | None = None
+
+
+class Prepared:
+    """A request normalised once for all layers; the caller is classified on demand."""
+
+    __slots__ = (
+        "action",
+        "resource",
+        "context",
+        "principal",
+        "account_id",
+        "_caller",
+        "_resource_account",
+        "given",
+        "bounded",
+    )
+
+    def __init__(self, request: Request, context: Context, account_id: str | None):
+        self.action = request.action.lower()
+        self.resource = request.resource
+        self.context = context
+        self.principal = request.principal
+        self.account_id = account_id
+        self.given = request.resource_account
+        self._caller: Caller | None = None
+        self._resource_account: str | None = None
+        self.bounded = False  # whether a permission boundary applies to the caller
+
+    @property
+    def caller(self) -> Caller:
+        if self._caller is None:
+            self._caller = caller_of(self.principal, self.context, self.account_id)
+        return self._caller
+
+    @property
+    def is_root(self) -> bool:
+        return self.principal.endswith(":root") and self.caller.type == "root"
+
+    @property
+    def resource_account(self) -> str | None:
+        """As given, else the resource ARN's account, else the principal's."""
+        if self._resource_account is None:
+            account = self.given
+            if not account:
+                parts = split_arn(self.resource)
+                account = parts[4] if len(parts) == 6 and parts[4] else self.caller.account
+            self._resource_account = account
+        return self._resource_account
+
+
+def _context_value(key: object, value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, bool):
+        return ("true" if value else "false",)
+    if isinstance(value, (int, float)):
+        return (str(value),)
+    if isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    raise RequestError(f"context value of {key!r} must be a string or a list of strings")
+
+
+def normalise_context(context: Mapping[str, ContextValue]) -> Context:
+    """Keys lowercased; every value a tuple; empty lists dropped as absent."""
+    if not isinstance(context, Mapping):
+        raise RequestError("context must be an object")
+    try:
+        # the common case: string keys and single string values
+        normal = {key.lower(): (value,) for key, value in context.items() if value.__class__ is str}
+    except AttributeError:
+        raise RequestError("context keys must be strings") from None
+    if len(normal) != len(context):
+        for key, value in context.items():
+            if value.__class__ is not str:
+                if not isinstance(key, str):
+                    raise RequestError("context keys must be strings")
+                values = _context_value(key, value)
+                if values:
+                    normal[key.lower()] = values
+    return normal
+
+
+def caller_of(principal: str, context: Context, account_id: str | None = None) -> Caller:
+    """Classify a principal ARN: user, role, session, root, federated or other."""
+    return _caller(principal, _principal_arn(context), account_id)
+
+
+@functools.lru_cache(maxsize=4096)
+def _caller(principal: str, principal_arn: str | None, account_id: str | None) -> Caller:
+    parts = split_arn(principal)
+    if len(parts) < 6 or parts[0] != "arn":
+        return Caller(principal, "other", account_id)
+    _, partition, service, _, account, resource = parts
+    account = account or account_id
+    if service == "iam":
+        if resource == "root":
+            return Caller(principal, "root", account)
+        kind = resource.split("/", 1)[0]
+        if kind in ("user", "role"):
+            return Caller(principal, kind, account, principal if kind == "role" else None)
+    if service == "sts" and resource.startswith("assumed-role/"):
+        role_name = resource.split("/")[1]
+        role_arn = principal_arn or f"arn:{partition}:iam::{account}:role/{role_name}"
+        return Caller(principal, "session", account, role_arn)
+    if service == "sts" and resource.startswith("federated-user/"):
+        return Caller(principal, "federated", account)
+    return Caller(principal, "other", account)
+
+
+def _principal_arn(context: Context) -> str | None:
+    values = context.get("aws:principalarn")
+    if values and len(values) == 1 and ":role/" in values[0]:
+        return values[0]
+    return None
+
+
+def prepare(request: Request, account_id: str | None = None) -> Prepared:
+    if not (
+        request.principal.__class__ is str and request.action.__class__ is str and request.resource.__class__ is str
+    ):
+        for name in ("principal", "action", "resource"):
+            if not isinstance(getattr(request, name), str):
+                raise RequestError(f"request {name} must be a string")
+    return Prepared(request, normalise_context(request.context or {}), account_id)
+
+
+class LayerResult:
+    """The statements of one set that applied to a request."""
+
+    __slots__ = ("allows", "denies", "missing")
+
+    def __init__(self) -> None:
+        self.allows: list[tuple[CompiledStatement, Naming]] = []
+        self.denies: list[CompiledStatement] = []
+        self.missing: set[str] = set()
+
+
+def applies(statement: CompiledStatement, request: Prepared, missing: set[str]) -> Naming | None:
+    """How the statement names the caller when it applies, else None."""
+    if statement.resource is not None and not statement.resource(request.resource, request.context, missing):
+        return None
+    naming = Naming.DIRECT if statement.principal is None else statement.naming(request.caller, request.bounded)
+    if naming is None:
+        return None
+    matched = True
+    for condition in statement.conditions:
+        # every condition runs, so that all missing keys are reported
+        if not condition(request.context, missing):
+            matched = False
+    return naming if matched else None
+
+
+def evaluate(policy_set: PolicySet, request: Prepared) -> LayerResult:
+    """Every statement of the set that applies to the request."""
+    result = LayerResult()
+    missing = result.missing
+    for statement in policy_set.candidates(request.action):
+        naming = applies(statement, request, missing)
+        if naming is None:
+            continue
+        if statement.deny:
+            result.denies.append(statement)
+        else:
+            result.allows.append((statement, naming))
+    return result

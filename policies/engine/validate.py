@@ -1,0 +1,358 @@
+"""Findings about a document, like IAM Access Analyzer's policy checks.
+
+Never raises for a user's mistake: a document that does not parse gives
+its parse findings; one that parses gives findings about what it means.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from collections.abc import Iterable, Mapping
+
+from . import jsontext
+from .document import VERSION_2012, Policy, PolicyKind, Statement
+from .errors import Finding, Level, PolicyError
+from .parse import Problems, Source, load_source, parse_policy, sid_is_plain
+from .values import WITH_VARIABLES, value_problem
+
+# AWS's quotas, counted without white space.
+SIZE_LIMITS = {
+    PolicyKind.IDENTITY: 6144,
+    PolicyKind.BOUNDARY: 6144,
+    PolicyKind.TRUST: 2048,
+    PolicyKind.GUARDRAIL: 5120,
+    PolicyKind.SESSION: 2048,
+}
+INLINE_SIZE_LIMITS = {"user": 2048, "group": 5120, "role": 10240}
+MULTI_VALUED_KEYS = frozenset(
+    ["aws:tagkeys", "aws:principalservicenameslist", "aws:calledvia", "aws:principalorgpaths"]
+)
+SINGLE_VALUED_PREFIXES = ("aws:sourceip", "aws:principaltag/", "aws:resourcetag/", "aws:username")
+_ACCOUNT_ID = re.compile(r"\d{12}\Z")
+_WHITESPACE = re.compile(r"\s+")
+
+Catalogue = Mapping[str, object] | Iterable[str]
+
+
+def policy_size(source: Source) -> int:
+    """Characters in the document without white space, as AWS counts them."""
+    if isinstance(source, dict):
+        text = json.dumps(source, separators=(",", ":"), ensure_ascii=False)
+    elif isinstance(source, (bytes, bytearray)):
+        text = bytes(source).decode("utf-8", errors="replace")
+    else:
+        text = str(source)
+    return len(_WHITESPACE.sub("", text))
+
+
+def validate_policy(
+    source: Source,
+    *,
+    kind: PolicyKind | str = PolicyKind.IDENTITY,
+    catalogue: Catalogue | None = None,
+    size_limit: int | None = None,
+) -> list[Finding]:
+    """Every finding about one document, most serious first.
+
+    `catalogue` is plain data: a mapping whose keys are action names
+    (`"iam:CreateUser"`, any case) or any iterable of action names. Actions
+    of services it knows nothing of are reported as unknown services.
+    `size_limit` overrides AWS's default limit for the kind.
+    """
+    kind = PolicyKind(kind)
+    try:
+        policy = parse_policy(source, kind=kind)
+    except PolicyError as error:
+        return list(error.findings)
+    problems: dict[Level, Problems] = {level: Problems() for level in Level}
+    _check_document(source, policy, kind, size_limit, problems)
+    for statement in policy.statements:
+        _check_statement(statement, policy, kind, catalogue, problems)
+    _check_duplicate_sids(policy, problems)
+    _check_redundant(policy, problems)
+    places = _places(source) if any(p.items for p in problems.values()) else None
+    return [finding for level in Level for finding in problems[level].findings(places, level)]
+
+
+def _places(source: Source) -> jsontext.Places | None:
+    try:
+        _, text = load_source(source)
+        return jsontext.Places(text) if text is not None else None
+    except (PolicyError, RecursionError):
+        return None
+
+
+def _check_document(source, policy: Policy, kind, size_limit, problems) -> None:
+    limit = size_limit if size_limit is not None else SIZE_LIMITS.get(kind)
+    size = policy_size(source)
+    if limit is not None and size > limit:
+        problems[Level.ERROR].add("SIZE_LIMIT", f"{size} characters without white space; the limit is {limit}", "")
+    for path in _duplicate_keys(source):
+        problems[Level.WARNING].add("DUPLICATE_KEY", "the same name appears twice; the last one wins", path, key=True)
+    if policy.version is None:
+        problems[Level.SUGGESTION].add(
+            "MISSING_VERSION", f'add "Version": "{VERSION_2012}"; without it policy variables are plain text', ""
+        )
+
+
+def _duplicate_keys(source: Source) -> list[str]:
+    if isinstance(source, dict):
+        return []
+    duplicates: list[str] = []
+
+    def hook(pairs):
+        names = [name for name, _ in pairs]
+        for name in {name for name in names if names.count(name) > 1}:
+            duplicates.append(name)
+        return dict(pairs)
+
+    try:
+        json.loads(jsontext.decode_text(source), object_pairs_hook=hook)
+    except (ValueError, RecursionError):
+        return []
+    return duplicates
+
+
+def _check_statement(statement: Statement, policy: Policy, kind, catalogue, problems) -> None:
+    _check_sid(statement, kind, problems)
+    _check_grants(statement, problems)
+    _check_actions(statement, catalogue, problems)
+    _check_resources(statement, policy, problems)
+    _check_principals(statement, problems)
+    _check_conditions(statement, policy, problems)
+
+
+def _check_sid(statement: Statement, kind, problems) -> None:
+    if statement.sid and not sid_is_plain(statement.sid):
+        level = Level.ERROR if kind not in (PolicyKind.RESOURCE, PolicyKind.TRUST) else Level.SUGGESTION
+        problems[level].add("BAD_SID", "a Sid is letters and digits only", jsontext.member_path(statement.path, "Sid"))
+
+
+def _allows_everything(patterns: tuple[str, ...] | None) -> bool:
+    return bool(patterns) and any(pattern in ("*", "*:*") for pattern in patterns)
+
+
+def _check_grants(statement: Statement, problems) -> None:
+    if statement.effect.value != "Allow":
+        return
+    warn = problems[Level.SECURITY_WARNING]
+    path = statement.path
+    if statement.not_actions is not None:
+        warn.add("ALLOW_WITH_NOT_ACTION", "Allow with NotAction grants every other action", path)
+    if statement.not_resources is not None:
+        warn.add("ALLOW_WITH_NOT_RESOURCE", "Allow with NotResource grants every other resource", path)
+    everything = statement.resources == ("*",) or statement.resources is None
+    if _allows_everything(statement.actions) and everything and not statement.conditions:
+        warn.add("FULL_ADMIN", "this statement grants every action on every resource", path)
+    if _grants_pass_role(statement) and everything:
+        warn.add("PASS_ROLE_ANY_RESOURCE", "iam:PassRole on every resource lets roles be handed to any service", path)
+    if statement.not_principal is not None:
+        problems[Level.ERROR].add(
+            "ALLOW_WITH_NOT_PRINCIPAL",
+            "AWS supports NotPrincipal only with Deny; this grants every other principal",
+            path,
+        )
+    if statement.principal is not None and _public(statement) and not statement.conditions:
+        warn.add("PUBLIC_ACCESS", 'Principal "*" without a condition grants anyone', path)
+
+
+def _public(statement: Statement) -> bool:
+    principal = statement.principal
+    return principal.wildcard or ("AWS", "*") in principal.entries
+
+
+def _grants_pass_role(statement: Statement) -> bool:
+    if statement.actions is not None:
+        return any(_glob(pattern.lower(), "iam:passrole") for pattern in statement.actions)
+    return not any(_glob(pattern.lower(), "iam:passrole") for pattern in statement.not_actions or ())
+
+
+def _glob(pattern: str, subject: str) -> bool:
+    """fnmatch without its character classes: IAM has only * and ?."""
+    return fnmatch.fnmatchcase(subject, pattern.replace("[", "[[]"))
+
+
+def _catalogue_names(catalogue: Catalogue) -> frozenset[str]:
+    return frozenset(str(name).lower() for name in catalogue)
+
+
+def _check_actions(statement: Statement, catalogue, problems) -> None:
+    element = "Action" if statement.actions is not None else "NotAction"
+    patterns = statement.actions or statement.not_actions or ()
+    known = _catalogue_names(catalogue) if catalogue is not None else None
+    for index, pattern in enumerate(patterns):
+        path = _entry_path(statement, element, index, len(patterns))
+        if pattern != "*" and (":" not in pattern or pattern.startswith(":")):
+            problems[Level.ERROR].add("BAD_ACTION", f"{pattern!r} is not service:Action or *", path)
+        elif "${" in pattern:
+            problems[Level.WARNING].add("VARIABLE_IN_ACTION", "policy variables do not work in actions", path)
+        elif known is not None and pattern != "*":
+            _check_known_action(pattern.lower(), known, path, problems)
+
+
+def _check_known_action(pattern: str, known: frozenset[str], path: str, problems) -> None:
+    service = pattern.split(":", 1)[0]
+    if "*" not in service and "?" not in service and not any(name.startswith(service + ":") for name in known):
+        problems[Level.WARNING].add("UNKNOWN_SERVICE", f"no action of service {service!r} is in the catalogue", path)
+    elif "*" in pattern or "?" in pattern:
+        if not any(_glob(pattern, name) for name in known):
+            problems[Level.WARNING].add("NO_MATCHING_ACTION", f"{pattern!r} matches no catalogued action", path)
+    elif pattern not in known:
+        problems[Level.WARNING].add("UNKNOWN_ACTION", f"{pattern!r} is not in the catalogue", path)
+
+
+def _entry_path(statement: Statement, element: str, index: int, count: int) -> str:
+    path = jsontext.member_path(statement.path, element)
+    return jsontext.item_path(path, index) if count > 1 else path
+
+
+def _check_resources(statement: Statement, policy: Policy, problems) -> None:
+    element = "Resource" if statement.resources is not None else "NotResource"
+    patterns = statement.resources or statement.not_resources or ()
+    for index, pattern in enumerate(patterns):
+        path = _entry_path(statement, element, index, len(patterns))
+        _check_arn(pattern, path, problems)
+        if "${" in pattern and not policy.has_variables:
+            problems[Level.WARNING].add(
+                "VARIABLE_WITHOUT_VERSION", f'without Version "{VERSION_2012}" this ${{...}} is plain text', path
+            )
+        elif "${" in ":".join(pattern.split(":", 5)[:5]):
+            problems[Level.WARNING].add(
+                "VARIABLE_OUTSIDE_RESOURCE_PART", "policy variables work only in the resource part of an ARN", path
+            )
+
+
+def _check_arn(pattern: str, path: str, problems) -> None:
+    if pattern == "*":
+        return
+    if not pattern.startswith("arn:"):
+        problems[Level.ERROR].add("BAD_ARN", f"{pattern!r} is neither an ARN nor *", path)
+        return
+    parts = pattern.split(":", 5)
+    if len(parts) < 6:
+        problems[Level.WARNING].add("SHORT_ARN", f"{pattern!r} has fewer than six colon-separated parts", path)
+    elif "*" in parts[2] or "?" in parts[2]:
+        problems[Level.ERROR].add("WILDCARD_IN_SERVICE", "wildcards do not work in an ARN's service part", path)
+
+
+def _check_principals(statement: Statement, problems) -> None:
+    principal = statement.principal or statement.not_principal
+    if principal is None:
+        return
+    element = "Principal" if statement.principal is not None else "NotPrincipal"
+    path = jsontext.member_path(statement.path, element)
+    for principal_type, value in principal.entries:
+        entry_path = jsontext.member_path(path, principal_type)
+        if value != "*" and ("*" in value or "?" in value):
+            problems[Level.ERROR].add(
+                "PRINCIPAL_WILDCARD", f"{value!r}: principals take no partial wildcards", entry_path
+            )
+        elif principal_type == "AWS" and value != "*" and not (_ACCOUNT_ID.match(value) or value.startswith("arn:")):
+            problems[Level.ERROR].add("BAD_PRINCIPAL", f"{value!r} is neither an account ID nor an ARN", entry_path)
+        elif principal_type == "AWS" and ":group/" in value:
+            problems[Level.ERROR].add("GROUP_PRINCIPAL", "a group is never a principal", entry_path)
+
+
+def _check_conditions(statement: Statement, policy: Policy, problems) -> None:
+    for condition in statement.conditions:
+        operator = condition.operator
+        for text in condition.values:
+            problem = value_problem(operator.family, text)
+            if problem:
+                problems[Level.ERROR].add("BAD_CONDITION_VALUE", f"{operator.name}: {problem}", condition.path)
+            if "${" in text and operator.family not in WITH_VARIABLES:
+                problems[Level.WARNING].add(
+                    "VARIABLE_NOT_SUPPORTED", f"policy variables do not work with {operator.name}", condition.path
+                )
+        _check_set_operator(statement, condition, problems)
+
+
+def _check_set_operator(statement: Statement, condition, problems) -> None:
+    key = condition.key.lower()
+    qualifier = condition.operator.qualifier
+    if qualifier is None and key in MULTI_VALUED_KEYS and condition.operator.name != "Null":
+        problems[Level.WARNING].add(
+            "MULTI_VALUED_KEY_PLAIN_OPERATOR",
+            f"{condition.key} has several values; use ForAnyValue: or ForAllValues:",
+            condition.path,
+        )
+    elif qualifier is not None and key.startswith(SINGLE_VALUED_PREFIXES):
+        problems[Level.WARNING].add(
+            "SET_OPERATOR_ON_SINGLE_VALUED_KEY", f"{condition.key} has one value; drop {qualifier}:", condition.path
+        )
+    if qualifier == "ForAllValues" and statement.effect.value == "Allow" and not condition.operator.negated:
+        problems[Level.SECURITY_WARNING].add(
+            "FOR_ALL_VALUES_WITH_ALLOW",
+            "ForAllValues is also true when the key is absent; add a Null check for it",
+            condition.path,
+        )
+
+
+def _check_duplicate_sids(policy: Policy, problems) -> None:
+    seen: dict[str, Statement] = {}
+    for statement in policy.statements:
+        if not statement.sid:
+            continue
+        if statement.sid in seen:
+            problems[Level.ERROR].add(
+                "DUPLICATE_SID", f"Sid {statement.sid!r} is already used", jsontext.member_path(statement.path, "Sid")
+            )
+        seen.setdefault(statement.sid, statement)
+
+
+def _covers(wide: tuple[str, ...] | None, narrow: tuple[str, ...] | None, fold: bool) -> bool:
+    if wide is None or narrow is None:
+        return wide is None and narrow is None
+    if fold:
+        return all(any(_glob(w.lower(), n.lower()) for w in wide) for n in narrow)
+    return all(any(_glob(w, n) for w in wide) for n in narrow)
+
+
+def _redundant(narrow: Statement, wide: Statement) -> bool:
+    same = (
+        narrow.effect is wide.effect
+        and narrow.principal == wide.principal
+        and narrow.not_principal == wide.not_principal
+        and not wide.conditions
+        and narrow.not_actions is None
+        and wide.not_actions is None
+        and narrow.not_resources is None
+        and wide.not_resources is None
+    )
+    return (
+        same
+        and _covers(wide.actions, narrow.actions, fold=True)
+        and _covers(wide.resources, narrow.resources, fold=False)
+    )
+
+
+def _check_redundant(policy: Policy, problems) -> None:
+    statements = policy.statements
+    for narrow in statements:
+        for wide in statements:
+            if wide is narrow or not _redundant(narrow, wide):
+                continue
+            if _redundant(wide, narrow) and wide.index > narrow.index:
+                continue  # of two equal statements, report only the later one
+            problems[Level.SUGGESTION].add(
+                "REDUNDANT_STATEMENT", f"statement {wide.index} already covers this statement", narrow.path
+            )
+            break
+
+
+def validate_guardrail_levels(levels: Iterable[Iterable[Policy]]) -> list[Finding]:
+    """A warning for each guardrail level with no Allow: it would deny everything."""
+    findings = []
+    for index, level in enumerate(levels):
+        if not any(s.effect.value == "Allow" for policy in level for s in policy.statements):
+            findings.append(
+                Finding(
+                    Level.WARNING,
+                    "GUARDRAIL_LEVEL_WITHOUT_ALLOW",
+                    "this level has no Allow, so it denies every request (attach an allow-all beside its denies)",
+                    f"guardrails[{index}]",
+                )
+            )
+    return findings

@@ -1,0 +1,155 @@
+"""One quick pass for the common case: a statement with nothing wrong in it.
+
+`parse` tries this first and falls back to its thorough reading (which
+finds and places every problem) whenever anything here looks unusual, so
+this module only ever accepts what the thorough reading accepts.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from .document import (
+    OPERATORS,
+    SET_QUALIFIERS,
+    Condition,
+    Effect,
+    Operator,
+    PolicyKind,
+    Principal,
+    Statement,
+)
+from .jsontext import JsonNumber, member_path
+
+STATEMENT_KEYS = frozenset(
+    ["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"]
+)
+PRINCIPAL_TYPES = frozenset(["AWS", "Service", "Federated", "CanonicalUser"])
+EFFECTS = {effect.value: effect for effect in Effect}
+WITH_PRINCIPAL = (PolicyKind.RESOURCE, PolicyKind.TRUST)
+
+
+@functools.lru_cache(maxsize=512)
+def parse_operator(text: str) -> Operator | None:
+    """`ForAnyValue:StringLikeIfExists` to its parts; None when unknown."""
+    qualifier, _, name = text.rpartition(":")
+    if qualifier and qualifier not in SET_QUALIFIERS:
+        return None
+    if_exists = name.endswith("IfExists") and name != "IfExists"
+    base = name[: -len("IfExists")] if if_exists else name
+    info = OPERATORS.get(base)
+    if info is None or (base == "Null" and (if_exists or qualifier)):
+        return None
+    family, negated = info
+    return Operator(text, base, family, negated, qualifier or None, if_exists)
+
+
+def _strings(raw: object) -> tuple[str, ...] | None:
+    if raw.__class__ is str:
+        return (raw,)
+    if raw.__class__ is list and raw and all(item.__class__ is str for item in raw):
+        return tuple(raw)
+    return None
+
+
+def _one_of(value: dict, name: str, negated: str):
+    """(found, listed, negated_listed): exactly one of the pair, as strings."""
+    if name in value:
+        if negated in value:
+            return False, None, None
+        listed = _strings(value[name])
+        return listed is not None, listed, None
+    if negated in value:
+        listed = _strings(value[negated])
+        return listed is not None, None, listed
+    return False, None, None
+
+
+def _principal(raw: object) -> Principal | None:
+    if raw.__class__ is str:
+        return Principal(wildcard=True) if raw == "*" else None
+    if raw.__class__ is not dict or not raw or not raw.keys() <= PRINCIPAL_TYPES:
+        return None
+    entries = []
+    for principal_type, values in raw.items():
+        listed = _strings(values)
+        if listed is None:
+            return None
+        entries.extend((principal_type, item) for item in listed)
+    return Principal(False, tuple(entries))
+
+
+def _value_text(value: object) -> str | None:
+    if value.__class__ is str or value.__class__ is JsonNumber:
+        return str(value)
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return None
+
+
+def _values(raw: object) -> tuple[str, ...] | None:
+    if raw.__class__ is str:
+        return (raw,)
+    items = raw if raw.__class__ is list else (raw,)
+    texts = tuple(_value_text(item) for item in items)
+    return texts if texts and None not in texts else None
+
+
+def _conditions(block: object, path: str) -> tuple[Condition, ...] | None:
+    if block.__class__ is not dict:
+        return None
+    found = []
+    block_path = member_path(path, "Condition")
+    for operator_text, keys in block.items():
+        operator = parse_operator(operator_text) if operator_text.__class__ is str else None
+        if operator is None or keys.__class__ is not dict:
+            return None
+        operator_path = member_path(block_path, operator_text)
+        for key, raw in keys.items():
+            values = _values(raw)
+            if values is None or key.__class__ is not str or not key:
+                return None
+            found.append(Condition(operator, key, values, member_path(operator_path, key)))
+    return tuple(found)
+
+
+def statement(value: object, index: int, path: str, kind: PolicyKind) -> Statement | None:
+    """The statement, or None when the thorough reading must look at it."""
+    if value.__class__ is not dict or not value.keys() <= STATEMENT_KEYS:
+        return None
+    raw_effect = value.get("Effect")
+    effect = EFFECTS.get(raw_effect) if raw_effect.__class__ is str else None
+    sid = value.get("Sid")
+    if effect is None or ("Sid" in value and sid.__class__ is not str):
+        return None
+    found, actions, not_actions = _one_of(value, "Action", "NotAction")
+    if not found:
+        return None
+    resources = not_resources = None
+    if kind is PolicyKind.TRUST:
+        if "Resource" in value or "NotResource" in value:
+            return None
+    else:
+        found, resources, not_resources = _one_of(value, "Resource", "NotResource")
+        if not found:
+            return None
+    principal = not_principal = None
+    if kind in WITH_PRINCIPAL:
+        if ("Principal" in value) == ("NotPrincipal" in value):
+            return None
+        if "Principal" in value:
+            principal = _principal(value["Principal"])
+        else:
+            not_principal = _principal(value["NotPrincipal"])
+        if principal is None and not_principal is None:
+            return None
+    elif "Principal" in value or "NotPrincipal" in value:
+        return None
+    conditions = _conditions(value["Condition"], path) if "Condition" in value else ()
+    if conditions is None:
+        return None
+    return Statement(
+        index, effect, sid, principal, not_principal, actions, not_actions, resources, not_resources, conditions, path
+    )

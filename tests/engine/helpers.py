@@ -1,0 +1,62 @@
+"""Small builders for policies and requests, so tables of cases stay readable."""
+
+from __future__ import annotations
+
+from policies.engine import Outcome, Request, authorize
+
+ACCOUNT = "111122223333"
+OTHER_ACCOUNT = "444455556666"
+ALICE = f"arn:aws:iam::{ACCOUNT}:user/alice"
+BOB_ELSEWHERE = f"arn:aws:iam::{OTHER_ACCOUNT}:user/bob"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/app/reader"
+SESSION = f"arn:aws:sts::{ACCOUNT}:assumed-role/reader/alice-session"
+ROOT = f"arn:aws:iam::{ACCOUNT}:root"
+BUCKET = "arn:aws:s3:::example-bucket"
+OBJECT = "arn:aws:s3:::example-bucket/report.csv"
+
+ALLOW = Outcome.ALLOW
+DENY = Outcome.EXPLICIT_DENY
+IMPLICIT = Outcome.IMPLICIT_DENY
+
+
+def policy(*statements: dict, version: str | None = "2012-10-17") -> dict:
+    document: dict = {"Statement": list(statements)}
+    if version is not None:
+        document["Version"] = version
+    return document
+
+
+def allow(action="*", resource="*", **extra) -> dict:
+    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
+
+
+def deny(action="*", resource="*", **extra) -> dict:
+    return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
+
+
+def grant(principal, action="*", resource="*", effect="Allow", **extra) -> dict:
+    """A resource-based statement naming `principal`."""
+    named = principal if principal == "*" else {"AWS": principal}
+    return {"Effect": effect, "Principal": named, "Action": action, "Resource": resource, **extra}
+
+
+def request(action="s3:GetObject", resource=OBJECT, principal=ALICE, context=None, **extra) -> Request:
+    return Request(principal, action, resource, context or {}, **extra)
+
+
+def decide(identity=(), *, action="s3:GetObject", resource=OBJECT, principal=ALICE, context=None, **layers) -> Outcome:
+    """The outcome of one request; `identity` is a list of documents."""
+    wrapped = {name: value for name, value in layers.items() if name != "resource_account"}
+    decision = authorize(
+        request(action, resource, principal, context, resource_account=layers.get("resource_account")),
+        identity=list(identity),
+        **wrapped,
+    )
+    assert not decision.errors, decision.errors
+    return decision.outcome
+
+
+def condition_holds(block: dict, context: dict, *, version="2012-10-17") -> bool:
+    """Whether an Allow guarded only by `block` applies to a request with `context`."""
+    outcome = decide([policy(allow(Condition=block), version=version)], context=context)
+    return outcome is ALLOW

@@ -1,0 +1,58 @@
+"""The engine is layered like a compiler: each module imports only earlier ones."""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+import sys
+
+ENGINE = pathlib.Path(__file__).resolve().parents[2] / "policies" / "engine"
+ORDER = [
+    "errors",
+    "jsontext",
+    "document",
+    "wellformed",
+    "parse",
+    "values",
+    "validate",
+    "match",
+    "variables",
+    "conditions",
+    "compile",
+    "evaluate",
+    "authorize",
+    "explain",
+    "simulate",
+    "bench",
+    "__init__",
+    "__main__",
+]
+
+
+def engine_imports(path: pathlib.Path) -> tuple[set[str], set[str]]:
+    internal, external = set(), set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level and node.module:
+                internal.add(node.module.split(".")[0])
+            elif node.level:
+                internal.update(alias.name for alias in node.names)
+            else:
+                external.add((node.module or "").split(".")[0])
+        elif isinstance(node, ast.Import):
+            external.update(alias.name.split(".")[0] for alias in node.names)
+    return internal, external
+
+
+def test_every_module_is_in_the_layer_order():
+    assert {path.stem for path in ENGINE.glob("*.py")} == set(ORDER)
+
+
+def test_each_module_imports_only_earlier_modules_and_the_standard_library():
+    for path in ENGINE.glob("*.py"):
+        internal, external = engine_imports(path)
+        position = ORDER.index(path.stem)
+        later = [name for name in internal if ORDER.index(name) >= position]
+        assert not later, f"{path.stem} imports {later}"
+        third_party = [name for name in external if name not in sys.stdlib_module_names and name != "__future__"]
+        assert not third_party, f"{path.stem} imports {third_party}"

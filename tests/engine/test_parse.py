@@ -1,0 +1,226 @@
+"""The grammar: what parses, and every problem reported with its place."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from policies.engine import Level, PolicyError, PolicyKind, parse_policy, wellformed
+from policies.engine.parse import STATEMENT_ELEMENTS, Problems
+from policies.engine.parse import _statement as thorough_statement
+
+from .helpers import allow, grant, policy
+
+
+def codes_and_places(source, kind=PolicyKind.IDENTITY) -> list[tuple[str, str, int | None, int | None]]:
+    with pytest.raises(PolicyError) as raised:
+        parse_policy(source, kind=kind)
+    return [(f.code, f.path, f.line, f.column) for f in raised.value.findings]
+
+
+def test_minimal_policy_parses_with_statement_object_or_list():
+    single = parse_policy({"Version": "2012-10-17", "Statement": allow("s3:GetObject", "*")})
+    listed = parse_policy(policy(allow("s3:GetObject", "*")))
+    assert single.statements[0].actions == ("s3:GetObject",) == listed.statements[0].actions
+    assert single.statements[0].path == "Statement"
+    assert listed.statements[0].path == "Statement[0]"
+
+
+def test_every_problem_is_reported_with_line_and_column():
+    text = """{
+  "Version": "2012-10-17",
+  "Statement": [
+    {"Effect": "Allow", "Action": "s3:GetObject", "NotAction": "s3:Put*", "Resource": "*"},
+    {"Action": "s3:GetObject", "Resource": "*", "Resorce": "*"},
+    {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+     "Condition": {"StringEqualz": {"aws:username": "alice"}}}
+  ]
+}"""
+    found = codes_and_places(text)
+    assert ("BOTH_ACTION", "Statement[0].NotAction", 4, 51) in found
+    assert ("UNKNOWN_ELEMENT", "Statement[1].Resorce", 5, 49) in found
+    assert ("MISSING_EFFECT", "Statement[1]", 5, 5) in found
+    assert ("UNKNOWN_OPERATOR", "Statement[2].Condition.StringEqualz", 7, 20) in found
+    assert len(found) == 4
+
+
+def test_unknown_element_suggests_the_right_name():
+    with pytest.raises(PolicyError) as raised:
+        parse_policy(policy({"Effect": "Allow", "Actions": "s3:*", "Resource": "*"}))
+    messages = [f.message for f in raised.value.findings]
+    assert any("did you mean 'Action'" in message for message in messages)
+
+
+GRAMMAR_ERRORS = [
+    # (document, kind, expected code)
+    ("not json", PolicyKind.IDENTITY, "JSON_SYNTAX"),
+    ("[1, 2]", PolicyKind.IDENTITY, "NOT_AN_OBJECT"),
+    ({"Version": "2012-10-17"}, PolicyKind.IDENTITY, "MISSING_ELEMENT"),
+    ({"Version": "2012-10-17", "Statement": []}, PolicyKind.IDENTITY, "BAD_TYPE"),
+    ({"Version": "2013-01-01", "Statement": allow()}, PolicyKind.IDENTITY, "BAD_VERSION"),
+    (policy({"Effect": "allow", "Action": "*", "Resource": "*"}), PolicyKind.IDENTITY, "BAD_EFFECT"),
+    (policy({"Effect": "Allow", "Resource": "*"}), PolicyKind.IDENTITY, "MISSING_ACTION"),
+    (policy({"Effect": "Allow", "Action": "*"}), PolicyKind.IDENTITY, "MISSING_RESOURCE"),
+    (policy({"Effect": "Allow", "Action": [], "Resource": "*"}), PolicyKind.IDENTITY, "EMPTY_LIST"),
+    (
+        policy({"Effect": "Allow", "Action": "*", "Resource": "*", "NotResource": "x"}),
+        PolicyKind.IDENTITY,
+        "BOTH_RESOURCE",
+    ),
+    (policy({"Effect": "Allow", "Action": 42, "Resource": "*"}), PolicyKind.IDENTITY, "BAD_TYPE"),
+    (policy(grant("*")), PolicyKind.IDENTITY, "PRINCIPAL_NOT_ALLOWED"),
+    (policy(allow()), PolicyKind.RESOURCE, "PRINCIPAL_REQUIRED"),
+    (policy(grant("*", resource="*")), PolicyKind.TRUST, "RESOURCE_IN_TRUST_POLICY"),
+    (policy(grant("*") | {"Principal": {"Group": "x"}}), PolicyKind.RESOURCE, "BAD_PRINCIPAL_TYPE"),
+    (policy(allow(Condition={"Null": {"aws:x": []}})), PolicyKind.IDENTITY, "EMPTY_LIST"),
+    (policy(allow(Condition={"NullIfExists": {"aws:x": "true"}})), PolicyKind.IDENTITY, "UNKNOWN_OPERATOR"),
+    (policy(allow(Condition={"ForSomeValues:StringEquals": {"k": "v"}})), PolicyKind.IDENTITY, "UNKNOWN_OPERATOR"),
+    (policy(allow(Condition={"StringEquals": {"k": {"nested": 1}}})), PolicyKind.IDENTITY, "BAD_CONDITION_VALUE"),
+    (policy(allow(Condition={"StringEquals": {"k": None}})), PolicyKind.IDENTITY, "BAD_CONDITION_VALUE"),
+    (policy(allow(Condition=["StringEquals"])), PolicyKind.IDENTITY, "BAD_TYPE"),
+    (policy(allow(Sid=7)), PolicyKind.IDENTITY, "BAD_TYPE"),
+    ('{"Statement": NaN}', PolicyKind.IDENTITY, "JSON_SYNTAX"),
+    (b"\xff\xfe\x00", PolicyKind.IDENTITY, "NOT_UTF8"),
+    (12, PolicyKind.IDENTITY, "NOT_A_DOCUMENT"),
+]
+
+
+@pytest.mark.parametrize(("document", "kind", "code"), GRAMMAR_ERRORS)
+def test_grammar_errors(document, kind, code):
+    assert code in [found[0] for found in codes_and_places(document, kind)]
+
+
+def test_json_syntax_error_has_its_place():
+    assert codes_and_places('{\n  "Version": "2012-10-17",\n  "Statement": [,]\n}') == [("JSON_SYNTAX", "", 3, 17)]
+
+
+def test_trust_policy_has_no_resource_and_needs_a_principal():
+    trust = parse_policy(policy(grant("arn:aws:iam::111122223333:root", "sts:AssumeRole") | {}), kind="resource")
+    assert trust.statements[0].principal.entries == (("AWS", "arn:aws:iam::111122223333:root"),)
+    document = policy({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"})
+    parsed = parse_policy(document, kind="trust")
+    assert parsed.statements[0].resources is None
+
+
+def test_empty_sid_is_accepted_and_numbers_and_booleans_become_text():
+    parsed = parse_policy(
+        '{"Version":"2012-10-17","Statement":{"Sid":"","Effect":"Deny","Action":"*","Resource":"*",'
+        '"Condition":{"Bool":{"aws:SecureTransport":false},"NumericLessThan":{"s3:max-keys":[1e3, 42]}}}}'
+    )
+    conditions = parsed.statements[0].conditions
+    assert parsed.statements[0].sid == ""
+    assert conditions[0].values == ("false",)
+    assert conditions[1].values == ("1e3", "42")
+
+
+def test_dict_numbers_and_booleans_become_text():
+    parsed = parse_policy(policy(allow(Condition={"NumericEquals": {"k": [7, 2.5]}, "Bool": {"b": True}})))
+    assert [c.values for c in parsed.statements[0].conditions] == [("7", "2.5"), ("true",)]
+
+
+def test_bytes_with_byte_order_mark_parse():
+    text = json.dumps(policy(allow("s3:*", "*"))).encode("utf-8")
+    assert parse_policy(b"\xef\xbb\xbf" + text).statements[0].actions == ("s3:*",)
+
+
+def test_deeply_nested_json_is_refused_not_crashed():
+    with pytest.raises(PolicyError):
+        parse_policy("[" * 100000 + "]" * 100000)
+    with pytest.raises(PolicyError):
+        parse_policy('{"Statement": ' + "[" * 5000 + "]" * 5000 + "}")
+
+
+def test_all_findings_of_a_parse_error_are_errors():
+    with pytest.raises(PolicyError) as raised:
+        parse_policy(policy({"Effect": "Maybe"}))
+    assert {f.level for f in raised.value.findings} == {Level.ERROR}
+    assert len(raised.value.findings) == 3
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                ["Version", "Statement", "Effect", "Action", "Resource", "Principal", "Condition", "Sid", "x"]
+            )
+            | st.text(max_size=6),
+            children,
+            max_size=5,
+        )
+    ),
+    max_leaves=25,
+)
+
+
+def parse_or_refusal(source, kind=PolicyKind.IDENTITY):
+    """The parsed policy, or the PolicyError; any other exception fails the test."""
+    try:
+        return parse_policy(source, kind=kind)
+    except PolicyError as error:
+        return error
+
+
+@settings(max_examples=150, deadline=None)
+@given(value=json_values)
+def test_parser_raises_only_its_own_error_on_arbitrary_json(value):
+    for source in (value, json.dumps(value)):
+        parse_or_refusal(source if isinstance(source, str | dict) else json.dumps(source))
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.binary(max_size=64))
+def test_parser_raises_only_its_own_error_on_arbitrary_bytes(data):
+    parse_or_refusal(data)
+
+
+odd_statements = st.dictionaries(
+    st.sampled_from(list(STATEMENT_ELEMENTS)) | st.text(max_size=5),
+    json_values | st.sampled_from(["Allow", "Deny", "*", "s3:*"]),
+    max_size=6,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(kind=st.sampled_from(list(PolicyKind)), statement=odd_statements)
+def test_parser_raises_only_its_own_error_on_odd_statements(kind, statement):
+    parse_or_refusal({"Version": "2012-10-17", "Statement": [statement]}, kind=kind)
+
+
+plausible_statements = st.fixed_dictionaries(
+    {"Effect": st.sampled_from(["Allow", "Deny", "allow", 1])},
+    optional={
+        "Sid": st.sampled_from(["", "A1", 5, None]),
+        "Action": st.sampled_from(["s3:*", ["s3:Get*", "iam:*"], [], 3]),
+        "NotAction": st.sampled_from(["iam:*"]),
+        "Resource": st.sampled_from(["*", ["arn:aws:s3:::b/*"], []]),
+        "NotResource": st.sampled_from(["arn:aws:s3:::b"]),
+        "Principal": st.sampled_from(["*", {"AWS": "111122223333"}, {"Group": "x"}, {}, "x"]),
+        "Condition": st.sampled_from(
+            [
+                {"StringEquals": {"k": "v"}},
+                {"Bool": {"k": True}},
+                {"NumericLessThan": {"k": [1, "2"]}},
+                {"StringEqualz": {"k": "v"}},
+                {"StringEquals": {"k": []}},
+                {"StringEquals": {"": "v"}},
+                [],
+            ]
+        ),
+    },
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(kind=st.sampled_from(list(PolicyKind)), statement=plausible_statements)
+def test_quick_reading_accepts_only_what_the_thorough_reading_accepts(kind, statement):
+    quick = wellformed.statement(statement, 0, "Statement[0]", kind)
+    problems = Problems()
+    thorough = thorough_statement(statement, 0, "Statement[0]", kind, problems)
+    if quick is not None:
+        assert quick == thorough
+        assert not problems.items

@@ -1,0 +1,142 @@
+"""Validation findings, in the manner of IAM Access Analyzer's policy checks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from policies.engine import Level, PolicyKind, parse_policy, policy_size, validate_guardrail_levels, validate_policy
+
+from .helpers import allow, deny, grant, policy
+
+
+def codes(document, **options) -> set[tuple[Level, str]]:
+    return {(finding.level, finding.code) for finding in validate_policy(document, **options)}
+
+
+CATALOGUE = {"iam:CreateUser": "Write", "iam:GetUser": "Read", "iam:PassRole": "Write", "s3:GetObject": "Read"}
+
+FINDING_CASES = [
+    (
+        policy({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}),
+        {},
+        (Level.SECURITY_WARNING, "ALLOW_WITH_NOT_ACTION"),
+    ),
+    (
+        policy({"Effect": "Allow", "Action": "s3:*", "NotResource": "arn:aws:s3:::b/*"}),
+        {},
+        (Level.SECURITY_WARNING, "ALLOW_WITH_NOT_RESOURCE"),
+    ),
+    (policy(allow("*", "*")), {}, (Level.SECURITY_WARNING, "FULL_ADMIN")),
+    (policy(allow("*:*", "*")), {}, (Level.SECURITY_WARNING, "FULL_ADMIN")),
+    (policy(allow("iam:PassRole", "*")), {}, (Level.SECURITY_WARNING, "PASS_ROLE_ANY_RESOURCE")),
+    (policy(allow("iam:*", "*")), {}, (Level.SECURITY_WARNING, "PASS_ROLE_ANY_RESOURCE")),
+    (policy(allow("iam:CreateUsr", "*")), {"catalogue": CATALOGUE}, (Level.WARNING, "UNKNOWN_ACTION")),
+    (policy(allow("iam:Frob*", "*")), {"catalogue": CATALOGUE}, (Level.WARNING, "NO_MATCHING_ACTION")),
+    (policy(allow("ec2:RunInstances", "*")), {"catalogue": set(CATALOGUE)}, (Level.WARNING, "UNKNOWN_SERVICE")),
+    (policy(allow("GetObject", "*")), {}, (Level.ERROR, "BAD_ACTION")),
+    (policy(allow("s3:GetObject", "bucket/x")), {}, (Level.ERROR, "BAD_ARN")),
+    (policy(allow("s3:GetObject", "arn:aws:s3:bucket")), {}, (Level.WARNING, "SHORT_ARN")),
+    (policy(allow("s3:GetObject", "arn:aws:*:::b")), {}, (Level.ERROR, "WILDCARD_IN_SERVICE")),
+    (policy(allow(Sid="A"), deny(Sid="A")), {}, (Level.ERROR, "DUPLICATE_SID")),
+    (policy(allow(Sid="not ok")), {}, (Level.ERROR, "BAD_SID")),
+    (
+        policy(allow("s3:GetObject", "arn:aws:s3:::b/*"), allow("s3:GetObject", "arn:aws:s3:::b/x")),
+        {},
+        (Level.SUGGESTION, "REDUNDANT_STATEMENT"),
+    ),
+    (policy(allow(Condition={"NumericLessThan": {"s3:max-keys": "abc"}})), {}, (Level.ERROR, "BAD_CONDITION_VALUE")),
+    (policy(allow(Condition={"IpAddress": {"aws:SourceIp": "300.1.1.1/8"}})), {}, (Level.ERROR, "BAD_CONDITION_VALUE")),
+    (policy(allow(Condition={"DateLessThan": {"aws:CurrentTime": "soon"}})), {}, (Level.ERROR, "BAD_CONDITION_VALUE")),
+    (
+        policy(allow(Condition={"StringEquals": {"aws:TagKeys": "env"}})),
+        {},
+        (Level.WARNING, "MULTI_VALUED_KEY_PLAIN_OPERATOR"),
+    ),
+    (
+        policy(allow(Condition={"ForAnyValue:StringEquals": {"aws:SourceIp": "x"}})),
+        {},
+        (Level.WARNING, "SET_OPERATOR_ON_SINGLE_VALUED_KEY"),
+    ),
+    (
+        policy(allow(Condition={"ForAllValues:StringEquals": {"aws:TagKeys": "env"}})),
+        {},
+        (Level.SECURITY_WARNING, "FOR_ALL_VALUES_WITH_ALLOW"),
+    ),
+    (
+        policy(allow("s3:*", "arn:aws:s3:::home/${aws:username}"), version="2008-10-17"),
+        {},
+        (Level.WARNING, "VARIABLE_WITHOUT_VERSION"),
+    ),
+    (policy(allow(Condition={"NumericEquals": {"k": "${aws:x}"}})), {}, (Level.WARNING, "VARIABLE_NOT_SUPPORTED")),
+    ({"Statement": [allow("s3:GetObject", "*")]}, {}, (Level.SUGGESTION, "MISSING_VERSION")),
+    (policy(allow("s3:GetObject", "*")), {"size_limit": 10}, (Level.ERROR, "SIZE_LIMIT")),
+    (
+        policy(grant("arn:aws:iam::111122223333:user/*", "s3:*", "*")),
+        {"kind": PolicyKind.RESOURCE},
+        (Level.ERROR, "PRINCIPAL_WILDCARD"),
+    ),
+    (policy(grant("alice", "s3:*", "*")), {"kind": PolicyKind.RESOURCE}, (Level.ERROR, "BAD_PRINCIPAL")),
+    (policy(grant("*", "s3:GetObject", "*")), {"kind": PolicyKind.RESOURCE}, (Level.SECURITY_WARNING, "PUBLIC_ACCESS")),
+]
+
+
+@pytest.mark.parametrize(("document", "options", "expected"), FINDING_CASES)
+def test_findings(document, options, expected):
+    assert expected in codes(document, **options)
+
+
+def test_clean_policy_has_no_findings():
+    document = policy(allow("s3:GetObject", "arn:aws:s3:::example-bucket/*", Sid="Read"))
+    assert validate_policy(document, catalogue=CATALOGUE) == []
+
+
+def test_unparseable_document_gives_its_parse_errors_without_raising():
+    findings = validate_policy("{not json")
+    assert [(f.level, f.code) for f in findings] == [(Level.ERROR, "JSON_SYNTAX")]
+    assert validate_policy(b"\xff")[0].code == "NOT_UTF8"
+
+
+def test_findings_on_text_carry_line_and_column():
+    text = (
+        '{\n  "Version": "2012-10-17",\n  "Statement": [\n'
+        '    {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}\n  ]\n}'
+    )
+    found = [f for f in validate_policy(text) if f.code == "PASS_ROLE_ANY_RESOURCE"]
+    assert [(f.path, f.line, f.column) for f in found] == [("Statement[0]", 4, 5)]
+
+
+def test_duplicate_json_keys_are_reported():
+    text = (
+        '{"Version": "2012-10-17", "Statement": '
+        '{"Effect": "Deny", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}}'
+    )
+    assert (Level.WARNING, "DUPLICATE_KEY") in codes(text)
+
+
+def test_policy_size_counts_without_white_space():
+    compact = '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}'
+    spaced = json.dumps(json.loads(compact), indent=4)
+    assert policy_size(compact) == policy_size(spaced) == policy_size(json.loads(compact)) == len(compact)
+
+
+def test_default_size_limit_follows_the_kind():
+    big = policy(*[allow(f"s3:GetObject{i:04}", "*", Sid=f"S{i}") for i in range(60)])
+    assert policy_size(big) > 2048
+    assert (Level.ERROR, "SIZE_LIMIT") not in codes(big)
+    trust = policy(*[grant("arn:aws:iam::111122223333:root", f"sts:AssumeRole{i}") for i in range(40)])
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{k: v for k, v in s.items() if k != "Resource"} for s in trust["Statement"]],
+    }
+    assert (Level.ERROR, "SIZE_LIMIT") in codes(trust, kind="trust")
+
+
+def test_guardrail_level_without_allow_is_a_warning():
+    deny_only = parse_policy(policy(deny("s3:*", "*")), kind="guardrail")
+    allow_all = parse_policy(policy(allow()), kind="guardrail")
+    findings = validate_guardrail_levels([[allow_all, deny_only], [deny_only]])
+    assert [(f.level, f.code, f.path) for f in findings] == [
+        (Level.WARNING, "GUARDRAIL_LEVEL_WITHOUT_ALLOW", "guardrails[1]")
+    ]
