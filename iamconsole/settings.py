@@ -47,8 +47,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
-    "identities",
+    # policies first: its seed_demo extends identities' with the demo's policies.
     "policies",
+    "identities",
 ]
 
 MIDDLEWARE = [
@@ -93,7 +94,7 @@ DATABASES = {
 
 AUTH_USER_MODEL = "identities.User"
 AUTHENTICATION_BACKENDS = [
-    "identities.backends.RootUserBackend",
+    "policies.backends.PolicyBackend",
     "identities.backends.PasswordBackend",
 ]
 PASSWORD_HASHERS = [
@@ -144,3 +145,18 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# Quotas, AWS's defaults (IAM-RULES.md, "Quotas").
+IAM_MAX_POLICY_VERSIONS = 5
+IAM_MAX_ATTACHED_POLICIES = env_int("IAM_MAX_ATTACHED_POLICIES", default=10, minimum=1)
+IAM_MANAGED_POLICY_MAX_SIZE = env_int("IAM_MANAGED_POLICY_MAX_SIZE", default=6144, minimum=1)
+IAM_INLINE_POLICY_MAX_SIZE = {
+    "user": env_int("IAM_INLINE_USER_POLICY_MAX_SIZE", default=2048, minimum=1),
+    "group": env_int("IAM_INLINE_GROUP_POLICY_MAX_SIZE", default=5120, minimum=1),
+    "role": env_int("IAM_INLINE_ROLE_POLICY_MAX_SIZE", default=10240, minimum=1),
+}
+IAM_GUARDRAIL_MAX_SIZE = 5120
+# Compiled policy sets kept per process (keyed by principal and permissions generation).
+IAM_POLICY_CACHE_SIZE = env_int("IAM_POLICY_CACHE_SIZE", default=2048, minimum=1)
+# Attach the built-in self-service policy to every user created in the console.
+IAM_SELF_SERVICE_FOR_NEW_USERS = env_bool("IAM_SELF_SERVICE_FOR_NEW_USERS", default=True)

@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.models import Group as AuthGroup
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 
@@ -19,6 +19,60 @@ def _adopt(obj, created) -> None:
     obj.__dict__.update(created.__dict__)
 
 
+def _allowed(request, action: str, obj=None) -> bool:
+    return request.user.has_perm(action, obj)
+
+
+class IAMActionsAdmin:
+    """Maps the admin's permission hooks to IAM actions on the object's ARN.
+
+    A changelist is one List* check (resource "*"), an object page one Get*
+    check; changes and deletes their own action on the object."""
+
+    list_action = get_action = create_action = update_action = delete_action = ""
+    # Actions on an object that also let a user post its page (memberships, assignments).
+    related_change_actions: tuple[str, ...] = ()
+
+    def has_view_permission(self, request, obj=None):
+        return _allowed(request, self.get_action if obj is not None else self.list_action, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return _allowed(request, self.create_action)
+
+    def can_update(self, request, obj) -> bool:
+        return _allowed(request, self.update_action, obj)
+
+    def has_change_permission(self, request, obj=None):
+        actions = (self.update_action, *self.related_change_actions)
+        return any(_allowed(request, action, obj) for action in actions)
+
+    def has_delete_permission(self, request, obj=None):
+        return _allowed(request, self.delete_action, obj)
+
+    # Fields governed by an action of their own: {field: action}.
+    field_actions: dict[str, str] = {}
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is None:
+            return readonly
+        if not self.can_update(request, obj):
+            own = set(self.field_actions)
+            readonly += [name for name in self.get_fields(request, obj) if name not in readonly and name not in own]
+        readonly += [
+            name
+            for name, action in self.field_actions.items()
+            if name not in readonly and not _allowed(request, action, obj)
+        ]
+        return readonly
+
+    def check_field_actions(self, request, obj, form) -> None:
+        """Repeat, at save, the check of each governed field that changed."""
+        for name, action in self.field_actions.items():
+            if name in form.changed_data and not _allowed(request, action, obj):
+                raise PermissionDenied(f"{action} on {obj.arn} is not allowed.")
+
+
 class MembershipFormSet(BaseInlineFormSet):
     def clean(self):
         super().clean()
@@ -31,134 +85,136 @@ class MembershipFormSet(BaseInlineFormSet):
                 raise ValidationError(problems)
 
 
-class MembershipInline(admin.TabularInline):
-    """Existing rows are read-only (remove them with the delete box)."""
+class RowsInline(admin.TabularInline):
+    """Memberships or assignments of one parent; rows are added and removed by
+    IAM actions on the group or role they concern."""
 
-    model = Membership
+    add_action = remove_action = ""
+    view_action_on_parent = ""
+    existing_rows = True
     extra = 0
-    readonly_fields = ("added_by", "added_at")
+
+    def has_view_permission(self, request, obj=None):
+        return obj is None or _allowed(request, self.view_action_on_parent, obj)
 
     def has_add_permission(self, request, obj=None):
-        return False
+        return not self.existing_rows and _allowed(request, self.add_action, self._resource(obj))
 
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return self.existing_rows and _allowed(request, self.remove_action, self._resource(obj))
 
-class NewMembershipInline(admin.TabularInline):
-    """Empty rows to add members; existing rows are listed by MembershipInline."""
-
-    model = Membership
-    formset = MembershipFormSet
-    extra = 1
-    verbose_name = "new membership"
-    verbose_name_plural = "add memberships"
+    def _resource(self, obj):
+        # On a group's or role's page the parent is the resource; on a user's
+        # page the group or role is chosen per row, and checked again at save.
+        return obj if isinstance(obj, (Group, Role)) else None
 
     def get_queryset(self, request):
-        return super().get_queryset(request).none()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+        queryset = super().get_queryset(request)
+        return queryset if self.existing_rows else queryset.none()
 
 
-class GroupMembershipInline(MembershipInline):
+class GroupMembershipInline(RowsInline):
+    model = Membership
     fk_name = "group"
-    fields = ("user", "added_by", "added_at")
-    readonly_fields = ("user", "added_by", "added_at")
+    fields = readonly_fields = ("user", "added_by", "added_at")
+    add_action, remove_action = "iam:AddUserToGroup", "iam:RemoveUserFromGroup"
+    view_action_on_parent = "iam:GetGroup"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user", "group", "added_by")
 
 
-class NewGroupMembershipInline(NewMembershipInline):
-    fk_name = "group"
-    fields = ("user",)
+class NewGroupMembershipInline(GroupMembershipInline):
+    formset = MembershipFormSet
+    existing_rows, extra = False, 1
+    fields, readonly_fields = ("user",), ()
     autocomplete_fields = ("user",)
+    verbose_name, verbose_name_plural = "new member", "add members"
 
 
-class UserMembershipInline(MembershipInline):
+class UserMembershipInline(RowsInline):
+    model = Membership
     fk_name = "user"
-    fields = ("group", "added_by", "added_at")
-    readonly_fields = ("group", "added_by", "added_at")
+    fields = readonly_fields = ("group", "added_by", "added_at")
+    add_action, remove_action = "iam:AddUserToGroup", "iam:RemoveUserFromGroup"
+    view_action_on_parent = "iam:GetUser"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("group", "user", "added_by")
 
 
-class NewUserMembershipInline(NewMembershipInline):
-    fk_name = "user"
-    fields = ("group",)
+class NewUserMembershipInline(UserMembershipInline):
+    formset = MembershipFormSet
+    existing_rows, extra = False, 1
+    fields, readonly_fields = ("group",), ()
     autocomplete_fields = ("group",)
+    verbose_name, verbose_name_plural = "new group", "add to groups"
 
 
-class AssignmentInline(admin.TabularInline):
-    """Existing assignments: only their expiry can change."""
-
+class RoleAssignmentInline(RowsInline):
     model = RoleAssignment
-    extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-class NewAssignmentInline(admin.TabularInline):
-    model = RoleAssignment
-    extra = 1
-    verbose_name = "new assignment"
-    verbose_name_plural = "add assignments"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).none()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class RoleAssignmentInline(AssignmentInline):
     fk_name = "role"
-    fields = ("user", "expires_at", "granted_by", "granted_at")
-    readonly_fields = ("user", "granted_by", "granted_at")
+    fields = readonly_fields = ("user", "expires_at", "granted_by", "granted_at")
+    add_action = remove_action = "iam:UpdateAssumeRolePolicy"
+    view_action_on_parent = "iam:GetRole"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user", "role", "granted_by")
 
 
-class NewRoleAssignmentInline(NewAssignmentInline):
-    fk_name = "role"
-    fields = ("user", "expires_at")
+class NewRoleAssignmentInline(RoleAssignmentInline):
+    existing_rows, extra = False, 1
+    fields, readonly_fields = ("user", "expires_at"), ()
     autocomplete_fields = ("user",)
+    verbose_name, verbose_name_plural = "new assignment", "assign to users"
 
 
-class UserAssignmentInline(AssignmentInline):
+class UserAssignmentInline(RowsInline):
+    model = RoleAssignment
     fk_name = "user"
-    fields = ("role", "expires_at", "granted_by", "granted_at")
-    readonly_fields = ("role", "granted_by", "granted_at")
+    fields = readonly_fields = ("role", "expires_at", "granted_by", "granted_at")
+    add_action = remove_action = "iam:UpdateAssumeRolePolicy"
+    view_action_on_parent = "iam:GetUser"
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("role", "user", "granted_by")
 
 
-class NewUserAssignmentInline(NewAssignmentInline):
-    fk_name = "user"
-    fields = ("role", "expires_at")
+class NewUserAssignmentInline(UserAssignmentInline):
+    existing_rows, extra = False, 1
+    fields, readonly_fields = ("role", "expires_at"), ()
     autocomplete_fields = ("role",)
+    verbose_name, verbose_name_plural = "new role", "assign roles"
 
 
-class ServiceBackedAdmin(admin.ModelAdmin):
-    """Routes the admin's writes of memberships and assignments through services."""
+class ServiceBackedAdmin(IAMActionsAdmin, admin.ModelAdmin):
+    """Routes the admin's writes of memberships and assignments through services,
+    checking each row's own action again at save (on a user's page the group
+    or role is only known then)."""
 
     show_full_result_count = False
 
     def save_formset(self, request, form, formset, change):
         formset.save(commit=False)
         for row in formset.deleted_objects:
+            self._check_row(request, row, adding=False)
             self._remove_row(row, request.user)
         for row in formset.new_objects:
+            self._check_row(request, row, adding=True)
             self._add_row(row, request.user)
-        for row, _changed in formset.changed_objects:
-            if isinstance(row, RoleAssignment):
-                services.unassign_role(role=row.role, user=row.user, actor=request.user)
-                services.assign_role(role=row.role, user=row.user, actor=request.user, expires_at=row.expires_at)
+
+    @staticmethod
+    def _check_row(request, row, *, adding: bool) -> None:
+        if isinstance(row, Membership):
+            action = "iam:AddUserToGroup" if adding else "iam:RemoveUserFromGroup"
+            resource = row.group
+        else:
+            action, resource = "iam:UpdateAssumeRolePolicy", row.role
+        if not _allowed(request, action, resource):
+            raise PermissionDenied(f"{action} on {resource.arn} is not allowed.")
 
     @staticmethod
     def _add_row(row, actor) -> None:
@@ -195,6 +251,15 @@ class UserAdminForm(forms.ModelForm):
 
 @admin.register(User)
 class UserAdmin(ServiceBackedAdmin):
+    list_action, get_action = "iam:ListUsers", "iam:GetUser"
+    create_action, update_action, delete_action = "iam:CreateUser", "iam:UpdateUser", "iam:DeleteUser"
+    related_change_actions = (
+        "iam:AddUserToGroup",
+        "iam:RemoveUserFromGroup",
+        "iam:UpdateAssumeRolePolicy",
+        "iam:TagUser",
+    )
+    field_actions = {"tags": "iam:TagUser"}
     form = UserAdminForm
     list_display = ("username", "path", "is_active", "root_marker", "group_count", "created_at", "last_login")
     list_filter = ("is_active", "is_superuser")
@@ -232,6 +297,7 @@ class UserAdmin(ServiceBackedAdmin):
                 actor=request.user,
             )
             return _adopt(obj, created)
+        self.check_field_actions(request, obj, form)
         original = User.objects.get(pk=obj.pk)
         if {"username", "path", "is_active"} & set(form.changed_data):
             original = services.update_user(
@@ -251,6 +317,9 @@ class UserAdmin(ServiceBackedAdmin):
 
 @admin.register(Group)
 class GroupAdmin(ServiceBackedAdmin):
+    list_action, get_action = "iam:ListGroups", "iam:GetGroup"
+    create_action, update_action, delete_action = "iam:CreateGroup", "iam:UpdateGroup", "iam:DeleteGroup"
+    related_change_actions = ("iam:AddUserToGroup", "iam:RemoveUserFromGroup")
     list_display = ("group_name", "path", "member_count", "created_at")
     search_fields = ("group_name",)
     fields = ("group_name", "path", "description", "arn", "iam_id", "created_at")
@@ -283,6 +352,10 @@ class GroupAdmin(ServiceBackedAdmin):
 
 @admin.register(Role)
 class RoleAdmin(ServiceBackedAdmin):
+    list_action, get_action = "iam:ListRoles", "iam:GetRole"
+    create_action, update_action, delete_action = "iam:CreateRole", "iam:UpdateRole", "iam:DeleteRole"
+    related_change_actions = ("iam:UpdateAssumeRolePolicy", "iam:TagRole")
+    field_actions = {"trust_policy": "iam:UpdateAssumeRolePolicy", "tags": "iam:TagRole"}
     list_display = ("role_name", "path", "assignment_count", "max_session_duration", "created_at")
     search_fields = ("role_name",)
     fields = (
@@ -314,6 +387,7 @@ class RoleAdmin(ServiceBackedAdmin):
                 actor=request.user, trust_policy=data["trust_policy"], **_fields(data, *names)
             )
             return _adopt(obj, created)
+        self.check_field_actions(request, obj, form)
         original = Role.objects.get(pk=obj.pk)
         if set(names) & set(form.changed_data):
             original = services.update_role(role=original, actor=request.user, **_fields(data, *names))
@@ -328,7 +402,7 @@ class RoleAdmin(ServiceBackedAdmin):
 
 
 def _fields(data: dict, *names: str) -> dict:
-    return {name: data[name] for name in names}
+    return {name: data[name] for name in names if name in data}
 
 
 @admin.register(AuditEvent)
@@ -340,6 +414,9 @@ class AuditEventAdmin(admin.ModelAdmin):
     search_fields = ("actor_arn", "target_arn", "event_name")
     show_full_result_count = False
     date_hierarchy = None
+
+    def has_view_permission(self, request, obj=None):
+        return _allowed(request, "iam:GetAuditEvent" if obj is not None else "iam:ListAuditEvents", obj)
 
     def has_add_permission(self, request):
         return False

@@ -28,20 +28,3 @@ class PasswordBackend(BaseBackend):
     def get_user(self, user_id):
         user = get_user_model().objects.filter(pk=user_id).first()
         return user if user is not None and user.is_active else None
-
-
-class RootUserBackend:
-    """The account root user is not restricted by IAM policies.
-
-    It authenticates nobody and has no get_user, so Django never records it
-    as the backend a session signed in with.
-    """
-
-    def authenticate(self, request, **credentials):
-        return None
-
-    def has_perm(self, user_obj, perm, obj=None):
-        return bool(user_obj.is_active and getattr(user_obj, "is_superuser", False))
-
-    def has_module_perms(self, user_obj, app_label):
-        return self.has_perm(user_obj, app_label)

@@ -24,6 +24,10 @@ class RequestContext:
     time: datetime = field(default_factory=timezone.now)
     principal_arn: str = ""
     session_arn: str = ""
+    # Permission answers within this request, so a page that asks the same
+    # question for each row asks the policies once; any change to
+    # permissions in this request empties it (identities.services).
+    decisions: dict = field(default_factory=dict, compare=False, repr=False)
 
     def with_principal(self, principal_arn: str) -> "RequestContext":
         return RequestContext(
@@ -32,6 +36,7 @@ class RequestContext:
             time=self.time,
             principal_arn=principal_arn,
             session_arn=self.session_arn,
+            decisions=self.decisions,
         )
 
     def condition_keys(self) -> dict[str, str]:
@@ -69,3 +74,13 @@ def _source_ip(request) -> str | None:
 
 def context_for(request) -> RequestContext:
     return RequestContext(source_ip=_source_ip(request), secure_transport=request.is_secure())
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a permission check is about when there is no saved object yet (or
+    when the check depends on submitted data): the resource's ARN and the
+    request keys it brings, such as iam:PolicyARN or iam:PermissionsBoundary."""
+
+    arn: str
+    keys: dict[str, str | list[str]] = field(default_factory=dict)

@@ -264,3 +264,19 @@ class RoleAssignment(models.Model):
 
     def is_live(self, at=None) -> bool:
         return self.expires_at is None or self.expires_at > (at or timezone.now())
+
+
+class PermissionsGeneration(models.Model):
+    """One counter, bumped in the same transaction as any change that can alter
+    a decision (memberships, assignments, policies, attachments, boundaries,
+    guardrails, an identity's name, path, tags or enabled flag). Compiled
+    policy sets are cached per process under it, so no stale allow survives a
+    commit."""
+
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="permissions_generation_single_row")]
+
+    def __str__(self) -> str:
+        return f"generation {self.value}"

@@ -13,11 +13,25 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils import timezone
 
 from identities.audit import record
-from identities.models import Group, Membership, Role, RoleAssignment, User
+from identities.context import current_context
+from identities.models import Group, Membership, PermissionsGeneration, Role, RoleAssignment, User
+
+
+def bump_permissions_generation() -> None:
+    """Invalidate every cached policy set; call inside the changing transaction."""
+    context = current_context()
+    if context is not None:
+        context.decisions.clear()
+    if not PermissionsGeneration.objects.filter(pk=1).update(value=F("value") + 1):
+        PermissionsGeneration.objects.create(pk=1, value=1)
+
+
+def permissions_generation() -> int:
+    return PermissionsGeneration.objects.filter(pk=1).values_list("value", flat=True).first() or 0
 
 
 def _user_state(user: User) -> dict[str, Any]:
@@ -106,6 +120,7 @@ def update_user(
     _apply(user, {"username": username, "path": path, "is_active": is_active})
     _clean(user)
     user.save()
+    bump_permissions_generation()
     record("UpdateUser", actor=actor, target=user, before=before, after=_user_state(user))
     return user
 
@@ -116,6 +131,7 @@ def set_user_tags(*, user: User, tags: dict[str, str], actor: User | None) -> Us
     user.tags = tags
     _clean(user)
     user.save(update_fields=["tags"])
+    bump_permissions_generation()
     record("TagUser", actor=actor, target=user, before=before, after={"tags": user.tags})
     return user
 
@@ -144,6 +160,7 @@ def delete_user(*, user: User, actor: User | None) -> None:
         "groups": sorted(user.iam_groups.values_list("group_name", flat=True)),
         "roles": sorted(user.assigned_roles.values_list("role_name", flat=True)),
     }
+    bump_permissions_generation()
     record("DeleteUser", actor=actor, target=user, before=before)
     user.delete()
 
@@ -173,6 +190,7 @@ def update_group(
     _apply(group, {"group_name": group_name, "path": path, "description": description})
     _clean(group)
     group.save()
+    bump_permissions_generation()
     record("UpdateGroup", actor=actor, target=group, before=before, after=_group_state(group))
     return group
 
@@ -188,6 +206,7 @@ def delete_group(*, group: Group, actor: User | None, with_members: bool = False
         )
     if members:
         remove_members(group=group, users=members, actor=actor)
+    bump_permissions_generation()
     record("DeleteGroup", actor=actor, target=group, before=_group_state(group))
     group.delete()
 
@@ -228,6 +247,7 @@ def add_members(*, group: Group, users: Iterable[User], actor: User | None) -> l
     memberships = Membership.objects.bulk_create(
         [Membership(user=user, group=group, added_by=actor, added_at=now) for user in users]
     )
+    bump_permissions_generation()
     for user in users:
         record("AddUserToGroup", actor=actor, target=group, after={"user": user.arn, "group": group.group_name})
     return memberships
@@ -243,6 +263,7 @@ def remove_members(*, group: Group, users: Iterable[User], actor: User | None) -
         raise ValidationError("Choose at least one member to remove.")
     if missing:
         raise ValidationError(f"Not a member of {group.group_name}: {', '.join(missing)}.")
+    bump_permissions_generation()
     for membership in memberships:
         record(
             "RemoveUserFromGroup",
@@ -303,6 +324,7 @@ def update_role(
     _apply(role, changes)
     _clean(role)
     role.save()
+    bump_permissions_generation()
     record("UpdateRole", actor=actor, target=role, before=before, after=_role_state(role))
     return role
 
@@ -313,6 +335,7 @@ def update_trust_policy(*, role: Role, trust_policy: dict, actor: User | None) -
     role.trust_policy = trust_policy
     _clean(role)
     role.save(update_fields=["trust_policy"])
+    bump_permissions_generation()
     record("UpdateAssumeRolePolicy", actor=actor, target=role, before=before, after={"trust_policy": trust_policy})
     return role
 
@@ -322,6 +345,7 @@ def delete_role(*, role: Role, actor: User | None) -> None:
     before = _role_state(role) | {
         "assignees": sorted(role.assignees.values_list("username", flat=True)),
     }
+    bump_permissions_generation()
     record("DeleteRole", actor=actor, target=role, before=before)
     role.delete()
 
@@ -335,6 +359,7 @@ def assign_role(*, role: Role, user: User, actor: User | None, expires_at: datet
     if RoleAssignment.objects.filter(role=role, user=user).exists():
         raise ValidationError(f"{user.username} is already assigned {role.role_name}.")
     assignment = RoleAssignment.objects.create(role=role, user=user, granted_by=actor, expires_at=expires_at)
+    bump_permissions_generation()
     record(
         "AssignRole",
         actor=actor,
@@ -349,6 +374,7 @@ def unassign_role(*, role: Role, user: User, actor: User | None) -> None:
     assignment = RoleAssignment.objects.filter(role=role, user=user).first()
     if assignment is None:
         raise ValidationError(f"{user.username} is not assigned {role.role_name}.")
+    bump_permissions_generation()
     record(
         "UnassignRole",
         actor=actor,

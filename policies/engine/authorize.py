@@ -123,6 +123,7 @@ def authorize(
             and session_policy is None
             and not trust
             and not prepared.is_root
+            and not prepared.cross_account
         ):
             return _identity_only(request, prepared, identity)
         layers = _evaluate_layers(prepared, identity, boundary, guardrails, resource_policy, session_policy, trust)
@@ -161,7 +162,7 @@ def _evaluate_layers(prepared: Prepared, identity, boundary, guardrails, resourc
             layers.guardrails.append((name, layers.run(name, value, PolicyKind.GUARDRAIL, prepared)))
     if resource is not None:
         kind = PolicyKind.TRUST if trust else PolicyKind.RESOURCE
-        layers.resource = layers.run("resource", resource, kind, prepared)
+        layers.resource = layers.run("trust" if trust else "resource", resource, kind, prepared)
     if prepared.is_root:
         return layers  # rule 10: nothing can be attached to the root user
     layers.identity = layers.run("identity", identity or (), PolicyKind.IDENTITY, prepared)
@@ -233,17 +234,13 @@ def _identity_side(layers: _Layers) -> list[tuple[str, list[CompiledStatement]]]
 
 def _principal_side(prepared: Prepared, layers: _Layers, trust: bool):
     caller = prepared.caller
-    cross = (
-        prepared.resource_account is not None
-        and caller.account is not None
-        and prepared.resource_account != caller.account
-    )
+    cross = prepared.cross_account
     resource_layer = "trust" if trust else "resource"
     named = _allows(layers.resource)
     if caller.type == "root":
         if (cross or trust) and not named:
             return [], [resource_layer]
-        return [("resource", named)] if named else [], []
+        return [(resource_layer, named)] if named else [], []
     identity = _identity_side(layers)
     identity_blocking = [name for name, statements in identity if not statements]
     if cross or trust:

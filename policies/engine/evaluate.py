@@ -68,6 +68,13 @@ class Prepared:
         return self.principal.endswith(":root") and self.caller.type == "root"
 
     @property
+    def cross_account(self) -> bool:
+        """Whether the resource belongs to another account than the caller."""
+        account = self.caller.account
+        resource_account = self.resource_account
+        return account is not None and resource_account is not None and account != resource_account
+
+    @property
     def resource_account(self) -> str | None:
         """As given, else the resource ARN's account, else the principal's."""
         if self._resource_account is None:

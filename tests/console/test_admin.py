@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from identities.audit import AuditEvent
 from identities.models import Group, Membership, RoleAssignment, User
+from policies.models import PolicyAttachment
 from tests import factories
 from tests.admin_forms import admin_form_data
 
@@ -99,6 +100,21 @@ def test_adding_a_user_in_the_admin_records_create_user(root_client):
     assert response.status_code == 302
     oliver = User.objects.get(username="oliver")
     assert (oliver.path, oliver.tags, oliver.check_password("a-long-enough-pass-1")) == ("/dev/", {"team": "dev"}, True)
+    # The account's setting gives every user created in the console the self-service policy.
+    assert list(AuditEvent.objects.order_by("id").values_list("event_name", flat=True)) == [
+        "CreateUser",
+        "AttachUserPolicy",
+    ]
+    assert list(PolicyAttachment.objects.filter(user=oliver).values_list("policy__policy_name", flat=True)) == [
+        "SelfService"
+    ]
+
+
+def test_the_self_service_setting_can_be_turned_off(root_client, settings):
+    settings.IAM_SELF_SERVICE_FOR_NEW_USERS = False
+    url = reverse("admin:identities_user_add")
+    fields = {"username": "oliver", "path": "/", "tags": "{}", "is_active": "on", "password": ""}
+    assert root_client.post(url, admin_form_data(root_client, url, fields)).status_code == 302
     assert list(AuditEvent.objects.values_list("event_name", flat=True)) == ["CreateUser"]
 
 

@@ -47,11 +47,15 @@ def trust_this_account() -> dict:
 class Command(BaseCommand):
     help = "Create the demo organisation: Mia, Oliver, Charles, Lucas, James, Henry and their groups."
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        with transaction.atomic():
+            self.seed()
+        self.print_personas()
+
+    def seed(self) -> None:
         if not User.objects.filter(is_superuser=True).exists():
             services.create_root_user(username=ROOT[0], password=ROOT[1], actor=None)
-        users = {name: self._user(name, password) for name, password in PEOPLE.items()}
+        users = {name: self.user(name, password) for name, password in PEOPLE.items()}
         for group_name, (description, members) in GROUPS.items():
             group = Group.objects.filter(group_name__iexact=group_name).first() or services.create_group(
                 group_name=group_name, description=description, actor=None
@@ -67,15 +71,14 @@ class Command(BaseCommand):
             for name in assignees:
                 if not RoleAssignment.objects.filter(role=role, user=users[name]).exists():
                     services.assign_role(role=role, user=users[name], actor=None)
-        self._print_personas()
 
     @staticmethod
-    def _user(name: str, password: str) -> User:
+    def user(name: str, password: str) -> User:
         existing = User.objects.filter(username__iexact=name).first()
         return existing or services.create_user(username=name, password=password, actor=None)
 
-    def _print_personas(self) -> None:
+    def print_personas(self, people: dict[str, str] | None = None, roles: dict[str, str] | None = None) -> None:
         self.stdout.write(self.style.SUCCESS("Demo organisation ready. Sign in at /sign-in/ as (demo passwords only):"))
         self.stdout.write(f"  {ROOT[0]:<10} {ROOT[1]:<24} the account root user")
-        for name, password in PEOPLE.items():
-            self.stdout.write(f"  {name:<10} {password:<24}")
+        for name, password in (people or PEOPLE).items():
+            self.stdout.write(f"  {name:<10} {password:<24} {(roles or {}).get(name, '')}".rstrip())

@@ -1,0 +1,505 @@
+"""The admin for policies, and policy inlines added to the identity pages.
+
+Every permission hook maps to an IAM action on the object's ARN, every save
+and delete calls a service, and checks that depend on submitted data (the
+policy attached, the boundary set) are made again when the form is saved.
+"""
+
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
+from django.utils.html import format_html, format_html_join
+
+from identities import admin as identities_admin
+from identities.context import Target
+from identities.models import Group, Role, User
+from policies import services
+from policies.engine import Level, PolicyKind
+from policies.forms import PolicyDocumentField, warnings_of
+from policies.models import (
+    CatalogAction,
+    CatalogService,
+    Guardrail,
+    InlinePolicy,
+    ManagedPolicy,
+    PermissionBoundary,
+    PolicyAttachment,
+    PolicyVersion,
+)
+
+_allowed = identities_admin._allowed
+
+
+def _kind(identity) -> str:
+    return {User: "User", Group: "Group", Role: "Role"}[type(identity)]
+
+
+def _pretty(document: dict) -> str:
+    return format_html('<pre class="policy-document">{}</pre>', json.dumps(document, indent=2))
+
+
+def _warn(request, texts: list[str]) -> None:
+    for text in texts:
+        messages.warning(request, text)
+
+
+# Managed policies
+
+
+class ManagedPolicyForm(forms.ModelForm):
+    document = PolicyDocumentField(label="Policy document", required=False)
+    new_version = PolicyDocumentField(
+        label="New version", required=False, help_text="Paste a document to save it as a new version."
+    )
+    set_as_default = forms.BooleanField(label="Make the new version the default", required=False, initial=True)
+    default_version = forms.TypedChoiceField(coerce=int, required=False, label="Default version")
+
+    class Meta:
+        model = ManagedPolicy
+        fields = ("policy_name", "path", "description")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "default_version" in self.fields:
+            versions = self.instance.versions.order_by("-number")
+            self.fields["default_version"].choices = [(v.number, v.version_id) for v in versions]
+            self.initial["default_version"] = next((v.number for v in versions if v.is_default), None)
+        elif "document" in self.fields:
+            self.fields["document"].required = True
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and cleaned.get("new_version") and cleaned.get("set_as_default"):
+            cleaned["default_version"] = None
+        return cleaned
+
+
+class PolicyVersionInline(admin.TabularInline):
+    model = PolicyVersion
+    extra = 0
+    fields = readonly_fields = ("version_id", "is_default", "created_at", "created_by", "pretty_document")
+    ordering = ("-number",)
+    verbose_name_plural = "versions (tick Delete to remove a version that is not the default)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("policy", "created_by")
+
+    @admin.display(description="document")
+    def pretty_document(self, obj):
+        return _pretty(obj.document)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return obj is None or _allowed(request, "iam:GetPolicy", obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is not None and not obj.read_only and _allowed(request, "iam:DeletePolicyVersion", obj)
+
+
+@admin.register(ManagedPolicy)
+class ManagedPolicyAdmin(identities_admin.IAMActionsAdmin, admin.ModelAdmin):
+    form = ManagedPolicyForm
+    list_action, get_action = "iam:ListPolicies", "iam:GetPolicy"
+    create_action, delete_action = "iam:CreatePolicy", "iam:DeletePolicy"
+    update_action = "iam:CreatePolicyVersion"
+    related_change_actions = ("iam:SetDefaultPolicyVersion", "iam:DeletePolicyVersion")
+    list_display = ("policy_name", "path", "kind", "attachment_count", "updated_at")
+    list_filter = ("aws_managed", "builtin")
+    search_fields = ("policy_name", "description")
+    show_full_result_count = False
+    inlines = (PolicyVersionInline,)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                attachment_count=Count("attachments", distinct=True), boundary_count=Count("boundaries", distinct=True)
+            )
+        )
+
+    shown = ("policy_name", "path", "description", "arn", "iam_id", "default_version_label")
+    details = ("default_document", "findings", "attached_to")
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("policy_name", "path", "description", "document")
+        editable = []
+        if not obj.read_only and _allowed(request, "iam:SetDefaultPolicyVersion", obj):
+            editable.append("default_version")
+        if not obj.read_only and _allowed(request, "iam:CreatePolicyVersion", obj):
+            editable += ["new_version", "set_as_default"]
+        return (*self.shown, *editable, *self.details)
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else (*self.shown, *self.details)
+
+    @admin.display(description="default version")
+    def default_version_label(self, obj):
+        version = obj.versions.filter(is_default=True).first()
+        return version.version_id if version else "-"
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.read_only:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj is not None and obj.read_only) and super().has_delete_permission(request, obj)
+
+    @admin.display(description="kind")
+    def kind(self, obj):
+        return "built-in" if obj.builtin else "AWS managed" if obj.aws_managed else "customer managed"
+
+    @admin.display(description="attached to", ordering="attachment_count")
+    def attachment_count(self, obj):
+        return obj.attachment_count + obj.boundary_count
+
+    @admin.display(description="default version document")
+    def default_document(self, obj):
+        version = obj.versions.filter(is_default=True).first()
+        return _pretty(version.document) if version else "-"
+
+    @admin.display(description="findings")
+    def findings(self, obj):
+        version = obj.versions.filter(is_default=True).first()
+        texts = warnings_of(json.dumps(version.document)) if version else []
+        if not texts:
+            return "No findings."
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((text,) for text in texts)))
+
+    @admin.display(description="where attached")
+    def attached_to(self, obj):
+        rows = [
+            (f"{attachment.owner_kind}: {attachment.owner.name}",)
+            for attachment in obj.attachments.select_related("user", "group", "role")
+        ]
+        rows += [
+            (f"permission boundary of {(boundary.user or boundary.role).name}",)
+            for boundary in obj.boundaries.select_related("user", "role")
+        ]
+        if not rows:
+            return "Not attached."
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", rows))
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if not change:
+            created, findings = services.create_policy(
+                policy_name=data["policy_name"],
+                path=data["path"],
+                description=data["description"],
+                document=data["document"],
+                actor=request.user,
+            )
+            _warn(request, [str(f) for f in findings if f.level is not Level.ERROR])
+            return identities_admin._adopt(obj, created)
+        if data.get("new_version"):
+            self._check(request, "iam:CreatePolicyVersion", obj)
+            _, findings = services.create_policy_version(
+                policy=obj,
+                document=data["new_version"],
+                set_as_default=data.get("set_as_default", False),
+                actor=request.user,
+            )
+            _warn(request, [str(f) for f in findings if f.level is not Level.ERROR])
+        if data.get("default_version") and "default_version" in form.changed_data:
+            self._check(request, "iam:SetDefaultPolicyVersion", obj)
+            version = obj.versions.get(number=data["default_version"])
+            services.set_default_version(version=version, actor=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        formset.save(commit=False)
+        for version in formset.deleted_objects:
+            self._check(request, "iam:DeletePolicyVersion", version.policy)
+            services.delete_policy_version(version=version, actor=request.user)
+
+    def delete_model(self, request, obj):
+        services.delete_policy(policy=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+    @staticmethod
+    def _check(request, action: str, obj) -> None:
+        if not _allowed(request, action, obj):
+            raise PermissionDenied(f"{action} on {obj.arn} is not allowed.")
+
+
+# Policies on the identity pages
+
+
+class AttachmentInline(admin.TabularInline):
+    model = PolicyAttachment
+    extra = 0
+    fields = readonly_fields = ("policy", "attached_by", "attached_at")
+    verbose_name, verbose_name_plural = "attached policy", "attached managed policies"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("policy", "attached_by", "user", "group", "role")
+
+    def has_view_permission(self, request, obj=None):
+        return True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is not None and _allowed(request, f"iam:Detach{_kind(obj)}Policy", obj)
+
+
+class NewAttachmentInline(AttachmentInline):
+    extra = 1
+    fields, readonly_fields = ("policy",), ()
+    autocomplete_fields = ("policy",)
+    verbose_name, verbose_name_plural = "policy to attach", "attach managed policies"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+    def has_add_permission(self, request, obj=None):
+        # Which policy is known only at save, where iam:PolicyARN is checked.
+        return obj is not None and _allowed(request, f"iam:Attach{_kind(obj)}Policy", obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class InlinePolicyForm(forms.ModelForm):
+    document = PolicyDocumentField(label="Policy document")
+
+    class Meta:
+        model = InlinePolicy
+        fields = ("policy_name", "document")
+
+
+class InlinePolicyInline(admin.StackedInline):
+    model = InlinePolicy
+    form = InlinePolicyForm
+    extra = 0
+    fields = ("policy_name", "document")
+    verbose_name, verbose_name_plural = "inline policy", "inline policies"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user", "group", "role")
+
+    def has_view_permission(self, request, obj=None):
+        return True
+
+    def has_add_permission(self, request, obj=None):
+        return obj is not None and _allowed(request, f"iam:Put{_kind(obj)}Policy", obj)
+
+    has_change_permission = has_add_permission
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is not None and _allowed(request, f"iam:Delete{_kind(obj)}Policy", obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if self.has_add_permission(request, obj) else ("policy_name", "document")
+
+
+class BoundaryFormSet(BaseInlineFormSet):
+    pass
+
+
+class BoundaryInline(admin.TabularInline):
+    model = PermissionBoundary
+    formset = BoundaryFormSet
+    extra = 0
+    max_num = 1
+    fields = ("policy", "set_at")
+    readonly_fields = ("set_at",)
+    autocomplete_fields = ("policy",)
+    verbose_name, verbose_name_plural = "permission boundary", "permission boundary"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("policy", "user", "role")
+
+    def has_view_permission(self, request, obj=None):
+        return True
+
+    def has_add_permission(self, request, obj=None):
+        return obj is not None and _allowed(request, f"iam:Put{_kind(obj)}PermissionsBoundary", obj)
+
+    has_change_permission = has_add_permission
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is not None and _allowed(request, f"iam:Delete{_kind(obj)}PermissionsBoundary", obj)
+
+
+class PolicyInlinesMixin:
+    """Saves the policy inlines of a user, group or role through services."""
+
+    policy_inlines: tuple = (AttachmentInline, NewAttachmentInline, InlinePolicyInline)
+
+    def get_inlines(self, request, obj):
+        if obj is None or (isinstance(obj, User) and obj.is_superuser):
+            return super().get_inlines(request, obj)
+        return (*super().get_inlines(request, obj), *self.policy_inlines)
+
+    def save_formset(self, request, form, formset, change):
+        model = formset.model
+        if model not in (PolicyAttachment, InlinePolicy, PermissionBoundary):
+            return super().save_formset(request, form, formset, change)
+        identity = form.instance
+        formset.save(commit=False)
+        for row in formset.deleted_objects:
+            self._remove(request, identity, row)
+        for row in [*formset.new_objects, *(row for row, _ in formset.changed_objects)]:
+            self._put(request, identity, row)
+
+    def _put(self, request, identity, row) -> None:
+        kind, actor = _kind(identity), request.user
+        if isinstance(row, PolicyAttachment):
+            target = Target(identity.arn, {"iam:PolicyARN": row.policy.arn})
+            self._check(request, f"iam:Attach{kind}Policy", target)
+            services.attach_policy(policy=row.policy, identity=identity, actor=actor)
+        elif isinstance(row, InlinePolicy):
+            self._check(request, f"iam:Put{kind}Policy", identity)
+            _, findings = services.put_inline_policy(
+                identity=identity, policy_name=row.policy_name, document=row.document, actor=actor
+            )
+            _warn(request, [str(f) for f in findings if f.level is not Level.ERROR])
+        else:
+            target = Target(identity.arn, {"iam:PermissionsBoundary": row.policy.arn})
+            self._check(request, f"iam:Put{kind}PermissionsBoundary", target)
+            services.set_permissions_boundary(identity=identity, policy=row.policy, actor=actor)
+
+    def _remove(self, request, identity, row) -> None:
+        kind, actor = _kind(identity), request.user
+        if isinstance(row, PolicyAttachment):
+            self._check(request, f"iam:Detach{kind}Policy", Target(identity.arn, {"iam:PolicyARN": row.policy.arn}))
+            services.detach_policy(policy=row.policy, identity=identity, actor=actor)
+        elif isinstance(row, InlinePolicy):
+            self._check(request, f"iam:Delete{kind}Policy", identity)
+            services.delete_inline_policy(inline=row, actor=actor)
+        else:
+            self._check(request, f"iam:Delete{kind}PermissionsBoundary", identity)
+            services.delete_permissions_boundary(identity=identity, actor=actor)
+
+    @staticmethod
+    def _check(request, action: str, target) -> None:
+        if not _allowed(request, action, target):
+            raise PermissionDenied(f"{action} on {target.arn} is not allowed.")
+
+
+def _inlines_for(fk_name: str, *inlines) -> tuple:
+    """The shared inlines bound to one kind of owner (attachments also name their attacher)."""
+    return tuple(type(f"{inline.__name__}{fk_name.title()}", (inline,), {"fk_name": fk_name}) for inline in inlines)
+
+
+class UserAdmin(PolicyInlinesMixin, identities_admin.UserAdmin):
+    policy_inlines = _inlines_for("user", *PolicyInlinesMixin.policy_inlines, BoundaryInline)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            services.attach_new_user_policies(user=obj, actor=request.user)
+
+
+class GroupAdmin(PolicyInlinesMixin, identities_admin.GroupAdmin):
+    policy_inlines = _inlines_for("group", *PolicyInlinesMixin.policy_inlines)
+
+
+class RoleAdmin(PolicyInlinesMixin, identities_admin.RoleAdmin):
+    policy_inlines = _inlines_for("role", *PolicyInlinesMixin.policy_inlines, BoundaryInline)
+
+
+for model, model_admin in ((User, UserAdmin), (Group, GroupAdmin), (Role, RoleAdmin)):
+    admin.site.unregister(model)
+    admin.site.register(model, model_admin)
+
+
+# Guardrails and the catalogue
+
+
+class GuardrailForm(forms.ModelForm):
+    document = PolicyDocumentField(label="Guardrail document", kind=PolicyKind.GUARDRAIL)
+
+    class Meta:
+        model = Guardrail
+        fields = ("guardrail_name", "description", "level", "document")
+
+
+@admin.register(Guardrail)
+class GuardrailAdmin(identities_admin.IAMActionsAdmin, admin.ModelAdmin):
+    form = GuardrailForm
+    list_action, get_action = "iam:ListGuardrails", "iam:GetGuardrail"
+    create_action, update_action, delete_action = "iam:CreateGuardrail", "iam:UpdateGuardrail", "iam:DeleteGuardrail"
+    list_display = ("guardrail_name", "level", "description", "updated_at")
+    search_fields = ("guardrail_name", "description")
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        original = Guardrail.objects.get(pk=obj.pk) if change else None
+        saved, findings = services.save_guardrail(
+            guardrail=original,
+            guardrail_name=data["guardrail_name"],
+            description=data["description"],
+            level=data["level"],
+            document=data["document"],
+            actor=request.user,
+        )
+        _warn(request, [str(f) for f in findings if f.level is not Level.ERROR])
+        identities_admin._adopt(obj, saved)
+
+    def delete_model(self, request, obj):
+        services.delete_guardrail(guardrail=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+class CatalogActionInline(admin.TabularInline):
+    model = CatalogAction
+    extra = 0
+    fields = ("name", "access_level", "resource_types", "condition_keys", "description")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CatalogService)
+class CatalogServiceAdmin(identities_admin.IAMActionsAdmin, admin.ModelAdmin):
+    """The catalogue, readable by those allowed; editing arrives with its own service."""
+
+    list_action, get_action = "iam:ListCatalogServices", "iam:GetCatalogService"
+    list_display = ("prefix", "name", "action_count", "builtin")
+    search_fields = ("prefix", "name")
+    inlines = (CatalogActionInline,)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(action_count=Count("actions"))
+
+    @admin.display(description="actions", ordering="action_count")
+    def action_count(self, obj):
+        return obj.action_count
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

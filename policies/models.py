@@ -1,0 +1,315 @@
+"""What identities may do: managed policies and their versions, inline
+policies, attachments, permission boundaries, guardrails and the catalogue."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from identities import naming
+from identities.models import Group, Role, User
+
+POLICY_NAME_MAX_LENGTH = 128
+AWS_POLICY_PREFIX = "arn:aws:iam::aws:policy"
+
+
+def validate_policy_name(value: str) -> None:
+    naming.validate_name(value, max_length=POLICY_NAME_MAX_LENGTH, kind="policy name")
+
+
+def new_policy_id() -> str:
+    return naming.new_unique_id("policy")
+
+
+class ManagedPolicy(models.Model):
+    """A standalone policy, attachable to many identities, with up to five versions."""
+
+    policy_name = models.CharField(
+        "policy name",
+        max_length=POLICY_NAME_MAX_LENGTH,
+        validators=[validate_policy_name],
+        help_text=f"1 to {POLICY_NAME_MAX_LENGTH} {naming.NAME_CHARACTERS}; unique without regard to case.",
+    )
+    path = models.CharField(max_length=naming.PATH_MAX_LENGTH, default="/", validators=[naming.validate_path])
+    description = models.CharField(max_length=1000, blank=True)
+    iam_id = models.CharField("unique ID", max_length=32, unique=True, editable=False, default=new_policy_id)
+    aws_managed = models.BooleanField(
+        "AWS managed",
+        default=False,
+        editable=False,
+        help_text="Lives at arn:aws:iam::aws:policy/...: AWS's own (or iamconsole's built-in) policies.",
+    )
+    builtin = models.BooleanField(default=False, editable=False, help_text="Shipped with iamconsole; read-only.")
+    next_version_number = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["policy_name"]
+        verbose_name = "managed policy"
+        verbose_name_plural = "managed policies"
+        constraints = [
+            models.UniqueConstraint(
+                Lower("policy_name"),
+                "aws_managed",
+                name="policy_name_unique_ignoring_case",
+                violation_error_message=(
+                    "A policy with this name already exists (names are compared without regard to case)."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.policy_name
+
+    @property
+    def name(self) -> str:
+        return self.policy_name
+
+    @property
+    def arn(self) -> str:
+        if self.aws_managed:
+            return f"{AWS_POLICY_PREFIX}{self.path}{self.policy_name}"
+        return naming.build_arn("policy", self.path, self.policy_name)
+
+    @property
+    def read_only(self) -> bool:
+        return self.builtin or self.aws_managed
+
+
+class PolicyVersion(models.Model):
+    policy = models.ForeignKey(ManagedPolicy, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(editable=False)
+    document = models.JSONField()
+    is_default = models.BooleanField(default=False, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+
+    class Meta:
+        ordering = ["policy", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "number"], name="policy_version_unique_number"),
+            models.UniqueConstraint(fields=["policy"], condition=Q(is_default=True), name="policy_version_one_default"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy} {self.version_id}"
+
+    @property
+    def version_id(self) -> str:
+        return f"v{self.number}"
+
+    @property
+    def label(self) -> str:
+        """The source label the engine reports deciding statements under."""
+        return f"{self.policy.arn} {self.version_id}"
+
+
+class OwnedByIdentity(models.Model):
+    """Belongs to exactly one user, group or role."""
+
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    role = models.ForeignKey(Role, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        abstract = True
+
+    @property
+    def owner(self):
+        return self.user or self.group or self.role
+
+    @property
+    def owner_kind(self) -> str:
+        return "user" if self.user_id else "group" if self.group_id else "role"
+
+
+def _owner_check(name: str) -> models.CheckConstraint:
+    one = Q(user__isnull=False, group__isnull=True, role__isnull=True)
+    two = Q(user__isnull=True, group__isnull=False, role__isnull=True)
+    three = Q(user__isnull=True, group__isnull=True, role__isnull=False)
+    return models.CheckConstraint(condition=one | two | three, name=name)
+
+
+class InlinePolicy(OwnedByIdentity):
+    """A policy embedded in one user, group or role; its name is unique per identity."""
+
+    policy_name = models.CharField(
+        "policy name",
+        max_length=POLICY_NAME_MAX_LENGTH,
+        validators=[validate_policy_name],
+    )
+    document = models.JSONField()
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["policy_name"]
+        verbose_name = "inline policy"
+        verbose_name_plural = "inline policies"
+        constraints = [
+            _owner_check("inline_policy_one_owner"),
+            models.UniqueConstraint(fields=["user", "policy_name"], name="inline_policy_unique_user"),
+            models.UniqueConstraint(fields=["group", "policy_name"], name="inline_policy_unique_group"),
+            models.UniqueConstraint(fields=["role", "policy_name"], name="inline_policy_unique_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy_name} (inline, {self.owner})"
+
+    @property
+    def label(self) -> str:
+        return f"{self.owner.arn} inline {self.policy_name}"
+
+
+class PolicyAttachment(OwnedByIdentity):
+    policy = models.ForeignKey(ManagedPolicy, on_delete=models.PROTECT, related_name="attachments")
+    attached_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    attached_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["policy__policy_name"]
+        constraints = [
+            _owner_check("attachment_one_owner"),
+            models.UniqueConstraint(fields=["policy", "user"], name="attachment_unique_user"),
+            models.UniqueConstraint(fields=["policy", "group"], name="attachment_unique_group"),
+            models.UniqueConstraint(fields=["policy", "role"], name="attachment_unique_role"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy} attached to {self.owner}"
+
+
+class PermissionBoundary(models.Model):
+    """The managed policy that bounds one user's or role's identity permissions."""
+
+    user = models.OneToOneField(User, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    role = models.OneToOneField(Role, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    policy = models.ForeignKey(ManagedPolicy, on_delete=models.PROTECT, related_name="boundaries")
+    set_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = "permission boundary"
+        verbose_name_plural = "permission boundaries"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, role__isnull=True) | Q(user__isnull=True, role__isnull=False),
+                name="boundary_one_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy} bounds {self.user or self.role}"
+
+
+class Guardrail(models.Model):
+    """Like a service control policy: binds every principal, the root user included.
+
+    Guardrails come in levels; a request needs an Allow at every level, and a
+    Deny in any guardrail wins."""
+
+    guardrail_name = models.CharField(
+        "guardrail name",
+        max_length=POLICY_NAME_MAX_LENGTH,
+        unique=True,
+        validators=[validate_policy_name],
+    )
+    description = models.CharField(max_length=1000, blank=True)
+    level = models.PositiveSmallIntegerField(
+        default=1, help_text="Guardrails of one level are ORed; every level must allow."
+    )
+    document = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["level", "guardrail_name"]
+        constraints = [models.CheckConstraint(condition=Q(level__gte=1), name="guardrail_level_positive")]
+
+    def __str__(self) -> str:
+        return self.guardrail_name
+
+    @property
+    def arn(self) -> str:
+        return naming.build_arn("guardrail", "/", self.guardrail_name)
+
+    @property
+    def label(self) -> str:
+        return self.arn
+
+
+class CatalogService(models.Model):
+    prefix = models.CharField(max_length=64, unique=True, help_text="The action prefix, such as iam or storage.")
+    name = models.CharField(max_length=200)
+    builtin = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        ordering = ["prefix"]
+        verbose_name = "catalogue service"
+
+    def __str__(self) -> str:
+        return f"{self.prefix} ({self.name})"
+
+    @property
+    def arn(self) -> str:
+        return naming.build_arn("catalog-service", "/", self.prefix)
+
+
+class CatalogAction(models.Model):
+    class AccessLevel(models.TextChoices):
+        LIST = "List"
+        READ = "Read"
+        WRITE = "Write"
+        PERMISSIONS = "Permissions management"
+        TAGGING = "Tagging"
+
+    service = models.ForeignKey(CatalogService, on_delete=models.CASCADE, related_name="actions")
+    name = models.CharField(max_length=128)
+    access_level = models.CharField(max_length=32, choices=AccessLevel.choices)
+    resource_types = models.JSONField(default=list, blank=True)
+    condition_keys = models.JSONField(default=list, blank=True)
+    description = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["service__prefix", "name"]
+        constraints = [models.UniqueConstraint(Lower("name"), "service", name="catalog_action_unique")]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.service.prefix}:{self.name}"
+
+
+class CatalogResourceType(models.Model):
+    service = models.ForeignKey(CatalogService, on_delete=models.CASCADE, related_name="resource_types")
+    name = models.CharField(max_length=128)
+    arn_pattern = models.CharField(max_length=1000)
+    condition_keys = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["service__prefix", "name"]
+        constraints = [models.UniqueConstraint(fields=["service", "name"], name="catalog_resource_type_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.service.prefix} {self.name}"
+
+
+class CatalogConditionKey(models.Model):
+    service = models.ForeignKey(
+        CatalogService, null=True, blank=True, on_delete=models.CASCADE, related_name="condition_keys"
+    )
+    key = models.CharField(max_length=256)
+    value_type = models.CharField(max_length=32)
+
+    class Meta:
+        ordering = ["key"]
+        constraints = [models.UniqueConstraint(Lower("key"), name="catalog_condition_key_unique")]
+
+    def __str__(self) -> str:
+        return self.key
