@@ -7,8 +7,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 
-from identities import services
+from identities import naming, services
 from identities.audit import AuditEvent
+from identities.context import PENDING, Target
 from identities.models import Group, Membership, Role, RoleAssignment, User
 
 admin.site.unregister(AuthGroup)
@@ -37,7 +38,8 @@ class IAMActionsAdmin:
         return _allowed(request, self.get_action if obj is not None else self.list_action, obj)
 
     def has_add_permission(self, request, obj=None):
-        return _allowed(request, self.create_action)
+        # Whether to offer the form; the save checks again with the data submitted.
+        return _allowed(request, self.create_action, PENDING)
 
     def can_update(self, request, obj) -> bool:
         return _allowed(request, self.update_action, obj)
@@ -65,6 +67,19 @@ class IAMActionsAdmin:
             if name not in readonly and not _allowed(request, action, obj)
         ]
         return readonly
+
+    def new_target(self, data: dict) -> Target:
+        """The object about to be created, as the create check's resource."""
+        kind, name_field = (
+            self.model.arn_kind,
+            {"user": "username"}.get(self.model.arn_kind, f"{self.model.arn_kind}_name"),
+        )
+        return Target(naming.build_arn(kind, data.get("path") or "/", data[name_field]))
+
+    def check_create(self, request, data: dict) -> None:
+        target = self.new_target(data)
+        if not _allowed(request, self.create_action, target):
+            raise PermissionDenied(f"{self.create_action} on {target.arn} is not allowed.")
 
     def check_field_actions(self, request, obj, form) -> None:
         """Repeat, at save, the check of each governed field that changed."""
@@ -288,6 +303,7 @@ class UserAdmin(ServiceBackedAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         if not change:
+            self.check_create(request, data)
             created = services.create_user(
                 username=data["username"],
                 path=data["path"],
@@ -336,6 +352,7 @@ class GroupAdmin(ServiceBackedAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         if not change:
+            self.check_create(request, data)
             return _adopt(
                 obj, services.create_group(actor=request.user, **_fields(data, "group_name", "path", "description"))
             )
@@ -383,6 +400,7 @@ class RoleAdmin(ServiceBackedAdmin):
         data = form.cleaned_data
         names = ("role_name", "path", "description", "max_session_duration", "tags")
         if not change:
+            self.check_create(request, data)
             created = services.create_role(
                 actor=request.user, trust_policy=data["trust_policy"], **_fields(data, *names)
             )

@@ -84,3 +84,11 @@ class Target:
 
     arn: str
     keys: dict[str, str | list[str]] = field(default_factory=dict)
+    # False when the request keys are not known yet (whether to show a form
+    # at all): a decision that only lacks keys then counts as possible, and
+    # the form's save repeats the check with the keys submitted.
+    keys_known: bool = True
+
+
+# Asks "could this be allowed with the right request data?" (add buttons).
+PENDING = Target("*", keys_known=False)

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from identities import admin as identities_admin
 from identities.context import Target
@@ -78,8 +79,20 @@ class ManagedPolicyForm(forms.ModelForm):
         return cleaned
 
 
+class PolicyVersionFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        for form in self.deleted_forms:
+            if form.instance.is_default:
+                raise forms.ValidationError(
+                    f"{form.instance.version_id} is the default version; make another version the default "
+                    "before deleting it."
+                )
+
+
 class PolicyVersionInline(admin.TabularInline):
     model = PolicyVersion
+    formset = PolicyVersionFormSet
     extra = 0
     fields = readonly_fields = ("version_id", "is_default", "created_at", "created_by", "pretty_document")
     ordering = ("-number",)
@@ -133,12 +146,13 @@ class ManagedPolicyAdmin(identities_admin.IAMActionsAdmin, admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ("policy_name", "path", "description", "document")
-        editable = []
+        shown, editable = list(self.shown), []
         if not obj.read_only and _allowed(request, "iam:SetDefaultPolicyVersion", obj):
+            shown.remove("default_version_label")
             editable.append("default_version")
         if not obj.read_only and _allowed(request, "iam:CreatePolicyVersion", obj):
             editable += ["new_version", "set_as_default"]
-        return (*self.shown, *editable, *self.details)
+        return (*shown, *editable, *self.details)
 
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else (*self.shown, *self.details)
@@ -175,7 +189,7 @@ class ManagedPolicyAdmin(identities_admin.IAMActionsAdmin, admin.ModelAdmin):
         texts = warnings_of(json.dumps(version.document)) if version else []
         if not texts:
             return "No findings."
-        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((text,) for text in texts)))
+        return format_html_join(mark_safe("<br>"), "{}", ((text,) for text in texts))
 
     @admin.display(description="where attached")
     def attached_to(self, obj):
@@ -189,7 +203,7 @@ class ManagedPolicyAdmin(identities_admin.IAMActionsAdmin, admin.ModelAdmin):
         ]
         if not rows:
             return "Not attached."
-        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", rows))
+        return format_html_join(mark_safe("<br>"), "{}", rows)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -249,7 +263,7 @@ class AttachmentInline(admin.TabularInline):
         return super().get_queryset(request).select_related("policy", "attached_by", "user", "group", "role")
 
     def has_view_permission(self, request, obj=None):
-        return True
+        return obj is not None and _allowed(request, f"iam:ListAttached{_kind(obj)}Policies", obj)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -269,6 +283,9 @@ class NewAttachmentInline(AttachmentInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).none()
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_add_permission(request, obj)
 
     def has_add_permission(self, request, obj=None):
         # Which policy is known only at save, where iam:PolicyARN is checked.
@@ -297,7 +314,7 @@ class InlinePolicyInline(admin.StackedInline):
         return super().get_queryset(request).select_related("user", "group", "role")
 
     def has_view_permission(self, request, obj=None):
-        return True
+        return obj is not None and _allowed(request, f"iam:Get{_kind(obj)}Policy", obj)
 
     def has_add_permission(self, request, obj=None):
         return obj is not None and _allowed(request, f"iam:Put{_kind(obj)}Policy", obj)
@@ -329,7 +346,7 @@ class BoundaryInline(admin.TabularInline):
         return super().get_queryset(request).select_related("policy", "user", "role")
 
     def has_view_permission(self, request, obj=None):
-        return True
+        return obj is not None and _allowed(request, f"iam:Get{_kind(obj)}", obj)
 
     def has_add_permission(self, request, obj=None):
         return obj is not None and _allowed(request, f"iam:Put{_kind(obj)}PermissionsBoundary", obj)
@@ -401,7 +418,55 @@ def _inlines_for(fk_name: str, *inlines) -> tuple:
     return tuple(type(f"{inline.__name__}{fk_name.title()}", (inline,), {"fk_name": fk_name}) for inline in inlines)
 
 
-class UserAdmin(PolicyInlinesMixin, identities_admin.UserAdmin):
+def _boundary_field() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        queryset=ManagedPolicy.objects.all(),
+        required=False,
+        label="Permission boundary",
+        help_text="The most this identity's own policies can ever grant. Administrators may be allowed "
+        "to create identities only under a given boundary (iam:PermissionsBoundary).",
+    )
+
+
+class BoundaryOnCreateMixin:
+    """A permission boundary chosen on the add form, checked with its ARN as
+    iam:PermissionsBoundary for both the create and the boundary actions."""
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        return [*fields, "permissions_boundary"] if obj is None else fields
+
+    def new_target(self, data: dict) -> Target:
+        target = super().new_target(data)
+        boundary = data.get("permissions_boundary")
+        return Target(target.arn, {"iam:PermissionsBoundary": boundary.arn}) if boundary else target
+
+    def save_model(self, request, obj, form, change):
+        boundary = None if change else form.cleaned_data.get("permissions_boundary")
+        if boundary is not None:
+            action = f"iam:Put{self.model.__name__}PermissionsBoundary"
+            target = self.new_target(form.cleaned_data)
+            if not _allowed(request, action, target):
+                raise PermissionDenied(f"{action} on {target.arn} is not allowed.")
+        super().save_model(request, obj, form, change)
+        if boundary is not None:
+            services.set_permissions_boundary(identity=obj, policy=boundary, actor=request.user)
+
+
+class UserAddForm(identities_admin.UserAdminForm):
+    permissions_boundary = _boundary_field()
+
+
+class RoleAddForm(forms.ModelForm):
+    permissions_boundary = _boundary_field()
+
+    class Meta:
+        model = Role
+        fields = ("role_name", "path", "description", "trust_policy", "max_session_duration", "tags")
+
+
+class UserAdmin(BoundaryOnCreateMixin, PolicyInlinesMixin, identities_admin.UserAdmin):
+    form = UserAddForm
     policy_inlines = _inlines_for("user", *PolicyInlinesMixin.policy_inlines, BoundaryInline)
 
     def save_model(self, request, obj, form, change):
@@ -414,7 +479,8 @@ class GroupAdmin(PolicyInlinesMixin, identities_admin.GroupAdmin):
     policy_inlines = _inlines_for("group", *PolicyInlinesMixin.policy_inlines)
 
 
-class RoleAdmin(PolicyInlinesMixin, identities_admin.RoleAdmin):
+class RoleAdmin(BoundaryOnCreateMixin, PolicyInlinesMixin, identities_admin.RoleAdmin):
+    form = RoleAddForm
     policy_inlines = _inlines_for("role", *PolicyInlinesMixin.policy_inlines, BoundaryInline)
 
 
@@ -466,26 +532,28 @@ class GuardrailAdmin(identities_admin.IAMActionsAdmin, admin.ModelAdmin):
 
 class CatalogActionInline(admin.TabularInline):
     model = CatalogAction
-    extra = 0
+    extra = 1
     fields = ("name", "access_level", "resource_types", "condition_keys", "description")
 
+    def has_view_permission(self, request, obj=None):
+        return True
+
     def has_add_permission(self, request, obj=None):
-        return False
+        return (obj is None or not obj.builtin) and _allowed(request, "iam:PutCatalogService", obj)
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    has_change_permission = has_delete_permission = has_add_permission
 
 
 @admin.register(CatalogService)
 class CatalogServiceAdmin(identities_admin.IAMActionsAdmin, admin.ModelAdmin):
-    """The catalogue, readable by those allowed; editing arrives with its own service."""
+    """The action catalogue: built-in services are read-only; administrators add their own."""
 
     list_action, get_action = "iam:ListCatalogServices", "iam:GetCatalogService"
+    create_action = update_action = "iam:PutCatalogService"
+    delete_action = "iam:DeleteCatalogService"
     list_display = ("prefix", "name", "action_count", "builtin")
     search_fields = ("prefix", "name")
+    fields = ("prefix", "name")
     inlines = (CatalogActionInline,)
 
     def get_queryset(self, request):
@@ -495,11 +563,30 @@ class CatalogServiceAdmin(identities_admin.IAMActionsAdmin, admin.ModelAdmin):
     def action_count(self, obj):
         return obj.action_count
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
     def has_change_permission(self, request, obj=None):
-        return False
+        return not (obj is not None and obj.builtin) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return False
+        return not (obj is not None and obj.builtin) and super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        original = CatalogService.objects.get(pk=obj.pk) if change else None
+        saved = services.save_catalog_service(
+            prefix=data["prefix"], name=data["name"], service=original, actor=request.user
+        )
+        identities_admin._adopt(obj, saved)
+
+    def save_formset(self, request, form, formset, change):
+        formset.save(commit=False)
+        for action in formset.deleted_objects:
+            services.delete_catalog_action(action=action, actor=request.user)
+        for action in [*formset.new_objects, *(row for row, _ in formset.changed_objects)]:
+            services.save_catalog_action(action=action, actor=request.user)
+
+    def delete_model(self, request, obj):
+        services.delete_catalog_service(service=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)

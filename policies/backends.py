@@ -20,9 +20,16 @@ MODULE_READ_ACTIONS = {
 
 
 def resource_and_keys(obj) -> tuple[str, dict]:
+    """The resource ARN, and the request keys the object brings (its tags as resource tags)."""
     if obj is None:
         return "*", {}
-    return getattr(obj, "arn", "*") or "*", dict(getattr(obj, "keys", {}) or {})
+    keys = dict(getattr(obj, "keys", None) or {})
+    tags = getattr(obj, "tags", None)
+    if isinstance(tags, dict):
+        for tag, value in tags.items():
+            keys[f"aws:ResourceTag/{tag}"] = value
+            keys[f"iam:ResourceTag/{tag}"] = value
+    return getattr(obj, "arn", "*") or "*", keys
 
 
 class PolicyBackend:
@@ -33,20 +40,24 @@ class PolicyBackend:
         if not getattr(user_obj, "is_active", False) or not user_obj.is_authenticated or ":" not in perm:
             return False
         resource, keys = resource_and_keys(obj)
-        outcome = self._outcome(user_obj, perm, resource, keys)
+        outcome = self._outcome(user_obj, perm, resource, keys, getattr(obj, "keys_known", True))
         if outcome is Outcome.EXPLICIT_DENY:
             raise PermissionDenied(f"{perm} on {resource} is explicitly denied.")
         return outcome is Outcome.ALLOW
 
     @staticmethod
-    def _outcome(user_obj, perm: str, resource: str, keys: dict) -> Outcome:
+    def _outcome(user_obj, perm: str, resource: str, keys: dict, keys_known: bool) -> Outcome:
         context = getattr(user_obj, "iam_context", None)
-        if context is None:
-            return loading.decide(user_obj, perm, resource, keys=keys).outcome
-        memo_key = (perm, resource, tuple(sorted((k, str(v)) for k, v in keys.items())))
-        if memo_key not in context.decisions:
-            context.decisions[memo_key] = loading.decide(user_obj, perm, resource, keys=keys).outcome
-        return context.decisions[memo_key]
+        memo_key = (perm, resource, keys_known, tuple(sorted((k, str(v)) for k, v in keys.items())))
+        if context is not None and memo_key in context.decisions:
+            return context.decisions[memo_key]
+        decision = loading.decide(user_obj, perm, resource, keys=keys)
+        outcome = decision.outcome
+        if not keys_known and outcome is Outcome.IMPLICIT_DENY and decision.missing_context_keys:
+            outcome = Outcome.ALLOW
+        if context is not None:
+            context.decisions[memo_key] = outcome
+        return outcome
 
     def has_module_perms(self, user_obj, app_label: str) -> bool:
         return any(self._allows(user_obj, action) for action in MODULE_READ_ACTIONS.get(app_label, ()))

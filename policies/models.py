@@ -2,6 +2,7 @@
 policies, attachments, permission boundaries, guardrails and the catalogue."""
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -243,7 +244,12 @@ class Guardrail(models.Model):
 
 
 class CatalogService(models.Model):
-    prefix = models.CharField(max_length=64, unique=True, help_text="The action prefix, such as iam or storage.")
+    prefix = models.CharField(
+        max_length=64,
+        unique=True,
+        validators=[RegexValidator(r"^[a-z0-9-]+$", "A service prefix is lowercase letters, digits and hyphens.")],
+        help_text="The action prefix, such as iam or storage: lowercase letters, digits and hyphens.",
+    )
     name = models.CharField(max_length=200)
     builtin = models.BooleanField(default=False, editable=False)
 
@@ -268,7 +274,10 @@ class CatalogAction(models.Model):
         TAGGING = "Tagging"
 
     service = models.ForeignKey(CatalogService, on_delete=models.CASCADE, related_name="actions")
-    name = models.CharField(max_length=128)
+    name = models.CharField(
+        max_length=128,
+        validators=[RegexValidator(r"^[A-Za-z0-9]+$", "An action name is letters and digits, such as GetObject.")],
+    )
     access_level = models.CharField(max_length=32, choices=AccessLevel.choices)
     resource_types = models.JSONField(default=list, blank=True)
     condition_keys = models.JSONField(default=list, blank=True)

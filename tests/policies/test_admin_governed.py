@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from identities.audit import AuditEvent
 from identities.models import Group, Membership, Role, User
 from policies import services
 from policies.models import InlinePolicy, ManagedPolicy, PolicyAttachment, PolicyVersion
@@ -282,3 +283,147 @@ def test_built_in_policies_are_read_only_in_the_admin(demo):
         client.post(reverse("admin:policies_managedpolicy_delete", args=[policy.pk]), {"post": "yes"}).status_code
         == 403
     )
+
+
+def test_deleting_the_default_version_in_the_admin_is_refused_with_a_message(demo):
+    client = client_for("iam-admin")
+    policy = ManagedPolicy.objects.get(policy_name="OperationsStorageAccess")
+    url = reverse("admin:policies_managedpolicy_change", args=[policy.pk])
+    data = admin_form_data(client, url, {"default_version": "1", "set_as_default": ""})
+    row = next(key for key in data if key.endswith("-0-id"))
+    data[row.replace("-id", "-DELETE")] = "on"
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "v1 is the default version" in response.content.decode()
+    assert policy.versions.count() == 1
+
+
+def test_a_new_version_through_the_admin_becomes_the_default(demo):
+    client = client_for("iam-admin")
+    policy = ManagedPolicy.objects.get(policy_name="OperationsStorageAccess")
+    url = reverse("admin:policies_managedpolicy_change", args=[policy.pk])
+    data = admin_form_data(
+        client, url, {"default_version": "1", "new_version": json.dumps(allow("storage:*")), "set_as_default": "on"}
+    )
+    assert client.post(url, data).status_code == 302
+    assert PolicyVersion.objects.get(policy=policy, is_default=True).version_id == "v2"
+
+
+# Safe delegation: creating users only under a given boundary
+
+
+@pytest.fixture
+def bounded_creator(demo):
+    boundary, _ = services.create_policy(policy_name="DeveloperBoundary", document=allow("storage:*"), actor=None)
+    creator = services_user("hiring")
+    condition = {"StringEquals": {"iam:PermissionsBoundary": boundary.arn}}
+    services.put_inline_policy(
+        identity=creator,
+        policy_name="CreateBoundedUsers",
+        document=document(
+            statement("Allow", ["iam:ListUsers", "iam:GetUser"]),
+            statement("Allow", ["iam:CreateUser", "iam:PutUserPermissionsBoundary"], "*", condition),
+        ),
+        actor=None,
+    )
+    return client_for("hiring"), boundary
+
+
+def add_user(client, username: str, boundary=None):
+    url = reverse("admin:identities_user_add")
+    fields = {"username": username, "path": "/", "tags": "{}", "is_active": "on", "password": ""}
+    if boundary is not None:
+        fields["permissions_boundary"] = str(boundary.pk)
+    data = admin_form_data(client_for("root"), url, fields)
+    return client.post(url, data)
+
+
+def test_a_bounded_creator_sees_the_add_form(bounded_creator):
+    client, _ = bounded_creator
+    assert client.get(reverse("admin:identities_user_add")).status_code == 200
+
+
+def test_a_bounded_creator_creates_users_under_the_boundary(bounded_creator):
+    client, boundary = bounded_creator
+    assert add_user(client, "newdev", boundary).status_code == 302
+    from policies.models import PermissionBoundary
+
+    assert PermissionBoundary.objects.get(user__username="newdev").policy == boundary
+
+
+def test_a_bounded_creator_cannot_create_users_without_it(bounded_creator):
+    client, _ = bounded_creator
+    assert add_user(client, "unbounded").status_code == 403
+    assert not User.objects.filter(username="unbounded").exists()
+
+
+def test_a_bounded_creator_cannot_pick_another_boundary(bounded_creator):
+    client, _ = bounded_creator
+    administrator = ManagedPolicy.objects.get(policy_name="AdministratorAccess")
+    assert add_user(client, "sneaky", administrator).status_code == 403
+    assert not User.objects.filter(username="sneaky").exists()
+
+
+def test_resource_tags_reach_conditions(demo):
+    from identities import services as identity_services
+
+    tagger = services_user("tagger")
+    condition = {"StringEquals": {"aws:ResourceTag/team": "dev"}}
+    services.put_inline_policy(
+        identity=tagger, policy_name="DevOnly", document=allow("iam:GetUser", "*", condition), actor=None
+    )
+    mia, lucas = User.objects.get(username="mia"), User.objects.get(username="lucas")
+    identity_services.set_user_tags(user=mia, tags={"team": "dev"}, actor=None)
+    assert (tagger.has_perm("iam:GetUser", mia), tagger.has_perm("iam:GetUser", lucas)) == (True, False)
+
+
+# The catalogue
+
+
+def test_an_administrator_adds_a_service_and_its_actions_become_known(demo):
+    from policies.models import CatalogService
+
+    client = client_for("iam-admin")
+    url = reverse("admin:policies_catalogservice_add")
+    data = admin_form_data(
+        client,
+        url,
+        {"prefix": "billing", "name": "Billing"},
+        {
+            "catalogaction": [
+                {
+                    "name": "GetInvoice",
+                    "access_level": "Read",
+                    "resource_types": "[]",
+                    "condition_keys": "[]",
+                    "description": "Read an invoice",
+                }
+            ]
+        },
+    )
+    assert client.post(url, data).status_code == 302
+    service = CatalogService.objects.get(prefix="billing")
+    assert list(service.actions.values_list("name", "access_level")) == [("GetInvoice", "Read")]
+    _, findings = services.create_policy(policy_name="Invoices", document=allow("billing:GetInvoice"), actor=None)
+    assert [f.code for f in findings if f.code.startswith("UNKNOWN")] == []
+    events = set(AuditEvent.objects.filter(target_arn=service.arn).values_list("event_name", flat=True))
+    assert events == {"PutCatalogService", "PutCatalogAction"}
+
+
+def test_built_in_catalogue_services_are_read_only(demo):
+    from policies.models import CatalogService
+
+    client = client_for("root")
+    iam = CatalogService.objects.get(prefix="iam")
+    url = reverse("admin:policies_catalogservice_change", args=[iam.pk])
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"prefix": "iam", "name": "Renamed"}).status_code == 403
+    assert CatalogService.objects.get(prefix="iam").name != "Renamed"
+
+
+def test_a_bad_service_prefix_is_refused_with_the_rule(demo):
+    client = client_for("iam-admin")
+    url = reverse("admin:policies_catalogservice_add")
+    response = client.post(url, admin_form_data(client, url, {"prefix": "Bad Prefix", "name": "x"}))
+    assert response.status_code == 200
+    assert "lowercase letters, digits and hyphens" in response.content.decode()
