@@ -25,7 +25,6 @@ class LayerTrace:
     layer: str
     allows: tuple[StatementRef, ...]
     denies: tuple[StatementRef, ...]
-    counted: bool = True
 
 
 @dataclass(slots=True)
@@ -87,10 +86,21 @@ class _Layers:
         self.findings: list[Finding] = []
 
     def run(self, name: str, value: LayerInput, kind: PolicyKind, prepared: Prepared) -> LayerResult:
-        policy_set = value if value.__class__ is PolicySet else as_policy_set(value, kind)
-        if policy_set.findings:
+        """Evaluate one layer: a PolicySet, several (merged), or documents."""
+        if value.__class__ is PolicySet:
+            sets = [value]
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(item, PolicySet) for item in value):
+            sets = list(value)  # e.g. a user's own policies and each group's, cached apart
+        else:
+            sets = [as_policy_set(value, kind)]
+        result = evaluate(sets[0], prepared)
+        for policy_set in sets[1:]:
+            more = evaluate(policy_set, prepared)
+            result.allows.extend(more.allows)
+            result.denies.extend(more.denies)
+            result.missing |= more.missing
+        for policy_set in sets:
             self.findings.extend(policy_set.findings)
-        result = evaluate(policy_set, prepared)
         self.results.append((name, result))
         return result
 
@@ -108,8 +118,9 @@ def authorize(
 ) -> Decision:
     """Decide one request against every layer that applies to it.
 
-    `guardrails` is a list of levels (each a PolicySet or a list of
-    documents): every level must allow. `trust=True` reads
+    Each layer is a PolicySet, a list of PolicySets (evaluated together),
+    or a list of documents. `guardrails` is a list of levels, each such a
+    layer: every level must allow. `trust=True` reads
     `resource_policy` as a role's trust policy (rule 6). Never raises: an
     error inside the engine gives an implicit deny carrying the error.
     """
@@ -144,18 +155,21 @@ def _identity_only(request: Request, prepared: Prepared, identity: PolicySet) ->
     keys = tuple(sorted(result.missing)) if result.missing else ()
     findings = tuple(identity.findings)
     if result.denies:
-        deciding = tuple(statement.ref_for("identity") for statement in result.denies)
+        deciding = tuple([statement.ref_for("identity") for statement in result.denies])
         return Decision(Outcome.EXPLICIT_DENY, deciding, (), keys, False, (), findings, request, results)
-    if not result.allows:
+    allows = result.allows
+    if not allows:
         return Decision(Outcome.IMPLICIT_DENY, (), ("identity",), keys, False, (), findings, request, results)
-    deciding = tuple(statement.ref_for("identity") for statement, _ in result.allows)
-    conditional = all(bool(statement.conditions) for statement, _ in result.allows)
+    deciding = tuple([statement.ref_for("identity") for statement, _ in allows])
+    conditional = all([statement.statement.conditions for statement, _ in allows])
     return Decision(Outcome.ALLOW, deciding, (), keys, conditional, (), findings, request, results)
 
 
 def _evaluate_layers(prepared: Prepared, identity, boundary, guardrails, resource, session, trust) -> _Layers:
     layers = _Layers()
     prepared.bounded = boundary is not None and not prepared.is_root
+    if isinstance(guardrails, PolicySet):
+        guardrails = [guardrails]  # one level given on its own
     if guardrails is not None:
         for level, value in enumerate(guardrails):
             name = f"guardrails[{level}]"
@@ -238,7 +252,8 @@ def _principal_side(prepared: Prepared, layers: _Layers, trust: bool):
     resource_layer = "trust" if trust else "resource"
     named = _allows(layers.resource)
     if caller.type == "root":
-        if (cross or trust) and not named:
+        # AWS's AssumeRole reference: the root user's credentials cannot assume a role
+        if trust or (cross and not named):
             return [], [resource_layer]
         return [(resource_layer, named)] if named else [], []
     identity = _identity_side(layers)

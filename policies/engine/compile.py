@@ -8,12 +8,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .conditions import CompiledCondition, compile_condition
+from .conditions import compile_condition
 from .document import Effect, Policy, PolicyKind, Principal, Statement
 from .errors import Finding, Level
 from .match import compile_action, compile_arn, split_arn
 from .parse import Source, parse_policy
-from .values import value_problem
+from .values import PARSERS, value_problem
 from .variables import Context, parse_template, resolve
 
 _ACCOUNT_ID = re.compile(r"\d{12}\Z")
@@ -170,33 +170,32 @@ class CompiledStatement:
     )
 
     def __init__(self, source: tuple[str, int], statement: Statement, variables: bool):
+        # the other slots are filled by matches_action and prepare, before any use
         self.source = source
-        self.refs: dict[str, StatementRef] = {}
         self.statement = statement
         self.variables = variables
         self.deny = statement.effect is Effect.DENY
-        self.action_negated = statement.actions is None
         self.actions: list | None = None
         self.ready = False
-        self.resource: ResourceTest | None = None
-        self.principal: PrincipalTest | None = None
-        self.principal_negated = statement.not_principal is not None
-        self.conditions: list[CompiledCondition] = []
+        self.refs: dict[str, StatementRef] | None = None
 
     def prepare(self) -> None:
         """Compile the resource, principal and condition tests (once)."""
         statement = self.statement
         patterns = statement.resources or statement.not_resources
-        if patterns is not None:
-            self.resource = ResourceTest(patterns, statement.resources is None, self.variables)
+        self.resource = (
+            None if patterns is None else ResourceTest(patterns, statement.resources is None, self.variables)
+        )
         principal = statement.principal or statement.not_principal
-        if principal is not None:
-            self.principal = PrincipalTest(principal)
+        self.principal = None if principal is None else PrincipalTest(principal)
+        self.principal_negated = statement.not_principal is not None
         self.conditions = [compile_condition(condition, self.variables) for condition in statement.conditions]
         self.ready = True
 
     def ref_for(self, layer: str) -> StatementRef:
         """This statement's reference under a layer name (kept, as sets are reused)."""
+        if self.refs is None:
+            self.refs = {}
         ref = self.refs.get(layer)
         if ref is None:
             label, policy_index = self.source
@@ -217,6 +216,7 @@ class CompiledStatement:
         """`action` lowercased; NotAction matches when no entry does."""
         tests = self.actions
         if tests is None:
+            self.action_negated = self.statement.actions is None
             tests = self.actions = list(map(compile_action, self.statement.actions or self.statement.not_actions))
         for test in tests:
             if test(action):
@@ -308,7 +308,7 @@ class PolicySet:
         found = list(self._by_name.get(action, ()))
         service = action.partition(":")[0]
         for group in (self._by_service.get(service, ()), self._scanned):
-            found.extend(statement for statement in group if statement.matches_action(action))
+            found += [statement for statement in group if statement.matches_action(action)]
         # each statement sits in one bucket only; document order keeps traces stable
         if self._by_name or self._by_service:
             found.sort(key=self.statements_order.__getitem__)
@@ -328,6 +328,8 @@ def value_findings(policies: Sequence[tuple[str, Policy]]) -> list[Finding]:
         for statement in policy.statements:
             for condition in statement.conditions:
                 operator = condition.operator
+                if operator.family not in PARSERS:
+                    continue  # strings and ARNs: any text is fit
                 for text in condition.values:
                     problem = value_problem(operator.family, text)
                     if problem:

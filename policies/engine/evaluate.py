@@ -70,6 +70,10 @@ class Prepared:
     @property
     def cross_account(self) -> bool:
         """Whether the resource belongs to another account than the caller."""
+        if not self.given:
+            parts = split_arn(self.resource)
+            if len(parts) != 6 or not parts[4]:
+                return False  # no account in the resource: it is the caller's own
         account = self.caller.account
         resource_account = self.resource_account
         return account is not None and resource_account is not None and account != resource_account
@@ -89,6 +93,8 @@ class Prepared:
 def _context_value(key: object, value: object) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
+    if value is None:
+        return ()  # a null value is a key without a value: absent
     if isinstance(value, bool):
         return ("true" if value else "false",)
     if isinstance(value, (int, float)):

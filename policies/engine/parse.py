@@ -6,6 +6,7 @@ dicts of the wrong shape, or JSON nested absurdly deep.
 
 from __future__ import annotations
 
+import math
 import re
 
 from . import jsontext, wellformed
@@ -82,7 +83,7 @@ def parse_policy(source: Source, *, kind: PolicyKind | str = PolicyKind.IDENTITY
     `PolicyError` listing every problem found, each with its JSON path and,
     for text, its line and column.
     """
-    kind = PolicyKind(kind)
+    kind = kind if kind.__class__ is PolicyKind else PolicyKind(kind)
     value, text = load_source(source)
     problems = Problems()
     try:
@@ -128,14 +129,14 @@ def _statements(value: dict, kind: PolicyKind, problems: Problems) -> tuple[Stat
         return ()
     raw = value["Statement"]
     if isinstance(raw, dict):
-        items = [(raw, "Statement")]
-    elif isinstance(raw, list) and raw:
-        items = [(item, f"Statement[{index}]") for index, item in enumerate(raw)]
-    else:
+        statement = wellformed.statement(raw, 0, "Statement", kind) or _statement(raw, 0, "Statement", kind, problems)
+        return (statement,) if statement is not None else ()
+    if not isinstance(raw, list) or not raw:
         problems.add("BAD_TYPE", "Statement must be an object or a non-empty list", "Statement")
         return ()
     found = []
-    for index, (item, path) in enumerate(items):
+    for index, item in enumerate(raw):
+        path = f"Statement[{index}]"
         statement = wellformed.statement(item, index, path, kind) or _statement(item, index, path, kind, problems)
         if statement is not None:
             found.append(statement)
@@ -351,10 +352,13 @@ def scalar_text(value: object) -> str | None:
         return str(value)
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return repr(value) if value == value and value not in (float("inf"), -float("inf")) else None
+    try:
+        if isinstance(value, int):
+            return str(value)
+        if isinstance(value, float) and math.isfinite(value):
+            return repr(value)
+    except ValueError:
+        return None  # an integer too long to print
     return None
 
 

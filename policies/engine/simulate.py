@@ -15,7 +15,7 @@ from .authorize import Decision, authorize
 from .compile import PolicySet
 from .document import PolicyKind
 from .errors import PolicyError, RequestError
-from .evaluate import Request, normalise_context
+from .evaluate import Request
 from .explain import explanation
 from .jsontext import _DECODER, JsonNumber
 from .parse import parse_policy
@@ -26,14 +26,13 @@ class CaseError(ValueError):
 
 
 def _document(value: object, kind: PolicyKind, where: str):
+    """A document given as an object, or as JSON text the way AWS's APIs take it."""
+    if not isinstance(value, (dict, str)):
+        raise CaseError(f"{where}: a policy document must be a JSON object")
     try:
-        return parse_policy(value, kind=kind) if isinstance(value, dict) else _not_object(where)
+        return parse_policy(value, kind=kind)
     except PolicyError as error:
         raise CaseError(f"{where}: {error}") from None
-
-
-def _not_object(where: str):
-    raise CaseError(f"{where}: a policy document must be a JSON object")
 
 
 def _policy_set(values: object, kind: PolicyKind, where: str) -> PolicySet:
@@ -53,6 +52,11 @@ def _single(value: object, kind: PolicyKind, where: str) -> PolicySet | None:
 
 def _resource_kind(value: object) -> PolicyKind:
     """A resource policy without any Resource element is a role's trust policy."""
+    if isinstance(value, str):
+        try:
+            value = _DECODER.decode(value)
+        except ValueError:
+            return PolicyKind.RESOURCE  # parsing reports the problem
     statements = value.get("Statement") if isinstance(value, dict) else None
     if isinstance(statements, dict):
         statements = [statements]
@@ -78,10 +82,6 @@ def _request(case: dict) -> Request:
         raise CaseError("request.context: expected an object")
     if account is not None and not isinstance(account, str):
         raise CaseError("request.resource_account: expected a string")
-    try:
-        normalise_context(context)
-    except RequestError as error:
-        raise CaseError(f"request.context: {error}") from None
     return Request(raw["principal"], raw["action"], raw["resource"], context, account)
 
 
@@ -111,6 +111,8 @@ def decide_case(case: dict) -> Decision:
         session_policy=_single(case.get("session_policy"), PolicyKind.SESSION, "session_policy"),
         trust=trust,
     )
+    if decision.errors and decision.blocking_layers == ("engine",) and decision.errors[0].startswith("RequestError"):
+        raise CaseError("request: " + decision.errors[0].partition(": ")[2])
     return decision
 
 

@@ -39,7 +39,10 @@ Catalogue = Mapping[str, object] | Iterable[str]
 def policy_size(source: Source) -> int:
     """Characters in the document without white space, as AWS counts them."""
     if isinstance(source, dict):
-        text = json.dumps(source, separators=(",", ":"), ensure_ascii=False)
+        try:
+            text = json.dumps(source, separators=(",", ":"), ensure_ascii=False)
+        except (TypeError, ValueError):
+            text = str(source)  # not JSON at all: parsing refuses it anyway
     elif isinstance(source, (bytes, bytearray)):
         text = bytes(source).decode("utf-8", errors="replace")
     else:
@@ -61,7 +64,7 @@ def validate_policy(
     of services it knows nothing of are reported as unknown services.
     `size_limit` overrides AWS's default limit for the kind.
     """
-    kind = PolicyKind(kind)
+    kind = kind if kind.__class__ is PolicyKind else PolicyKind(kind)
     try:
         policy = parse_policy(source, kind=kind)
     except PolicyError as error:

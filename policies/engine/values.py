@@ -30,7 +30,8 @@ COMPARISONS = {
 
 @functools.lru_cache(maxsize=4096)
 def parse_number(text: str) -> int | float | None:
-    if _INTEGER.match(text):
+    """An integer stays exact; other numbers are floats; None when not a number."""
+    if _INTEGER.match(text) and len(text) < 4000:  # Python refuses longer integer text
         return int(text)
     if _NUMBER.match(text):
         value = float(text)
@@ -113,5 +114,6 @@ def value_problem(family: str, text: str) -> str | None:
     if parser is None or (family == "Bool" and "${" in text):
         return None
     if parser(text) is None:
-        return f"{text!r} is not {_KIND_NAMES[family]}"
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        return f"{shown!r} is not {_KIND_NAMES[family]}"
     return None

@@ -54,6 +54,11 @@ def _strings(raw: object) -> tuple[str, ...] | None:
 
 def _one_of(value: dict, name: str, negated: str):
     """(found, listed, negated_listed): exactly one of the pair, as strings."""
+    raw = value.get(name)
+    if raw.__class__ is str and negated not in value:
+        return True, (raw,), None
+    if raw.__class__ is list and negated not in value and raw and all(item.__class__ is str for item in raw):
+        return True, tuple(raw), None
     if name in value:
         if negated in value:
             return False, None, None
@@ -115,6 +120,19 @@ def _conditions(block: object, path: str) -> tuple[Condition, ...] | None:
     return tuple(found)
 
 
+def _principals(value: dict, kind: PolicyKind) -> tuple[Principal | None, Principal | None] | None:
+    """(Principal, NotPrincipal) as the kind requires them, or None if unusual."""
+    if kind not in WITH_PRINCIPAL:
+        return None if "Principal" in value or "NotPrincipal" in value else (None, None)
+    if ("Principal" in value) == ("NotPrincipal" in value):
+        return None
+    if "Principal" in value:
+        principal = _principal(value["Principal"])
+        return None if principal is None else (principal, None)
+    not_principal = _principal(value["NotPrincipal"])
+    return None if not_principal is None else (None, not_principal)
+
+
 def statement(value: object, index: int, path: str, kind: PolicyKind) -> Statement | None:
     """The statement, or None when the thorough reading must look at it."""
     if value.__class__ is not dict or not value.keys() <= STATEMENT_KEYS:
@@ -135,18 +153,10 @@ def statement(value: object, index: int, path: str, kind: PolicyKind) -> Stateme
         found, resources, not_resources = _one_of(value, "Resource", "NotResource")
         if not found:
             return None
-    principal = not_principal = None
-    if kind in WITH_PRINCIPAL:
-        if ("Principal" in value) == ("NotPrincipal" in value):
-            return None
-        if "Principal" in value:
-            principal = _principal(value["Principal"])
-        else:
-            not_principal = _principal(value["NotPrincipal"])
-        if principal is None and not_principal is None:
-            return None
-    elif "Principal" in value or "NotPrincipal" in value:
+    principals = _principals(value, kind)
+    if principals is None:
         return None
+    principal, not_principal = principals
     conditions = _conditions(value["Condition"], path) if "Condition" in value else ()
     if conditions is None:
         return None

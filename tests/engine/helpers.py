@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from policies.engine import Outcome, Request, authorize
+from policies.engine import Outcome, Request, authorize, compile_policies
 
 ACCOUNT = "111122223333"
 OTHER_ACCOUNT = "444455556666"
@@ -47,12 +47,13 @@ def request(action="s3:GetObject", resource=OBJECT, principal=ALICE, context=Non
 def decide(identity=(), *, action="s3:GetObject", resource=OBJECT, principal=ALICE, context=None, **layers) -> Outcome:
     """The outcome of one request; `identity` is a list of documents."""
     wrapped = {name: value for name, value in layers.items() if name != "resource_account"}
-    decision = authorize(
-        request(action, resource, principal, context, resource_account=layers.get("resource_account")),
-        identity=list(identity),
-        **wrapped,
-    )
+    asked = request(action, resource, principal, context, resource_account=layers.get("resource_account"))
+    decision = authorize(asked, identity=list(identity), **wrapped)
     assert not decision.errors, decision.errors
+    # a compiled set may take the identity-only shortcut: it must agree
+    compiled = authorize(asked, identity=compile_policies(list(identity)), **wrapped)
+    assert (compiled.outcome, compiled.blocking_layers) == (decision.outcome, decision.blocking_layers)
+    assert compiled.deciding == decision.deciding
     return decision.outcome
 
 

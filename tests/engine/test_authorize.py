@@ -246,10 +246,12 @@ def test_cross_account(named, identity, expected):
     assert outcome is expected
 
 
-def test_cross_account_without_resource_policy_blocks_on_the_resource_side():
+@pytest.mark.parametrize("compiled", [False, True])
+def test_cross_account_without_resource_policy_blocks_on_the_resource_side(compiled):
+    identity = [policy(allow("sqs:*", "*"))]
     decision = authorize(
         Request(BOB_ELSEWHERE, "sqs:SendMessage", CROSS_ACCOUNT_RESOURCE),
-        identity=[policy(allow("sqs:*", "*"))],
+        identity=compile_policies(identity) if compiled else identity,
     )
     assert (decision.outcome, decision.blocking_layers) == (IMPLICIT, ("resource",))
 
@@ -386,3 +388,18 @@ def test_allowed_actions_lists_what_a_principal_may_do():
     assert allowed_actions(identity, catalogue, principal=ALICE) == ["s3:GetObject", "iam:CreateUser"]
     narrowed = allowed_actions(identity, catalogue, principal=ALICE, boundary=policy(allow("s3:*", "*")))
     assert narrowed == ["s3:GetObject"]
+
+
+def test_a_layer_may_be_several_policy_sets_cached_apart():
+    own = compile_policies([("inline:alice", policy(allow("s3:GetObject", "*")))])
+    group = compile_policies([("group:dev", policy(deny("s3:GetObject", OBJECT, Sid="NoReport")))])
+    decision = authorize(request(), identity=[own, group])
+    assert decision.outcome is DENY
+    assert [(ref.source, ref.sid) for ref in decision.deciding] == [("group:dev", "NoReport")]
+    assert authorize(request(), identity=[own], guardrails=[[compile_policies([EVERYTHING])]]).outcome is ALLOW
+
+
+def test_the_root_user_cannot_assume_a_role():
+    # AWS's AssumeRole API reference: root user credentials cannot call it
+    trust = policy({"Effect": "Allow", "Principal": {"AWS": ACCOUNT}, "Action": "sts:AssumeRole"})
+    assert authorize_assume_role(ROOT, ROLE, trust_policy=trust).outcome is IMPLICIT

@@ -171,3 +171,112 @@ def test_engine_imports_without_django():
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+def test_benchmark_scenarios_are_valid_inputs():
+    from policies.engine import Request, authorize, compile_policies
+    from policies.engine.bench import ACCOUNT, CONTEXT, PRINCIPAL, quota_documents, simulate_lines
+    from policies.engine.simulate import answer
+
+    quota = compile_policies(quota_documents())
+    assert len(quota) == 10 * 10 * 20 + 20 * 5 + 1
+    resource = f"arn:aws:svc3:us-east-1:{ACCOUNT}:report/alice/q3"
+    assert authorize(Request(PRINCIPAL, "svc3:GetReportSummary", resource, CONTEXT), identity=quota).allowed
+    answers = [answer(line) for line in simulate_lines(50)]
+    assert all(result["error"] is None and result["decision"] for result in answers)
+
+
+SIMULATED = [
+    # (case without id, expected decision), each reasoned from IAM-RULES.md
+    (
+        {
+            "identity_policies": [],
+            "guardrails": [
+                [{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}]
+            ],
+            "request": {"principal": "arn:aws:iam::111122223333:root", "action": "iam:CreateUser", "resource": "*"},
+        },
+        "Allow",
+    ),
+    (
+        {
+            "identity_policies": [
+                {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}
+            ],
+            "request": {
+                "principal": "arn:aws:iam::444455556666:user/bob",
+                "action": "sqs:SendMessage",
+                "resource": "arn:aws:sqs:us-east-1:111122223333:queue",
+            },
+        },
+        "ImplicitDeny",
+    ),
+    (
+        {
+            "identity_policies": [],
+            "resource_policy": {
+                "Version": "2012-10-17",
+                "Statement": {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "arn:aws:iam::111122223333:user/alice"},
+                    "Action": "sts:AssumeRole",
+                },
+            },
+            "request": {
+                "principal": "arn:aws:iam::111122223333:user/alice",
+                "action": "sts:AssumeRole",
+                "resource": "arn:aws:iam::111122223333:role/admin",
+            },
+        },
+        "Allow",
+    ),
+    (
+        {
+            "identity_policies": [
+                {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}}
+            ],
+            "resource_policy": {
+                "Version": "2012-10-17",
+                "Statement": {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ec2.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                },
+            },
+            "request": {
+                "principal": "arn:aws:iam::111122223333:user/alice",
+                "action": "sts:AssumeRole",
+                "resource": "arn:aws:iam::111122223333:role/admin",
+            },
+        },
+        "ImplicitDeny",
+    ),
+]
+
+
+def test_simulate_layers_end_to_end():
+    lines = "\n".join(json.dumps({"id": str(index), **case}) for index, (case, _) in enumerate(SIMULATED))
+    result = run(["simulate"], lines)
+    decisions = [json.loads(line)["decision"] for line in result.stdout.splitlines()]
+    assert decisions == [expected for _, expected in SIMULATED]
+
+
+def test_simulate_takes_documents_as_json_text_and_null_context_values_as_absent():
+    document = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"Null": {"aws:x": "true"}}},
+        }
+    )
+    case = {
+        "id": "text",
+        "identity_policies": [document],
+        "request": {
+            "principal": "arn:aws:iam::1:user/a",
+            "action": "s3:X",
+            "resource": "*",
+            "context": {"aws:x": None},
+        },
+    }
+    result = run(["simulate"], json.dumps(case))
+    assert json.loads(result.stdout) == {"id": "text", "decision": "Allow", "error": None}

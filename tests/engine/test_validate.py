@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from policies.engine import Level, PolicyKind, parse_policy, policy_size, validate_guardrail_levels, validate_policy
 
@@ -140,3 +142,36 @@ def test_guardrail_level_without_allow_is_a_warning():
     assert [(f.level, f.code, f.path) for f in findings] == [
         (Level.WARNING, "GUARDRAIL_LEVEL_WITHOUT_ALLOW", "guardrails[1]")
     ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    kind=st.sampled_from(list(PolicyKind)),
+    statement=st.fixed_dictionaries(
+        {"Effect": st.sampled_from(["Allow", "Deny"])},
+        optional={
+            "Sid": st.sampled_from(["", "A", "A", "b c"]),
+            "Action": st.lists(
+                st.sampled_from(["*", "s3:*", "iam:PassRole", "x", "${aws:x}", "iam:Frob*"]), min_size=1
+            ),
+            "NotAction": st.sampled_from(["iam:*"]),
+            "Resource": st.lists(
+                st.sampled_from(["*", "arn:aws:s3:::b/*", "arn:aws:*:::x", "bad", "arn:aws:s3"]), min_size=1
+            ),
+            "Principal": st.sampled_from(["*", {"AWS": ["111122223333", "arn:aws:iam::1:user/*", "x"]}]),
+            "Condition": st.sampled_from(
+                [
+                    {"NumericLessThan": {"k": ["x", 1]}},
+                    {"ForAllValues:StringEquals": {"aws:TagKeys": "a"}},
+                    {"StringEquals": {"aws:TagKeys": "a"}},
+                    {"IpAddress": {"aws:SourceIp": "nope"}},
+                ]
+            ),
+        },
+    ),
+)
+def test_validation_never_raises_for_a_users_mistake(kind, statement):
+    document = {"Version": "2012-10-17", "Statement": [statement, statement]}
+    for source in (document, json.dumps(document, indent=2)):
+        findings = validate_policy(source, kind=kind, catalogue=CATALOGUE)
+        assert all(isinstance(finding.level, Level) for finding in findings)
