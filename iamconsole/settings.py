@@ -5,6 +5,7 @@ table. With DEBUG off the security settings are on unless IAM_PLAIN_HTTP
 says this is a plain-HTTP run on loopback (benchmarks, demos, tests).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -47,6 +48,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     # policies first: its seed_demo extends identities' with the demo's policies.
     "policies",
     "identities",
@@ -61,8 +65,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "identities.middleware.RequestContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages: it ends idle or too-old sessions, with a message saying so.
+    "identities.middleware.SignInStateMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "iamconsole.urls"
@@ -94,6 +102,8 @@ DATABASES = {
 
 AUTH_USER_MODEL = "identities.User"
 AUTHENTICATION_BACKENDS = [
+    # First, as django-axes requires: refuses locked-out sign-ins; it grants nothing.
+    "axes.backends.AxesStandaloneBackend",
     "policies.backends.PolicyBackend",
     "identities.backends.PasswordBackend",
 ]
@@ -102,7 +112,8 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # The account password policy (length, character classes, reuse), edited in the admin.
+    {"NAME": "identities.passwords.AccountPasswordPolicyValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
@@ -132,6 +143,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 _HTTPS = not DEBUG and not PLAIN_HTTP
 SECURE_SSL_REDIRECT = _HTTPS
+# The API answers plain HTTP with a JSON refusal rather than a redirect: the
+# credentials were already sent by then.
+SECURE_REDIRECT_EXEMPT = [r"^api/"]
 SECURE_HSTS_SECONDS = 31_536_000 if _HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _HTTPS
 SECURE_HSTS_PRELOAD = _HTTPS
@@ -160,3 +174,33 @@ IAM_GUARDRAIL_MAX_SIZE = 5120
 IAM_POLICY_CACHE_SIZE = env_int("IAM_POLICY_CACHE_SIZE", default=2048, minimum=1)
 # Attach the built-in self-service policy to every user created in the console.
 IAM_SELF_SERVICE_FOR_NEW_USERS = env_bool("IAM_SELF_SERVICE_FOR_NEW_USERS", default=True)
+
+# Credentials (AWS's defaults).
+IAM_MAX_ACCESS_KEYS = env_int("IAM_MAX_ACCESS_KEYS", default=2, minimum=1)
+# An access key's last-used time is written at most this often (seconds).
+IAM_KEY_LAST_USED_INTERVAL = 60
+IAM_ROLE_SESSION_MIN_DURATION = 900
+
+# Sign-in: sessions, lockout (django-axes) and MFA (django-otp).
+# A session ends after this many seconds without a request, and this many after sign-in.
+IAM_SESSION_IDLE_TIMEOUT = env_int("IAM_SESSION_IDLE_TIMEOUT", default=3600, minimum=60)
+IAM_SESSION_ABSOLUTE_TIMEOUT = env_int("IAM_SESSION_ABSOLUTE_TIMEOUT", default=43200, minimum=60)
+SESSION_COOKIE_AGE = IAM_SESSION_ABSOLUTE_TIMEOUT
+# The second sign-in step (the MFA code) must follow the password within this many seconds.
+IAM_SIGN_IN_CODE_TIMEOUT = 300
+# Failed sign-ins, per user name (as typed, without regard to case) and client address,
+# before further attempts are refused for the cool-off, whether or not the name exists.
+AXES_FAILURE_LIMIT = env_int("IAM_LOGIN_FAILURE_LIMIT", default=5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(seconds=env_int("IAM_LOGIN_COOLOFF", default=900, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_CALLABLE = "identities.signin.lockout_user_name"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "identities.views.locked_out"
+# Sign-ins are audited as ConsoleLogin events; axes keeps only its counters.
+AXES_DISABLE_ACCESS_LOG = True
+# Its admin pages would not be governed by IAM policies.
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+OTP_TOTP_ISSUER = env_str("IAM_MFA_ISSUER", "iamconsole")
+# The most requests one call to the decision API may batch.
+IAM_AUTHORIZE_BATCH_MAX = env_int("IAM_AUTHORIZE_BATCH_MAX", default=100, minimum=1)

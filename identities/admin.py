@@ -6,13 +6,19 @@ from django.contrib.auth.models import Group as AuthGroup
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
+from django.shortcuts import redirect
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from identities import naming, services
+from identities import mfa, naming, services
 from identities.audit import AuditEvent
 from identities.context import PENDING, Target
 from identities.models import Group, Membership, Role, RoleAssignment, User
+from identities.passwords import PasswordPolicy
 
 admin.site.unregister(AuthGroup)
+# MFA devices are managed on the user (enrolment in the console, removal here), under IAM actions.
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
 
 
 def _adopt(obj, created) -> None:
@@ -30,26 +36,26 @@ class IAMActionsAdmin:
     A changelist is one List* check (resource "*"), an object page one Get*
     check; changes and deletes their own action on the object."""
 
-    list_action = get_action = create_action = update_action = delete_action = ""
+    iam_list_action = iam_get_action = iam_create_action = iam_update_action = iam_delete_action = ""
     # Actions on an object that also let a user post its page (memberships, assignments).
     related_change_actions: tuple[str, ...] = ()
 
     def has_view_permission(self, request, obj=None):
-        return _allowed(request, self.get_action if obj is not None else self.list_action, obj)
+        return _allowed(request, self.iam_get_action if obj is not None else self.iam_list_action, obj)
 
     def has_add_permission(self, request, obj=None):
         # Whether to offer the form; the save checks again with the data submitted.
-        return _allowed(request, self.create_action, PENDING)
+        return _allowed(request, self.iam_create_action, PENDING)
 
     def can_update(self, request, obj) -> bool:
-        return _allowed(request, self.update_action, obj)
+        return _allowed(request, self.iam_update_action, obj)
 
     def has_change_permission(self, request, obj=None):
-        actions = (self.update_action, *self.related_change_actions)
+        actions = (self.iam_update_action, *self.related_change_actions)
         return any(_allowed(request, action, obj) for action in actions)
 
     def has_delete_permission(self, request, obj=None):
-        return _allowed(request, self.delete_action, obj)
+        return _allowed(request, self.iam_delete_action, obj)
 
     # Fields governed by an action of their own: {field: action}.
     field_actions: dict[str, str] = {}
@@ -78,8 +84,8 @@ class IAMActionsAdmin:
 
     def check_create(self, request, data: dict) -> None:
         target = self.new_target(data)
-        if not _allowed(request, self.create_action, target):
-            raise PermissionDenied(f"{self.create_action} on {target.arn} is not allowed.")
+        if not _allowed(request, self.iam_create_action, target):
+            raise PermissionDenied(f"{self.iam_create_action} on {target.arn} is not allowed.")
 
     def check_field_actions(self, request, obj, form) -> None:
         """Repeat, at save, the check of each governed field that changed."""
@@ -258,28 +264,33 @@ class UserAdminForm(forms.ModelForm):
         widget=forms.PasswordInput(render_value=False),
         help_text="Leave empty for a user without console access (access keys only).",
     )
+    remove_mfa_device = forms.BooleanField(
+        label="Remove the MFA device",
+        required=False,
+        help_text="For a lost device: the user then signs in with the password alone and can set up a new one.",
+    )
 
     class Meta:
         model = User
-        fields = ("username", "path", "tags", "is_active")
+        fields = ("username", "path", "tags", "is_active", "mfa_required", "password_reset_required")
 
 
 @admin.register(User)
 class UserAdmin(ServiceBackedAdmin):
-    list_action, get_action = "iam:ListUsers", "iam:GetUser"
-    create_action, update_action, delete_action = "iam:CreateUser", "iam:UpdateUser", "iam:DeleteUser"
+    iam_list_action, iam_get_action = "iam:ListUsers", "iam:GetUser"
+    iam_create_action, iam_update_action, iam_delete_action = "iam:CreateUser", "iam:UpdateUser", "iam:DeleteUser"
     related_change_actions = (
         "iam:AddUserToGroup",
         "iam:RemoveUserFromGroup",
         "iam:UpdateAssumeRolePolicy",
         "iam:TagUser",
     )
-    field_actions = {"tags": "iam:TagUser"}
+    field_actions = {"tags": "iam:TagUser", "password_reset_required": "iam:UpdateLoginProfile"}
     form = UserAdminForm
     list_display = ("username", "path", "is_active", "root_marker", "group_count", "created_at", "last_login")
     list_filter = ("is_active", "is_superuser")
     search_fields = ("username",)
-    readonly_fields = ("arn", "iam_id", "created_at", "last_login")
+    readonly_fields = ("arn", "iam_id", "created_at", "last_login", "password_changed_at", "mfa_device")
     inlines = (UserMembershipInline, NewUserMembershipInline, UserAssignmentInline, NewUserAssignmentInline)
 
     def get_queryset(self, request):
@@ -287,7 +298,12 @@ class UserAdmin(ServiceBackedAdmin):
 
     def get_fields(self, request, obj=None):
         fields = ["username", "path", "tags", "is_active"]
-        return fields + ["password"] if obj is None else fields + list(self.readonly_fields)
+        if obj is None:
+            return fields + ["password"]
+        sign_in = ["mfa_required", "password_reset_required", "mfa_device"]
+        if mfa.TOTPDevice.objects.filter(user=obj).exists() and _allowed(request, "iam:DeactivateMFADevice", obj):
+            sign_in.append("remove_mfa_device")
+        return fields + sign_in + list(self.readonly_fields)
 
     def get_inlines(self, request, obj):
         return () if obj is not None and obj.is_superuser else self.inlines
@@ -325,16 +341,34 @@ class UserAdmin(ServiceBackedAdmin):
             )
         if "tags" in form.changed_data:
             original = services.set_user_tags(user=original, tags=data["tags"], actor=request.user)
-        _adopt(obj, original)
+        _adopt(obj, self._save_sign_in_requirements(request, original, form))
+
+    @staticmethod
+    def _save_sign_in_requirements(request, user, form):
+        data = form.cleaned_data
+        if "mfa_required" in form.changed_data:
+            user = services.set_mfa_required(user=user, required=data["mfa_required"], actor=request.user)
+        if "password_reset_required" in form.changed_data:
+            required = data["password_reset_required"]
+            user = services.require_password_reset(user=user, required=required, actor=request.user)
+        if data.get("remove_mfa_device"):
+            if not _allowed(request, "iam:DeactivateMFADevice", user):
+                raise PermissionDenied(f"iam:DeactivateMFADevice on {user.arn} is not allowed.")
+            services.remove_mfa_device(user=user, actor=request.user)
+        return user
 
     def delete_model(self, request, obj):
         services.delete_user(user=obj, actor=request.user)
 
+    @admin.display(description="MFA device")
+    def mfa_device(self, obj):
+        return "enabled" if mfa.confirmed_device(obj) else "none"
+
 
 @admin.register(Group)
 class GroupAdmin(ServiceBackedAdmin):
-    list_action, get_action = "iam:ListGroups", "iam:GetGroup"
-    create_action, update_action, delete_action = "iam:CreateGroup", "iam:UpdateGroup", "iam:DeleteGroup"
+    iam_list_action, iam_get_action = "iam:ListGroups", "iam:GetGroup"
+    iam_create_action, iam_update_action, iam_delete_action = "iam:CreateGroup", "iam:UpdateGroup", "iam:DeleteGroup"
     related_change_actions = ("iam:AddUserToGroup", "iam:RemoveUserFromGroup")
     list_display = ("group_name", "path", "member_count", "created_at")
     search_fields = ("group_name",)
@@ -369,8 +403,8 @@ class GroupAdmin(ServiceBackedAdmin):
 
 @admin.register(Role)
 class RoleAdmin(ServiceBackedAdmin):
-    list_action, get_action = "iam:ListRoles", "iam:GetRole"
-    create_action, update_action, delete_action = "iam:CreateRole", "iam:UpdateRole", "iam:DeleteRole"
+    iam_list_action, iam_get_action = "iam:ListRoles", "iam:GetRole"
+    iam_create_action, iam_update_action, iam_delete_action = "iam:CreateRole", "iam:UpdateRole", "iam:DeleteRole"
     related_change_actions = ("iam:UpdateAssumeRolePolicy", "iam:TagRole")
     field_actions = {"trust_policy": "iam:UpdateAssumeRolePolicy", "tags": "iam:TagRole"}
     list_display = ("role_name", "path", "assignment_count", "max_session_duration", "created_at")
@@ -444,3 +478,31 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(PasswordPolicy)
+class PasswordPolicyAdmin(admin.ModelAdmin):
+    """The account's one password policy, read and changed under its IAM actions."""
+
+    def has_view_permission(self, request, obj=None):
+        return _allowed(request, "iam:GetAccountPasswordPolicy")
+
+    def has_change_permission(self, request, obj=None):
+        return _allowed(request, "iam:UpdateAccountPasswordPolicy")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        return redirect("admin:identities_passwordpolicy_change", 1)
+
+    def get_object(self, request, object_id, from_field=None):
+        # The defaults until first saved, so the page never lacks its one row.
+        return PasswordPolicy.current() if str(object_id) == "1" else None
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in form.fields}
+        _adopt(obj, services.update_password_policy(actor=request.user, **fields))

@@ -8,8 +8,8 @@ on its keys do not match.
 """
 
 from contextvars import ContextVar
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from ipaddress import ip_address
 
 from django.utils import timezone
@@ -24,20 +24,19 @@ class RequestContext:
     time: datetime = field(default_factory=timezone.now)
     principal_arn: str = ""
     session_arn: str = ""
+    # Whether this console session's sign-in included a verified MFA code, and
+    # when; None where the request is not a console session (long-term access
+    # keys), for which AWS leaves the MFA keys out altogether.
+    mfa_present: bool | None = False
+    mfa_authenticated_at: datetime | None = None
     # Permission answers within this request, so a page that asks the same
     # question for each row asks the policies once; any change to
     # permissions in this request empties it (identities.services).
     decisions: dict = field(default_factory=dict, compare=False, repr=False)
 
-    def with_principal(self, principal_arn: str) -> "RequestContext":
-        return RequestContext(
-            source_ip=self.source_ip,
-            secure_transport=self.secure_transport,
-            time=self.time,
-            principal_arn=principal_arn,
-            session_arn=self.session_arn,
-            decisions=self.decisions,
-        )
+    def with_principal(self, principal_arn: str, session_arn: str = "") -> "RequestContext":
+        """The acting principal: a role session's ARN when the user switched role."""
+        return replace(self, principal_arn=session_arn or principal_arn, session_arn=session_arn)
 
     def condition_keys(self) -> dict[str, str]:
         """The request's global condition keys, as AWS names them."""
@@ -48,6 +47,12 @@ class RequestContext:
         }
         if self.source_ip:
             keys["aws:SourceIp"] = self.source_ip
+        if self.mfa_present is not None:
+            keys["aws:MultiFactorAuthPresent"] = "true" if self.mfa_present else "false"
+        if self.mfa_present and self.mfa_authenticated_at is not None:
+            # AWS leaves the age out when the session was not authenticated with MFA.
+            age = max(0, int((self.time - self.mfa_authenticated_at).total_seconds()))
+            keys["aws:MultiFactorAuthAge"] = str(age)
         return keys
 
 
@@ -72,8 +77,25 @@ def _source_ip(request) -> str | None:
         return None
 
 
+# Set in the console session when a sign-in's MFA code was verified (epoch seconds).
+MFA_SESSION_KEY = "iam_mfa_verified_at"
+
+
+def _mfa_authenticated_at(request) -> datetime | None:
+    session = getattr(request, "session", None)
+    verified_at = session.get(MFA_SESSION_KEY) if session is not None else None
+    return datetime.fromtimestamp(verified_at, tz=UTC) if verified_at is not None else None
+
+
 def context_for(request) -> RequestContext:
-    return RequestContext(source_ip=_source_ip(request), secure_transport=request.is_secure())
+    mfa_at = _mfa_authenticated_at(request)
+    return RequestContext(
+        source_ip=_source_ip(request),
+        secure_transport=request.is_secure(),
+        time=timezone.now(),
+        mfa_present=mfa_at is not None,
+        mfa_authenticated_at=mfa_at,
+    )
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from identities import naming
 from identities.audit import AuditEvent  # noqa: F401  (registers the model)
+from identities.credentials import AccessKey, RoleSession  # noqa: F401  (registers the models)
+from identities.passwords import PasswordHistory, PasswordPolicy  # noqa: F401  (registers the models)
 
 USER_NAME_MAX_LENGTH = 64
 GROUP_NAME_MAX_LENGTH = 128
@@ -83,6 +85,17 @@ class User(IAMIdentity, AbstractBaseUser):
         default=False,
         editable=False,
         help_text="The account owner: not restricted by IAM policies, only by guardrails.",
+    )
+    password_changed_at = models.DateTimeField("password last changed", null=True, blank=True, editable=False)
+    password_reset_required = models.BooleanField(
+        "require a new password at next sign-in",
+        default=False,
+        help_text="The user must choose a new password right after signing in.",
+    )
+    mfa_required = models.BooleanField(
+        "require MFA",
+        default=False,
+        help_text="At sign-in, a user without an MFA device is sent to set one up before anything else.",
     )
 
     objects = UserManager()

@@ -121,9 +121,9 @@ class PolicyVersionInline(admin.TabularInline):
 @admin.register(ManagedPolicy)
 class ManagedPolicyAdmin(identities_admin.IAMActionsAdmin, admin.ModelAdmin):
     form = ManagedPolicyForm
-    list_action, get_action = "iam:ListPolicies", "iam:GetPolicy"
-    create_action, delete_action = "iam:CreatePolicy", "iam:DeletePolicy"
-    update_action = "iam:CreatePolicyVersion"
+    iam_list_action, iam_get_action = "iam:ListPolicies", "iam:GetPolicy"
+    iam_create_action, iam_delete_action = "iam:CreatePolicy", "iam:DeletePolicy"
+    iam_update_action = "iam:CreatePolicyVersion"
     related_change_actions = ("iam:SetDefaultPolicyVersion", "iam:DeletePolicyVersion")
     list_display = ("policy_name", "path", "kind", "attachment_count", "updated_at")
     list_filter = ("aws_managed", "builtin")
@@ -503,8 +503,12 @@ class GuardrailForm(forms.ModelForm):
 @admin.register(Guardrail)
 class GuardrailAdmin(identities_admin.IAMActionsAdmin, admin.ModelAdmin):
     form = GuardrailForm
-    list_action, get_action = "iam:ListGuardrails", "iam:GetGuardrail"
-    create_action, update_action, delete_action = "iam:CreateGuardrail", "iam:UpdateGuardrail", "iam:DeleteGuardrail"
+    iam_list_action, iam_get_action = "iam:ListGuardrails", "iam:GetGuardrail"
+    iam_create_action, iam_update_action, iam_delete_action = (
+        "iam:CreateGuardrail",
+        "iam:UpdateGuardrail",
+        "iam:DeleteGuardrail",
+    )
     list_display = ("guardrail_name", "level", "description", "updated_at")
     search_fields = ("guardrail_name", "description")
 
@@ -548,9 +552,9 @@ class CatalogActionInline(admin.TabularInline):
 class CatalogServiceAdmin(identities_admin.IAMActionsAdmin, admin.ModelAdmin):
     """The action catalogue: built-in services are read-only; administrators add their own."""
 
-    list_action, get_action = "iam:ListCatalogServices", "iam:GetCatalogService"
-    create_action = update_action = "iam:PutCatalogService"
-    delete_action = "iam:DeleteCatalogService"
+    iam_list_action, iam_get_action = "iam:ListCatalogServices", "iam:GetCatalogService"
+    iam_create_action = iam_update_action = "iam:PutCatalogService"
+    iam_delete_action = "iam:DeleteCatalogService"
     list_display = ("prefix", "name", "action_count", "builtin")
     search_fields = ("prefix", "name")
     fields = ("prefix", "name")

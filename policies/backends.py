@@ -9,6 +9,7 @@ authenticates nobody.
 
 from django.core.exceptions import PermissionDenied
 
+from identities.models import Role
 from policies import loading
 from policies.engine import Outcome
 
@@ -40,24 +41,30 @@ class PolicyBackend:
         if not getattr(user_obj, "is_active", False) or not user_obj.is_authenticated or ":" not in perm:
             return False
         resource, keys = resource_and_keys(obj)
-        outcome = self._outcome(user_obj, perm, resource, keys, getattr(obj, "keys_known", True))
+        outcome = self._outcome(user_obj, perm, resource, keys, getattr(obj, "keys_known", True), obj)
         if outcome is Outcome.EXPLICIT_DENY:
             raise PermissionDenied(f"{perm} on {resource} is explicitly denied.")
         return outcome is Outcome.ALLOW
 
-    @staticmethod
-    def _outcome(user_obj, perm: str, resource: str, keys: dict, keys_known: bool) -> Outcome:
+    def _outcome(self, user_obj, perm: str, resource: str, keys: dict, keys_known: bool, obj=None) -> Outcome:
         context = getattr(user_obj, "iam_context", None)
         memo_key = (perm, resource, keys_known, tuple(sorted((k, str(v)) for k, v in keys.items())))
         if context is not None and memo_key in context.decisions:
             return context.decisions[memo_key]
-        decision = loading.decide(user_obj, perm, resource, keys=keys)
+        decision = self._decide(user_obj, perm, resource, keys, obj)
         outcome = decision.outcome
         if not keys_known and outcome is Outcome.IMPLICIT_DENY and decision.missing_context_keys:
             outcome = Outcome.ALLOW
         if context is not None:
             context.decisions[memo_key] = outcome
         return outcome
+
+    @staticmethod
+    def _decide(user_obj, perm: str, resource: str, keys: dict, obj):
+        if perm.lower() == "sts:assumerole" and isinstance(obj, Role):
+            caller = loading.acting_layers(user_obj)
+            return loading.decide_assume_role(caller, obj, context=getattr(user_obj, "iam_context", None))
+        return loading.decide(user_obj, perm, resource, keys=keys)
 
     def has_module_perms(self, user_obj, app_label: str) -> bool:
         return any(self._allows(user_obj, action) for action in MODULE_READ_ACTIONS.get(app_label, ()))

@@ -1,12 +1,15 @@
 """Forms of policies: they validate and normalise, never save."""
 
+import fnmatch
 import json
 
 from django import forms
 from django.core.exceptions import ValidationError
 
+from identities.models import Role
 from policies import services
 from policies.engine import Level, PolicyKind
+from policies.models import CatalogAction
 
 
 class PolicyDocumentField(forms.CharField):
@@ -41,3 +44,157 @@ def warnings_of(text: str, kind: PolicyKind = PolicyKind.IDENTITY) -> list[str]:
     except ValidationError:
         return []
     return [str(finding) for finding in findings if finding.level is not Level.ERROR]
+
+
+DURATION_CHOICES = [(900, "15 minutes"), (3600, "1 hour"), (4 * 3600, "4 hours"), (12 * 3600, "12 hours")]
+
+
+class SwitchRoleForm(forms.Form):
+    role = forms.ModelChoiceField(queryset=None, label="Role", empty_label=None)
+    duration = forms.TypedChoiceField(
+        choices=DURATION_CHOICES,
+        coerce=int,
+        initial=3600,
+        label="For",
+        help_text="At most the role's maximum session duration.",
+    )
+
+    def __init__(self, *args, roles, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].queryset = Role.objects.filter(pk__in=[role.pk for role in roles])
+        self.user = user
+
+    def clean(self):
+        cleaned = super().clean()
+        role, duration = cleaned.get("role"), cleaned.get("duration")
+        if role and duration and duration > role.max_session_duration:
+            raise ValidationError(
+                f"{role.role_name} allows sessions of at most {role.max_session_duration // 3600} hour(s)."
+            )
+        return cleaned
+
+
+PRINCIPAL_KINDS = [
+    ("user", "User"),
+    ("group", "Group (its policies alone)"),
+    ("role", "Role"),
+    ("session", "Role session"),
+    ("custom", "Policies pasted below"),
+]
+CHECK_LIMIT = 400
+
+
+def _lines(text: str) -> list[str]:
+    return [item for item in (part.strip() for part in text.replace(",", "\n").splitlines()) if item]
+
+
+class PolicyCheckForm(forms.Form):
+    """What to check; everything but pasted documents travels in the URL (a permalink)."""
+
+    kind = forms.ChoiceField(choices=PRINCIPAL_KINDS, label="Principal type", initial="user")
+    principal = forms.CharField(
+        required=False,
+        label="Principal",
+        help_text="A name (mia, Developers, ReleaseManager), or an ARN; a role session as its ARN "
+        "(arn:aws:sts::…:assumed-role/Role/session).",
+    )
+    actions = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Actions",
+        help_text="One per line, such as storage:DeleteBucket; a wildcard (storage:Get*) expands to the "
+        "catalogue's matching actions.",
+    )
+    resources = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), label="Resources", initial="*", help_text="ARNs, one per line."
+    )
+    context = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        label="Other context keys",
+        help_text="key=value, one per line; repeat a key for several values (aws:TagKeys=team).",
+    )
+
+    def clean_actions(self):
+        actions = expand_actions(_lines(self.cleaned_data["actions"]))
+        if not actions:
+            raise ValidationError("Name at least one action, such as storage:GetObject.")
+        return actions
+
+    def clean_resources(self):
+        return _lines(self.cleaned_data["resources"]) or ["*"]
+
+    def clean_context(self):
+        values: dict[str, list[str]] = {}
+        for number, line in enumerate(self.cleaned_data["context"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            key, separator, value = line.partition("=")
+            if not separator or not key.strip():
+                raise ValidationError(f"Line {number} is not key=value: {line!r}.")
+            values.setdefault(key.strip(), []).append(value.strip())
+        return values
+
+    def clean(self):
+        cleaned = super().clean()
+        actions, resources = cleaned.get("actions") or [], cleaned.get("resources") or []
+        if len(actions) * len(resources) > CHECK_LIMIT:
+            raise ValidationError(f"At most {CHECK_LIMIT} action and resource pairs at once.")
+        if cleaned.get("kind") != "custom" and not cleaned.get("principal"):
+            self.add_error("principal", "Choose whom to check.")
+        return cleaned
+
+
+class PastedPoliciesForm(forms.Form):
+    """Documents to try that are never saved: they go by POST only, never into the URL."""
+
+    custom_policies = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false", "class": "policy-document"}),
+        required=False,
+        label="Identity policies to try",
+        help_text="A policy document, or a JSON list of them.",
+    )
+    resource_policy = PolicyDocumentField(kind=PolicyKind.RESOURCE, required=False, label="Resource-based policy")
+    permission_boundary = PolicyDocumentField(kind=PolicyKind.BOUNDARY, required=False, label="Permission boundary")
+
+    def clean_custom_policies(self):
+        text = self.cleaned_data["custom_policies"].strip()
+        if not text:
+            return []
+        try:
+            parsed = json.loads(text)
+        except ValueError as error:
+            raise ValidationError(f"Not JSON: {error}.") from None
+        documents = parsed if isinstance(parsed, list) else [parsed]
+        for document in documents:
+            services.check_document(document, kind=PolicyKind.IDENTITY)
+        return documents
+
+    def clean_resource_policy(self):
+        return json.loads(self.cleaned_data["resource_policy"]) if self.cleaned_data["resource_policy"] else None
+
+    def clean_permission_boundary(self):
+        text = self.cleaned_data["permission_boundary"]
+        return json.loads(text) if text else None
+
+
+def expand_actions(patterns: list[str]) -> list[str]:
+    """Wildcards expand to the catalogue's matching actions; other names stay as written."""
+    known = [action.full_name for action in CatalogAction.objects.select_related("service")]
+    expanded: list[str] = []
+    for pattern in patterns:
+        if "*" in pattern or "?" in pattern:
+            matches = sorted(name for name in known if fnmatch.fnmatchcase(name.lower(), pattern.lower()))
+            expanded.extend(matches or [pattern])
+        else:
+            expanded.append(pattern)
+    return list(dict.fromkeys(expanded))
+
+
+class WhatCanForm(forms.Form):
+    kind = forms.ChoiceField(choices=PRINCIPAL_KINDS[:4], label="Principal type", initial="user")
+    principal = forms.CharField(label="Principal", help_text="A name or an ARN.")
+
+
+class WhoCanForm(forms.Form):
+    action = forms.CharField(label="Action", help_text="Such as storage:DeleteBucket.")
+    resource = forms.CharField(label="Resource", initial="*", help_text="An ARN, or * for any.")

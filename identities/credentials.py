@@ -1,0 +1,178 @@
+"""Long-term access keys and temporary role-session credentials.
+
+Secrets are high-entropy random strings shown once and stored only as
+SHA-256 hashes. Programs present them as a bearer credential:
+
+    Authorization: Bearer <key id>:<secret>                   (an access key)
+    Authorization: Bearer <key id>:<secret>:<session token>   (a role session)
+
+Every refusal looks the same, whatever was wrong.
+"""
+
+import hashlib
+import hmac
+import re
+import secrets
+import string
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+_KEY_ALPHABET = string.ascii_uppercase + "234567"
+SESSION_NAME_RE = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
+SCHEME = "Bearer"
+
+
+def new_key_id(prefix: str) -> str:
+    """AKIA... for access keys, ASIA... for temporary credentials, as AWS writes them."""
+    return prefix + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(16))
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(30)
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def matches(secret: str, stored_digest: str) -> bool:
+    return hmac.compare_digest(digest(secret), stored_digest)
+
+
+def validate_session_name(value: str) -> None:
+    if not SESSION_NAME_RE.fullmatch(value):
+        raise ValidationError(
+            "A session name is 2 to 64 characters of letters, digits and + = , . @ _ -.", code="session_name"
+        )
+
+
+class AccessKey(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "Active"
+        INACTIVE = "Inactive"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_keys")
+    key_id = models.CharField("access key ID", max_length=32, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_used_service = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return self.key_id
+
+    @property
+    def arn(self) -> str:
+        # Access keys are governed through their user, as in AWS.
+        return self.user.arn
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class RoleSession(models.Model):
+    """Temporary credentials that carry a role's permissions, not the user's."""
+
+    class Source(models.TextChoices):
+        CONSOLE = "console"
+        API = "api"
+
+    role = models.ForeignKey("identities.Role", on_delete=models.CASCADE, related_name="sessions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_sessions")
+    session_name = models.CharField(max_length=64, validators=[validate_session_name])
+    source = models.CharField(max_length=16, choices=Source.choices)
+    key_id = models.CharField(max_length=32, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, blank=True, editable=False)
+    token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    session_policy = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "expires_at"], name="role_session_user_expiry")]
+
+    def __str__(self) -> str:
+        return self.arn
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:sts::{settings.IAM_ACCOUNT_ID}:assumed-role/{self.role.role_name}/{self.session_name}"
+
+    @property
+    def user_id_key(self) -> str:
+        """aws:userid of a role session: the role's unique ID and the session name."""
+        return f"{self.role.iam_id}:{self.session_name}"
+
+    def is_live(self, at=None) -> bool:
+        moment = at or timezone.now()
+        return self.revoked_at is None and self.expires_at > moment
+
+    def seconds_left(self, at=None) -> int:
+        return max(0, int((self.expires_at - (at or timezone.now())) / timedelta(seconds=1)))
+
+
+class Caller:
+    """Who presented a bearer credential: a user's access key, or a role session."""
+
+    def __init__(self, user, access_key: AccessKey | None = None, session: RoleSession | None = None):
+        self.user, self.access_key, self.session = user, access_key, session
+
+    @property
+    def arn(self) -> str:
+        return self.session.arn if self.session is not None else self.user.arn
+
+
+# Compared against when a key ID is unknown, so every refusal costs the same.
+_DUMMY_DIGEST = digest("no such key")
+
+
+def parse_bearer(header: str | None) -> tuple[str, str, str | None] | None:
+    """`Bearer <key id>:<secret>[:<session token>]` into its parts, or None."""
+    if not header or not header.startswith(f"{SCHEME} "):
+        return None
+    parts = header[len(SCHEME) + 1 :].strip().split(":")
+    if len(parts) == 2 and all(parts):
+        return parts[0], parts[1], None
+    if len(parts) == 3 and all(parts):
+        return parts[0], parts[1], parts[2]
+    return None
+
+
+def authenticate_bearer(header: str | None, *, at=None) -> Caller | None:
+    """The caller, or None for anything wrong: unknown, inactive or deleted key,
+    expired or revoked session, disabled user, malformed header."""
+    parsed = parse_bearer(header)
+    if parsed is None:
+        return None
+    key_id, secret, token = parsed
+    if token is None:
+        return _by_access_key(key_id, secret)
+    return _by_session(key_id, secret, token, at)
+
+
+def _by_access_key(key_id: str, secret: str) -> Caller | None:
+    key = AccessKey.objects.select_related("user").filter(key_id=key_id).first()
+    secret_ok = matches(secret, key.secret_hash if key else _DUMMY_DIGEST)
+    if key is None or not secret_ok or not key.is_active or not key.user.is_active:
+        return None
+    return Caller(key.user, access_key=key)
+
+
+def _by_session(key_id: str, secret: str, token: str, at) -> Caller | None:
+    session = RoleSession.objects.select_related("role", "user").filter(key_id=key_id).first()
+    secret_ok = matches(secret, session.secret_hash if session else _DUMMY_DIGEST)
+    token_ok = matches(token, session.token_hash if session else _DUMMY_DIGEST)
+    if session is None or not (secret_ok and token_ok) or not session.is_live(at) or not session.user.is_active:
+        return None
+    return Caller(session.user, session=session)

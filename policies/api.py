@@ -1,0 +1,283 @@
+"""The JSON API under /api/v1/: bearer-key authentication and one error format.
+
+Every answer is JSON. Errors are `{"error": {"code": "...", "message": "..."}}`
+with a 4xx status for anything the caller got wrong (401 for credentials,
+never a 5xx for bad input). Credentials go in the Authorization header, as
+`identities.credentials` describes, and only over HTTPS unless the server
+runs with IAM_PLAIN_HTTP on loopback.
+"""
+
+import json
+from dataclasses import replace
+from functools import wraps
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.db import DatabaseError
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from identities import services as identity_services
+from identities.credentials import Caller, authenticate_bearer
+from identities.models import Role
+from policies import loading, queries
+from policies import openapi as openapi_document
+from policies.engine import Level, Outcome, PolicyKind, validate_policy
+
+SERVICE = "sts"
+CHAINED_SESSION_MAX = 3600
+
+
+class APIError(Exception):
+    def __init__(self, status: int, code: str, message: str, headers: dict | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.headers = status, code, message, headers or {}
+
+
+def error_response(status: int, code: str, message: str, headers: dict | None = None) -> JsonResponse:
+    response = JsonResponse({"error": {"code": code, "message": message}}, status=status)
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="iamconsole"'
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def api_view(*methods: str):
+    """Method check, HTTPS, bearer authentication and JSON errors for one endpoint."""
+
+    def decorate(view):
+        @csrf_exempt
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            try:
+                _check_request(request, methods)
+                request.api_caller = _authenticate(request)
+                return view(request, *args, **kwargs)
+            except APIError as error:
+                return error_response(error.status, error.code, error.message, error.headers)
+            except DatabaseError:
+                # Without the database nothing can be decided: never guess, never allow.
+                return error_response(503, "ServiceUnavailable", "The database cannot be reached; try again.")
+
+        return wrapped
+
+    return decorate
+
+
+def _check_request(request, methods) -> None:
+    if request.method not in methods:
+        raise APIError(405, "MethodNotAllowed", f"Use {' or '.join(methods)} here.", {"Allow": ", ".join(methods)})
+    if not (request.is_secure() or settings.PLAIN_HTTP or settings.DEBUG):
+        raise APIError(403, "HttpsRequired", "Credentials are accepted over HTTPS only.")
+
+
+def _authenticate(request) -> Caller:
+    caller = authenticate_bearer(request.headers.get("Authorization"))
+    if caller is None:
+        raise APIError(401, "InvalidCredentials", "The credentials are missing, malformed, unknown or not active.")
+    if caller.access_key is not None:
+        identity_services.note_key_use(key=caller.access_key, service=SERVICE)
+        # Long-term keys carry no MFA: AWS leaves both MFA keys out of such requests.
+        request.iam_context = replace(request.iam_context, mfa_present=None)
+    return caller
+
+
+def json_body(request) -> dict:
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        raise APIError(413, "RequestTooLarge", "The request body is too large.") from None
+    if request.content_type != "application/json":
+        raise APIError(415, "UnsupportedMediaType", "Send the body as application/json.")
+    try:
+        data = json.loads(body or b"null")
+    except (ValueError, UnicodeDecodeError) as error:
+        raise APIError(400, "MalformedJSON", f"The body is not JSON: {error}.") from None
+    if not isinstance(data, dict):
+        raise APIError(400, "MalformedRequest", "The body must be a JSON object.")
+    return data
+
+
+def caller_layers(caller: Caller) -> loading.PrincipalLayers:
+    if caller.session is not None:
+        return loading.session_layers(caller.session)
+    return loading.layers_for(caller.user)
+
+
+@api_view("GET")
+def caller_identity(request):
+    """Who the credentials belong to, as sts:GetCallerIdentity answers it."""
+    caller = request.api_caller
+    user_id = caller.session.user_id_key if caller.session else caller.user.iam_id
+    return JsonResponse({"UserId": user_id, "Account": settings.IAM_ACCOUNT_ID, "Arn": caller.arn})
+
+
+@api_view("POST")
+def assume_role(request):
+    """Temporary credentials for a role, decided as AWS decides sts:AssumeRole."""
+    caller, data = request.api_caller, json_body(request)
+    role = _role(data.get("RoleArn"))
+    session_name, duration, policy = _assume_parameters(data, role, caller)
+    decision = loading.decide_assume_role(caller_layers(caller), role, context=request.iam_context)
+    if decision.outcome is not Outcome.ALLOW:
+        raise APIError(403, "AccessDenied", f"{caller.arn} is not authorized to perform sts:AssumeRole on {role.arn}.")
+    try:
+        session, secret, token = identity_services.start_role_session(
+            role=role,
+            user=caller.user,
+            session_name=session_name,
+            duration=duration,
+            source="api",
+            session_policy=policy,
+            actor=caller.user,
+        )
+    except ValidationError as error:
+        raise APIError(400, "ValidationError", " ".join(error.messages)) from None
+    return JsonResponse(_credentials(session, secret, token))
+
+
+def _role(arn) -> Role:
+    if not isinstance(arn, str) or not arn:
+        raise APIError(400, "MissingParameter", "RoleArn is required.")
+    role = next((role for role in Role.objects.filter(role_name=arn.rsplit("/", 1)[-1]) if role.arn == arn), None)
+    if role is None:
+        # An unknown role is refused like a forbidden one, so callers learn nothing of roles.
+        raise APIError(403, "AccessDenied", f"Not authorized to perform sts:AssumeRole on {arn}.")
+    return role
+
+
+def _assume_parameters(data: dict, role: Role, caller: Caller) -> tuple[str, int, dict | None]:
+    session_name = data.get("RoleSessionName")
+    if not isinstance(session_name, str):
+        raise APIError(400, "MissingParameter", "RoleSessionName is required.")
+    duration = data.get("DurationSeconds", 3600)
+    if not isinstance(duration, int) or isinstance(duration, bool):
+        raise APIError(400, "ValidationError", "DurationSeconds is a whole number of seconds.")
+    if caller.session is not None and duration > CHAINED_SESSION_MAX:
+        raise APIError(400, "ValidationError", "A role session assuming another role lasts at most 3600 seconds.")
+    return session_name, duration, _session_policy(data)
+
+
+def _session_policy(data: dict) -> dict | None:
+    policy = data.get("Policy")
+    if policy is None:
+        return None
+    if isinstance(policy, str):
+        try:
+            policy = json.loads(policy)
+        except ValueError as error:
+            raise APIError(400, "MalformedPolicyDocument", f"Policy is not JSON: {error}.") from None
+    errors = [f for f in validate_policy(policy, kind=PolicyKind.SESSION) if f.level is Level.ERROR]
+    if errors:
+        raise APIError(400, "MalformedPolicyDocument", "; ".join(str(finding) for finding in errors))
+    return policy
+
+
+# Keys the server derives from its own records; a caller may not supply them.
+SERVER_KEYS = {
+    "aws:username",
+    "aws:userid",
+    "aws:principalarn",
+    "aws:principaltype",
+    "aws:principalaccount",
+    "aws:principalorgid",
+    "aws:currenttime",
+    "aws:epochtime",
+}
+
+
+@api_view("POST")
+def authorize(request):
+    """May each principal do each action on each resource? One request or a batch."""
+    data = json_body(request)
+    batch = "requests" in data
+    items = data["requests"] if batch else [data]
+    if not isinstance(items, list) or not items:
+        raise APIError(
+            400, "MalformedRequest", "requests is a non-empty list of {principal, action, resource, context}."
+        )
+    if len(items) > settings.IAM_AUTHORIZE_BATCH_MAX:
+        raise APIError(400, "BatchTooLarge", f"At most {settings.IAM_AUTHORIZE_BATCH_MAX} requests in one batch.")
+    caller = request.api_caller
+    results = [_decide_one(caller, item, index if batch else None, request) for index, item in enumerate(items)]
+    return JsonResponse({"results": results} if batch else results[0])
+
+
+def _decide_one(caller: Caller, item, index: int | None, request) -> dict:
+    where = f"requests[{index}]" if index is not None else "the request"
+    principal, action, resource, context = _authorize_fields(item, where)
+    # Permission first, so a caller learns nothing about principals it may not ask about.
+    if principal != caller.arn:
+        asked = loading.decide_layers(
+            caller_layers(caller), "iam:SimulatePrincipalPolicy", principal, context=request.iam_context
+        )
+        if asked.outcome is not Outcome.ALLOW:
+            message = f"{caller.arn} may not ask about {principal} (iam:SimulatePrincipalPolicy)."
+            raise APIError(403, "AccessDenied", message)
+    try:
+        _, layers = queries.principal_layers(principal)
+    except queries.UnknownPrincipal:
+        raise APIError(404, "NoSuchPrincipal", f"{where}: no user, role or live role session is {principal}.") from None
+    return decision_json(loading.decide_request(layers, action, resource, context))
+
+
+def _authorize_fields(item, where: str) -> tuple[str, str, str, dict]:
+    if not isinstance(item, dict):
+        raise APIError(400, "MalformedRequest", f"{where} must be an object.")
+    fields = [item.get(name) for name in ("principal", "action", "resource")]
+    if not all(isinstance(value, str) and value for value in fields):
+        raise APIError(400, "MissingParameter", f"{where} needs principal, action and resource as strings.")
+    return (*fields, _caller_context(item.get("context", {}), where))
+
+
+def _caller_context(context, where: str) -> dict:
+    if not isinstance(context, dict):
+        raise APIError(400, "MalformedRequest", f"{where}: context maps condition keys to strings or lists of strings.")
+    for key, value in context.items():
+        lowered = key.lower()
+        if lowered in SERVER_KEYS or lowered.startswith("aws:principaltag/"):
+            raise APIError(400, "ServerDerivedKey", f"{where}: {key} is derived by the server and may not be sent.")
+        if not (isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))):
+            raise APIError(400, "MalformedRequest", f"{where}: the value of {key} must be a string or strings.")
+    return context
+
+
+def decision_json(decision) -> dict:
+    return {
+        "decision": decision.outcome.value,
+        "deciding": [
+            {
+                "layer": ref.layer,
+                "policy": ref.source,
+                "statement_index": ref.statement_index,
+                "sid": ref.sid,
+                "effect": ref.effect,
+            }
+            for ref in decision.deciding
+        ],
+        "blocking_layers": list(decision.blocking_layers),
+        "missing_context_keys": list(decision.missing_context_keys),
+        "conditional": decision.conditional,
+        "errors": list(decision.errors),
+    }
+
+
+def _credentials(session, secret: str, token: str) -> dict:
+    return {
+        "Credentials": {
+            "AccessKeyId": session.key_id,
+            "SecretAccessKey": secret,
+            "SessionToken": token,
+            "Expiration": session.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+        "AssumedRoleUser": {"AssumedRoleId": session.user_id_key, "Arn": session.arn},
+        "Authorization": f"Bearer {session.key_id}:{secret}:{token}",
+    }
+
+
+def openapi(request):
+    """The API's description; public, like any API reference."""
+    if request.method != "GET":
+        return error_response(405, "MethodNotAllowed", "Use GET here.", {"Allow": "GET"})
+    return JsonResponse(openapi_document.document())

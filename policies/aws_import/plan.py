@@ -1,0 +1,302 @@
+"""What an import would change against the database, and the one transaction that changes it.
+
+A plan is a list of changes per user, group, role and managed policy, each made of steps that
+call the existing services, so every write keeps its own audit record. Identities named in the
+file end up exactly as the file says (extra memberships, inline policies, attachments and
+boundaries are removed); identities the file does not name are left alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from identities import naming
+from identities.audit import record
+from identities.models import Group, Role, User
+from policies import services
+from policies.aws_import.reader import (
+    AccountDetails,
+    GroupDetail,
+    ImportRefused,
+    PolicyDetail,
+    Problems,
+    RoleDetail,
+    UserDetail,
+)
+from policies.aws_import.steps import (
+    Step,
+    Writer,
+    create_role_step,
+    create_step,
+    current_policies,
+    find_policy,
+    group_attribute_steps,
+    membership_steps,
+    policy_steps,
+    role_attribute_steps,
+    user_attribute_steps,
+)
+from policies.models import ManagedPolicy
+
+CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
+KINDS = ("policy", "group", "user", "role")
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str
+    arn: str
+    action: str
+    steps: tuple[Step, ...] = ()
+    note: str = ""
+
+
+@dataclass
+class ImportPlan:
+    details: AccountDetails
+    changes: list[Change]
+    notes: list[str] = field(default_factory=list)
+
+    def count(self, kind: str, action: str) -> int:
+        return sum(1 for change in self.changes if change.kind == kind and change.action == action)
+
+    @property
+    def summary(self) -> dict[str, dict[str, int]]:
+        return {kind: {action: self.count(kind, action) for action in (CREATE, UPDATE, UNCHANGED)} for kind in KINDS}
+
+    @property
+    def steps(self) -> list[Step]:
+        return [step for change in self.changes for step in change.steps]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.steps
+
+    def lines(self) -> list[str]:
+        """The plan for a person: each change with its steps, then the notes and the counts."""
+        lines = []
+        for change in self.changes:
+            if change.action != UNCHANGED:
+                lines.append(f"{change.action} {change.kind} {change.arn}")
+                lines.extend(f"    {step.description}" for step in change.steps)
+            elif change.note:
+                lines.append(f"{change.kind} {change.arn} {change.note}")
+        lines.extend(f"note: {note}" for note in self.notes)
+        for kind, counts in self.summary.items():
+            lines.append(
+                f"{kind}: {counts[CREATE]} to create, {counts[UPDATE]} to update, {counts[UNCHANGED]} unchanged"
+            )
+        return lines
+
+
+def plan_import(details: AccountDetails) -> ImportPlan:
+    """Every change the import would make; raise ImportRefused listing every problem."""
+    _check_account(details)
+    problems = Problems()
+    _check_references(details, problems)
+    notes: list[str] = []
+    changes = [_plan_policy(detail, problems, notes) for detail in details.policies]
+    changes += [_plan_group(detail, problems, notes) for detail in details.groups]
+    changes += [_plan_user(detail, problems, notes) for detail in details.users]
+    changes += [_plan_role(detail, problems, notes) for detail in details.roles]
+    problems.refuse_if_any()
+    return ImportPlan(details, changes, notes)
+
+
+def apply_import(
+    plan: ImportPlan,
+    *,
+    actor: User | None,
+    source_name: str = "",
+    system_user: str = "",
+    progress: Callable[[int, int, str], None] | None = None,
+) -> ImportPlan:
+    """Apply the plan, planned again inside one transaction so that nothing stale is written.
+
+    Returns the plan applied. An empty plan writes nothing, not even the import's own event."""
+    with transaction.atomic():
+        fresh = plan_import(plan.details)
+        steps = fresh.steps
+        if not steps:
+            return fresh
+        writer = Writer(actor)
+        for done, step in enumerate(steps, start=1):
+            try:
+                step.run(writer)
+            except ValidationError as error:
+                raise ImportRefused([f"{step.description}: {message}" for message in error.messages]) from error
+            if progress is not None:
+                progress(done, len(steps), step.description)
+        _record_import(fresh, actor=actor, source_name=source_name, system_user=system_user)
+    return fresh
+
+
+def _record_import(plan: ImportPlan, *, actor: User | None, source_name: str, system_user: str) -> None:
+    after = {
+        "file": source_name,
+        "account_id": plan.details.account_id,
+        "changes": plan.summary,
+        "created": [change.arn for change in plan.changes if change.action == CREATE],
+        "updated": [change.arn for change in plan.changes if change.action == UPDATE],
+        "steps": len(plan.steps),
+    }
+    if actor is None:
+        after["system_user"] = system_user
+    record("ImportAccountAuthorizationDetails", actor=actor, target_arn=naming.root_arn(), after=after)
+
+
+# Checks against the database
+
+
+def _check_account(details: AccountDetails) -> None:
+    if details.account_id is not None and details.account_id != settings.IAM_ACCOUNT_ID:
+        raise ImportRefused(
+            f"The file is from account {details.account_id}, but this iamconsole is account "
+            f"{settings.IAM_ACCOUNT_ID} (IAM_ACCOUNT_ID); nothing was imported."
+        )
+
+
+def _check_references(details: AccountDetails, problems: Problems) -> None:
+    """Every group and policy the file refers to is in the file or already here."""
+    in_file = {policy.arn for policy in details.policies}
+    groups_in_file = {group.name.lower() for group in details.groups}
+    for identity in (*details.users, *details.groups, *details.roles):
+        wanted = identity.policies
+        for arn in (*wanted.attached, *([wanted.boundary] if wanted.boundary else [])):
+            if arn not in in_file and find_policy(arn) is None:
+                problems.add(identity.arn, f"the policy {arn} is neither in the file nor in iamconsole")
+    for user in details.users:
+        for name in user.groups:
+            if name.lower() not in groups_in_file and not Group.objects.filter(group_name__iexact=name).exists():
+                problems.add(user.arn, f"the group {name} is neither in the file nor in iamconsole")
+
+
+def _check_new_id(model, iam_id: str, arn: str, problems: Problems) -> None:
+    owner = model.objects.filter(iam_id=iam_id).first()
+    if owner is not None:
+        problems.add(arn, f"its unique ID {iam_id} already belongs to {owner.arn}")
+
+
+def _note_kept_id(instance, detail, notes: list[str]) -> None:
+    if instance.iam_id != detail.iam_id:
+        notes.append(
+            f"{detail.arn} already exists here and keeps its unique ID {instance.iam_id} (the file has {detail.iam_id})"
+        )
+
+
+def _change(kind: str, arn: str, instance, steps: list[Step], note: str = "") -> Change:
+    action = CREATE if instance is None else UPDATE if steps else UNCHANGED
+    return Change(kind, arn, action, tuple(steps), note)
+
+
+# Managed policies
+
+
+def _plan_policy(detail: PolicyDetail, problems: Problems, notes: list[str]) -> Change:
+    policy = find_policy(detail.arn)
+    if policy is None:
+        clash = ManagedPolicy.objects.filter(aws_managed=detail.aws_managed, policy_name__iexact=detail.name).first()
+        if clash is not None:
+            problems.add(detail.arn, f"a policy of that name already exists at {clash.arn}")
+        _check_new_id(ManagedPolicy, detail.iam_id, detail.arn, problems)
+        return _change("policy", detail.arn, None, [_create_policy_step(detail)])
+    if policy.builtin:
+        return Change("policy", detail.arn, UNCHANGED, note="resolves to the built-in policy")
+    _note_kept_id(policy, detail, notes)
+    steps = []
+    current = {version.number: version.document for version in policy.versions.all()}
+    default = policy.versions.filter(is_default=True).values_list("number", flat=True).first()
+    if current != dict(detail.versions) or default != detail.default_number:
+        steps.append(_policy_versions_step(detail))
+    if not policy.aws_managed and policy.description != detail.description:
+        steps.append(
+            Step(
+                "set its description",
+                lambda writer: services.update_policy(
+                    policy=writer.policy(detail.arn), description=detail.description, actor=writer.actor
+                ),
+            )
+        )
+    return _change("policy", detail.arn, policy, steps)
+
+
+def _version_list(detail: PolicyDetail) -> str:
+    return f"{', '.join(f'v{number}' for number, _ in detail.versions)} (default v{detail.default_number})"
+
+
+def _create_policy_step(detail: PolicyDetail) -> Step:
+    def run(writer: Writer) -> None:
+        services.import_managed_policy(
+            policy_name=detail.name,
+            path=detail.path,
+            versions=list(detail.versions),
+            default_number=detail.default_number,
+            description=detail.description,
+            iam_id=detail.iam_id,
+            aws_managed=detail.aws_managed,
+            actor=writer.actor,
+        )
+
+    return Step(f"create with versions {_version_list(detail)}", run)
+
+
+def _policy_versions_step(detail: PolicyDetail) -> Step:
+    def run(writer: Writer) -> None:
+        services.import_policy_versions(
+            policy=writer.policy(detail.arn),
+            versions=list(detail.versions),
+            default_number=detail.default_number,
+            actor=writer.actor,
+        )
+
+    return Step(f"make its versions {_version_list(detail)}", run)
+
+
+# Users, groups and roles
+
+
+def _plan_user(detail: UserDetail, problems: Problems, notes: list[str]) -> Change:
+    user = User.objects.filter(username__iexact=detail.name).first()
+    if user is not None and user.is_superuser:
+        problems.add(detail.arn, f"{user.username} is this account's root user, which an import never changes")
+        return Change("user", detail.arn, UNCHANGED)
+    if user is None:
+        _check_new_id(User, detail.iam_id, detail.arn, problems)
+        steps = [create_step("user", detail, path=detail.path, tags=detail.tags)]
+    else:
+        _note_kept_id(user, detail, notes)
+        steps = user_attribute_steps(user, detail)
+    steps += membership_steps(user, detail)
+    steps += policy_steps("user", detail.name, detail.policies, current_policies("user", user))
+    return _change("user", detail.arn, user, steps)
+
+
+def _plan_group(detail: GroupDetail, problems: Problems, notes: list[str]) -> Change:
+    group = Group.objects.filter(group_name__iexact=detail.name).first()
+    if group is None:
+        _check_new_id(Group, detail.iam_id, detail.arn, problems)
+        steps = [create_step("group", detail, path=detail.path)]
+    else:
+        _note_kept_id(group, detail, notes)
+        steps = group_attribute_steps(group, detail)
+    steps += policy_steps("group", detail.name, detail.policies, current_policies("group", group))
+    return _change("group", detail.arn, group, steps)
+
+
+def _plan_role(detail: RoleDetail, problems: Problems, notes: list[str]) -> Change:
+    role = Role.objects.filter(role_name__iexact=detail.name).first()
+    if detail.instance_profiles:
+        notes.append(f"{detail.arn}: instance profiles are not imported ({', '.join(detail.instance_profiles)})")
+    if role is None:
+        _check_new_id(Role, detail.iam_id, detail.arn, problems)
+        steps = [create_role_step(detail)]
+    else:
+        _note_kept_id(role, detail, notes)
+        steps = role_attribute_steps(role, detail)
+    steps += policy_steps("role", detail.name, detail.policies, current_policies("role", role))
+    return _change("role", detail.arn, role, steps)

@@ -1,0 +1,480 @@
+"""Reading what `aws iam get-account-authorization-details` prints, without touching the database.
+
+Every problem is collected with its place (a JSON path such as `UserDetailList[3].UserName`,
+or line and column when the text is not JSON) and the whole file is refused at once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from identities import naming
+from identities.models import GROUP_NAME_MAX_LENGTH, ROLE_NAME_MAX_LENGTH, USER_NAME_MAX_LENGTH
+from policies.engine import Level, PolicyKind, policy_size, validate_policy
+from policies.models import AWS_POLICY_PREFIX, POLICY_NAME_MAX_LENGTH
+
+_UNIQUE_ID = re.compile(r"[A-Z0-9]{1,32}")
+_VERSION_ID = re.compile(r"v([1-9][0-9]*)")
+# The whole of AWS's partition: our ARNs are arn:aws:..., so aws-cn or aws-us-gov files do not fit.
+_ARN = re.compile(r"arn:aws:iam::(?P<account>\d{12}|aws):(?P<rest>.+)")
+_NO_LIMIT = 10**9
+
+
+class ImportRefused(ValidationError):
+    """The file cannot be imported; `messages` lists every problem, each with its place."""
+
+
+@dataclass(frozen=True)
+class IdentityPolicies:
+    """What users, groups and roles share: inline policies, attachments and a boundary."""
+
+    inline: dict[str, dict] = field(default_factory=dict)
+    attached: tuple[str, ...] = ()
+    boundary: str | None = None
+
+
+@dataclass(frozen=True)
+class UserDetail:
+    name: str
+    path: str
+    iam_id: str
+    arn: str
+    groups: tuple[str, ...]
+    policies: IdentityPolicies
+    tags: dict[str, str]
+
+
+@dataclass(frozen=True)
+class GroupDetail:
+    name: str
+    path: str
+    iam_id: str
+    arn: str
+    policies: IdentityPolicies
+
+
+@dataclass(frozen=True)
+class RoleDetail:
+    name: str
+    path: str
+    iam_id: str
+    arn: str
+    trust_policy: dict
+    policies: IdentityPolicies
+    tags: dict[str, str]
+    description: str | None = None  # None: not in the file (AWS's RoleDetail has no Description)
+    max_session_duration: int | None = None
+    instance_profiles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PolicyDetail:
+    name: str
+    path: str
+    iam_id: str
+    arn: str
+    aws_managed: bool
+    description: str
+    versions: tuple[tuple[int, dict], ...]
+    default_number: int
+
+
+@dataclass(frozen=True)
+class AccountDetails:
+    account_id: str | None
+    users: tuple[UserDetail, ...] = ()
+    groups: tuple[GroupDetail, ...] = ()
+    roles: tuple[RoleDetail, ...] = ()
+    policies: tuple[PolicyDetail, ...] = ()
+
+    @property
+    def item_count(self) -> int:
+        return len(self.users) + len(self.groups) + len(self.roles) + len(self.policies)
+
+
+class Problems:
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.messages.append(f"{where}: {message}" if where else message)
+
+    def refuse_if_any(self) -> None:
+        if self.messages:
+            raise ImportRefused(self.messages)
+
+
+def read_authorization_details(source: str | bytes) -> AccountDetails:
+    """Parse and check the whole file; raise ImportRefused listing every problem."""
+    data = _load_json(source)
+    problems = Problems()
+    if data.get("IsTruncated") is True:
+        problems.add(
+            "IsTruncated",
+            "the file is one page of a longer answer; run the command without --max-items or --no-paginate",
+        )
+    users = _read_list(data, "UserDetailList", _read_user, problems)
+    groups = _read_list(data, "GroupDetailList", _read_group, problems)
+    roles = _read_list(data, "RoleDetailList", _read_role, problems)
+    policies = _read_list(data, "Policies", _read_policy, problems)
+    details = AccountDetails(_account_id(data, problems), tuple(users), tuple(groups), tuple(roles), tuple(policies))
+    _check_unique(details, problems)
+    problems.refuse_if_any()
+    return details
+
+
+def _load_json(source: str | bytes) -> dict:
+    try:
+        text = source.decode("utf-8-sig") if isinstance(source, bytes) else source.removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        raise ImportRefused(f"The file is not UTF-8 text (byte {error.start}).") from error
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ImportRefused(f"The file is not JSON: line {error.lineno}, column {error.colno}: {error.msg}.") from error
+    if not isinstance(data, dict):
+        raise ImportRefused("The file is not the output of get-account-authorization-details: expected a JSON object.")
+    return data
+
+
+def _read_list(data: dict, key: str, read, problems: Problems) -> list:
+    items = data.get(key, [])
+    if not isinstance(items, list):
+        problems.add(key, "expected a list")
+        return []
+    found = []
+    for index, item in enumerate(items):
+        where = f"{key}[{index}]"
+        if isinstance(item, dict):
+            found.append(read(item, where, problems))
+        else:
+            problems.add(where, "expected an object")
+    return found
+
+
+# Fields
+
+
+def _text(item: dict, key: str, where: str, problems: Problems, *, default: str | None = None) -> str:
+    value = item.get(key, default)
+    if not isinstance(value, str):
+        problems.add(f"{where}.{key}", "missing" if key not in item else "expected text")
+        return ""
+    return value
+
+
+def _checked(check, value: str, where: str, problems: Problems) -> str:
+    try:
+        check(value)
+    except ValidationError as error:
+        for message in error.messages:
+            problems.add(where, message)
+    return value
+
+
+def _name(item: dict, key: str, where: str, problems: Problems, *, max_length: int, kind: str) -> str:
+    value = _text(item, key, where, problems)
+    if value:
+        _checked(
+            lambda text: naming.validate_name(text, max_length=max_length, kind=kind), value, f"{where}.{key}", problems
+        )
+    return value
+
+
+def _path(item: dict, where: str, problems: Problems) -> str:
+    value = _text(item, "Path", where, problems, default="/")
+    return _checked(naming.validate_path, value, f"{where}.Path", problems) if value else "/"
+
+
+def _unique_id(item: dict, key: str, where: str, problems: Problems) -> str:
+    value = _text(item, key, where, problems)
+    if value and not _UNIQUE_ID.fullmatch(value):
+        problems.add(f"{where}.{key}", f"a unique ID is 1 to 32 capital letters and digits; {value!r} is not")
+    return value
+
+
+def _arn(item: dict, kind: str, path: str, name: str, where: str, problems: Problems) -> str:
+    """The ARN must be the one AWS builds from the path and name."""
+    value = _text(item, "Arn", where, problems)
+    match = _ARN.fullmatch(value)
+    expected = f"{kind}{path}{name}"
+    if value and (match is None or match["rest"] != expected):
+        problems.add(f"{where}.Arn", f"{value!r} is not arn:aws:iam::<account>:{expected}")
+    return value
+
+
+def _tags(item: dict, where: str, problems: Problems) -> dict[str, str]:
+    tags: dict[str, str] = {}
+    for index, tag in enumerate(_list(item, "Tags", where, problems)):
+        place = f"{where}.Tags[{index}]"
+        if not isinstance(tag, dict) or not isinstance(tag.get("Key"), str) or not isinstance(tag.get("Value"), str):
+            problems.add(place, "a tag is an object with a Key and a Value, both text")
+        elif tag["Key"] in tags:
+            problems.add(place, f"the key {tag['Key']!r} appears twice")
+        else:
+            tags[tag["Key"]] = tag["Value"]
+    _checked(naming.validate_tags, tags, f"{where}.Tags", problems)
+    return tags
+
+
+def _list(item: dict, key: str, where: str, problems: Problems) -> list:
+    value = item.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems.add(f"{where}.{key}", "expected a list")
+        return []
+    return value
+
+
+# Documents
+
+
+def _document(value: object, where: str, problems: Problems, *, kind: PolicyKind, size_limit: int | None) -> dict:
+    """A JSON object as the CLI prints it, or URL-encoded JSON text as the API returns it."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(urllib.parse.unquote(value))
+        except json.JSONDecodeError as error:
+            problems.add(where, f"not a JSON policy document (line {error.lineno}, column {error.colno}: {error.msg})")
+            return {}
+    if not isinstance(value, dict):
+        problems.add(where, "a policy document is a JSON object or URL-encoded JSON text")
+        return {}
+    for finding in validate_policy(value, kind=kind, size_limit=size_limit):
+        if finding.level is Level.ERROR:
+            place = f"{where}.{finding.path}" if finding.path else where
+            problems.add(place, f"{finding.code}: {finding.message}")
+    return value
+
+
+def _identity_policies(item: dict, owner: str, where: str, problems: Problems) -> IdentityPolicies:
+    list_key = {"user": "UserPolicyList", "group": "GroupPolicyList", "role": "RolePolicyList"}[owner]
+    inline = _inline_policies(item, list_key, where, problems)
+    total = sum(policy_size(document) for document in inline.values())
+    limit = settings.IAM_INLINE_POLICY_MAX_SIZE[owner]
+    if total > limit:
+        problems.add(f"{where}.{list_key}", f"the inline policies total {total} characters; a {owner} may have {limit}")
+    attached = _attached(item, where, problems)
+    boundary = _boundary(item, where, problems) if owner != "group" else None
+    return IdentityPolicies(inline, attached, boundary)
+
+
+def _inline_policies(item: dict, key: str, where: str, problems: Problems) -> dict[str, dict]:
+    inline: dict[str, dict] = {}
+    for index, entry in enumerate(_list(item, key, where, problems)):
+        place = f"{where}.{key}[{index}]"
+        if not isinstance(entry, dict):
+            problems.add(place, "expected an object")
+            continue
+        name = _name(entry, "PolicyName", place, problems, max_length=POLICY_NAME_MAX_LENGTH, kind="policy name")
+        if name in inline:
+            problems.add(f"{place}.PolicyName", f"{name!r} appears twice")
+        document = entry.get("PolicyDocument")
+        inline[name] = _document(
+            document, f"{place}.PolicyDocument", problems, kind=PolicyKind.IDENTITY, size_limit=_NO_LIMIT
+        )
+    return inline
+
+
+def _attached(item: dict, where: str, problems: Problems) -> tuple[str, ...]:
+    arns: list[str] = []
+    for index, entry in enumerate(_list(item, "AttachedManagedPolicies", where, problems)):
+        place = f"{where}.AttachedManagedPolicies[{index}]"
+        arn = _text(entry, "PolicyArn", place, problems) if isinstance(entry, dict) else ""
+        if arn in arns:
+            problems.add(f"{place}.PolicyArn", "attached twice")
+        elif arn:
+            arns.append(arn)
+    limit = settings.IAM_MAX_ATTACHED_POLICIES
+    if len(arns) > limit:
+        problems.add(f"{where}.AttachedManagedPolicies", f"{len(arns)} policies attached; at most {limit} are allowed")
+    return tuple(arns)
+
+
+def _boundary(item: dict, where: str, problems: Problems) -> str | None:
+    boundary = item.get("PermissionsBoundary")
+    if boundary is None:
+        return None
+    place = f"{where}.PermissionsBoundary"
+    if not isinstance(boundary, dict):
+        problems.add(place, "expected an object")
+        return None
+    if boundary.get("PermissionsBoundaryType", "Policy") != "Policy":
+        problems.add(f"{place}.PermissionsBoundaryType", "the only boundary type is Policy")
+    return _text(boundary, "PermissionsBoundaryArn", place, problems) or None
+
+
+# Entities
+
+
+def _read_user(item: dict, where: str, problems: Problems) -> UserDetail:
+    name = _name(item, "UserName", where, problems, max_length=USER_NAME_MAX_LENGTH, kind="user name")
+    path = _path(item, where, problems)
+    groups = _list(item, "GroupList", where, problems)
+    if not all(isinstance(group, str) for group in groups):
+        problems.add(f"{where}.GroupList", "expected a list of group names")
+        groups = []
+    if len(groups) > settings.IAM_MAX_GROUPS_PER_USER:
+        problems.add(f"{where}.GroupList", f"{len(groups)} groups; at most {settings.IAM_MAX_GROUPS_PER_USER}")
+    return UserDetail(
+        name=name,
+        path=path,
+        iam_id=_unique_id(item, "UserId", where, problems),
+        arn=_arn(item, "user", path, name, where, problems),
+        groups=tuple(groups),
+        policies=_identity_policies(item, "user", where, problems),
+        tags=_tags(item, where, problems),
+    )
+
+
+def _read_group(item: dict, where: str, problems: Problems) -> GroupDetail:
+    name = _name(item, "GroupName", where, problems, max_length=GROUP_NAME_MAX_LENGTH, kind="group name")
+    path = _path(item, where, problems)
+    return GroupDetail(
+        name=name,
+        path=path,
+        iam_id=_unique_id(item, "GroupId", where, problems),
+        arn=_arn(item, "group", path, name, where, problems),
+        policies=_identity_policies(item, "group", where, problems),
+    )
+
+
+def _read_role(item: dict, where: str, problems: Problems) -> RoleDetail:
+    name = _name(item, "RoleName", where, problems, max_length=ROLE_NAME_MAX_LENGTH, kind="role name")
+    path = _path(item, where, problems)
+    trust = item.get("AssumeRolePolicyDocument")
+    # An empty object is a role that trusts no one (iamconsole's own exports can hold one).
+    if trust != {}:
+        trust = _document(trust, f"{where}.AssumeRolePolicyDocument", problems, kind=PolicyKind.TRUST, size_limit=None)
+    profiles = _list(item, "InstanceProfileList", where, problems)
+    return RoleDetail(
+        name=name,
+        path=path,
+        iam_id=_unique_id(item, "RoleId", where, problems),
+        arn=_arn(item, "role", path, name, where, problems),
+        trust_policy=trust,
+        policies=_identity_policies(item, "role", where, problems),
+        tags=_tags(item, where, problems),
+        description=_optional_description(item, where, problems),
+        max_session_duration=_max_session_duration(item, where, problems),
+        instance_profiles=tuple(str(p.get("InstanceProfileName", "?")) for p in profiles if isinstance(p, dict)),
+    )
+
+
+def _optional_description(item: dict, where: str, problems: Problems) -> str | None:
+    if "Description" not in item:
+        return None
+    value = _text(item, "Description", where, problems)
+    if len(value) > 1000:
+        problems.add(f"{where}.Description", "a description is at most 1000 characters")
+    return value
+
+
+def _max_session_duration(item: dict, where: str, problems: Problems) -> int | None:
+    value = item.get("MaxSessionDuration")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 3600 <= value <= 43200:
+        problems.add(f"{where}.MaxSessionDuration", "a whole number of seconds from 3600 to 43200")
+        return None
+    return value
+
+
+def _read_policy(item: dict, where: str, problems: Problems) -> PolicyDetail:
+    name = _name(item, "PolicyName", where, problems, max_length=POLICY_NAME_MAX_LENGTH, kind="policy name")
+    path = _path(item, where, problems)
+    arn = _arn(item, "policy", path, name, where, problems)
+    aws_managed = arn.startswith(f"{AWS_POLICY_PREFIX}/")
+    versions, default_number = _versions(item, where, problems, aws_managed=aws_managed)
+    if not aws_managed and len(versions) > settings.IAM_MAX_POLICY_VERSIONS:
+        limit = settings.IAM_MAX_POLICY_VERSIONS
+        problems.add(f"{where}.PolicyVersionList", f"{len(versions)} versions; a policy may have {limit}")
+    description = _optional_description(item, where, problems)
+    return PolicyDetail(
+        name=name,
+        path=path,
+        iam_id=_unique_id(item, "PolicyId", where, problems),
+        arn=arn,
+        aws_managed=aws_managed,
+        description=description or "",
+        versions=versions,
+        default_number=default_number,
+    )
+
+
+def _versions(item: dict, where: str, problems: Problems, *, aws_managed: bool) -> tuple[tuple, int]:
+    size_limit = _NO_LIMIT if aws_managed else settings.IAM_MANAGED_POLICY_MAX_SIZE
+    versions: dict[int, dict] = {}
+    defaults = []
+    for index, entry in enumerate(_list(item, "PolicyVersionList", where, problems)):
+        place = f"{where}.PolicyVersionList[{index}]"
+        if not isinstance(entry, dict):
+            problems.add(place, "expected an object")
+            continue
+        number = _version_number(_text(entry, "VersionId", place, problems), f"{place}.VersionId", problems)
+        if number in versions:
+            problems.add(f"{place}.VersionId", f"v{number} appears twice")
+        document = entry.get("Document")
+        versions[number] = _document(
+            document, f"{place}.Document", problems, kind=PolicyKind.IDENTITY, size_limit=size_limit
+        )
+        if entry.get("IsDefaultVersion") is True:
+            defaults.append(number)
+    default_number = _version_number(
+        _text(item, "DefaultVersionId", where, problems), f"{where}.DefaultVersionId", problems
+    )
+    if not versions:
+        problems.add(f"{where}.PolicyVersionList", "a managed policy needs at least one version")
+    elif defaults != [default_number] or default_number not in versions:
+        problems.add(f"{where}.DefaultVersionId", "must name the one version marked IsDefaultVersion")
+    return tuple(sorted(versions.items())), default_number
+
+
+def _version_number(value: str, where: str, problems: Problems) -> int:
+    match = _VERSION_ID.fullmatch(value)
+    if match is None:
+        if value:
+            problems.add(where, f"a version ID is v followed by a number, not {value!r}")
+        return 0
+    return int(match[1])
+
+
+# The file as a whole
+
+
+def _account_id(data: dict, problems: Problems) -> str | None:
+    """The one account the file's users, groups, roles and customer policies belong to."""
+    accounts = set()
+    for key in ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies"):
+        for item in data.get(key) or []:
+            match = _ARN.fullmatch(item.get("Arn", "")) if isinstance(item, dict) else None
+            if match is not None and match["account"] != "aws":
+                accounts.add(match["account"])
+    if len(accounts) > 1:
+        problems.add("", f"The file's ARNs name several accounts: {', '.join(sorted(accounts))}.")
+    return min(accounts) if accounts else None
+
+
+def _check_unique(details: AccountDetails, problems: Problems) -> None:
+    """Names are unique without regard to case, IDs exactly, as in AWS."""
+    kinds = (
+        ("UserDetailList", "user", details.users),
+        ("GroupDetailList", "group", details.groups),
+        ("RoleDetailList", "role", details.roles),
+        ("Policies", "customer managed policy", [p for p in details.policies if not p.aws_managed]),
+        ("Policies", "AWS managed policy", [p for p in details.policies if p.aws_managed]),
+    )
+    for key, kind, items in kinds:
+        for label, value in (("name", lambda item: item.name.lower()), ("ID", lambda item: item.iam_id)):
+            seen: set[str] = set()
+            for item in items:
+                if value(item) in seen:
+                    problems.add(key, f"two {kind}s share the {label} of {item.name!r}")
+                seen.add(value(item))

@@ -1,0 +1,230 @@
+"""The steps an import runs: each calls one existing service, so each write keeps its audit record.
+
+Steps look identities and policies up when they run, since an earlier step may have created them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from identities import services as identity_services
+from identities.models import Group, Role, User
+from policies import services
+from policies.aws_import.reader import GroupDetail, IdentityPolicies, RoleDetail, UserDetail
+from policies.models import InlinePolicy, ManagedPolicy, PermissionBoundary, PolicyAttachment
+
+_POLICY_ARN = re.compile(r"arn:aws:iam::(?P<account>\d{12}|aws):policy(?P<path>/(?:.*/)?)(?P<name>[^/]+)")
+_MODELS = {"user": (User, "username"), "group": (Group, "group_name"), "role": (Role, "role_name")}
+
+
+class Writer:
+    """What steps run with: the actor, and identities looked up when the step runs."""
+
+    def __init__(self, actor: User | None):
+        self.actor = actor
+
+    def identity(self, kind: str, name: str):
+        model, field_name = _MODELS[kind]
+        return model.objects.get(**{f"{field_name}__iexact": name})
+
+    def policy(self, arn: str) -> ManagedPolicy:
+        policy = find_policy(arn)
+        if policy is None:
+            raise ValidationError(f"No policy {arn}.")
+        return policy
+
+
+@dataclass(frozen=True)
+class Step:
+    description: str
+    run: Callable[[Writer], object]
+
+
+def find_policy(arn: str) -> ManagedPolicy | None:
+    """The managed policy at `arn`: this account's, or AWS's (built-in or imported)."""
+    match = _POLICY_ARN.fullmatch(arn)
+    if match is None or match["account"] not in ("aws", settings.IAM_ACCOUNT_ID):
+        return None
+    return ManagedPolicy.objects.filter(
+        aws_managed=match["account"] == "aws", path=match["path"], policy_name__iexact=match["name"]
+    ).first()
+
+
+def _changed(instance, **wanted) -> dict:
+    return {name: value for name, value in wanted.items() if value is not None and getattr(instance, name) != value}
+
+
+def create_step(kind: str, detail, **fields) -> Step:
+    create = {"user": identity_services.create_user, "group": identity_services.create_group}[kind]
+    name_field = _MODELS[kind][1]
+
+    def run(writer: Writer) -> None:
+        create(**{name_field: detail.name}, iam_id=detail.iam_id, actor=writer.actor, **fields)
+
+    return Step(f"create {kind} {detail.name} (ID {detail.iam_id})", run)
+
+
+def create_role_step(detail: RoleDetail) -> Step:
+    def run(writer: Writer) -> None:
+        identity_services.create_role(
+            role_name=detail.name,
+            path=detail.path,
+            description=detail.description or "",
+            trust_policy=detail.trust_policy,
+            max_session_duration=detail.max_session_duration or 3600,
+            tags=detail.tags,
+            iam_id=detail.iam_id,
+            actor=writer.actor,
+        )
+
+    return Step(f"create role {detail.name} (ID {detail.iam_id}) with its trust policy", run)
+
+
+def update_step(kind: str, name: str, update, changed: dict) -> Step:
+    def run(writer: Writer) -> None:
+        update(**{kind: writer.identity(kind, name)}, actor=writer.actor, **changed)
+
+    return Step(f"set {', '.join(changed)}", run)
+
+
+def group_attribute_steps(group: Group, detail: GroupDetail) -> list[Step]:
+    changed = _changed(group, group_name=detail.name, path=detail.path)
+    return [update_step("group", detail.name, identity_services.update_group, changed)] if changed else []
+
+
+def user_attribute_steps(user: User, detail: UserDetail) -> list[Step]:
+    steps = []
+    changed = _changed(user, username=detail.name, path=detail.path)
+    if changed:
+        steps.append(update_step("user", detail.name, identity_services.update_user, changed))
+    if user.tags != detail.tags:
+        steps.append(update_step("user", detail.name, identity_services.set_user_tags, {"tags": detail.tags}))
+    return steps
+
+
+def role_attribute_steps(role: Role, detail: RoleDetail) -> list[Step]:
+    steps = []
+    changed = _changed(
+        role,
+        role_name=detail.name,
+        path=detail.path,
+        description=detail.description,
+        max_session_duration=detail.max_session_duration,
+        tags=detail.tags,
+    )
+    if changed:
+        steps.append(update_step("role", detail.name, identity_services.update_role, changed))
+    if role.trust_policy != detail.trust_policy:
+        steps.append(
+            update_step(
+                "role", detail.name, identity_services.update_trust_policy, {"trust_policy": detail.trust_policy}
+            )
+        )
+    return steps
+
+
+def membership_steps(user: User | None, detail: UserDetail) -> list[Step]:
+    current = {} if user is None else {group.group_name.lower(): group.group_name for group in user.iam_groups.all()}
+    wanted = {name.lower(): name for name in detail.groups}
+    steps = [
+        _member_step(identity_services.remove_members, "remove from", current[key], detail.name)
+        for key in current
+        if key not in wanted
+    ]
+    steps += [
+        _member_step(identity_services.add_members, "add to", wanted[key], detail.name)
+        for key in wanted
+        if key not in current
+    ]
+    return steps
+
+
+def _member_step(change, verb: str, group_name: str, user_name: str) -> Step:
+    def run(writer: Writer) -> None:
+        change(
+            group=writer.identity("group", group_name), users=[writer.identity("user", user_name)], actor=writer.actor
+        )
+
+    return Step(f"{verb} group {group_name}", run)
+
+
+def current_policies(kind: str, identity) -> IdentityPolicies:
+    if identity is None:
+        return IdentityPolicies()
+    owner = {kind: identity}
+    inline = dict(InlinePolicy.objects.filter(**owner).values_list("policy_name", "document"))
+    attached = tuple(
+        attachment.policy.arn for attachment in PolicyAttachment.objects.filter(**owner).select_related("policy")
+    )
+    boundary = None
+    if kind != "group":
+        found = PermissionBoundary.objects.filter(**owner).select_related("policy").first()
+        boundary = found.policy.arn if found else None
+    return IdentityPolicies(inline, attached, boundary)
+
+
+def policy_steps(kind: str, name: str, wanted: IdentityPolicies, current: IdentityPolicies) -> list[Step]:
+    """Removals first, so that the size and attachment quotas count only what stays."""
+    steps = [
+        _delete_inline_step(kind, name, policy_name)
+        for policy_name in current.inline
+        if policy_name not in wanted.inline
+    ]
+    steps += [
+        _attachment_step(kind, name, arn, services.detach_policy, "detach")
+        for arn in current.attached
+        if arn not in wanted.attached
+    ]
+    steps += [
+        _put_inline_step(kind, name, policy_name, document)
+        for policy_name, document in wanted.inline.items()
+        if current.inline.get(policy_name) != document
+    ]
+    steps += [
+        _attachment_step(kind, name, arn, services.attach_policy, "attach")
+        for arn in wanted.attached
+        if arn not in current.attached
+    ]
+    if wanted.boundary != current.boundary:
+        steps.append(_boundary_step(kind, name, wanted.boundary))
+    return steps
+
+
+def _delete_inline_step(kind: str, name: str, policy_name: str) -> Step:
+    def run(writer: Writer) -> None:
+        inline = InlinePolicy.objects.get(**{kind: writer.identity(kind, name)}, policy_name=policy_name)
+        services.delete_inline_policy(inline=inline, actor=writer.actor)
+
+    return Step(f"delete inline policy {policy_name}", run)
+
+
+def _put_inline_step(kind: str, name: str, policy_name: str, document: dict) -> Step:
+    def run(writer: Writer) -> None:
+        services.put_inline_policy(
+            identity=writer.identity(kind, name), policy_name=policy_name, document=document, actor=writer.actor
+        )
+
+    return Step(f"put inline policy {policy_name}", run)
+
+
+def _attachment_step(kind: str, name: str, arn: str, change, verb: str) -> Step:
+    def run(writer: Writer) -> None:
+        change(policy=writer.policy(arn), identity=writer.identity(kind, name), actor=writer.actor)
+
+    return Step(f"{verb} {arn}", run)
+
+
+def _boundary_step(kind: str, name: str, arn: str | None) -> Step:
+    def run(writer: Writer) -> None:
+        identity = writer.identity(kind, name)
+        if arn is None:
+            services.delete_permissions_boundary(identity=identity, actor=writer.actor)
+        else:
+            services.set_permissions_boundary(identity=identity, policy=writer.policy(arn), actor=writer.actor)
+
+    return Step(f"set the permissions boundary {arn}" if arn else "remove the permissions boundary", run)

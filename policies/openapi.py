@@ -1,0 +1,198 @@
+"""The OpenAPI document of /api/v1/, describing exactly what policies.api does."""
+
+from django.conf import settings
+
+_STRINGS = {"type": "array", "items": {"type": "string"}}
+_CONTEXT = {
+    "type": "object",
+    "description": "Request keys (the caller's user's source IP, MFA, request tags, service keys) to a string "
+    "or a list of strings. Principal keys and the time are derived by the server and refused here.",
+    "additionalProperties": {"oneOf": [{"type": "string"}, _STRINGS]},
+}
+_REQUEST = {
+    "type": "object",
+    "required": ["principal", "action", "resource"],
+    "properties": {
+        "principal": {"type": "string", "description": "A user, role, role-session or root ARN."},
+        "action": {"type": "string", "example": "storage:GetObject"},
+        "resource": {"type": "string", "example": "arn:aws:storage:::dev-app/report.csv"},
+        "context": _CONTEXT,
+    },
+}
+_STATEMENT = {
+    "type": "object",
+    "required": ["layer", "policy", "statement_index", "sid", "effect"],
+    "properties": {
+        "layer": {"type": "string"},
+        "policy": {
+            "type": "string",
+            "description": "The policy's ARN and version, or an inline policy's owner and name.",
+        },
+        "statement_index": {"type": "integer"},
+        "sid": {"type": ["string", "null"]},
+        "effect": {"enum": ["Allow", "Deny"]},
+    },
+}
+_RESULT = {
+    "type": "object",
+    "required": ["decision", "deciding", "blocking_layers", "missing_context_keys", "conditional", "errors"],
+    "properties": {
+        "decision": {"enum": ["Allow", "ExplicitDeny", "ImplicitDeny"]},
+        "deciding": {"type": "array", "items": _STATEMENT},
+        "blocking_layers": _STRINGS,
+        "missing_context_keys": _STRINGS,
+        "conditional": {"type": "boolean"},
+        "errors": _STRINGS,
+    },
+}
+_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+        }
+    },
+}
+
+
+def _errors(*statuses: int) -> dict:
+    described = {
+        400: "Malformed request",
+        401: "Missing, malformed, unknown or inactive credentials",
+        403: "Not allowed, or plain HTTP",
+        404: "No such principal",
+        405: "Wrong method",
+        413: "Body too large",
+        415: "Body not application/json",
+        503: "Database unreachable: nothing is decided",
+    }
+    content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    return {str(status): {"description": described[status], "content": content} for status in statuses}
+
+
+def _json_body(schema: dict) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _ok(schema: dict, description: str) -> dict:
+    return {"200": {"description": description, "content": {"application/json": {"schema": schema}}}}
+
+
+def document() -> dict:
+    common = (400, 401, 403, 405, 413, 415, 503)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "iamconsole decision API",
+            "version": "1",
+            "description": "Authenticate with `Authorization: Bearer <key id>:<secret>` (an access key) or "
+            "`Bearer <key id>:<secret>:<session token>` (temporary credentials), over HTTPS.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": {
+            "/caller-identity": {
+                "get": {
+                    "operationId": "callerIdentity",
+                    "summary": "Who the credentials belong to",
+                    "responses": _ok({"$ref": "#/components/schemas/CallerIdentity"}, "The caller")
+                    | _errors(401, 403, 405, 503),
+                }
+            },
+            "/authorize": {
+                "post": {
+                    "operationId": "authorize",
+                    "summary": "Decide one request, or a batch",
+                    "description": f"A batch holds at most {settings.IAM_AUTHORIZE_BATCH_MAX} requests. The caller "
+                    "may ask about itself, or about others it is allowed iam:SimulatePrincipalPolicy on.",
+                    "requestBody": _json_body(
+                        {
+                            "oneOf": [
+                                {"$ref": "#/components/schemas/AuthorizeRequest"},
+                                {"$ref": "#/components/schemas/AuthorizeBatch"},
+                            ]
+                        }
+                    ),
+                    "responses": _ok(
+                        {"oneOf": [{"$ref": "#/components/schemas/Result"}, {"$ref": "#/components/schemas/Results"}]},
+                        "One result, or one per request in order",
+                    )
+                    | _errors(*common, 404),
+                }
+            },
+            "/assume-role": {
+                "post": {
+                    "operationId": "assumeRole",
+                    "summary": "Temporary credentials for a role (sts:AssumeRole)",
+                    "requestBody": _json_body({"$ref": "#/components/schemas/AssumeRoleRequest"}),
+                    "responses": _ok({"$ref": "#/components/schemas/AssumeRoleResult"}, "Credentials, shown once")
+                    | _errors(*common),
+                }
+            },
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": _schemas(),
+        },
+    }
+
+
+def _schemas() -> dict:
+    return {
+        "Error": _ERROR,
+        "AuthorizeRequest": _REQUEST,
+        "AuthorizeBatch": {
+            "type": "object",
+            "required": ["requests"],
+            "properties": {"requests": {"type": "array", "minItems": 1, "items": _REQUEST}},
+        },
+        "Result": _RESULT,
+        "Results": {
+            "type": "object",
+            "required": ["results"],
+            "properties": {"results": {"type": "array", "items": _RESULT}},
+        },
+        "CallerIdentity": {
+            "type": "object",
+            "required": ["UserId", "Account", "Arn"],
+            "properties": {"UserId": {"type": "string"}, "Account": {"type": "string"}, "Arn": {"type": "string"}},
+        },
+        "AssumeRoleRequest": {
+            "type": "object",
+            "required": ["RoleArn", "RoleSessionName"],
+            "properties": {
+                "RoleArn": {"type": "string"},
+                "RoleSessionName": {"type": "string", "pattern": "^[\\w+=,.@-]{2,64}$"},
+                "DurationSeconds": {"type": "integer", "minimum": 900, "maximum": 43200, "default": 3600},
+                "Policy": {
+                    "description": "A session policy: a JSON object, or its text.",
+                    "oneOf": [{"type": "object"}, {"type": "string"}],
+                },
+            },
+        },
+        "AssumeRoleResult": {
+            "type": "object",
+            "required": ["Credentials", "AssumedRoleUser", "Authorization"],
+            "properties": {
+                "Credentials": {
+                    "type": "object",
+                    "required": ["AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"],
+                    "properties": {
+                        "AccessKeyId": {"type": "string"},
+                        "SecretAccessKey": {"type": "string"},
+                        "SessionToken": {"type": "string"},
+                        "Expiration": {"type": "string", "format": "date-time"},
+                    },
+                },
+                "AssumedRoleUser": {
+                    "type": "object",
+                    "required": ["AssumedRoleId", "Arn"],
+                    "properties": {"AssumedRoleId": {"type": "string"}, "Arn": {"type": "string"}},
+                },
+                "Authorization": {"type": "string", "description": "The ready-made Authorization header value."},
+            },
+        },
+    }

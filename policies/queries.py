@@ -1,0 +1,192 @@
+"""Reads of policies that pages render."""
+
+from typing import NamedTuple
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from identities.credentials import RoleSession
+from identities.models import Group, Role, User
+from policies import loading
+from policies.engine import Outcome, condition_keys
+from policies.models import Guardrail, ManagedPolicy
+
+
+def assumable_roles(user: User) -> list[Role]:
+    """The roles this user may switch into now, as sts:AssumeRole decides (one decision per role).
+
+    Decided for the user, not for a role session they may be in: switching role
+    in the console always starts from the user."""
+    if user.is_superuser:
+        return []
+    layers, context = loading.layers_for(user), getattr(user, "iam_context", None)
+    roles = Role.objects.order_by("role_name")
+    return [
+        role for role in roles if loading.decide_assume_role(layers, role, context=context).outcome is Outcome.ALLOW
+    ]
+
+
+class UnknownPrincipal(LookupError):
+    """No user, role, live role session or root user has that ARN."""
+
+
+def _split_iam_arn(arn: str) -> tuple[str, str, str, str] | None:
+    """(service, account, kind, rest) of arn:aws:<service>::<account>:<kind>/<rest>, or None."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or parts[1] != "aws" or parts[3]:
+        return None
+    kind, _, rest = parts[5].partition("/")
+    return parts[2], parts[4], kind, rest
+
+
+def _path_and_name(rest: str) -> tuple[str, str]:
+    path, _, name = rest.rpartition("/")
+    return (f"/{path}/" if path else "/"), name
+
+
+def principal_layers(arn: str) -> tuple[object, loading.PrincipalLayers]:
+    """The identity an ARN names and its layers: a user, the root user, a role, or a live role session."""
+    parsed = _split_iam_arn(arn) if isinstance(arn, str) else None
+    if parsed is None or parsed[1] != settings.IAM_ACCOUNT_ID:
+        raise UnknownPrincipal(arn)
+    service, _, kind, rest = parsed
+    if (service, kind, rest) == ("iam", "root", ""):
+        root = User.objects.filter(is_superuser=True).first()
+        if root is not None:
+            return root, loading.layers_for(root)
+    elif service == "iam" and kind in ("user", "role") and rest:
+        found = _identity_at(kind, *_path_and_name(rest))
+        if found is not None:
+            return found, loading.layers_for(found) if kind == "user" else loading.role_layers(found)
+    elif service == "sts" and kind == "assumed-role" and rest.count("/") == 1:
+        session = _live_session(*rest.split("/"))
+        if session is not None:
+            return session, loading.session_layers(session)
+    raise UnknownPrincipal(arn)
+
+
+def _identity_at(kind: str, path: str, name: str):
+    if kind == "user":
+        return User.objects.filter(username=name, path=path, is_superuser=False, is_active=True).first()
+    return Role.objects.filter(role_name=name, path=path).first()
+
+
+def _live_session(role_name: str, session_name: str) -> RoleSession | None:
+    now = timezone.now()
+    return (
+        RoleSession.objects.select_related("role", "user")
+        .filter(role__role_name=role_name, session_name=session_name, revoked_at__isnull=True, expires_at__gt=now)
+        .filter(user__is_active=True)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+class CheckTarget(NamedTuple):
+    """Whom a policy check is about: the object, the ARN its permission is asked on, its layers."""
+
+    subject: object
+    arn: str
+    layers: loading.PrincipalLayers
+
+
+def check_target(kind: str, principal: str) -> CheckTarget:
+    """Resolve the page's principal (a name or an ARN) to its layers; UnknownPrincipal if none."""
+    text = principal.strip()
+    if text.startswith("arn:"):
+        if kind == "group":
+            group = next((g for g in Group.objects.filter(group_name=text.rsplit("/", 1)[-1]) if g.arn == text), None)
+            if group is None:
+                raise UnknownPrincipal(text)
+            return CheckTarget(group, group.arn, loading.group_layers(group))
+        subject, layers = principal_layers(text)
+        return CheckTarget(subject, text, layers)
+    model = {"user": User, "group": Group, "role": Role}.get(kind)
+    if model is None:
+        raise UnknownPrincipal(text)
+    subject = _by_name(model, text)
+    if subject is None:
+        raise UnknownPrincipal(text)
+    layers = {User: loading.layers_for, Group: loading.group_layers, Role: loading.role_layers}[model](subject)
+    return CheckTarget(subject, subject.arn, layers)
+
+
+def _by_name(model, name: str):
+    field = {User: "username", Group: "group_name", Role: "role_name"}[model]
+    queryset = model.objects.filter(**{f"{field}__iexact": name})
+    if model is User:
+        queryset = queryset.filter(is_superuser=False)
+    return queryset.first()
+
+
+def used_condition_keys(layers: loading.PrincipalLayers) -> list[str]:
+    """The condition keys the principal's policies use, but those the server derives itself."""
+    sets = [layers.identity, layers.boundary, layers.session, *(layers.guardrails or ())]
+    keys = condition_keys([policy_set for policy_set in sets if policy_set is not None])
+    derived = {key.lower() for key in layers.keys} | {"aws:currenttime", "aws:epochtime"}
+    return sorted(key for key in keys if key.lower() not in derived and not key.lower().startswith("aws:principaltag/"))
+
+
+class CheckRow(NamedTuple):
+    action: str
+    resource: str
+    decision: object
+    statements: list[dict]
+
+
+def policy_check(target: CheckTarget, actions, resources, context, *, resource_policy=None) -> list[CheckRow]:
+    """Every action on every resource, decided as the decision API decides it."""
+    rows = []
+    for action in actions:
+        for resource in resources:
+            decision = loading.decide_request(target.layers, action, resource, context, resource_policy=resource_policy)
+            rows.append(CheckRow(action, resource, decision, deciding_statements(target.layers, decision)))
+    return rows
+
+
+LAYER_ORDER = ("identity", "resource", "boundary", "session")
+
+
+def deciding_statements(layers: loading.PrincipalLayers, decision) -> list[dict]:
+    """Each deciding statement with the whole policy it sits in, for highlighting;
+    the principal's own layers first, guardrails last."""
+    found = []
+    refs = sorted(decision.deciding, key=lambda ref: (_layer_rank(ref.layer), ref.source, ref.statement_index))
+    for ref in refs:
+        document = layers.documents.get(ref.source)
+        statements = (document or {}).get("Statement", [])
+        statements = [statements] if isinstance(statements, dict) else statements
+        found.append({"ref": ref, "statements": statements, "label": ref.source, "url": source_url(ref.source)})
+    return found
+
+
+def _layer_rank(layer: str) -> int:
+    return LAYER_ORDER.index(layer) if layer in LAYER_ORDER else len(LAYER_ORDER)
+
+
+def source_url(label: str) -> str | None:
+    """The admin page of the policy (and so its versions) a source label names, if any."""
+    arn, _, version = label.partition(" v")
+    parsed = _split_iam_arn(arn)
+    if parsed is None or parsed[2] not in ("policy", "guardrail") or not version.isdigit():
+        parsed = _split_iam_arn(label.split(" ", 1)[0]) if " inline " in label else None
+        return _owner_url(parsed) if parsed else _guardrail_url(label)
+    path, name = _path_and_name(parsed[3])
+    policy = ManagedPolicy.objects.filter(policy_name=name, path=path, aws_managed=parsed[1] == "aws").first()
+    return reverse("admin:policies_managedpolicy_change", args=[policy.pk]) if policy else None
+
+
+def _owner_url(parsed) -> str | None:
+    _, _, kind, rest = parsed
+    model = {"user": User, "group": Group, "role": Role}.get(kind)
+    owner = _by_name(model, _path_and_name(rest)[1]) if model else None
+    return reverse(f"admin:identities_{kind}_change", args=[owner.pk]) if owner else None
+
+
+def _guardrail_url(label: str) -> str | None:
+    parsed = _split_iam_arn(label)
+    if parsed is None or parsed[2] != "guardrail":
+        return None
+    guardrail = Guardrail.objects.filter(guardrail_name=parsed[3].rsplit("/", 1)[-1]).first()
+    return reverse("admin:policies_guardrail_change", args=[guardrail.pk]) if guardrail else None

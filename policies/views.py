@@ -1,0 +1,210 @@
+"""Console views of policies: switching role and the policy check."""
+
+import csv
+from dataclasses import replace
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from identities import services as identity_services
+from identities.context import Target
+from identities.middleware import ROLE_SESSION_KEY
+from identities.models import User
+from policies import loading, queries, reports
+from policies.engine import PolicyKind, compile_policies
+from policies.forms import PastedPoliciesForm, PolicyCheckForm, SwitchRoleForm, WhatCanForm, WhoCanForm
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def role_switch(request):
+    """Act with a role's permissions only, for a while, as sts:AssumeRole allows."""
+    roles = queries.assumable_roles(request.user)
+    form = SwitchRoleForm(request.POST or None, roles=roles, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        role = form.cleaned_data["role"]
+        try:
+            session, _, _ = identity_services.start_role_session(
+                role=role,
+                user=request.user,
+                session_name=request.user.username,
+                duration=form.cleaned_data["duration"],
+                source="console",
+                actor=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            request.session[ROLE_SESSION_KEY] = session.pk
+            messages.success(request, f"You now act as {role.role_name} until {session.expires_at:%H:%M} UTC.")
+            return redirect("home")
+    return render(request, "policies/role_switch.html", {"form": form, "roles": roles})
+
+
+@login_required
+@require_POST
+def role_switch_back(request):
+    session = getattr(request.user, "role_session", None)
+    if session is not None:
+        identity_services.end_role_session(session=session, actor=request.user)
+        messages.info(request, f"You left {session.role.role_name} and act as yourself again.")
+    request.session.pop(ROLE_SESSION_KEY, None)
+    return redirect("home")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy_check(request):
+    """Would these requests be allowed for this principal, and exactly why?
+
+    The form posts; without pasted documents the answer is a redirect to the
+    same check as a GET (a permalink), so documents never enter a URL."""
+    posted = request.method == "POST"
+    data = request.POST if posted else request.GET
+    form = PolicyCheckForm(data if "actions" in data else None)
+    pasted = PastedPoliciesForm(request.POST if posted else None)
+    page = {"form": form, "pasted": pasted}
+    if not (form.is_bound and form.is_valid() and (not posted or pasted.is_valid())):
+        return render(request, "policies/policy_check.html", page)
+    documents = pasted.cleaned_data if posted else {}
+    if posted and not any(documents.values()):
+        return redirect(f"{request.path}?{_permalink_query(data)}")
+    target = _check_target(request, form, documents.get("custom_policies") or [])
+    if target is not None:
+        page |= _run_check(target, form.cleaned_data, data, documents)
+        if request.GET.get("format") in ("json", "csv"):
+            return check_export(page["rows"], request.GET["format"])
+    return render(request, "policies/policy_check.html", page)
+
+
+def _permalink_query(data) -> str:
+    fields = ("kind", "principal", "actions", "resources", "context")
+    pairs = [(name, data.get(name, "")) for name in fields]
+    pairs += [(key, value) for key in data if key.startswith("ctx.") for value in data.getlist(key) if value]
+    return urlencode(pairs)
+
+
+def _check_target(request, form, custom_documents):
+    kind, principal = form.cleaned_data["kind"], form.cleaned_data["principal"]
+    if kind == "custom":
+        if not request.user.has_perm("iam:SimulateCustomPolicy"):
+            raise PermissionDenied("iam:SimulateCustomPolicy is not allowed.")
+        return queries.CheckTarget(None, request.user.arn, loading.custom_layers(request.user.arn, custom_documents))
+    try:
+        target = queries.check_target(kind, principal)
+    except queries.UnknownPrincipal:
+        form.add_error("principal", f"No {kind} is named {principal}.")
+        return None
+    if not request.user.has_perm("iam:SimulatePrincipalPolicy", Target(target.arn)):
+        raise PermissionDenied(f"iam:SimulatePrincipalPolicy on {target.arn} is not allowed.")
+    return target
+
+
+def _run_check(target, cleaned, data, documents) -> dict:
+    keys = queries.used_condition_keys(target.layers)
+    context = dict(cleaned["context"])
+    for key in keys:
+        values = [value for value in data.getlist(f"ctx.{key}") if value]
+        if values:
+            context[key] = values if len(values) > 1 else values[0]
+    layers = target.layers
+    if documents.get("permission_boundary"):
+        boundary = compile_policies(
+            [("pasted permission boundary", documents["permission_boundary"])], kind=PolicyKind.BOUNDARY
+        )
+        layers = replace(
+            layers,
+            boundary=boundary,
+            documents=layers.documents | {"pasted permission boundary": documents["permission_boundary"]},
+        )
+    resource_policy = documents.get("resource_policy")
+    if resource_policy:
+        layers = replace(layers, documents=layers.documents | {"resource_policy": resource_policy})
+    target = target._replace(layers=layers)
+    rows = queries.policy_check(
+        target,
+        cleaned["actions"],
+        cleaned["resources"],
+        context,
+        resource_policy=[("resource_policy", resource_policy)] if resource_policy else None,
+    )
+    return {"target": target, "rows": rows, "context_keys": keys, "context_values": context}
+
+
+def check_export(rows, export: str) -> HttpResponse:
+    records = [
+        {
+            "action": row.action,
+            "resource": row.resource,
+            "decision": row.decision.outcome.value,
+            "deciding": [
+                f"{ref.source} statement {ref.statement_index} ({ref.sid or 'no Sid'}, {ref.effect})"
+                for ref in row.decision.deciding
+            ],
+            "blocking_layers": list(row.decision.blocking_layers),
+            "missing_context_keys": list(row.decision.missing_context_keys),
+        }
+        for row in rows
+    ]
+    if export == "json":
+        response = JsonResponse(records, safe=False, json_dumps_params={"indent": 2})
+    else:
+        response = HttpResponse(content_type="text/csv")
+        writer = csv.writer(response)
+        writer.writerow(["action", "resource", "decision", "deciding", "blocking_layers", "missing_context_keys"])
+        for record in records:
+            writer.writerow(
+                [
+                    record["action"],
+                    record["resource"],
+                    record["decision"],
+                    "; ".join(record["deciding"]),
+                    " ".join(record["blocking_layers"]),
+                    " ".join(record["missing_context_keys"]),
+                ]
+            )
+    response["Content-Disposition"] = f'attachment; filename="policy-check.{export}"'
+    return response
+
+
+@login_required
+@require_GET
+def what_can(request):
+    """Every catalogue action a principal may perform, and what it may after assuming a role."""
+    form = WhatCanForm(request.GET if "principal" in request.GET else None)
+    page = {"form": form}
+    if form.is_valid():
+        try:
+            target = queries.check_target(form.cleaned_data["kind"], form.cleaned_data["principal"])
+        except queries.UnknownPrincipal:
+            form.add_error("principal", "No such principal.")
+            return render(request, "policies/what_can.html", page)
+        if not request.user.has_perm("iam:SimulatePrincipalPolicy", Target(target.arn)):
+            raise PermissionDenied(f"iam:SimulatePrincipalPolicy on {target.arn} is not allowed.")
+        roles = queries.assumable_roles(target.subject) if isinstance(target.subject, User) else []
+        page |= {
+            "target": target,
+            "grants": reports.grouped(reports.what_can(target.layers)),
+            "via_roles": [
+                (role, reports.grouped(reports.what_can(loading.role_layers(role), role.role_name))) for role in roles
+            ],
+        }
+    return render(request, "policies/what_can.html", page)
+
+
+@login_required
+@require_GET
+def who_can(request):
+    """Every user and role allowed an action on a resource, and the path that grants it."""
+    form = WhoCanForm(request.GET if "action" in request.GET else None)
+    page = {"form": form}
+    if form.is_valid():
+        if not request.user.has_perm("iam:SimulatePrincipalPolicy", Target("*")):
+            raise PermissionDenied("Asking about every principal needs iam:SimulatePrincipalPolicy on *.")
+        page["entries"] = reports.who_can(form.cleaned_data["action"], form.cleaned_data["resource"])
+    return render(request, "policies/who_can.html", page)

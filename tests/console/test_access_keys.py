@@ -1,0 +1,85 @@
+"""A user's access keys in the console: governed by policies, the self-service one included."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from identities.audit import AuditEvent
+from identities.credentials import AccessKey
+from identities.models import User
+from policies import services
+from tests.policies.conftest import document, statement
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo():
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+def client_for(name: str) -> Client:
+    client = Client()
+    client.force_login(User.objects.get(username=name))
+    return client
+
+
+def keys_url(name: str) -> str:
+    return reverse("access-keys", args=[name])
+
+
+def test_a_user_rotates_their_own_key_under_self_service(demo):
+    client = client_for("mia")
+    assert client.get(keys_url("mia")).status_code == 200
+    created = client.post(keys_url("mia"))
+    secret = created.context["secret"]
+    assert created.status_code == 200 and secret in created.content.decode()
+    old = AccessKey.objects.get(user__username="mia")
+    new = client.post(keys_url("mia")).context["new_key"]
+    status_url = reverse("access-key-status", args=["mia", old.key_id])
+    assert client.post(status_url, {"status": "Inactive"}).status_code == 302
+    assert client.post(reverse("access-key-delete", args=["mia", old.key_id])).status_code == 302
+    assert list(AccessKey.objects.filter(user__username="mia").values_list("key_id", "status")) == [
+        (new.key_id, "Active")
+    ]
+    assert secret not in client.get(keys_url("mia")).content.decode()
+
+
+def test_another_users_keys_are_not_found(demo):
+    client = client_for("mia")
+    assert client.get(keys_url("oliver")).status_code == 404
+    assert client.post(keys_url("oliver")).status_code == 404
+    assert not AccessKey.objects.filter(user__username="oliver").exists()
+
+
+def test_creating_keys_for_someone_else_is_refused_to_broad_iam_rights_without_that_one(demo):
+    eve = User.objects.get(username="henry")
+    services.put_inline_policy(
+        identity=eve,
+        policy_name="BroadIAM",
+        document=document(statement("Allow", "iam:*"), statement("Deny", "iam:CreateAccessKey", "*")),
+        actor=None,
+    )
+    client = client_for("henry")
+    assert client.get(keys_url("oliver")).status_code == 200
+    assert client.post(keys_url("oliver")).status_code == 403
+    assert not AccessKey.objects.filter(user__username="oliver").exists()
+    assert not AuditEvent.objects.filter(event_name="CreateAccessKey").exists()
+
+
+def test_the_iam_administrator_manages_anyones_keys(demo):
+    client = client_for("iam-admin")
+    assert client.post(keys_url("oliver")).status_code == 200
+    assert AccessKey.objects.filter(user__username="oliver").count() == 1
+
+
+def test_a_third_key_is_refused_with_a_message(demo):
+    client = client_for("mia")
+    client.post(keys_url("mia"))
+    client.post(keys_url("mia"))
+    response = client.post(keys_url("mia"), follow=True)
+    assert "already has 2 access keys" in response.content.decode()
+    assert AccessKey.objects.filter(user__username="mia").count() == 2

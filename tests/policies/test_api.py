@@ -1,0 +1,212 @@
+"""The /api/v1/ home: bearer keys, JSON errors, caller identity and assume-role."""
+
+import json
+
+import pytest
+from django.test import Client
+
+from identities import services as identity_services
+from identities.credentials import RoleSession
+from identities.models import Role
+from policies import services
+from tests import factories
+from tests.policies.conftest import allow
+
+pytestmark = pytest.mark.django_db
+
+ACCOUNT = "123456789012"
+
+
+def trusting(*principals: str) -> dict:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": list(principals)}, "Action": "sts:AssumeRole"}],
+    }
+
+
+@pytest.fixture
+def api(mia):
+    key, secret = identity_services.create_access_key(user=mia, actor=None)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key.key_id}:{secret}")
+    client.key = key
+    return client
+
+
+def post(client, url, body, **extra):
+    return client.post(url, json.dumps(body), content_type="application/json", **extra)
+
+
+def error_code(response) -> str:
+    return response.json()["error"]["code"]
+
+
+def test_caller_identity_names_the_keys_user(api, mia):
+    response = api.get("/api/v1/caller-identity")
+    assert response.status_code == 200
+    assert response.json() == {"UserId": mia.iam_id, "Account": ACCOUNT, "Arn": f"arn:aws:iam::{ACCOUNT}:user/mia"}
+    api.key.refresh_from_db()
+    assert api.key.last_used_service == "sts"
+
+
+@pytest.mark.parametrize("header", [None, "Bearer nope", "Bearer AKIAAAAAAAAAAAAAAAAA:secret", "Basic abc"])
+def test_missing_or_bad_credentials_get_401_json(header):
+    client = Client(HTTP_AUTHORIZATION=header) if header else Client()
+    response = client.get("/api/v1/caller-identity")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+    assert response.json() == {
+        "error": {
+            "code": "InvalidCredentials",
+            "message": "The credentials are missing, malformed, unknown or not active.",
+        }
+    }
+
+
+def test_wrong_method_is_405_json(api):
+    response = api.post("/api/v1/caller-identity")
+    assert (response.status_code, error_code(response)) == (405, "MethodNotAllowed")
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "code"),
+    [
+        ("{not json", "application/json", 400, "MalformedJSON"),
+        ("[1, 2]", "application/json", 400, "MalformedRequest"),
+        ("RoleArn=x", "application/x-www-form-urlencoded", 415, "UnsupportedMediaType"),
+        ("\xff\xfe", "application/json", 400, "MalformedJSON"),
+        (
+            json.dumps({"RoleArn": "arn:aws:iam::123456789012:role/Deployer"}),
+            "application/json",
+            400,
+            "MissingParameter",
+        ),
+        (json.dumps({"RoleSessionName": "s1"}), "application/json", 400, "MissingParameter"),
+    ],
+)
+def test_bad_input_is_4xx_json(api, body, content_type, status, code):
+    factories.RoleFactory(role_name="Deployer")
+    response = api.post("/api/v1/assume-role", body, content_type=content_type)
+    assert (response.status_code, error_code(response)) == (status, code)
+
+
+def test_an_oversized_body_is_413(api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    response = post(api, "/api/v1/assume-role", {"RoleArn": "x" * 200, "RoleSessionName": "s1"})
+    assert (response.status_code, error_code(response)) == (413, "RequestTooLarge")
+
+
+def test_plain_http_is_refused_without_the_loopback_switch(api, settings):
+    settings.PLAIN_HTTP = False
+    response = api.get("/api/v1/caller-identity")
+    assert (response.status_code, error_code(response)) == (403, "HttpsRequired")
+    assert api.get("/api/v1/caller-identity", secure=True).status_code == 200
+
+
+def test_an_assigned_user_assumes_the_role_and_acts_with_its_permissions(api, mia):
+    role = identity_services.create_role(role_name="Deployer", trust_policy={}, actor=None)
+    identity_services.assign_role(role=role, user=mia, actor=None)
+    services.put_inline_policy(identity=role, policy_name="Ship", document=allow("storage:PutObject"), actor=None)
+    response = post(
+        api, "/api/v1/assume-role", {"RoleArn": role.arn, "RoleSessionName": "ship-1", "DurationSeconds": 900}
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["AssumedRoleUser"]["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/Deployer/ship-1"
+    credentials = body["Credentials"]
+    assert credentials["AccessKeyId"].startswith("ASIA")
+    session_client = Client(HTTP_AUTHORIZATION=body["Authorization"])
+    identity = session_client.get("/api/v1/caller-identity").json()
+    assert identity["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/Deployer/ship-1"
+    assert identity["UserId"] == f"{role.iam_id}:ship-1"
+
+
+def test_a_user_neither_assigned_nor_trusted_cannot_assume_the_role(api):
+    role = identity_services.create_role(role_name="Deployer", trust_policy={}, actor=None)
+    response = post(api, "/api/v1/assume-role", {"RoleArn": role.arn, "RoleSessionName": "s1"})
+    assert (response.status_code, error_code(response)) == (403, "AccessDenied")
+    assert RoleSession.objects.count() == 0
+
+
+def test_an_unknown_role_is_refused_like_a_forbidden_one(api):
+    response = post(
+        api, "/api/v1/assume-role", {"RoleArn": f"arn:aws:iam::{ACCOUNT}:role/Nope", "RoleSessionName": "s1"}
+    )
+    assert (response.status_code, error_code(response)) == (403, "AccessDenied")
+
+
+def test_a_trust_policy_naming_the_user_suffices(api, mia):
+    role = identity_services.create_role(role_name="Deployer", trust_policy=trusting(mia.arn), actor=None)
+    response = post(api, "/api/v1/assume-role", {"RoleArn": role.arn, "RoleSessionName": "s1"})
+    assert response.status_code == 200
+
+
+def test_a_trust_policy_naming_the_account_needs_the_users_own_allow(api, mia):
+    role = identity_services.create_role(
+        role_name="Deployer", trust_policy=trusting(f"arn:aws:iam::{ACCOUNT}:root"), actor=None
+    )
+    body = {"RoleArn": role.arn, "RoleSessionName": "s1"}
+    assert post(api, "/api/v1/assume-role", body).status_code == 403
+    services.put_inline_policy(
+        identity=mia, policy_name="Assume", document=allow("sts:AssumeRole", role.arn), actor=None
+    )
+    assert post(api, "/api/v1/assume-role", body).status_code == 200
+
+
+def test_an_expired_assignment_no_longer_lets_one_assume(api, mia, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    role = identity_services.create_role(role_name="Deployer", trust_policy={}, actor=None)
+    identity_services.assign_role(role=role, user=mia, actor=None, expires_at=timezone.now() + timedelta(hours=1))
+    body = {"RoleArn": role.arn, "RoleSessionName": "s1"}
+    assert post(api, "/api/v1/assume-role", body).status_code == 200
+    later = timezone.now() + timedelta(hours=2)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert post(api, "/api/v1/assume-role", body).status_code == 403
+
+
+def test_a_session_policy_narrows_the_session(api, mia):
+    role = identity_services.create_role(role_name="Deployer", trust_policy=trusting(mia.arn), actor=None)
+    services.put_inline_policy(identity=role, policy_name="All", document=allow("storage:*"), actor=None)
+    response = post(
+        api,
+        "/api/v1/assume-role",
+        {"RoleArn": role.arn, "RoleSessionName": "narrow", "Policy": json.dumps(allow("storage:GetObject"))},
+    )
+    assert response.status_code == 200
+    session = RoleSession.objects.get(session_name="narrow")
+    from policies import loading
+
+    layers = loading.session_layers(session)
+    assert loading.decide_layers(layers, "storage:GetObject").outcome.value == "Allow"
+    assert loading.decide_layers(layers, "storage:PutObject").outcome.value == "ImplicitDeny"
+
+
+def test_a_malformed_session_policy_is_400(api, mia):
+    role = identity_services.create_role(role_name="Deployer", trust_policy=trusting(mia.arn), actor=None)
+    response = post(
+        api,
+        "/api/v1/assume-role",
+        {"RoleArn": role.arn, "RoleSessionName": "s1", "Policy": {"Statement": [{"Effect": "Maybe"}]}},
+    )
+    assert (response.status_code, error_code(response)) == (400, "MalformedPolicyDocument")
+
+
+def test_durations_outside_the_roles_range_are_400(api, mia):
+    role = identity_services.create_role(role_name="Deployer", trust_policy=trusting(mia.arn), actor=None)
+    response = post(api, "/api/v1/assume-role", {"RoleArn": role.arn, "RoleSessionName": "s1", "DurationSeconds": 60})
+    assert (response.status_code, error_code(response)) == (400, "ValidationError")
+    response = post(
+        api, "/api/v1/assume-role", {"RoleArn": role.arn, "RoleSessionName": "s1", "DurationSeconds": "long"}
+    )
+    assert (response.status_code, error_code(response)) == (400, "ValidationError")
+
+
+def test_roles_are_looked_up_by_their_whole_arn(api, mia):
+    role = identity_services.create_role(role_name="Deployer", path="/ops/", trust_policy=trusting(mia.arn), actor=None)
+    assert role.arn == f"arn:aws:iam::{ACCOUNT}:role/ops/Deployer"
+    wrong_path = f"arn:aws:iam::{ACCOUNT}:role/Deployer"
+    assert post(api, "/api/v1/assume-role", {"RoleArn": wrong_path, "RoleSessionName": "s1"}).status_code == 403
+    assert post(api, "/api/v1/assume-role", {"RoleArn": role.arn, "RoleSessionName": "s1"}).status_code == 200
+    assert Role.objects.count() == 1

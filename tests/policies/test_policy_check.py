@@ -1,0 +1,230 @@
+"""The policy check page on the demo organisation; outcomes reasoned from its policies."""
+
+import csv
+import io
+import json
+from urllib.parse import urlencode
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from identities import services as identity_services
+from identities.models import User
+from policies import services
+from tests.policies.conftest import allow
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("policies:policy-check")
+PRODUCTION = "arn:aws:storage:::production-data"
+
+
+@pytest.fixture
+def demo():
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+def client_for(name: str) -> Client:
+    client = Client()
+    client.force_login(User.objects.get(username=name))
+    return client
+
+
+def check(client, **fields):
+    query = {"kind": "user", "resources": "*", "context": ""} | fields
+    return client.get(f"{URL}?{urlencode(query)}")
+
+
+def outcomes(response) -> list[tuple[str, str, str]]:
+    return [(row.action, row.resource, row.decision.outcome.value) for row in response.context["rows"]]
+
+
+def test_can_lucas_delete_the_production_bucket(demo):
+    response = check(client_for("iam-admin"), principal="lucas", actions="storage:DeleteBucket", resources=PRODUCTION)
+    assert response.status_code == 200
+    assert outcomes(response) == [("storage:DeleteBucket", PRODUCTION, "ExplicitDeny")]
+    (found,) = response.context["rows"][0].statements
+    assert (found["ref"].sid, found["ref"].statement_index) == ("KeepProduction", 1)
+    assert "deciding-statement border border-2 border-danger" in response.content.decode()
+
+
+def test_the_permalink_reproduces_the_result(demo):
+    client = client_for("iam-admin")
+    posted = client.post(
+        URL,
+        {
+            "kind": "user",
+            "principal": "lucas",
+            "actions": "storage:DeleteBucket",
+            "resources": PRODUCTION,
+            "context": "",
+        },
+    )
+    assert posted.status_code == 302
+    assert "csrfmiddlewaretoken" not in posted["Location"]
+    again = client.get(posted["Location"])
+    assert outcomes(again) == [("storage:DeleteBucket", PRODUCTION, "ExplicitDeny")]
+
+
+def test_a_wildcard_expands_to_the_catalogues_actions(demo):
+    response = check(
+        client_for("iam-admin"), principal="mia", actions="storage:Delete*", resources="arn:aws:storage:::dev-app"
+    )
+    assert [row[0] for row in outcomes(response)] == ["storage:DeleteBucket", "storage:DeleteObject"]
+    assert {row[2] for row in outcomes(response)} == {"Allow"}
+
+
+def test_page_and_api_give_the_same_decision(demo):
+    portal = identity_services.create_user(username="portal", actor=None)
+    services.put_inline_policy(
+        identity=portal, policy_name="Ask", document=allow("iam:SimulatePrincipalPolicy"), actor=None
+    )
+    key, secret = identity_services.create_access_key(user=portal, actor=None)
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {key.key_id}:{secret}")
+    cases = [
+        ("lucas", "storage:DeleteBucket", PRODUCTION),
+        ("mia", "storage:PutObject", f"{PRODUCTION}/x"),
+        ("charles", "iam:ListAuditEvents", "*"),
+    ]
+    for name, action, resource in cases:
+        page = outcomes(check(client_for("iam-admin"), principal=name, actions=action, resources=resource))[0][2]
+        body = {"principal": f"arn:aws:iam::123456789012:user/{name}", "action": action, "resource": resource}
+        answer = api.post("/api/v1/authorize", json.dumps(body), content_type="application/json").json()
+        assert page == answer["decision"]
+
+
+def test_a_user_without_the_simulate_permission_gets_403(demo):
+    assert check(client_for("mia"), principal="lucas", actions="storage:GetObject").status_code == 403
+
+
+def test_a_service_user_checks_themselves_through_self_service(demo):
+    response = check(
+        client_for("henry"), principal="henry", actions="iam:GetUser", resources="arn:aws:iam::123456789012:user/henry"
+    )
+    assert outcomes(response)[0][2] == "Allow"
+
+
+def test_the_page_asks_for_the_condition_keys_the_policies_use(demo):
+    mia = User.objects.get(username="mia")
+    services.put_inline_policy(
+        identity=mia,
+        policy_name="Office",
+        document=allow("billing:Get*", "*", {"IpAddress": {"aws:SourceIp": "10.1.0.0/16"}}),
+        actor=None,
+    )
+    client = client_for("iam-admin")
+    response = check(client, principal="mia", actions="billing:GetInvoice")
+    assert "aws:SourceIp" in response.context["context_keys"]
+    assert outcomes(response)[0][2] == "ImplicitDeny"
+    assert response.context["rows"][0].decision.missing_context_keys == ("aws:SourceIp",)
+    inside = check(client, principal="mia", actions="billing:GetInvoice", **{"ctx.aws:SourceIp": "10.1.2.3"})
+    assert outcomes(inside)[0][2] == "Allow"
+
+
+def test_a_group_is_checked_with_its_policies_alone(demo):
+    response = check(
+        client_for("iam-admin"),
+        kind="group",
+        principal="Operations",
+        actions="storage:DeleteBucket",
+        resources="arn:aws:storage:::scratch",
+    )
+    assert outcomes(response)[0][2] == "Allow"
+
+
+def test_pasted_policies_go_by_post_and_need_simulate_custom(demo):
+    documents = json.dumps(allow("storage:GetObject"))
+    fields = {
+        "kind": "custom",
+        "principal": "",
+        "actions": "storage:GetObject\nstorage:PutObject",
+        "resources": "*",
+        "context": "",
+        "custom_policies": documents,
+    }
+    response = client_for("iam-admin").post(URL, fields)
+    assert response.status_code == 200
+    assert [row[2] for row in outcomes(response)] == ["Allow", "ImplicitDeny"]
+    assert client_for("mia").post(URL, fields).status_code == 403
+
+
+def test_a_pasted_boundary_narrows_the_principal(demo):
+    fields = {
+        "kind": "user",
+        "principal": "lucas",
+        "actions": "storage:ListBuckets",
+        "resources": "*",
+        "context": "",
+        "permission_boundary": json.dumps(allow("storage:GetObject")),
+    }
+    response = client_for("iam-admin").post(URL, fields)
+    assert outcomes(response)[0][2] == "ImplicitDeny"
+    assert response.context["rows"][0].decision.blocking_layers == ("boundary",)
+
+
+def test_a_pasted_resource_policy_can_grant(demo):
+    henry = "arn:aws:iam::123456789012:user/henry"
+    resource_policy = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": henry}, "Action": "storage:GetObject", "Resource": "*"}],
+    }
+    fields = {
+        "kind": "user",
+        "principal": "henry",
+        "actions": "storage:GetObject",
+        "resources": "arn:aws:storage:::shared/doc",
+        "context": "",
+        "resource_policy": json.dumps(resource_policy),
+    }
+    response = client_for("iam-admin").post(URL, fields)
+    assert outcomes(response)[0][2] == "Allow"
+
+
+def test_results_export_as_json_and_csv(demo):
+    client = client_for("iam-admin")
+    query = {
+        "kind": "user",
+        "principal": "lucas",
+        "actions": "storage:DeleteBucket",
+        "resources": PRODUCTION,
+        "context": "",
+    }
+    exported = client.get(f"{URL}?{urlencode(query)}&format=json").json()
+    assert exported[0]["decision"] == "ExplicitDeny"
+    assert "KeepProduction" in exported[0]["deciding"][0]
+    rows = list(csv.reader(io.StringIO(client.get(f"{URL}?{urlencode(query)}&format=csv").content.decode())))
+    assert rows[0][:3] == ["action", "resource", "decision"]
+    assert rows[1][:3] == ["storage:DeleteBucket", PRODUCTION, "ExplicitDeny"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"principal": "nobody", "actions": "s:A"}, "No user is named nobody"),
+        ({"principal": "mia", "actions": ""}, "This field is required"),
+        ({"principal": "", "actions": "s:A"}, "Choose whom to check"),
+        ({"principal": "mia", "actions": "s:A", "context": "no-equals"}, "is not key=value"),
+    ],
+)
+def test_bad_input_is_shown_at_the_field(demo, fields, message):
+    response = check(client_for("iam-admin"), **fields)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+
+
+def test_deciding_statements_link_to_their_policy_and_come_before_guardrails(demo):
+    from policies.models import ManagedPolicy
+
+    response = check(
+        client_for("iam-admin"),
+        principal="lucas",
+        actions="storage:DeleteBucket",
+        resources="arn:aws:storage:::scratch",
+    )
+    found = response.context["rows"][0].statements
+    assert [item["ref"].layer for item in found] == ["identity", "guardrails[0]"]
+    policy = ManagedPolicy.objects.get(policy_name="OperationsStorageAccess")
+    assert found[0]["url"] == reverse("admin:policies_managedpolicy_change", args=[policy.pk])
+    assert found[1]["url"].startswith("/admin/policies/guardrail/")

@@ -1,0 +1,127 @@
+"""What-can and who-can agree with single checks, and read in a constant number of queries."""
+
+import io
+from urllib.parse import urlencode
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from identities.models import Group, User
+from policies import loading, reports
+from policies.engine import Outcome
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+PRODUCTION = "arn:aws:storage:::production-data"
+
+
+@pytest.fixture
+def demo():
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+def client_for(name: str) -> Client:
+    client = Client()
+    client.force_login(User.objects.get(username=name))
+    return client
+
+
+def single(user: User, action: str, resource: str) -> Outcome:
+    return loading.decide_request(loading.layers_for(user), action, resource, {}).outcome
+
+
+def test_who_can_agrees_with_single_checks(demo):
+    entries = reports.who_can("storage:DeleteBucket", "arn:aws:storage:::scratch")
+    users = {entry.arn.rsplit("/", 1)[1] for entry in entries if entry.kind == "user"}
+    expected = {
+        user.username
+        for user in User.objects.filter(is_superuser=False)
+        if single(user, "storage:DeleteBucket", "arn:aws:storage:::scratch") is Outcome.ALLOW
+    }
+    assert users == expected == {"lucas", "james"}
+
+
+def test_who_can_names_the_path_that_grants(demo):
+    entries = {
+        entry.arn.rsplit("/", 1)[1]: entry
+        for entry in reports.who_can("storage:DeleteBucket", "arn:aws:storage:::scratch")
+    }
+    assert entries["lucas"].paths[0].startswith("via group Operations")
+
+
+def test_nobody_may_delete_the_production_bucket(demo):
+    assert [entry for entry in reports.who_can("storage:DeleteBucket", PRODUCTION) if entry.kind == "user"] == []
+
+
+def test_users_who_may_assume_an_allowed_role_are_listed_with_it(demo):
+    entries = reports.who_can("storage:PutObject", f"{PRODUCTION}/releases/v1.tar")
+    assert ("arn:aws:iam::123456789012:role/ReleaseManager", "role") in {(e.arn, e.kind) for e in entries}
+    via = [entry for entry in entries if entry.paths == ("after assuming ReleaseManager",)]
+    assert [entry.arn for entry in via] == ["arn:aws:iam::123456789012:user/mia"]
+
+
+def test_what_can_agrees_with_single_checks(demo):
+    lucas = User.objects.get(username="lucas")
+    grants = {grant.action: grant for grant in reports.what_can(loading.layers_for(lucas))}
+    for action, grant in grants.items():
+        if not grant.conditional:
+            assert any(single(lucas, action, resource) is Outcome.ALLOW for resource in grant.resources), action
+    assert "storage:DeleteBucket" in grants
+    assert "iam:CreateUser" not in grants
+    mia = User.objects.get(username="mia")
+    mia_grants = {grant.action: grant for grant in reports.what_can(loading.layers_for(mia))}
+    assert "arn:aws:storage:::dev-*" in mia_grants["storage:DeleteBucket"].resources
+    assert "*" not in mia_grants["storage:DeleteBucket"].resources
+
+
+def test_who_can_reads_the_same_number_of_queries_at_two_sizes(demo):
+    def queries():
+        loading.clear_cache()
+        with CaptureQueriesContext(connection) as captured:
+            reports.who_can("storage:GetObject", "arn:aws:storage:::dev-app/x")
+        return len(captured)
+
+    small = queries()
+    developers = Group.objects.get(group_name="Developers")
+    factories.bulk_memberships(developers, factories.bulk_users(300, "scale"))
+    assert queries() == small
+
+
+def test_the_pages_answer_those_allowed(demo):
+    client = client_for("iam-admin")
+    who = client.get(
+        reverse("policies:who-can")
+        + "?"
+        + urlencode({"action": "storage:DeleteBucket", "resource": "arn:aws:storage:::scratch"})
+    )
+    assert who.status_code == 200 and "arn:aws:iam::123456789012:user/lucas" in who.content.decode()
+    what = client.get(reverse("policies:what-can") + "?kind=user&principal=mia")
+    assert what.status_code == 200
+    assert "After assuming ReleaseManager" in what.content.decode()
+
+
+def test_the_pages_refuse_those_without_simulate_rights(demo):
+    client = client_for("mia")
+    assert client.get(reverse("policies:who-can") + "?action=s:A&resource=*").status_code == 403
+    assert client.get(reverse("policies:what-can") + "?kind=user&principal=lucas").status_code == 403
+    assert client.get(reverse("policies:what-can") + "?kind=user&principal=mia").status_code == 200
+
+
+def test_what_can_marks_conditional_grants(demo):
+    from policies import services
+    from tests.policies.conftest import allow
+
+    henry = User.objects.get(username="henry")
+    services.put_inline_policy(
+        identity=henry,
+        policy_name="Office",
+        document=allow("storage:GetObject", "*", {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}),
+        actor=None,
+    )
+    grants = {grant.action: grant for grant in reports.what_can(loading.layers_for(henry))}
+    assert grants["storage:GetObject"].conditional is True
+    assert grants["iam:GetUser"].conditional is False
