@@ -3,7 +3,6 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from iamconsole import views
-from identities import credential_views
 from identities import views as identity_views
 
 urlpatterns = [
@@ -11,15 +10,15 @@ urlpatterns = [
     path("sign-in/", identity_views.sign_in, name="login"),
     path("account/", include("identities.urls")),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
-    path("users/<str:username>/access-keys/", credential_views.access_keys, name="access-keys"),
+    path("users/<str:username>/access-keys/", identity_views.access_keys, name="access-keys"),
     path(
         "users/<str:username>/access-keys/<str:key_id>/status/",
-        credential_views.access_key_status,
+        identity_views.access_key_status,
         name="access-key-status",
     ),
     path(
         "users/<str:username>/access-keys/<str:key_id>/delete/",
-        credential_views.access_key_delete,
+        identity_views.access_key_delete,
         name="access-key-delete",
     ),
     path("admin/", admin.site.urls),

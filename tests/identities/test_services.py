@@ -260,7 +260,7 @@ def test_a_failed_audit_write_leaves_no_change(mia, developers, monkeypatch):
     def broken_record(*args, **kwargs):
         raise RuntimeError("audit table unavailable")
 
-    monkeypatch.setattr(services, "record", broken_record)
+    monkeypatch.setattr(services.groups, "record", broken_record)
     with pytest.raises(RuntimeError):
         services.add_members(group=developers, users=[mia], actor=None)
     assert (Membership.objects.count(), AuditEvent.objects.count()) == (0, 0)

@@ -1,0 +1,96 @@
+"""Every write to identities: atomic, validated, and recorded in the audit trail.
+
+Each function is keyword-only and takes the acting user (`actor`, None for
+the system itself, such as a management command). A refused change raises
+ValidationError with a message for a person and leaves the database as it was.
+"""
+
+from identities.services._common import (
+    PASSWORD_HISTORY_KEPT,
+    bump_permissions_generation,
+    permissions_generation,
+)
+from identities.services.credentials import (
+    create_access_key,
+    delete_access_key,
+    end_role_session,
+    note_key_use,
+    revoke_role_sessions,
+    start_role_session,
+    update_access_key,
+)
+from identities.services.groups import (
+    add_members,
+    create_group,
+    delete_group,
+    membership_problems,
+    remove_members,
+    update_group,
+)
+from identities.services.roles import (
+    assign_role,
+    create_role,
+    delete_role,
+    unassign_role,
+    update_role,
+    update_trust_policy,
+)
+from identities.services.signin import (
+    HIDDEN_USER_NAME,
+    create_virtual_mfa_device,
+    enable_mfa_device,
+    record_console_login,
+    remove_mfa_device,
+    require_password_reset,
+    set_mfa_required,
+    update_password_policy,
+    verify_sign_in_code,
+)
+from identities.services.users import (
+    create_root_user,
+    create_user,
+    delete_user,
+    set_password,
+    set_user_tags,
+    update_user,
+)
+
+__all__ = [
+    "HIDDEN_USER_NAME",
+    "PASSWORD_HISTORY_KEPT",
+    "add_members",
+    "assign_role",
+    "bump_permissions_generation",
+    "create_access_key",
+    "create_group",
+    "create_role",
+    "create_root_user",
+    "create_user",
+    "create_virtual_mfa_device",
+    "delete_access_key",
+    "delete_group",
+    "delete_role",
+    "delete_user",
+    "enable_mfa_device",
+    "end_role_session",
+    "membership_problems",
+    "note_key_use",
+    "permissions_generation",
+    "record_console_login",
+    "remove_members",
+    "remove_mfa_device",
+    "require_password_reset",
+    "revoke_role_sessions",
+    "set_mfa_required",
+    "set_password",
+    "set_user_tags",
+    "start_role_session",
+    "unassign_role",
+    "update_access_key",
+    "update_group",
+    "update_password_policy",
+    "update_role",
+    "update_trust_policy",
+    "update_user",
+    "verify_sign_in_code",
+]

@@ -1,0 +1,79 @@
+"""What the services share: validation, audit snapshots, the permissions generation."""
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth import password_validation
+from django.db.models import F
+from django.utils import timezone
+
+from identities.context import current_context
+from identities.models import Group, PermissionsGeneration, Role, User
+from identities.passwords import PasswordHistory
+
+
+def bump_permissions_generation() -> None:
+    """Invalidate every cached policy set; call inside the changing transaction."""
+    context = current_context()
+    if context is not None:
+        context.decisions.clear()
+    if not PermissionsGeneration.objects.filter(pk=1).update(value=F("value") + 1):
+        PermissionsGeneration.objects.create(pk=1, value=1)
+
+
+def permissions_generation() -> int:
+    return PermissionsGeneration.objects.filter(pk=1).values_list("value", flat=True).first() or 0
+
+
+def _user_state(user: User) -> dict[str, Any]:
+    return {"username": user.username, "path": user.path, "tags": user.tags, "enabled": user.is_active}
+
+
+def _group_state(group: Group) -> dict[str, Any]:
+    return {"group_name": group.group_name, "path": group.path, "description": group.description}
+
+
+def _role_state(role: Role) -> dict[str, Any]:
+    return {
+        "role_name": role.role_name,
+        "path": role.path,
+        "description": role.description,
+        "max_session_duration": role.max_session_duration,
+        "tags": role.tags,
+    }
+
+
+def _clean(instance) -> None:
+    instance.full_clean(exclude=["password"] if isinstance(instance, User) else None)
+
+
+def _apply(instance, changes: dict[str, Any]) -> None:
+    for field, value in changes.items():
+        if value is not None:
+            setattr(instance, field, value)
+
+
+def _set_password(user: User, password: str | None) -> None:
+    if password is None:
+        user.set_unusable_password()
+        return
+    password_validation.validate_password(password, user)
+    user.set_password(password)
+    user.password_changed_at = timezone.now()
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+# The most a policy can ask not to reuse (AWS's limit); older hashes are dropped.
+PASSWORD_HISTORY_KEPT = 24
+
+
+def _remember_password(user: User) -> None:
+    """Keep the new password's hash (never the password) for the reuse check."""
+    if not user.has_usable_password():
+        return
+    PasswordHistory.objects.create(user=user, password=user.password, set_at=user.password_changed_at)
+    stale = list(PasswordHistory.objects.filter(user=user).values_list("pk", flat=True)[PASSWORD_HISTORY_KEPT:])
+    PasswordHistory.objects.filter(pk__in=stale).delete()

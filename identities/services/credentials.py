@@ -1,0 +1,132 @@
+"""Writes to access keys and role sessions."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from identities import credentials
+from identities.audit import record
+from identities.credentials import AccessKey, RoleSession
+from identities.models import Role, User
+
+# Credentials: access keys and role sessions
+
+
+def _key_state(key: AccessKey) -> dict[str, Any]:
+    return {"access_key_id": key.key_id, "status": key.status}
+
+
+@transaction.atomic
+def create_access_key(*, user: User, actor: User | None) -> tuple[AccessKey, str]:
+    """A new active key; the secret is returned once and only its hash is kept."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    limit = settings.IAM_MAX_ACCESS_KEYS
+    if AccessKey.objects.filter(user=user).count() >= limit:
+        raise ValidationError(
+            f"{user.username} already has {limit} access keys, the most allowed. "
+            "Deactivate and delete one before creating another (rotate: create, switch, delete)."
+        )
+    secret = credentials.new_secret()
+    key = AccessKey.objects.create(
+        user=user, key_id=credentials.new_key_id("AKIA"), secret_hash=credentials.digest(secret)
+    )
+    record("CreateAccessKey", actor=actor, target=user, after=_key_state(key))
+    return key, secret
+
+
+@transaction.atomic
+def update_access_key(*, key: AccessKey, status: str, actor: User | None) -> AccessKey:
+    if status not in AccessKey.Status.values:
+        raise ValidationError(f"An access key is Active or Inactive, not {status!r}.")
+    before = _key_state(key)
+    key.status = status
+    key.save(update_fields=["status"])
+    record("UpdateAccessKey", actor=actor, target=key.user, before=before, after=_key_state(key))
+    return key
+
+
+@transaction.atomic
+def delete_access_key(*, key: AccessKey, actor: User | None) -> None:
+    record("DeleteAccessKey", actor=actor, target=key.user, before=_key_state(key))
+    key.delete()
+
+
+def note_key_use(*, key: AccessKey, service: str, at: datetime | None = None) -> None:
+    """Last-used time and service, written at most once a minute per key (usage, not a change: no audit)."""
+    moment = at or timezone.now()
+    interval = timedelta(seconds=settings.IAM_KEY_LAST_USED_INTERVAL)
+    if key.last_used_at is not None and moment - key.last_used_at < interval:
+        return
+    AccessKey.objects.filter(pk=key.pk).update(last_used_at=moment, last_used_service=service)
+    key.last_used_at, key.last_used_service = moment, service
+
+
+@transaction.atomic
+def start_role_session(
+    *,
+    role: Role,
+    user: User,
+    session_name: str,
+    duration: int,
+    source: str,
+    session_policy: dict | None = None,
+    actor: User | None,
+) -> tuple[RoleSession, str, str]:
+    """Temporary credentials for a role; the caller has already decided sts:AssumeRole.
+
+    Returns the session and, for the API, its secret and token (shown once)."""
+    minimum = settings.IAM_ROLE_SESSION_MIN_DURATION
+    if not minimum <= duration <= role.max_session_duration:
+        raise ValidationError(
+            f"A session of {role.role_name} lasts {minimum} to {role.max_session_duration} seconds; "
+            f"{duration} was asked for."
+        )
+    credentials.validate_session_name(session_name)
+    secret, token = credentials.new_secret(), credentials.new_secret() + credentials.new_secret()
+    session = RoleSession.objects.create(
+        role=role,
+        user=user,
+        session_name=session_name,
+        source=source,
+        key_id=credentials.new_key_id("ASIA"),
+        secret_hash=credentials.digest(secret),
+        token_hash=credentials.digest(token),
+        session_policy=session_policy,
+        expires_at=timezone.now() + timedelta(seconds=duration),
+    )
+    event = "SwitchRole" if source == RoleSession.Source.CONSOLE else "AssumeRole"
+    record(
+        event,
+        actor=actor,
+        target=role,
+        after={"session": session.arn, "expires_at": session.expires_at.isoformat(), "source": source},
+    )
+    return session, secret, token
+
+
+@transaction.atomic
+def end_role_session(*, session: RoleSession, actor: User | None) -> None:
+    """The user switches back, or the session is revoked."""
+    if session.revoked_at is not None:
+        return
+    session.revoked_at = timezone.now()
+    session.save(update_fields=["revoked_at"])
+    record("EndRoleSession", actor=actor, target=session.role, before={"session": session.arn})
+
+
+@transaction.atomic
+def revoke_role_sessions(*, actor: User | None, user: User | None = None, role: Role | None = None) -> int:
+    """Revoke every live session of a user, or of a role; returns how many."""
+    if (user is None) == (role is None):
+        raise ValueError("Name a user or a role whose sessions to revoke.")
+    now = timezone.now()
+    live = RoleSession.objects.filter(revoked_at__isnull=True, expires_at__gt=now)
+    live = live.filter(user=user) if user is not None else live.filter(role=role)
+    count = live.update(revoked_at=now)
+    target = user if user is not None else role
+    record("RevokeRoleSessions", actor=actor, target=target, after={"revoked": count})
+    return count

@@ -1,0 +1,129 @@
+"""Writes to roles and their assignments."""
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from identities.audit import record
+from identities.models import Role, RoleAssignment, User
+from identities.services._common import (
+    _apply,
+    _clean,
+    _iso,
+    _role_state,
+    bump_permissions_generation,
+)
+
+# Roles
+
+
+@transaction.atomic
+def create_role(
+    *,
+    role_name: str,
+    actor: User | None,
+    path: str = "/",
+    description: str = "",
+    trust_policy: dict | None = None,
+    max_session_duration: int = 3600,
+    tags: dict[str, str] | None = None,
+    iam_id: str | None = None,
+) -> Role:
+    role = Role(
+        role_name=role_name,
+        path=path,
+        description=description,
+        trust_policy=trust_policy or {},
+        max_session_duration=max_session_duration,
+        tags=tags or {},
+    )
+    if iam_id:
+        role.iam_id = iam_id
+    _clean(role)
+    role.save()
+    record("CreateRole", actor=actor, target=role, after=_role_state(role) | {"trust_policy": role.trust_policy})
+    return role
+
+
+@transaction.atomic
+def update_role(
+    *,
+    role: Role,
+    actor: User | None,
+    role_name: str | None = None,
+    path: str | None = None,
+    description: str | None = None,
+    max_session_duration: int | None = None,
+    tags: dict[str, str] | None = None,
+) -> Role:
+    before = _role_state(role)
+    changes = {
+        "role_name": role_name,
+        "path": path,
+        "description": description,
+        "max_session_duration": max_session_duration,
+        "tags": tags,
+    }
+    _apply(role, changes)
+    _clean(role)
+    role.save()
+    bump_permissions_generation()
+    record("UpdateRole", actor=actor, target=role, before=before, after=_role_state(role))
+    return role
+
+
+@transaction.atomic
+def update_trust_policy(*, role: Role, trust_policy: dict, actor: User | None) -> Role:
+    before = {"trust_policy": role.trust_policy}
+    role.trust_policy = trust_policy
+    _clean(role)
+    role.save(update_fields=["trust_policy"])
+    bump_permissions_generation()
+    record("UpdateAssumeRolePolicy", actor=actor, target=role, before=before, after={"trust_policy": trust_policy})
+    return role
+
+
+@transaction.atomic
+def delete_role(*, role: Role, actor: User | None) -> None:
+    before = _role_state(role) | {
+        "assignees": sorted(role.assignees.values_list("username", flat=True)),
+    }
+    bump_permissions_generation()
+    record("DeleteRole", actor=actor, target=role, before=before)
+    role.delete()
+
+
+@transaction.atomic
+def assign_role(*, role: Role, user: User, actor: User | None, expires_at: datetime | None = None) -> RoleAssignment:
+    if user.is_superuser:
+        raise ValidationError("The account root user takes no role assignment.")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError("The expiry must be in the future.")
+    if RoleAssignment.objects.filter(role=role, user=user).exists():
+        raise ValidationError(f"{user.username} is already assigned {role.role_name}.")
+    assignment = RoleAssignment.objects.create(role=role, user=user, granted_by=actor, expires_at=expires_at)
+    bump_permissions_generation()
+    record(
+        "AssignRole",
+        actor=actor,
+        target=role,
+        after={"user": user.arn, "role": role.role_name, "expires_at": _iso(expires_at)},
+    )
+    return assignment
+
+
+@transaction.atomic
+def unassign_role(*, role: Role, user: User, actor: User | None) -> None:
+    assignment = RoleAssignment.objects.filter(role=role, user=user).first()
+    if assignment is None:
+        raise ValidationError(f"{user.username} is not assigned {role.role_name}.")
+    bump_permissions_generation()
+    record(
+        "UnassignRole",
+        actor=actor,
+        target=role,
+        before={"user": user.arn, "role": role.role_name, "expires_at": _iso(assignment.expires_at)},
+    )
+    assignment.delete()

@@ -1,0 +1,126 @@
+"""Writes of sign-in: the password policy and history, MFA devices, console sign-ins."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from identities import mfa
+from identities.audit import AuditEvent, record
+from identities.models import User
+from identities.passwords import PasswordPolicy
+
+# Sign-in: the password policy, password history, MFA devices and console sign-ins
+
+HIDDEN_USER_NAME = "HIDDEN_DUE_TO_SECURITY_REASONS"
+
+
+def _policy_state(policy: PasswordPolicy) -> dict[str, Any]:
+    # The trail drops every key naming a password, so this one is recorded under another name.
+    state = {field.name: getattr(policy, field.name) for field in PasswordPolicy._meta.concrete_fields}
+    state["allow_users_to_change"] = state.pop("allow_users_to_change_password")
+    del state["id"]
+    return state
+
+
+def _policy_fields() -> set[str]:
+    return {field.name for field in PasswordPolicy._meta.concrete_fields} - {"id"}
+
+
+@transaction.atomic
+def update_password_policy(*, actor: User | None, **fields: Any) -> PasswordPolicy:
+    policy = PasswordPolicy.objects.select_for_update().filter(pk=1).first() or PasswordPolicy(pk=1)
+    before = _policy_state(policy)
+    unknown = sorted(set(fields) - _policy_fields())
+    if unknown:
+        raise ValidationError(f"The password policy has no setting named {', '.join(unknown)}.")
+    for name, value in fields.items():
+        setattr(policy, name, value)
+    policy.full_clean()
+    policy.save()
+    record("UpdateAccountPasswordPolicy", actor=actor, before=before, after=_policy_state(policy))
+    return policy
+
+
+@transaction.atomic
+def require_password_reset(*, user: User, actor: User | None, required: bool = True) -> User:
+    if required and not user.has_usable_password():
+        raise ValidationError(f"{user.username} has no console password to reset.")
+    # "reset_required": the trail drops every key naming a password.
+    before = {"reset_required": user.password_reset_required}
+    user.password_reset_required = required
+    user.save(update_fields=["password_reset_required"])
+    record("UpdateLoginProfile", actor=actor, target=user, before=before, after={"reset_required": required})
+    return user
+
+
+@transaction.atomic
+def set_mfa_required(*, user: User, required: bool, actor: User | None) -> User:
+    before = {"mfa_required": user.mfa_required}
+    user.mfa_required = required
+    user.save(update_fields=["mfa_required"])
+    record("UpdateUser", actor=actor, target=user, before=before, after={"mfa_required": required})
+    return user
+
+
+@transaction.atomic
+def create_virtual_mfa_device(*, user: User, actor: User | None):
+    """A new secret for the user's authenticator app; it counts only once enabled with a code."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    if mfa.confirmed_device(user) is not None:
+        raise ValidationError(f"{user.username} already has an MFA device; remove it before setting up another.")
+    mfa.TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    device = mfa.TOTPDevice.objects.create(user=user, name=mfa.DEVICE_NAME, confirmed=False)
+    arn = mfa.mfa_arn(user)
+    record("CreateVirtualMFADevice", actor=actor, target=user, target_arn=arn, after={"serial_number": arn})
+    return device
+
+
+@transaction.atomic
+def enable_mfa_device(*, device, code: str, actor: User | None):
+    if device.confirmed:
+        raise ValidationError("This MFA device is already enabled.")
+    if not device.verify_token(code):
+        raise ValidationError("That code is not right. Enter the code your app shows now.")
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    arn = mfa.mfa_arn(device.user)
+    record("EnableMFADevice", actor=actor, target=device.user, target_arn=arn, after={"serial_number": arn})
+    return device
+
+
+@transaction.atomic
+def remove_mfa_device(*, user: User, actor: User | None) -> None:
+    devices = mfa.TOTPDevice.objects.filter(user=user)
+    if not devices.exists():
+        raise ValidationError(f"{user.username} has no MFA device.")
+    arn = mfa.mfa_arn(user)
+    record("DeactivateMFADevice", actor=actor, target=user, target_arn=arn, before={"serial_number": arn})
+    devices.delete()
+
+
+@transaction.atomic
+def verify_sign_in_code(*, user: User, code: str) -> bool:
+    """Check a sign-in's MFA code. A wrong code is not a refused change but a
+    counted failure: django-otp's throttle and the audit record both stay."""
+    device = mfa.confirmed_device(user)
+    verified = device is not None and device.verify_token(code)
+    if not verified:
+        record_console_login(user=user, outcome=AuditEvent.Outcome.FAILURE, mfa_used=True, reason="Wrong MFA code")
+    return verified
+
+
+@transaction.atomic
+def record_console_login(
+    *, outcome: str, user: User | None = None, username: str = "", mfa_used: bool = False, reason: str = ""
+) -> AuditEvent:
+    """ConsoleLogin, as AWS records it: the user when the name is known, never a password,
+    and no name at all when unknown (it may be a password typed in the wrong box)."""
+    if user is None and username:
+        user = User.objects.filter(username__iexact=username).first()
+    after: dict[str, Any] = {"mfa_used": mfa_used}
+    if reason:
+        after["reason"] = reason
+    if user is None:
+        after["user_name"] = HIDDEN_USER_NAME
+    return record("ConsoleLogin", actor=user, target=user, outcome=outcome, after=after)

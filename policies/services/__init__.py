@@ -1,0 +1,74 @@
+"""Every write to policies: validated by the engine, atomic, audited.
+
+A document with an ERROR finding is refused before anything is stored, with
+each problem and its place; warnings are returned to show. Every change that
+can alter a decision bumps the permissions generation in its transaction.
+"""
+
+from policies.services._common import (
+    catalogue,
+    check_document,
+)
+from policies.services.attachments import (
+    SELF_SERVICE_ARN,
+    attach_new_user_policies,
+    attach_policy,
+    delete_inline_policy,
+    delete_permissions_boundary,
+    detach_policy,
+    put_inline_policy,
+    set_permissions_boundary,
+)
+from policies.services.catalogue import (
+    delete_catalog_action,
+    delete_catalog_service,
+    save_catalog_action,
+    save_catalog_service,
+)
+from policies.services.guardrails import (
+    GUARDRAIL_MANAGEMENT_ACTIONS,
+    delete_guardrail,
+    highest_guardrail_level,
+    save_guardrail,
+)
+from policies.services.imports import (
+    import_managed_policy,
+    import_policy_versions,
+)
+from policies.services.managed import (
+    create_policy,
+    create_policy_version,
+    delete_policy,
+    delete_policy_version,
+    set_default_version,
+    update_policy,
+)
+
+__all__ = [
+    "GUARDRAIL_MANAGEMENT_ACTIONS",
+    "SELF_SERVICE_ARN",
+    "attach_new_user_policies",
+    "attach_policy",
+    "catalogue",
+    "check_document",
+    "create_policy",
+    "create_policy_version",
+    "delete_catalog_action",
+    "delete_catalog_service",
+    "delete_guardrail",
+    "delete_inline_policy",
+    "delete_permissions_boundary",
+    "delete_policy",
+    "delete_policy_version",
+    "detach_policy",
+    "highest_guardrail_level",
+    "import_managed_policy",
+    "import_policy_versions",
+    "put_inline_policy",
+    "save_catalog_action",
+    "save_catalog_service",
+    "save_guardrail",
+    "set_default_version",
+    "set_permissions_boundary",
+    "update_policy",
+]

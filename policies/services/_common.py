@@ -1,0 +1,51 @@
+"""What the policy services share: the engine's validation and the identity helpers."""
+
+import json
+
+from django.core.exceptions import ValidationError
+
+from identities.models import Group, Role, User
+from policies.engine import Finding, Level, PolicyKind, validate_policy
+from policies.models import (
+    CatalogAction,
+    ManagedPolicy,
+)
+
+Identity = User | Group | Role
+
+
+def catalogue() -> dict[str, str] | None:
+    """Known actions (lowercased) to their access level, for validation; None when empty."""
+    rows = CatalogAction.objects.values_list("service__prefix", "name", "access_level")
+    known = {f"{prefix}:{name}".lower(): level for prefix, name, level in rows}
+    return known or None
+
+
+def check_document(
+    source: str | dict, *, kind: PolicyKind, size_limit: int | None = None
+) -> tuple[dict, list[Finding]]:
+    """Parse and validate; refuse on any ERROR with every problem and its place."""
+    findings = validate_policy(source, kind=kind, catalogue=catalogue(), size_limit=size_limit)
+    errors = [finding for finding in findings if finding.level is Level.ERROR]
+    if errors:
+        raise ValidationError([str(finding) for finding in errors], code="policy_document")
+    document = json.loads(source) if isinstance(source, (str, bytes)) else source
+    return document, findings
+
+
+def _identity_kind(identity: Identity) -> str:
+    return {User: "User", Group: "Group", Role: "Role"}[type(identity)]
+
+
+def _owner_filter(identity: Identity) -> dict[str, Identity]:
+    return {_identity_kind(identity).lower(): identity}
+
+
+def _refuse_root(identity: Identity, what: str) -> None:
+    if isinstance(identity, User) and identity.is_superuser:
+        raise ValidationError(f"The account root user cannot have {what}: IAM policies do not apply to it.")
+
+
+def _refuse_read_only(policy: ManagedPolicy) -> None:
+    if policy.read_only:
+        raise ValidationError(f"{policy.policy_name} is a built-in or AWS managed policy and cannot be changed.")

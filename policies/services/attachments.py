@@ -1,0 +1,148 @@
+"""Attachments of managed policies, inline policies and permission boundaries."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from identities.audit import record
+from identities.models import Role, User
+from identities.services import bump_permissions_generation
+from policies.engine import Finding, PolicyKind, policy_size
+from policies.models import (
+    InlinePolicy,
+    ManagedPolicy,
+    PermissionBoundary,
+    PolicyAttachment,
+)
+from policies.services._common import (
+    Identity,
+    _identity_kind,
+    _owner_filter,
+    _refuse_root,
+    check_document,
+)
+
+# Attachments and inline policies
+
+SELF_SERVICE_ARN = "arn:aws:iam::aws:policy/iamconsole/SelfService"
+
+
+def attach_new_user_policies(*, user: User, actor: User | None) -> None:
+    """What the account gives every user created in the console (a setting)."""
+    if not settings.IAM_SELF_SERVICE_FOR_NEW_USERS or user.is_superuser:
+        return
+    policy = ManagedPolicy.objects.filter(aws_managed=True, policy_name="SelfService", path="/iamconsole/").first()
+    if policy is not None:
+        attach_policy(policy=policy, identity=user, actor=actor)
+
+
+@transaction.atomic
+def attach_policy(*, policy: ManagedPolicy, identity: Identity, actor: User | None) -> PolicyAttachment:
+    _refuse_root(identity, "policies attached")
+    owner = _owner_filter(identity)
+    if PolicyAttachment.objects.filter(policy=policy, **owner).exists():
+        raise ValidationError(f"{policy.policy_name} is already attached to {identity.name}.")
+    limit = settings.IAM_MAX_ATTACHED_POLICIES
+    if PolicyAttachment.objects.filter(**owner).count() >= limit:
+        raise ValidationError(f"{identity.name} already has {limit} managed policies attached, the most allowed.")
+    attachment = PolicyAttachment.objects.create(policy=policy, attached_by=actor, **owner)
+    bump_permissions_generation()
+    record(f"Attach{_identity_kind(identity)}Policy", actor=actor, target=identity, after={"policy": policy.arn})
+    return attachment
+
+
+@transaction.atomic
+def detach_policy(*, policy: ManagedPolicy, identity: Identity, actor: User | None) -> None:
+    attachment = PolicyAttachment.objects.filter(policy=policy, **_owner_filter(identity)).first()
+    if attachment is None:
+        raise ValidationError(f"{policy.policy_name} is not attached to {identity.name}.")
+    attachment.delete()
+    bump_permissions_generation()
+    record(f"Detach{_identity_kind(identity)}Policy", actor=actor, target=identity, before={"policy": policy.arn})
+
+
+@transaction.atomic
+def put_inline_policy(
+    *, identity: Identity, policy_name: str, document: str | dict, actor: User | None
+) -> tuple[InlinePolicy, list[Finding]]:
+    _refuse_root(identity, "inline policies")
+    kind = _identity_kind(identity).lower()
+    parsed, findings = check_document(document, kind=PolicyKind.IDENTITY, size_limit=10**9)
+    owner = _owner_filter(identity)
+    others = InlinePolicy.objects.filter(**owner).exclude(policy_name=policy_name)
+    total = policy_size(parsed) + sum(policy_size(other.document) for other in others)
+    limit = settings.IAM_INLINE_POLICY_MAX_SIZE[kind]
+    if total > limit:
+        raise ValidationError(
+            f"The inline policies of {identity.name} would total {total} characters (without white space); "
+            f"a {kind} may have {limit} at most."
+        )
+    inline = InlinePolicy.objects.filter(policy_name=policy_name, **owner).first()
+    before = {"document": inline.document} if inline else None
+    inline = inline or InlinePolicy(policy_name=policy_name, **owner)
+    inline.document = parsed
+    inline.updated_at = timezone.now()
+    inline.full_clean()
+    inline.save()
+    bump_permissions_generation()
+    record(
+        f"Put{_identity_kind(identity)}Policy",
+        actor=actor,
+        target=identity,
+        before=before,
+        after={"policy_name": policy_name, "document": parsed},
+    )
+    return inline, findings
+
+
+@transaction.atomic
+def delete_inline_policy(*, inline: InlinePolicy, actor: User | None) -> None:
+    identity = inline.owner
+    record(
+        f"Delete{_identity_kind(identity)}Policy",
+        actor=actor,
+        target=identity,
+        before={"policy_name": inline.policy_name, "document": inline.document},
+    )
+    inline.delete()
+    bump_permissions_generation()
+
+
+# Permission boundaries
+
+
+@transaction.atomic
+def set_permissions_boundary(*, identity: User | Role, policy: ManagedPolicy, actor: User | None) -> PermissionBoundary:
+    _refuse_root(identity, "a permission boundary")
+    owner = _owner_filter(identity)
+    boundary = PermissionBoundary.objects.filter(**owner).first()
+    before = {"boundary": boundary.policy.arn} if boundary else None
+    boundary = boundary or PermissionBoundary(**owner)
+    boundary.policy = policy
+    boundary.set_at = timezone.now()
+    boundary.save()
+    bump_permissions_generation()
+    record(
+        f"Put{_identity_kind(identity)}PermissionsBoundary",
+        actor=actor,
+        target=identity,
+        before=before,
+        after={"boundary": policy.arn},
+    )
+    return boundary
+
+
+@transaction.atomic
+def delete_permissions_boundary(*, identity: User | Role, actor: User | None) -> None:
+    boundary = PermissionBoundary.objects.filter(**_owner_filter(identity)).select_related("policy").first()
+    if boundary is None:
+        raise ValidationError(f"{identity.name} has no permission boundary.")
+    record(
+        f"Delete{_identity_kind(identity)}PermissionsBoundary",
+        actor=actor,
+        target=identity,
+        before={"boundary": boundary.policy.arn},
+    )
+    boundary.delete()
+    bump_permissions_generation()

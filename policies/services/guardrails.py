@@ -1,0 +1,80 @@
+"""Writes to guardrails; none may lock the root user out of them."""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from identities.audit import record
+from identities.models import User
+from identities.services import bump_permissions_generation
+from policies.engine import Finding, PolicyKind
+from policies.models import (
+    Guardrail,
+)
+from policies.services._common import (
+    check_document,
+)
+
+# Guardrails
+
+
+def _guardrail_state(guardrail: Guardrail) -> dict[str, Any]:
+    return {"name": guardrail.guardrail_name, "level": guardrail.level, "document": guardrail.document}
+
+
+@transaction.atomic
+def save_guardrail(
+    *,
+    guardrail_name: str,
+    document: str | dict,
+    actor: User | None,
+    level: int = 1,
+    description: str = "",
+    guardrail: Guardrail | None = None,
+) -> tuple[Guardrail, list[Finding]]:
+    """Create a guardrail, or change `guardrail`; refused if it would lock the root user out."""
+    parsed, findings = check_document(document, kind=PolicyKind.GUARDRAIL, size_limit=settings.IAM_GUARDRAIL_MAX_SIZE)
+    before = _guardrail_state(guardrail) if guardrail else None
+    guardrail = guardrail or Guardrail()
+    guardrail.guardrail_name, guardrail.document, guardrail.level = guardrail_name, parsed, level
+    guardrail.description, guardrail.updated_at = description, timezone.now()
+    guardrail.full_clean()
+    guardrail.save()
+    _refuse_root_lockout()
+    bump_permissions_generation()
+    event = "UpdateGuardrail" if before else "CreateGuardrail"
+    record(event, actor=actor, target=guardrail, before=before, after=_guardrail_state(guardrail))
+    return guardrail, findings
+
+
+@transaction.atomic
+def delete_guardrail(*, guardrail: Guardrail, actor: User | None) -> None:
+    record("DeleteGuardrail", actor=actor, target=guardrail, before=_guardrail_state(guardrail))
+    guardrail.delete()
+    _refuse_root_lockout()
+    bump_permissions_generation()
+
+
+GUARDRAIL_MANAGEMENT_ACTIONS = ("iam:CreateGuardrail", "iam:UpdateGuardrail", "iam:DeleteGuardrail")
+
+
+def _refuse_root_lockout() -> None:
+    """The root user must always be able to manage guardrails, or no one could undo one."""
+    from policies import loading
+
+    for action in GUARDRAIL_MANAGEMENT_ACTIONS:
+        for guardrail in Guardrail.objects.all() or [Guardrail(guardrail_name="any")]:
+            decision = loading.decide_for_root(action, guardrail.arn)
+            if not decision.allowed:
+                raise ValidationError(
+                    f"This change would stop the account root user from {action} on {guardrail.arn}, "
+                    "leaving no one able to change guardrails. Allow the root user those actions."
+                )
+
+
+def highest_guardrail_level() -> int:
+    return Guardrail.objects.aggregate(level=Max("level"))["level"] or 0

@@ -1,0 +1,131 @@
+"""Writes to managed policies and their versions."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from identities.audit import record
+from identities.models import User
+from identities.services import bump_permissions_generation
+from policies.engine import Finding, PolicyKind
+from policies.models import (
+    ManagedPolicy,
+    PolicyVersion,
+)
+from policies.services._common import (
+    _refuse_read_only,
+    check_document,
+)
+
+# Managed policies and versions
+
+
+@transaction.atomic
+def create_policy(
+    *, policy_name: str, document: str | dict, actor: User | None, path: str = "/", description: str = ""
+) -> tuple[ManagedPolicy, list[Finding]]:
+    parsed, findings = check_document(
+        document, kind=PolicyKind.IDENTITY, size_limit=settings.IAM_MANAGED_POLICY_MAX_SIZE
+    )
+    policy = ManagedPolicy(policy_name=policy_name, path=path, description=description, next_version_number=2)
+    policy.full_clean()
+    policy.save()
+    PolicyVersion.objects.create(policy=policy, number=1, document=parsed, is_default=True, created_by=actor)
+    record(
+        "CreatePolicy", actor=actor, target=policy, after={"policy_name": policy_name, "path": path, "document": parsed}
+    )
+    return policy, findings
+
+
+@transaction.atomic
+def create_policy_version(
+    *, policy: ManagedPolicy, document: str | dict, actor: User | None, set_as_default: bool = False
+) -> tuple[PolicyVersion, list[Finding]]:
+    policy = ManagedPolicy.objects.select_for_update().get(pk=policy.pk)
+    _refuse_read_only(policy)
+    limit = settings.IAM_MAX_POLICY_VERSIONS
+    if policy.versions.count() >= limit:
+        raise ValidationError(
+            f"{policy.policy_name} already has {limit} versions, the most a policy may have. "
+            "Delete a version that is not the default before you create a new one."
+        )
+    parsed, findings = check_document(
+        document, kind=PolicyKind.IDENTITY, size_limit=settings.IAM_MANAGED_POLICY_MAX_SIZE
+    )
+    version = PolicyVersion.objects.create(
+        policy=policy, number=policy.next_version_number, document=parsed, created_by=actor
+    )
+    ManagedPolicy.objects.filter(pk=policy.pk).update(
+        next_version_number=policy.next_version_number + 1, updated_at=timezone.now()
+    )
+    if set_as_default:
+        _make_default(version)
+    bump_permissions_generation()
+    record(
+        "CreatePolicyVersion",
+        actor=actor,
+        target=policy,
+        after={"version": version.version_id, "default": set_as_default, "document": parsed},
+    )
+    return version, findings
+
+
+def _make_default(version: PolicyVersion) -> None:
+    PolicyVersion.objects.filter(policy_id=version.policy_id, is_default=True).update(is_default=False)
+    PolicyVersion.objects.filter(pk=version.pk).update(is_default=True)
+    version.is_default = True
+
+
+@transaction.atomic
+def set_default_version(*, version: PolicyVersion, actor: User | None) -> PolicyVersion:
+    _refuse_read_only(version.policy)
+    before = PolicyVersion.objects.filter(policy_id=version.policy_id, is_default=True).first()
+    _make_default(version)
+    bump_permissions_generation()
+    record(
+        "SetDefaultPolicyVersion",
+        actor=actor,
+        target=version.policy,
+        before={"default": before.version_id if before else None},
+        after={"default": version.version_id},
+    )
+    return version
+
+
+@transaction.atomic
+def delete_policy_version(*, version: PolicyVersion, actor: User | None) -> None:
+    _refuse_read_only(version.policy)
+    if version.is_default:
+        raise ValidationError(
+            f"{version.version_id} is the default version of {version.policy.policy_name}; "
+            "make another version the default before deleting it."
+        )
+    record("DeletePolicyVersion", actor=actor, target=version.policy, before={"version": version.version_id})
+    version.delete()
+
+
+@transaction.atomic
+def update_policy(*, policy: ManagedPolicy, actor: User | None, description: str) -> ManagedPolicy:
+    _refuse_read_only(policy)
+    before = {"description": policy.description}
+    policy.description = description
+    policy.updated_at = timezone.now()
+    policy.full_clean()
+    policy.save(update_fields=["description", "updated_at"])
+    record("UpdatePolicy", actor=actor, target=policy, before=before, after={"description": description})
+    return policy
+
+
+@transaction.atomic
+def delete_policy(*, policy: ManagedPolicy, actor: User | None) -> None:
+    _refuse_read_only(policy)
+    attached = policy.attachments.count()
+    bounding = policy.boundaries.count()
+    if attached or bounding:
+        raise ValidationError(
+            f"{policy.policy_name} is still attached to {attached} identities and is the permission boundary "
+            f"of {bounding}; detach it everywhere before deleting it."
+        )
+    record("DeletePolicy", actor=actor, target=policy, before={"policy_name": policy.policy_name, "path": policy.path})
+    policy.delete()
