@@ -46,7 +46,7 @@ def access_keys(request, username: str):
         key, secret = services.create_access_key(user=user, actor=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect("access-keys", username=user.username)
+        return redirect("identities:access-keys", username=user.username)
     # The secret is shown in this answer only: it is never stored in clear.
     return _page(request, user, new_key=key, secret=secret)
 
@@ -63,7 +63,7 @@ def access_key_status(request, username: str, key_id: str):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, f"Access key {key.key_id} is now {status.lower()}.")
-    return redirect("access-keys", username=user.username)
+    return redirect("identities:access-keys", username=user.username)
 
 
 @login_required
@@ -73,4 +73,4 @@ def access_key_delete(request, username: str, key_id: str):
     key = get_object_or_404(AccessKey, user=user, key_id=key_id)
     services.delete_access_key(key=key, actor=request.user)
     messages.success(request, f"Access key {key_id} was deleted.")
-    return redirect("access-keys", username=user.username)
+    return redirect("identities:access-keys", username=user.username)

@@ -28,7 +28,7 @@ def client_for(name: str) -> Client:
 
 
 def keys_url(name: str) -> str:
-    return reverse("access-keys", args=[name])
+    return reverse("identities:access-keys", args=[name])
 
 
 def test_a_user_rotates_their_own_key_under_self_service(demo):
@@ -39,9 +39,9 @@ def test_a_user_rotates_their_own_key_under_self_service(demo):
     assert created.status_code == 200 and secret in created.content.decode()
     old = AccessKey.objects.get(user__username="mia")
     new = client.post(keys_url("mia")).context["new_key"]
-    status_url = reverse("access-key-status", args=["mia", old.key_id])
+    status_url = reverse("identities:access-key-status", args=["mia", old.key_id])
     assert client.post(status_url, {"status": "Inactive"}).status_code == 302
-    assert client.post(reverse("access-key-delete", args=["mia", old.key_id])).status_code == 302
+    assert client.post(reverse("identities:access-key-delete", args=["mia", old.key_id])).status_code == 302
     assert list(AccessKey.objects.filter(user__username="mia").values_list("key_id", "status")) == [
         (new.key_id, "Active")
     ]
