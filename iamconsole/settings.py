@@ -64,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "identities.middleware.RequestContextMiddleware",
+    # Records refused requests (401, 403, 404) as Denied audit events, with the context above.
+    "identities.middleware.AuditRefusalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After messages: it ends idle or too-old sessions, with a message saying so.
     "identities.middleware.SignInStateMiddleware",
@@ -71,6 +73,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
+    # After every other process_view: it calls the report views itself.
+    "iamconsole.routers.ReportsOnReplicaMiddleware",
 ]
 
 ROOT_URLCONF = "iamconsole.urls"
@@ -99,6 +103,43 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several gunicorn workers share the file: write-ahead logging lets readers run
+    # beside a writer, IMMEDIATE transactions avoid lock-upgrade deadlocks, and
+    # NORMAL synchronisation is safe with WAL (a crash loses no committed data
+    # that reached the log, only the last transactions before a power cut).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+            "transaction_mode": "IMMEDIATE",
+        }
+    )
+if env_str("DATABASE_REPLICA_URL"):
+    # Heavy read-only reports (who-can, the audit search, exports) read here; see iamconsole/routers.py.
+    DATABASES["replica"] = dj_database_url.config(
+        env="DATABASE_REPLICA_URL", conn_max_age=env_int("DATABASE_CONN_MAX_AGE", default=60), conn_health_checks=True
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["iamconsole.routers.ReplicaRouter"]
+# The heavy read-only reports whose reads go to the replica (URL names).
+IAM_REPORT_VIEWS = ["policies:who-can", "policies:escalation-paths", "identities:audit-list", "credential-report"]
+
+# Redis, when configured, is the shared cache (policy documents, sessions); a
+# failing Redis costs speed only: every call falls back to the database.
+REDIS_URL = env_str("REDIS_URL")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "iamconsole.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "iamconsole",
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTH_USER_MODEL = "identities.User"
 AUTHENTICATION_BACKENDS = [
@@ -156,9 +197,22 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", default=[])
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "iamconsole.logs.JSONFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if env_bool("IAM_LOG_JSON", default=False) else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# Behind a TLS-terminating proxy (or load balancer): how many proxies append to
+# X-Forwarded-For in front of the app. With at least one, X-Forwarded-Proto is
+# trusted for HTTPS and the client address is read that many hops back.
+IAM_PROXY_COUNT = env_int("IAM_PROXY_COUNT", default=0, minimum=0)
+if IAM_PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Quotas, AWS's defaults (IAM-RULES.md, "Quotas").
 IAM_MAX_POLICY_VERSIONS = 5
@@ -174,6 +228,9 @@ IAM_GUARDRAIL_MAX_SIZE = 5120
 IAM_POLICY_CACHE_SIZE = env_int("IAM_POLICY_CACHE_SIZE", default=2048, minimum=1)
 # Attach the built-in self-service policy to every user created in the console.
 IAM_SELF_SERVICE_FOR_NEW_USERS = env_bool("IAM_SELF_SERVICE_FOR_NEW_USERS", default=True)
+# Called with (user=, actor=) after a user is created in the console, in the same
+# transaction; named here so identities needs no import of policies.
+IAM_NEW_USER_HOOKS = ["policies.services.attach_new_user_policies"]
 
 # Credentials (AWS's defaults).
 IAM_MAX_ACCESS_KEYS = env_int("IAM_MAX_ACCESS_KEYS", default=2, minimum=1)
@@ -204,3 +261,9 @@ AXES_VERBOSE = False
 OTP_TOTP_ISSUER = env_str("IAM_MFA_ISSUER", "iamconsole")
 # The most requests one call to the decision API may batch.
 IAM_AUTHORIZE_BATCH_MAX = env_int("IAM_AUTHORIZE_BATCH_MAX", default=100, minimum=1)
+
+# The audit trail. Decision API answers are always counted per day and outcome;
+# with this on, each answer of an allowed call is also recorded in full (a row per decision).
+IAM_AUDIT_ALLOWED_DECISIONS = env_bool("IAM_AUDIT_ALLOWED_DECISIONS", default=False)
+# Decision API counts are kept in memory and written at most this often (seconds).
+IAM_DECISION_COUNT_FLUSH_SECONDS = env_int("IAM_DECISION_COUNT_FLUSH_SECONDS", default=60, minimum=0)

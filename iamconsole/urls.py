@@ -2,11 +2,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from iamconsole import views
+from iamconsole import health, views
 from identities import views as identity_views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("health/", health.health, name="health"),
+    path("ready/", health.ready, name="ready"),
+    path("credential-report.csv", views.credential_report, name="credential-report"),
     path("sign-in/", identity_views.sign_in, name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("identities.urls")),

@@ -1,16 +1,48 @@
-"""The console shell: the home page."""
+"""The console shell: the home page and the credential report."""
+
+import csv
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import StreamingHttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
-from identities import queries
+from identities import queries, reports
 
 
 @login_required
 def home(request):
+    may_report = request.user.has_perm("iam:GetCredentialReport")
     context = {
         "counts": queries.identity_counts(),
         "users_in_no_group": queries.users_in_no_group(),
         "is_root": request.user.is_superuser,
+        "warnings": reports.security_warnings() if may_report else None,
+        "may_report": may_report,
     }
     return render(request, "home.html", context)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@login_required
+@require_GET
+def credential_report(request):
+    """Every user and the state of their credentials, in AWS's credential report columns."""
+    for action in ("iam:GenerateCredentialReport", "iam:GetCredentialReport"):
+        if not request.user.has_perm(action):
+            raise PermissionDenied(f"{action} is not allowed.")
+    writer = csv.writer(_Echo())
+    lines = (writer.writerow(row) for row in _with_header(reports.credential_report_rows()))
+    response = StreamingHttpResponse(lines, content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="credential-report.csv"'
+    return response
+
+
+def _with_header(rows):
+    yield reports.CREDENTIAL_REPORT_COLUMNS
+    yield from rows

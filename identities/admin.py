@@ -320,7 +320,7 @@ class UserAdmin(ServiceBackedAdmin):
         data = form.cleaned_data
         if not change:
             self.check_create(request, data)
-            created = services.create_user(
+            created = services.create_console_user(
                 username=data["username"],
                 path=data["path"],
                 tags=data["tags"],

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from ipaddress import ip_address
 
+from django.conf import settings
 from django.utils import timezone
 
 _current: ContextVar["RequestContext | None"] = ContextVar("iam_request_context", default=None)
@@ -70,7 +71,13 @@ def reset_current_context(token) -> None:
 
 
 def _source_ip(request) -> str | None:
+    """The client's address: REMOTE_ADDR, or behind IAM_PROXY_COUNT trusted proxies
+    the address that many hops back in X-Forwarded-For (earlier hops can be forged)."""
     address = request.META.get("REMOTE_ADDR", "")
+    hops = settings.IAM_PROXY_COUNT
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+    if hops and len(forwarded) >= hops:
+        address = forwarded[-hops]
     try:
         return str(ip_address(address))
     except ValueError:

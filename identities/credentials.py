@@ -23,6 +23,9 @@ from django.utils import timezone
 
 _KEY_ALPHABET = string.ascii_uppercase + "234567"
 SESSION_NAME_RE = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
+KEY_ID_RE = re.compile(r"(AKIA|ASIA)[A-Z2-7]{16}")
+# Secrets and tokens are URL-safe base64; anything else cannot match and is not looked up.
+SECRET_RE = re.compile(r"[A-Za-z0-9_-]{20,200}")
 SCHEME = "Bearer"
 
 
@@ -142,11 +145,11 @@ def parse_bearer(header: str | None) -> tuple[str, str, str | None] | None:
     if not header or not header.startswith(f"{SCHEME} "):
         return None
     parts = header[len(SCHEME) + 1 :].strip().split(":")
-    if len(parts) == 2 and all(parts):
-        return parts[0], parts[1], None
-    if len(parts) == 3 and all(parts):
-        return parts[0], parts[1], parts[2]
-    return None
+    if len(parts) not in (2, 3) or not KEY_ID_RE.fullmatch(parts[0]):
+        return None
+    if not all(SECRET_RE.fullmatch(part) for part in parts[1:]):
+        return None
+    return parts[0], parts[1], parts[2] if len(parts) == 3 else None
 
 
 def authenticate_bearer(header: str | None, *, at=None) -> Caller | None:

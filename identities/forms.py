@@ -2,6 +2,14 @@
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils import timezone
+
+from identities import naming
+from identities.audit import AuditEvent
+from identities.models import Group, User
+from identities.queries import AuditFilter, UserFilters, users_named
+
+MAX_USERS_AT_ONCE = 200
 
 
 class SignInForm(AuthenticationForm):
@@ -64,3 +72,276 @@ class PasswordChangeForm(forms.Form):
         if new and new == cleaned.get("current_password"):
             self.add_error("new_password", "Choose a password other than your current one.")
         return cleaned
+
+
+# Console forms of users, groups and roles. Names are checked by the model's
+# validators when a service saves; the help text explains AWS's rules at the field.
+
+_PATH_HELP = "Optional. / or a path that starts and ends with /, such as /division/team/; it becomes part of the ARN."
+_TAGS_HELP = "One tag a line, as key=value. Keys are unique without regard to case and may not start with aws:."
+
+
+def _name_help(max_length: int, kind: str) -> str:
+    return (
+        f"1 to {max_length} {naming.NAME_CHARACTERS}; no spaces. Unique without regard to case, "
+        f"so you cannot have both Admins and ADMINS. It is part of the {kind}'s ARN."
+    )
+
+
+class TagsField(forms.CharField):
+    """Tags as lines of key=value, normalised to a dict; AWS's rules are checked here too."""
+
+    widget = forms.Textarea(attrs={"rows": 4, "spellcheck": "false"})
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", _TAGS_HELP)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, dict):
+            return "\n".join(f"{key}={text}" for key, text in value.items())
+        return value
+
+    def to_python(self, value) -> dict[str, str]:
+        tags: dict[str, str] = {}
+        for number, line in enumerate((super().to_python(value) or "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            key, separator, text = line.partition("=")
+            if not separator:
+                raise forms.ValidationError(f"Line {number} has no = between key and value: {line.strip()!r}.")
+            tags[key.strip()] = text.strip()
+        naming.validate_tags(tags)
+        return tags
+
+
+class UserForm(forms.Form):
+    username = forms.CharField(label="User name", max_length=64, help_text=_name_help(64, "user"))
+    path = forms.CharField(
+        label="Path", max_length=naming.PATH_MAX_LENGTH, initial="/", required=False, help_text=_PATH_HELP
+    )
+    is_active = forms.BooleanField(
+        label="Enabled",
+        required=False,
+        initial=True,
+        help_text="A disabled user cannot sign in and has no permissions.",
+    )
+
+    def clean_username(self) -> str:
+        name = self.cleaned_data["username"].strip()
+        naming.validate_name(name, max_length=64, kind="user name")
+        return name
+
+    def clean_path(self) -> str:
+        path = self.cleaned_data["path"].strip() or "/"
+        naming.validate_path(path)
+        return path
+
+
+class UserCreateForm(UserForm):
+    tags = TagsField(label="Tags")
+    console_password = forms.CharField(
+        label="Console password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="Optional. Leave empty for a user who only uses access keys; the account password policy applies.",
+    )
+
+
+class GroupForm(forms.Form):
+    group_name = forms.CharField(label="Group name", max_length=128, help_text=_name_help(128, "group"))
+    path = forms.CharField(
+        label="Path", max_length=naming.PATH_MAX_LENGTH, initial="/", required=False, help_text=_PATH_HELP
+    )
+    description = forms.CharField(label="Description", max_length=1000, required=False)
+
+    def clean_group_name(self) -> str:
+        name = self.cleaned_data["group_name"].strip()
+        naming.validate_name(name, max_length=128, kind="group name")
+        return name
+
+    clean_path = UserForm.clean_path
+
+
+class RoleForm(forms.Form):
+    role_name = forms.CharField(label="Role name", max_length=64, help_text=_name_help(64, "role"))
+    path = forms.CharField(
+        label="Path", max_length=naming.PATH_MAX_LENGTH, initial="/", required=False, help_text=_PATH_HELP
+    )
+    description = forms.CharField(label="Description", max_length=1000, required=False)
+    max_session_duration = forms.IntegerField(
+        label="Maximum session duration (seconds)",
+        min_value=3600,
+        max_value=43200,
+        initial=3600,
+        help_text="3600 (1 hour) to 43200 (12 hours): how long a session of this role may last.",
+    )
+    tags = TagsField(label="Tags")
+
+    def clean_role_name(self) -> str:
+        name = self.cleaned_data["role_name"].strip()
+        naming.validate_name(name, max_length=64, kind="role name")
+        return name
+
+    clean_path = UserForm.clean_path
+
+
+class RoleCreateForm(RoleForm):
+    trust_policy = forms.JSONField(
+        label="Trust policy",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false", "class": "font-monospace"}),
+        help_text="Who may assume the role (a policy document). Empty trusts this account: the caller's own "
+        "policies and role assignments then decide.",
+    )
+
+
+class TagsForm(forms.Form):
+    tags = TagsField(label="Tags")
+
+
+class NameForm(forms.Form):
+    """One group or role chosen by name (the user's page adds them by name, never from an unbounded list)."""
+
+    name = forms.CharField(label="Name", max_length=128)
+
+    def __init__(self, *args, model, label: str, **kwargs):
+        self.model = model
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = label
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        field = "group_name" if self.model.__name__ == "Group" else "role_name"
+        found = self.model.objects.filter(**{f"{field}__iexact": name}).first()
+        if found is None:
+            raise forms.ValidationError(f"There is no {self.model.__name__.lower()} named {name!r}.")
+        return found
+
+
+class ExpiryField(forms.DateTimeField):
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", "Expires (UTC)")
+        kwargs.setdefault("help_text", "Optional. After this moment the assignment no longer lets them assume it.")
+        kwargs.setdefault("input_formats", ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"])
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        moment = super().clean(value)
+        if moment is not None and moment <= timezone.now():
+            raise forms.ValidationError("The expiry must be in the future.")
+        return moment
+
+
+class RoleForUserForm(NameForm):
+    expires_at = ExpiryField()
+
+
+class UsersByNameForm(forms.Form):
+    """Users chosen by name: ticked search results or names typed one a line."""
+
+    users = forms.CharField(label="User names", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, data=None, **kwargs):
+        if data is not None and hasattr(data, "getlist"):
+            data = {"users": "\n".join(data.getlist("users")), "expires_at": data.get("expires_at", "")}
+        super().__init__(data, **kwargs)
+
+    def clean_users(self) -> list[User]:
+        text = self.cleaned_data["users"].replace(",", "\n")
+        names = sorted({name.strip() for name in text.splitlines() if name.strip()}, key=str.lower)
+        if len(names) > MAX_USERS_AT_ONCE:
+            raise forms.ValidationError(f"Choose at most {MAX_USERS_AT_ONCE} users at once.")
+        users = users_named(names)
+        found = {user.username.lower() for user in users}
+        missing = [name for name in names if name.lower() not in found]
+        if missing:
+            raise forms.ValidationError(f"No such user: {', '.join(missing)}.")
+        return users
+
+
+class AssignUsersForm(UsersByNameForm):
+    expires_at = ExpiryField()
+
+
+_YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
+
+
+def _yes_no(value: str) -> bool | None:
+    return {"yes": True, "no": False}.get(value)
+
+
+class UserFilterForm(forms.Form):
+    """The user list's search, filters and sort, from the query string."""
+
+    q = forms.CharField(label="Search", required=False, help_text="Part of a user name, or a tag key or value.")
+    group = forms.CharField(label="In group", required=False, help_text="A group's name.")
+    no_group = forms.BooleanField(label="In no group", required=False)
+    enabled = forms.ChoiceField(label="Enabled", choices=_YES_NO, required=False)
+    password = forms.ChoiceField(label="Console password", choices=_YES_NO, required=False)
+    keys = forms.ChoiceField(label="Access keys", choices=_YES_NO, required=False)
+    sort = forms.ChoiceField(
+        label="Sort by",
+        required=False,
+        choices=[(key, key) for key in ("name", "-name", "created", "-created", "last-sign-in", "-last-sign-in")],
+    )
+
+    def clean_group(self) -> Group | None:
+        name = self.cleaned_data["group"].strip()
+        if not name:
+            return None
+        group = Group.objects.filter(group_name__iexact=name).first()
+        if group is None:
+            raise forms.ValidationError(f"There is no group named {name!r}.")
+        return group
+
+    def filters(self):
+        data = self.cleaned_data
+        return UserFilters(
+            search=data["q"].strip(),
+            group=data["group"],
+            in_no_group=data["no_group"],
+            enabled=_yes_no(data["enabled"]),
+            has_password=_yes_no(data["password"]),
+            has_access_keys=_yes_no(data["keys"]),
+            sort=data["sort"] or "name",
+        )
+
+
+class AuditFilterForm(forms.Form):
+    """The audit page's search: every field optional, times in UTC."""
+
+    _time_widget = {"type": "datetime-local", "step": 1}
+
+    actor = forms.CharField(
+        required=False, max_length=2048, help_text="An ARN, or a user name.", widget=forms.TextInput({"size": 24})
+    )
+    target = forms.CharField(required=False, max_length=2048, label="Target ARN")
+    event = forms.CharField(required=False, max_length=64, label="Event name")
+    outcome = forms.ChoiceField(required=False, choices=[("", "Any outcome"), *AuditEvent.Outcome.choices])
+    since = forms.DateTimeField(required=False, label="From (UTC)", widget=forms.DateTimeInput(_time_widget))
+    until = forms.DateTimeField(required=False, label="To (UTC)", widget=forms.DateTimeInput(_time_widget))
+    cursor = forms.CharField(required=False, max_length=80, widget=forms.HiddenInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since >= until:
+            self.add_error("until", "Choose a time after the start of the range.")
+        return cleaned
+
+    def filters(self) -> AuditFilter:
+        data = self.cleaned_data
+        return AuditFilter(
+            actor=data["actor"].strip(),
+            target_arn=data["target"].strip(),
+            event_name=data["event"].strip(),
+            outcome=data["outcome"],
+            since=data["since"],
+            until=data["until"],
+        )

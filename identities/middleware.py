@@ -1,10 +1,19 @@
 """Puts the request context on every request and its signed-in user."""
 
+import json
+import logging
+import re
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.middleware import get_user
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
+from django.http import Http404
+from django.shortcuts import resolve_url
 from django.utils.functional import SimpleLazyObject
 
-from identities import signin
+from identities import audit, signin
 from identities.context import RequestContext, context_for, reset_current_context, set_current_context
 from identities.credentials import RoleSession
 
@@ -68,3 +77,79 @@ class SignInStateMiddleware:
             if response is not None:
                 return response
         return self.get_response(request)
+
+
+logger = logging.getLogger(__name__)
+
+# Refusals worth a record. 404s need a resolved view (a signed-in typo is not a refusal), and
+# anonymous console refusals are left out: nobody to attribute them to, and a scanner's junk
+# would fill a trail that cannot be cleaned. A 401 is a failed credential, recorded like a
+# failed sign-in.
+REFUSALS = {401: "InvalidCredentials", 403: "AccessDenied", 404: "NotFound"}
+_ACTION = re.compile(r"\b(?:iam|sts):([A-Za-z0-9]+)")
+
+
+class AuditRefusalMiddleware:
+    """Records each refused console or API request (401, 403, 404) as a Denied audit event,
+    in its own transaction, from the response: not every permission check that shapes a page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code in REFUSALS and not _exempt(request, response.status_code):
+            actor = _actor(request)
+            if actor is not None or response.status_code == 401:
+                _record_refusal(request, response, actor)
+        return response
+
+    def process_exception(self, request, exception):
+        # The view's reason (PermissionDenied and Http404 messages name the IAM action).
+        if isinstance(exception, PermissionDenied | Http404):
+            request.audit_refusal_reason = str(exception)
+
+
+def _exempt(request, status: int) -> bool:
+    static_prefix = "/" + settings.STATIC_URL.strip("/") + "/"
+    if request.path.startswith(static_prefix) or request.path == resolve_url(settings.LOGIN_URL):
+        return True  # sign-ins are recorded as ConsoleLogin events
+    return status == 404 and getattr(request, "resolver_match", None) is None
+
+
+def _actor(request):
+    caller = getattr(request, "api_caller", None)
+    if caller is not None:
+        return caller.user
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
+def _record_refusal(request, response, actor) -> None:
+    reason = getattr(request, "audit_refusal_reason", "") or _api_error(response)
+    action = _ACTION.search(reason)
+    match = request.resolver_match
+    after = {
+        "method": request.method,
+        "path": request.path,
+        "status": response.status_code,
+        "view": match.view_name if match else "",
+        "reason": reason[:500],
+    }
+    event = action.group(1) if action else REFUSALS[response.status_code]
+    try:
+        audit.record_request(event, actor=actor, outcome=audit.AuditEvent.Outcome.DENIED, after=after)
+    except DatabaseError:
+        # A refusal stays a refusal even when it cannot be written down.
+        logger.exception("Could not record the refused request %s %s", request.method, request.path)
+
+
+def _api_error(response) -> str:
+    if response.get("Content-Type", "").startswith("application/json") and not response.streaming:
+        try:
+            error = json.loads(response.content).get("error", {})
+        except (ValueError, AttributeError):
+            return ""
+        if isinstance(error, dict):
+            return f"{error.get('code', '')}: {error.get('message', '')}"
+    return ""

@@ -105,6 +105,11 @@ class User(IAMIdentity, AbstractBaseUser):
 
     class Meta:
         ordering = ["username"]
+        # The console's user list sorts by these.
+        indexes = [
+            models.Index(fields=["created_at"], name="user_created_at"),
+            models.Index(fields=["last_login"], name="user_last_login"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 Lower("username"),
@@ -168,6 +173,8 @@ class Group(IAMIdentity):
 
     class Meta:
         ordering = ["group_name"]
+        # The group list sorts by name (the unique index is on its lower case).
+        indexes = [models.Index(fields=["group_name"], name="group_name_order")]
         constraints = [
             models.UniqueConstraint(
                 Lower("group_name"),

@@ -1,8 +1,19 @@
 """Reads that pages render, each preloading everything it shows."""
 
-from django.db.models import QuerySet
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from identities.models import Group, Role, User
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from identities import naming
+from identities.audit import AuditEvent
+from identities.credentials import AccessKey
+from identities.models import Group, Membership, Role, RoleAssignment, User
 
 
 def identity_counts() -> dict[str, int]:
@@ -19,3 +30,331 @@ def users_in_no_group(limit: int = 20) -> QuerySet[User]:
 
 def account_root_user() -> User | None:
     return User.objects.filter(is_superuser=True).first()
+
+
+def recent_events(target_arn: str, limit: int = 10) -> list[AuditEvent]:
+    """The latest audit events about one identity or policy, newest first (one indexed query)."""
+    return list(AuditEvent.objects.filter(target_arn=target_arn).order_by("-occurred_at", "-id")[:limit])
+
+
+# Console pages of users, groups and roles. Each list page costs the same
+# number of queries at any size: one COUNT for the paginator, one for the page
+# and one per column that is counted, over the page's rows only (never an
+# aggregate over the whole table, never a query per row).
+
+USER_SORTS = {
+    "name": ("username",),
+    "-name": ("-username",),
+    "created": ("created_at", "username"),
+    "-created": ("-created_at", "username"),
+    "last-sign-in": ("last_login", "username"),
+    "-last-sign-in": ("-last_login", "username"),
+}
+
+
+@dataclass(frozen=True)
+class UserFilters:
+    search: str = ""
+    group: Group | None = None
+    in_no_group: bool = False
+    enabled: bool | None = None
+    has_password: bool | None = None
+    has_access_keys: bool | None = None
+    sort: str = "name"
+
+
+def users_matching(filters: UserFilters) -> QuerySet[User]:
+    """The users a list shows, filtered and sorted in the database."""
+    users = User.objects.filter(is_superuser=False)
+    if filters.search:
+        users = users.filter(Q(username__icontains=filters.search) | Q(tags__icontains=filters.search))
+    if filters.group is not None:
+        users = users.filter(memberships__group=filters.group)  # one row per user: the pair is unique
+    if filters.in_no_group:
+        users = users.filter(~Exists(Membership.objects.filter(user=OuterRef("pk"))))
+    if filters.enabled is not None:
+        users = users.filter(is_active=filters.enabled)
+    if filters.has_password is not None:
+        unusable = Q(password__startswith=UNUSABLE_PASSWORD_PREFIX) | Q(password="")
+        users = users.exclude(unusable) if filters.has_password else users.filter(unusable)
+    if filters.has_access_keys is not None:
+        has_keys = Exists(AccessKey.objects.filter(user=OuterRef("pk")))
+        users = users.filter(has_keys if filters.has_access_keys else ~has_keys)
+    return users.order_by(*USER_SORTS.get(filters.sort, USER_SORTS["name"]))
+
+
+def _counts(model, key: str, ids: list[int], **filters) -> dict[int, int]:
+    rows = model.objects.filter(**{f"{key}__in": ids}, **filters).values(key).annotate(count=Count("pk"))
+    return {row[key]: row["count"] for row in rows}
+
+
+def annotate_user_rows(users: list[User]) -> list[User]:
+    """Group, access key and MFA counts for one page of users: three queries, whatever the page."""
+    ids = [user.pk for user in users]
+    groups = _counts(Membership, "user", ids)
+    keys = _counts(AccessKey, "user", ids)
+    devices = set(TOTPDevice.objects.filter(user__in=ids, confirmed=True).values_list("user_id", flat=True))
+    for user in users:
+        user.group_count = groups.get(user.pk, 0)
+        user.key_count = keys.get(user.pk, 0)
+        user.has_mfa = user.pk in devices
+    return users
+
+
+def groups_matching(search: str = "", sort: str = "name") -> QuerySet[Group]:
+    groups = Group.objects.all()
+    if search:
+        groups = groups.filter(group_name__icontains=search)
+    order = {
+        "name": ("group_name",),
+        "-name": ("-group_name",),
+        "created": ("created_at",),
+        "-created": ("-created_at",),
+    }
+    return groups.order_by(*order.get(sort, order["name"]))
+
+
+def annotate_group_rows(groups: list[Group]) -> list[Group]:
+    """Member counts for one page of groups, in one query."""
+    members = _counts(Membership, "group", [group.pk for group in groups])
+    for group in groups:
+        group.member_count = members.get(group.pk, 0)
+    return groups
+
+
+def roles_matching(search: str = "") -> QuerySet[Role]:
+    roles = Role.objects.order_by("role_name")
+    return roles.filter(role_name__icontains=search) if search else roles
+
+
+def annotate_role_rows(roles: list[Role]) -> list[Role]:
+    """Live assignment counts for one page of roles, in one query."""
+    now = timezone.now()
+    ids = [role.pk for role in roles]
+    live = _counts(RoleAssignment, "role", ids, expires_at__isnull=True)
+    for role_id, count in _counts(RoleAssignment, "role", ids, expires_at__gt=now).items():
+        live[role_id] = live.get(role_id, 0) + count
+    for role in roles:
+        role.live_assignment_count = live.get(role.pk, 0)
+    return roles
+
+
+@dataclass(frozen=True)
+class UserSummary:
+    memberships: list[Membership]
+    assignments: list[RoleAssignment]
+    key_count: int
+    has_mfa: bool
+    now: datetime
+
+
+def user_summary(user: User) -> UserSummary:
+    """What a user's page shows about them besides their own fields."""
+    memberships = list(
+        Membership.objects.filter(user=user).select_related("group", "added_by").order_by("group__group_name")
+    )
+    assignments = list(
+        RoleAssignment.objects.filter(user=user).select_related("role", "granted_by").order_by("role__role_name")
+    )
+    mark_expired(assignments)
+    return UserSummary(
+        memberships=memberships,
+        assignments=assignments,
+        key_count=AccessKey.objects.filter(user=user).count(),
+        has_mfa=TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+        now=timezone.now(),
+    )
+
+
+def group_members(group: Group, search: str = "") -> QuerySet[Membership]:
+    """A group's memberships, with the member and who added them, by member name."""
+    memberships = Membership.objects.filter(group=group).select_related("user", "added_by")
+    if search:
+        memberships = memberships.filter(user__username__icontains=search)
+    return memberships.order_by("user__username")
+
+
+CANDIDATE_LIMIT = 20
+
+
+def member_candidates(group: Group, search: str, limit: int = CANDIDATE_LIMIT) -> list[User]:
+    """Users whose name starts with or contains `search` who are not in the group yet, at most `limit`."""
+    search = search.strip()
+    if not search:
+        return []
+    users = (
+        User.objects.filter(is_superuser=False, username__icontains=search)
+        .exclude(Exists(Membership.objects.filter(group=group, user=OuterRef("pk"))))
+        .order_by("username")
+    )
+    return list(users[:limit])
+
+
+def mark_expired(assignments) -> None:
+    now = timezone.now()
+    for assignment in assignments:
+        assignment.expired = not assignment.is_live(now)
+
+
+def role_assignments(role: Role) -> QuerySet[RoleAssignment]:
+    return RoleAssignment.objects.filter(role=role).select_related("user", "granted_by").order_by("user__username")
+
+
+def users_named(names: list[str]) -> list[User]:
+    """Users by name, without regard to case (the ones that exist)."""
+    query = Q()
+    for name in names:
+        query |= Q(username__iexact=name)
+    return list(User.objects.filter(query).order_by("username")) if names else []
+
+
+@dataclass(frozen=True)
+class EffectiveTrust:
+    """A role's trust policy and its live assignments: together, who may assume it."""
+
+    document_text: str
+    principals: list[str]
+    live_count: int
+    expired_count: int
+
+
+def _trusted_principals(document: dict) -> list[str]:
+    statements = document.get("Statement", []) if isinstance(document, dict) else []
+    statements = [statements] if isinstance(statements, dict) else statements
+    principals: list[str] = []
+    for statement in statements:
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            continue
+        principal = statement.get("Principal", {})
+        if principal == "*":
+            principals.append("* (anyone)")
+            continue
+        for kind, values in principal.items() if isinstance(principal, dict) else []:
+            for value in [values] if isinstance(values, str) else values:
+                principals.append(f"{kind}: {value}")
+    return principals
+
+
+def effective_trust(role: Role) -> EffectiveTrust:
+    now = timezone.now()
+    assignments = RoleAssignment.objects.filter(role=role)
+    live = assignments.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now)).count()
+    return EffectiveTrust(
+        document_text=json.dumps(role.trust_policy, indent=2, ensure_ascii=False),
+        principals=_trusted_principals(role.trust_policy),
+        live_count=live,
+        expired_count=assignments.count() - live,
+    )
+
+
+@dataclass(frozen=True)
+class DeletionObstacles:
+    """What stands in the way of deleting a user, as AWS asks it removed first."""
+
+    access_keys: list[str]
+    groups: list[str]
+    roles: list[str]
+    mfa_device: bool
+
+    def __bool__(self) -> bool:
+        return bool(self.access_keys or self.groups or self.roles or self.mfa_device)
+
+
+def user_deletion_obstacles(user: User) -> DeletionObstacles:
+    return DeletionObstacles(
+        access_keys=list(AccessKey.objects.filter(user=user).order_by("created_at").values_list("key_id", flat=True)),
+        groups=list(
+            Membership.objects.filter(user=user)
+            .order_by("group__group_name")
+            .values_list("group__group_name", flat=True)
+        ),
+        roles=list(
+            RoleAssignment.objects.filter(user=user)
+            .order_by("role__role_name")
+            .values_list("role__role_name", flat=True)
+        ),
+        mfa_device=TOTPDevice.objects.filter(user=user).exists(),
+    )
+
+
+# The audit trail: keyset pages over (occurred_at, id), newest first; never OFFSET, never COUNT.
+
+AUDIT_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    actor: str = ""  # an ARN, or a user name resolved to that user's ARN
+    target_arn: str = ""
+    event_name: str = ""
+    outcome: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    events: list[AuditEvent]
+    next_cursor: str  # empty on the last page
+
+
+def audit_actor_arn(actor: str) -> str:
+    """An actor as typed: an ARN as it is, a user name as its user's ARN (or the ARN it would have)."""
+    if actor.startswith("arn:"):
+        return actor
+    user = User.objects.filter(username__iexact=actor).first()
+    return user.arn if user is not None else naming.build_arn("user", "/", actor)
+
+
+def audit_events(filters: AuditFilter, after: tuple[datetime, int] | None = None) -> QuerySet[AuditEvent]:
+    """The filtered trail, newest first, starting after the cursor's (occurred_at, id)."""
+    events = AuditEvent.objects.all()
+    if filters.actor:
+        events = events.filter(actor_arn=audit_actor_arn(filters.actor))
+    if filters.target_arn:
+        events = events.filter(target_arn=filters.target_arn)
+    if filters.event_name:
+        events = events.filter(event_name=filters.event_name)
+    if filters.outcome:
+        events = events.filter(outcome=filters.outcome)
+    if filters.since:
+        events = events.filter(occurred_at__gte=filters.since)
+    if filters.until:
+        events = events.filter(occurred_at__lt=filters.until)
+    if after is not None:
+        # The first condition is a range the index can seek; the second breaks ties at that instant.
+        moment, event_id = after
+        events = events.filter(Q(occurred_at__lte=moment) & (Q(occurred_at__lt=moment) | Q(id__lt=event_id)))
+    return events.order_by("-occurred_at", "-id")
+
+
+def audit_page(filters: AuditFilter, cursor: str = "", size: int = AUDIT_PAGE_SIZE) -> AuditPage:
+    """One page of events, and the cursor of the next (one query: a row more than the page)."""
+    rows = list(audit_events(filters, parse_audit_cursor(cursor))[: size + 1])
+    events, more = rows[:size], len(rows) > size
+    return AuditPage(events, audit_cursor(events[-1]) if more else "")
+
+
+def audit_export_rows(filters: AuditFilter, batch: int = 1000) -> Iterator[AuditEvent]:
+    """Every event of the filtered trail, newest first, read in keyset batches (no long-held cursor)."""
+    after = None
+    while True:
+        rows = list(audit_events(filters, after)[:batch])
+        yield from rows
+        if len(rows) < batch:
+            return
+        after = (rows[-1].occurred_at, rows[-1].pk)
+
+
+def audit_cursor(event: AuditEvent) -> str:
+    return f"{event.occurred_at.isoformat()}~{event.pk}"
+
+
+def parse_audit_cursor(cursor: str) -> tuple[datetime, int] | None:
+    """The (occurred_at, id) a cursor names; None for an empty or malformed one (the first page)."""
+    moment, _, event_id = cursor.partition("~")
+    try:
+        parsed = datetime.fromisoformat(moment)
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)), int(event_id)
+    except ValueError:
+        return None

@@ -469,11 +469,6 @@ class UserAdmin(BoundaryOnCreateMixin, PolicyInlinesMixin, identities_admin.User
     form = UserAddForm
     policy_inlines = _inlines_for("user", *PolicyInlinesMixin.policy_inlines, BoundaryInline)
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if not change:
-            services.attach_new_user_policies(user=obj, actor=request.user)
-
 
 class GroupAdmin(PolicyInlinesMixin, identities_admin.GroupAdmin):
     policy_inlines = _inlines_for("group", *PolicyInlinesMixin.policy_inlines)

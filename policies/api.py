@@ -13,10 +13,11 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, ValidationError
-from django.db import DatabaseError
+from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from identities import audit
 from identities import services as identity_services
 from identities.credentials import Caller, authenticate_bearer
 from identities.models import Role
@@ -56,7 +57,7 @@ def api_view(*methods: str):
                 return view(request, *args, **kwargs)
             except APIError as error:
                 return error_response(error.status, error.code, error.message, error.headers)
-            except DatabaseError:
+            except (OperationalError, InterfaceError):
                 # Without the database nothing can be decided: never guess, never allow.
                 return error_response(503, "ServiceUnavailable", "The database cannot be reached; try again.")
 
@@ -96,7 +97,20 @@ def json_body(request) -> dict:
         raise APIError(400, "MalformedJSON", f"The body is not JSON: {error}.") from None
     if not isinstance(data, dict):
         raise APIError(400, "MalformedRequest", "The body must be a JSON object.")
+    if _has_nul(data):
+        raise APIError(400, "MalformedRequest", "Text in the body may not contain NUL characters.")
     return data
+
+
+def _has_nul(value) -> bool:
+    """NUL cannot be stored or looked up in PostgreSQL text, so it is refused at the door."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
 
 
 def caller_layers(caller: Caller) -> loading.PrincipalLayers:
@@ -201,6 +215,7 @@ def authorize(request):
         raise APIError(400, "BatchTooLarge", f"At most {settings.IAM_AUTHORIZE_BATCH_MAX} requests in one batch.")
     caller = request.api_caller
     results = [_decide_one(caller, item, index if batch else None, request) for index, item in enumerate(items)]
+    audit.note_decisions([item | result for item, result in zip(items, results, strict=True)], actor=caller.user)
     return JsonResponse({"results": results} if batch else results[0])
 
 

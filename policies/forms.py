@@ -4,12 +4,17 @@ import fnmatch
 import json
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from identities import naming
 from identities.models import Role
 from policies import services
-from policies.engine import Level, PolicyKind
-from policies.models import CatalogAction
+from policies.engine import Level, PolicyKind, validate_policy
+from policies.models import POLICY_NAME_MAX_LENGTH, CatalogAction, ManagedPolicy, validate_policy_name
+from policies.services import catalogue
+
+_DOCUMENT_ATTRS = {"rows": 16, "cols": 90, "spellcheck": "false", "class": "policy-document"}
 
 
 class PolicyDocumentField(forms.CharField):
@@ -17,7 +22,7 @@ class PolicyDocumentField(forms.CharField):
     shown with its place (JSON path, line and column); the cleaned value is
     the text, so the services can report places again."""
 
-    widget = forms.Textarea(attrs={"rows": 16, "cols": 90, "spellcheck": "false", "class": "policy-document"})
+    widget = forms.Textarea(attrs=_DOCUMENT_ATTRS)
 
     def __init__(self, *, kind: PolicyKind = PolicyKind.IDENTITY, size_limit: int | None = None, **kwargs):
         self.kind, self.size_limit = kind, size_limit
@@ -198,3 +203,128 @@ class WhatCanForm(forms.Form):
 class WhoCanForm(forms.Form):
     action = forms.CharField(label="Action", help_text="Such as storage:DeleteBucket.")
     resource = forms.CharField(label="Resource", initial="*", help_text="An ARN, or * for any.")
+
+
+# The policies pages and the identity fragment
+
+
+def findings_of(text: str, kind: PolicyKind = PolicyKind.IDENTITY, size_limit: int | None = None) -> list:
+    """Every finding of a document as typed, each with its JSON path and, for text, its line."""
+    return validate_policy(text, kind=kind, catalogue=catalogue(), size_limit=size_limit)
+
+
+class PolicyFilterForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        label="Search",
+        widget=forms.TextInput(attrs={"placeholder": "Part of a name or description", "type": "search"}),
+    )
+    kind = forms.ChoiceField(
+        required=False,
+        label="Kind",
+        choices=[("", "Any kind"), ("customer", "Customer managed"), ("aws", "AWS managed"), ("builtin", "Built-in")],
+    )
+    attached = forms.ChoiceField(
+        required=False, label="Attached", choices=[("", "Attached or not"), ("yes", "Attached"), ("no", "Not attached")]
+    )
+
+
+def _policy_name_field(**kwargs) -> forms.CharField:
+    return forms.CharField(
+        label="Policy name",
+        max_length=POLICY_NAME_MAX_LENGTH,
+        validators=[validate_policy_name],
+        help_text=f"1 to {POLICY_NAME_MAX_LENGTH} characters: {naming.NAME_CHARACTERS}. "
+        "Unique in the account without regard to case.",
+        **kwargs,
+    )
+
+
+def _managed_document_field(**kwargs) -> PolicyDocumentField:
+    return PolicyDocumentField(label="Policy document", size_limit=settings.IAM_MANAGED_POLICY_MAX_SIZE, **kwargs)
+
+
+class PolicyCreateForm(forms.Form):
+    policy_name = _policy_name_field()
+    path = forms.CharField(
+        initial="/",
+        max_length=naming.PATH_MAX_LENGTH,
+        validators=[naming.validate_path],
+        help_text="/ or a path that starts and ends with /, such as /teams/storage/; printable ASCII between.",
+    )
+    description = forms.CharField(required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    document = _managed_document_field()
+
+
+class PolicyVersionForm(forms.Form):
+    document = _managed_document_field()
+    set_as_default = forms.BooleanField(required=False, initial=True, label="Make this version the default")
+
+
+class PolicyDeleteForm(forms.Form):
+    detach_everywhere = forms.BooleanField(
+        required=False, label="Detach it from every identity above and remove it as their permission boundary"
+    )
+
+
+class AttachPolicyForm(forms.Form):
+    policy = forms.ModelChoiceField(queryset=ManagedPolicy.objects.all(), label="Managed policy to attach")
+
+
+class DetachPolicyForm(forms.Form):
+    policy = forms.ModelChoiceField(queryset=ManagedPolicy.objects.all(), widget=forms.HiddenInput)
+
+
+class InlinePolicyForm(forms.Form):
+    policy_name = _policy_name_field(initial="")
+    document = PolicyDocumentField(label="Policy document", widget=forms.Textarea(attrs=_DOCUMENT_ATTRS | {"rows": 8}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["policy_name"].help_text = (
+            f"{self.fields['policy_name'].help_text.split(' Unique')[0]} Unique among this identity's inline "
+            "policies; an existing name is replaced."
+        )
+
+
+class DeleteInlinePolicyForm(forms.Form):
+    policy_name = forms.CharField(widget=forms.HiddenInput)
+
+
+class BoundaryForm(forms.Form):
+    policy = forms.ModelChoiceField(
+        queryset=ManagedPolicy.objects.all(),
+        label="Permission boundary",
+        help_text="The most this identity's own policies can ever grant.",
+    )
+
+
+# The console import of `aws iam get-account-authorization-details` output.
+
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
+
+
+class ImportUploadForm(forms.Form):
+    """The uploaded file, as text; its contents are checked by the import's reader, not here."""
+
+    file = forms.FileField(
+        label="Authorization details file",
+        help_text="The JSON that aws iam get-account-authorization-details prints, at most 5 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".json,application/json"}),
+    )
+
+    def clean_file(self) -> tuple[str, str]:
+        upload = self.cleaned_data["file"]
+        if upload.size > IMPORT_MAX_BYTES:
+            raise ValidationError(f"The file is {upload.size:,} bytes; the console takes at most 5 MB.")
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise ValidationError(f"The file is not UTF-8 text (byte {error.start}).") from None
+        return upload.name, text
+
+
+class ImportConfirmForm(forms.Form):
+    """Which previewed file to apply: its SHA-256, checked against the copy the server kept."""
+
+    digest = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)

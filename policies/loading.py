@@ -13,6 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 
@@ -31,6 +32,8 @@ from policies.engine import (
 from policies.models import Guardrail, InlinePolicy, PermissionBoundary, PolicyAttachment, PolicyVersion
 
 Keys = dict[str, str | list[str]]
+# Documents stay in the shared cache this long; a new generation makes them unreachable sooner.
+DOCUMENT_CACHE_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -78,18 +81,33 @@ def clear_cache() -> None:
 
 def guardrail_levels() -> tuple[PolicySet, ...] | None:
     """One compiled set per level, lowest first; None when the account has no guardrails."""
-    return _guardrails_with_documents()[0]
+    return _compile_guardrails(_guardrail_sources())[0]
 
 
-def _guardrails_with_documents() -> tuple[tuple[PolicySet, ...] | None, dict[str, dict]]:
+def _guardrail_sources() -> list[list[tuple[str, dict]]]:
+    """The guardrails' documents by level, lowest level first."""
     levels: dict[int, list] = {}
     for guardrail in Guardrail.objects.order_by("level", "guardrail_name"):
         levels.setdefault(guardrail.level, []).append((guardrail.label, guardrail.document))
+    return [sources for _, sources in sorted(levels.items())]
+
+
+def _compile_guardrails(levels) -> tuple[tuple[PolicySet, ...] | None, dict[str, dict]]:
     if not levels:
         return None, {}
-    documents = {label: document for sources in levels.values() for label, document in sources}
-    compiled = tuple(compile_policies(sources, kind=PolicyKind.GUARDRAIL) for _, sources in sorted(levels.items()))
-    return compiled, documents
+    documents = {label: document for sources in levels for label, document in sources}
+    return tuple(compile_policies(sources, kind=PolicyKind.GUARDRAIL) for sources in levels), documents
+
+
+def _shared(kind: str, owner, generation: int, read):
+    """A principal's plain documents from the shared cache (Redis), stored under the
+    generation they were read at, so a stale set is never served; else the database."""
+    key = f"policies:documents:{kind}:{owner}:{generation}"
+    data = cache.get(key)
+    if data is None:
+        data = read()
+        cache.set(key, data, DOCUMENT_CACHE_SECONDS)
+    return data
 
 
 def _identity_sources(owned: Q) -> list[tuple[str, dict]]:
@@ -151,22 +169,38 @@ def _cached(key, load):
 
 
 def layers_for(user: User) -> PrincipalLayers:
-    return _cached((user.pk, user.arn, permissions_generation()), lambda: _load_user(user))
+    generation = permissions_generation()
+    return _cached((user.pk, user.arn, generation), lambda: _load_user(user, generation))
 
 
 def session_layers(session: RoleSession) -> PrincipalLayers:
-    key = ("session", session.pk, session.role.arn, permissions_generation())
-    return _cached(key, lambda: _load_session(session))
+    generation = permissions_generation()
+    key = ("session", session.pk, session.role.arn, generation)
+    return _cached(key, lambda: _load_session(session, generation))
 
 
-def _load_user(user: User) -> PrincipalLayers:
-    if user.is_superuser:
-        return _assemble(user.arn, [], None, None, principal_keys(user))
-    return _assemble(user.arn, _user_sources(user), _boundary_source(Q(user=user)), None, principal_keys(user))
+def _load_user(user: User, generation: int) -> PrincipalLayers:
+    def read() -> dict:
+        if user.is_superuser:
+            return {"sources": [], "boundary": None, "guardrails": _guardrail_sources()}
+        boundary = _boundary_source(Q(user=user))
+        return {"sources": _user_sources(user), "boundary": boundary, "guardrails": _guardrail_sources()}
+
+    data = _shared("user", user.pk, generation, read)
+    return _assemble(user.arn, data, None, principal_keys(user))
 
 
-def _assemble(arn: str, sources, boundary_source, session_source, keys: Keys) -> PrincipalLayers:
+def _owned_documents(owner: Q) -> dict:
+    return {
+        "sources": _identity_sources(owner),
+        "boundary": _boundary_source(owner),
+        "guardrails": _guardrail_sources(),
+    }
+
+
+def _assemble(arn: str, data: dict, session_source, keys: Keys) -> PrincipalLayers:
     """Compile a principal's layers, keeping each document under its label."""
+    sources, boundary_source = data["sources"], data["boundary"]
     documents = dict(sources)
     boundary = session = None
     if boundary_source is not None:
@@ -176,17 +210,16 @@ def _assemble(arn: str, sources, boundary_source, session_source, keys: Keys) ->
         session = compile_policies([session_source], kind=PolicyKind.SESSION)
         documents.setdefault(*session_source)
     identity = compile_policies(sources, kind=PolicyKind.IDENTITY)
-    guardrails, guardrail_documents = _guardrails_with_documents()
+    guardrails, guardrail_documents = _compile_guardrails(data["guardrails"])
     documents.update(guardrail_documents)
     return PrincipalLayers(arn, identity, boundary, guardrails, session, keys, documents)
 
 
-def _load_session(session: RoleSession) -> PrincipalLayers:
+def _load_session(session: RoleSession, generation: int) -> PrincipalLayers:
     policy = session.session_policy
     session_source = (f"{session.arn} session policy", policy) if policy else None
-    sources = _identity_sources(Q(role_id=session.role_id))
-    boundary = _boundary_source(Q(role_id=session.role_id))
-    return _assemble(session.arn, sources, boundary, session_source, session_keys(session))
+    data = _shared("role", session.role_id, generation, lambda: _owned_documents(Q(role_id=session.role_id)))
+    return _assemble(session.arn, data, session_source, session_keys(session))
 
 
 def request_keys(context) -> dict[str, str]:
@@ -287,7 +320,8 @@ def _now() -> str:
 
 def role_layers(role: Role) -> PrincipalLayers:
     """A role's own permissions, as any session of it would have them without a session policy."""
-    key = ("role", role.pk, role.arn, permissions_generation())
+    generation = permissions_generation()
+    key = ("role", role.pk, role.arn, generation)
 
     def load() -> PrincipalLayers:
         keys: Keys = {
@@ -297,8 +331,8 @@ def role_layers(role: Role) -> PrincipalLayers:
             "aws:PrincipalType": "AssumedRole",
             **_tag_keys(role.tags),
         }
-        sources = _identity_sources(Q(role_id=role.pk))
-        return _assemble(role.arn, sources, _boundary_source(Q(role_id=role.pk)), None, keys)
+        data = _shared("role", role.pk, generation, lambda: _owned_documents(Q(role_id=role.pk)))
+        return _assemble(role.arn, data, None, keys)
 
     return _cached(key, load)
 
@@ -318,12 +352,27 @@ def decide_request(
 
 def group_layers(group) -> PrincipalLayers:
     """A group's policies alone, as if a user were in that group only (the policy check)."""
-    key = ("group", group.pk, group.arn, permissions_generation())
+    generation = permissions_generation()
+    key = ("group", group.pk, group.arn, generation)
     keys: Keys = {"aws:PrincipalAccount": settings.IAM_ACCOUNT_ID}
-    return _cached(key, lambda: _assemble(group.arn, _identity_sources(Q(group_id=group.pk)), None, None, keys))
+
+    def load() -> PrincipalLayers:
+        def read() -> dict:
+            # Groups have no permission boundary.
+            return {
+                "sources": _identity_sources(Q(group_id=group.pk)),
+                "boundary": None,
+                "guardrails": _guardrail_sources(),
+            }
+
+        data = _shared("group", group.pk, generation, read)
+        return _assemble(group.arn, data, None, keys)
+
+    return _cached(key, load)
 
 
 def custom_layers(principal_arn: str, documents: list[dict]) -> PrincipalLayers:
     """Pasted identity policies (nothing saved), with the account's guardrails."""
     sources = [(f"pasted policy {index + 1}", document) for index, document in enumerate(documents)]
-    return _assemble(principal_arn, sources, None, None, {"aws:PrincipalAccount": settings.IAM_ACCOUNT_ID})
+    data = {"sources": sources, "boundary": None, "guardrails": _guardrail_sources()}
+    return _assemble(principal_arn, data, None, {"aws:PrincipalAccount": settings.IAM_ACCOUNT_ID})

@@ -3,14 +3,23 @@
 from typing import NamedTuple
 
 from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
 from identities.credentials import RoleSession
 from identities.models import Group, Role, User
-from policies import loading
+from policies import loading, reports
 from policies.engine import Outcome, condition_keys
-from policies.models import Guardrail, ManagedPolicy
+from policies.models import (
+    Guardrail,
+    InlinePolicy,
+    ManagedPolicy,
+    PermissionBoundary,
+    PolicyAttachment,
+    PolicyVersion,
+)
 
 
 def assumable_roles(user: User) -> list[Role]:
@@ -190,3 +199,100 @@ def _guardrail_url(label: str) -> str | None:
         return None
     guardrail = Guardrail.objects.filter(guardrail_name=parsed[3].rsplit("/", 1)[-1]).first()
     return reverse("admin:policies_guardrail_change", args=[guardrail.pk]) if guardrail else None
+
+
+# The policies pages and the identity fragment
+
+POLICY_KINDS = {"customer": "Customer managed", "aws": "AWS managed", "builtin": "Built-in"}
+
+
+def _attachment_count(model, **filters):
+    rows = model.objects.filter(policy=OuterRef("pk"), **filters).order_by().values("policy")
+    return Coalesce(Subquery(rows.annotate(count=Count("pk")).values("count")), 0)
+
+
+def managed_policies(search: str = "", kind: str = "", attached: str = "") -> QuerySet[ManagedPolicy]:
+    """Managed policies with where each is attached, counted in the same query."""
+    policies = ManagedPolicy.objects.annotate(
+        user_count=_attachment_count(PolicyAttachment, user__isnull=False),
+        group_count=_attachment_count(PolicyAttachment, group__isnull=False),
+        role_count=_attachment_count(PolicyAttachment, role__isnull=False),
+        boundary_count=_attachment_count(PermissionBoundary),
+        default_number=Subquery(
+            PolicyVersion.objects.filter(policy=OuterRef("pk"), is_default=True).values("number")[:1]
+        ),
+    ).order_by("policy_name", "pk")
+    if search:
+        policies = policies.filter(Q(policy_name__icontains=search) | Q(description__icontains=search))
+    if kind == "customer":
+        policies = policies.filter(aws_managed=False, builtin=False)
+    elif kind == "aws":
+        policies = policies.filter(aws_managed=True, builtin=False)
+    elif kind == "builtin":
+        policies = policies.filter(builtin=True)
+    used = Exists(PolicyAttachment.objects.filter(policy=OuterRef("pk"))) | Exists(
+        PermissionBoundary.objects.filter(policy=OuterRef("pk"))
+    )
+    if attached == "yes":
+        policies = policies.filter(used)
+    elif attached == "no":
+        policies = policies.exclude(used)
+    return policies
+
+
+class PolicyPlaces(NamedTuple):
+    attachments: list[PolicyAttachment]
+    boundaries: list[PermissionBoundary]
+
+    def __bool__(self) -> bool:
+        return bool(self.attachments or self.boundaries)
+
+
+def policy_places(policy: ManagedPolicy) -> PolicyPlaces:
+    """Every identity a policy is attached to or bounds (2 queries)."""
+    attachments = list(policy.attachments.select_related("user", "group", "role", "attached_by"))
+    boundaries = list(policy.boundaries.select_related("user", "role"))
+    return PolicyPlaces(attachments, boundaries)
+
+
+def policy_versions(policy: ManagedPolicy) -> list[PolicyVersion]:
+    return list(policy.versions.select_related("created_by").order_by("-number"))
+
+
+class IdentityPolicies(NamedTuple):
+    attachments: list[PolicyAttachment]
+    inline: list[InlinePolicy]
+    boundary: PermissionBoundary | None
+    attachable: list[ManagedPolicy]
+    all_policies: list[ManagedPolicy]
+
+
+def identity_policies(identity) -> IdentityPolicies:
+    """An identity's attached, inline and boundary policies, and the policies to choose from (4 queries)."""
+    owner = {type(identity).__name__.lower(): identity}
+    attachments = list(
+        PolicyAttachment.objects.filter(**owner).select_related("policy").order_by("policy__policy_name")
+    )
+    inline = list(InlinePolicy.objects.filter(**owner).order_by("policy_name"))
+    boundary = None
+    if not isinstance(identity, Group):
+        boundary = PermissionBoundary.objects.filter(**owner).select_related("policy").first()
+    attached_ids = {attachment.policy_id for attachment in attachments}
+    all_policies = list(ManagedPolicy.objects.order_by("policy_name", "pk"))
+    attachable = [policy for policy in all_policies if policy.pk not in attached_ids]
+    return IdentityPolicies(attachments, inline, boundary, attachable, all_policies)
+
+
+class ServiceSummary(NamedTuple):
+    service: str
+    levels: list[tuple[str, int, int]]  # access level, actions allowed, of which conditional
+    total: int
+
+
+def permission_summary(layers: loading.PrincipalLayers) -> list[ServiceSummary]:
+    """Per service, how many catalogue actions of each access level are allowed, and how many only conditionally."""
+    summary = []
+    for service, levels in reports.grouped(reports.what_can(layers)).items():
+        counts = [(level, len(grants), sum(grant.conditional for grant in grants)) for level, grants in levels.items()]
+        summary.append(ServiceSummary(service, counts, sum(count for _, count, _ in counts)))
+    return summary

@@ -10,4 +10,35 @@ urlpatterns = [
     path("policy-check/", views.policy_check, name="policy-check"),
     path("what-can/", views.what_can, name="what-can"),
     path("who-can/", views.who_can, name="who-can"),
+    path("escalation-paths/", views.escalation_paths, name="escalation-paths"),
+    # Managed policies.
+    path("policies/", views.policy_list, name="policy-list"),
+    path("policies/new/", views.policy_create, name="policy-create"),
+    path("policies/validate/", views.policy_validate, name="policy-validate"),
+    path("policies/<int:pk>/", views.policy_detail, name="policy-detail"),
+    path("policies/<int:pk>/delete/", views.policy_delete, name="policy-delete"),
+    path("policies/<int:pk>/versions/", views.policy_version_create, name="policy-version-create"),
+    path(
+        "policies/<int:pk>/versions/<int:number>/default/", views.policy_version_default, name="policy-version-default"
+    ),
+    path("policies/<int:pk>/versions/<int:number>/delete/", views.policy_version_delete, name="policy-version-delete"),
+    # The policies of a user, group or role, included in their pages.
+    path("policies/fragments/<str:kind>/<int:pk>/", views.identity_fragment, name="identity-fragment"),
+    path("policies/fragments/<str:kind>/<int:pk>/attach/", views.identity_attach, name="identity-attach"),
+    path("policies/fragments/<str:kind>/<int:pk>/detach/", views.identity_detach, name="identity-detach"),
+    path("policies/fragments/<str:kind>/<int:pk>/inline/", views.identity_inline_put, name="identity-inline-put"),
+    path(
+        "policies/fragments/<str:kind>/<int:pk>/inline/delete/",
+        views.identity_inline_delete,
+        name="identity-inline-delete",
+    ),
+    path("policies/fragments/<str:kind>/<int:pk>/boundary/", views.identity_boundary_set, name="identity-boundary-set"),
+    path(
+        "policies/fragments/<str:kind>/<int:pk>/boundary/delete/",
+        views.identity_boundary_delete,
+        name="identity-boundary-delete",
+    ),
+    # Import of an AWS account's authorization details (upload, preview, confirm).
+    path("import/", views.account_import, name="import"),
+    path("import/confirm/", views.account_import_confirm, name="import-confirm"),
 ]

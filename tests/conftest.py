@@ -3,15 +3,48 @@
 import os
 
 import pytest
+from django.db.backends.base.operations import BaseDatabaseOperations
 from hypothesis import HealthCheck, settings
 
+from identities import audit
 from tests import factories
 
 settings.register_profile("ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=50, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+
+@pytest.fixture(scope="session", autouse=True)
+def audit_flush_in_maintenance():
+    """The audit trail refuses DELETE and TRUNCATE (identities migration 0005); the flush
+    between transactional tests is the one exception, inside its own transaction."""
+    original = BaseDatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        opening, closing = audit.maintenance_sql(self.connection.vendor)
+        original(self, [*opening, *sql_list, *closing])
+
+    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush
+    yield
+    BaseDatabaseOperations.execute_sql_flush = original
+
+
 PERSONAS = ("mia", "oliver", "charles", "lucas", "james", "henry")
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    """Each test starts with empty caches: a rolled-back test leaves the permissions
+    generation where it found it, so entries cached under it must not outlive the test."""
+    from django.core.cache import cache
+
+    from policies import loading
+
+    loading.clear_cache()
+    cache.clear()
+    yield
+    loading.clear_cache()
+    cache.clear()
 
 
 @pytest.fixture

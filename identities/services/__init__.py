@@ -29,10 +29,12 @@ from identities.services.groups import (
 )
 from identities.services.roles import (
     assign_role,
+    assign_role_to_users,
     create_role,
     delete_role,
     unassign_role,
     update_role,
+    update_role_and_trust_policy,
     update_trust_policy,
 )
 from identities.services.signin import (
@@ -47,6 +49,7 @@ from identities.services.signin import (
     verify_sign_in_code,
 )
 from identities.services.users import (
+    create_console_user,
     create_root_user,
     create_user,
     delete_user,
@@ -56,10 +59,12 @@ from identities.services.users import (
 )
 
 __all__ = [
+    "create_console_user",
     "HIDDEN_USER_NAME",
     "PASSWORD_HISTORY_KEPT",
     "add_members",
     "assign_role",
+    "assign_role_to_users",
     "bump_permissions_generation",
     "create_access_key",
     "create_group",
@@ -90,6 +95,7 @@ __all__ = [
     "update_group",
     "update_password_policy",
     "update_role",
+    "update_role_and_trust_policy",
     "update_trust_policy",
     "update_user",
     "verify_sign_in_code",

@@ -127,3 +127,32 @@ def unassign_role(*, role: Role, user: User, actor: User | None) -> None:
         before={"user": user.arn, "role": role.role_name, "expires_at": _iso(assignment.expires_at)},
     )
     assignment.delete()
+
+
+@transaction.atomic
+def assign_role_to_users(
+    *, role: Role, users: list[User], actor: User | None, expires_at: datetime | None = None
+) -> list[RoleAssignment]:
+    """Assign one role to several users at once: all of them or, on any refusal, none."""
+    if not users:
+        raise ValidationError("Choose at least one user.")
+    problems, assignments = [], []
+    for user in users:
+        try:
+            assignments.append(assign_role(role=role, user=user, actor=actor, expires_at=expires_at))
+        except ValidationError as error:
+            problems += error.messages
+    if problems:
+        raise ValidationError(problems)
+    return assignments
+
+
+@transaction.atomic
+def update_role_and_trust_policy(
+    *, role: Role, actor: User | None, trust_policy: dict | None = None, **changes
+) -> Role:
+    """The console's role form: its fields and, when it changed, the trust policy, in one transaction."""
+    role = update_role(role=role, actor=actor, **changes)
+    if trust_policy is not None and trust_policy != role.trust_policy:
+        role = update_trust_policy(role=role, trust_policy=trust_policy, actor=actor)
+    return role

@@ -1,10 +1,16 @@
 """Writes to users and the account root user."""
 
+from typing import Any
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.module_loading import import_string
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from identities.audit import record
-from identities.models import User
+from identities.credentials import AccessKey
+from identities.models import Membership, RoleAssignment, User
 from identities.services._common import (
     _apply,
     _clean,
@@ -13,6 +19,10 @@ from identities.services._common import (
     _user_state,
     bump_permissions_generation,
 )
+from identities.services.credentials import delete_access_key
+from identities.services.groups import remove_members
+from identities.services.roles import unassign_role
+from identities.services.signin import remove_mfa_device
 
 # Users
 
@@ -106,9 +116,16 @@ def set_password(*, user: User, password: str | None, actor: User | None) -> Use
 
 
 @transaction.atomic
-def delete_user(*, user: User, actor: User | None) -> None:
+def delete_user(*, user: User, actor: User | None, with_credentials_and_memberships: bool = False) -> None:
+    """Delete a user. With `with_credentials_and_memberships`, first remove what AWS
+    asks removed before DeleteUser (access keys, MFA device, group memberships,
+    role assignments), each with its own audit record, in this one transaction.
+    Policies attached to the user, inline ones and the boundary go with the row
+    (their tables cascade)."""
     if user.is_superuser:
         raise ValidationError("The account root user cannot be deleted.")
+    if with_credentials_and_memberships:
+        _remove_what_blocks_deletion(user, actor)
     before = _user_state(user) | {
         "groups": sorted(user.iam_groups.values_list("group_name", flat=True)),
         "roles": sorted(user.assigned_roles.values_list("role_name", flat=True)),
@@ -116,3 +133,28 @@ def delete_user(*, user: User, actor: User | None) -> None:
     bump_permissions_generation()
     record("DeleteUser", actor=actor, target=user, before=before)
     user.delete()
+
+
+def _remove_what_blocks_deletion(user: User, actor: User | None) -> None:
+    for key in AccessKey.objects.filter(user=user).order_by("created_at"):
+        delete_access_key(key=key, actor=actor)
+    if TOTPDevice.objects.filter(user=user).exists():
+        remove_mfa_device(user=user, actor=actor)
+    for membership in Membership.objects.filter(user=user).select_related("group").order_by("group__group_name"):
+        remove_members(group=membership.group, users=[user], actor=actor)
+    for assignment in RoleAssignment.objects.filter(user=user).select_related("role").order_by("role__role_name"):
+        unassign_role(role=assignment.role, user=user, actor=actor)
+
+
+@transaction.atomic
+def create_console_user(*, actor: User | None, **fields: Any) -> User:
+    """A user created in the console (its pages or the admin): created, then given what the
+    account gives every new console user, through the hooks named in IAM_NEW_USER_HOOKS
+    (policies attaches the self-service policy there), in the same transaction.
+
+    Imports and management commands call create_user, which runs no hook: they create
+    exactly what they are told."""
+    user = create_user(actor=actor, **fields)
+    for hook in settings.IAM_NEW_USER_HOOKS:
+        import_string(hook)(user=user, actor=actor)
+    return user

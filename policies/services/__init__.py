@@ -9,6 +9,12 @@ from policies.services._common import (
     catalogue,
     check_document,
 )
+from policies.services.action_catalogue import (
+    delete_catalog_action,
+    delete_catalog_service,
+    save_catalog_action,
+    save_catalog_service,
+)
 from policies.services.attachments import (
     SELF_SERVICE_ARN,
     attach_new_user_policies,
@@ -18,12 +24,6 @@ from policies.services.attachments import (
     detach_policy,
     put_inline_policy,
     set_permissions_boundary,
-)
-from policies.services.catalogue import (
-    delete_catalog_action,
-    delete_catalog_service,
-    save_catalog_action,
-    save_catalog_service,
 )
 from policies.services.guardrails import (
     GUARDRAIL_MANAGEMENT_ACTIONS,

@@ -118,14 +118,26 @@ def update_policy(*, policy: ManagedPolicy, actor: User | None, description: str
 
 
 @transaction.atomic
-def delete_policy(*, policy: ManagedPolicy, actor: User | None) -> None:
+def delete_policy(*, policy: ManagedPolicy, actor: User | None, detach_everywhere: bool = False) -> None:
+    """Delete a managed policy. One still attached or bounding an identity is refused unless
+    `detach_everywhere`, which detaches it from each (one audit record each) in the same transaction."""
     _refuse_read_only(policy)
-    attached = policy.attachments.count()
-    bounding = policy.boundaries.count()
-    if attached or bounding:
+    attachments = list(policy.attachments.select_related("user", "group", "role"))
+    boundaries = list(policy.boundaries.select_related("user", "role"))
+    if (attachments or boundaries) and not detach_everywhere:
         raise ValidationError(
-            f"{policy.policy_name} is still attached to {attached} identities and is the permission boundary "
-            f"of {bounding}; detach it everywhere before deleting it."
+            f"{policy.policy_name} is still attached to {len(attachments)} identities and is the permission "
+            f"boundary of {len(boundaries)}; detach it everywhere before deleting it."
         )
+    for attachment in attachments:
+        kind = attachment.owner_kind.title()
+        record(f"Detach{kind}Policy", actor=actor, target=attachment.owner, before={"policy": policy.arn})
+        attachment.delete()
+    for boundary in boundaries:
+        owner, kind = (boundary.user, "User") if boundary.user_id else (boundary.role, "Role")
+        record(f"Delete{kind}PermissionsBoundary", actor=actor, target=owner, before={"boundary": policy.arn})
+        boundary.delete()
+    if attachments or boundaries:
+        bump_permissions_generation()
     record("DeletePolicy", actor=actor, target=policy, before={"policy_name": policy.policy_name, "path": policy.path})
     policy.delete()

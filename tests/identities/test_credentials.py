@@ -77,15 +77,23 @@ def test_every_bad_credential_is_refused_alike(mia, case):
     assert authenticate_bearer(header) is None
 
 
+KEY = "AKIA" + "ABCDEFGHIJKLMNOP"
+SESSION = "ASIA" + "ABCDEFGHIJKLMNOP"
+SECRET = "s3cret-" + "x" * 33
+
+
 @pytest.mark.parametrize(
     ("header", "parts"),
     [
-        ("Bearer AKIA1:s3cret", ("AKIA1", "s3cret", None)),
-        ("Bearer ASIA1:s3cret:tok", ("ASIA1", "s3cret", "tok")),
-        ("Bearer AKIA1", None),
-        ("Bearer AKIA1::tok", None),
-        ("Bearer a:b:c:d", None),
-        ("bearer AKIA1:s3cret", None),
+        (f"Bearer {KEY}:{SECRET}", (KEY, SECRET, None)),
+        (f"Bearer {SESSION}:{SECRET}:{SECRET}tok", (SESSION, SECRET, SECRET + "tok")),
+        (f"Bearer {KEY}", None),
+        (f"Bearer {KEY}::{SECRET}", None),
+        (f"Bearer {KEY}:{SECRET}:{SECRET}:{SECRET}", None),
+        (f"bearer {KEY}:{SECRET}", None),
+        (f"Bearer akia{KEY[4:]}:{SECRET}", None),
+        (f"Bearer {KEY}:short", None),
+        (f"Bearer {KEY}:{SECRET}\x00", None),
         ("", None),
         (None, None),
     ],

@@ -48,7 +48,9 @@ def test_caller_identity_names_the_keys_user(api, mia):
     assert api.key.last_used_service == "sts"
 
 
-@pytest.mark.parametrize("header", [None, "Bearer nope", "Bearer AKIAAAAAAAAAAAAAAAAA:secret", "Basic abc"])
+@pytest.mark.parametrize(
+    "header", [None, "Bearer nope", "Bearer AKIAAAAAAAAAAAAAAAAA:" + "s" * 40, "Basic abc", "Bearer AKIA\x00:x"]
+)
 def test_missing_or_bad_credentials_get_401_json(header):
     client = Client(HTTP_AUTHORIZATION=header) if header else Client()
     response = client.get("/api/v1/caller-identity")
@@ -87,6 +89,15 @@ def test_bad_input_is_4xx_json(api, body, content_type, status, code):
     factories.RoleFactory(role_name="Deployer")
     response = api.post("/api/v1/assume-role", body, content_type=content_type)
     assert (response.status_code, error_code(response)) == (status, code)
+
+
+def test_nul_characters_are_refused_before_any_lookup(api):
+    response = post(
+        api,
+        "/api/v1/authorize",
+        {"principal": "arn:aws:iam::123456789012:user/a\u0000b", "action": "s:A", "resource": "*"},
+    )
+    assert (response.status_code, error_code(response)) == (400, "MalformedRequest")
 
 
 def test_an_oversized_body_is_413(api, settings):

@@ -1,0 +1,95 @@
+"""The audit trail's console page: search, keyset pages, and export as CSV or JSON Lines.
+
+Governed by `iam:ListAuditEvents` (without it the page does not exist: 404) and
+`iam:ExportAuditEvents` (403 for a reader without it). An export is itself
+recorded, as AWS records LookupEvents: who took a copy of the trail, and of what.
+"""
+
+import csv
+import json
+from collections.abc import Iterable, Iterator
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from identities import audit, forms, queries
+from identities.audit import AuditEvent
+
+EXPORT_FORMATS = {"csv": "text/csv; charset=utf-8", "jsonl": "application/jsonl; charset=utf-8"}
+COLUMNS = ("occurred_at", "event_name", "outcome", "actor_arn", "session_arn", "source_ip", "target_arn")
+
+
+@login_required
+@require_GET
+def audit_list(request):
+    if not request.user.has_perm("iam:ListAuditEvents"):
+        raise Http404("No such page.")
+    form = forms.AuditFilterForm(request.GET)
+    if not form.is_valid():
+        return render(request, "identities/audit_list.html", {"form": form, "page": None})
+    filters, export = form.filters(), request.GET.get("format", "")
+    if export in EXPORT_FORMATS:
+        return _export(request, filters, export)
+    page = queries.audit_page(filters, cursor=form.cleaned_data["cursor"])
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "may_export": request.user.has_perm("iam:ExportAuditEvents"),
+    }
+    return render(request, "identities/audit_list.html", context)
+
+
+def _export(request, filters: queries.AuditFilter, export: str) -> StreamingHttpResponse:
+    if not request.user.has_perm("iam:ExportAuditEvents"):
+        raise PermissionDenied("iam:ExportAuditEvents is not allowed.")
+    audit.record_request("ExportAuditEvents", actor=request.user, after={"format": export, **_described(filters)})
+    rows = queries.audit_export_rows(filters)
+    lines = _csv_lines(rows) if export == "csv" else (json.dumps(_as_dict(event)) + "\n" for event in rows)
+    response = StreamingHttpResponse(lines, content_type=EXPORT_FORMATS[export])
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+    response["Content-Disposition"] = f'attachment; filename="audit-events-{stamp}.{export}"'
+    return response
+
+
+def _described(filters: queries.AuditFilter) -> dict:
+    return {
+        name: value.isoformat() if hasattr(value, "isoformat") else value
+        for name, value in vars(filters).items()
+        if value
+    }
+
+
+def _as_dict(event: AuditEvent) -> dict:
+    values = {column: getattr(event, column) for column in COLUMNS}
+    values["occurred_at"] = event.occurred_at.isoformat()
+    return {**values, "before": event.before, "after": event.after}
+
+
+class _Line:
+    """A file-like object whose write() hands back the line, for csv.writer."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_lines(events: Iterable[AuditEvent]) -> Iterator[str]:
+    writer = csv.writer(_Line())
+    yield writer.writerow([*COLUMNS, "before", "after"])
+    for event in events:
+        values = _as_dict(event)
+        cells = [values[column] or "" for column in COLUMNS]
+        cells += [json.dumps(values["before"]) if values["before"] is not None else ""]
+        cells += [json.dumps(values["after"]) if values["after"] is not None else ""]
+        yield writer.writerow([_inert(str(cell)) for cell in cells])
+
+
+def _inert(cell: str) -> str:
+    """No cell a spreadsheet would run as a formula."""
+    return f"'{cell}" if cell[:1] in ("=", "+", "-", "@") else cell

@@ -1,0 +1,171 @@
+"""Console pages of groups: the list with member counts, a group's page with
+its members (search-as-you-type to add many, remove many after confirming),
+and create, edit and delete."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from identities import forms, naming, queries, services
+from identities.context import PENDING, Target
+from identities.models import Group
+from identities.views._pages import answer, history, page_of, problems_of, readable, require
+
+
+@login_required
+@require_GET
+def group_list(request):
+    require(request, "iam:ListGroups")
+    search, sort = request.GET.get("q", "").strip(), request.GET.get("sort", "name")
+    page = page_of(request, queries.groups_matching(search, sort))
+    queries.annotate_group_rows(page.object_list)
+    context = {
+        "page": page,
+        "search": search,
+        "sort": sort,
+        "may_create": request.user.has_perm("iam:CreateGroup", PENDING),
+    }
+    return render(request, "identities/group_list.html", context)
+
+
+def _group_context(request, group: Group) -> dict:
+    search = request.GET.get("q", "").strip()
+    find = request.GET.get("find", "").strip()
+    allowed = {
+        action: request.user.has_perm(f"iam:{action}", group)
+        for action in ("AddUserToGroup", "RemoveUserFromGroup", "UpdateGroup", "DeleteGroup")
+    }
+    allowed["search_users"] = allowed["AddUserToGroup"] and request.user.has_perm("iam:ListUsers")
+    candidates = queries.member_candidates(group, find) if find and allowed["search_users"] else []
+    return {
+        "group": group,
+        "page": page_of(request, queries.group_members(group, search)),
+        "search": search,
+        "find": find,
+        "candidates": candidates,
+        "candidate_limit": queries.CANDIDATE_LIMIT,
+        "allowed": allowed,
+    }
+
+
+@login_required
+@require_GET
+def group_detail(request, pk: int):
+    group = readable(request, Group, pk, "iam:GetGroup")
+    context = _group_context(request, group) | history(request, group)
+    return render(request, "identities/group_detail.html", context)
+
+
+@login_required
+@require_GET
+def group_member_candidates(request, pk: int):
+    """Search-as-you-type: at most 20 users not in the group whose name contains the text."""
+    group = readable(request, Group, pk, "iam:GetGroup", "iam:AddUserToGroup")
+    require(request, "iam:ListUsers")
+    find = request.GET.get("find", "").strip()
+    context = {"group": group, "find": find, "candidates": queries.member_candidates(group, find)}
+    return render(request, "identities/_member_candidates.html", context | {"candidate_limit": queries.CANDIDATE_LIMIT})
+
+
+@login_required
+@require_POST
+def group_members_add(request, pk: int):
+    group = readable(request, Group, pk, "iam:GetGroup", "iam:AddUserToGroup")
+    form = forms.UsersByNameForm(request.POST)
+    url = reverse("identities:group-detail", args=[group.pk])
+    template = "identities/_group_members.html"
+    if not form.is_valid():
+        return answer(
+            request, template=template, context=_group_context(request, group), url=url, problems=form.errors["users"]
+        )
+    users = form.cleaned_data["users"]
+    try:
+        services.add_members(group=group, users=users, actor=request.user)
+    except ValidationError as error:
+        return answer(
+            request, template=template, context=_group_context(request, group), url=url, problems=problems_of(error)
+        )
+    done = f"Added to {group.group_name}: {', '.join(user.username for user in users)}."
+    return answer(request, template=template, context=_group_context(request, group), url=url, done=done)
+
+
+@login_required
+@require_POST
+def group_members_remove(request, pk: int):
+    """The first POST asks for confirmation; the second, with `confirm`, removes."""
+    group = readable(request, Group, pk, "iam:GetGroup", "iam:RemoveUserFromGroup")
+    form = forms.UsersByNameForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["users"]))
+        return redirect("identities:group-detail", pk=group.pk)
+    users = form.cleaned_data["users"]
+    if request.POST.get("confirm") != "yes":
+        return render(request, "identities/group_members_remove.html", {"group": group, "users": users})
+    try:
+        services.remove_members(group=group, users=users, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Removed from {group.group_name}: {', '.join(user.username for user in users)}.")
+    return redirect("identities:group-detail", pk=group.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def group_create(request):
+    require(request, "iam:CreateGroup", PENDING)
+    form = forms.GroupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        require(
+            request,
+            "iam:CreateGroup",
+            Target(naming.build_arn("group", form.cleaned_data["path"], form.cleaned_data["group_name"])),
+        )
+        try:
+            group = services.create_group(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Group {group.group_name} was created.")
+            return redirect("identities:group-detail", pk=group.pk)
+    return render(request, "identities/group_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def group_edit(request, pk: int):
+    group = readable(request, Group, pk, "iam:GetGroup", "iam:UpdateGroup")
+    initial = {"group_name": group.group_name, "path": group.path, "description": group.description}
+    form = forms.GroupForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_group(group=group, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Group {group.group_name} was saved.")
+            return redirect("identities:group-detail", pk=group.pk)
+    return render(request, "identities/group_form.html", {"form": form, "group": Group.objects.get(pk=pk)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def group_delete(request, pk: int):
+    group = readable(request, Group, pk, "iam:GetGroup", "iam:DeleteGroup")
+    members = queries.group_members(group)
+    member_count = members.count()
+    may_remove = not member_count or request.user.has_perm("iam:RemoveUserFromGroup", group)
+    if request.method == "POST" and may_remove:
+        try:
+            services.delete_group(group=group, actor=request.user, with_members=True)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"Group {group.group_name} was deleted.")
+            return redirect("identities:group-list" if request.user.has_perm("iam:ListGroups") else "home")
+    context = {"group": group, "members": members[:10], "member_count": member_count, "may_remove": may_remove}
+    status = 403 if request.method == "POST" and not may_remove else 200
+    return render(request, "identities/group_delete.html", context, status=status)

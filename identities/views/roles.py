@@ -1,0 +1,142 @@
+"""Console pages of roles: the list, a role's page with its trust policy, its
+effective trust and its assignments, and create, edit and delete."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from identities import forms, naming, queries, services
+from identities.context import PENDING, Target
+from identities.models import Role, User
+from identities.views._pages import answer, history, page_of, problems_of, readable, require
+
+_FIELDS = ("role_name", "path", "description", "max_session_duration", "tags")
+
+
+@login_required
+@require_GET
+def role_list(request):
+    require(request, "iam:ListRoles")
+    search = request.GET.get("q", "").strip()
+    page = page_of(request, queries.roles_matching(search))
+    queries.annotate_role_rows(page.object_list)
+    context = {"page": page, "search": search, "may_create": request.user.has_perm("iam:CreateRole", PENDING)}
+    return render(request, "identities/role_list.html", context)
+
+
+def _role_context(request, role: Role) -> dict:
+    allowed = {
+        action: request.user.has_perm(f"iam:{action}", role)
+        for action in ("UpdateRole", "DeleteRole", "UpdateAssumeRolePolicy")
+    }
+    page = page_of(request, queries.role_assignments(role))
+    queries.mark_expired(page.object_list)
+    return {
+        "role": role,
+        "trust": queries.effective_trust(role),
+        "page": page,
+        "allowed": allowed,
+        "assign_form": forms.AssignUsersForm(),
+    }
+
+
+@login_required
+@require_GET
+def role_detail(request, pk: int):
+    role = readable(request, Role, pk, "iam:GetRole")
+    context = _role_context(request, role) | history(request, role)
+    return render(request, "identities/role_detail.html", context)
+
+
+def _assignments(request, role: Role, **outcome):
+    url = reverse("identities:role-detail", args=[role.pk])
+    context = _role_context(request, role)
+    return answer(request, template="identities/_role_assignments.html", context=context, url=url, **outcome)
+
+
+@login_required
+@require_POST
+def role_assign(request, pk: int):
+    role = readable(request, Role, pk, "iam:GetRole", "iam:UpdateAssumeRolePolicy")
+    form = forms.AssignUsersForm(request.POST)
+    if not form.is_valid():
+        return _assignments(request, role, problems=[text for errors in form.errors.values() for text in errors])
+    users, expires_at = form.cleaned_data["users"], form.cleaned_data["expires_at"]
+    try:
+        services.assign_role_to_users(role=role, users=users, expires_at=expires_at, actor=request.user)
+    except ValidationError as error:
+        return _assignments(request, role, problems=problems_of(error))
+    return _assignments(request, role, done=f"May now assume {role}: {', '.join(str(user) for user in users)}.")
+
+
+@login_required
+@require_POST
+def role_unassign(request, pk: int, user_pk: int):
+    role = readable(request, Role, pk, "iam:GetRole", "iam:UpdateAssumeRolePolicy")
+    user = User.objects.filter(pk=user_pk).first()
+    try:
+        if user is None:
+            raise ValidationError("No such user.")
+        services.unassign_role(role=role, user=user, actor=request.user)
+    except ValidationError as error:
+        return _assignments(request, role, problems=problems_of(error))
+    return _assignments(request, role, done=f"{user} may no longer assume {role}.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def role_create(request):
+    require(request, "iam:CreateRole", PENDING)
+    form = forms.RoleCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        require(request, "iam:CreateRole", Target(naming.build_arn("role", data["path"], data["role_name"])))
+        try:
+            role = services.create_role(
+                actor=request.user, trust_policy=data["trust_policy"] or None, **{name: data[name] for name in _FIELDS}
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Role {role.role_name} was created.")
+            return redirect("identities:role-detail", pk=role.pk)
+    return render(request, "identities/role_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def role_edit(request, pk: int):
+    role = readable(request, Role, pk, "iam:GetRole", "iam:UpdateRole")
+    initial = {name: getattr(role, name) for name in (*_FIELDS, "trust_policy")}
+    form = forms.RoleCreateForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        for field, action in (("trust_policy", "iam:UpdateAssumeRolePolicy"), ("tags", "iam:TagRole")):
+            if field in form.changed_data:
+                require(request, action, role)
+        try:
+            services.update_role_and_trust_policy(
+                role=role, actor=request.user, trust_policy=data["trust_policy"] or {}, **{n: data[n] for n in _FIELDS}
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Role {role.role_name} was saved.")
+            return redirect("identities:role-detail", pk=role.pk)
+    return render(request, "identities/role_form.html", {"form": form, "role": Role.objects.get(pk=pk)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def role_delete(request, pk: int):
+    role = readable(request, Role, pk, "iam:GetRole", "iam:DeleteRole")
+    if request.method == "POST":
+        services.delete_role(role=role, actor=request.user)
+        messages.success(request, f"Role {role.role_name} was deleted.")
+        return redirect("identities:role-list" if request.user.has_perm("iam:ListRoles") else "home")
+    assignments = queries.role_assignments(role)
+    context = {"role": role, "assignments": assignments[:10], "assignment_count": assignments.count()}
+    return render(request, "identities/role_delete.html", context)

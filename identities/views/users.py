@@ -1,0 +1,224 @@
+"""Console pages of users: the list, a user's page with their groups, roles and
+tags changed in place, and create, edit and delete."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from identities import forms, naming, queries, services
+from identities.context import PENDING, Target
+from identities.models import Group, Role, User
+from identities.views._pages import answer, history, page_of, problems_of, readable, require
+
+
+@login_required
+@require_GET
+def user_list(request):
+    require(request, "iam:ListUsers")
+    form = forms.UserFilterForm(request.GET or None)
+    valid = form.is_valid() or not form.is_bound
+    filters = form.filters() if form.is_bound and valid else queries.UserFilters()
+    page = page_of(request, queries.users_matching(filters) if valid else User.objects.none())
+    queries.annotate_user_rows(page.object_list)
+    context = {"form": form, "page": page, "sort": filters.sort, "may_create": _may(request, "iam:CreateUser")}
+    return render(request, "identities/user_list.html", context)
+
+
+def _may(request, action: str, obj=PENDING) -> bool:
+    return request.user.has_perm(action, obj)
+
+
+def _user_context(request, subject: User) -> dict:
+    summary = queries.user_summary(subject)
+    for membership in summary.memberships:
+        membership.may_remove = _may(request, "iam:RemoveUserFromGroup", membership.group)
+    for assignment in summary.assignments:
+        assignment.may_remove = _may(request, "iam:UpdateAssumeRolePolicy", assignment.role)
+    allowed = {
+        action: _may(request, f"iam:{action}", subject)
+        for action in ("UpdateUser", "DeleteUser", "TagUser", "ListAccessKeys")
+    }
+    allowed["ListUsers"] = _may(request, "iam:ListUsers", None)
+    allowed["AddUserToGroup"] = not subject.is_superuser and _may(request, "iam:AddUserToGroup")
+    allowed["AssignRole"] = not subject.is_superuser and _may(request, "iam:UpdateAssumeRolePolicy")
+    return {
+        "subject": subject,
+        "summary": summary,
+        "allowed": allowed,
+        "group_form": forms.NameForm(model=Group, label="Group name"),
+        "role_form": forms.RoleForUserForm(model=Role, label="Role name"),
+        "tags_form": forms.TagsForm(initial={"tags": subject.tags}),
+        "group_limit": settings.IAM_MAX_GROUPS_PER_USER,
+    }
+
+
+@login_required
+@require_GET
+def user_detail(request, pk: int):
+    subject = readable(request, User, pk, "iam:GetUser")
+    context = _user_context(request, subject) | history(request, subject)
+    return render(request, "identities/user_detail.html", context)
+
+
+def _section(request, subject: User, template: str, **outcome):
+    context = _user_context(request, subject)
+    return answer(
+        request, template=template, context=context, url=reverse("identities:user-detail", args=[subject.pk]), **outcome
+    )
+
+
+@login_required
+@require_POST
+def user_group_add(request, pk: int):
+    subject = readable(request, User, pk, "iam:GetUser")
+    form = forms.NameForm(request.POST, model=Group, label="Group name")
+    if not form.is_valid():
+        return _section(request, subject, "identities/_user_groups.html", problems=form.errors["name"])
+    group = form.cleaned_data["name"]
+    require(request, "iam:AddUserToGroup", group)
+    try:
+        services.add_members(group=group, users=[subject], actor=request.user)
+    except ValidationError as error:
+        return _section(request, subject, "identities/_user_groups.html", problems=problems_of(error))
+    done = f"{subject.username} was added to {group.group_name}."
+    return _section(request, subject, "identities/_user_groups.html", done=done)
+
+
+@login_required
+@require_POST
+def user_group_remove(request, pk: int, group_pk: int):
+    subject = readable(request, User, pk, "iam:GetUser")
+    group = readable(request, Group, group_pk, "iam:GetGroup", "iam:RemoveUserFromGroup")
+    try:
+        services.remove_members(group=group, users=[subject], actor=request.user)
+    except ValidationError as error:
+        return _section(request, subject, "identities/_user_groups.html", problems=problems_of(error))
+    done = f"{subject.username} was removed from {group.group_name}."
+    return _section(request, subject, "identities/_user_groups.html", done=done)
+
+
+@login_required
+@require_POST
+def user_role_add(request, pk: int):
+    subject = readable(request, User, pk, "iam:GetUser")
+    form = forms.RoleForUserForm(request.POST, model=Role, label="Role name")
+    if not form.is_valid():
+        problems = [message for messages_ in form.errors.values() for message in messages_]
+        return _section(request, subject, "identities/_user_roles.html", problems=problems)
+    role = form.cleaned_data["name"]
+    require(request, "iam:UpdateAssumeRolePolicy", role)
+    try:
+        services.assign_role(role=role, user=subject, expires_at=form.cleaned_data["expires_at"], actor=request.user)
+    except ValidationError as error:
+        return _section(request, subject, "identities/_user_roles.html", problems=problems_of(error))
+    return _section(request, subject, "identities/_user_roles.html", done=f"{subject.username} may now assume {role}.")
+
+
+@login_required
+@require_POST
+def user_role_remove(request, pk: int, role_pk: int):
+    subject = readable(request, User, pk, "iam:GetUser")
+    role = readable(request, Role, role_pk, "iam:GetRole", "iam:UpdateAssumeRolePolicy")
+    try:
+        services.unassign_role(role=role, user=subject, actor=request.user)
+    except ValidationError as error:
+        return _section(request, subject, "identities/_user_roles.html", problems=problems_of(error))
+    return _section(request, subject, "identities/_user_roles.html", done=f"{subject.username} no longer has {role}.")
+
+
+@login_required
+@require_POST
+def user_tags(request, pk: int):
+    subject = readable(request, User, pk, "iam:GetUser", "iam:TagUser")
+    form = forms.TagsForm(request.POST)
+    if not form.is_valid():
+        return _section(request, subject, "identities/_user_tags.html", problems=form.errors["tags"])
+    try:
+        services.set_user_tags(user=subject, tags=form.cleaned_data["tags"], actor=request.user)
+    except ValidationError as error:
+        return _section(request, subject, "identities/_user_tags.html", problems=problems_of(error))
+    return _section(request, subject, "identities/_user_tags.html", done="Tags saved.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_create(request):
+    require(request, "iam:CreateUser", PENDING)
+    form = forms.UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        target = Target(naming.build_arn("user", data["path"], data["username"]))
+        require(request, "iam:CreateUser", target)
+        if data["tags"]:
+            require(request, "iam:TagUser", target)
+        try:
+            user = services.create_console_user(
+                username=data["username"],
+                path=data["path"],
+                tags=data["tags"],
+                is_active=data["is_active"],
+                password=data["console_password"] or None,
+                actor=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"User {user.username} was created.")
+            return redirect("identities:user-detail", pk=user.pk)
+    return render(request, "identities/user_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_edit(request, pk: int):
+    subject = readable(request, User, pk, "iam:GetUser", "iam:UpdateUser")
+    initial = {"username": subject.username, "path": subject.path, "is_active": subject.is_active}
+    form = forms.UserForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_user(user=subject, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"User {subject.username} was saved.")
+            return redirect("identities:user-detail", pk=subject.pk)
+    return render(request, "identities/user_form.html", {"form": form, "subject": User.objects.get(pk=pk)})
+
+
+def _removal_actions(subject: User, obstacles: queries.DeletionObstacles, groups, roles) -> list[tuple[str, object]]:
+    actions: list[tuple[str, object]] = []
+    if obstacles.access_keys:
+        actions.append(("iam:DeleteAccessKey", subject))
+    if obstacles.mfa_device:
+        actions.append(("iam:DeactivateMFADevice", subject))
+    actions += [("iam:RemoveUserFromGroup", group) for group in groups]
+    actions += [("iam:UpdateAssumeRolePolicy", role) for role in roles]
+    return actions
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_delete(request, pk: int):
+    subject = readable(request, User, pk, "iam:GetUser", "iam:DeleteUser")
+    obstacles = queries.user_deletion_obstacles(subject)
+    groups, roles = Group.objects.filter(memberships__user=subject), Role.objects.filter(assignments__user=subject)
+    refused = [
+        f"{action} on {obj}"
+        for action, obj in _removal_actions(subject, obstacles, groups, roles)
+        if not _may(request, action, obj)
+    ]
+    if request.method == "POST" and not refused:
+        try:
+            services.delete_user(user=subject, actor=request.user, with_credentials_and_memberships=True)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"User {subject.username} was deleted.")
+            return redirect("identities:user-list" if _may(request, "iam:ListUsers", None) else "home")
+    status = 403 if request.method == "POST" and refused else 200
+    context = {"subject": subject, "obstacles": obstacles, "refused": refused}
+    return render(request, "identities/user_delete.html", context, status=status)

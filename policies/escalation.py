@@ -1,0 +1,233 @@
+"""Escalation paths: principals that can give themselves more than they have.
+
+The reachability report a security reviewer runs. Like who-can, it reads the
+whole account in a constant number of queries and decides every step with the
+engine (no DB access per principal): each path is a chain of actions the
+principal is allowed now, ending with more permissions than it has.
+"""
+
+from typing import NamedTuple
+
+from django.conf import settings
+from django.db.models import Count
+
+from identities.models import Group, Role, User
+from policies import loading, reports
+from policies.builtin_policies import ADMINISTRATOR_ACCESS
+from policies.engine import Outcome, PolicyKind
+from policies.models import ManagedPolicy
+
+# The policy an escalating principal would attach or set: the most powerful there is, so that a
+# grant confined to harmless policies (iam:PolicyARN) is not reported.
+STRONGEST_POLICY_ARN = ADMINISTRATOR_ACCESS.arn
+TARGETS_SHOWN = 3
+
+
+class EscalationPath(NamedTuple):
+    kind: str
+    summary: str
+    steps: tuple[str, ...]
+
+
+class PrincipalPaths(NamedTuple):
+    arn: str
+    kind: str
+    name: str
+    paths: tuple[EscalationPath, ...]
+
+
+class _Principal(NamedTuple):
+    arn: str
+    kind: str
+    name: str
+    layers: loading.PrincipalLayers
+    groups: tuple[int, ...]
+    policy_ids: tuple[int, ...]
+    labels: frozenset[str]
+    bounded: bool
+
+
+class _World(NamedTuple):
+    account: reports._Account
+    policies: dict[int, ManagedPolicy]
+    users: list[User]
+    roles: list[Role]
+    groups: dict[int, Group]
+
+
+def escalation_paths() -> list[PrincipalPaths]:
+    """Every user and role with at least one path, in ARN order."""
+    world = _read_world()
+    found = []
+    for principal in _principals(world):
+        paths = tuple(_paths_of(world, principal))
+        if paths:
+            found.append(PrincipalPaths(principal.arn, principal.kind, principal.name, paths))
+    return sorted(found, key=lambda entry: entry.arn)
+
+
+def _read_world() -> _World:
+    policies = ManagedPolicy.objects.annotate(version_count=Count("versions")).only(
+        "pk", "policy_name", "path", "aws_managed", "builtin"
+    )
+    users = list(User.objects.filter(is_active=True, is_superuser=False).only(*reports._USER_FIELDS))
+    roles = list(Role.objects.order_by("role_name"))
+    groups = {group.pk: group for group in Group.objects.only("pk", "group_name", "path")}
+    return _World(reports._read_account(), {policy.pk: policy for policy in policies}, users, roles, groups)
+
+
+def _principals(world: _World):
+    account, guardrails, compiled = world.account, loading.guardrail_levels(), {}
+    for user in world.users:
+        groups = tuple(account.memberships.get(user.pk, []))
+        identity, boundary = reports._user_layers(account, compiled, user, list(groups))
+        layers = loading.PrincipalLayers(user.arn, identity, boundary, guardrails, None, loading.principal_keys(user))
+        owners = [("user", user.pk), *(("group", group_id) for group_id in groups)]
+        yield _principal(account, user.arn, "user", user.username, layers, groups, owners, boundary is not None)
+    for role in world.roles:
+        boundary_id = account.boundaries.get(("role", role.pk))
+        boundary = (
+            reports._compiled(compiled, [account.versions[boundary_id]], PolicyKind.BOUNDARY) if boundary_id else None
+        )
+        identity = reports._compiled(compiled, reports._owned(account, ("role", role.pk)))
+        layers = loading.PrincipalLayers(role.arn, identity, boundary, guardrails, None, _role_keys(role))
+        yield _principal(account, role.arn, "role", role.role_name, layers, (), [("role", role.pk)], bool(boundary))
+
+
+def _principal(account, arn, kind, name, layers, groups, owners, bounded) -> _Principal:
+    policy_ids = tuple(dict.fromkeys(pid for owner in owners for pid in account.attached.get(owner, [])))
+    labels = frozenset(label for owner in owners for label, _ in reports._owned(account, owner))
+    return _Principal(arn, kind, name, layers, groups, policy_ids, labels, bounded)
+
+
+def _role_keys(role: Role) -> loading.Keys:
+    return {
+        "aws:PrincipalArn": role.arn,
+        "aws:PrincipalAccount": settings.IAM_ACCOUNT_ID,
+        "aws:userid": role.iam_id,
+        "aws:PrincipalType": "AssumedRole",
+        **{f"aws:PrincipalTag/{tag}": value for tag, value in role.tags.items()},
+    }
+
+
+def _allowed(principal: _Principal, action: str, resource: str, keys: loading.Keys | None = None) -> bool:
+    return loading.decide_request(principal.layers, action, resource, keys or {}).outcome is Outcome.ALLOW
+
+
+def _paths_of(world: _World, principal: _Principal):
+    yield from _policy_paths(world, principal)
+    yield from _self_paths(world, principal)
+    yield from _group_paths(world, principal)
+    yield from _role_paths(world, principal)
+    yield from _key_paths(world, principal)
+    if _allowed(principal, "iam:PassRole", "*"):
+        yield EscalationPath(
+            "pass-role",
+            "Pass any role to a service, which then acts with that role's permissions.",
+            ("iam:PassRole on *",),
+        )
+
+
+def _policy_paths(world: _World, principal: _Principal):
+    """A customer managed policy attached to the principal (or its groups) that it may change."""
+    for policy_id in principal.policy_ids:
+        policy = world.policies[policy_id]
+        if policy.read_only:
+            continue
+        create = _allowed(principal, "iam:CreatePolicyVersion", policy.arn)
+        set_default = _allowed(principal, "iam:SetDefaultPolicyVersion", policy.arn)
+        if create and set_default:
+            yield EscalationPath(
+                "modify-policy",
+                f"Write a new default version of {policy.policy_name}, which applies to it.",
+                (f"iam:CreatePolicyVersion on {policy.arn}", f"iam:SetDefaultPolicyVersion on {policy.arn}"),
+            )
+        if set_default and policy.version_count > 1:
+            yield EscalationPath(
+                "older-version",
+                f"Make another of the {policy.version_count} versions of {policy.policy_name} the default.",
+                (f"iam:SetDefaultPolicyVersion on {policy.arn}",),
+            )
+
+
+def _self_paths(world: _World, principal: _Principal):
+    """Attach or put a policy on itself or on a group it is in; loosen its own boundary."""
+    kind = principal.kind.title()
+    owners = [(kind, principal.arn, "itself")]
+    owners += [
+        ("Group", world.groups[gid].arn, f"its group {world.groups[gid].group_name}") for gid in principal.groups
+    ]
+    for owner_kind, arn, label in owners:
+        if _allowed(principal, f"iam:Attach{owner_kind}Policy", arn, {"iam:PolicyARN": STRONGEST_POLICY_ARN}):
+            yield EscalationPath(
+                "attach-policy",
+                f"Attach any managed policy, AdministratorAccess included, to {label}.",
+                (f"iam:Attach{owner_kind}Policy on {arn}",),
+            )
+        if _allowed(principal, f"iam:Put{owner_kind}Policy", arn):
+            yield EscalationPath(
+                "put-policy",
+                f"Write an inline policy granting anything on {label}.",
+                (f"iam:Put{owner_kind}Policy on {arn}",),
+            )
+    if principal.bounded and _allowed(principal, f"iam:Delete{kind}PermissionsBoundary", principal.arn):
+        yield EscalationPath(
+            "remove-boundary",
+            "Remove its own permission boundary.",
+            (f"iam:Delete{kind}PermissionsBoundary on {principal.arn}",),
+        )
+
+
+def _group_paths(world: _World, principal: _Principal):
+    """Join a group whose policies it does not have yet."""
+    if principal.kind != "user":
+        return
+    for group_id, group in world.groups.items():
+        if group_id in principal.groups:
+            continue
+        gained = {label for label, _ in reports._owned(world.account, ("group", group_id))} - principal.labels
+        if gained and _allowed(principal, "iam:AddUserToGroup", group.arn):
+            yield EscalationPath(
+                "join-group",
+                f"Add itself to {group.group_name} and gain {', '.join(sorted(_short(label) for label in gained))}.",
+                (f"iam:AddUserToGroup on {group.arn}",),
+            )
+
+
+def _short(label: str) -> str:
+    """A source label as a reader names the policy: its name, or its name marked inline."""
+    arn, _, rest = label.partition(" ")
+    if rest.startswith("inline "):
+        return f"{rest.removeprefix('inline ')} (inline)"
+    return arn.rsplit("/", 1)[-1]
+
+
+def _role_paths(world: _World, principal: _Principal):
+    """Rewrite a role's trust policy to name itself, then assume the role."""
+    for role in world.roles:
+        if role.arn == principal.arn:
+            continue
+        if _allowed(principal, "iam:UpdateAssumeRolePolicy", role.arn):
+            yield EscalationPath(
+                "trust-and-assume",
+                f"Trust itself in {role.role_name}'s trust policy, then act as {role.role_name}.",
+                (f"iam:UpdateAssumeRolePolicy on {role.arn}", f"sts:AssumeRole on {role.arn}"),
+            )
+
+
+def _key_paths(world: _World, principal: _Principal):
+    """Create an access key for another user, and act as that user."""
+    others = []
+    for user in world.users:
+        if user.arn != principal.arn and _allowed(principal, "iam:CreateAccessKey", user.arn):
+            others.append(user.username)
+            if len(others) > TARGETS_SHOWN:
+                break
+    if others:
+        shown = ", ".join(others[:TARGETS_SHOWN]) + (" and others" if len(others) > TARGETS_SHOWN else "")
+        first = next(user.arn for user in world.users if user.username == others[0])
+        yield EscalationPath(
+            "create-keys",
+            f"Create an access key for another user ({shown}), then act as that user.",
+            (f"iam:CreateAccessKey on {first}", "sign requests with that key"),
+        )

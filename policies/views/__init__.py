@@ -1,0 +1,58 @@
+"""Console views of policies, one module per page family; every view is importable from here."""
+
+from policies.views.checks import (
+    check_export,
+    policy_check,
+    role_switch,
+    role_switch_back,
+    what_can,
+    who_can,
+)
+from policies.views.escalation import escalation_paths
+from policies.views.fragments import (
+    identity_attach,
+    identity_boundary_delete,
+    identity_boundary_set,
+    identity_detach,
+    identity_fragment,
+    identity_inline_delete,
+    identity_inline_put,
+)
+from policies.views.imports import account_import, account_import_confirm
+from policies.views.pages import (
+    policy_create,
+    policy_delete,
+    policy_detail,
+    policy_list,
+    policy_validate,
+    policy_version_create,
+    policy_version_default,
+    policy_version_delete,
+)
+
+__all__ = [
+    "account_import",
+    "account_import_confirm",
+    "check_export",
+    "escalation_paths",
+    "identity_attach",
+    "identity_boundary_delete",
+    "identity_boundary_set",
+    "identity_detach",
+    "identity_fragment",
+    "identity_inline_delete",
+    "identity_inline_put",
+    "policy_check",
+    "policy_create",
+    "policy_delete",
+    "policy_detail",
+    "policy_list",
+    "policy_validate",
+    "policy_version_create",
+    "policy_version_default",
+    "policy_version_delete",
+    "role_switch",
+    "role_switch_back",
+    "what_can",
+    "who_can",
+]

@@ -1,0 +1,218 @@
+"""The policies of one user, group or role: a fragment the identities pages include with htmx.
+
+Each change is also a plain POST that redirects back to the identity's page
+(`next`), so the fragment works without JavaScript."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from identities.context import Target
+from identities.models import Group, Role, User
+from policies import loading, queries, services
+from policies.engine import Level
+from policies.forms import AttachPolicyForm, BoundaryForm, DeleteInlinePolicyForm, DetachPolicyForm, InlinePolicyForm
+from policies.models import InlinePolicy
+
+MODELS = {"user": User, "group": Group, "role": Role}
+
+
+def _identity(request, kind: str, pk: int):
+    """The identity, if the user may list its policies; 404 otherwise (its existence stays private)."""
+    model = MODELS.get(kind)
+    if model is None:
+        raise Http404("No such kind of identity.")
+    identity = get_object_or_404(model, pk=pk)
+    readable = request.user.has_perm(f"iam:ListAttached{kind.title()}Policies", identity) or request.user.has_perm(
+        f"iam:List{kind.title()}Policies", identity
+    )
+    if not readable:
+        raise Http404("No such identity.")
+    return identity
+
+
+def _next_url(request, kind: str, pk: int) -> str:
+    """Where a plain POST goes back to: the identity's page that included the fragment, if it is ours."""
+    for candidate in (request.POST.get("next"), request.GET.get("next"), request.headers.get("HX-Current-URL")):
+        if candidate and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return candidate
+    return reverse("policies:identity-fragment", args=[kind, pk])
+
+
+def _permissions(request, kind: str, identity) -> dict[str, bool]:
+    Kind, has = kind.title(), request.user.has_perm  # noqa: N806 (AWS's own spelling of the kind)
+    bounded = kind != "group"
+    return {
+        "list_attached": has(f"iam:ListAttached{Kind}Policies", identity),
+        "attach": has(f"iam:Attach{Kind}Policy", Target(identity.arn, keys_known=False)),
+        "detach": has(f"iam:Detach{Kind}Policy", Target(identity.arn, keys_known=False)),
+        "list_inline": has(f"iam:List{Kind}Policies", identity),
+        "get_inline": has(f"iam:Get{Kind}Policy", identity),
+        "put_inline": has(f"iam:Put{Kind}Policy", identity),
+        "delete_inline": has(f"iam:Delete{Kind}Policy", identity),
+        "get_boundary": bounded and has(f"iam:Get{Kind}", identity),
+        "set_boundary": bounded and has(f"iam:Put{Kind}PermissionsBoundary", Target(identity.arn, keys_known=False)),
+        "delete_boundary": bounded and has(f"iam:Delete{Kind}PermissionsBoundary", identity),
+        "simulate": has("iam:SimulatePrincipalPolicy", Target(identity.arn)),
+    }
+
+
+def _layers(kind: str, identity) -> loading.PrincipalLayers:
+    return {"user": loading.layers_for, "group": loading.group_layers, "role": loading.role_layers}[kind](identity)
+
+
+def _render(request, kind: str, identity, *, inline_form=None, status: int = 200):
+    can = _permissions(request, kind, identity)
+    root = kind == "user" and identity.is_superuser
+    page = {
+        "kind": kind,
+        "identity": identity,
+        "can": can,
+        "root": root,
+        "policies": queries.identity_policies(identity),
+        "next": _next_url(request, kind, identity.pk),
+        "attach_form": AttachPolicyForm(),
+        "boundary_form": BoundaryForm(),
+        "inline_form": inline_form or InlinePolicyForm(),
+        "show_messages": bool(request.htmx),
+        "summary": queries.permission_summary(_layers(kind, identity)) if can["simulate"] and not root else None,
+    }
+    template = "policies/_identity_policies.html" if request.htmx else "policies/identity_policies.html"
+    return render(request, template, page, status=status)
+
+
+@login_required
+@require_GET
+def identity_fragment(request, kind: str, pk: int):
+    """Attached, inline and boundary policies of an identity, and a summary of what it may do."""
+    return _render(request, kind, _identity(request, kind, pk))
+
+
+def _done(request, kind: str, identity, text: str, *, error: bool = False, inline_form=None):
+    """After a change: the fragment again for htmx, else a message and a redirect to the identity's page."""
+    (messages.error if error else messages.success)(request, text)
+    if request.htmx:
+        return _render(request, kind, identity, inline_form=inline_form)
+    return redirect(_next_url(request, kind, identity.pk))
+
+
+def _refuse_unless(request, action: str, target) -> None:
+    if not request.user.has_perm(action, target):
+        raise PermissionDenied(f"{action} on {target.arn} is not allowed.")
+
+
+def _errors(form_or_error) -> str:
+    if isinstance(form_or_error, ValidationError):
+        return " ".join(form_or_error.messages)
+    return " ".join(str(error) for errors in form_or_error.errors.values() for error in errors)
+
+
+@login_required
+@require_POST
+def identity_attach(request, kind: str, pk: int):
+    identity = _identity(request, kind, pk)
+    form = AttachPolicyForm(request.POST)
+    if not form.is_valid():
+        return _done(request, kind, identity, _errors(form), error=True)
+    policy = form.cleaned_data["policy"]
+    _refuse_unless(request, f"iam:Attach{kind.title()}Policy", Target(identity.arn, {"iam:PolicyARN": policy.arn}))
+    try:
+        services.attach_policy(policy=policy, identity=identity, actor=request.user)
+    except ValidationError as error:
+        return _done(request, kind, identity, _errors(error), error=True)
+    return _done(request, kind, identity, f"{policy.policy_name} is attached to {identity.name}.")
+
+
+@login_required
+@require_POST
+def identity_detach(request, kind: str, pk: int):
+    identity = _identity(request, kind, pk)
+    form = DetachPolicyForm(request.POST)
+    if not form.is_valid():
+        return _done(request, kind, identity, _errors(form), error=True)
+    policy = form.cleaned_data["policy"]
+    _refuse_unless(request, f"iam:Detach{kind.title()}Policy", Target(identity.arn, {"iam:PolicyARN": policy.arn}))
+    try:
+        services.detach_policy(policy=policy, identity=identity, actor=request.user)
+    except ValidationError as error:
+        return _done(request, kind, identity, _errors(error), error=True)
+    return _done(request, kind, identity, f"{policy.policy_name} is detached from {identity.name}.")
+
+
+@login_required
+@require_POST
+def identity_inline_put(request, kind: str, pk: int):
+    identity = _identity(request, kind, pk)
+    _refuse_unless(request, f"iam:Put{kind.title()}Policy", identity)
+    form = InlinePolicyForm(request.POST)
+    if not form.is_valid():
+        return _done(request, kind, identity, _errors(form), error=True, inline_form=form)
+    try:
+        _, findings = services.put_inline_policy(
+            identity=identity,
+            policy_name=form.cleaned_data["policy_name"],
+            document=form.cleaned_data["document"],
+            actor=request.user,
+        )
+    except ValidationError as error:
+        return _done(request, kind, identity, _errors(error), error=True, inline_form=form)
+    for finding in findings:
+        if finding.level is not Level.ERROR:
+            messages.warning(request, str(finding))
+    return _done(request, kind, identity, f"Inline policy {form.cleaned_data['policy_name']} is saved.")
+
+
+@login_required
+@require_POST
+def identity_inline_delete(request, kind: str, pk: int):
+    identity = _identity(request, kind, pk)
+    _refuse_unless(request, f"iam:Delete{kind.title()}Policy", identity)
+    form = DeleteInlinePolicyForm(request.POST)
+    name = form.cleaned_data["policy_name"] if form.is_valid() else ""
+    inline = InlinePolicy.objects.filter(**{kind: identity}, policy_name=name).first()
+    if inline is None:
+        return _done(request, kind, identity, f"{identity.name} has no inline policy named {name!r}.", error=True)
+    services.delete_inline_policy(inline=inline, actor=request.user)
+    return _done(request, kind, identity, f"Inline policy {name} is deleted.")
+
+
+def _bounded_identity(request, kind: str, pk: int):
+    if kind == "group":
+        raise Http404("Groups have no permission boundary.")
+    return _identity(request, kind, pk)
+
+
+@login_required
+@require_POST
+def identity_boundary_set(request, kind: str, pk: int):
+    identity = _bounded_identity(request, kind, pk)
+    form = BoundaryForm(request.POST)
+    if not form.is_valid():
+        return _done(request, kind, identity, _errors(form), error=True)
+    policy = form.cleaned_data["policy"]
+    target = Target(identity.arn, {"iam:PermissionsBoundary": policy.arn})
+    _refuse_unless(request, f"iam:Put{kind.title()}PermissionsBoundary", target)
+    try:
+        services.set_permissions_boundary(identity=identity, policy=policy, actor=request.user)
+    except ValidationError as error:
+        return _done(request, kind, identity, _errors(error), error=True)
+    return _done(request, kind, identity, f"{policy.policy_name} is now the permission boundary of {identity.name}.")
+
+
+@login_required
+@require_POST
+def identity_boundary_delete(request, kind: str, pk: int):
+    identity = _bounded_identity(request, kind, pk)
+    _refuse_unless(request, f"iam:Delete{kind.title()}PermissionsBoundary", identity)
+    try:
+        services.delete_permissions_boundary(identity=identity, actor=request.user)
+    except ValidationError as error:
+        return _done(request, kind, identity, _errors(error), error=True)
+    return _done(request, kind, identity, f"{identity.name} has no permission boundary any more.")

@@ -1,0 +1,88 @@
+"""The console import of an AWS account's authorization details: upload, dry-run preview, confirm.
+
+Between the two steps the uploaded text waits in the server-side session (one import per
+session), keyed by its SHA-256; the confirm form sends only that hash, so the client can
+neither change the file nor confirm a different upload than the preview it saw. Confirming
+plans again inside the import's transaction, so a preview gone stale writes nothing stale.
+Governed by `iam:ImportAccountAuthorizationDetails` (403 without it, as it is a write).
+"""
+
+from hashlib import sha256
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from policies.aws_import import ImportRefused, apply_import, plan_import, read_authorization_details
+from policies.forms import ImportConfirmForm, ImportUploadForm
+
+ACTION = "iam:ImportAccountAuthorizationDetails"
+PENDING_IMPORT = "iam_pending_import"
+
+
+def _refuse_unless_allowed(request) -> None:
+    if not request.user.has_perm(ACTION):
+        raise PermissionDenied(f"{ACTION} is not allowed.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_import(request):
+    _refuse_unless_allowed(request)
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if not (request.method == "POST" and form.is_valid()):
+        return _upload_page(request, form)
+    name, text = form.cleaned_data["file"]
+    try:
+        plan = plan_import(read_authorization_details(text))
+    except ImportRefused as refused:
+        return _upload_page(request, form, problems=refused.messages, name=name)
+    digest = sha256(text.encode()).hexdigest()
+    request.session[PENDING_IMPORT] = {"digest": digest, "name": name, "text": text}
+    confirm = ImportConfirmForm(initial={"digest": digest})
+    return render(request, "policies/import_preview.html", {"plan": plan, "name": name, "confirm": confirm})
+
+
+@login_required
+@require_POST
+def account_import_confirm(request):
+    _refuse_unless_allowed(request)
+    form, pending = ImportConfirmForm(request.POST), request.session.get(PENDING_IMPORT)
+    if not (form.is_valid() and pending and _kept_digest(pending) == form.cleaned_data["digest"]):
+        messages.error(request, "That import is no longer waiting for confirmation; upload the file again.")
+        return redirect("policies:import")
+    try:
+        plan = plan_import(read_authorization_details(pending["text"]))
+        applied = apply_import(plan, actor=request.user, source_name=pending["name"])
+    except ImportRefused as refused:
+        return _upload_page(request, ImportUploadForm(), problems=refused.messages, name=pending["name"])
+    del request.session[PENDING_IMPORT]
+    messages.success(request, f"Imported {pending['name']}: {_summary(applied)}.")
+    if request.user.has_perm("iam:ListAuditEvents"):
+        return redirect(f"{reverse('identities:audit-list')}?event=ImportAccountAuthorizationDetails")
+    return redirect("policies:import")
+
+
+def _upload_page(request, form, **context):
+    context |= {"form": form, "account_id": settings.IAM_ACCOUNT_ID}
+    return render(request, "policies/import.html", context)
+
+
+def _kept_digest(pending: dict) -> str:
+    # Computed again from the kept text rather than trusted from the session entry's own field.
+    return sha256(pending.get("text", "").encode()).hexdigest()
+
+
+def _summary(plan) -> str:
+    if plan.is_empty:
+        return "nothing needed to change"
+    parts = [
+        f"{kind.replace('policy', 'policie')}s: {counts['create']} created, {counts['update']} updated"
+        for kind, counts in plan.summary.items()
+        if counts["create"] or counts["update"]
+    ]
+    return "; ".join(parts)

@@ -1,0 +1,216 @@
+"""The managed policies pages: list, a policy with its versions, the editor, create and delete."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from identities import naming
+from identities.context import Target
+from identities.queries import recent_events
+from policies import queries, services
+from policies.engine import Level
+from policies.forms import PolicyCreateForm, PolicyDeleteForm, PolicyFilterForm, PolicyVersionForm, findings_of
+from policies.models import ManagedPolicy, PolicyVersion
+from policies.templatetags.policy_tags import numbered_lines
+
+PAGE_SIZE = 50
+
+
+def _refuse_unless(request, action: str, target) -> None:
+    if not request.user.has_perm(action, target):
+        raise PermissionDenied(f"{action} on {target.arn} is not allowed.")
+
+
+def _readable_policy(request, pk: int) -> ManagedPolicy:
+    policy = get_object_or_404(ManagedPolicy, pk=pk)
+    if not request.user.has_perm("iam:GetPolicy", policy):
+        raise Http404("No such policy.")
+    return policy
+
+
+def _changeable_policy(request, pk: int, *actions: str) -> ManagedPolicy:
+    """Readable (else 404), not read-only and allowed every action (else 403)."""
+    policy = _readable_policy(request, pk)
+    if policy.read_only:
+        raise PermissionDenied(f"{policy.policy_name} is built in or AWS managed and cannot be changed.")
+    for action in actions:
+        _refuse_unless(request, action, policy)
+    return policy
+
+
+@login_required
+@require_GET
+def policy_list(request):
+    """Managed policies with search and filters, each with where it is attached."""
+    _refuse_unless(request, "iam:ListPolicies", Target("*"))
+    form = PolicyFilterForm(request.GET)
+    filters = form.cleaned_data if form.is_valid() else {}
+    policies = queries.managed_policies(filters.get("q", ""), filters.get("kind", ""), filters.get("attached", ""))
+    page = Paginator(policies, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    can_create = request.user.has_perm("iam:CreatePolicy", Target("*", keys_known=False))
+    context = {"form": form, "page": page, "query": query.urlencode(), "can_create": can_create}
+    return render(request, "policies/policy_list.html", context)
+
+
+def _detail_context(request, policy: ManagedPolicy, version_form=None) -> dict:
+    versions = queries.policy_versions(policy)
+    default = next((version for version in versions if version.is_default), None)
+    has = request.user.has_perm
+    changeable = not policy.read_only
+    form = version_form or PolicyVersionForm(initial={"document": default.document if default else ""})
+    text = form["document"].value() or ""
+    return {
+        "policy": policy,
+        "versions": versions,
+        "default": default,
+        "places": queries.policy_places(policy),
+        "events": recent_events(policy.arn),
+        "form": form,
+        "lines": numbered_lines(text, findings_of(text) if version_form is not None else []),
+        "can": {
+            "create_version": changeable and has("iam:CreatePolicyVersion", policy),
+            "set_default": changeable and has("iam:SetDefaultPolicyVersion", policy),
+            "delete_version": changeable and has("iam:DeletePolicyVersion", policy),
+            "delete": changeable and has("iam:DeletePolicy", policy),
+        },
+        "version_limit": settings.IAM_MAX_POLICY_VERSIONS,
+    }
+
+
+@login_required
+@require_GET
+def policy_detail(request, pk: int):
+    """A policy: its versions (default marked), its document highlighted, where it is attached, its history."""
+    policy = _readable_policy(request, pk)
+    return render(request, "policies/policy_detail.html", _detail_context(request, policy))
+
+
+@login_required
+@require_POST
+def policy_validate(request):
+    """The findings of a document as typed, each beside its line (the editor posts here with htmx)."""
+    text = request.POST.get("document", "")
+    findings = findings_of(text, size_limit=settings.IAM_MANAGED_POLICY_MAX_SIZE) if text.strip() else []
+    context = {"lines": numbered_lines(text, findings), "findings": findings, "checked": bool(text.strip())}
+    return render(request, "policies/_findings.html", context)
+
+
+@login_required
+@require_POST
+def policy_version_create(request, pk: int):
+    """Save the editor's document as a new version; ERROR findings refuse it and change nothing."""
+    form = PolicyVersionForm(request.POST)
+    default = request.POST.get("set_as_default") == "on"
+    actions = ("iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion") if default else ("iam:CreatePolicyVersion",)
+    policy = _changeable_policy(request, pk, *actions)
+    if form.is_valid():
+        try:
+            version, findings = services.create_policy_version(
+                policy=policy, document=form.cleaned_data["document"], set_as_default=default, actor=request.user
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            _warn(request, findings)
+            messages.success(request, f"{version.version_id} of {policy.policy_name} is saved.")
+            return redirect("policies:policy-detail", pk=policy.pk)
+    return render(request, "policies/policy_detail.html", _detail_context(request, policy, form), status=400)
+
+
+def _warn(request, findings) -> None:
+    for finding in findings:
+        if finding.level is not Level.ERROR:
+            messages.warning(request, str(finding))
+
+
+def _version(request, pk: int, number: int, action: str) -> PolicyVersion:
+    policy = _changeable_policy(request, pk, action)
+    version = get_object_or_404(PolicyVersion, policy=policy, number=number)
+    version.policy = policy
+    return version
+
+
+@login_required
+@require_POST
+def policy_version_default(request, pk: int, number: int):
+    version = _version(request, pk, number, "iam:SetDefaultPolicyVersion")
+    services.set_default_version(version=version, actor=request.user)
+    messages.success(request, f"{version.version_id} is now the default version of {version.policy.policy_name}.")
+    return redirect("policies:policy-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def policy_version_delete(request, pk: int, number: int):
+    version = _version(request, pk, number, "iam:DeletePolicyVersion")
+    try:
+        services.delete_policy_version(version=version, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"{version.version_id} of {version.policy.policy_name} is deleted.")
+    return redirect("policies:policy-detail", pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy_create(request):
+    """A new customer managed policy; its first version is the default."""
+    _refuse_unless(request, "iam:CreatePolicy", Target("*", keys_known=False))
+    form = PolicyCreateForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        _refuse_unless(
+            request, "iam:CreatePolicy", Target(naming.build_arn("policy", data["path"], data["policy_name"]))
+        )
+        try:
+            policy, findings = services.create_policy(actor=request.user, **data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            _warn(request, findings)
+            messages.success(request, f"{policy.policy_name} is created.")
+            return redirect("policies:policy-detail", pk=policy.pk)
+    text = form["document"].value() or ""
+    lines = numbered_lines(text, findings_of(text) if form.is_bound else [])
+    return render(
+        request, "policies/policy_create.html", {"form": form, "lines": lines}, status=400 if form.errors else 200
+    )
+
+
+def _refuse_detaching(request, policy: ManagedPolicy, places) -> None:
+    """Detaching everywhere is each identity's own Detach and DeletePermissionsBoundary action."""
+    for attachment in places.attachments:
+        target = Target(attachment.owner.arn, {"iam:PolicyARN": policy.arn})
+        _refuse_unless(request, f"iam:Detach{attachment.owner_kind.title()}Policy", target)
+    for boundary in places.boundaries:
+        owner, kind = (boundary.user, "User") if boundary.user_id else (boundary.role, "Role")
+        _refuse_unless(request, f"iam:Delete{kind}PermissionsBoundary", owner)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy_delete(request, pk: int):
+    """Confirm, showing where the policy is attached; detach it everywhere in the same step if asked."""
+    policy = _changeable_policy(request, pk, "iam:DeletePolicy")
+    places = queries.policy_places(policy)
+    form = PolicyDeleteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        detach = form.cleaned_data["detach_everywhere"]
+        if detach:
+            _refuse_detaching(request, policy, places)
+        try:
+            services.delete_policy(policy=policy, actor=request.user, detach_everywhere=detach)
+        except ValidationError as error:
+            form.add_error("detach_everywhere", error)
+        else:
+            messages.success(request, f"{policy.policy_name} is deleted.")
+            return redirect("policies:policy-list")
+    return render(request, "policies/policy_delete.html", {"policy": policy, "places": places, "form": form})

@@ -1,0 +1,164 @@
+"""The console's role pages: list, trust policy and effective trust, assignments, create, edit, delete."""
+
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from identities.audit import AuditEvent
+from identities.models import Role, RoleAssignment
+from tests import factories
+from tests.console.identity_helpers import HTMX, client_for, state, url, user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo():
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+def role(name: str) -> Role:
+    return Role.objects.get(role_name=name)
+
+
+def in_a_day() -> str:
+    return (timezone.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_the_list_shows_live_assignment_counts(demo):
+    RoleAssignment.objects.filter(user__username="lucas").update(expires_at=timezone.now() - timedelta(hours=1))
+    response = client_for("iam-admin").get(url("role-list"))
+    rows = {row.role_name: row.live_assignment_count for row in response.context["page"].object_list}
+    assert rows == {"AuditReviewer": 1, "ReleaseManager": 1}
+
+
+def test_the_list_needs_list_roles(demo):
+    assert client_for("mia").get(url("role-list")).status_code == 403
+
+
+def test_the_role_page_shows_trust_effective_trust_and_assignments(demo):
+    release = role("ReleaseManager")
+    response = client_for("iam-admin").get(url("role-detail", release.pk))
+    body = response.content.decode()
+    assert json.dumps(release.trust_policy, indent=2).splitlines()[1] in response.context["trust"].document_text
+    assert response.context["trust"].principals == ["AWS: arn:aws:iam::123456789012:root"]
+    assert response.context["trust"].live_count == 1
+    assert "arn:aws:iam::123456789012:role/ReleaseManager" in body and "3600 seconds" in body
+    assert f'hx-get="/policies/fragments/role/{release.pk}/"' in body
+
+
+def test_a_user_who_cannot_read_the_role_gets_404(demo):
+    assert client_for("mia").get(url("role-detail", role("ReleaseManager").pk)).status_code == 404
+
+
+def test_assigning_users_with_an_expiry_and_seeing_expired_ones(demo):
+    release = role("ReleaseManager")
+    client = client_for("iam-admin")
+    response = client.post(url("role-assign", release.pk), {"users": "henry, james", "expires_at": in_a_day()}, **HTMX)
+    assert "May now assume ReleaseManager: henry, james." in response.content.decode()
+    assert RoleAssignment.objects.filter(role=release, expires_at__isnull=False).count() == 2
+    RoleAssignment.objects.filter(user__username="henry").update(expires_at=timezone.now() - timedelta(minutes=1))
+    page = client.get(url("role-detail", release.pk))
+    expired = {row.user.username: row.expired for row in page.context["page"].object_list}
+    assert expired == {"henry": True, "james": False, "mia": False}
+    assert "Expired" in page.content.decode()
+    assert page.context["trust"].expired_count == 1
+
+
+def test_one_refused_user_refuses_the_whole_batch(demo):
+    before = state()
+    response = client_for("iam-admin").post(
+        url("role-assign", role("ReleaseManager").pk), {"users": "henry, mia"}, **HTMX
+    )
+    assert "mia is already assigned ReleaseManager." in response.content.decode()
+    assert state() == before
+
+
+def test_unassigning(demo):
+    release, mia = role("ReleaseManager"), user("mia")
+    response = client_for("iam-admin").post(url("role-unassign", release.pk, mia.pk), **HTMX)
+    assert "mia may no longer assume ReleaseManager." in response.content.decode()
+    assert not RoleAssignment.objects.filter(role=release).exists()
+    assert AuditEvent.objects.filter(event_name="UnassignRole", target_arn=release.arn).exists()
+
+
+def test_reading_without_update_assume_role_policy_is_403(demo):
+    before = state()
+    client = client_for("charles")  # AuditTeam: read-only access
+    release = role("ReleaseManager")
+    page = client.get(url("role-detail", release.pk))
+    assert page.status_code == 200 and "Assign to users" not in page.content.decode()
+    assert client.post(url("role-assign", release.pk), {"users": "henry"}).status_code == 403
+    assert client.post(url("role-unassign", release.pk, user("mia").pk)).status_code == 403
+    assert state() == before
+
+
+def test_creating_a_role_with_a_trust_policy(demo):
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}]}
+    data = {
+        "role_name": "OnCall",
+        "path": "/",
+        "max_session_duration": "7200",
+        "tags": "",
+        "trust_policy": json.dumps(trust),
+    }
+    response = client_for("iam-admin").post(url("role-create"), data)
+    on_call = role("OnCall")
+    assert response["Location"] == url("role-detail", on_call.pk)
+    assert (on_call.trust_policy, on_call.max_session_duration) == (trust, 7200)
+
+
+def test_bad_role_input_changes_nothing(demo):
+    before = state()
+    client = client_for("iam-admin")
+    too_long = client.post(url("role-create"), {"role_name": "X", "max_session_duration": "50000"})
+    assert "43200" in too_long.content.decode()
+    bad_json = client.post(url("role-create"), {"role_name": "X", "max_session_duration": "3600", "trust_policy": "{"})
+    assert bad_json.status_code == 200 and bad_json.context["form"].errors["trust_policy"]
+    assert not Role.objects.filter(role_name="X").exists() and state() == before
+
+
+def test_editing_the_trust_policy_records_both_changes(demo):
+    release = role("ReleaseManager")
+    data = {
+        "role_name": "ReleaseManager",
+        "path": "/",
+        "description": "",
+        "max_session_duration": "3600",
+        "tags": "",
+        "trust_policy": json.dumps({"Version": "2012-10-17", "Statement": []}),
+    }
+    assert client_for("iam-admin").post(url("role-edit", release.pk), data).status_code == 302
+    assert role("ReleaseManager").trust_policy == {"Version": "2012-10-17", "Statement": []}
+    names = set(AuditEvent.objects.filter(target_arn=release.arn).values_list("event_name", flat=True))
+    assert {"UpdateRole", "UpdateAssumeRolePolicy"} <= names
+
+
+def test_deleting_a_role_names_its_assignees(demo):
+    release = role("ReleaseManager")
+    client = client_for("iam-admin")
+    assert "mia" in client.get(url("role-delete", release.pk)).content.decode()
+    assert client.post(url("role-delete", release.pk)).status_code == 302
+    assert AuditEvent.objects.get(event_name="DeleteRole").before["assignees"] == ["mia"]
+
+
+def test_role_pages_cost_the_same_queries_at_10_and_1000_assignments(demo):
+    client = client_for("iam-admin")
+    counts = []
+    for size in (10, 1000):
+        target = factories.RoleFactory(role_name=f"Size{size}")
+        factories.bulk_assignments(target, factories.bulk_users(size, prefix=f"r{size}-"))
+        client.get(url("role-detail", target.pk))
+        with CaptureQueriesContext(connection) as captured:
+            client.get(url("role-detail", target.pk), {"page": "2"})
+        list_queries = CaptureQueriesContext(connection)
+        with list_queries:
+            client.get(url("role-list"))
+        counts.append((len(captured), len(list_queries)))
+    assert counts[0] == counts[1]

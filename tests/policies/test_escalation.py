@@ -1,0 +1,112 @@
+"""The escalation paths report on the demo organisation; expected paths reasoned from its policies."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from identities import services as identity_services
+from identities.models import User
+from policies import escalation, services
+from tests.policies.conftest import allow
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("policies:escalation-paths")
+ACCOUNT = "123456789012"
+
+
+@pytest.fixture
+def demo():
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+def client_for(name: str) -> Client:
+    client = Client()
+    client.force_login(User.objects.get(username=name))
+    return client
+
+
+def paths_by_name() -> dict[str, list]:
+    return {entry.name: list(entry.paths) for entry in escalation.escalation_paths()}
+
+
+def test_iam_admin_has_several_paths(demo):
+    kinds = {path.kind for path in paths_by_name()["iam-admin"]}
+    # IAMFullAccess is iam:* on *; its built-in policies cannot be changed, so no modify-policy path.
+    assert kinds == {"attach-policy", "put-policy", "join-group", "trust-and-assume", "create-keys", "pass-role"}
+
+
+def test_dev_admin_can_join_developers(demo):
+    """ManageDevelopers allows iam:AddUserToGroup on group/Developers with no condition, and AWS has no
+    key naming the user added: dev-admin (not a member) can add itself and gain DevelopersStorageAccess."""
+    (path,) = paths_by_name()["dev-admin"]
+    assert path.kind == "join-group"
+    assert path.steps == (f"iam:AddUserToGroup on arn:aws:iam::{ACCOUNT}:group/Developers",)
+    assert "DevelopersStorageAccess" in path.summary
+
+
+def test_service_users_and_roles_have_none(demo):
+    assert set(paths_by_name()) == {"iam-admin", "dev-admin"}
+
+
+def test_a_user_allowed_to_attach_policies_to_themselves_has_exactly_that_path(demo):
+    ivy = identity_services.create_user(username="ivy", actor=None)
+    arn = f"arn:aws:iam::{ACCOUNT}:user/ivy"
+    services.put_inline_policy(
+        identity=ivy, policy_name="Self", document=allow("iam:AttachUserPolicy", arn), actor=None
+    )
+    (path,) = paths_by_name()["ivy"]
+    assert (path.kind, path.steps) == ("attach-policy", (f"iam:AttachUserPolicy on {arn}",))
+
+
+def test_attaching_only_a_harmless_policy_is_no_path(demo):
+    ivy = identity_services.create_user(username="ivy", actor=None)
+    only_self_service = allow(
+        "iam:AttachUserPolicy",
+        f"arn:aws:iam::{ACCOUNT}:user/ivy",
+        {"ArnEquals": {"iam:PolicyARN": services.SELF_SERVICE_ARN}},
+    )
+    services.put_inline_policy(identity=ivy, policy_name="Self", document=only_self_service, actor=None)
+    assert "ivy" not in paths_by_name()
+
+
+def test_changing_an_attached_policy_and_an_older_version(demo):
+    oliver = User.objects.get(username="oliver")
+    own, _ = services.create_policy(policy_name="OliverTools", document=allow("storage:ListBucket"), actor=None)
+    services.create_policy_version(policy=own, document=allow("storage:GetObject"), actor=None)
+    services.attach_policy(policy=own, identity=oliver, actor=None)
+    rights = allow(["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion"], own.arn)
+    services.put_inline_policy(identity=oliver, policy_name="Tools", document=rights, actor=None)
+    assert [path.kind for path in paths_by_name()["oliver"]] == ["modify-policy", "older-version"]
+
+
+def test_queries_do_not_grow_with_users(demo):
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            escalation.escalation_paths()
+        return len(captured)
+
+    small = count()
+    User.objects.bulk_create([User(username=f"bulk{index}", password="!") for index in range(100)])
+    assert count() == small
+
+
+def test_page_lists_the_chains(demo):
+    response = client_for("iam-admin").get(URL)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "iam:UpdateAssumeRolePolicy on arn:aws:iam::123456789012:role/ReleaseManager" in html
+    assert "sts:AssumeRole on arn:aws:iam::123456789012:role/ReleaseManager" in html
+
+
+def test_page_needs_simulate_on_every_principal(demo):
+    assert client_for("mia").get(URL).status_code == 403
+
+
+def test_page_refuses_post(demo):
+    assert client_for("iam-admin").post(URL).status_code == 405

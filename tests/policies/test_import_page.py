@@ -1,0 +1,123 @@
+"""The console import: upload, dry-run preview, confirm; governed, and kept server-side between steps."""
+
+import json
+from hashlib import sha256
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from identities import services as identity_services
+from identities.audit import AuditEvent
+from identities.models import Group, User
+from policies import services
+from policies.views.imports import PENDING_IMPORT
+from tests.policies.conftest import allow
+
+pytestmark = pytest.mark.django_db
+
+SAMPLE = Path(__file__).parent.parent / "data" / "aws-authorization-details.json"
+UPLOAD, CONFIRM = reverse("policies:import"), reverse("policies:import-confirm")
+
+
+@pytest.fixture(autouse=True)
+def _builtins(builtins):
+    """The built-in policies the sample attaches exist, as after migrate."""
+
+
+def client_for(*actions: str) -> Client:
+    user = identity_services.create_user(username="importer", actor=None)
+    if actions:
+        services.put_inline_policy(identity=user, policy_name="Import", document=allow(list(actions)), actor=None)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def importer():
+    return client_for("iam:ImportAccountAuthorizationDetails", "iam:ListAuditEvents")
+
+
+def upload(client, content: bytes = b"", name="account.json"):
+    return client.post(UPLOAD, {"file": SimpleUploadedFile(name, content or SAMPLE.read_bytes())})
+
+
+def test_the_preview_shows_the_plan_and_writes_nothing(importer):
+    events = AuditEvent.objects.count()
+    response = upload(importer)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "create user arn:aws:iam::123456789012:user/division/mia" in page
+    assert response.context["plan"].summary["user"]["create"] == 4
+    assert not User.objects.filter(username="mia").exists()
+    assert AuditEvent.objects.count() == events
+
+
+def test_confirming_imports_the_kept_file_and_records_who_ran_it(importer):
+    upload(importer)
+    digest = importer.session[PENDING_IMPORT]["digest"]
+    response = importer.post(CONFIRM, {"digest": digest})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("identities:audit-list") + "?event=ImportAccountAuthorizationDetails"
+    assert Group.objects.filter(group_name="Developers").exists()
+    event = AuditEvent.objects.get(event_name="ImportAccountAuthorizationDetails")
+    assert event.actor_arn.endswith(":user/importer") and event.after["file"] == "account.json"
+    assert PENDING_IMPORT not in importer.session
+
+
+def test_a_digest_other_than_the_previewed_file_imports_nothing(importer):
+    upload(importer)
+    response = importer.post(CONFIRM, {"digest": sha256(b"another file").hexdigest()}, follow=True)
+    assert "no longer waiting for confirmation" in response.content.decode()
+    assert not User.objects.filter(username="mia").exists()
+
+
+def test_confirming_without_a_preview_imports_nothing(importer):
+    response = importer.post(CONFIRM, {"digest": sha256(SAMPLE.read_bytes()).hexdigest()})
+    assert response.status_code == 302 and response["Location"] == UPLOAD
+    assert not User.objects.filter(username="mia").exists()
+
+
+def test_a_file_from_another_account_is_refused_with_both_ids(importer):
+    data = json.loads(SAMPLE.read_text())
+    for user in data["UserDetailList"]:
+        user["Arn"] = user["Arn"].replace("123456789012", "999999999999")
+    response = upload(importer, json.dumps(data).encode())
+    page = response.content.decode()
+    assert "999999999999" in page and "123456789012" in page and "nothing was changed" in page
+    assert PENDING_IMPORT not in importer.session
+
+
+def test_a_malformed_file_reports_its_place(importer):
+    response = upload(importer, b'{"UserDetailList": [}')
+    assert response.status_code == 200
+    assert response.context["problems"] and "line 1" in " ".join(response.context["problems"]).lower()
+
+
+def test_a_file_that_is_not_utf8_is_refused_by_the_form(importer):
+    response = upload(importer, b"\xff\xfe{}")
+    assert "not UTF-8" in response.content.decode()
+
+
+def test_an_unchanged_account_offers_nothing_to_confirm(importer):
+    upload(importer)
+    importer.post(CONFIRM, {"digest": importer.session[PENDING_IMPORT]["digest"]})
+    response = upload(importer)
+    assert "nothing to import" in response.content.decode()
+    assert 'id="confirm-form"' not in response.content.decode()
+
+
+def test_without_the_action_the_page_is_forbidden_and_nothing_is_written(db):
+    client = client_for("iam:ListAuditEvents")
+    assert client.get(UPLOAD).status_code == 403
+    assert upload(client).status_code == 403
+    assert client.post(CONFIRM, {"digest": "0" * 64}).status_code == 403
+    assert not Group.objects.filter(group_name="Developers").exists()
+    assert AuditEvent.objects.filter(event_name="ImportAccountAuthorizationDetails", outcome="Denied").count() == 3
+
+
+def test_wrong_method_on_confirm(importer):
+    assert importer.get(CONFIRM).status_code == 405

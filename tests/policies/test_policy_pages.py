@@ -1,0 +1,417 @@
+"""The managed policies pages on the demo organisation: list, detail, editor, versions, create, delete."""
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from identities.audit import AuditEvent
+from identities.models import Group, User
+from policies.models import ManagedPolicy, PermissionBoundary, PolicyAttachment, PolicyVersion
+from tests.policies.conftest import allow
+
+pytestmark = pytest.mark.django_db
+
+VALID = json.dumps(allow("storage:GetObject", "arn:aws:storage:::dev-app/*"), indent=2)
+TYPO = (
+    '{\n  "Version": "2012-10-17",\n  "Statement": [\n'
+    '    {"Effect": "Allow", "Acton": "storage:Get*", "Resource": "*"}\n  ]\n}'
+)
+
+
+@pytest.fixture
+def demo():
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+def client_for(name: str) -> Client:
+    client = Client()
+    client.force_login(User.objects.get(username=name))
+    return client
+
+
+def policy(name: str) -> ManagedPolicy:
+    return ManagedPolicy.objects.get(policy_name=name)
+
+
+def state() -> tuple:
+    """Everything a policy change could touch, to assert that a refused one touched nothing."""
+    return (
+        sorted(PolicyVersion.objects.values_list("policy_id", "number", "is_default", "document"), key=str),
+        sorted(PolicyAttachment.objects.values_list("policy_id", "user_id", "group_id", "role_id"), key=str),
+        sorted(PermissionBoundary.objects.values_list("policy_id", "user_id", "role_id"), key=str),
+        ManagedPolicy.objects.count(),
+        AuditEvent.objects.filter(outcome=AuditEvent.Outcome.SUCCESS).count(),
+    )
+
+
+# The list
+
+
+def test_list_shows_where_each_policy_is_attached(demo):
+    response = client_for("iam-admin").get(reverse("policies:policy-list"))
+    assert response.status_code == 200
+    rows = {row.policy_name: row for row in response.context["page"]}
+    assert (rows["ReadOnlyAccess"].user_count, rows["ReadOnlyAccess"].group_count) == (1, 1)
+    assert rows["ReadOnlyAccess"].role_count == 1
+    assert rows["DevelopersStorageAccess"].group_count == 1
+    assert rows["DevelopersStorageAccess"].default_number == 1
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"q": "storage"}, {"DevelopersStorageAccess", "OperationsStorageAccess"}),
+        ({"kind": "customer"}, {"DevelopersStorageAccess", "OperationsStorageAccess", "PublishingAccess"}),
+        ({"kind": "customer", "attached": "no"}, set()),
+    ],
+)
+def test_list_searches_and_filters(demo, query, expected):
+    response = client_for("iam-admin").get(reverse("policies:policy-list"), query)
+    assert {row.policy_name for row in response.context["page"]} == expected
+
+
+def test_list_filters_built_in_and_unattached(demo):
+    response = client_for("iam-admin").get(reverse("policies:policy-list"), {"kind": "builtin", "attached": "yes"})
+    assert {row.policy_name for row in response.context["page"]} == {"IAMFullAccess", "ReadOnlyAccess", "SelfService"}
+
+
+def test_list_without_list_policies_is_403(demo):
+    assert client_for("henry").get(reverse("policies:policy-list")).status_code == 403
+
+
+def test_list_refuses_post(demo):
+    assert client_for("iam-admin").post(reverse("policies:policy-list")).status_code == 405
+
+
+def _many_policies(count: int, prefix: str = "Bulk") -> None:
+    group = Group.objects.get(group_name="IAMPublishers")
+    created = ManagedPolicy.objects.bulk_create(
+        [ManagedPolicy(policy_name=f"{prefix}{index:05}", next_version_number=2) for index in range(count)]
+    )
+    PolicyVersion.objects.bulk_create(
+        [PolicyVersion(policy=item, number=1, is_default=True, document=allow("storage:GetObject")) for item in created]
+    )
+    PolicyAttachment.objects.bulk_create([PolicyAttachment(policy=item, group=group) for item in created])
+
+
+def _queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_list_queries_do_not_grow_with_policies(demo):
+    client, url = client_for("iam-admin"), reverse("policies:policy-list")
+    _many_policies(10)
+    client.get(url)
+    small = _queries(client, url)
+    _many_policies(990, "More")
+    assert _queries(client, url) == small
+
+
+# A policy's page
+
+
+def test_detail_shows_versions_document_and_places(demo):
+    target = policy("DevelopersStorageAccess")
+    response = client_for("iam-admin").get(reverse("policies:policy-detail", args=[target.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert (
+        '<span class="json-key">&quot;Effect&quot;</span>: <span class="json-string">&quot;Allow&quot;</span>' in html
+    )
+    assert [version.version_id for version in response.context["versions"]] == ["v1"]
+    assert [attachment.owner.name for attachment in response.context["places"].attachments] == ["Developers"]
+    assert [event.event_name for event in response.context["events"]] == ["CreatePolicy"]
+    assert response.context["can"] == {
+        "create_version": True,
+        "set_default": True,
+        "delete_version": True,
+        "delete": True,
+    }
+
+
+def test_built_in_policy_offers_no_edit_or_delete(demo):
+    response = client_for("iam-admin").get(reverse("policies:policy-detail", args=[policy("ReadOnlyAccess").pk]))
+    assert set(response.context["can"].values()) == {False}
+    html = response.content.decode()
+    assert "Delete policy" not in html and "Save as new version" not in html
+
+
+def test_detail_without_get_policy_is_404(demo):
+    url = reverse("policies:policy-detail", args=[policy("DevelopersStorageAccess").pk])
+    assert client_for("henry").get(url).status_code == 404
+
+
+def test_detail_of_a_missing_policy_is_404(demo):
+    assert client_for("iam-admin").get(reverse("policies:policy-detail", args=[99999])).status_code == 404
+
+
+def test_detail_refuses_post(demo):
+    url = reverse("policies:policy-detail", args=[policy("DevelopersStorageAccess").pk])
+    assert client_for("iam-admin").post(url).status_code == 405
+
+
+def test_detail_queries_do_not_grow_with_policies(demo):
+    client = client_for("iam-admin")
+    url = reverse("policies:policy-detail", args=[policy("PublishingAccess").pk])
+    _many_policies(10)
+    client.get(url)
+    small = _queries(client, url)
+    _many_policies(990, "More")
+    assert _queries(client, url) == small
+
+
+# The editor
+
+
+def test_validation_places_each_finding_at_its_line(demo):
+    response = client_for("iam-admin").post(reverse("policies:policy-validate"), {"document": TYPO})
+    assert response.status_code == 200
+    lines = response.context["lines"]
+    assert [finding.code for finding in lines[3].findings] == ["UNKNOWN_ELEMENT", "MISSING_ACTION"]
+    assert all(not line.findings for index, line in enumerate(lines) if index != 3)
+    html = response.content.decode()
+    assert "did you mean &#x27;Action&#x27;?" in html and 'id="line-4" class="has-finding"' in html
+
+
+def test_validation_of_a_valid_document_says_so(demo):
+    response = client_for("iam-admin").post(reverse("policies:policy-validate"), {"document": VALID})
+    assert "No findings: the document is valid." in response.content.decode()
+
+
+def test_validation_refuses_get(demo):
+    assert client_for("iam-admin").get(reverse("policies:policy-validate")).status_code == 405
+
+
+def test_saving_a_version_makes_it_the_default(demo):
+    target = policy("PublishingAccess")
+    url = reverse("policies:policy-version-create", args=[target.pk])
+    response = client_for("iam-admin").post(url, {"document": VALID, "set_as_default": "on"})
+    assert response.status_code == 302
+    default = PolicyVersion.objects.get(policy=target, is_default=True)
+    assert (default.number, default.document) == (2, json.loads(VALID))
+
+
+def test_saving_without_default_keeps_the_old_default(demo):
+    target = policy("PublishingAccess")
+    client_for("iam-admin").post(reverse("policies:policy-version-create", args=[target.pk]), {"document": VALID})
+    assert PolicyVersion.objects.get(policy=target, is_default=True).number == 1
+    assert target.versions.count() == 2
+
+
+def test_saving_a_document_with_errors_changes_nothing_and_shows_them_at_their_lines(demo):
+    target, before = policy("PublishingAccess"), state()
+    url = reverse("policies:policy-version-create", args=[target.pk])
+    response = client_for("iam-admin").post(url, {"document": TYPO, "set_as_default": "on"})
+    assert response.status_code == 400
+    assert state() == before
+    assert [finding.line for line in response.context["lines"] for finding in line.findings] == [4, 4]
+    assert "Not saved" in response.content.decode()
+
+
+def test_saving_a_version_with_read_only_is_403(demo):
+    target, before = policy("PublishingAccess"), state()
+    url = reverse("policies:policy-version-create", args=[target.pk])
+    assert client_for("charles").post(url, {"document": VALID}).status_code == 403
+    assert state() == before
+
+
+def test_saving_a_version_of_an_unreadable_policy_is_404(demo):
+    url = reverse("policies:policy-version-create", args=[policy("PublishingAccess").pk])
+    assert client_for("henry").post(url, {"document": VALID}).status_code == 404
+
+
+def test_saving_a_version_of_a_built_in_policy_is_403(demo):
+    target, before = policy("ReadOnlyAccess"), state()
+    url = reverse("policies:policy-version-create", args=[target.pk])
+    assert client_for("iam-admin").post(url, {"document": VALID}).status_code == 403
+    assert state() == before
+
+
+def test_saving_a_version_refuses_get(demo):
+    url = reverse("policies:policy-version-create", args=[policy("PublishingAccess").pk])
+    assert client_for("iam-admin").get(url).status_code == 405
+
+
+# Versions
+
+
+@pytest.fixture
+def two_versions(demo):
+    target = policy("PublishingAccess")
+    client_for("iam-admin").post(
+        reverse("policies:policy-version-create", args=[target.pk]), {"document": VALID, "set_as_default": "on"}
+    )
+    return target
+
+
+def test_an_older_version_can_be_made_the_default_again(two_versions):
+    url = reverse("policies:policy-version-default", args=[two_versions.pk, 1])
+    assert client_for("iam-admin").post(url).status_code == 302
+    assert PolicyVersion.objects.get(policy=two_versions, is_default=True).number == 1
+
+
+def test_a_version_that_is_not_the_default_can_be_deleted(two_versions):
+    url = reverse("policies:policy-version-delete", args=[two_versions.pk, 1])
+    assert client_for("iam-admin").post(url).status_code == 302
+    assert list(two_versions.versions.values_list("number", flat=True)) == [2]
+
+
+def test_deleting_the_default_version_changes_nothing(two_versions):
+    before = state()
+    url = reverse("policies:policy-version-delete", args=[two_versions.pk, 2])
+    response = client_for("iam-admin").post(url, follow=True)
+    assert state() == before
+    assert "is the default version" in response.content.decode()
+
+
+@pytest.mark.parametrize("name", ["policy-version-default", "policy-version-delete"])
+def test_version_changes_are_403_with_read_only_and_404_without_read(two_versions, name):
+    before, url = state(), reverse(f"policies:{name}", args=[two_versions.pk, 1])
+    assert client_for("charles").post(url).status_code == 403
+    assert client_for("henry").post(url).status_code == 404
+    assert client_for("iam-admin").get(url).status_code == 405
+    assert client_for("iam-admin").post(reverse(f"policies:{name}", args=[two_versions.pk, 9])).status_code == 404
+    assert state() == before
+
+
+# Create
+
+
+def test_creating_a_policy(demo):
+    data = {"policy_name": "ReadDevApp", "path": "/teams/", "description": "", "document": VALID}
+    response = client_for("iam-admin").post(reverse("policies:policy-create"), data)
+    created = policy("ReadDevApp")
+    assert response["Location"] == reverse("policies:policy-detail", args=[created.pk])
+    assert created.arn.endswith(":policy/teams/ReadDevApp")
+    assert created.versions.get().is_default
+
+
+@pytest.mark.parametrize(
+    ("name", "document", "message"),
+    [
+        ("Bad name!", VALID, "may contain only letters, digits and + = , . @ _ -"),
+        ("developersstorageaccess", VALID, "already exists"),
+        ("Typo", TYPO, "unknown element"),
+    ],
+)
+def test_creating_with_bad_input_changes_nothing(demo, name, document, message):
+    before = state()
+    data = {"policy_name": name, "path": "/", "description": "", "document": document}
+    response = client_for("iam-admin").post(reverse("policies:policy-create"), data)
+    assert response.status_code == 400
+    assert message in response.content.decode().replace("&#x27;", "'")
+    assert state() == before
+
+
+def test_create_page_explains_names(demo):
+    response = client_for("iam-admin").get(reverse("policies:policy-create"))
+    assert "1 to 128 characters: letters, digits and + = , . @ _ -" in response.content.decode()
+
+
+def test_creating_without_permission_is_403(demo):
+    before = state()
+    data = {"policy_name": "Mine", "path": "/", "description": "", "document": VALID}
+    assert client_for("charles").post(reverse("policies:policy-create"), data).status_code == 403
+    assert state() == before
+
+
+def test_create_refuses_put(demo):
+    assert client_for("iam-admin").put(reverse("policies:policy-create")).status_code == 405
+
+
+# Delete
+
+
+def test_delete_confirmation_shows_where_the_policy_is_attached(demo):
+    url = reverse("policies:policy-delete", args=[policy("DevelopersStorageAccess").pk])
+    response = client_for("iam-admin").get(url)
+    assert response.status_code == 200
+    assert "attached to group <strong>Developers</strong>" in response.content.decode()
+
+
+def test_deleting_an_attached_policy_without_detaching_changes_nothing(demo):
+    before = state()
+    url = reverse("policies:policy-delete", args=[policy("DevelopersStorageAccess").pk])
+    response = client_for("iam-admin").post(url, {})
+    assert response.status_code == 200
+    assert "detach it everywhere before deleting it" in response.content.decode()
+    assert state() == before
+
+
+def test_deleting_and_detaching_everywhere_in_one_step(demo):
+    target = policy("DevelopersStorageAccess")
+    mia = User.objects.get(username="mia")
+    PermissionBoundary.objects.create(user=mia, policy=target)
+    arn = target.arn
+    url = reverse("policies:policy-delete", args=[target.pk])
+    assert client_for("iam-admin").post(url, {"detach_everywhere": "on"}).status_code == 302
+    assert not ManagedPolicy.objects.filter(pk=target.pk).exists()
+    assert not PermissionBoundary.objects.filter(user=mia).exists()
+    events = list(AuditEvent.objects.order_by("-id").values_list("event_name", flat=True)[:3])
+    assert events == ["DeletePolicy", "DeleteUserPermissionsBoundary", "DetachGroupPolicy"]
+    assert AuditEvent.objects.filter(event_name="DetachGroupPolicy", after__isnull=True).exists()
+    assert arn not in set(PolicyAttachment.objects.values_list("policy__policy_name", flat=True))
+
+
+def test_deleting_is_403_with_read_only_404_without_read_and_refused_for_built_ins(demo):
+    before = state()
+    url = reverse("policies:policy-delete", args=[policy("PublishingAccess").pk])
+    assert client_for("charles").post(url, {"detach_everywhere": "on"}).status_code == 403
+    assert client_for("henry").get(url).status_code == 404
+    built_in = reverse("policies:policy-delete", args=[policy("ReadOnlyAccess").pk])
+    assert client_for("iam-admin").post(built_in, {"detach_everywhere": "on"}).status_code == 403
+    assert client_for("iam-admin").put(url).status_code == 405
+    assert state() == before
+
+
+def test_a_sixth_version_is_refused_and_changes_nothing(demo):
+    target, client = policy("PublishingAccess"), client_for("iam-admin")
+    url = reverse("policies:policy-version-create", args=[target.pk])
+    for _ in range(4):
+        client.post(url, {"document": VALID})
+    before = state()
+    response = client.post(url, {"document": VALID, "set_as_default": "on"})
+    assert response.status_code == 400
+    assert "already has 5 versions" in response.content.decode()
+    assert state() == before
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        lambda: reverse("policies:policy-create"),
+        lambda: reverse("policies:policy-delete", args=[policy("PublishingAccess").pk]),
+        lambda: reverse("policies:escalation-paths"),
+    ],
+    ids=["create", "delete", "escalation-paths"],
+)
+def test_other_pages_read_the_same_number_of_queries_at_two_sizes(demo, page):
+    client, url = client_for("iam-admin"), page()
+    _many_policies(10)
+    client.get(url)
+    small = _queries(client, url)
+    _many_policies(990, "More")
+    assert _queries(client, url) == small
+
+
+def test_validation_reads_the_same_number_of_queries_at_two_sizes(demo):
+    client, url = client_for("iam-admin"), reverse("policies:policy-validate")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            client.post(url, {"document": TYPO})
+        return len(captured)
+
+    _many_policies(10)
+    client.post(url, {"document": TYPO})
+    small = count()
+    _many_policies(990, "More")
+    assert count() == small
