@@ -7,11 +7,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from identities import mfa, naming, services
 from identities.audit import AuditEvent
 from identities.context import PENDING, Target
+from identities.credentials import RoleSession
 from identities.models import Group, Membership, Role, RoleAssignment, User
 from identities.passwords import PasswordPolicy
 
@@ -270,6 +272,12 @@ class UserAdminForm(forms.ModelForm):
         help_text="For a lost device: the user then signs in with the password alone and can set up a new one.",
     )
 
+    revoke_role_sessions = forms.BooleanField(
+        label="Revoke the user's role sessions",
+        required=False,
+        help_text="Ends every role session the user holds now, in the console and through the API.",
+    )
+
     class Meta:
         model = User
         fields = ("username", "path", "tags", "is_active", "mfa_required", "password_reset_required")
@@ -303,7 +311,13 @@ class UserAdmin(ServiceBackedAdmin):
         sign_in = ["mfa_required", "password_reset_required", "mfa_device"]
         if mfa.TOTPDevice.objects.filter(user=obj).exists() and _allowed(request, "iam:DeactivateMFADevice", obj):
             sign_in.append("remove_mfa_device")
+        if self._has_live_sessions(obj) and _allowed(request, "iam:UpdateUser", obj):
+            sign_in.append("revoke_role_sessions")
         return fields + sign_in + list(self.readonly_fields)
+
+    @staticmethod
+    def _has_live_sessions(user) -> bool:
+        return RoleSession.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()).exists()
 
     def get_inlines(self, request, obj):
         return () if obj is not None and obj.is_superuser else self.inlines
@@ -355,6 +369,10 @@ class UserAdmin(ServiceBackedAdmin):
             if not _allowed(request, "iam:DeactivateMFADevice", user):
                 raise PermissionDenied(f"iam:DeactivateMFADevice on {user.arn} is not allowed.")
             services.remove_mfa_device(user=user, actor=request.user)
+        if data.get("revoke_role_sessions"):
+            if not _allowed(request, "iam:UpdateUser", user):
+                raise PermissionDenied(f"iam:UpdateUser on {user.arn} is not allowed.")
+            services.revoke_role_sessions(user=user, actor=request.user)
         return user
 
     def delete_model(self, request, obj):

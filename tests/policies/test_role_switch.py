@@ -101,3 +101,23 @@ def test_a_longer_session_than_the_role_allows_is_refused(mia_client, deployer):
     assert response.status_code == 200
     assert "at most 1 hour" in response.content.decode()
     assert RoleSession.objects.count() == 0
+
+
+def test_an_administrator_revokes_a_users_role_sessions_in_the_admin(mia_client, deployer, mia, root):
+    from django.test import Client
+
+    from tests.admin_forms import admin_form_data
+
+    root_client = Client()
+    root_client.force_login(root)
+    mia_client.post(reverse("policies:role-switch"), {"role": deployer.pk, "duration": 900})
+    url = reverse("admin:identities_user_change", args=[mia.pk])
+    data = admin_form_data(
+        root_client,
+        url,
+        {"username": "mia", "path": "/", "tags": "{}", "is_active": "on", "revoke_role_sessions": "on"},
+    )
+    assert root_client.post(url, data).status_code == 302
+    assert RoleSession.objects.get().revoked_at is not None
+    assert admin_status(mia_client, "group") == 403
+    assert AuditEvent.objects.filter(event_name="RevokeRoleSessions").count() == 1

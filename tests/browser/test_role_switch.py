@@ -1,0 +1,40 @@
+import io
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from tests.browser.conftest import sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def demo(transactional_db):
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+def test_mia_switches_into_her_assigned_role_and_back(page, screenshot, demo):
+    sign_in(page, "mia", "mia-demo-password")
+    page.get_by_role("link", name="Switch role").click()
+    expect(page.get_by_label("Role")).to_have_value(page.get_by_label("Role").input_value())
+    page.get_by_label("Role").select_option(label="ReleaseManager")
+    page.get_by_label("For").select_option(label="15 minutes")
+    screenshot("role-switch-form")
+    page.get_by_role("button", name="Switch role").click()
+    banner = page.get_by_role("status").filter(has_text="Acting as role")
+    expect(banner).to_contain_text("ReleaseManager")
+    expect(banner).to_contain_text("minutes left")
+    screenshot("role-switch-acting")
+    banner.get_by_role("button", name="Switch back").click()
+    expect(page.get_by_text("Acting as role")).to_have_count(0)
+    expect(page.get_by_text("You left ReleaseManager and act as yourself again.")).to_be_visible()
+    screenshot("role-switch-back")
+
+
+def test_a_service_user_sees_a_readable_refusal(page, screenshot, demo):
+    sign_in(page, "henry", "henry-demo-password")
+    response = page.goto("/admin/")
+    assert response.status == 403
+    expect(page.get_by_role("heading", name="You are not allowed to do this")).to_be_visible()
+    screenshot("refused-page")
