@@ -26,7 +26,7 @@ def test_the_service_administrator_manages_developers_and_nothing_else(page, scr
     screenshot("admin-developers-service-administrator")
     page.goto("/admin/identities/group/")
     page.get_by_role("link", name="Operations").click()
-    expect(page.get_by_text("403")).to_be_visible()
+    expect(page.get_by_role("heading", name="You are not allowed to do this")).to_be_visible()
 
 
 def test_the_iam_administrator_reads_a_policy_with_its_versions(page, screenshot, demo):
