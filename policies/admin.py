@@ -136,7 +136,8 @@ class ManagedPolicyAdmin(identities_admin.IAMActionsAdmin, admin.ModelAdmin):
             super()
             .get_queryset(request)
             .annotate(
-                attachment_count=Count("attachments", distinct=True), boundary_count=Count("boundaries", distinct=True)
+                attachment_count=identities_admin.count_of(PolicyAttachment, "policy"),
+                boundary_count=identities_admin.count_of(PermissionBoundary, "policy"),
             )
         )
 

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import password_validation
+from django.db import connections, router
 from django.db.models import F
 from django.utils import timezone
 
@@ -22,7 +23,13 @@ def bump_permissions_generation() -> None:
 
 
 def permissions_generation() -> int:
-    return PermissionsGeneration.objects.filter(pk=1).values_list("value", flat=True).first() or 0
+    """Read fresh from the primary on every decision; plain SQL, because building the ORM
+    query would cost more than running it on this hot path."""
+    table = PermissionsGeneration._meta.db_table
+    with connections[router.db_for_write(PermissionsGeneration)].cursor() as cursor:
+        cursor.execute(f"SELECT value FROM {table} WHERE id = 1")  # noqa: S608 - a constant table name
+        row = cursor.fetchone()
+    return row[0] if row else 0
 
 
 def _user_state(user: User) -> dict[str, Any]:
