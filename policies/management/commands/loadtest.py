@@ -28,12 +28,13 @@ import urllib.request
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.db.models import Count
 
 from iamconsole.loadgen import Server, drive, free_port
 from identities import services as identity_services
 from identities.audit import AuditEvent
 from identities.credentials import AccessKey, RoleSession
-from identities.models import Role, User
+from identities.models import Group, Role, User
 from policies import loading, queries, services
 
 SERVER_APP_NAME = "iamconsole-loadtest-server"
@@ -132,8 +133,11 @@ class Command(BaseCommand):
         return figures
 
     def _busy_pages(self) -> list[str]:
-        paths = ["/", "/admin/identities/user/", "/admin/identities/group/"]
-        return paths + [f"/policy-check/?kind=user&principal={CALLER}&actions=iam%3AListUsers&resources=*&context="]
+        """The console's busiest pages: the dashboard, the user and group lists, a search,
+        and the largest group's page (seed_scale's group of 10,000 members when present)."""
+        largest = Group.objects.annotate(member_count=Count("memberships")).order_by("-member_count").first()
+        paths = ["/", "/users/", "/groups/", "/users/?q=user-5"]
+        return paths + ([f"/groups/{largest.pk}/"] if largest else [])
 
     def _sign_in(self) -> str:
         base = f"http://127.0.0.1:{self.server.port}"
