@@ -1,8 +1,10 @@
 """Shared fixtures: the personas of the article, and a bounded hypothesis profile."""
 
+import io
 import os
 
 import pytest
+from django.core.management import call_command
 from django.db.backends.base.operations import BaseDatabaseOperations
 from hypothesis import HealthCheck, settings
 
@@ -45,6 +47,13 @@ def fresh_caches():
     yield
     loading.clear_cache()
     cache.clear()
+
+
+@pytest.fixture
+def demo(db):
+    """The demo organisation of the article, as `seed_demo` builds it (browser tests
+    override this with a transactional one)."""
+    call_command("seed_demo", stdout=io.StringIO())
 
 
 @pytest.fixture

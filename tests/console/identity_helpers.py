@@ -1,6 +1,5 @@
 """Helpers of the console tests of users, groups and roles."""
 
-from django.test import Client
 from django.urls import reverse
 
 from identities.audit import AuditEvent
@@ -8,12 +7,6 @@ from identities.credentials import AccessKey
 from identities.models import Membership, RoleAssignment, User
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def client_for(name: str) -> Client:
-    client = Client()
-    client.force_login(User.objects.get(username=name))
-    return client
 
 
 def user(name: str) -> User:

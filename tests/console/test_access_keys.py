@@ -1,30 +1,16 @@
 """A user's access keys in the console: governed by policies, the self-service one included."""
 
-import io
-
 import pytest
-from django.core.management import call_command
-from django.test import Client
 from django.urls import reverse
 
 from identities.audit import AuditEvent
 from identities.credentials import AccessKey
 from identities.models import User
 from policies import services
+from tests.clients import client_for
 from tests.policies.conftest import document, statement
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo():
-    call_command("seed_demo", stdout=io.StringIO())
-
-
-def client_for(name: str) -> Client:
-    client = Client()
-    client.force_login(User.objects.get(username=name))
-    return client
 
 
 def keys_url(name: str) -> str:

@@ -1,9 +1,6 @@
 """The console's group pages: list, members added by search and removed after confirming, create, edit, delete."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -11,14 +8,10 @@ from identities import services
 from identities.audit import AuditEvent
 from identities.models import Group, Membership, User
 from tests import factories
-from tests.console.identity_helpers import HTMX, client_for, state, url, user
+from tests.clients import client_for
+from tests.console.identity_helpers import HTMX, state, url, user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo():
-    call_command("seed_demo", stdout=io.StringIO())
 
 
 def group(name: str) -> Group:

@@ -1,11 +1,9 @@
 """The console's role pages: list, trust policy and effective trust, assignments, create, edit, delete."""
 
-import io
 import json
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -13,14 +11,10 @@ from django.utils import timezone
 from identities.audit import AuditEvent
 from identities.models import Role, RoleAssignment
 from tests import factories
-from tests.console.identity_helpers import HTMX, client_for, state, url, user
+from tests.clients import client_for
+from tests.console.identity_helpers import HTMX, state, url, user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo():
-    call_command("seed_demo", stdout=io.StringIO())
 
 
 def role(name: str) -> Role:

@@ -1,11 +1,9 @@
 """The console's user pages: list, a user's page with changes in place, create, edit and delete."""
 
-import io
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -16,14 +14,10 @@ from identities.audit import AuditEvent
 from identities.credentials import AccessKey
 from identities.models import Group, Membership, Role, RoleAssignment, User
 from tests import factories
-from tests.console.identity_helpers import HTMX, client_for, listed, state, url, user
+from tests.clients import client_for
+from tests.console.identity_helpers import HTMX, listed, state, url, user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo():
-    call_command("seed_demo", stdout=io.StringIO())
 
 
 # The list

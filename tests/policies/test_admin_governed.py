@@ -1,10 +1,8 @@
 """The Django admin, governed by the account's own policies."""
 
-import io
 import json
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -13,20 +11,10 @@ from identities.models import Group, Membership, Role, User
 from policies import services
 from policies.models import InlinePolicy, ManagedPolicy, PolicyAttachment, PolicyVersion
 from tests.admin_forms import admin_form_data
+from tests.clients import client_for
 from tests.policies.conftest import allow, deny, document, statement
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo():
-    call_command("seed_demo", stdout=io.StringIO())
-
-
-def client_for(username: str) -> Client:
-    client = Client()
-    client.force_login(User.objects.get(username=username))
-    return client
 
 
 def group_url(name: str) -> str:

@@ -1,10 +1,8 @@
 """POST /api/v1/authorize on the demo organisation; expected outcomes reasoned from its policies."""
 
-import io
 import json
 
 import pytest
-from django.core.management import call_command
 from django.db import OperationalError
 from django.test import Client
 
@@ -21,11 +19,6 @@ PRODUCTION = "arn:aws:storage:::production-data"
 
 def user_arn(name: str) -> str:
     return f"arn:aws:iam::{ACCOUNT}:user/{name}"
-
-
-@pytest.fixture
-def demo():
-    call_command("seed_demo", stdout=io.StringIO())
 
 
 def key_client(user: User) -> Client:

@@ -1,34 +1,20 @@
 """The escalation paths report on the demo organisation; expected paths reasoned from its policies."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from identities import services as identity_services
 from identities.models import User
 from policies import escalation, services
+from tests.clients import client_for
 from tests.policies.conftest import allow
 
 pytestmark = pytest.mark.django_db
 
 URL = reverse("policies:escalation-paths")
 ACCOUNT = "123456789012"
-
-
-@pytest.fixture
-def demo():
-    call_command("seed_demo", stdout=io.StringIO())
-
-
-def client_for(name: str) -> Client:
-    client = Client()
-    client.force_login(User.objects.get(username=name))
-    return client
 
 
 def paths_by_name() -> dict[str, list]:

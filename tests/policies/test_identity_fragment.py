@@ -1,10 +1,8 @@
 """The policies fragment of a user, group or role, and its changes in place."""
 
-import io
 import json
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 
 from identities import services as identity_services
@@ -12,17 +10,13 @@ from identities.audit import AuditEvent
 from identities.models import Group, Role, User
 from policies import services
 from policies.models import InlinePolicy, ManagedPolicy, PermissionBoundary, PolicyAttachment
+from tests.clients import client_for
 from tests.policies.conftest import allow
-from tests.policies.test_policy_pages import TYPO, VALID, _many_policies, _queries, client_for, state
+from tests.policies.test_policy_pages import TYPO, VALID, _many_policies, _queries, state
 
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def demo():
-    call_command("seed_demo", stdout=io.StringIO())
 
 
 def user(name: str) -> User:

@@ -6,30 +6,19 @@ import json
 from urllib.parse import urlencode
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
 from identities import services as identity_services
 from identities.models import User
 from policies import services
+from tests.clients import client_for
 from tests.policies.conftest import allow
 
 pytestmark = pytest.mark.django_db
 
 URL = reverse("policies:policy-check")
 PRODUCTION = "arn:aws:storage:::production-data"
-
-
-@pytest.fixture
-def demo():
-    call_command("seed_demo", stdout=io.StringIO())
-
-
-def client_for(name: str) -> Client:
-    client = Client()
-    client.force_login(User.objects.get(username=name))
-    return client
 
 
 def check(client, **fields):

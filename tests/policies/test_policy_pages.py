@@ -1,18 +1,16 @@
 """The managed policies pages on the demo organisation: list, detail, editor, versions, create, delete."""
 
-import io
 import json
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from identities.audit import AuditEvent
 from identities.models import Group, User
 from policies.models import ManagedPolicy, PermissionBoundary, PolicyAttachment, PolicyVersion
+from tests.clients import client_for
 from tests.policies.conftest import allow
 
 pytestmark = pytest.mark.django_db
@@ -22,17 +20,6 @@ TYPO = (
     '{\n  "Version": "2012-10-17",\n  "Statement": [\n'
     '    {"Effect": "Allow", "Acton": "storage:Get*", "Resource": "*"}\n  ]\n}'
 )
-
-
-@pytest.fixture
-def demo():
-    call_command("seed_demo", stdout=io.StringIO())
-
-
-def client_for(name: str) -> Client:
-    client = Client()
-    client.force_login(User.objects.get(username=name))
-    return client
 
 
 def policy(name: str) -> ManagedPolicy:

@@ -1,13 +1,10 @@
 """What-can and who-can agree with single checks, and read in a constant number of queries."""
 
-import io
 from urllib.parse import urlencode
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -15,20 +12,10 @@ from identities.models import Group, User
 from policies import loading, reports
 from policies.engine import Outcome
 from tests import factories
+from tests.clients import client_for
 
 pytestmark = pytest.mark.django_db
 PRODUCTION = "arn:aws:storage:::production-data"
-
-
-@pytest.fixture
-def demo():
-    call_command("seed_demo", stdout=io.StringIO())
-
-
-def client_for(name: str) -> Client:
-    client = Client()
-    client.force_login(User.objects.get(username=name))
-    return client
 
 
 def single(user: User, action: str, resource: str) -> Outcome:
