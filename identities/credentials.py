@@ -21,6 +21,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from identities import rows
+
 _KEY_ALPHABET = string.ascii_uppercase + "234567"
 SESSION_NAME_RE = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
 KEY_ID_RE = re.compile(r"(AKIA|ASIA)[A-Z2-7]{16}")
@@ -165,7 +167,7 @@ def authenticate_bearer(header: str | None, *, at=None) -> Caller | None:
 
 
 def _by_access_key(key_id: str, secret: str) -> Caller | None:
-    key = AccessKey.objects.select_related("user").filter(key_id=key_id).first()
+    key = rows.one(AccessKey, related=("user",), key_id=key_id)
     secret_ok = matches(secret, key.secret_hash if key else _DUMMY_DIGEST)
     if key is None or not secret_ok or not key.is_active or not key.user.is_active:
         return None
@@ -173,7 +175,7 @@ def _by_access_key(key_id: str, secret: str) -> Caller | None:
 
 
 def _by_session(key_id: str, secret: str, token: str, at) -> Caller | None:
-    session = RoleSession.objects.select_related("role", "user").filter(key_id=key_id).first()
+    session = rows.one(RoleSession, related=("role", "user"), key_id=key_id)
     secret_ok = matches(secret, session.secret_hash if session else _DUMMY_DIGEST)
     token_ok = matches(token, session.token_hash if session else _DUMMY_DIGEST)
     if session is None or not (secret_ok and token_ok) or not session.is_live(at) or not session.user.is_active:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from identities.credentials import RoleSession
 from identities.models import Group, Role, User
+from identities.rows import one as one_row
 from policies import loading, reports
 from policies.engine import Outcome, condition_keys
 from policies.models import (
@@ -77,8 +78,8 @@ def principal_layers(arn: str) -> tuple[object, loading.PrincipalLayers]:
 
 def _identity_at(kind: str, path: str, name: str):
     if kind == "user":
-        return User.objects.filter(username=name, path=path, is_superuser=False, is_active=True).first()
-    return Role.objects.filter(role_name=name, path=path).first()
+        return one_row(User, username=name, path=path, is_superuser=False, is_active=True)
+    return one_row(Role, role_name=name, path=path)
 
 
 def _live_session(role_name: str, session_name: str) -> RoleSession | None:

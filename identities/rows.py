@@ -1,0 +1,77 @@
+"""One row by equality, read with plain SQL for the decision path.
+
+Building an ORM query costs several times what running it costs: on a warm
+decision the two look-ups (the caller's key, the principal) were most of the
+request. These helpers write the same SELECT once per model and connection,
+then only execute it, and still convert every column exactly as the ORM does
+(the backend's converters and the field's own `from_db_value`), so the
+instances they return are ordinary model instances.
+"""
+
+from functools import lru_cache
+
+from django.db import connections, router
+
+
+def one(model, *, related: tuple[str, ...] = (), **equals):
+    """The first `model` row whose fields equal `equals`, or None. Each foreign key
+    named in `related` (non-null ones only) is followed in the same query and
+    cached on the instance, as `select_related` does."""
+    connection = connections[router.db_for_read(model)]
+    statement = _statement(model, related, tuple(equals), connection)
+    params = [field.get_db_prep_value(equals[field.name], connection) for field in statement.filters]
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = iter(row)
+    instance = _instance(model, statement.converters[0], values, connection)
+    for name, converters in zip(related, statement.converters[1:], strict=True):
+        setattr(instance, name, _instance(model._meta.get_field(name).related_model, converters, values, connection))
+    return instance
+
+
+class _Statement:
+    def __init__(self, sql, filters, converters):
+        self.sql, self.filters, self.converters = sql, filters, converters
+
+
+@lru_cache(maxsize=64)
+def _statement(model, related, names, connection) -> _Statement:
+    quote = connection.ops.quote_name
+    columns = [f"t.{quote(field.column)}" for field in model._meta.concrete_fields]
+    source = f"{quote(model._meta.db_table)} t"
+    converters = [_converters(model._meta.concrete_fields, "t", connection)]
+    for index, name in enumerate(related):
+        link, alias = model._meta.get_field(name), f"r{index}"
+        target = link.related_model._meta
+        columns += [f"{alias}.{quote(field.column)}" for field in target.concrete_fields]
+        source += (
+            f" INNER JOIN {quote(target.db_table)} {alias}"
+            f" ON {alias}.{quote(target.pk.column)} = t.{quote(link.column)}"
+        )
+        converters.append(_converters(target.concrete_fields, alias, connection))
+    filters = [model._meta.get_field(name) for name in names]
+    where = " AND ".join(f"t.{quote(field.column)} = %s" for field in filters) or "1 = 1"
+    sql = f"SELECT {', '.join(columns)} FROM {source} WHERE {where} LIMIT 1"  # noqa: S608 - names from the models
+    return _Statement(sql, filters, converters)
+
+
+def _converters(fields, alias: str, connection) -> list[tuple]:
+    converters = []
+    for field in fields:
+        column = field.get_col(alias)
+        converters.append((column, connection.ops.get_db_converters(column) + field.get_db_converters(connection)))
+    return converters
+
+
+def _instance(model, converters, values, connection):
+    """The next len(converters) values of the row iterator, converted, as an instance."""
+    converted = []
+    for (column, functions), value in zip(converters, values, strict=False):
+        for function in functions:
+            value = function(value, column, connection)
+        converted.append(value)
+    attnames = [field.attname for field in model._meta.concrete_fields]
+    return model.from_db(connection.alias, attnames, converted)
