@@ -16,7 +16,7 @@ class PasswordBackend(BaseBackend):
             return None
         user_model = get_user_model()
         try:
-            user = user_model.objects.get(username__iexact=username)
+            user = user_model.objects.get(username__lower=username.lower())
         except user_model.DoesNotExist:
             # Spend the same time as a real check, so timing does not reveal names.
             user_model().set_password(password)

@@ -215,7 +215,7 @@ class NameForm(forms.Form):
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
         field = "group_name" if self.model.__name__ == "Group" else "role_name"
-        found = self.model.objects.filter(**{f"{field}__iexact": name}).first()
+        found = self.model.objects.filter(**{f"{field}__lower": name.lower()}).first()
         if found is None:
             raise forms.ValidationError(f"There is no {self.model.__name__.lower()} named {name!r}.")
         return found
@@ -295,7 +295,7 @@ class UserFilterForm(forms.Form):
         name = self.cleaned_data["group"].strip()
         if not name:
             return None
-        group = Group.objects.filter(group_name__iexact=name).first()
+        group = Group.objects.filter(group_name__lower=name.lower()).first()
         if group is None:
             raise forms.ValidationError(f"There is no group named {name!r}.")
         return group

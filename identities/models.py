@@ -51,7 +51,7 @@ class IAMIdentity(models.Model):
 
 class UserManager(BaseUserManager):
     def get_by_natural_key(self, username: str):
-        return self.get(username__iexact=username)
+        return self.get(username__lower=username.lower())
 
     def create_user(self, username: str, password: str | None = None, **fields):
         from identities import services

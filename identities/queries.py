@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -49,8 +49,9 @@ USER_SORTS = {
     "-name": ("-username",),
     "created": ("created_at", "username"),
     "-created": ("-created_at", "username"),
-    "last-sign-in": ("last_login", "username"),
-    "-last-sign-in": ("-last_login", "username"),
+    # Never signed in counts as longest ago, on every database (they order NULL apart).
+    "last-sign-in": (F("last_login").asc(nulls_first=True), "username"),
+    "-last-sign-in": (F("last_login").desc(nulls_last=True), "username"),
 }
 
 
@@ -86,7 +87,8 @@ def users_matching(filters: UserFilters) -> QuerySet[User]:
 
 
 def _counts(model, key: str, ids: list[int], **filters) -> dict[int, int]:
-    rows = model.objects.filter(**{f"{key}__in": ids}, **filters).values(key).annotate(count=Count("pk"))
+    # order_by(): the models' default orderings would join the user and group tables for nothing.
+    rows = model.objects.filter(**{f"{key}__in": ids}, **filters).order_by().values(key).annotate(count=Count("pk"))
     return {row[key]: row["count"] for row in rows}
 
 
@@ -204,10 +206,8 @@ def role_assignments(role: Role) -> QuerySet[RoleAssignment]:
 
 def users_named(names: list[str]) -> list[User]:
     """Users by name, without regard to case (the ones that exist)."""
-    query = Q()
-    for name in names:
-        query |= Q(username__iexact=name)
-    return list(User.objects.filter(query).order_by("username")) if names else []
+    lowered = [name.lower() for name in names]
+    return list(User.objects.filter(username__lower__in=lowered).order_by("username")) if names else []
 
 
 @dataclass(frozen=True)
@@ -304,7 +304,7 @@ def audit_actor_arn(actor: str) -> str:
     """An actor as typed: an ARN as it is, a user name as its user's ARN (or the ARN it would have)."""
     if actor.startswith("arn:"):
         return actor
-    user = User.objects.filter(username__iexact=actor).first()
+    user = User.objects.filter(username__lower=actor.lower()).first()
     return user.arn if user is not None else naming.build_arn("user", "/", actor)
 
 

@@ -124,7 +124,7 @@ def check_target(kind: str, principal: str) -> CheckTarget:
 
 def _by_name(model, name: str):
     field = {User: "username", Group: "group_name", Role: "role_name"}[model]
-    queryset = model.objects.filter(**{f"{field}__iexact": name})
+    queryset = model.objects.filter(**{f"{field}__lower": name.lower()})
     if model is User:
         queryset = queryset.filter(is_superuser=False)
     return queryset.first()

@@ -117,7 +117,7 @@ def record_console_login(
     """ConsoleLogin, as AWS records it: the user when the name is known, never a password,
     and no name at all when unknown (it may be a password typed in the wrong box)."""
     if user is None and username:
-        user = User.objects.filter(username__iexact=username).first()
+        user = User.objects.filter(username__lower=username.lower()).first()
     after: dict[str, Any] = {"mfa_used": mfa_used}
     if reason:
         after["reason"] = reason

@@ -18,7 +18,7 @@ from identities.models import User
 
 
 def _user_for(request, username: str, action: str) -> User:
-    user = get_object_or_404(User, username__iexact=username)
+    user = get_object_or_404(User, username__lower=username.lower())
     if not request.user.has_perm("iam:ListAccessKeys", user):
         raise Http404("No such user.")
     if action and not request.user.has_perm(action, user):

@@ -172,7 +172,7 @@ def _check_references(details: AccountDetails, problems: Problems) -> None:
                 problems.add(identity.arn, f"the policy {arn} is neither in the file nor in iamconsole")
     for user in details.users:
         for name in user.groups:
-            if name.lower() not in groups_in_file and not Group.objects.filter(group_name__iexact=name).exists():
+            if name.lower() not in groups_in_file and not Group.objects.filter(group_name__lower=name.lower()).exists():
                 problems.add(user.arn, f"the group {name} is neither in the file nor in iamconsole")
 
 
@@ -200,7 +200,9 @@ def _change(kind: str, arn: str, instance, steps: list[Step], note: str = "") ->
 def _plan_policy(detail: PolicyDetail, problems: Problems, notes: list[str]) -> Change:
     policy = find_policy(detail.arn)
     if policy is None:
-        clash = ManagedPolicy.objects.filter(aws_managed=detail.aws_managed, policy_name__iexact=detail.name).first()
+        clash = ManagedPolicy.objects.filter(
+            aws_managed=detail.aws_managed, policy_name__lower=detail.name.lower()
+        ).first()
         if clash is not None:
             problems.add(detail.arn, f"a policy of that name already exists at {clash.arn}")
         _check_new_id(ManagedPolicy, detail.iam_id, detail.arn, problems)
@@ -261,7 +263,7 @@ def _policy_versions_step(detail: PolicyDetail) -> Step:
 
 
 def _plan_user(detail: UserDetail, problems: Problems, notes: list[str]) -> Change:
-    user = User.objects.filter(username__iexact=detail.name).first()
+    user = User.objects.filter(username__lower=detail.name.lower()).first()
     if user is not None and user.is_superuser:
         problems.add(detail.arn, f"{user.username} is this account's root user, which an import never changes")
         return Change("user", detail.arn, UNCHANGED)
@@ -277,7 +279,7 @@ def _plan_user(detail: UserDetail, problems: Problems, notes: list[str]) -> Chan
 
 
 def _plan_group(detail: GroupDetail, problems: Problems, notes: list[str]) -> Change:
-    group = Group.objects.filter(group_name__iexact=detail.name).first()
+    group = Group.objects.filter(group_name__lower=detail.name.lower()).first()
     if group is None:
         _check_new_id(Group, detail.iam_id, detail.arn, problems)
         steps = [create_step("group", detail, path=detail.path)]
@@ -289,7 +291,7 @@ def _plan_group(detail: GroupDetail, problems: Problems, notes: list[str]) -> Ch
 
 
 def _plan_role(detail: RoleDetail, problems: Problems, notes: list[str]) -> Change:
-    role = Role.objects.filter(role_name__iexact=detail.name).first()
+    role = Role.objects.filter(role_name__lower=detail.name.lower()).first()
     if detail.instance_profiles:
         notes.append(f"{detail.arn}: instance profiles are not imported ({', '.join(detail.instance_profiles)})")
     if role is None:

@@ -30,7 +30,7 @@ class Writer:
 
     def identity(self, kind: str, name: str):
         model, field_name = _MODELS[kind]
-        return model.objects.get(**{f"{field_name}__iexact": name})
+        return model.objects.get(**{f"{field_name}__lower": name.lower()})
 
     def policy(self, arn: str) -> ManagedPolicy:
         policy = find_policy(arn)
@@ -51,7 +51,7 @@ def find_policy(arn: str) -> ManagedPolicy | None:
     if match is None or match["account"] not in ("aws", settings.IAM_ACCOUNT_ID):
         return None
     return ManagedPolicy.objects.filter(
-        aws_managed=match["account"] == "aws", path=match["path"], policy_name__iexact=match["name"]
+        aws_managed=match["account"] == "aws", path=match["path"], policy_name__lower=match["name"].lower()
     ).first()
 
 

@@ -63,6 +63,18 @@ def test_columns_sort_both_ways(demo):
     assert 'aria-sort="descending"' in client.get(url("user-list"), {"sort": "-name"}).content.decode()
 
 
+def test_sorting_by_last_sign_in_puts_those_who_never_signed_in_as_longest_ago(demo):
+    client = client_for("iam-admin")  # signing in sets iam-admin's last sign-in to now
+    now = timezone.now()
+    User.objects.filter(username="mia").update(last_login=now - timedelta(days=2))
+    User.objects.filter(username="oliver").update(last_login=now - timedelta(hours=1))
+    never = ["charles", "dev-admin", "henry", "james", "lucas"]
+    # On every database, though SQLite and PostgreSQL order NULL differently by default.
+    newest_first = listed(client.get(url("user-list"), {"sort": "-last-sign-in"}))
+    assert newest_first == ["iam-admin", "oliver", "mia", *never]
+    assert listed(client.get(url("user-list"), {"sort": "last-sign-in"})) == [*never, "mia", "oliver", "iam-admin"]
+
+
 def test_counts_come_from_the_page_not_per_row(demo):
     services.create_access_key(user=user("mia"), actor=None)
     response = client_for("iam-admin").get(url("user-list"), {"q": "mia"})

@@ -57,7 +57,7 @@ class Command(BaseCommand):
             services.create_root_user(username=ROOT[0], password=ROOT[1], actor=None)
         users = {name: self.user(name, password) for name, password in PEOPLE.items()}
         for group_name, (description, members) in GROUPS.items():
-            group = Group.objects.filter(group_name__iexact=group_name).first() or services.create_group(
+            group = Group.objects.filter(group_name__lower=group_name.lower()).first() or services.create_group(
                 group_name=group_name, description=description, actor=None
             )
             present = set(Membership.objects.filter(group=group).values_list("user__username", flat=True))
@@ -65,7 +65,7 @@ class Command(BaseCommand):
             if missing:
                 services.add_members(group=group, users=missing, actor=None)
         for role_name, (description, assignees) in ROLES.items():
-            role = Role.objects.filter(role_name__iexact=role_name).first() or services.create_role(
+            role = Role.objects.filter(role_name__lower=role_name.lower()).first() or services.create_role(
                 role_name=role_name, description=description, trust_policy=trust_this_account(), actor=None
             )
             for name in assignees:
@@ -74,7 +74,7 @@ class Command(BaseCommand):
 
     @staticmethod
     def user(name: str, password: str) -> User:
-        existing = User.objects.filter(username__iexact=name).first()
+        existing = User.objects.filter(username__lower=name.lower()).first()
         return existing or services.create_user(username=name, password=password, actor=None)
 
     def print_personas(self, people: dict[str, str] | None = None, roles: dict[str, str] | None = None) -> None:

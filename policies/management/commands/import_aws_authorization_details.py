@@ -63,7 +63,7 @@ class Command(BaseCommand):
     def _actor(self, username: str | None) -> User | None:
         if username is None:
             return None
-        actor = User.objects.filter(username__iexact=username).first()
+        actor = User.objects.filter(username__lower=username.lower()).first()
         if actor is None:
             raise CommandError(f"No IAM user named {username} (--as).")
         return actor
