@@ -8,18 +8,22 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from iamconsole.navigation import Allowed
 from identities import queries, reports
 
 
 @login_required
 def home(request):
-    may_report = request.user.has_perm("iam:GetCredentialReport")
+    """The account at a glance for those who may list it; everyone sees their own access."""
+    may = Allowed(request)
     context = {
-        "counts": queries.identity_counts(),
-        "users_in_no_group": queries.users_in_no_group(),
+        "may": may,
+        "counts": queries.identity_counts(kind for kind in ("users", "groups", "roles") if may[kind]),
+        "users_in_no_group": queries.users_in_no_group_cached() if may["users"] else None,
         "is_root": request.user.is_superuser,
-        "warnings": reports.security_warnings() if may_report else None,
-        "may_report": may_report,
+        "warnings": reports.security_warnings() if may["credential_report"] else None,
+        "may_report": may["credential_report"],
+        "own": None if request.user.is_superuser else queries.user_summary(request.user),
     }
     return render(request, "home.html", context)
 

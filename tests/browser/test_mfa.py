@@ -25,7 +25,7 @@ def demo(transactional_db):
 
 def test_mia_enrols_a_virtual_mfa_device_and_signs_in_with_a_code(page, screenshot, demo):
     sign_in(page, "mia", "mia-demo-password")
-    page.get_by_role("link", name="My account").click()
+    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="My account").click()
     page.get_by_role("heading", name="My account").wait_for()
     screenshot("account-detail")
     page.get_by_role("link", name="Set up MFA").click()

@@ -2,10 +2,12 @@ import pytest
 from django.test import RequestFactory
 from django.urls import reverse
 
-from identities import services
+from identities import queries, services
 from identities.audit import AuditEvent
+from policies import services as policy_services
 from tests import factories
 from tests.admin_forms import admin_form_data
+from tests.clients import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -43,13 +45,85 @@ def test_disabled_users_cannot_sign_in(client, mia):
     assert client.login(request=request, username="mia", password=factories.TEST_PASSWORD) is False
 
 
-def test_home_shows_counts_and_users_in_no_group(client, people, developers):
+def allow(user, *actions: str) -> None:
+    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}]}
+    policy_services.put_inline_policy(identity=user, policy_name="Lists", document=document, actor=None)
+
+
+def test_home_shows_counts_and_users_in_no_group_to_those_who_may_list(client, people, developers):
     services.add_members(group=developers, users=[people["mia"], people["oliver"]], actor=None)
+    allow(people["mia"], "iam:ListUsers", "iam:ListGroups", "iam:ListRoles")
     client.force_login(people["mia"])
     response = client.get(reverse("home"))
     assert response.context["counts"] == {"users": 6, "groups": 1, "roles": 0}
     assert [u.username for u in response.context["users_in_no_group"]] == ["charles", "henry", "james", "lucas"]
     assert b"signed in as the account root user" not in response.content
+
+
+def test_home_counts_only_what_the_user_may_list(client, people, developers):
+    allow(people["mia"], "iam:ListGroups")
+    client.force_login(people["mia"])
+    response = client.get(reverse("home"))
+    assert response.context["counts"] == {"groups": 1}
+    assert response.context["users_in_no_group"] is None
+    assert b"Users in no group" not in response.content
+
+
+def test_without_list_rights_the_home_page_shows_your_own_access(client, people, developers):
+    services.add_members(group=developers, users=[people["mia"]], actor=None)
+    client.force_login(people["mia"])
+    response = client.get(reverse("home"))
+    body = response.content.decode()
+    assert response.context["counts"] == {} and response.context["users_in_no_group"] is None
+    assert "Your access" in body and "Developers" in body
+    assert "Users in no group" not in body and 'class="display-6"' not in body
+
+
+def test_users_in_no_group_are_cached_until_something_changes_them(people, developers, django_assert_num_queries):
+    assert [u.username for u in queries.users_in_no_group_cached()] == [*sorted(people)]
+    with django_assert_num_queries(4):  # the newest pks and the permissions generation, not the search
+        queries.users_in_no_group_cached()
+    services.add_members(group=developers, users=[people["mia"], people["oliver"]], actor=None)
+    assert "mia" not in [u.username for u in queries.users_in_no_group_cached()]
+    factories.UserFactory(username="zoe")
+    assert [u.username for u in queries.users_in_no_group_cached()][-1] == "zoe"
+    services.update_user(user=people["charles"], username="charlie", actor=None)
+    assert "charlie" in [u.username for u in queries.users_in_no_group_cached()]
+    services.delete_user(user=people["henry"], actor=None)
+    assert "henry" not in [u.username for u in queries.users_in_no_group_cached()]
+
+
+def test_the_dashboard_counts_are_cached_until_an_identity_is_added_or_removed(people, django_assert_num_queries):
+    kinds = ("users", "groups", "roles")
+    assert queries.identity_counts(kinds) == {"users": 6, "groups": 0, "roles": 0}
+    with django_assert_num_queries(4):  # the newest pks and the permissions generation, not the counts
+        assert queries.identity_counts(kinds) == {"users": 6, "groups": 0, "roles": 0}
+    group = factories.GroupFactory(group_name="Testers")
+    assert queries.identity_counts(kinds)["groups"] == 1
+    factories.RoleFactory(role_name="Auditor")
+    assert queries.identity_counts(kinds)["roles"] == 1
+    services.delete_group(group=group, actor=None)
+    services.delete_user(user=people["henry"], actor=None)
+    assert queries.identity_counts(kinds) == {"users": 5, "groups": 0, "roles": 1}
+
+
+def test_the_navigation_shows_only_the_pages_the_user_may_open(demo):
+    mia = client_for("mia").get(reverse("home")).content.decode()
+    admin = client_for("iam-admin").get(reverse("home")).content.decode()
+    links = {
+        reverse("identities:user-list"): "Users",
+        reverse("identities:group-list"): "Groups",
+        reverse("policies:policy-list"): "Policies",
+        reverse("identities:audit-list"): "Audit trail",
+        reverse("policies:who-can"): "Who can",
+        reverse("admin:index"): "Admin",
+    }
+    for url, label in links.items():
+        anchor = f'href="{url}">{label}</a>'
+        assert anchor in admin, label
+        assert anchor not in mia, label
+    for url in (reverse("identities:account"), reverse("policies:policy-check"), reverse("policies:what-can")):
+        assert f'href="{url}"' in mia and f'href="{url}"' in admin
 
 
 def test_home_tells_root_to_create_an_administrator(root_client):

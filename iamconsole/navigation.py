@@ -1,0 +1,47 @@
+"""What the signed-in user may open: the navigation bar and the dashboard show only that.
+
+One decision per link, made only when a template asks for it, and remembered
+for the request (decisions inside one request are memoised anyway). The pages
+still check for themselves; hiding a link is a courtesy, not the control.
+"""
+
+from django.contrib import admin
+
+from identities.context import Target
+
+# Link name → the action its page asks for (on "*": the page's list, or any principal).
+ACTIONS = {
+    "users": "iam:ListUsers",
+    "groups": "iam:ListGroups",
+    "roles": "iam:ListRoles",
+    "policies": "iam:ListPolicies",
+    "audit": "iam:ListAuditEvents",
+    "import": "iam:ImportAccountAuthorizationDetails",
+    # Who-can and the escalation report look at every principal.
+    "account_reports": "iam:SimulatePrincipalPolicy",
+    "credential_report": "iam:GetCredentialReport",
+}
+
+
+class Allowed:
+    """`may.users`, `may.admin`, … in templates: True when the user may open that page."""
+
+    def __init__(self, request):
+        self._request, self._known = request, {}
+
+    def __getitem__(self, name: str) -> bool:
+        if name not in self._known:
+            self._known[name] = self._decide(name)
+        return self._known[name]
+
+    def _decide(self, name: str) -> bool:
+        if name == "admin":
+            return admin.site.has_permission(self._request)
+        if name not in ACTIONS:
+            raise KeyError(name)
+        return self._request.user.has_perm(ACTIONS[name], Target("*"))
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    return {"may": Allowed(request)} if user is not None and user.is_authenticated else {}
