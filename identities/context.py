@@ -34,6 +34,9 @@ class RequestContext:
     # question for each row asks the policies once; any change to
     # permissions in this request empties it (identities.services).
     decisions: dict = field(default_factory=dict, compare=False, repr=False)
+    # The permissions generation as this request first read it; emptied with
+    # `decisions`, so a request that changes permissions reads it again.
+    generation: list = field(default_factory=list, compare=False, repr=False)
 
     def with_principal(self, principal_arn: str, session_arn: str = "") -> "RequestContext":
         """The acting principal: a role session's ARN when the user switched role."""

@@ -282,3 +282,23 @@ def test_record_outside_a_transaction_is_refused(mia):
 
     with pytest.raises(RuntimeError, match="inside the transaction"):
         record("CreateUser", actor=None, target=mia)
+
+
+def test_the_permissions_generation_is_read_once_per_request_and_again_after_a_change(
+    mia, developers, django_assert_num_queries
+):
+    from identities.context import RequestContext, reset_current_context, set_current_context
+
+    token = set_current_context(RequestContext(source_ip="192.0.2.1", secure_transport=True))
+    try:
+        first = services.permissions_generation()
+        with django_assert_num_queries(0):
+            assert services.permissions_generation() == first
+        services.add_members(group=developers, users=[mia], actor=None)
+        with django_assert_num_queries(1):
+            changed = services.permissions_generation()
+        assert changed != first
+    finally:
+        reset_current_context(token)
+    with django_assert_num_queries(1):  # outside a request: read every time
+        assert services.permissions_generation() == changed

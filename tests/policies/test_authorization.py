@@ -2,7 +2,7 @@
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from identities import services as identity_services
@@ -182,3 +182,21 @@ def test_a_warm_decision_costs_one_query(mia):
     with CaptureQueriesContext(connection) as captured:
         assert mia.has_perm("iam:ListUsers") is True
     assert len(captured) == 1
+
+
+class Refused(Exception):
+    pass
+
+
+def test_layers_read_inside_a_rolled_back_change_are_never_served_after_it(mia):
+    """A change that is refused midway rolls back its generation bump; the layers a
+    check inside it cached must not come back when a later change commits."""
+    inline, _ = services.put_inline_policy(identity=mia, policy_name="Read", document=allow("iam:GetUser"), actor=None)
+    assert mia.has_perm("iam:GetUser") is True
+    with pytest.raises(Refused), transaction.atomic():
+        services.delete_inline_policy(inline=inline, actor=None)
+        assert mia.has_perm("iam:GetUser") is False  # decided on the uncommitted state
+        raise Refused
+    assert mia.has_perm("iam:GetUser") is True
+    services.put_inline_policy(identity=mia, policy_name="Other", document=allow("iam:ListUsers"), actor=None)
+    assert (mia.has_perm("iam:GetUser"), mia.has_perm("iam:ListUsers")) == (True, True)
