@@ -231,7 +231,7 @@ def _decide_one(caller: Caller, item, index: int | None, request) -> dict:
             message = f"{caller.arn} may not ask about {principal} (iam:SimulatePrincipalPolicy)."
             raise APIError(403, "AccessDenied", message)
     try:
-        _, layers = queries.principal_layers(principal)
+        layers = queries.layers_at(principal)
     except queries.UnknownPrincipal:
         raise APIError(404, "NoSuchPrincipal", f"{where}: no user, role or live role session is {principal}.") from None
     return decision_json(loading.decide_request(layers, action, resource, context))

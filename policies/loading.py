@@ -2,8 +2,9 @@
 
 A principal's compiled layers are kept in a per-process LRU keyed by the
 principal and the permissions generation, which every change that can alter
-a decision bumps in its own transaction and which is read fresh on every
-decision: no stale allow survives a commit. Compiled sets are never pickled
+a decision sets to a new random value in its own transaction, and which each
+request reads afresh: no stale allow survives a commit, and a change that
+rolls back leaves nothing cached under a value that will be used again. Compiled sets are never pickled
 into a shared cache. A principal is a user, the account root user, or a
 role session (which carries the role's permissions, not the user's).
 """
@@ -166,6 +167,12 @@ def _cached(key, load):
         layers = load()
         _cache.put(key, layers)
     return layers
+
+
+def remembered(key: tuple, load) -> PrincipalLayers:
+    """Layers that `load` finds, kept in the per-process cache under `key` and the
+    current permissions generation."""
+    return _cached((*key, permissions_generation()), load)
 
 
 def layers_for(user: User) -> PrincipalLayers:

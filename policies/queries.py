@@ -76,6 +76,18 @@ def principal_layers(arn: str) -> tuple[object, loading.PrincipalLayers]:
     raise UnknownPrincipal(arn)
 
 
+def layers_at(arn: str) -> loading.PrincipalLayers:
+    """The layers of the principal an ARN names, for the decision API. Users, roles and
+    root are remembered per process under the permissions generation (a rename, a new
+    path, tags, disabling or deleting all change it), so a warm decision does not look
+    the principal up again; role sessions, which expire and are revoked without a
+    change of generation, are looked up every time."""
+    parsed = _split_iam_arn(arn) if isinstance(arn, str) else None
+    if parsed is None or parsed[0] != "iam":
+        return principal_layers(arn)[1]
+    return loading.remembered(("principal", arn), lambda: principal_layers(arn)[1])
+
+
 def _identity_at(kind: str, path: str, name: str):
     if kind == "user":
         return one_row(User, username=name, path=path, is_superuser=False, is_active=True)

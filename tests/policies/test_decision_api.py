@@ -202,3 +202,44 @@ def test_a_role_session_principal_carries_the_roles_permissions(portal, demo):
     arn = session.arn
     assert decision_of(portal, arn, "storage:PutObject", f"{PRODUCTION}/releases/v7.tar")["decision"] == "Allow"
     assert decision_of(portal, arn, "storage:ListBuckets", "*")["decision"] == "ImplicitDeny"
+
+
+def test_a_warm_decision_reads_only_the_callers_key_and_the_generation(portal, settings, django_assert_num_queries):
+    settings.IAM_DECISION_COUNT_FLUSH_SECONDS = 3600  # as in production: counts are written in batches
+    body = {"principal": user_arn("lucas"), "action": "storage:ListBuckets", "resource": "*"}
+    assert ask(portal, body).status_code == 200
+    with django_assert_num_queries(2):
+        assert ask(portal, body).json()["decision"] == "Allow"
+
+
+def test_a_disabled_renamed_or_revoked_principal_is_seen_on_the_next_decision(portal, demo):
+    lucas = User.objects.get(username="lucas")
+    assert decision_of(portal, user_arn("lucas"), "storage:ListBuckets", "*")["decision"] == "Allow"
+    identity_services.update_user(user=lucas, username="lucas2", actor=None)
+    missing = ask(portal, {"principal": user_arn("lucas"), "action": "storage:ListBuckets", "resource": "*"})
+    assert (missing.status_code, missing.json()["error"]["code"]) == (404, "NoSuchPrincipal")
+    assert decision_of(portal, user_arn("lucas2"), "storage:ListBuckets", "*")["decision"] == "Allow"
+    identity_services.update_user(user=lucas, is_active=False, actor=None)
+    assert ask(portal, {"principal": user_arn("lucas2"), "action": "s3:X", "resource": "*"}).status_code == 404
+
+    from identities.models import Role
+
+    session, _, _ = identity_services.start_role_session(
+        role=Role.objects.get(role_name="ReleaseManager"),
+        user=User.objects.get(username="mia"),
+        session_name="release-8",
+        duration=900,
+        source="api",
+        actor=None,
+    )
+    services.put_inline_policy(
+        identity=User.objects.get(username="portal"),
+        policy_name="AskAboutSessions",
+        document=allow("iam:SimulatePrincipalPolicy", f"arn:aws:sts::{ACCOUNT}:assumed-role/*"),
+        actor=None,
+    )
+    assert decision_of(portal, session.arn, "storage:ListBuckets", "*")["decision"] == "ImplicitDeny"
+    # Revoking a session changes no permissions, so nothing about it may be remembered.
+    identity_services.revoke_role_sessions(user=session.user, actor=None)
+    gone = ask(portal, {"principal": session.arn, "action": "storage:ListBuckets", "resource": "*"})
+    assert (gone.status_code, gone.json()["error"]["code"]) == (404, "NoSuchPrincipal")
