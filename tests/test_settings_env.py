@@ -13,7 +13,7 @@ from iamconsole import env
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def load_settings(**environment):
+def load_settings(show: str = "settings.SECURE_SSL_REDIRECT", **environment):
     clean = {
         key: value
         for key, value in os.environ.items()
@@ -29,7 +29,7 @@ def load_settings(**environment):
         }
     }
     clean.update(environment, DJANGO_SETTINGS_MODULE="iamconsole.settings")
-    code = "import django; django.setup(); from django.conf import settings; print(settings.SECURE_SSL_REDIRECT)"
+    code = f"import django; django.setup(); from django.conf import settings; print({show})"
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
 
 
@@ -79,6 +79,12 @@ def test_check_deploy_reports_nothing_with_production_settings():
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_connection_health_checks_are_on_unless_turned_off():
+    show = "settings.DATABASES['default']['CONN_HEALTH_CHECKS']"
+    assert load_settings(show, DEBUG="true").stdout.strip() == "True"
+    assert load_settings(show, DEBUG="true", DATABASE_CONN_HEALTH_CHECKS="false").stdout.strip() == "False"
 
 
 def test_bad_account_id_stops_start_up():
