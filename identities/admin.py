@@ -384,7 +384,8 @@ class UserAdmin(ServiceBackedAdmin):
         return user
 
     def delete_model(self, request, obj):
-        services.delete_user(user=obj, actor=request.user)
+        # The confirmation page listed the keys, device, memberships and assignments that go too.
+        services.delete_user(user=obj, actor=request.user, with_credentials_and_memberships=True)
 
     @admin.display(description="MFA device")
     def mfa_device(self, obj):

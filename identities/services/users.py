@@ -117,22 +117,35 @@ def set_password(*, user: User, password: str | None, actor: User | None) -> Use
 
 @transaction.atomic
 def delete_user(*, user: User, actor: User | None, with_credentials_and_memberships: bool = False) -> None:
-    """Delete a user. With `with_credentials_and_memberships`, first remove what AWS
-    asks removed before DeleteUser (access keys, MFA device, group memberships,
-    role assignments), each with its own audit record, in this one transaction.
-    Policies attached to the user, inline ones and the boundary go with the row
-    (their tables cascade)."""
+    """Delete a user. AWS refuses DeleteUser while the user has access keys, an MFA
+    device, group memberships or role assignments (DeleteConflict), and so does this,
+    unless `with_credentials_and_memberships` asks to remove them first, each with
+    its own audit record, in this one transaction. Policies attached to the user,
+    inline ones and the boundary go with the row (their tables cascade)."""
     if user.is_superuser:
         raise ValidationError("The account root user cannot be deleted.")
     if with_credentials_and_memberships:
         _remove_what_blocks_deletion(user, actor)
-    before = _user_state(user) | {
-        "groups": sorted(user.iam_groups.values_list("group_name", flat=True)),
-        "roles": sorted(user.assigned_roles.values_list("role_name", flat=True)),
-    }
+    else:
+        _refuse_while_blocked(user)
     bump_permissions_generation()
-    record("DeleteUser", actor=actor, target=user, before=before)
+    record("DeleteUser", actor=actor, target=user, before=_user_state(user))
     user.delete()
+
+
+def _refuse_while_blocked(user: User) -> None:
+    blocking = [
+        (AccessKey.objects.filter(user=user).exists(), "its access keys"),
+        (TOTPDevice.objects.filter(user=user).exists(), "its MFA device"),
+        (Membership.objects.filter(user=user).exists(), "its group memberships"),
+        (RoleAssignment.objects.filter(user=user).exists(), "its role assignments"),
+    ]
+    present = [what for found, what in blocking if found]
+    if present:
+        raise ValidationError(
+            f"{user.username} cannot be deleted while it has {', '.join(present)}: remove them first.",
+            code="delete_conflict",
+        )
 
 
 def _remove_what_blocks_deletion(user: User, actor: User | None) -> None:

@@ -3,6 +3,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from identities import services
 from identities.audit import AuditEvent
 from identities.models import Group, Membership, RoleAssignment, User
 from policies.models import PolicyAttachment
@@ -134,6 +135,17 @@ def test_deleting_a_role_in_the_admin_records_it(root_client):
     response = root_client.post(reverse("admin:identities_role_delete", args=[role.pk]), {"post": "yes"})
     assert response.status_code == 302
     assert list(AuditEvent.objects.values_list("event_name", flat=True)) == ["DeleteRole"]
+
+
+def test_deleting_a_user_in_the_admin_removes_and_records_what_stood_in_the_way(root_client, mia, developers):
+    services.add_members(group=developers, users=[mia], actor=None)
+    services.create_access_key(user=mia, actor=None)
+    confirm = root_client.get(reverse("admin:identities_user_delete", args=[mia.pk])).content.decode()
+    assert "Developers" in confirm  # the confirmation lists the membership that goes too
+    response = root_client.post(reverse("admin:identities_user_delete", args=[mia.pk]), {"post": "yes"})
+    assert response.status_code == 302 and not User.objects.filter(pk=mia.pk).exists()
+    names = AuditEvent.objects.order_by("id").values_list("event_name", flat=True)
+    assert list(names)[-3:] == ["DeleteAccessKey", "RemoveUserFromGroup", "DeleteUser"]
 
 
 def test_the_root_user_is_marked_in_the_user_list(root_client, mia):

@@ -76,12 +76,25 @@ def test_set_password_never_writes_the_hash_to_the_trail(mia, root):
     assert mia.password not in str(event.before) + str(event.after)
 
 
-def test_delete_user_records_its_groups_and_keeps_the_trail(mia, developers, root):
+def test_a_user_with_keys_or_groups_is_not_deleted_unless_asked_to_remove_them(mia, developers, root):
     services.add_members(group=developers, users=[mia], actor=root)
-    services.delete_user(user=mia, actor=root)
+    services.create_access_key(user=mia, actor=root)
+    before = AuditEvent.objects.count()
+    with pytest.raises(ValidationError, match="while it has its access keys, its group memberships"):
+        services.delete_user(user=mia, actor=root)
+    assert User.objects.filter(pk=mia.pk).exists() and AuditEvent.objects.count() == before
+    services.delete_user(user=mia, actor=root, with_credentials_and_memberships=True)
+    names = list(AuditEvent.objects.filter(id__gt=0).order_by("id").values_list("event_name", flat=True))
+    assert names[-3:] == ["DeleteAccessKey", "RemoveUserFromGroup", "DeleteUser"]
+
+
+def test_deleting_a_user_keeps_the_trail_about_them(mia, developers, root):
+    services.add_members(group=developers, users=[mia], actor=root)
+    services.delete_user(user=mia, actor=root, with_credentials_and_memberships=True)
     event = AuditEvent.objects.order_by("id").last()
-    assert (event.event_name, event.before["groups"]) == ("DeleteUser", ["Developers"])
-    assert AuditEvent.objects.filter(target_arn__endswith="group/Developers").count() == 1
+    assert (event.event_name, event.target_arn, event.before["username"]) == ("DeleteUser", mia.arn, "mia")
+    added, removed = AuditEvent.objects.filter(target_arn__endswith="group/Developers").order_by("id")
+    assert (added.event_name, removed.event_name) == ("AddUserToGroup", "RemoveUserFromGroup")
     assert Membership.objects.count() == 0
 
 
