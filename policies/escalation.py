@@ -53,6 +53,10 @@ class _World(NamedTuple):
     users: list[User]
     roles: list[Role]
     groups: dict[int, Group]
+    # For narrowing the targets of a step to those a principal's own statements name.
+    users_by_name: dict[str, list[User]]
+    groups_by_name: dict[str, list[Group]]
+    group_labels: dict[int, frozenset[str]]
 
 
 def escalation_paths() -> list[PrincipalPaths]:
@@ -73,7 +77,24 @@ def _read_world() -> _World:
     users = list(User.objects.filter(is_active=True, is_superuser=False).only(*reports._USER_FIELDS))
     roles = list(Role.objects.order_by("role_name"))
     groups = {group.pk: group for group in Group.objects.only("pk", "group_name", "path")}
-    return _World(reports._read_account(), {policy.pk: policy for policy in policies}, users, roles, groups)
+    account = reports._read_account()
+    return _World(
+        account,
+        {policy.pk: policy for policy in policies},
+        users,
+        roles,
+        groups,
+        _by_name(users, "username"),
+        _by_name(groups.values(), "group_name"),
+        {pk: frozenset(label for label, _ in reports._owned(account, ("group", pk))) for pk in groups},
+    )
+
+
+def _by_name(items, field: str) -> dict:
+    found: dict = {}
+    for item in items:
+        found.setdefault(getattr(item, field).lower(), []).append(item)
+    return found
 
 
 def _principals(world: _World):
@@ -111,7 +132,28 @@ def _role_keys(role: Role) -> loading.Keys:
 
 
 def _allowed(principal: _Principal, action: str, resource: str, keys: loading.Keys | None = None) -> bool:
+    # Most principals are granted none of the actions a path needs; the index says so at once.
+    if not principal.layers.identity.may_allow(action):
+        return False
     return loading.decide_request(principal.layers, action, resource, keys or {}).outcome is Outcome.ALLOW
+
+
+def _targets(principal: _Principal, action: str, by_name: dict[str, list], everyone):
+    """The users or groups `action` could be allowed on, narrowed to the names the principal's
+    own Allow statements end with (`user/${aws:username}` names one); all of them when a
+    name has a wildcard or a statement allows by NotResource. The engine decides each."""
+    if not principal.layers.identity.may_allow(action):
+        return []
+    patterns = principal.layers.identity.allow_resources(action, principal.layers.keys)
+    if patterns is None:
+        return everyone
+    names = set()
+    for pattern in patterns:
+        name = pattern.rsplit("/", 1)[-1]
+        if "*" in name or "?" in name:
+            return everyone
+        names.add(name.lower())
+    return [item for name in sorted(names) for item in by_name.get(name, ())]
 
 
 def _paths_of(world: _World, principal: _Principal):
@@ -154,9 +196,10 @@ def _self_paths(world: _World, principal: _Principal):
     """Attach or put a policy on itself or on a group it is in; loosen its own boundary."""
     kind = principal.kind.title()
     owners = [(kind, principal.arn, "itself")]
-    owners += [
-        ("Group", world.groups[gid].arn, f"its group {world.groups[gid].group_name}") for gid in principal.groups
-    ]
+    if any(principal.layers.identity.may_allow(f"iam:{verb}GroupPolicy") for verb in ("Attach", "Put")):
+        owners += [
+            ("Group", world.groups[gid].arn, f"its group {world.groups[gid].group_name}") for gid in principal.groups
+        ]
     for owner_kind, arn, label in owners:
         if _allowed(principal, f"iam:Attach{owner_kind}Policy", arn, {"iam:PolicyARN": STRONGEST_POLICY_ARN}):
             yield EscalationPath(
@@ -182,10 +225,10 @@ def _group_paths(world: _World, principal: _Principal):
     """Join a group whose policies it does not have yet."""
     if principal.kind != "user":
         return
-    for group_id, group in world.groups.items():
-        if group_id in principal.groups:
+    for group in _targets(principal, "iam:AddUserToGroup", world.groups_by_name, world.groups.values()):
+        if group.pk in principal.groups:
             continue
-        gained = {label for label, _ in reports._owned(world.account, ("group", group_id))} - principal.labels
+        gained = world.group_labels[group.pk] - principal.labels
         if gained and _allowed(principal, "iam:AddUserToGroup", group.arn):
             yield EscalationPath(
                 "join-group",
@@ -218,7 +261,7 @@ def _role_paths(world: _World, principal: _Principal):
 def _key_paths(world: _World, principal: _Principal):
     """Create an access key for another user, and act as that user."""
     others = []
-    for user in world.users:
+    for user in _targets(principal, "iam:CreateAccessKey", world.users_by_name, world.users):
         if user.arn != principal.arn and _allowed(principal, "iam:CreateAccessKey", user.arn):
             others.append(user.username)
             if len(others) > TARGETS_SHOWN:

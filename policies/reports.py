@@ -135,16 +135,28 @@ def _owned(account: _Account, owner: tuple[str, int]) -> list[tuple[str, dict]]:
     return account.inline.get(owner, []) + [account.versions[p] for p in account.attached.get(owner, [])]
 
 
+class _UserLayers(NamedTuple):
+    user: User
+    identity: object
+    boundary: object
+    keys: loading.Keys
+
+
 def who_can(action: str, resource: str) -> list[WhoCan]:
     """Every user and role allowed `action` on `resource`, with the path that grants it:
     their own policy, via a group, or via a role they may assume."""
     account, guardrails = _read_account(), loading.guardrail_levels()
     compiled: dict = {}
-    users = list(User.objects.filter(is_active=True, is_superuser=False).only(*_USER_FIELDS))
-    found = list(_users_who_can(account, guardrails, compiled, users, action, resource))
+    users = User.objects.filter(is_active=True, is_superuser=False).only(*_USER_FIELDS)
+    entries = [
+        _UserLayers(user, *_user_layers(account, compiled, user, account.memberships.get(user.pk, [])), keys)
+        for user in users
+        for keys in (loading.principal_keys(user),)
+    ]
+    found = list(_users_who_can(account, guardrails, entries, action, resource))
     roles = list(_roles_who_can(action, resource))
     found += [entry for _, entry in roles]
-    found += _users_via_roles(account, guardrails, compiled, users, [role for role, _ in roles])
+    found += _users_via_roles(guardrails, entries, [role for role, _ in roles])
     return found
 
 
@@ -181,16 +193,34 @@ def _path_of(account: _Account, user_id: int, label: str) -> str:
     return f"via group {', '.join(groups)} ({label})" if groups else label
 
 
-def _users_who_can(account, guardrails, compiled, users, action, resource):
-    for user in users:
-        identity, boundary = _user_layers(account, compiled, user, account.memberships.get(user.pk, []))
-        request = Request(user.arn, action, resource, loading.principal_keys(user), loading.resource_account(resource))
+def _users_who_can(account, guardrails, entries: list[_UserLayers], action, resource):
+    resource_account = loading.resource_account(resource)
+    for user, identity, boundary, keys in entries:
+        if not identity.may_allow(action):  # exact: without an Allow naming it, nothing allows it
+            continue
+        request = Request(user.arn, action, resource, keys, resource_account)
         decision = authorize(
             request, identity=identity, boundary=boundary, guardrails=guardrails, account_id=settings.IAM_ACCOUNT_ID
         )
         if decision.outcome is Outcome.ALLOW:
             paths = [_path_of(account, user.pk, ref.source) for ref in decision.deciding if ref.layer == "identity"]
             yield WhoCan(user.arn, "user", tuple(dict.fromkeys(paths)))
+
+
+def _may_assume(trust_set, entries: list[_UserLayers]) -> list[_UserLayers]:
+    """The users a trust policy can let in (IAM-RULES.md rule 6): those it names, and where
+    it names the account, those whose own policies may allow sts:AssumeRole; everyone when
+    it names anyone or allows by NotPrincipal. The engine still decides each."""
+    named = trust_set.allowed_principals()
+    if named is None:
+        return entries
+    accounts, arns = named
+    whole_account = settings.IAM_ACCOUNT_ID in accounts
+    return [
+        entry
+        for entry in entries
+        if entry.user.arn in arns or (whole_account and entry.identity.may_allow("sts:AssumeRole"))
+    ]
 
 
 def _roles_who_can(action, resource):
@@ -201,7 +231,7 @@ def _roles_who_can(action, resource):
             yield role, WhoCan(role.arn, "role", tuple(dict.fromkeys(paths)))
 
 
-def _users_via_roles(account, guardrails, compiled, users, roles: list[Role]) -> list[WhoCan]:
+def _users_via_roles(guardrails, entries: list[_UserLayers], roles: list[Role]) -> list[WhoCan]:
     """Users who may assume a role that is allowed, shown with that role as their path."""
     found = []
     for role in roles:
@@ -209,8 +239,7 @@ def _users_via_roles(account, guardrails, compiled, users, roles: list[Role]) ->
         if not trust["Statement"]:
             continue
         trust_set = compile_policies([(f"{role.arn} trust policy", trust)], kind=PolicyKind.TRUST)
-        for user in users:
-            identity, boundary = _user_layers(account, compiled, user, account.memberships.get(user.pk, []))
+        for user, identity, boundary, keys in _may_assume(trust_set, entries):
             decision = authorize_assume_role(
                 user.arn,
                 role.arn,
@@ -218,7 +247,7 @@ def _users_via_roles(account, guardrails, compiled, users, roles: list[Role]) ->
                 identity=identity,
                 boundary=boundary,
                 guardrails=guardrails,
-                context=loading.principal_keys(user),
+                context=keys,
             )
             if decision.outcome is Outcome.ALLOW:
                 found.append(WhoCan(user.arn, "user", (f"after assuming {role.role_name}",)))

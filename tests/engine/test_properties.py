@@ -157,3 +157,10 @@ def test_the_action_index_finds_exactly_the_statements_that_match(documents, act
     policy_set = compile_policies(documents)
     everything = [statement for statement in policy_set.statements if statement.matches_action(action.lower())]
     assert list(policy_set.candidates(action.lower())) == everything
+
+
+@settings(max_examples=100, deadline=None)
+@given(request=same_account_requests, identity=identity_sets)
+def test_an_action_no_statement_may_allow_is_never_allowed(request, identity):
+    if not compile_policies(identity).may_allow(request.action):
+        assert outcome(request, identity) is not Outcome.ALLOW

@@ -7,9 +7,9 @@ from django.urls import reverse
 
 from identities import services as identity_services
 from identities.models import User
-from policies import escalation, services
+from policies import escalation, loading, services
 from tests.clients import client_for
-from tests.policies.conftest import allow
+from tests.policies.conftest import allow, document, statement
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +96,32 @@ def test_page_needs_simulate_on_every_principal(demo):
 
 def test_page_refuses_post(demo):
     assert client_for("iam-admin").post(URL).status_code == 405
+
+
+def test_narrowing_targets_by_the_statements_names_loses_no_path(demo, monkeypatch):
+    """The report tries only the users and groups a principal's own Allow statements name;
+    deciding every user and group for every principal must find the same paths."""
+    for name, grant, tags in [
+        ("ivy", allow("iam:CreateAccessKey", f"arn:aws:iam::{ACCOUNT}:user/henry"), {}),
+        ("jack", document(statement("Allow", "iam:CreateAccessKey", "arn:aws:iam::*:user/*")), {}),
+        ("kim", allow("iam:AddUserToGroup", "arn:aws:iam::*:group/*"), {}),
+        ("lou", allow("iam:CreateAccessKey", "arn:aws:iam::*:user/${aws:PrincipalTag/buddy}"), {"buddy": "oliver"}),
+        ("max", allow("iam:AddUserToGroup", f"arn:aws:iam::{ACCOUNT}:group/Oper*"), {}),
+    ]:
+        user = identity_services.create_user(username=name, tags=tags, actor=None)
+        services.put_inline_policy(identity=user, policy_name="Grant", document=grant, actor=None)
+    services.put_inline_policy(  # jack may create keys for anyone but mia
+        identity=User.objects.get(username="jack"),
+        policy_name="NotMia",
+        document=document(statement("Deny", "iam:CreateAccessKey", "arn:aws:iam::*:user/mia")),
+        actor=None,
+    )
+
+    narrowed = escalation.escalation_paths()
+    # Every user and group tried for every principal, as before the narrowing:
+    monkeypatch.setattr(escalation, "_targets", lambda principal, action, by_name, everyone: list(everyone))
+    loading.clear_cache()
+    assert escalation.escalation_paths() == narrowed
+    kinds = {(entry.name, path.kind) for entry in narrowed for path in entry.paths}
+    assert {("ivy", "create-keys"), ("jack", "create-keys"), ("lou", "create-keys")} <= kinds
+    assert {("kim", "join-group"), ("max", "join-group")} <= kinds

@@ -114,3 +114,36 @@ def test_what_can_marks_conditional_grants(demo):
     grants = {grant.action: grant for grant in reports.what_can(loading.layers_for(henry))}
     assert grants["storage:GetObject"].conditional is True
     assert grants["iam:GetUser"].conditional is False
+
+
+def test_trying_only_the_users_a_trust_policy_can_let_in_loses_no_one(demo, monkeypatch):
+    """who-can tries a role's path only for the users its trust policy names, or, where it names
+    the account, those whose policies may allow sts:AssumeRole; trying everyone finds the same."""
+    from identities import services as identity_services
+    from policies import services
+
+    role = identity_services.create_role(role_name="Publisher", actor=None)
+    publish = {"Effect": "Allow", "Action": "storage:PutObject", "Resource": "arn:aws:storage:::public/*"}
+    services.put_inline_policy(
+        identity=role, policy_name="Publish", document={"Version": "2012-10-17", "Statement": [publish]}, actor=None
+    )
+    account_trust = {"Effect": "Allow", "Principal": {"AWS": "123456789012"}, "Action": "sts:AssumeRole"}
+    named_trust = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:user/henry"}, "Action": "*"}
+    identity_services.update_trust_policy(
+        role=role, trust_policy={"Version": "2012-10-17", "Statement": [account_trust, named_trust]}, actor=None
+    )
+    may_assume = {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role.arn}
+    services.put_inline_policy(
+        identity=User.objects.get(username="james"),
+        policy_name="Assume",
+        document={"Version": "2012-10-17", "Statement": [may_assume]},
+        actor=None,
+    )
+
+    cases = [("storage:PutObject", "arn:aws:storage:::public/index.html"), ("storage:PutObject", f"{PRODUCTION}/x")]
+    narrowed = [reports.who_can(action, resource) for action, resource in cases]
+    monkeypatch.setattr(reports, "_may_assume", lambda trust_set, entries: entries)
+    assert [reports.who_can(action, resource) for action, resource in cases] == narrowed
+    via = {entry.arn.rsplit("/", 1)[1] for entry in narrowed[0] if entry.paths == ("after assuming Publisher",)}
+    # henry is named; james may assume it through the account; no one else is either.
+    assert via == {"henry", "james"}

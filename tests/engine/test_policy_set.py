@@ -1,0 +1,77 @@
+"""What a compiled set can tell a report without a request: may it allow an action at all,
+and under which resource patterns."""
+
+from __future__ import annotations
+
+from policies.engine import compile_policies
+
+from .helpers import ALLOW, DENY, IMPLICIT, allow, decide, deny, policy
+
+OWN_KEYS = "arn:aws:iam::*:user/${aws:username}"
+
+
+def test_may_allow_is_true_only_when_an_allow_statement_names_the_action():
+    policy_set = compile_policies(
+        [policy(allow("iam:Get*"), allow("iam:CreateAccessKey", OWN_KEYS), deny("iam:DeleteUser"))]
+    )
+    assert policy_set.may_allow("iam:GetUser") and policy_set.may_allow("IAM:CreateAccessKey")
+    assert not policy_set.may_allow("iam:DeleteUser")  # denied, never allowed
+    assert not policy_set.may_allow("iam:AddUserToGroup")  # not named at all
+    not_action = compile_policies([policy({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})])
+    assert not_action.may_allow("storage:GetObject") and not not_action.may_allow("iam:GetUser")
+
+
+def test_an_allow_the_set_could_give_is_still_decided_by_the_request():
+    document = policy(allow("iam:Get*", "arn:aws:iam::*:user/a*"), deny("iam:GetUser"))
+    policy_set = compile_policies([document])
+    # An Allow names both; the Deny and the Resource decide at request time, not the index.
+    assert policy_set.may_allow("iam:GetUser") and policy_set.may_allow("iam:GetGroup")
+    assert decide([document], action="iam:GetUser", resource="arn:aws:iam::111122223333:user/alice") is DENY
+    assert decide([document], action="iam:GetGroup", resource="arn:aws:iam::111122223333:user/alice") is ALLOW
+    assert decide([document], action="iam:GetGroup", resource="arn:aws:iam::111122223333:user/bob") is IMPLICIT
+
+
+def test_allow_resources_fills_variables_and_leaves_out_what_cannot_match():
+    policy_set = compile_policies(
+        [
+            policy(
+                allow("iam:CreateAccessKey", [OWN_KEYS, "arn:aws:iam::*:user/*/${aws:username}"]),
+                allow("iam:CreateAccessKey", "arn:aws:iam::*:user/${aws:PrincipalTag/team}-bot"),
+                deny("iam:CreateAccessKey", "arn:aws:iam::*:user/root-like"),
+            )
+        ]
+    )
+    keys = {"aws:username": "alice"}
+    assert policy_set.allow_resources("iam:CreateAccessKey", keys) == (
+        "arn:aws:iam::*:user/alice",
+        "arn:aws:iam::*:user/*/alice",
+    )
+    with_tag = keys | {"aws:PrincipalTag/team": "ops"}
+    assert policy_set.allow_resources("iam:CreateAccessKey", with_tag)[-1] == "arn:aws:iam::*:user/ops-bot"
+    assert policy_set.allow_resources("iam:DeleteAccessKey", keys) == ()
+
+
+def test_allow_resources_is_none_when_a_statement_allows_by_not_resource():
+    policy_set = compile_policies(
+        [policy({"Effect": "Allow", "Action": "iam:CreateAccessKey", "NotResource": "arn:aws:iam::*:user/root"})]
+    )
+    assert policy_set.allow_resources("iam:CreateAccessKey", {}) is None
+
+
+def test_allowed_principals_reads_accounts_and_arns_as_the_decision_does():
+    from policies.engine import PolicyKind
+
+    def trust(*statements):
+        return compile_policies([policy(*statements)], kind=PolicyKind.TRUST)
+
+    user = "arn:aws:iam::111122223333:user/alice"
+    named = trust(
+        {"Effect": "Allow", "Principal": {"AWS": [user, "444455556666"]}, "Action": "sts:AssumeRole"},
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"},
+        {"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole"},  # a Deny names no one in
+    )
+    assert named.allowed_principals() == (frozenset({"444455556666", "111122223333"}), frozenset({user}))
+    anyone = trust({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"})
+    assert anyone.allowed_principals() is None
+    all_but = trust({"Effect": "Allow", "NotPrincipal": {"AWS": user}, "Action": "sts:AssumeRole"})
+    assert all_but.allowed_principals() is None
