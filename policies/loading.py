@@ -4,8 +4,8 @@ A principal's compiled layers are kept in a per-process LRU keyed by the
 principal and the permissions generation, which every change that can alter
 a decision sets to a new random value in its own transaction, and which each
 request reads afresh: no stale allow survives a commit, and a change that
-rolls back leaves nothing cached under a value that will be used again. Compiled sets are never pickled
-into a shared cache. A principal is a user, the account root user, or a
+rolls back leaves nothing cached under a value that will be used again.
+Compiled sets are never pickled into a shared cache. A principal is a user, the account root user, or a
 role session (which carries the role's permissions, not the user's).
 """
 
