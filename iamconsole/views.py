@@ -16,10 +16,12 @@ from identities import queries, reports
 def home(request):
     """The account at a glance for those who may list it; everyone sees their own access."""
     may = Allowed(request)
+    kinds = [kind for kind in ("users", "groups", "roles") if may[kind]]
+    version = queries.directory_version() if kinds else None
     context = {
         "may": may,
-        "counts": queries.identity_counts(kind for kind in ("users", "groups", "roles") if may[kind]),
-        "users_in_no_group": queries.users_in_no_group_cached() if may["users"] else None,
+        "counts": queries.identity_counts(kinds, version),
+        "users_in_no_group": queries.users_in_no_group_cached(version=version) if may["users"] else None,
         "is_root": request.user.is_superuser,
         "warnings": reports.security_warnings() if may["credential_report"] else None,
         "may_report": may["credential_report"],

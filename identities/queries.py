@@ -15,7 +15,7 @@ from identities import naming
 from identities.audit import AuditEvent
 from identities.credentials import AccessKey
 from identities.models import Group, Membership, Role, RoleAssignment, User
-from identities.services import permissions_generation
+from identities.services._common import permissions_generation
 
 IDENTITY_COUNTS = {
     "users": lambda: User.objects.filter(is_superuser=False),
@@ -36,27 +36,28 @@ def users_in_no_group(limit: int = 20) -> QuerySet[User]:
 DASHBOARD_CACHE_SECONDS = 600
 
 
-def _directory_version() -> str:
+def directory_version() -> str:
     """Changes whenever a count or the users in no group can: every membership change,
     rename and deletion bumps the permissions generation; a creation raises a newest pk."""
     newest = [model.objects.aggregate(newest=Max("pk"))["newest"] for model in (User, Group, Role)]
     return ":".join(str(part) for part in (permissions_generation(), *newest))
 
 
-def identity_counts(kinds) -> dict[str, int]:
-    """How many users, groups and roles there are: of `kinds` only, in that order."""
+def identity_counts(kinds, version: str | None = None) -> dict[str, int]:
+    """How many users, groups and roles there are: of `kinds` only, in that order
+    (`version`: directory_version(), when the caller has read it already)."""
     kinds = list(kinds)
     if not kinds:
         return {}
-    key = f"iamconsole:identity-counts:{_directory_version()}:{','.join(kinds)}"
+    key = f"iamconsole:identity-counts:{version or directory_version()}:{','.join(kinds)}"
     return cache.get_or_set(
         key, lambda: {kind: IDENTITY_COUNTS[kind]().count() for kind in kinds}, DASHBOARD_CACHE_SECONDS
     )
 
 
-def users_in_no_group_cached(limit: int = 20) -> list[User]:
+def users_in_no_group_cached(limit: int = 20, version: str | None = None) -> list[User]:
     """users_in_no_group, as it stands now, from the cache when nothing changed it."""
-    key = f"iamconsole:users-in-no-group:{_directory_version()}:{limit}"
+    key = f"iamconsole:users-in-no-group:{version or directory_version()}:{limit}"
     return cache.get_or_set(key, lambda: list(users_in_no_group(limit)), DASHBOARD_CACHE_SECONDS)
 
 

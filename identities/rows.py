@@ -9,6 +9,7 @@ instances they return are ordinary model instances.
 """
 
 from functools import lru_cache
+from typing import NamedTuple
 
 from django.db import connections, router
 
@@ -26,52 +27,59 @@ def one(model, *, related: tuple[str, ...] = (), **equals):
     if row is None:
         return None
     values = iter(row)
-    instance = _instance(model, statement.converters[0], values, connection)
-    for name, converters in zip(related, statement.converters[1:], strict=True):
-        setattr(instance, name, _instance(model._meta.get_field(name).related_model, converters, values, connection))
+    instance = _instance(model, statement.columns[0], values, connection)
+    for name, columns in zip(related, statement.columns[1:], strict=True):
+        setattr(instance, name, _instance(model._meta.get_field(name).related_model, columns, values, connection))
     return instance
 
 
-class _Statement:
-    def __init__(self, sql, filters, converters):
-        self.sql, self.filters, self.converters = sql, filters, converters
+class _Statement(NamedTuple):
+    sql: str
+    filters: list  # the fields compared, in the order of the parameters
+    columns: list["_Columns"]  # the model's, then each related model's
 
 
 @lru_cache(maxsize=64)
 def _statement(model, related, names, connection) -> _Statement:
     quote = connection.ops.quote_name
-    columns = [f"t.{quote(field.column)}" for field in model._meta.concrete_fields]
+    selected = [f"t.{quote(field.column)}" for field in model._meta.concrete_fields]
     source = f"{quote(model._meta.db_table)} t"
-    converters = [_converters(model._meta.concrete_fields, "t", connection)]
+    columns = [_columns(model._meta.concrete_fields, "t", connection)]
     for index, name in enumerate(related):
         link, alias = model._meta.get_field(name), f"r{index}"
         target = link.related_model._meta
-        columns += [f"{alias}.{quote(field.column)}" for field in target.concrete_fields]
+        selected += [f"{alias}.{quote(field.column)}" for field in target.concrete_fields]
         source += (
             f" INNER JOIN {quote(target.db_table)} {alias}"
             f" ON {alias}.{quote(target.pk.column)} = t.{quote(link.column)}"
         )
-        converters.append(_converters(target.concrete_fields, alias, connection))
+        columns.append(_columns(target.concrete_fields, alias, connection))
     filters = [model._meta.get_field(name) for name in names]
     where = " AND ".join(f"t.{quote(field.column)} = %s" for field in filters) or "1 = 1"
-    sql = f"SELECT {', '.join(columns)} FROM {source} WHERE {where} LIMIT 1"  # noqa: S608 - names from the models
-    return _Statement(sql, filters, converters)
+    sql = f"SELECT {', '.join(selected)} FROM {source} WHERE {where} LIMIT 1"  # noqa: S608 - names from the models
+    return _Statement(sql, filters, columns)
 
 
-def _converters(fields, alias: str, connection) -> list[tuple]:
+class _Columns(NamedTuple):
+    """One model's concrete fields in a row: how to convert each, and their attnames."""
+
+    converters: list[tuple]  # (column, the backend's and the field's converter functions)
+    attnames: list[str]
+
+
+def _columns(fields, alias: str, connection) -> _Columns:
     converters = []
     for field in fields:
         column = field.get_col(alias)
         converters.append((column, connection.ops.get_db_converters(column) + field.get_db_converters(connection)))
-    return converters
+    return _Columns(converters, [field.attname for field in fields])
 
 
-def _instance(model, converters, values, connection):
-    """The next len(converters) values of the row iterator, converted, as an instance."""
+def _instance(model, columns: _Columns, values, connection):
+    """The next values of the row iterator, one per column, converted, as an instance."""
     converted = []
-    for (column, functions), value in zip(converters, values, strict=False):
+    for (column, functions), value in zip(columns.converters, values, strict=False):
         for function in functions:
             value = function(value, column, connection)
         converted.append(value)
-    attnames = [field.attname for field in model._meta.concrete_fields]
-    return model.from_db(connection.alias, attnames, converted)
+    return model.from_db(connection.alias, columns.attnames, converted)

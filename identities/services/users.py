@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.module_loading import import_string
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from identities import queries
 from identities.audit import record
 from identities.credentials import AccessKey
 from identities.models import Membership, RoleAssignment, User
@@ -134,11 +135,12 @@ def delete_user(*, user: User, actor: User | None, with_credentials_and_membersh
 
 
 def _refuse_while_blocked(user: User) -> None:
+    obstacles = queries.user_deletion_obstacles(user)
     blocking = [
-        (AccessKey.objects.filter(user=user).exists(), "its access keys"),
-        (TOTPDevice.objects.filter(user=user).exists(), "its MFA device"),
-        (Membership.objects.filter(user=user).exists(), "its group memberships"),
-        (RoleAssignment.objects.filter(user=user).exists(), "its role assignments"),
+        (obstacles.access_keys, "its access keys"),
+        (obstacles.mfa_device, "its MFA device"),
+        (obstacles.groups, "its group memberships"),
+        (obstacles.roles, "its role assignments"),
     ]
     present = [what for found, what in blocking if found]
     if present:

@@ -24,17 +24,6 @@ def clock(monkeypatch):
 MFA_ARN = "arn:aws:iam::123456789012:mfa/mia"
 
 
-@pytest.fixture(autouse=True)
-def fresh_policy_cache():
-    # Compiled policy sets are cached per process by user and permissions
-    # generation, which a rolled-back test leaves where it found it.
-    from policies import loading
-
-    loading.clear_cache()
-    yield
-    loading.clear_cache()
-
-
 @pytest.fixture
 def self_service(builtins, mia):
     from policies import services as policy_services

@@ -22,15 +22,6 @@ def clock(monkeypatch):
     return Clock(monkeypatch)
 
 
-@pytest.fixture(autouse=True)
-def fresh_policy_cache():
-    from policies import loading
-
-    loading.clear_cache()
-    yield
-    loading.clear_cache()
-
-
 def set_policy(**fields) -> PasswordPolicy:
     return services.update_password_policy(actor=None, **fields)
 

@@ -1,6 +1,5 @@
 import pytest
 
-from policies import loading
 from policies.builtins import load_builtins
 
 ACCOUNT = "123456789012"
@@ -23,13 +22,6 @@ def allow(actions, resources="*", condition=None) -> dict:
 
 def deny(actions, resources="*", condition=None) -> dict:
     return document(statement("Deny", actions, resources, condition))
-
-
-@pytest.fixture(autouse=True)
-def fresh_policy_cache():
-    loading.clear_cache()
-    yield
-    loading.clear_cache()
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ from identities.management.commands.seed_scale import LARGE_GROUP, USER_PREFIX
 from identities.models import Group, Role, User
 
 
-def _pages() -> list[tuple[str, str]]:
+def identity_pages() -> list[tuple[str, str]]:
+    """The console's pages of users, groups and roles worth timing, each with a label."""
     user = User.objects.filter(username__startswith=USER_PREFIX).order_by("-pk").first() or User.objects.first()
     large = Group.objects.filter(group_name=LARGE_GROUP).first() or Group.objects.order_by("pk").first()
     role = Role.objects.order_by("pk").first()
@@ -51,6 +52,14 @@ def _pages() -> list[tuple[str, str]]:
     return pages
 
 
+def signed_in_client(actor: User) -> Client:
+    """A test client signed in as `actor`, on a host the settings allow."""
+    host = next((host for host in settings.ALLOWED_HOSTS if host not in ("*", "") and not host.startswith(".")), "")
+    client = Client(HTTP_HOST=host or "localhost")
+    client.force_login(actor)
+    return client
+
+
 class Command(BaseCommand):
     help = "Print server time and query count for each console page of users, groups and roles."
 
@@ -62,14 +71,12 @@ class Command(BaseCommand):
         actor = User.objects.filter(username=username).first()
         if actor is None:
             raise CommandError(f"No user {username!r}: run seed_demo first, or pass --as.")
-        host = next((host for host in settings.ALLOWED_HOSTS if host not in ("*", "") and not host.startswith(".")), "")
-        client = Client(HTTP_HOST=host or "localhost")
-        client.force_login(actor)
+        client = signed_in_client(actor)
         self.stdout.write(
             f"{User.objects.count():,} users, {Group.objects.count():,} groups, signed in as {username}\n"
             f"{'page':<32} {'status':>6} {'median ms':>10} {'max ms':>8} {'queries':>8}"
         )
-        for name, url in _pages():
+        for name, url in identity_pages():
             self.bench(client, name, url, max(1, repeat))
 
     def bench(self, client: Client, name: str, url: str, repeat: int) -> None:

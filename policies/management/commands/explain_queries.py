@@ -18,12 +18,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from identities.audit import AuditEvent
-from identities.management.commands.bench_pages import _pages as identity_pages
+from identities.management.commands.bench_pages import identity_pages, signed_in_client
 from identities.management.commands.seed_scale import USER_PREFIX
 from identities.models import User
 from policies import loading
@@ -44,8 +43,7 @@ class Command(BaseCommand):
         if actor is None:
             raise CommandError(f"No user {username!r}: run seed_demo first, or pass --as.")
         self.sizes = _table_sizes()
-        client = Client(HTTP_HOST=_host())
-        client.force_login(actor)
+        client = signed_in_client(actor)
         self.stdout.write(
             f"{connection.vendor}, {User.objects.count():,} users; full scans flagged from {large:,} rows"
         )
@@ -162,10 +160,6 @@ def _table_sizes() -> dict[str, int]:
                 cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
                 sizes[table] = cursor.fetchone()[0]
     return sizes
-
-
-def _host() -> str:
-    return next((host for host in settings.ALLOWED_HOSTS if host not in ("*", "") and not host.startswith(".")), "")
 
 
 def _indent(text: str) -> str:
