@@ -7,7 +7,7 @@ still check for themselves; hiding a link is a courtesy, not the control.
 
 from django.contrib import admin
 
-from identities.context import Target
+from identities.context import Target, context_of
 
 # Link name → the action its page asks for (on "*": the page's list, or any principal).
 ACTIONS = {
@@ -43,5 +43,9 @@ class Allowed:
 
 
 def navigation(request) -> dict:
+    """`may` for the links, and `acting_session`: the role session the user acts in, if any."""
     user = getattr(request, "user", None)
-    return {"may": Allowed(request)} if user is not None and user.is_authenticated else {}
+    if user is None or not user.is_authenticated:
+        return {}
+    context = context_of(user)
+    return {"may": Allowed(request), "acting_session": context.role_session if context is not None else None}

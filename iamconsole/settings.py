@@ -150,7 +150,7 @@ AUTH_USER_MODEL = "identities.User"
 AUTHENTICATION_BACKENDS = [
     # First, as django-axes requires: refuses locked-out sign-ins; it grants nothing.
     "axes.backends.AxesStandaloneBackend",
-    "policies.backends.PolicyBackend",
+    "policies.authorization.backend.PolicyBackend",
     "identities.backends.PasswordBackend",
 ]
 PASSWORD_HASHERS = [

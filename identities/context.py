@@ -1,10 +1,12 @@
 """The request context: who acts, from where, over what, and when.
 
 Django's `has_perm` never sees the request, so a middleware
-(`identities.middleware`) builds one context object per request, puts it on
-the request and on the signed-in user, and keeps it in a context variable
-for the audit helper. Outside a request there is no context, and conditions
-on its keys do not match.
+(`identities.middleware`) builds one context object per request and keeps it
+in one place, a context variable, read through `current_context()` by the
+authorization backend and the audit helper alike. The context names the user
+it was bound to (the signed-in user, or a machine endpoint's caller), so a
+check about anyone else never borrows this request's keys. Outside a request
+there is no context, and conditions on its keys do not match.
 """
 
 from contextvars import ContextVar
@@ -25,22 +27,44 @@ class RequestContext:
     time: datetime = field(default_factory=timezone.now)
     principal_arn: str = ""
     session_arn: str = ""
+    # The user this context was bound to, and the role session they act in, if any.
+    user_pk: int | None = None
+    role_session: object = field(default=None, compare=False, repr=False)
     # Whether this console session's sign-in included a verified MFA code, and
     # when; None where the request is not a console session (long-term access
     # keys), for which AWS leaves the MFA keys out altogether.
     mfa_present: bool | None = False
     mfa_authenticated_at: datetime | None = None
     # Permission answers within this request, so a page that asks the same
-    # question for each row asks the policies once; any change to
-    # permissions in this request empties it (identities.services).
+    # question for each row asks the policies once; any write this request makes
+    # empties it (identities.middleware).
     decisions: dict = field(default_factory=dict, compare=False, repr=False)
-    # The permissions generation as this request first read it; emptied with
-    # `decisions`, so a request that changes permissions reads it again.
+    # [the permissions generation as this request read it, whether inside a
+    # transaction then] (identities.generation.current); emptied with `decisions`.
     generation: list = field(default_factory=list, compare=False, repr=False)
 
-    def with_principal(self, principal_arn: str, session_arn: str = "") -> "RequestContext":
-        """The acting principal: a role session's ARN when the user switched role."""
-        return replace(self, principal_arn=session_arn or principal_arn, session_arn=session_arn)
+    def bound_to(self, user, role_session=None, **changes) -> "RequestContext":
+        """The context of `user` acting, in `role_session` when they switched role (or
+        presented its credentials); the memos start empty."""
+        session_arn = role_session.arn if role_session is not None else ""
+        return replace(
+            self,
+            principal_arn=session_arn or user.arn,
+            session_arn=session_arn,
+            user_pk=user.pk,
+            role_session=role_session,
+            decisions={},
+            generation=[],
+            **changes,
+        )
+
+    def is_about(self, user) -> bool:
+        return self.user_pk is not None and self.user_pk == getattr(user, "pk", None)
+
+    def forget_decisions(self) -> None:
+        """After this request wrote to the database: decide again, read the generation again."""
+        self.decisions.clear()
+        self.generation.clear()
 
     def condition_keys(self) -> dict[str, str]:
         """The request's global condition keys, as AWS names them."""
@@ -62,6 +86,12 @@ class RequestContext:
 
 def current_context() -> RequestContext | None:
     return _current.get()
+
+
+def context_of(user) -> RequestContext | None:
+    """This request's context if it is bound to `user`, else None."""
+    context = _current.get()
+    return context if context is not None and context.is_about(user) else None
 
 
 def set_current_context(context: "RequestContext | None"):
@@ -97,7 +127,11 @@ def _mfa_authenticated_at(request) -> datetime | None:
     return datetime.fromtimestamp(verified_at, tz=UTC) if verified_at is not None else None
 
 
-def context_for(request) -> RequestContext:
+def context_for(request, *, console: bool = True) -> RequestContext:
+    """The context of a request before anyone is bound to it. Only a console request
+    reads its session (for MFA); a machine endpoint's caller brings its own."""
+    if not console:
+        return RequestContext(source_ip=_source_ip(request), secure_transport=request.is_secure(), mfa_present=None)
     mfa_at = _mfa_authenticated_at(request)
     return RequestContext(
         source_ip=_source_ip(request),

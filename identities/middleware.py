@@ -7,42 +7,49 @@ import re
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.middleware import get_user
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 from django.http import Http404
 from django.shortcuts import resolve_url
 from django.utils.functional import SimpleLazyObject
 
-from identities import audit, signin
+from identities import audit, generation, machine, signin
 from identities.context import RequestContext, context_for, reset_current_context, set_current_context
 from identities.credentials import RoleSession
 
 
 class RequestContextMiddleware:
+    """One context per request, in the context variable only (identities.context).
+
+    A console request's context is bound to the signed-in user when Django first
+    resolves `request.user`. A machine endpoint (identities.machine) never reads
+    the session cookie: its user is anonymous until the endpoint's own credential
+    says who calls. Any write the request makes to the database empties the
+    context's memos, so a page rendered after a change decides afresh."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        context = context_for(request)
-        request.iam_context = context
-        request.user = SimpleLazyObject(lambda: _bind(request, get_user(request), context))
+        machine_call = machine.is_machine_endpoint(request)
+        context = context_for(request, console=not machine_call)
         token = set_current_context(context)
+        if machine_call:
+            request.user = AnonymousUser()
+        else:
+            request.user = SimpleLazyObject(lambda: _bind(request, get_user(request), context))
         try:
-            return self.get_response(request)
+            with generation.forgetting_on_write():
+                return self.get_response(request)
         finally:
             reset_current_context(token)
 
 
 def _bind(request, user, context: RequestContext):
-    """Give the signed-in user, the request and the context var the principal's ARN:
-    the role session's when the user switched role in the console."""
+    """Bind the context to the signed-in user, in the role session they switched into."""
     if user.is_authenticated:
-        session = role_session_of(request, user)
-        user.role_session = session
-        context = context.with_principal(user.arn, session.arn if session else "")
-        request.iam_context = context
-        set_current_context(context)
-    user.iam_context = context
+        set_current_context(context.bound_to(user, role_session_of(request, user)))
     return user
 
 

@@ -289,9 +289,9 @@ class RoleAssignment(models.Model):
 class PermissionsGeneration(models.Model):
     """One value, set to a new random number in the same transaction as any change
     that can alter a decision (memberships, assignments, policies, attachments,
-    boundaries, guardrails, an identity's name, path, tags or enabled flag).
-    Compiled policy sets are cached per process under it, so no stale allow
-    survives a commit (identities.services.bump_permissions_generation)."""
+    boundaries, guardrails, an identity's name, path, tags or enabled flag), by
+    database triggers. Compiled policy sets are cached per process under it, so
+    no stale allow survives a commit (identities.generation)."""
 
     value = models.BigIntegerField(default=0)
 

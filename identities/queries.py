@@ -11,11 +11,10 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from identities import naming
+from identities import generation, naming
 from identities.audit import AuditEvent
 from identities.credentials import AccessKey
 from identities.models import Group, Membership, Role, RoleAssignment, User
-from identities.services._common import permissions_generation
 
 IDENTITY_COUNTS = {
     "users": lambda: User.objects.filter(is_superuser=False),
@@ -40,7 +39,7 @@ def directory_version() -> str:
     """Changes whenever a count or the users in no group can: every membership change,
     rename and deletion bumps the permissions generation; a creation raises a newest pk."""
     newest = [model.objects.aggregate(newest=Max("pk"))["newest"] for model in (User, Group, Role)]
-    return ":".join(str(part) for part in (permissions_generation(), *newest))
+    return ":".join(str(part) for part in (generation.current(), *newest))
 
 
 def identity_counts(kinds, version: str | None = None) -> dict[str, int]:

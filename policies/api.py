@@ -8,20 +8,19 @@ runs with IAM_PLAIN_HTTP on loopback.
 """
 
 import json
-from dataclasses import replace
 from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
-from django.views.decorators.csrf import csrf_exempt
 
-from identities import audit
+from identities import audit, machine
 from identities import services as identity_services
+from identities.context import Target, current_context
 from identities.credentials import Caller, authenticate_bearer
 from identities.models import Role
-from policies import loading, queries
+from policies import authorization
 from policies import openapi as openapi_document
 from policies.engine import Level, Outcome, PolicyKind, validate_policy
 
@@ -45,10 +44,11 @@ def error_response(status: int, code: str, message: str, headers: dict | None = 
 
 
 def api_view(*methods: str):
-    """Method check, HTTPS, bearer authentication and JSON errors for one endpoint."""
+    """A machine endpoint (identities.machine): method check, HTTPS, bearer
+    authentication (the one source of `request.user` here) and JSON errors."""
 
     def decorate(view):
-        @csrf_exempt
+        @machine.machine_endpoint
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             try:
@@ -79,8 +79,10 @@ def _authenticate(request) -> Caller:
         raise APIError(401, "InvalidCredentials", "The credentials are missing, malformed, unknown or not active.")
     if caller.access_key is not None:
         identity_services.note_key_use(key=caller.access_key, service=SERVICE)
-        # Long-term keys carry no MFA: AWS leaves both MFA keys out of such requests.
-        request.iam_context = replace(request.iam_context, mfa_present=None)
+    # Long-term keys carry no MFA (AWS leaves both MFA keys out of their requests); these
+    # role sessions were assumed without one.
+    mfa_present = None if caller.access_key is not None else False
+    machine.bind_caller(request, caller.user, role_session=caller.session, mfa_present=mfa_present)
     return caller
 
 
@@ -113,10 +115,9 @@ def _has_nul(value) -> bool:
     return False
 
 
-def caller_layers(caller: Caller) -> loading.PrincipalLayers:
-    if caller.session is not None:
-        return loading.session_layers(caller.session)
-    return loading.layers_for(caller.user)
+def _request_keys() -> dict:
+    context = current_context()
+    return context.condition_keys() if context is not None else {}
 
 
 @api_view("GET")
@@ -133,7 +134,7 @@ def assume_role(request):
     caller, data = request.api_caller, json_body(request)
     role = _role(data.get("RoleArn"))
     session_name, duration, policy = _assume_parameters(data, role, caller)
-    decision = loading.decide_assume_role(caller_layers(caller), role, context=request.iam_context)
+    decision = authorization.assume_role(authorization.acting_layers(request.user), role, context=_request_keys())
     if decision.outcome is not Outcome.ALLOW:
         raise APIError(403, "AccessDenied", f"{caller.arn} is not authorized to perform sts:AssumeRole on {role.arn}.")
     try:
@@ -214,27 +215,27 @@ def authorize(request):
     if len(items) > settings.IAM_AUTHORIZE_BATCH_MAX:
         raise APIError(400, "BatchTooLarge", f"At most {settings.IAM_AUTHORIZE_BATCH_MAX} requests in one batch.")
     caller = request.api_caller
-    results = [_decide_one(caller, item, index if batch else None, request) for index, item in enumerate(items)]
+    results = [_decide_one(request, item, index if batch else None) for index, item in enumerate(items)]
     audit.note_decisions([item | result for item, result in zip(items, results, strict=True)], actor=caller.user)
     return JsonResponse({"results": results} if batch else results[0])
 
 
-def _decide_one(caller: Caller, item, index: int | None, request) -> dict:
+def _decide_one(request, item, index: int | None) -> dict:
     where = f"requests[{index}]" if index is not None else "the request"
     principal, action, resource, context = _authorize_fields(item, where)
+    caller = request.api_caller
     # Permission first, so a caller learns nothing about principals it may not ask about.
-    if principal != caller.arn:
-        asked = loading.decide_layers(
-            caller_layers(caller), "iam:SimulatePrincipalPolicy", principal, context=request.iam_context
-        )
-        if asked.outcome is not Outcome.ALLOW:
-            message = f"{caller.arn} may not ask about {principal} (iam:SimulatePrincipalPolicy)."
-            raise APIError(403, "AccessDenied", message)
+    if principal != caller.arn and not request.user.has_perm("iam:SimulatePrincipalPolicy", Target(principal)):
+        message = f"{caller.arn} may not ask about {principal} (iam:SimulatePrincipalPolicy)."
+        raise APIError(403, "AccessDenied", message)
     try:
-        layers = queries.layers_at(principal)
-    except queries.UnknownPrincipal:
+        layers = authorization.layers_at(principal)
+    except authorization.AmbiguousPrincipal:
+        message = f"{where}: several live role sessions are {principal}; ask about the role or the user instead."
+        raise APIError(400, "AmbiguousPrincipal", message) from None
+    except authorization.UnknownPrincipal:
         raise APIError(404, "NoSuchPrincipal", f"{where}: no user, role or live role session is {principal}.") from None
-    return decision_json(loading.decide_request(layers, action, resource, context))
+    return decision_json(authorization.decide(layers, action, resource, context=context))
 
 
 def _authorize_fields(item, where: str) -> tuple[str, str, str, dict]:
@@ -291,6 +292,7 @@ def _credentials(session, secret: str, token: str) -> dict:
     }
 
 
+@machine.machine_endpoint
 def openapi(request):
     """The API's description; public, like any API reference."""
     if request.method != "GET":

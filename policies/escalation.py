@@ -8,13 +8,12 @@ principal is allowed now, ending with more permissions than it has.
 
 from typing import NamedTuple
 
-from django.conf import settings
 from django.db.models import Count
 
 from identities.models import Group, Role, User
-from policies import loading, reports
+from policies import authorization, reports
 from policies.builtin_policies import ADMINISTRATOR_ACCESS
-from policies.engine import Outcome, PolicyKind
+from policies.engine import Outcome
 from policies.models import ManagedPolicy
 
 # The policy an escalating principal would attach or set: the most powerful there is, so that a
@@ -40,7 +39,7 @@ class _Principal(NamedTuple):
     arn: str
     kind: str
     name: str
-    layers: loading.PrincipalLayers
+    layers: authorization.Layers
     groups: tuple[int, ...]
     policy_ids: tuple[int, ...]
     labels: frozenset[str]
@@ -48,7 +47,7 @@ class _Principal(NamedTuple):
 
 
 class _World(NamedTuple):
-    account: reports._Account
+    account: authorization.Account
     policies: dict[int, ManagedPolicy]
     users: list[User]
     roles: list[Role]
@@ -74,10 +73,10 @@ def _read_world() -> _World:
     policies = ManagedPolicy.objects.annotate(version_count=Count("versions")).only(
         "pk", "policy_name", "path", "aws_managed", "builtin"
     )
-    users = list(User.objects.filter(is_active=True, is_superuser=False).only(*reports._USER_FIELDS))
+    users = list(User.objects.filter(is_active=True, is_superuser=False).only(*reports.USER_FIELDS))
     roles = list(Role.objects.order_by("role_name"))
     groups = {group.pk: group for group in Group.objects.only("pk", "group_name", "path")}
-    account = reports._read_account()
+    account = authorization.Account()
     return _World(
         account,
         {policy.pk: policy for policy in policies},
@@ -86,7 +85,7 @@ def _read_world() -> _World:
         groups,
         _by_name(users, "username"),
         _by_name(groups.values(), "group_name"),
-        {pk: frozenset(label for label, _ in reports._owned(account, ("group", pk))) for pk in groups},
+        {pk: frozenset(label for label, _ in account.owned(("group", pk))) for pk in groups},
     )
 
 
@@ -98,44 +97,28 @@ def _by_name(items, field: str) -> dict:
 
 
 def _principals(world: _World):
-    account, guardrails, compiled = world.account, loading.guardrail_levels(), {}
+    account = world.account
     for user in world.users:
-        groups = tuple(account.memberships.get(user.pk, []))
-        identity, boundary = reports._user_layers(account, compiled, user, list(groups))
-        layers = loading.PrincipalLayers(user.arn, identity, boundary, guardrails, None, loading.principal_keys(user))
+        groups = tuple(account.groups_of(user))
+        layers = account.user_layers(user)
         owners = [("user", user.pk), *(("group", group_id) for group_id in groups)]
-        yield _principal(account, user.arn, "user", user.username, layers, groups, owners, boundary is not None)
+        yield _principal(account, user.arn, "user", user.username, layers, groups, owners)
     for role in world.roles:
-        boundary_id = account.boundaries.get(("role", role.pk))
-        boundary = (
-            reports._compiled(compiled, [account.versions[boundary_id]], PolicyKind.BOUNDARY) if boundary_id else None
-        )
-        identity = reports._compiled(compiled, reports._owned(account, ("role", role.pk)))
-        layers = loading.PrincipalLayers(role.arn, identity, boundary, guardrails, None, _role_keys(role))
-        yield _principal(account, role.arn, "role", role.role_name, layers, (), [("role", role.pk)], bool(boundary))
+        layers = account.role_layers(role)
+        yield _principal(account, role.arn, "role", role.role_name, layers, (), [("role", role.pk)])
 
 
-def _principal(account, arn, kind, name, layers, groups, owners, bounded) -> _Principal:
-    policy_ids = tuple(dict.fromkeys(pid for owner in owners for pid in account.attached.get(owner, [])))
-    labels = frozenset(label for owner in owners for label, _ in reports._owned(account, owner))
-    return _Principal(arn, kind, name, layers, groups, policy_ids, labels, bounded)
+def _principal(account, arn, kind, name, layers, groups, owners) -> _Principal:
+    policy_ids = tuple(dict.fromkeys(pid for owner in owners for pid in account.attached(owner)))
+    labels = frozenset(label for owner in owners for label, _ in account.owned(owner))
+    return _Principal(arn, kind, name, layers, groups, policy_ids, labels, layers.boundary is not None)
 
 
-def _role_keys(role: Role) -> loading.Keys:
-    return {
-        "aws:PrincipalArn": role.arn,
-        "aws:PrincipalAccount": settings.IAM_ACCOUNT_ID,
-        "aws:userid": role.iam_id,
-        "aws:PrincipalType": "AssumedRole",
-        **{f"aws:PrincipalTag/{tag}": value for tag, value in role.tags.items()},
-    }
-
-
-def _allowed(principal: _Principal, action: str, resource: str, keys: loading.Keys | None = None) -> bool:
+def _allowed(principal: _Principal, action: str, resource: str, keys: authorization.Keys | None = None) -> bool:
     # Most principals are granted none of the actions a path needs; the index says so at once.
     if not principal.layers.identity.may_allow(action):
         return False
-    return loading.decide_request(principal.layers, action, resource, keys or {}).outcome is Outcome.ALLOW
+    return authorization.decide(principal.layers, action, resource, context=keys).outcome is Outcome.ALLOW
 
 
 def _targets(principal: _Principal, action: str, by_name: dict[str, list], everyone):
@@ -176,14 +159,14 @@ def _policy_paths(world: _World, principal: _Principal):
         policy = world.policies[policy_id]
         if policy.read_only:
             continue
-        create = _allowed(principal, "iam:CreatePolicyVersion", policy.arn)
-        set_default = _allowed(principal, "iam:SetDefaultPolicyVersion", policy.arn)
-        if create and set_default:
+        # As in AWS, CreatePolicyVersion alone may make the new version the default.
+        if _allowed(principal, "iam:CreatePolicyVersion", policy.arn):
             yield EscalationPath(
                 "modify-policy",
                 f"Write a new default version of {policy.policy_name}, which applies to it.",
-                (f"iam:CreatePolicyVersion on {policy.arn}", f"iam:SetDefaultPolicyVersion on {policy.arn}"),
+                (f"iam:CreatePolicyVersion on {policy.arn} (with SetAsDefault)",),
             )
+        set_default = _allowed(principal, "iam:SetDefaultPolicyVersion", policy.arn)
         if set_default and policy.version_count > 1:
             yield EscalationPath(
                 "older-version",

@@ -6,13 +6,12 @@ from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import timezone
 
-from identities.credentials import RoleSession
+from identities import naming
+from identities.context import context_of
 from identities.models import Group, Role, User
-from identities.rows import one as one_row
-from policies import loading, reports
-from policies.engine import Outcome, condition_keys
+from policies import authorization, reports
+from policies.engine import condition_keys
 from policies.models import (
     Guardrail,
     InlinePolicy,
@@ -27,122 +26,70 @@ def assumable_roles(user: User) -> list[Role]:
     """The roles this user may switch into now, as sts:AssumeRole decides (one decision per role).
 
     Decided for the user, not for a role session they may be in: switching role
-    in the console always starts from the user."""
+    in the console always starts from the user, with this request's context when
+    the request is theirs."""
     if user.is_superuser:
         return []
-    layers, context = loading.layers_for(user), getattr(user, "iam_context", None)
+    context = context_of(user)
+    values = context.condition_keys() if context is not None else {}
+    layers = authorization.layers_of(user)
     roles = Role.objects.order_by("role_name")
-    return [
-        role for role in roles if loading.decide_assume_role(layers, role, context=context).outcome is Outcome.ALLOW
-    ]
+    return [role for role in roles if authorization.assume_role(layers, role, context=values).allowed]
 
 
-class UnknownPrincipal(LookupError):
-    """No user, role, live role session or root user has that ARN."""
-
-
-def _split_iam_arn(arn: str) -> tuple[str, str, str, str] | None:
-    """(service, account, kind, rest) of arn:aws:<service>::<account>:<kind>/<rest>, or None."""
-    parts = arn.split(":", 5)
-    if len(parts) != 6 or parts[0] != "arn" or parts[1] != "aws" or parts[3]:
-        return None
-    kind, _, rest = parts[5].partition("/")
-    return parts[2], parts[4], kind, rest
-
-
-def _path_and_name(rest: str) -> tuple[str, str]:
-    path, _, name = rest.rpartition("/")
-    return (f"/{path}/" if path else "/"), name
-
-
-def principal_layers(arn: str) -> tuple[object, loading.PrincipalLayers]:
-    """The identity an ARN names and its layers: a user, the root user, a role, or a live role session."""
-    parsed = _split_iam_arn(arn) if isinstance(arn, str) else None
-    if parsed is None or parsed[1] != settings.IAM_ACCOUNT_ID:
-        raise UnknownPrincipal(arn)
-    service, _, kind, rest = parsed
-    if (service, kind, rest) == ("iam", "root", ""):
-        root = User.objects.filter(is_superuser=True).first()
-        if root is not None:
-            return root, loading.layers_for(root)
-    elif service == "iam" and kind in ("user", "role") and rest:
-        found = _identity_at(kind, *_path_and_name(rest))
-        if found is not None:
-            return found, loading.layers_for(found) if kind == "user" else loading.role_layers(found)
-    elif service == "sts" and kind == "assumed-role" and rest.count("/") == 1:
-        session = _live_session(*rest.split("/"))
-        if session is not None:
-            return session, loading.session_layers(session)
-    raise UnknownPrincipal(arn)
-
-
-def layers_at(arn: str) -> loading.PrincipalLayers:
-    """The layers of the principal an ARN names, for the decision API. Users, roles and
-    root are remembered per process under the permissions generation (a rename, a new
-    path, tags, disabling or deleting all change it), so a warm decision does not look
-    the principal up again; role sessions, which expire and are revoked without a
-    change of generation, are looked up every time."""
-    parsed = _split_iam_arn(arn) if isinstance(arn, str) else None
-    if parsed is None or parsed[0] != "iam":
-        return principal_layers(arn)[1]
-    return loading.remembered(("principal", arn), lambda: principal_layers(arn)[1])
-
-
-def _identity_at(kind: str, path: str, name: str):
-    if kind == "user":
-        return one_row(User, username=name, path=path, is_superuser=False, is_active=True)
-    return one_row(Role, role_name=name, path=path)
-
-
-def _live_session(role_name: str, session_name: str) -> RoleSession | None:
-    now = timezone.now()
-    return (
-        RoleSession.objects.select_related("role", "user")
-        .filter(role__role_name=role_name, session_name=session_name, revoked_at__isnull=True, expires_at__gt=now)
-        .filter(user__is_active=True)
-        .order_by("-created_at")
-        .first()
-    )
+UnknownPrincipal = authorization.UnknownPrincipal
 
 
 class CheckTarget(NamedTuple):
-    """Whom a policy check is about: the object, the ARN its permission is asked on, its layers."""
+    """Whom a policy check is about: the object, its ARN, its layers."""
 
     subject: object
     arn: str
-    layers: loading.PrincipalLayers
+    layers: authorization.Layers
 
 
-def check_target(kind: str, principal: str) -> CheckTarget:
-    """Resolve the page's principal (a name or an ARN) to its layers; UnknownPrincipal if none."""
+def check_arn(kind: str, principal: str) -> str | None:
+    """The ARN the page's principal names, before anything is looked up: an ARN as
+    typed, or for a user, group or role a name with its path (`mia`, `/division/mia`)."""
     text = principal.strip()
     if text.startswith("arn:"):
-        if kind == "group":
-            group = next((g for g in Group.objects.filter(group_name=text.rsplit("/", 1)[-1]) if g.arn == text), None)
-            if group is None:
-                raise UnknownPrincipal(text)
-            return CheckTarget(group, group.arn, loading.group_layers(group))
-        subject, layers = principal_layers(text)
-        return CheckTarget(subject, text, layers)
-    model = {"user": User, "group": Group, "role": Role}.get(kind)
-    if model is None:
-        raise UnknownPrincipal(text)
-    subject = _by_name(model, text)
-    if subject is None:
-        raise UnknownPrincipal(text)
-    layers = {User: loading.layers_for, Group: loading.group_layers, Role: loading.role_layers}[model](subject)
-    return CheckTarget(subject, subject.arn, layers)
+        return text
+    if kind not in ("user", "group", "role") or not text:
+        return None
+    path, _, name = text.rpartition("/")
+    path = f"/{path.strip('/')}/" if path.strip("/") else "/"
+    return naming.build_arn(kind, path, name)
 
 
-def _by_name(model, name: str):
+def check_target(kind: str, arn: str) -> CheckTarget:
+    """The principal an ARN names, with its layers (a name without regard to case, its
+    path exactly); UnknownPrincipal if none, AmbiguousPrincipal for a session ARN that
+    several live sessions share."""
+    parsed = authorization.split_iam_arn(arn)
+    model = {"user": User, "group": Group, "role": Role}.get(parsed[2] if parsed else "")
+    if parsed is None or parsed[1] != settings.IAM_ACCOUNT_ID or parsed[0] != "iam" or model is None:
+        subject, layers = authorization.principal_at(arn)
+        return CheckTarget(subject, subject.arn, layers)
+    if kind == "group" and model is not Group:
+        raise UnknownPrincipal(arn)
+    path, name = authorization.path_and_name(parsed[3])
+    subject = _by_name(model, name, path)
+    if subject is None or not name:
+        raise UnknownPrincipal(arn)
+    return CheckTarget(subject, subject.arn, authorization.layers_of(subject))
+
+
+def _by_name(model, name: str, path: str | None = None):
     field = {User: "username", Group: "group_name", Role: "role_name"}[model]
     queryset = model.objects.filter(**{f"{field}__lower": name.lower()})
+    if path is not None:
+        queryset = queryset.filter(path=path)
     if model is User:
         queryset = queryset.filter(is_superuser=False)
     return queryset.first()
 
 
-def used_condition_keys(layers: loading.PrincipalLayers) -> list[str]:
+def used_condition_keys(layers: authorization.Layers) -> list[str]:
     """The condition keys the principal's policies use, but those the server derives itself."""
     sets = [layers.identity, layers.boundary, layers.session, *(layers.guardrails or ())]
     keys = condition_keys([policy_set for policy_set in sets if policy_set is not None])
@@ -162,7 +109,9 @@ def policy_check(target: CheckTarget, actions, resources, context, *, resource_p
     rows = []
     for action in actions:
         for resource in resources:
-            decision = loading.decide_request(target.layers, action, resource, context, resource_policy=resource_policy)
+            decision = authorization.decide(
+                target.layers, action, resource, context=context, resource_policy=resource_policy
+            )
             rows.append(CheckRow(action, resource, decision, deciding_statements(target.layers, decision)))
     return rows
 
@@ -170,7 +119,7 @@ def policy_check(target: CheckTarget, actions, resources, context, *, resource_p
 LAYER_ORDER = ("identity", "resource", "boundary", "session")
 
 
-def deciding_statements(layers: loading.PrincipalLayers, decision) -> list[dict]:
+def deciding_statements(layers: authorization.Layers, decision) -> list[dict]:
     """Each deciding statement with the whole policy it sits in, for highlighting;
     the principal's own layers first, guardrails last."""
     found = []
@@ -190,11 +139,11 @@ def _layer_rank(layer: str) -> int:
 def source_url(label: str) -> str | None:
     """The admin page of the policy (and so its versions) a source label names, if any."""
     arn, _, version = label.partition(" v")
-    parsed = _split_iam_arn(arn)
+    parsed = authorization.split_iam_arn(arn)
     if parsed is None or parsed[2] not in ("policy", "guardrail") or not version.isdigit():
-        parsed = _split_iam_arn(label.split(" ", 1)[0]) if " inline " in label else None
+        parsed = authorization.split_iam_arn(label.split(" ", 1)[0]) if " inline " in label else None
         return _owner_url(parsed) if parsed else _guardrail_url(label)
-    path, name = _path_and_name(parsed[3])
+    path, name = authorization.path_and_name(parsed[3])
     policy = ManagedPolicy.objects.filter(policy_name=name, path=path, aws_managed=parsed[1] == "aws").first()
     return reverse("admin:policies_managedpolicy_change", args=[policy.pk]) if policy else None
 
@@ -202,12 +151,12 @@ def source_url(label: str) -> str | None:
 def _owner_url(parsed) -> str | None:
     _, _, kind, rest = parsed
     model = {"user": User, "group": Group, "role": Role}.get(kind)
-    owner = _by_name(model, _path_and_name(rest)[1]) if model else None
+    owner = _by_name(model, authorization.path_and_name(rest)[1]) if model else None
     return reverse(f"admin:identities_{kind}_change", args=[owner.pk]) if owner else None
 
 
 def _guardrail_url(label: str) -> str | None:
-    parsed = _split_iam_arn(label)
+    parsed = authorization.split_iam_arn(label)
     if parsed is None or parsed[2] != "guardrail":
         return None
     guardrail = Guardrail.objects.filter(guardrail_name=parsed[3].rsplit("/", 1)[-1]).first()
@@ -302,7 +251,7 @@ class ServiceSummary(NamedTuple):
     total: int
 
 
-def permission_summary(layers: loading.PrincipalLayers) -> list[ServiceSummary]:
+def permission_summary(layers: authorization.Layers) -> list[ServiceSummary]:
     """Per service, how many catalogue actions of each access level are allowed, and how many only conditionally."""
     summary = []
     for service, levels in reports.grouped(reports.what_can(layers)).items():

@@ -40,12 +40,12 @@ def fresh_caches():
     generation where it found it, so entries cached under it must not outlive the test."""
     from django.core.cache import cache
 
-    from policies import loading
+    from policies import authorization
 
-    loading.clear_cache()
+    authorization.clear_caches()
     cache.clear()
     yield
-    loading.clear_cache()
+    authorization.clear_caches()
     cache.clear()
     audit.decision_counts.pending.clear()  # counts a test left unwritten belong to no other test
 

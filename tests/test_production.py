@@ -16,7 +16,7 @@ from iamconsole.logs import JSONFormatter
 from iamconsole.routers import ReplicaRouter, reporting
 from identities.context import context_for
 from identities.models import User
-from policies import loading
+from policies import authorization
 from tests.policies.conftest import allow
 from tests.redis_server import REDIS_SERVER, free_port, private_redis
 
@@ -94,7 +94,7 @@ def test_decisions_come_out_right_with_redis_down(mia, settings):
         assert mia.has_perm("storage:GetObject") is True
         process.terminate()
         process.wait(timeout=10)
-        loading.clear_cache()
+        authorization.clear_caches()
         assert (mia.has_perm("storage:GetObject"), mia.has_perm("storage:PutObject")) == (True, False)
 
 
@@ -120,7 +120,7 @@ def test_shared_documents_are_keyed_by_generation(mia):
     services.put_inline_policy(identity=mia, policy_name="Read", document=allow("storage:GetObject"), actor=None)
     assert mia.has_perm("storage:GetObject") is True
     services.put_inline_policy(identity=mia, policy_name="Read", document=allow("storage:ListBuckets"), actor=None)
-    loading.clear_cache()
+    authorization.clear_caches()
     assert (mia.has_perm("storage:GetObject"), mia.has_perm("storage:ListBuckets")) == (False, True)
 
 

@@ -5,11 +5,7 @@ the system itself, such as a management command). A refused change raises
 ValidationError with a message for a person and leaves the database as it was.
 """
 
-from identities.services._common import (
-    PASSWORD_HISTORY_KEPT,
-    bump_permissions_generation,
-    permissions_generation,
-)
+from identities.services._common import PASSWORD_HISTORY_KEPT
 from identities.services.credentials import (
     create_access_key,
     delete_access_key,
@@ -65,7 +61,6 @@ __all__ = [
     "add_members",
     "assign_role",
     "assign_role_to_users",
-    "bump_permissions_generation",
     "create_access_key",
     "create_group",
     "create_role",
@@ -80,7 +75,6 @@ __all__ = [
     "end_role_session",
     "membership_problems",
     "note_key_use",
-    "permissions_generation",
     "record_console_login",
     "remove_members",
     "remove_mfa_device",

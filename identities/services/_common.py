@@ -1,47 +1,13 @@
-"""What the services share: validation, audit snapshots, the permissions generation."""
+"""What the services share: validation and audit snapshots."""
 
-import secrets
 from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import password_validation
-from django.db import connections, router
 from django.utils import timezone
 
-from identities.context import current_context
-from identities.models import Group, PermissionsGeneration, Role, User
+from identities.models import Group, Role, User
 from identities.passwords import PasswordHistory
-
-
-def bump_permissions_generation() -> None:
-    """Invalidate every cached policy set; call inside the changing transaction."""
-    context = current_context()
-    if context is not None:
-        context.decisions.clear()
-        context.generation.clear()
-    # A fresh random value, not value + 1: a change that rolls back takes its bump with
-    # it, and the next change would then reuse the number under which layers of the
-    # rolled-back state may already be cached.
-    value = secrets.randbits(62) + 1
-    if not PermissionsGeneration.objects.filter(pk=1).update(value=value):
-        PermissionsGeneration.objects.create(pk=1, value=value)
-
-
-def permissions_generation() -> int:
-    """Read from the primary once per request (again after a change the request makes),
-    and on every call outside a request; plain SQL, because building the ORM query
-    would cost more than running it on this hot path."""
-    context = current_context()
-    if context is not None and context.generation:
-        return context.generation[0]
-    table = PermissionsGeneration._meta.db_table
-    with connections[router.db_for_write(PermissionsGeneration)].cursor() as cursor:
-        cursor.execute(f"SELECT value FROM {table} WHERE id = 1")  # noqa: S608 - a constant table name
-        row = cursor.fetchone()
-    value = row[0] if row else 0
-    if context is not None:
-        context.generation[:] = [value]
-    return value
 
 
 def _user_state(user: User) -> dict[str, Any]:

@@ -14,7 +14,6 @@ from identities.services._common import (
     _apply,
     _clean,
     _group_state,
-    bump_permissions_generation,
 )
 
 # Groups
@@ -46,7 +45,6 @@ def update_group(
     _apply(group, {"group_name": group_name, "path": path, "description": description})
     _clean(group)
     group.save()
-    bump_permissions_generation()
     record("UpdateGroup", actor=actor, target=group, before=before, after=_group_state(group))
     return group
 
@@ -62,7 +60,6 @@ def delete_group(*, group: Group, actor: User | None, with_members: bool = False
         )
     if members:
         remove_members(group=group, users=members, actor=actor)
-    bump_permissions_generation()
     record("DeleteGroup", actor=actor, target=group, before=_group_state(group))
     group.delete()
 
@@ -103,7 +100,6 @@ def add_members(*, group: Group, users: Iterable[User], actor: User | None) -> l
     memberships = Membership.objects.bulk_create(
         [Membership(user=user, group=group, added_by=actor, added_at=now) for user in users]
     )
-    bump_permissions_generation()
     for user in users:
         record("AddUserToGroup", actor=actor, target=group, after={"user": user.arn, "group": group.group_name})
     return memberships
@@ -119,7 +115,6 @@ def remove_members(*, group: Group, users: Iterable[User], actor: User | None) -
         raise ValidationError("Choose at least one member to remove.")
     if missing:
         raise ValidationError(f"Not a member of {group.group_name}: {', '.join(missing)}.")
-    bump_permissions_generation()
     for membership in memberships:
         record(
             "RemoveUserFromGroup",

@@ -13,7 +13,6 @@ from identities.services._common import (
     _clean,
     _iso,
     _role_state,
-    bump_permissions_generation,
 )
 
 # Roles
@@ -69,7 +68,6 @@ def update_role(
     _apply(role, changes)
     _clean(role)
     role.save()
-    bump_permissions_generation()
     record("UpdateRole", actor=actor, target=role, before=before, after=_role_state(role))
     return role
 
@@ -80,7 +78,6 @@ def update_trust_policy(*, role: Role, trust_policy: dict, actor: User | None) -
     role.trust_policy = trust_policy
     _clean(role)
     role.save(update_fields=["trust_policy"])
-    bump_permissions_generation()
     record("UpdateAssumeRolePolicy", actor=actor, target=role, before=before, after={"trust_policy": trust_policy})
     return role
 
@@ -90,7 +87,6 @@ def delete_role(*, role: Role, actor: User | None) -> None:
     before = _role_state(role) | {
         "assignees": sorted(role.assignees.values_list("username", flat=True)),
     }
-    bump_permissions_generation()
     record("DeleteRole", actor=actor, target=role, before=before)
     role.delete()
 
@@ -104,7 +100,6 @@ def assign_role(*, role: Role, user: User, actor: User | None, expires_at: datet
     if RoleAssignment.objects.filter(role=role, user=user).exists():
         raise ValidationError(f"{user.username} is already assigned {role.role_name}.")
     assignment = RoleAssignment.objects.create(role=role, user=user, granted_by=actor, expires_at=expires_at)
-    bump_permissions_generation()
     record(
         "AssignRole",
         actor=actor,
@@ -119,7 +114,6 @@ def unassign_role(*, role: Role, user: User, actor: User | None) -> None:
     assignment = RoleAssignment.objects.filter(role=role, user=user).first()
     if assignment is None:
         raise ValidationError(f"{user.username} is not assigned {role.role_name}.")
-    bump_permissions_generation()
     record(
         "UnassignRole",
         actor=actor,

@@ -18,7 +18,6 @@ from identities.services._common import (
     _remember_password,
     _set_password,
     _user_state,
-    bump_permissions_generation,
 )
 from identities.services.credentials import delete_access_key
 from identities.services.groups import remove_members
@@ -80,7 +79,6 @@ def update_user(
     _apply(user, {"username": username, "path": path, "is_active": is_active})
     _clean(user)
     user.save()
-    bump_permissions_generation()
     record("UpdateUser", actor=actor, target=user, before=before, after=_user_state(user))
     return user
 
@@ -91,7 +89,6 @@ def set_user_tags(*, user: User, tags: dict[str, str], actor: User | None) -> Us
     user.tags = tags
     _clean(user)
     user.save(update_fields=["tags"])
-    bump_permissions_generation()
     record("TagUser", actor=actor, target=user, before=before, after={"tags": user.tags})
     return user
 
@@ -129,7 +126,6 @@ def delete_user(*, user: User, actor: User | None, with_credentials_and_membersh
         _remove_what_blocks_deletion(user, actor)
     else:
         _refuse_while_blocked(user)
-    bump_permissions_generation()
     record("DeleteUser", actor=actor, target=user, before=_user_state(user))
     user.delete()
 

@@ -31,6 +31,9 @@ MULTI_VALUED_KEYS = frozenset(
 )
 SINGLE_VALUED_PREFIXES = ("aws:sourceip", "aws:principaltag/", "aws:resourcetag/", "aws:username")
 _ACCOUNT_ID = re.compile(r"\d{12}\Z")
+# A user's or role's unique ID, which AWS shows in a trust policy once the principal it
+# named is gone (and which matches no caller then).
+_UNIQUE_ID = re.compile(r"A(?:IDA|ROA)[A-Z0-9]{12,28}\Z")
 _WHITESPACE = re.compile(r"\s+")
 
 Catalogue = Mapping[str, object] | Iterable[str]
@@ -252,10 +255,16 @@ def _check_principals(statement: Statement, problems) -> None:
             problems[Level.ERROR].add(
                 "PRINCIPAL_WILDCARD", f"{value!r}: principals take no partial wildcards", entry_path
             )
-        elif principal_type == "AWS" and value != "*" and not (_ACCOUNT_ID.match(value) or value.startswith("arn:")):
-            problems[Level.ERROR].add("BAD_PRINCIPAL", f"{value!r} is neither an account ID nor an ARN", entry_path)
+        elif principal_type == "AWS" and value != "*" and not _aws_principal(value):
+            problems[Level.ERROR].add(
+                "BAD_PRINCIPAL", f"{value!r} is neither an account ID, an ARN nor a unique ID", entry_path
+            )
         elif principal_type == "AWS" and ":group/" in value:
             problems[Level.ERROR].add("GROUP_PRINCIPAL", "a group is never a principal", entry_path)
+
+
+def _aws_principal(value: str) -> bool:
+    return bool(_ACCOUNT_ID.match(value) or value.startswith("arn:") or _UNIQUE_ID.match(value))
 
 
 def _check_conditions(statement: Statement, policy: Policy, problems) -> None:

@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from identities.audit import record
 from identities.models import Role, User
-from identities.services import bump_permissions_generation
 from policies.engine import Finding, PolicyKind, policy_size
 from policies.models import (
     InlinePolicy,
@@ -47,7 +46,6 @@ def attach_policy(*, policy: ManagedPolicy, identity: Identity, actor: User | No
     if PolicyAttachment.objects.filter(**owner).count() >= limit:
         raise ValidationError(f"{identity.name} already has {limit} managed policies attached, the most allowed.")
     attachment = PolicyAttachment.objects.create(policy=policy, attached_by=actor, **owner)
-    bump_permissions_generation()
     record(f"Attach{_identity_kind(identity)}Policy", actor=actor, target=identity, after={"policy": policy.arn})
     return attachment
 
@@ -58,7 +56,6 @@ def detach_policy(*, policy: ManagedPolicy, identity: Identity, actor: User | No
     if attachment is None:
         raise ValidationError(f"{policy.policy_name} is not attached to {identity.name}.")
     attachment.delete()
-    bump_permissions_generation()
     record(f"Detach{_identity_kind(identity)}Policy", actor=actor, target=identity, before={"policy": policy.arn})
 
 
@@ -85,7 +82,6 @@ def put_inline_policy(
     inline.updated_at = timezone.now()
     inline.full_clean()
     inline.save()
-    bump_permissions_generation()
     record(
         f"Put{_identity_kind(identity)}Policy",
         actor=actor,
@@ -106,7 +102,6 @@ def delete_inline_policy(*, inline: InlinePolicy, actor: User | None) -> None:
         before={"policy_name": inline.policy_name, "document": inline.document},
     )
     inline.delete()
-    bump_permissions_generation()
 
 
 # Permission boundaries
@@ -122,7 +117,6 @@ def set_permissions_boundary(*, identity: User | Role, policy: ManagedPolicy, ac
     boundary.policy = policy
     boundary.set_at = timezone.now()
     boundary.save()
-    bump_permissions_generation()
     record(
         f"Put{_identity_kind(identity)}PermissionsBoundary",
         actor=actor,
@@ -145,4 +139,3 @@ def delete_permissions_boundary(*, identity: User | Role, actor: User | None) ->
         before={"boundary": boundary.policy.arn},
     )
     boundary.delete()
-    bump_permissions_generation()

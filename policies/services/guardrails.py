@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from identities.audit import record
 from identities.models import User
-from identities.services import bump_permissions_generation
 from policies.engine import Finding, PolicyKind
 from policies.models import (
     Guardrail,
@@ -45,7 +44,6 @@ def save_guardrail(
     guardrail.full_clean()
     guardrail.save()
     _refuse_root_lockout()
-    bump_permissions_generation()
     event = "UpdateGuardrail" if before else "CreateGuardrail"
     record(event, actor=actor, target=guardrail, before=before, after=_guardrail_state(guardrail))
     return guardrail, findings
@@ -56,7 +54,6 @@ def delete_guardrail(*, guardrail: Guardrail, actor: User | None) -> None:
     record("DeleteGuardrail", actor=actor, target=guardrail, before=_guardrail_state(guardrail))
     guardrail.delete()
     _refuse_root_lockout()
-    bump_permissions_generation()
 
 
 GUARDRAIL_MANAGEMENT_ACTIONS = ("iam:CreateGuardrail", "iam:UpdateGuardrail", "iam:DeleteGuardrail")
@@ -64,11 +61,11 @@ GUARDRAIL_MANAGEMENT_ACTIONS = ("iam:CreateGuardrail", "iam:UpdateGuardrail", "i
 
 def _refuse_root_lockout() -> None:
     """The root user must always be able to manage guardrails, or no one could undo one."""
-    from policies import loading
+    from policies.authorization import root_decision
 
     for action in GUARDRAIL_MANAGEMENT_ACTIONS:
         for guardrail in Guardrail.objects.all() or [Guardrail(guardrail_name="any")]:
-            decision = loading.decide_for_root(action, guardrail.arn)
+            decision = root_decision(action, guardrail.arn)
             if not decision.allowed:
                 raise ValidationError(
                     f"This change would stop the account root user from {action} on {guardrail.arn}, "

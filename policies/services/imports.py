@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from identities.audit import record
 from identities.models import User
-from identities.services import bump_permissions_generation
 from policies.engine import PolicyKind
 from policies.models import (
     ManagedPolicy,
@@ -115,7 +114,6 @@ def import_policy_versions(
     _mark_imported_default(policy, default_number, actor)
     next_number = max(policy.next_version_number, max(wanted) + 1)
     ManagedPolicy.objects.filter(pk=policy.pk).update(next_version_number=next_number, updated_at=timezone.now())
-    bump_permissions_generation()
     return policy
 
 

@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from identities.audit import record
 from identities.models import User
-from identities.services import bump_permissions_generation
 from policies.engine import Finding, PolicyKind
 from policies.models import (
     ManagedPolicy,
@@ -61,7 +60,6 @@ def create_policy_version(
     )
     if set_as_default:
         _make_default(version)
-    bump_permissions_generation()
     record(
         "CreatePolicyVersion",
         actor=actor,
@@ -82,7 +80,6 @@ def set_default_version(*, version: PolicyVersion, actor: User | None) -> Policy
     _refuse_read_only(version.policy)
     before = PolicyVersion.objects.filter(policy_id=version.policy_id, is_default=True).first()
     _make_default(version)
-    bump_permissions_generation()
     record(
         "SetDefaultPolicyVersion",
         actor=actor,
@@ -137,7 +134,5 @@ def delete_policy(*, policy: ManagedPolicy, actor: User | None, detach_everywher
         owner, kind = (boundary.user, "User") if boundary.user_id else (boundary.role, "Role")
         record(f"Delete{kind}PermissionsBoundary", actor=actor, target=owner, before={"boundary": policy.arn})
         boundary.delete()
-    if attachments or boundaries:
-        bump_permissions_generation()
     record("DeletePolicy", actor=actor, target=policy, before={"policy_name": policy.policy_name, "path": policy.path})
     policy.delete()

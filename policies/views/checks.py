@@ -12,11 +12,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from identities import services as identity_services
-from identities.context import Target
+from identities.context import Target, context_of
 from identities.middleware import ROLE_SESSION_KEY
 from identities.models import User
-from policies import loading, queries, reports
-from policies.engine import PolicyKind, compile_policies
+from policies import authorization, queries, reports
 from policies.forms import PastedPoliciesForm, PolicyCheckForm, SwitchRoleForm, WhatCanForm, WhoCanForm
 
 
@@ -49,7 +48,8 @@ def role_switch(request):
 @login_required
 @require_POST
 def role_switch_back(request):
-    session = getattr(request.user, "role_session", None)
+    context = context_of(request.user)
+    session = context.role_session if context is not None else None
     if session is not None:
         identity_services.end_role_session(session=session, actor=request.user)
         messages.info(request, f"You left {session.role.role_name} and act as yourself again.")
@@ -94,15 +94,36 @@ def _check_target(request, form, custom_documents):
     if kind == "custom":
         if not request.user.has_perm("iam:SimulateCustomPolicy"):
             raise PermissionDenied("iam:SimulateCustomPolicy is not allowed.")
-        return queries.CheckTarget(None, request.user.arn, loading.custom_layers(request.user.arn, custom_documents))
-    try:
-        target = queries.check_target(kind, principal)
-    except queries.UnknownPrincipal:
-        form.add_error("principal", f"No {kind} is named {principal}.")
+        layers = authorization.custom_layers(request.user.arn, custom_documents)
+        return queries.CheckTarget(None, request.user.arn, layers)
+    return principal_target(request, form, kind, principal)
+
+
+def principal_target(request, form, kind: str, principal: str):
+    """Whom the page asks about. iam:SimulatePrincipalPolicy is decided on the ARN the
+    form names before anything is looked up, so without it the answer is 403 whether
+    or not the principal exists; with it, a missing one is a form error."""
+    arn = queries.check_arn(kind, principal)
+    if arn is None:
+        form.add_error("principal", "Give a name (with its path, such as /division/mia) or an ARN.")
         return None
-    if not request.user.has_perm("iam:SimulatePrincipalPolicy", Target(target.arn)):
-        raise PermissionDenied(f"iam:SimulatePrincipalPolicy on {target.arn} is not allowed.")
+    _require_simulate(request, arn)
+    try:
+        target = queries.check_target(kind, arn)
+    except authorization.AmbiguousPrincipal:
+        form.add_error("principal", "Several live role sessions have that ARN; check the role or the user instead.")
+        return None
+    except queries.UnknownPrincipal:
+        form.add_error("principal", "No such principal.")
+        return None
+    if target.arn != arn:  # found without regard to case: ask about the principal's own ARN too
+        _require_simulate(request, target.arn)
     return target
+
+
+def _require_simulate(request, arn: str) -> None:
+    if not request.user.has_perm("iam:SimulatePrincipalPolicy", Target(arn)):
+        raise PermissionDenied(f"iam:SimulatePrincipalPolicy on {arn} is not allowed.")
 
 
 def _run_check(target, cleaned, data, documents) -> dict:
@@ -114,14 +135,7 @@ def _run_check(target, cleaned, data, documents) -> dict:
             context[key] = values if len(values) > 1 else values[0]
     layers = target.layers
     if documents.get("permission_boundary"):
-        boundary = compile_policies(
-            [("pasted permission boundary", documents["permission_boundary"])], kind=PolicyKind.BOUNDARY
-        )
-        layers = replace(
-            layers,
-            boundary=boundary,
-            documents=layers.documents | {"pasted permission boundary": documents["permission_boundary"]},
-        )
+        layers = authorization.with_boundary(layers, documents["permission_boundary"])
     resource_policy = documents.get("resource_policy")
     if resource_policy:
         layers = replace(layers, documents=layers.documents | {"resource_policy": resource_policy})
@@ -179,19 +193,16 @@ def what_can(request):
     form = WhatCanForm(request.GET if "principal" in request.GET else None)
     page = {"form": form}
     if form.is_valid():
-        try:
-            target = queries.check_target(form.cleaned_data["kind"], form.cleaned_data["principal"])
-        except queries.UnknownPrincipal:
-            form.add_error("principal", "No such principal.")
+        target = principal_target(request, form, form.cleaned_data["kind"], form.cleaned_data["principal"])
+        if target is None:
             return render(request, "policies/what_can.html", page)
-        if not request.user.has_perm("iam:SimulatePrincipalPolicy", Target(target.arn)):
-            raise PermissionDenied(f"iam:SimulatePrincipalPolicy on {target.arn} is not allowed.")
         roles = queries.assumable_roles(target.subject) if isinstance(target.subject, User) else []
         page |= {
             "target": target,
             "grants": reports.grouped(reports.what_can(target.layers)),
             "via_roles": [
-                (role, reports.grouped(reports.what_can(loading.role_layers(role), role.role_name))) for role in roles
+                (role, reports.grouped(reports.what_can(authorization.layers_of(role), role.role_name)))
+                for role in roles
             ],
         }
     return render(request, "policies/what_can.html", page)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from identities.context import Target
 from identities.models import Group, Role, User
-from policies import loading, queries, services
+from policies import authorization, queries, services
 from policies.engine import Level
 from policies.forms import AttachPolicyForm, BoundaryForm, DeleteInlinePolicyForm, DetachPolicyForm, InlinePolicyForm
 from policies.models import InlinePolicy
@@ -64,10 +64,6 @@ def _permissions(request, kind: str, identity) -> dict[str, bool]:
     }
 
 
-def _layers(kind: str, identity) -> loading.PrincipalLayers:
-    return {"user": loading.layers_for, "group": loading.group_layers, "role": loading.role_layers}[kind](identity)
-
-
 def _render(request, kind: str, identity, *, inline_form=None, status: int = 200):
     can = _permissions(request, kind, identity)
     root = kind == "user" and identity.is_superuser
@@ -82,7 +78,9 @@ def _render(request, kind: str, identity, *, inline_form=None, status: int = 200
         "boundary_form": BoundaryForm(),
         "inline_form": inline_form or InlinePolicyForm(),
         "show_messages": bool(request.htmx),
-        "summary": queries.permission_summary(_layers(kind, identity)) if can["simulate"] and not root else None,
+        "summary": queries.permission_summary(authorization.layers_of(identity))
+        if can["simulate"] and not root
+        else None,
     }
     template = "policies/_identity_policies.html" if request.htmx else "policies/identity_policies.html"
     return render(request, template, page, status=status)

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from identities import mfa
 from identities.models import User
-from policies import loading
+from policies import authorization
 from tests.browser.conftest import sign_in
 from tests.identities.signin_helpers import code_from_secret
 
@@ -17,10 +17,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def demo(transactional_db):
-    loading.clear_cache()
+    authorization.clear_caches()
     call_command("seed_demo", stdout=io.StringIO())
     yield
-    loading.clear_cache()
+    authorization.clear_caches()
 
 
 def test_mia_enrols_a_virtual_mfa_device_and_signs_in_with_a_code(page, screenshot, demo):

@@ -36,11 +36,11 @@ def self_service(builtins, mia):
 
 @pytest.fixture
 def builtins(db):
-    from policies import loading
+    from policies import authorization
     from policies.builtins import load_builtins
 
     load_builtins()
-    loading.clear_cache()
+    authorization.clear_caches()
 
 
 def allow_with_mfa(user, action: str) -> None:

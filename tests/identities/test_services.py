@@ -300,18 +300,20 @@ def test_record_outside_a_transaction_is_refused(mia):
 def test_the_permissions_generation_is_read_once_per_request_and_again_after_a_change(
     mia, developers, django_assert_num_queries
 ):
+    from identities import generation
     from identities.context import RequestContext, reset_current_context, set_current_context
 
     token = set_current_context(RequestContext(source_ip="192.0.2.1", secure_transport=True))
     try:
-        first = services.permissions_generation()
-        with django_assert_num_queries(0):
-            assert services.permissions_generation() == first
-        services.add_members(group=developers, users=[mia], actor=None)
-        with django_assert_num_queries(1):
-            changed = services.permissions_generation()
-        assert changed != first
+        with generation.forgetting_on_write():  # as the request middleware does
+            first = generation.current()
+            with django_assert_num_queries(0):
+                assert generation.current() == first
+            services.add_members(group=developers, users=[mia], actor=None)
+            with django_assert_num_queries(1):
+                changed = generation.current()
+            assert changed != first
     finally:
         reset_current_context(token)
     with django_assert_num_queries(1):  # outside a request: read every time
-        assert services.permissions_generation() == changed
+        assert generation.current() == changed

@@ -187,11 +187,11 @@ def test_a_session_policy_narrows_the_session(api, mia):
     )
     assert response.status_code == 200
     session = RoleSession.objects.get(session_name="narrow")
-    from policies import loading
+    from policies import authorization
 
-    layers = loading.session_layers(session)
-    assert loading.decide_layers(layers, "storage:GetObject").outcome.value == "Allow"
-    assert loading.decide_layers(layers, "storage:PutObject").outcome.value == "ImplicitDeny"
+    layers = authorization.layers_of(session)
+    assert authorization.decide(layers, "storage:GetObject").outcome.value == "Allow"
+    assert authorization.decide(layers, "storage:PutObject").outcome.value == "ImplicitDeny"
 
 
 def test_a_malformed_session_policy_is_400(api, mia):

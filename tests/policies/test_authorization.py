@@ -1,13 +1,14 @@
 """has_perm answered by the engine from the database, fresh after every change."""
 
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from identities import services as identity_services
 from identities.context import Target
-from policies import loading, services
+from policies import authorization, services
 from policies.engine import Outcome
 from policies.models import Guardrail
 from tests import factories
@@ -25,7 +26,7 @@ def managed(name, doc):
 
 def test_a_user_without_policies_is_implicitly_denied(mia):
     assert mia.has_perm("iam:ListUsers") is False
-    assert loading.decide(mia, "iam:ListUsers").outcome is Outcome.IMPLICIT_DENY
+    assert authorization.decide(authorization.layers_of(mia), "iam:ListUsers").outcome is Outcome.IMPLICIT_DENY
 
 
 def test_a_group_policy_grants_its_members_at_once_and_stops_at_removal(mia, developers):
@@ -116,7 +117,7 @@ def test_a_guardrail_locking_root_out_of_guardrails_is_refused(builtins):
 
 def test_deleting_every_guardrail_removes_the_layer(root, builtins):
     services.delete_guardrail(guardrail=Guardrail.objects.get(guardrail_name="FullAccess"), actor=None)
-    assert loading.guardrail_levels() is None
+    assert authorization.guardrail_levels() is None
     assert root.has_perm("iam:CreateGuardrail") is True
 
 
@@ -155,7 +156,8 @@ def test_targets_carry_request_keys_for_delegation(mia):
 
 def test_queries_to_authorize_do_not_grow_with_policies(developers):
     def queries_for(user):
-        loading.clear_cache()
+        authorization.clear_caches()
+        cache.clear()
         with CaptureQueriesContext(connection) as captured:
             user.has_perm("iam:ListUsers")
         return len(captured)

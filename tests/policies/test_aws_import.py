@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 
 from identities.audit import AuditEvent
 from identities.models import Group, Membership, Role, RoleAssignment, User
-from policies import loading, services
+from policies import authorization, services
 from policies.aws_import import (
     ImportRefused,
     apply_import,
@@ -380,7 +380,9 @@ def test_the_command_names_the_iam_user_or_the_system_user(capsys):
 )
 def test_decisions_follow_the_files_policies(username, action, resource, keys, outcome):
     import_account()
-    decision = loading.decide(User.objects.get(username=username), action, resource, keys=keys)
+    decision = authorization.decide(
+        authorization.layers_of(User.objects.get(username=username)), action, resource, context=keys
+    )
     assert decision.outcome is outcome
 
 

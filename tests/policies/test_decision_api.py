@@ -8,7 +8,8 @@ from django.test import Client
 
 from identities import services as identity_services
 from identities.models import User
-from policies import queries, services
+from policies import services
+from policies.authorization import principals
 from tests.policies.conftest import allow
 
 pytestmark = pytest.mark.django_db
@@ -180,7 +181,7 @@ def test_without_the_database_the_answer_is_503_never_an_allow(portal, monkeypat
     def database_down(arn):
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr(queries, "principal_layers", database_down)
+    monkeypatch.setattr(principals, "principal_at", database_down)
     response = ask(portal, {"principal": user_arn("lucas"), "action": "storage:ListBuckets", "resource": "*"})
     assert (response.status_code, response.json()["error"]["code"]) == (503, "ServiceUnavailable")
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from identities import services as identity_services
 from identities.models import User
-from policies import escalation, loading, services
+from policies import authorization, escalation, services
 from tests.clients import client_for
 from tests.policies.conftest import allow, document, statement
 
@@ -120,7 +120,7 @@ def test_narrowing_targets_by_the_statements_names_loses_no_path(demo, monkeypat
     narrowed = escalation.escalation_paths()
     # Every user and group tried for every principal, as before the narrowing:
     monkeypatch.setattr(escalation, "_targets", lambda principal, action, by_name, everyone: list(everyone))
-    loading.clear_cache()
+    authorization.clear_caches()
     assert escalation.escalation_paths() == narrowed
     kinds = {(entry.name, path.kind) for entry in narrowed for path in entry.paths}
     assert {("ivy", "create-keys"), ("jack", "create-keys"), ("lou", "create-keys")} <= kinds

@@ -191,7 +191,7 @@ def test_results_export_as_json_and_csv(demo):
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"principal": "nobody", "actions": "s:A"}, "No user is named nobody"),
+        ({"principal": "nobody", "actions": "s:A"}, "No such principal."),
         ({"principal": "mia", "actions": ""}, "This field is required"),
         ({"principal": "", "actions": "s:A"}, "Choose whom to check"),
         ({"principal": "mia", "actions": "s:A", "context": "no-equals"}, "is not key=value"),

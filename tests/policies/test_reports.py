@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from identities.models import Group, User
-from policies import loading, reports
+from policies import authorization, reports
 from policies.engine import Outcome
 from tests import factories
 from tests.clients import client_for
@@ -19,7 +19,7 @@ PRODUCTION = "arn:aws:storage:::production-data"
 
 
 def single(user: User, action: str, resource: str) -> Outcome:
-    return loading.decide_request(loading.layers_for(user), action, resource, {}).outcome
+    return authorization.decide(authorization.layers_of(user), action, resource).outcome
 
 
 def test_who_can_agrees_with_single_checks(demo):
@@ -54,21 +54,21 @@ def test_users_who_may_assume_an_allowed_role_are_listed_with_it(demo):
 
 def test_what_can_agrees_with_single_checks(demo):
     lucas = User.objects.get(username="lucas")
-    grants = {grant.action: grant for grant in reports.what_can(loading.layers_for(lucas))}
+    grants = {grant.action: grant for grant in reports.what_can(authorization.layers_of(lucas))}
     for action, grant in grants.items():
         if not grant.conditional:
             assert any(single(lucas, action, resource) is Outcome.ALLOW for resource in grant.resources), action
     assert "storage:DeleteBucket" in grants
     assert "iam:CreateUser" not in grants
     mia = User.objects.get(username="mia")
-    mia_grants = {grant.action: grant for grant in reports.what_can(loading.layers_for(mia))}
+    mia_grants = {grant.action: grant for grant in reports.what_can(authorization.layers_of(mia))}
     assert "arn:aws:storage:::dev-*" in mia_grants["storage:DeleteBucket"].resources
     assert "*" not in mia_grants["storage:DeleteBucket"].resources
 
 
 def test_who_can_reads_the_same_number_of_queries_at_two_sizes(demo):
     def queries():
-        loading.clear_cache()
+        authorization.clear_caches()
         cache.clear()
         with CaptureQueriesContext(connection) as captured:
             reports.who_can("storage:GetObject", "arn:aws:storage:::dev-app/x")
@@ -111,7 +111,7 @@ def test_what_can_marks_conditional_grants(demo):
         document=allow("storage:GetObject", "*", {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}),
         actor=None,
     )
-    grants = {grant.action: grant for grant in reports.what_can(loading.layers_for(henry))}
+    grants = {grant.action: grant for grant in reports.what_can(authorization.layers_of(henry))}
     assert grants["storage:GetObject"].conditional is True
     assert grants["iam:GetUser"].conditional is False
 

@@ -41,8 +41,6 @@ class Command(BaseCommand):
             group_name=LARGE_GROUP, description="The scale benchmark's large group.", actor=None
         )
         self.create_memberships(user_ids, group_ids, memberships_per_user, large.pk, large_group_members)
-        with transaction.atomic():
-            services.bump_permissions_generation()
         self.stdout.write(self.style.SUCCESS(f"Done in {time.monotonic() - started:.0f} s."))
 
     def progress(self, what: str, done: int, total: int, started: float) -> None:

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from identities.models import Group, User
-from policies import escalation, loading, reports
+from policies import authorization, escalation, reports
 
 CASES = [
     ("storage:GetObject", "arn:aws:storage:::dev-app/report.csv"),
@@ -23,7 +23,7 @@ class Command(BaseCommand):
         users, groups = User.objects.count(), Group.objects.count()
         self.stdout.write(f"{users} users, {groups} groups")
         for action, resource in CASES:
-            loading.clear_cache()
+            authorization.clear_caches()
             with CaptureQueriesContext(connection) as captured:
                 started = time.perf_counter()
                 entries = reports.who_can(action, resource)
@@ -33,13 +33,13 @@ class Command(BaseCommand):
             )
         user = User.objects.filter(is_superuser=False).order_by("pk").first()
         if user is not None:
-            loading.clear_cache()
+            authorization.clear_caches()
             started = time.perf_counter()
-            grants = reports.what_can(loading.layers_for(user))
+            grants = reports.what_can(authorization.layers_of(user))
             self.stdout.write(
                 f"what can {user.username} do: {len(grants)} actions in {time.perf_counter() - started:.2f} s"
             )
-        loading.clear_cache()
+        authorization.clear_caches()
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             found = escalation.escalation_paths()

@@ -22,10 +22,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from identities.audit import AuditEvent
+from identities.context import Target
 from identities.management.commands.bench_pages import identity_pages, signed_in_client
 from identities.management.commands.seed_scale import USER_PREFIX
 from identities.models import User
-from policies import loading
+from policies import authorization
 from policies.models import ManagedPolicy
 
 
@@ -62,10 +63,10 @@ class Command(BaseCommand):
             yield label, _selects(captured)
         user = _sample_user()
         if user is not None:
-            loading.clear_cache()
+            authorization.clear_caches()
             cache.clear()
             with CaptureQueriesContext(connection) as captured:
-                loading.decide(user, "storage:GetObject", "arn:aws:storage:::bucket/key")
+                user.has_perm("storage:GetObject", Target("arn:aws:storage:::bucket/key"))
             yield "decision, cold caches", _selects(captured)
 
     def _explain(self, label: str, sql: str, large: int, slow: float, plans: bool) -> int:

@@ -35,7 +35,7 @@ from identities import services as identity_services
 from identities.audit import AuditEvent
 from identities.credentials import AccessKey, RoleSession
 from identities.models import Group, Role, User
-from policies import loading, queries, services
+from policies import authorization, services
 
 SERVER_APP_NAME = "iamconsole-loadtest-server"
 CALLER, ADMIN, PASSWORD = "loadtest-caller", "loadtest-admin", "loadtest-admin-password-1"
@@ -190,7 +190,7 @@ class Command(BaseCommand):
     # Verification
 
     def _verify(self) -> None:
-        loading.clear_cache()
+        authorization.clear_caches()
         wrong, checked, sessions = 0, 0, 0
         for path, body, status, payload in self.answers:
             if status != 200 or not path.startswith("/api/"):
@@ -198,8 +198,10 @@ class Command(BaseCommand):
             answer = json.loads(payload)
             if path.endswith("/authorize"):
                 request = json.loads(body)
-                _, layers = queries.principal_layers(request["principal"])
-                replay = loading.decide_request(layers, request["action"], request["resource"], request["context"])
+                _, layers = authorization.principal_at(request["principal"])
+                replay = authorization.decide(
+                    layers, request["action"], request["resource"], context=request["context"]
+                )
                 checked += 1
                 wrong += replay.outcome.value != answer["decision"]
             elif path.endswith("/assume-role"):

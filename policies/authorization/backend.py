@@ -1,16 +1,19 @@
-"""Django's permission API answered by IAM policies.
+"""Django's permission API answered by IAM policies: the backend behind `has_perm`.
 
-`user.has_perm("iam:AddUserToGroup", group)` evaluates the user's policies
-with the group's ARN as the resource (`*` without an object). An explicit
-deny raises PermissionDenied, which the user model's has_perm turns into
-False, so one deny never breaks a whole admin page. This backend
-authenticates nobody.
+`user.has_perm("iam:AddUserToGroup", group)` evaluates the acting principal's
+policies with the group's ARN as the resource (`*` without an object), with
+the request's context when the request is the user's own. An explicit deny
+raises PermissionDenied, which the user model's has_perm turns into False, so
+one deny never breaks a whole admin page. This backend authenticates nobody.
 """
 
 from django.core.exceptions import PermissionDenied
 
-from identities.models import Role
-from policies import loading
+from identities import generation, naming
+from identities.context import context_of
+from identities.models import Role, User
+from policies import catalogue_data
+from policies.authorization import decisions, principals
 from policies.engine import Outcome
 
 # Reading any of these admits a user to the admin's app index.
@@ -18,6 +21,23 @@ MODULE_READ_ACTIONS = {
     "identities": ("iam:ListUsers", "iam:ListGroups", "iam:ListRoles", "iam:ListAuditEvents"),
     "policies": ("iam:ListPolicies", "iam:ListGuardrails", "iam:ListCatalogServices"),
 }
+_READ_LEVELS = {catalogue_data.LIST, catalogue_data.READ}
+_LEVELS = catalogue_data.all_actions()
+
+
+def is_read(action: str) -> bool:
+    """Whether the catalogue lists `action` as a List or Read action (anything else is a write)."""
+    return _LEVELS.get(action.lower()) in _READ_LEVELS
+
+
+def targets_root(obj) -> bool:
+    """The root user, or something of the root user's (its keys), or its ARN in a target."""
+    if isinstance(obj, User):
+        return obj.is_superuser
+    owner = getattr(obj, "user", None)
+    if isinstance(owner, User):
+        return owner.is_superuser
+    return getattr(obj, "arn", None) == naming.root_arn()
 
 
 def resource_and_keys(obj) -> tuple[str, dict]:
@@ -40,6 +60,9 @@ class PolicyBackend:
     def has_perm(self, user_obj, perm: str, obj=None) -> bool:
         if not getattr(user_obj, "is_active", False) or not user_obj.is_authenticated or ":" not in perm:
             return False
+        # Only root manages root: no IAM policy reaches a write on the root user.
+        if targets_root(obj) and not user_obj.is_superuser and not is_read(perm):
+            return False
         resource, keys = resource_and_keys(obj)
         outcome = self._outcome(user_obj, perm, resource, keys, getattr(obj, "keys_known", True), obj)
         if outcome is Outcome.EXPLICIT_DENY:
@@ -47,11 +70,13 @@ class PolicyBackend:
         return outcome is Outcome.ALLOW
 
     def _outcome(self, user_obj, perm: str, resource: str, keys: dict, keys_known: bool, obj=None) -> Outcome:
-        context = getattr(user_obj, "iam_context", None)
+        context = context_of(user_obj)
         memo_key = (perm, resource, keys_known, tuple(sorted((k, str(v)) for k, v in keys.items())))
-        if context is not None and memo_key in context.decisions:
-            return context.decisions[memo_key]
-        decision = self._decide(user_obj, perm, resource, keys, obj)
+        if context is not None:
+            generation.current()  # a generation that moved empties the memo
+            if memo_key in context.decisions:
+                return context.decisions[memo_key]
+        decision = self._decide(user_obj, perm, resource, keys, obj, context)
         outcome = decision.outcome
         if not keys_known and outcome is Outcome.IMPLICIT_DENY and decision.missing_context_keys:
             outcome = Outcome.ALLOW
@@ -60,11 +85,12 @@ class PolicyBackend:
         return outcome
 
     @staticmethod
-    def _decide(user_obj, perm: str, resource: str, keys: dict, obj):
+    def _decide(user_obj, perm: str, resource: str, keys: dict, obj, context):
+        values = context.condition_keys() if context is not None else {}
+        caller = principals.acting_layers(user_obj)
         if perm.lower() == "sts:assumerole" and isinstance(obj, Role):
-            caller = loading.acting_layers(user_obj)
-            return loading.decide_assume_role(caller, obj, context=getattr(user_obj, "iam_context", None))
-        return loading.decide(user_obj, perm, resource, keys=keys)
+            return decisions.assume_role(caller, obj, context=values)
+        return decisions.evaluate(caller, perm, resource, {**values, **keys})
 
     def has_module_perms(self, user_obj, app_label: str) -> bool:
         return any(self._allows(user_obj, action) for action in MODULE_READ_ACTIONS.get(app_label, ()))
