@@ -13,7 +13,7 @@ from identities.audit import AuditEvent
 from identities.credentials import RoleSession
 from identities.models import User
 from tests import factories
-from tests.identities.signin_helpers import sign_in
+from tests.identities.signin_helpers import code_for, enrolled_device, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -117,3 +117,12 @@ def test_a_user_deleted_and_created_again_under_its_name_does_not_inherit_the_ol
     services.create_user(username="mia", password=factories.TEST_PASSWORD, actor=root)
     assert browser.get(reverse("home")).url == SIGNED_OUT
     console_session("mia")
+
+
+def test_a_sign_in_waiting_for_its_mfa_code_does_not_survive_disabling_and_enabling_again(client, mia, root):
+    device = enrolled_device(mia)
+    assert sign_in(client, "mia").url == reverse("identities:mfa-verify")
+    services.update_user(user=mia, is_active=False, actor=root)
+    services.update_user(user=mia, is_active=True, actor=root)
+    assert client.post(reverse("identities:mfa-verify"), {"code": code_for(device)}).url == reverse("login")
+    assert "_auth_user_id" not in client.session
