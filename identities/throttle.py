@@ -71,16 +71,16 @@ def _window_length() -> int:
 
 def _counts(request, *, user_name: str, now: float) -> list[_Count]:
     by_address = Throttle(
-        "address",
-        settings.IAM_LOGIN_ADDRESS_FAILURE_LIMIT,
-        settings.IAM_LOGIN_ADDRESS_MAX_DELAY,
-        "Throttled: too many failures from this address",
+        scope="address",
+        failure_limit=settings.IAM_LOGIN_ADDRESS_FAILURE_LIMIT,
+        max_delay=settings.IAM_LOGIN_ADDRESS_MAX_DELAY,
+        reason="Throttled: too many failures from this address",
     )
     by_name = Throttle(
-        "name",
-        settings.IAM_LOGIN_NAME_FAILURE_LIMIT,
-        settings.IAM_LOGIN_NAME_MAX_DELAY,
-        "Throttled: too many failures for this user name",
+        scope="name",
+        failure_limit=settings.IAM_LOGIN_NAME_FAILURE_LIMIT,
+        max_delay=settings.IAM_LOGIN_NAME_MAX_DELAY,
+        reason="Throttled: too many failures for this user name",
     )
     window = int(now // _window_length())
     # Requests whose address cannot be read share one count.
@@ -89,7 +89,7 @@ def _counts(request, *, user_name: str, now: float) -> list[_Count]:
     for throttle, subject in subjects:
         # Hashed: a typed name may hold anything, and cache keys may not.
         key = f"sign-in-throttle:{throttle.scope}:{window}:{hashlib.sha256(subject.encode()).hexdigest()}"
-        counts.append(_Count(throttle, f"{key}:failures", f"{key}:last-failure"))
+        counts.append(_Count(throttle=throttle, failures_key=f"{key}:failures", last_failure_key=f"{key}:last-failure"))
     return counts
 
 
@@ -101,7 +101,7 @@ def wait_before_attempt(request, *, user_name: str) -> Wait | None:
     counts = _counts(request, user_name=user_name, now=now)
     stored = cache.get_many([key for count in counts for key in (count.failures_key, count.last_failure_key)])
     waits = [
-        Wait(count.throttle.scope, seconds, count.throttle.reason)
+        Wait(scope=count.throttle.scope, seconds=seconds, reason=count.throttle.reason)
         for count in counts
         if (seconds := count.wait(stored, now)) > 0
     ]
