@@ -258,6 +258,16 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "identities.signin.lockout_user_name"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "identities.views.locked_out"
+# Against password spraying, beside that lockout (identities.throttle), in windows of the
+# cool-off time: past this many failed sign-ins from one client address, whatever the
+# names, each further attempt from it waits a delay after the last failure (1 second,
+# doubling with each failure up to the maximum, in seconds); it is refused unchecked.
+IAM_LOGIN_ADDRESS_FAILURE_LIMIT = env_int("IAM_LOGIN_ADDRESS_FAILURE_LIMIT", default=50, minimum=1)
+IAM_LOGIN_ADDRESS_MAX_DELAY = 300
+# The same for one user name from any address (whether or not it exists), with a short
+# maximum: it slows guessing, and nobody can keep a user (root included) out for long.
+IAM_LOGIN_NAME_FAILURE_LIMIT = env_int("IAM_LOGIN_NAME_FAILURE_LIMIT", default=10, minimum=1)
+IAM_LOGIN_NAME_MAX_DELAY = 60
 # Sign-ins are audited as ConsoleLogin events; axes keeps only its counters.
 AXES_DISABLE_ACCESS_LOG = True
 # Its admin pages would not be governed by IAM policies.

@@ -21,7 +21,9 @@ class PasswordBackend(BaseBackend):
             # Spend the same time as a real check, so timing does not reveal names.
             user_model().set_password(password)
             return None
-        if user.is_active and user.check_password(password):
+        # The password is checked for a disabled user too, before is_active: skipping the
+        # hash would answer sooner and so tell which names are disabled users.
+        if user.check_password(password) and user.is_active:
             return user
         return None
 

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from identities import naming
 from identities.audit import AuditEvent  # noqa: F401  (registers the model)
@@ -20,6 +21,7 @@ GROUP_NAME_MAX_LENGTH = 128
 ROLE_NAME_MAX_LENGTH = 64
 SESSION_DURATION_MIN = 3600
 SESSION_DURATION_MAX = 12 * 3600
+SESSION_HASH_SALT = "identities.models.User.session_generation"
 _DUPLICATE = "A {kind} with this name already exists (names are compared without regard to case)."
 
 
@@ -97,6 +99,10 @@ class User(IAMIdentity, AbstractBaseUser):
         default=False,
         help_text="At sign-in, a user without an MFA device is sent to set one up before anything else.",
     )
+    # Replaced with a random value when the user is disabled. The session auth hash that
+    # each console session stores covers it, so those sessions end for good. Empty until
+    # the first time: the hash is then Django's own, of the password alone.
+    session_generation = models.CharField(max_length=32, blank=True, default="", editable=False)
 
     objects = UserManager()
 
@@ -137,6 +143,17 @@ class User(IAMIdentity, AbstractBaseUser):
     @property
     def is_root(self) -> bool:
         return self.is_superuser
+
+    def _get_session_auth_hash(self, secret=None) -> str:
+        # Django checks every request's session against this (and against it under each
+        # of SECRET_KEY_FALLBACKS, which is why this hook rather than the public one). It
+        # covers the password; with the generation too, disabling the user ends its
+        # sessions, and enabling it again brings none back.
+        password_hash = super()._get_session_auth_hash(secret)
+        if not self.session_generation:
+            return password_hash
+        value = f"{password_hash}:{self.session_generation}"
+        return salted_hmac(SESSION_HASH_SALT, value, secret=secret, algorithm="sha256").hexdigest()
 
     def has_perm(self, perm: str, obj: object = None) -> bool:
         # No PermissionsMixin: nobody passes before the backends are asked, root

@@ -16,6 +16,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from identities import mfa, services
@@ -63,7 +64,14 @@ def password_verified(request, user: User) -> HttpResponse:
     if mfa.confirmed_device(user) is not None:
         # A new session key before the half-signed-in state is stored in it.
         request.session.cycle_key()
-        request.session[PENDING] = {"user": user.pk, "backend": user.backend, "next": next_url(request), "at": _now()}
+        request.session[PENDING] = {
+            "user": user.pk,
+            "backend": user.backend,
+            "next": next_url(request),
+            "at": _now(),
+            # As a signed-in session would, so that it ends the same way.
+            "hash": user.get_session_auth_hash(),
+        }
         return redirect("identities:mfa-verify")
     return finish(request, user, backend=user.backend, next_url=next_url(request), mfa_used=False)
 
@@ -76,12 +84,15 @@ class PendingSignIn:
 
 
 def pending_sign_in(request) -> PendingSignIn | None:
-    """The sign-in waiting for its MFA code, while it is fresh."""
+    """The sign-in waiting for its MFA code, while it is fresh and its user was neither
+    disabled nor given a new password since (even if enabled again)."""
     pending = request.session.get(PENDING)
     if not pending or _now() - pending["at"] > settings.IAM_SIGN_IN_CODE_TIMEOUT:
         return None
     user = User.objects.filter(pk=pending["user"], is_active=True).first()
-    return PendingSignIn(user, pending["backend"], pending["next"]) if user else None
+    if user is None or not constant_time_compare(pending.get("hash", ""), user.get_session_auth_hash()):
+        return None
+    return PendingSignIn(user, pending["backend"], pending["next"])
 
 
 def finish(request, user: User, *, backend: str, next_url: str, mfa_used: bool) -> HttpResponse:

@@ -1,5 +1,6 @@
 """Writes to users and the account root user."""
 
+import secrets
 from typing import Any
 
 from django.conf import settings
@@ -19,7 +20,7 @@ from identities.services._common import (
     _set_password,
     _user_state,
 )
-from identities.services.credentials import delete_access_key
+from identities.services.credentials import delete_access_key, revoke_role_sessions
 from identities.services.groups import remove_members
 from identities.services.roles import unassign_role
 from identities.services.signin import remove_mfa_device
@@ -75,10 +76,17 @@ def update_user(
     path: str | None = None,
     is_active: bool | None = None,
 ) -> User:
+    """Disabling a user also ends its console sessions (a new session generation) and
+    revokes its live role sessions, for good: enabling it again revives none of them."""
     before = _user_state(user)
+    disabling = user.is_active and is_active is False
     _apply(user, {"username": username, "path": path, "is_active": is_active})
     _clean(user)
+    if disabling:
+        user.session_generation = secrets.token_hex(16)
     user.save()
+    if disabling:
+        revoke_role_sessions(user=user, actor=actor)
     record("UpdateUser", actor=actor, target=user, before=before, after=_user_state(user))
     return user
 

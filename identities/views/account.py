@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from identities import forms, mfa, services, signin
+from identities import forms, mfa, services, signin, throttle
 from identities.audit import AuditEvent
 from identities.context import Target
 from identities.passwords import PasswordPolicy
@@ -27,9 +27,15 @@ def sign_in(request):
         return redirect(signin.next_url(request))
     form = forms.SignInForm(request, data=request.POST or None)
     if request.method == "POST":
+        user_name = signin.lockout_user_name(request)
+        wait = throttle.wait_before_attempt(request, user_name=user_name)
+        if wait is not None:
+            return _throttled(request, wait)
         if form.is_valid():
             return signin.password_verified(request, form.get_user())
         locked = getattr(request, "axes_locked_out", False)
+        if not locked:  # a locked attempt's password was not checked
+            throttle.note_failure(request, user_name=user_name)
         services.record_console_login(
             username=form.data.get("username", ""),
             outcome=AuditEvent.Outcome.FAILURE,
@@ -46,6 +52,18 @@ def locked_out(request, original_response=None, credentials=None):
         "cooloff_minutes": max(1, ceil(settings.AXES_COOLOFF_TIME.total_seconds() / 60)),
     }
     return render(request, "registration/locked_out.html", context, status=429)
+
+
+def _throttled(request, wait: throttle.Wait):
+    """A sign-in refused before its password is checked (identities.throttle); the same
+    page whether or not the name exists."""
+    services.record_console_login(
+        username=request.POST.get("username", ""), outcome=AuditEvent.Outcome.FAILURE, reason=wait.reason
+    )
+    context = {"wait_seconds": wait.seconds, "wait_scope": wait.scope}
+    response = render(request, "registration/locked_out.html", context, status=429)
+    response["Retry-After"] = str(wait.seconds)
+    return response
 
 
 @sensitive_post_parameters()

@@ -1,8 +1,9 @@
-"""Helpers for the sign-in, password policy and MFA tests: a frozen clock and sign-in steps."""
+"""Helpers for the sign-in, password policy and MFA tests: a frozen clock, sign-in steps, a counting hasher."""
 
 from base64 import b32decode
 from datetime import UTC, datetime, timedelta
 
+from django.contrib.auth.hashers import MD5PasswordHasher
 from django.urls import reverse
 from django_otp.oath import totp
 
@@ -22,6 +23,17 @@ class Clock:
 
     def advance(self, **delta) -> None:
         self.now += timedelta(**delta)
+
+
+class CountingHasher(MD5PasswordHasher):
+    """The test suite's hasher, counting the passwords it hashes: checking a password
+    hashes the one typed, so the count shows whether a sign-in checked one."""
+
+    count = 0
+
+    def encode(self, password, salt):
+        CountingHasher.count += 1
+        return super().encode(password, salt)
 
 
 def sign_in(client, username: str, password: str = factories.TEST_PASSWORD, **extra):

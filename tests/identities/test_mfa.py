@@ -150,6 +150,14 @@ def test_the_code_step_expires(client, clock, mia):
     assert "_auth_user_id" not in client.session
 
 
+def test_a_sign_in_waiting_for_its_code_ends_when_an_administrator_sets_a_new_password(client, mia, root):
+    device = enrolled_device(mia)
+    sign_in(client, "mia")
+    services.set_password(user=mia, password="set-by-root-1", actor=root)
+    assert client.post(reverse("identities:mfa-verify"), {"code": code_for(device)}).url == reverse("login")
+    assert "_auth_user_id" not in client.session
+
+
 def test_the_code_step_needs_the_password_step_first(client, mia):
     enrolled_device(mia)
     assert client.get(reverse("identities:mfa-verify")).url == reverse("login")

@@ -9,7 +9,7 @@ from django.urls import reverse
 from identities import services
 from identities.audit import AuditEvent
 from tests import factories
-from tests.identities.signin_helpers import Clock, sign_in
+from tests.identities.signin_helpers import Clock, CountingHasher, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -151,6 +151,32 @@ def test_a_disabled_user_gets_the_same_answer_as_a_wrong_password(client, mia):
     disabled = sign_in(client, "mia")
     assert disabled.status_code == wrong.status_code == 200
     assert comparable(disabled) == comparable(wrong)
+
+
+@pytest.fixture
+def hashes(settings):
+    """How many passwords were hashed since the test began (or last reset)."""
+    settings.PASSWORD_HASHERS = ["tests.identities.signin_helpers.CountingHasher"]
+    CountingHasher.count = 0
+    return CountingHasher
+
+
+def test_every_name_costs_the_same_hashing_enabled_disabled_unknown_or_without_password(hashes, people):
+    services.update_user(user=people["oliver"], is_active=False, actor=None)
+    services.create_user(username="portal", actor=None)  # programmatic access only: no console password
+    attempts = {
+        "enabled, wrong password": ("mia", "wrong-password"),
+        "disabled, right password": ("oliver", factories.TEST_PASSWORD),
+        "disabled, wrong password": ("oliver", "wrong-password"),
+        "no console password": ("portal", "wrong-password"),
+        "unknown name": ("nobody", "wrong-password"),
+    }
+    counts = {}
+    for case, (name, password) in attempts.items():
+        hashes.count = 0
+        assert sign_in(Client(), name, password).status_code == 200
+        counts[case] = hashes.count
+    assert counts == dict.fromkeys(attempts, 1)
 
 
 def test_an_outside_next_address_is_not_followed(client, mia):
