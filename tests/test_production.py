@@ -1,5 +1,5 @@
 """Serving concerns: health and readiness, the fail-soft Redis cache, the replica router,
-the client address behind proxies, and JSON logs."""
+the client address behind proxies, JSON logs and the Content-Security-Policy."""
 
 import json
 import logging
@@ -197,3 +197,35 @@ def test_report_views_and_their_streams_read_from_the_replica(monkeypatch, rf):
     other.resolver_match = ResolverMatch(page, (), {}, url_name="home")
     assert middleware.process_view(other, page, (), {}) is None
     assert seen == ["replica"]
+
+
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "who", "status", "template"),
+    [
+        ("/", "mia", 200, "home.html"),
+        ("/sign-in/", None, 200, "registration/login.html"),
+        ("/admin/", "root", 200, "admin/index.html"),
+        ("/admin/", "mia", 403, "403.html"),
+        ("/no-such-page/", "mia", 404, "404.html"),
+    ],
+)
+def test_every_kind_of_page_sends_the_content_security_policy(client, root, mia, path, who, status, template):
+    if who:
+        client.force_login({"root": root, "mia": mia}[who])
+    response = client.get(path)
+    assert (response.status_code, template in [used.name for used in response.templates]) == (status, True)
+    directives = (part.split() for part in response["Content-Security-Policy"].split(";"))
+    assert {name: sources for name, *sources in directives} == CONTENT_SECURITY_POLICY

@@ -3,10 +3,16 @@
 Never `playwright install`: the browser is the system's /usr/bin/chromium.
 With CI set, a missing Chromium fails the run; elsewhere the browser tests
 are skipped with the reason shown.
+
+Every page a test opens is watched for Content-Security-Policy violations:
+a test that passes with one fails, naming each violated directive, what was
+blocked and on which page.
 """
 
+import contextlib
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -25,6 +31,21 @@ CHROMIUM_ARGS = [
     "--disable-gpu",
     "--no-first-run",
 ]
+
+
+# Runs in every page and frame before the page's own scripts (an init script is the
+# tool's, not the page's, so the policy does not apply to it). Each violation goes to
+# the test process as it happens, so none is lost when the page navigates away.
+REPORT_VIOLATIONS = """
+window.addEventListener("securitypolicyviolation", (event) => {
+  window.reportCspViolation({
+    directive: event.effectiveDirective,
+    blocked: event.blockedURI,
+    page: event.documentURI,
+    source: event.sourceFile ? `${event.sourceFile}:${event.lineNumber}` : "",
+  });
+}, true);
+"""
 
 
 def _chromium_missing_reason() -> str | None:
@@ -58,13 +79,71 @@ def browser():
         chromium.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Fail a browser test whose body passed if any of its pages broke the policy."""
+    result = yield
+    recorder = item.funcargs.get("csp_violations")
+    if recorder is not None:
+        recorder.check()
+    return result
+
+
+@dataclass(frozen=True)
+class Violation:
+    directive: str
+    blocked: str
+    page: str
+    source: str
+
+    def __str__(self) -> str:
+        where = f" ({self.source})" if self.source else ""
+        return f"{self.directive} blocked {self.blocked} on {self.page}{where}"
+
+
+class ViolationRecorder:
+    """The Content-Security-Policy violations of every page of one browser context."""
+
+    def __init__(self, context) -> None:
+        self.context = context
+        self.violations: list[Violation] = []
+        context.expose_binding("reportCspViolation", lambda source, report: self.violations.append(Violation(**report)))
+        context.add_init_script(REPORT_VIOLATIONS)
+
+    def take(self) -> list[Violation]:
+        """The violations so far, and forget them; the browser fires the event in a task of
+        its own, so each open page first runs the tasks already queued."""
+        from playwright.sync_api import Error
+
+        for page in self.context.pages:
+            with contextlib.suppress(Error):  # a page closing or in mid-navigation has no task left to run
+                page.evaluate("() => new Promise((resolve) => setTimeout(resolve))")
+        taken, self.violations = self.violations, []
+        return taken
+
+    def check(self) -> None:
+        if violations := self.take():
+            lines = "\n".join(f"  {violation}" for violation in violations)
+            pytest.fail(f"Content-Security-Policy violations:\n{lines}", pytrace=False)
+
+
 @pytest.fixture
-def page(browser, live_server):
+def browser_context(browser, live_server):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 860})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
+    yield context
     context.close()
+
+
+@pytest.fixture
+def csp_violations(browser_context):
+    return ViolationRecorder(browser_context)
+
+
+@pytest.fixture
+def page(browser_context, csp_violations):
+    page = browser_context.new_page()
+    page.set_default_timeout(10_000)
+    return page
 
 
 @pytest.fixture
