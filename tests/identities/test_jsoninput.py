@@ -1,8 +1,11 @@
 """JSON from clients: nesting measured before decoding, NUL found without recursion."""
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.forms.fields import InvalidJSONInput
 
 from identities import jsoninput
+from identities.forms import BoundedJSONField
 from policies.engine import jsontext
 
 LIMIT = 64
@@ -78,3 +81,20 @@ def test_nul_is_found_in_keys_values_and_deep_lists():
     assert jsoninput.contains_nul(nested_list(100_000, "x\x00")) is True
     assert jsoninput.contains_nul(nested_list(100_000, "x")) is False
     assert jsoninput.contains_nul({"a": [1, 2.5, None, True, "\\u0000"]}) is False
+
+
+def test_the_form_field_refuses_deep_text_and_shows_it_again_as_typed():
+    field = BoundedJSONField(required=False)
+    text = "[" * 100_000
+    with pytest.raises(ValidationError) as refused:
+        field.clean(text)
+    assert refused.value.messages == [f"The JSON is nested deeper than {LIMIT} levels (line 1, column {LIMIT + 1})."]
+    assert isinstance(field.bound_data(text, None), InvalidJSONInput)
+    assert field.has_changed({}, text) is True
+    assert field.clean("[" * LIMIT + "]" * LIMIT) == nested_list(LIMIT - 1, [])
+
+
+def test_the_form_field_refuses_nul():
+    with pytest.raises(ValidationError) as refused:
+        BoundedJSONField().clean('{"team": "a\\u0000b"}')
+    assert refused.value.messages == ["Text in the JSON may not contain NUL characters."]
