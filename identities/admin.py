@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.models import Group as AuthGroup
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
@@ -15,6 +16,7 @@ from identities import mfa, naming, services
 from identities.audit import AuditEvent
 from identities.context import PENDING, Target
 from identities.credentials import RoleSession
+from identities.forms import BoundedJSONField
 from identities.models import Group, Membership, Role, RoleAssignment, User
 from identities.passwords import PasswordPolicy
 
@@ -36,6 +38,10 @@ def count_of(model, field: str):
     return Coalesce(Subquery(rows.annotate(count=Count("pk")).values("count")), 0)
 
 
+# The admin decodes model JSONFields from text a client typed: bounded like every other JSON input.
+JSON_FORM_FIELDS = {models.JSONField: {"form_class": BoundedJSONField}}
+
+
 def _allowed(request, action: str, obj=None) -> bool:
     return request.user.has_perm(action, obj)
 
@@ -47,6 +53,7 @@ class IAMActionsAdmin:
     check; changes and deletes their own action on the object."""
 
     iam_list_action = iam_get_action = iam_create_action = iam_update_action = iam_delete_action = ""
+    formfield_overrides = JSON_FORM_FIELDS
     # Actions on an object that also let a user post its page (memberships, assignments).
     related_change_actions: tuple[str, ...] = ()
 

@@ -82,14 +82,22 @@ class AuditEvent(models.Model):
 
 
 def scrub(values: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Drop every key that names a secret, at any depth."""
+    """Drop every key that names a secret, at any depth (walked without recursion: the values
+    may hold documents a client sent)."""
     if values is None:
         return None
     cleaned: dict[str, Any] = {}
-    for key, value in values.items():
-        if any(part in key.lower() for part in _SECRET_KEY_PARTS):
-            continue
-        cleaned[key] = scrub(value) if isinstance(value, dict) else value
+    pending = [(values, cleaned)]
+    while pending:
+        source, target = pending.pop()
+        for key, value in source.items():
+            if any(part in key.lower() for part in _SECRET_KEY_PARTS):
+                continue
+            if isinstance(value, dict):
+                target[key] = {}
+                pending.append((value, target[key]))
+            else:
+                target[key] = value
     return cleaned
 
 

@@ -2,9 +2,10 @@
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.forms.fields import InvalidJSONInput
 from django.utils import timezone
 
-from identities import naming
+from identities import jsoninput, naming
 from identities.audit import AuditEvent
 from identities.models import Group, User
 from identities.queries import AuditFilter, UserFilters, users_named
@@ -116,6 +117,28 @@ class TagsField(forms.CharField):
         return tags
 
 
+class BoundedJSONField(forms.JSONField):
+    """Django's JSON field, refusing text nested deeper than jsoninput.MAX_DEPTH before it is decoded
+    (the decoder recurses per level) and strings holding NUL (PostgreSQL cannot store them)."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and not self.disabled:
+            try:
+                jsoninput.check_depth(value)
+            except jsoninput.TooDeep as error:
+                raise forms.ValidationError(f"The JSON is {error}.", code="too_deep") from None
+        converted = super().to_python(value)
+        if jsoninput.contains_nul(converted):
+            raise forms.ValidationError("Text in the JSON may not contain NUL characters.", code="null_characters")
+        return converted
+
+    def bound_data(self, data, initial):
+        # Shown again as typed; Django's own would decode it once more.
+        if isinstance(data, str) and not self.disabled and jsoninput.too_deep_at(data) is not None:
+            return InvalidJSONInput(data)
+        return super().bound_data(data, initial)
+
+
 class UserForm(forms.Form):
     username = forms.CharField(label="User name", max_length=64, help_text=_name_help(64, "user"))
     path = forms.CharField(
@@ -189,7 +212,7 @@ class RoleForm(forms.Form):
 
 
 class RoleCreateForm(RoleForm):
-    trust_policy = forms.JSONField(
+    trust_policy = BoundedJSONField(
         label="Trust policy",
         required=False,
         widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false", "class": "font-monospace"}),

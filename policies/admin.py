@@ -533,6 +533,7 @@ class GuardrailAdmin(identities_admin.IAMActionsAdmin, admin.ModelAdmin):
 class CatalogActionInline(admin.TabularInline):
     model = CatalogAction
     extra = 1
+    formfield_overrides = identities_admin.JSON_FORM_FIELDS
     fields = ("name", "access_level", "resource_types", "condition_keys", "description")
 
     def has_view_permission(self, request, obj=None):

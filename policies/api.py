@@ -7,7 +7,6 @@ never a 5xx for bad input). Credentials go in the Authorization header, as
 runs with IAM_PLAIN_HTTP on loopback.
 """
 
-import json
 from functools import wraps
 
 from django.conf import settings
@@ -15,7 +14,7 @@ from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 
-from identities import audit, machine
+from identities import audit, jsoninput, machine
 from identities import services as identity_services
 from identities.context import Target, current_context
 from identities.credentials import Caller, authenticate_bearer
@@ -94,25 +93,17 @@ def json_body(request) -> dict:
     if request.content_type != "application/json":
         raise APIError(415, "UnsupportedMediaType", "Send the body as application/json.")
     try:
-        data = json.loads(body or b"null")
+        data = jsoninput.loads(body or b"null")
+    except jsoninput.TooDeep as error:
+        raise APIError(400, "MalformedRequest", f"The body is {error}.") from None
     except (ValueError, UnicodeDecodeError) as error:
         raise APIError(400, "MalformedJSON", f"The body is not JSON: {error}.") from None
     if not isinstance(data, dict):
         raise APIError(400, "MalformedRequest", "The body must be a JSON object.")
-    if _has_nul(data):
+    # NUL cannot be stored or looked up in PostgreSQL text, so it is refused at the door.
+    if jsoninput.contains_nul(data):
         raise APIError(400, "MalformedRequest", "Text in the body may not contain NUL characters.")
     return data
-
-
-def _has_nul(value) -> bool:
-    """NUL cannot be stored or looked up in PostgreSQL text, so it is refused at the door."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
-    return False
 
 
 def _request_keys() -> dict:
@@ -180,9 +171,13 @@ def _session_policy(data: dict) -> dict | None:
         return None
     if isinstance(policy, str):
         try:
-            policy = json.loads(policy)
+            policy = jsoninput.loads(policy)
+        except jsoninput.TooDeep as error:
+            raise APIError(400, "MalformedPolicyDocument", f"Policy is {error}.") from None
         except ValueError as error:
             raise APIError(400, "MalformedPolicyDocument", f"Policy is not JSON: {error}.") from None
+        if jsoninput.contains_nul(policy):
+            raise APIError(400, "MalformedPolicyDocument", "Policy may not contain NUL characters.")
     errors = [f for f in validate_policy(policy, kind=PolicyKind.SESSION) if f.level is Level.ERROR]
     if errors:
         raise APIError(400, "MalformedPolicyDocument", "; ".join(str(finding) for finding in errors))

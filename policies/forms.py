@@ -7,7 +7,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from identities import naming
+from identities import jsoninput, naming
 from identities.models import Role
 from policies import services
 from policies.engine import Level, PolicyKind, validate_policy
@@ -166,7 +166,9 @@ class PastedPoliciesForm(forms.Form):
         if not text:
             return []
         try:
-            parsed = json.loads(text)
+            parsed = jsoninput.loads(text)
+        except jsoninput.TooDeep as error:
+            raise ValidationError(f"The JSON is {error}.") from None
         except ValueError as error:
             raise ValidationError(f"Not JSON: {error}.") from None
         documents = parsed if isinstance(parsed, list) else [parsed]

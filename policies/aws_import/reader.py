@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from identities import naming
+from identities import jsoninput, naming
 from identities.models import GROUP_NAME_MAX_LENGTH, ROLE_NAME_MAX_LENGTH, USER_NAME_MAX_LENGTH
 from policies.engine import Level, PolicyKind, policy_size, validate_policy
 from policies.models import AWS_POLICY_PREFIX, POLICY_NAME_MAX_LENGTH
@@ -135,7 +135,9 @@ def _load_json(source: str | bytes) -> dict:
     except UnicodeDecodeError as error:
         raise ImportRefused(f"The file is not UTF-8 text (byte {error.start}).") from error
     try:
-        data = json.loads(text)
+        data = jsoninput.loads(text)
+    except jsoninput.TooDeep as error:
+        raise ImportRefused(f"The file is {error}.") from error
     except json.JSONDecodeError as error:
         raise ImportRefused(f"The file is not JSON: line {error.lineno}, column {error.colno}: {error.msg}.") from error
     if not isinstance(data, dict):
@@ -240,7 +242,10 @@ def _document(value: object, where: str, problems: Problems, *, kind: PolicyKind
     """A JSON object as the CLI prints it, or URL-encoded JSON text as the API returns it."""
     if isinstance(value, str):
         try:
-            value = json.loads(urllib.parse.unquote(value))
+            value = jsoninput.loads(urllib.parse.unquote(value))
+        except jsoninput.TooDeep as error:
+            problems.add(where, f"the policy document is {error}")
+            return {}
         except json.JSONDecodeError as error:
             problems.add(where, f"not a JSON policy document (line {error.lineno}, column {error.colno}: {error.msg})")
             return {}

@@ -1,7 +1,8 @@
 """JSON text to Python values, keeping numbers as written, and places.
 
 `load` keeps JSON numbers as their source text (`JsonNumber`), so `42` and
-`1e3` compare as AWS compares them: as text. `locate` finds the line and
+`1e3` compare as AWS compares them: as text; it refuses text nested deeper
+than MAX_DEPTH before decoding it. `locate` finds the line and
 column of every value (and member name) by JSON path; it is only run when a
 finding needs a place, so the common path stays on the C decoder.
 """
@@ -45,6 +46,9 @@ def decode_text(source: str | bytes | bytearray) -> str:
 
 def load(text: str) -> object:
     """Decode JSON text; raises `Finding`-carrying ValueError on bad JSON."""
+    offset = too_deep_at(text)
+    if offset is not None:
+        raise SyntaxFinding(_too_deep(text, offset))
     try:
         return _DECODER.decode(text)
     except json.JSONDecodeError as error:
@@ -53,6 +57,35 @@ def load(text: str) -> object:
         raise SyntaxFinding(Finding(Level.ERROR, "JSON_SYNTAX", str(error), "")) from None
     except RecursionError:
         raise SyntaxFinding(Finding(Level.ERROR, "JSON_SYNTAX", "the document is nested too deeply", "")) from None
+
+
+# A string (to its closing quote, or to the end when it has none) or a bracket.
+_NESTING_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]', re.S)
+
+
+def too_deep_at(text: str) -> int | None:
+    """The offset of the first array or object opened past MAX_DEPTH, or None.
+
+    One scan without recursion, skipping strings, so that the decoder (which
+    recurses once per level) never sees text it could not finish.
+    """
+    depth = 0
+    for token in _NESTING_TOKENS.finditer(text):
+        char = text[token.start()]
+        if char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return token.start()
+        elif char in "]}":
+            depth -= 1
+    return None
+
+
+def _too_deep(text: str, offset: int) -> Finding:
+    places = Places(text)
+    line, column = places._line_column(offset)
+    message = f"nested deeper than {MAX_DEPTH} levels"
+    return Finding(Level.ERROR, "TOO_DEEP", message, places.path_at(offset), line, column)
 
 
 class SyntaxFinding(ValueError):
@@ -154,6 +187,10 @@ class Places:
     def _line_column(self, offset: int) -> tuple[int, int]:
         line = bisect.bisect_right(self._line_starts, offset)
         return line, offset - self._line_starts[line - 1] + 1
+
+    def path_at(self, offset: int) -> str:
+        """The path of the value that starts at `offset` ("" when none does)."""
+        return next((path for path, start in self._values.items() if start == offset), "")
 
     def of(self, path: str, *, key: bool = False) -> tuple[int, int] | None:
         offset = self._keys.get(path) if key else None

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policies.engine import Level, PolicyError, PolicyKind, parse_policy, wellformed
+from policies.engine import Level, PolicyError, PolicyKind, parse_policy, validate_policy, wellformed
 from policies.engine.parse import STATEMENT_ELEMENTS, Problems
 from policies.engine.parse import _statement as thorough_statement
 
@@ -131,6 +131,51 @@ def test_deeply_nested_json_is_refused_not_crashed():
         parse_policy("[" * 100000 + "]" * 100000)
     with pytest.raises(PolicyError):
         parse_policy('{"Statement": ' + "[" * 5000 + "]" * 5000 + "}")
+
+
+MAX_DEPTH = 64
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "column"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "[0]" * MAX_DEPTH, MAX_DEPTH + 1),
+        ("[" * 100_000, "[0]" * MAX_DEPTH, MAX_DEPTH + 1),
+        ('{"a":' * 100_000 + "1" + "}" * 100_000, ".".join("a" * MAX_DEPTH), 5 * MAX_DEPTH + 1),
+        ('{"Statement": ' + "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1) + "}", "Statement" + "[0]" * 63, 78),
+    ],
+    ids=["arrays", "unterminated", "objects", "under-a-statement"],
+)
+def test_nesting_past_the_limit_is_one_finding_at_its_place(text, path, column):
+    assert codes_and_places(text) == [("TOO_DEEP", path, 1, column)]
+    (finding,) = validate_policy(text)
+    assert (finding.level, finding.message) == (Level.ERROR, f"nested deeper than {MAX_DEPTH} levels")
+
+
+def test_nesting_to_the_limit_is_read_and_refused_for_what_it_is():
+    assert codes_and_places("[" * MAX_DEPTH + "]" * MAX_DEPTH) == [("NOT_AN_OBJECT", "", 1, 1)]
+    within = '{"Version": "2012-10-17", "Statement": ' + "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1) + "}"
+    assert [code for code, *_ in codes_and_places(within)] == ["NOT_AN_OBJECT"]
+
+
+@pytest.mark.parametrize(
+    ("text", "too_deep"),
+    [
+        ('{"Sid": "' + "[" * 100_000 + '", "x": 1}', False),
+        ('{"Sid": "\\"' + "{" * 100_000 + '"}', False),
+        # The string is one backslash: the quote after it closes the string.
+        ('{"Sid": "\\\\", "x": ' + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "}", True),
+        ('{"Sid": "\\\\\\"' + "[" * 100_000 + '"}', False),
+    ],
+    ids=["brackets-in-a-string", "escaped-quote", "escaped-backslash", "escaped-backslash-then-quote"],
+)
+def test_only_brackets_outside_strings_nest(text, too_deep):
+    assert ("TOO_DEEP" in [code for code, *_ in codes_and_places(text)]) is too_deep
+
+
+def test_the_line_of_deep_nesting_counts_new_lines():
+    text = '{\n  "Statement":\n' + "  [\n" * 100 + "]" * 100 + "}"
+    assert codes_and_places(text) == [("TOO_DEEP", "Statement" + "[0]" * 63, 66, 3)]
 
 
 def test_all_findings_of_a_parse_error_are_errors():

@@ -112,3 +112,17 @@ def test_password_change_and_key_creation_keep_no_secret(db):
     for forbidden in ("first-Password-42", "second-Password-42", secret, key.secret_hash, user.password):
         assert forbidden not in trail
     assert audit.scrub({"password": "x", "nested": {"secret_hash": "y", "ok": 1}}) == {"nested": {"ok": 1}}
+
+
+def test_scrub_walks_values_of_any_depth_without_recursion():
+    top = level = {"token": "x"}
+    for _ in range(100_000):
+        level["next"] = {"secret_key": "y", "kept": 1}
+        level = level["next"]
+    level["list"] = [{"password": "stays: lists are not walked"}]
+    cleaned, depth = audit.scrub(top), 0
+    assert "token" not in cleaned
+    while "next" in cleaned:
+        cleaned, depth = cleaned["next"], depth + 1
+        assert "secret_key" not in cleaned and cleaned["kept"] == 1
+    assert (depth, cleaned["list"]) == (100_000, [{"password": "stays: lists are not walked"}])
