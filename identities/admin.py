@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.models import Group as AuthGroup
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -12,9 +12,8 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from identities import mfa, naming, services
+from identities import mfa, rules, services
 from identities.audit import AuditEvent
-from identities.context import PENDING, Target
 from identities.credentials import RoleSession
 from identities.forms import BoundedJSONField
 from identities.models import Group, Membership, Role, RoleAssignment, User
@@ -42,73 +41,71 @@ def count_of(model, field: str):
 JSON_FORM_FIELDS = {models.JSONField: {"form_class": BoundedJSONField}}
 
 
-def _allowed(request, action: str, obj=None) -> bool:
+def allowed(request, action: str, obj=None) -> bool:
+    """A read the admin shows (a list, an object page): the action on the object's ARN."""
     return request.user.has_perm(action, obj)
 
 
 class IAMActionsAdmin:
-    """Maps the admin's permission hooks to IAM actions on the object's ARN.
+    """Maps the admin's permission hooks to IAM: a changelist is one List* check (resource
+    "*"), an object page one Get* check; every change asks the rule table
+    (identities.rules) of the service that makes it, on the object (on "any" when the
+    admin asks before an object is chosen), and again with the data at save."""
 
-    A changelist is one List* check (resource "*"), an object page one Get*
-    check; changes and deletes their own action on the object."""
-
-    iam_list_action = iam_get_action = iam_create_action = iam_update_action = iam_delete_action = ""
+    iam_list_action = iam_get_action = ""
+    # The services that create, update and delete the object (as staticmethods).
+    create_change = update_change = delete_change = None
+    # How the services name the object ("user", "group", ...).
+    subject_argument = ""
+    # Changes that also let a user post the object's page (memberships, assignments).
+    related_changes: tuple = ()
+    # Fields governed by a change of their own: {field: service}.
+    field_changes: dict = {}
     formfield_overrides = JSON_FORM_FIELDS
-    # Actions on an object that also let a user post its page (memberships, assignments).
-    related_change_actions: tuple[str, ...] = ()
+
+    def allows(self, request, change, obj=None, **arguments) -> bool:
+        if change is None:
+            return False
+        return rules.allows(request.user, change, **{self.subject_argument: obj}, **arguments)
 
     def has_view_permission(self, request, obj=None):
-        return _allowed(request, self.iam_get_action if obj is not None else self.iam_list_action, obj)
+        return allowed(request, self.iam_get_action if obj is not None else self.iam_list_action, obj)
 
     def has_add_permission(self, request, obj=None):
         # Whether to offer the form; the save checks again with the data submitted.
-        return _allowed(request, self.iam_create_action, PENDING)
+        return self.create_change is not None and rules.allows(request.user, self.create_change)
 
     def can_update(self, request, obj) -> bool:
-        return _allowed(request, self.iam_update_action, obj)
+        return self.allows(request, self.update_change, obj)
 
     def has_change_permission(self, request, obj=None):
-        actions = (self.iam_update_action, *self.related_change_actions)
-        return any(_allowed(request, action, obj) for action in actions)
+        changes = (self.update_change, *self.related_changes, *self.field_changes.values())
+        return any(self.allows(request, change, obj) for change in changes)
 
     def has_delete_permission(self, request, obj=None):
-        return _allowed(request, self.iam_delete_action, obj)
-
-    # Fields governed by an action of their own: {field: action}.
-    field_actions: dict[str, str] = {}
+        return self.allows(request, self.delete_change, obj)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
         if obj is None:
             return readonly
         if not self.can_update(request, obj):
-            own = set(self.field_actions)
+            own = set(self.field_changes)
             readonly += [name for name in self.get_fields(request, obj) if name not in readonly and name not in own]
         readonly += [
             name
-            for name, action in self.field_actions.items()
-            if name not in readonly and not _allowed(request, action, obj)
+            for name, change in self.field_changes.items()
+            if name not in readonly and not self.allows(request, change, obj)
         ]
         return readonly
 
-    def new_target(self, data: dict) -> Target:
-        """The object about to be created, as the create check's resource."""
-        kind, name_field = (
-            self.model.arn_kind,
-            {"user": "username"}.get(self.model.arn_kind, f"{self.model.arn_kind}_name"),
-        )
-        return Target(naming.build_arn(kind, data.get("path") or "/", data[name_field]))
+    def perform(self, request, change, **arguments):
+        """A change through its rule and its service, as the console's pages make it."""
+        return rules.perform(request.user, change, **arguments)
 
-    def check_create(self, request, data: dict) -> None:
-        target = self.new_target(data)
-        if not _allowed(request, self.iam_create_action, target):
-            raise PermissionDenied(f"{self.iam_create_action} on {target.arn} is not allowed.")
-
-    def check_field_actions(self, request, obj, form) -> None:
-        """Repeat, at save, the check of each governed field that changed."""
-        for name, action in self.field_actions.items():
-            if name in form.changed_data and not _allowed(request, action, obj):
-                raise PermissionDenied(f"{action} on {obj.arn} is not allowed.")
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 class MembershipFormSet(BaseInlineFormSet):
@@ -124,41 +121,47 @@ class MembershipFormSet(BaseInlineFormSet):
 
 
 class RowsInline(admin.TabularInline):
-    """Memberships or assignments of one parent; rows are added and removed by
-    IAM actions on the group or role they concern."""
+    """Memberships or assignments of one parent; rows are added and removed by the
+    rule of the change (identities.rules) on the group or role they concern."""
 
-    add_action = remove_action = ""
+    add_change = remove_change = None
     view_action_on_parent = ""
     existing_rows = True
     extra = 0
 
     def has_view_permission(self, request, obj=None):
-        return obj is None or _allowed(request, self.view_action_on_parent, obj)
+        return obj is None or allowed(request, self.view_action_on_parent, obj)
 
     def has_add_permission(self, request, obj=None):
-        return not self.existing_rows and _allowed(request, self.add_action, self._resource(obj))
+        return not self.existing_rows and self._allows(request, self.add_change, obj)
 
     def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return self.existing_rows and _allowed(request, self.remove_action, self._resource(obj))
+        return self.existing_rows and self._allows(request, self.remove_change, obj)
 
-    def _resource(self, obj):
-        # On a group's or role's page the parent is the resource; on a user's
-        # page the group or role is chosen per row, and checked again at save.
-        return obj if isinstance(obj, (Group, Role)) else None
+    @staticmethod
+    def _allows(request, change, obj) -> bool:
+        # On a group's or role's page the parent is the resource; on a user's page the
+        # group or role is chosen per row, and checked again at save.
+        parent = obj if isinstance(obj, Group | Role) else None
+        argument = "role" if isinstance(obj, Role) or change in ROLE_CHANGES else "group"
+        return rules.allows(request.user, change, **{argument: parent})
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         return queryset if self.existing_rows else queryset.none()
 
 
+ROLE_CHANGES = (services.assign_role, services.unassign_role)
+
+
 class GroupMembershipInline(RowsInline):
     model = Membership
     fk_name = "group"
     fields = readonly_fields = ("user", "added_by", "added_at")
-    add_action, remove_action = "iam:AddUserToGroup", "iam:RemoveUserFromGroup"
+    add_change, remove_change = staticmethod(services.add_members), staticmethod(services.remove_members)
     view_action_on_parent = "iam:GetGroup"
 
     def get_queryset(self, request):
@@ -177,7 +180,7 @@ class UserMembershipInline(RowsInline):
     model = Membership
     fk_name = "user"
     fields = readonly_fields = ("group", "added_by", "added_at")
-    add_action, remove_action = "iam:AddUserToGroup", "iam:RemoveUserFromGroup"
+    add_change, remove_change = staticmethod(services.add_members), staticmethod(services.remove_members)
     view_action_on_parent = "iam:GetUser"
 
     def get_queryset(self, request):
@@ -196,7 +199,7 @@ class RoleAssignmentInline(RowsInline):
     model = RoleAssignment
     fk_name = "role"
     fields = readonly_fields = ("user", "expires_at", "granted_by", "granted_at")
-    add_action = remove_action = "iam:UpdateAssumeRolePolicy"
+    add_change, remove_change = staticmethod(services.assign_role), staticmethod(services.unassign_role)
     view_action_on_parent = "iam:GetRole"
 
     def get_queryset(self, request):
@@ -214,7 +217,7 @@ class UserAssignmentInline(RowsInline):
     model = RoleAssignment
     fk_name = "user"
     fields = readonly_fields = ("role", "expires_at", "granted_by", "granted_at")
-    add_action = remove_action = "iam:UpdateAssumeRolePolicy"
+    add_change, remove_change = staticmethod(services.assign_role), staticmethod(services.unassign_role)
     view_action_on_parent = "iam:GetUser"
 
     def get_queryset(self, request):
@@ -229,48 +232,24 @@ class NewUserAssignmentInline(UserAssignmentInline):
 
 
 class ServiceBackedAdmin(IAMActionsAdmin, admin.ModelAdmin):
-    """Routes the admin's writes of memberships and assignments through services,
-    checking each row's own action again at save (on a user's page the group
-    or role is only known then)."""
+    """Routes the admin's writes of memberships and assignments through their rules and
+    services, each row checked at save (on a user's page the group or role is only
+    known then)."""
 
     show_full_result_count = False
 
     def save_formset(self, request, form, formset, change):
         formset.save(commit=False)
         for row in formset.deleted_objects:
-            self._check_row(request, row, adding=False)
-            self._remove_row(row, request.user)
+            if isinstance(row, Membership):
+                self.perform(request, services.remove_members, group=row.group, users=[row.user])
+            else:
+                self.perform(request, services.unassign_role, role=row.role, user=row.user)
         for row in formset.new_objects:
-            self._check_row(request, row, adding=True)
-            self._add_row(row, request.user)
-
-    @staticmethod
-    def _check_row(request, row, *, adding: bool) -> None:
-        if isinstance(row, Membership):
-            action = "iam:AddUserToGroup" if adding else "iam:RemoveUserFromGroup"
-            resource = row.group
-        else:
-            action, resource = "iam:UpdateAssumeRolePolicy", row.role
-        if not _allowed(request, action, resource):
-            raise PermissionDenied(f"{action} on {resource.arn} is not allowed.")
-
-    @staticmethod
-    def _add_row(row, actor) -> None:
-        if isinstance(row, Membership):
-            services.add_members(group=row.group, users=[row.user], actor=actor)
-        else:
-            services.assign_role(role=row.role, user=row.user, actor=actor, expires_at=row.expires_at)
-
-    @staticmethod
-    def _remove_row(row, actor) -> None:
-        if isinstance(row, Membership):
-            services.remove_members(group=row.group, users=[row.user], actor=actor)
-        else:
-            services.unassign_role(role=row.role, user=row.user, actor=actor)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
+            if isinstance(row, Membership):
+                self.perform(request, services.add_members, group=row.group, users=[row.user])
+            else:
+                self.perform(request, services.assign_role, role=row.role, user=row.user, expires_at=row.expires_at)
 
 
 class UserAdminForm(forms.ModelForm):
@@ -301,14 +280,15 @@ class UserAdminForm(forms.ModelForm):
 @admin.register(User)
 class UserAdmin(ServiceBackedAdmin):
     iam_list_action, iam_get_action = "iam:ListUsers", "iam:GetUser"
-    iam_create_action, iam_update_action, iam_delete_action = "iam:CreateUser", "iam:UpdateUser", "iam:DeleteUser"
-    related_change_actions = (
-        "iam:AddUserToGroup",
-        "iam:RemoveUserFromGroup",
-        "iam:UpdateAssumeRolePolicy",
-        "iam:TagUser",
-    )
-    field_actions = {"tags": "iam:TagUser", "password_reset_required": "iam:UpdateLoginProfile"}
+    create_change = staticmethod(services.create_console_user)
+    update_change, delete_change = staticmethod(services.update_user), staticmethod(services.delete_user)
+    subject_argument = "user"
+    related_changes = (services.add_members, services.remove_members, services.assign_role, services.unassign_role)
+    field_changes = {
+        "tags": services.set_user_tags,
+        "password_reset_required": services.require_password_reset,
+        "mfa_required": services.set_mfa_required,
+    }
     form = UserAdminForm
     list_display = ("username", "path", "is_active", "root_marker", "group_count", "created_at", "last_login")
     list_filter = ("is_active", "is_superuser")
@@ -324,9 +304,9 @@ class UserAdmin(ServiceBackedAdmin):
         if obj is None:
             return fields + ["password"]
         sign_in = ["mfa_required", "password_reset_required", "mfa_device"]
-        if mfa.TOTPDevice.objects.filter(user=obj).exists() and _allowed(request, "iam:DeactivateMFADevice", obj):
+        if mfa.TOTPDevice.objects.filter(user=obj).exists() and self.allows(request, services.remove_mfa_device, obj):
             sign_in.append("remove_mfa_device")
-        if self._has_live_sessions(obj) and _allowed(request, "iam:UpdateUser", obj):
+        if self._has_live_sessions(obj) and self.allows(request, services.revoke_role_sessions, obj):
             sign_in.append("revoke_role_sessions")
         return fields + sign_in + list(self.readonly_fields)
 
@@ -345,54 +325,40 @@ class UserAdmin(ServiceBackedAdmin):
     def root_marker(self, obj):
         return obj.is_superuser
 
+    def create_rule_extras(self, form) -> dict:
+        """What the create rule also needs to know that the service does not take (a boundary)."""
+        return {}
+
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         if not change:
-            self.check_create(request, data)
-            created = services.create_console_user(
-                username=data["username"],
-                path=data["path"],
-                tags=data["tags"],
-                is_active=data["is_active"],
-                password=data.get("password") or None,
-                actor=request.user,
-            )
-            return _adopt(obj, created)
-        self.check_field_actions(request, obj, form)
-        original = User.objects.get(pk=obj.pk)
+            fields = _fields(data, "username", "path", "tags", "is_active") | {"password": data.get("password") or None}
+            rules.require(request.user, rules.required(self.create_change, **fields, **self.create_rule_extras(form)))
+            return _adopt(obj, self.create_change(actor=request.user, **fields))
+        user = User.objects.get(pk=obj.pk)
         if {"username", "path", "is_active"} & set(form.changed_data):
-            original = services.update_user(
-                user=original,
-                username=data["username"],
-                path=data["path"],
-                is_active=data["is_active"],
-                actor=request.user,
-            )
+            moved = _fields(data, "username", "path", "is_active")
+            user = self.perform(request, services.update_user, user=user, **moved)
         if "tags" in form.changed_data:
-            original = services.set_user_tags(user=original, tags=data["tags"], actor=request.user)
-        _adopt(obj, self._save_sign_in_requirements(request, original, form))
+            user = self.perform(request, services.set_user_tags, user=user, tags=data["tags"])
+        _adopt(obj, self._save_sign_in_requirements(request, user, form))
 
-    @staticmethod
-    def _save_sign_in_requirements(request, user, form):
+    def _save_sign_in_requirements(self, request, user, form):
         data = form.cleaned_data
         if "mfa_required" in form.changed_data:
-            user = services.set_mfa_required(user=user, required=data["mfa_required"], actor=request.user)
+            user = self.perform(request, services.set_mfa_required, user=user, required=data["mfa_required"])
         if "password_reset_required" in form.changed_data:
             required = data["password_reset_required"]
-            user = services.require_password_reset(user=user, required=required, actor=request.user)
+            user = self.perform(request, services.require_password_reset, user=user, required=required)
         if data.get("remove_mfa_device"):
-            if not _allowed(request, "iam:DeactivateMFADevice", user):
-                raise PermissionDenied(f"iam:DeactivateMFADevice on {user.arn} is not allowed.")
-            services.remove_mfa_device(user=user, actor=request.user)
+            self.perform(request, services.remove_mfa_device, user=user)
         if data.get("revoke_role_sessions"):
-            if not _allowed(request, "iam:UpdateUser", user):
-                raise PermissionDenied(f"iam:UpdateUser on {user.arn} is not allowed.")
-            services.revoke_role_sessions(user=user, actor=request.user)
+            self.perform(request, services.revoke_role_sessions, user=user)
         return user
 
     def delete_model(self, request, obj):
         # The confirmation page listed the keys, device, memberships and assignments that go too.
-        services.delete_user(user=obj, actor=request.user, with_credentials_and_memberships=True)
+        self.perform(request, services.delete_user, user=obj, with_credentials_and_memberships=True)
 
     @admin.display(description="MFA device")
     def mfa_device(self, obj):
@@ -402,8 +368,10 @@ class UserAdmin(ServiceBackedAdmin):
 @admin.register(Group)
 class GroupAdmin(ServiceBackedAdmin):
     iam_list_action, iam_get_action = "iam:ListGroups", "iam:GetGroup"
-    iam_create_action, iam_update_action, iam_delete_action = "iam:CreateGroup", "iam:UpdateGroup", "iam:DeleteGroup"
-    related_change_actions = ("iam:AddUserToGroup", "iam:RemoveUserFromGroup")
+    create_change = staticmethod(services.create_group)
+    update_change, delete_change = staticmethod(services.update_group), staticmethod(services.delete_group)
+    subject_argument = "group"
+    related_changes = (services.add_members, services.remove_members)
     list_display = ("group_name", "path", "member_count", "created_at")
     search_fields = ("group_name",)
     fields = ("group_name", "path", "description", "arn", "iam_id", "created_at")
@@ -418,29 +386,26 @@ class GroupAdmin(ServiceBackedAdmin):
         return obj.member_count
 
     def save_model(self, request, obj, form, change):
-        data = form.cleaned_data
+        fields = _fields(form.cleaned_data, "group_name", "path", "description")
         if not change:
-            self.check_create(request, data)
-            return _adopt(
-                obj, services.create_group(actor=request.user, **_fields(data, "group_name", "path", "description"))
-            )
+            return _adopt(obj, self.perform(request, services.create_group, **fields))
         if form.changed_data:
-            original = Group.objects.get(pk=obj.pk)
-            updated = services.update_group(
-                group=original, actor=request.user, **_fields(data, "group_name", "path", "description")
-            )
-            _adopt(obj, updated)
+            group = Group.objects.get(pk=obj.pk)
+            _adopt(obj, self.perform(request, services.update_group, group=group, **fields))
 
     def delete_model(self, request, obj):
-        services.delete_group(group=obj, actor=request.user, with_members=True)
+        with_members = obj.memberships.exists()
+        self.perform(request, services.delete_group, group=obj, with_members=with_members)
 
 
 @admin.register(Role)
 class RoleAdmin(ServiceBackedAdmin):
     iam_list_action, iam_get_action = "iam:ListRoles", "iam:GetRole"
-    iam_create_action, iam_update_action, iam_delete_action = "iam:CreateRole", "iam:UpdateRole", "iam:DeleteRole"
-    related_change_actions = ("iam:UpdateAssumeRolePolicy", "iam:TagRole")
-    field_actions = {"trust_policy": "iam:UpdateAssumeRolePolicy", "tags": "iam:TagRole"}
+    create_change = staticmethod(services.create_role)
+    update_change, delete_change = staticmethod(services.update_role), staticmethod(services.delete_role)
+    subject_argument = "role"
+    related_changes = (services.assign_role, services.unassign_role)
+    field_changes = {"trust_policy": services.update_trust_policy}
     list_display = ("role_name", "path", "assignment_count", "max_session_duration", "created_at")
     search_fields = ("role_name",)
     fields = (
@@ -456,35 +421,39 @@ class RoleAdmin(ServiceBackedAdmin):
     )
     readonly_fields = ("arn", "iam_id", "created_at")
     inlines = (RoleAssignmentInline, NewRoleAssignmentInline)
+    # A role keeps its name and path for life, as in AWS (UpdateRole changes neither).
+    fixed_fields = ("role_name", "path")
+    editable = ("description", "max_session_duration", "tags")
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(assignment_count=count_of(RoleAssignment, "role"))
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if obj is None else [*readonly, *(f for f in self.fixed_fields if f not in readonly)]
 
     @admin.display(description="assignments", ordering="assignment_count")
     def assignment_count(self, obj):
         return obj.assignment_count
 
+    def create_rule_extras(self, form) -> dict:
+        return {}
+
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
-        names = ("role_name", "path", "description", "max_session_duration", "tags")
         if not change:
-            self.check_create(request, data)
-            created = services.create_role(
-                actor=request.user, trust_policy=data["trust_policy"], **_fields(data, *names)
-            )
-            return _adopt(obj, created)
-        self.check_field_actions(request, obj, form)
-        original = Role.objects.get(pk=obj.pk)
-        if set(names) & set(form.changed_data):
-            original = services.update_role(role=original, actor=request.user, **_fields(data, *names))
+            fields = _fields(data, "role_name", "path", *self.editable) | {"trust_policy": data["trust_policy"]}
+            rules.require(request.user, rules.required(self.create_change, **fields, **self.create_rule_extras(form)))
+            return _adopt(obj, self.create_change(actor=request.user, **fields))
+        role = Role.objects.get(pk=obj.pk)
+        if set(self.editable) & set(form.changed_data):
+            role = self.perform(request, services.update_role, role=role, **_fields(data, *self.editable))
         if "trust_policy" in form.changed_data:
-            original = services.update_trust_policy(
-                role=original, trust_policy=data["trust_policy"], actor=request.user
-            )
-        _adopt(obj, original)
+            role = self.perform(request, services.update_trust_policy, role=role, trust_policy=data["trust_policy"])
+        _adopt(obj, role)
 
     def delete_model(self, request, obj):
-        services.delete_role(role=obj, actor=request.user)
+        self.perform(request, services.delete_role, role=obj)
 
 
 def _fields(data: dict, *names: str) -> dict:
@@ -502,7 +471,7 @@ class AuditEventAdmin(admin.ModelAdmin):
     date_hierarchy = None
 
     def has_view_permission(self, request, obj=None):
-        return _allowed(request, "iam:GetAuditEvent" if obj is not None else "iam:ListAuditEvents", obj)
+        return allowed(request, "iam:GetAuditEvent" if obj is not None else "iam:ListAuditEvents", obj)
 
     def has_add_permission(self, request):
         return False
@@ -519,10 +488,10 @@ class PasswordPolicyAdmin(admin.ModelAdmin):
     """The account's one password policy, read and changed under its IAM actions."""
 
     def has_view_permission(self, request, obj=None):
-        return _allowed(request, "iam:GetAccountPasswordPolicy")
+        return allowed(request, "iam:GetAccountPasswordPolicy")
 
     def has_change_permission(self, request, obj=None):
-        return _allowed(request, "iam:UpdateAccountPasswordPolicy")
+        return rules.allows(request.user, services.update_password_policy)
 
     def has_add_permission(self, request):
         return False
@@ -539,4 +508,4 @@ class PasswordPolicyAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         fields = {name: form.cleaned_data[name] for name in form.fields}
-        _adopt(obj, services.update_password_policy(actor=request.user, **fields))
+        _adopt(obj, rules.perform(request.user, services.update_password_policy, **fields))

@@ -221,6 +221,14 @@ class RoleCreateForm(RoleForm):
     )
 
 
+class RoleEditForm(RoleCreateForm):
+    """A role keeps its name and path for life, as in AWS (UpdateRole changes neither)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["role_name"], self.fields["path"]
+
+
 class TagsForm(forms.Form):
     tags = TagsField(label="Tags")
 

@@ -9,7 +9,6 @@ from django.utils.safestring import SafeString, mark_safe
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from identities import naming
-from identities.context import Target
 
 DEVICE_NAME = "virtual MFA device"
 
@@ -42,11 +41,10 @@ def qr_svg(device: TOTPDevice) -> SafeString:
 
 
 def page_context(user, pending: TOTPDevice | None, form) -> dict:
-    """What the MFA page shows: the enabled device, or the one being set up, and what the user may do."""
+    """What the MFA page shows: the enabled device, or the one being set up (the view adds
+    what the user may do)."""
     device = confirmed_device(user)
     context = {"device": device, "pending": pending, "form": form, "mfa_arn": mfa_arn(user)}
     if pending is not None:
         context |= {"qr_svg": qr_svg(pending), "secret": secret_text(pending)}
-    context["may_create"] = device is None and user.has_perm("iam:CreateVirtualMFADevice", Target(mfa_arn(user)))
-    context["may_remove"] = device is not None and user.has_perm("iam:DeactivateMFADevice", user)
     return context

@@ -9,14 +9,14 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from identities import admin as identities_admin
-from identities.context import Target
+from identities import rules
+from identities.context import PENDING
 from identities.models import Group, Role, User
 from policies import services
 from policies.engine import Level, PolicyKind
@@ -32,7 +32,7 @@ from policies.models import (
     PolicyVersion,
 )
 
-_allowed = identities_admin._allowed
+allowed = identities_admin.allowed
 
 
 def _kind(identity) -> str:
@@ -112,19 +112,24 @@ class PolicyVersionInline(admin.TabularInline):
         return False
 
     def has_view_permission(self, request, obj=None):
-        return obj is None or _allowed(request, "iam:GetPolicy", obj)
+        return obj is None or allowed(request, "iam:GetPolicy", obj)
 
     def has_delete_permission(self, request, obj=None):
-        return obj is not None and not obj.read_only and _allowed(request, "iam:DeletePolicyVersion", obj)
+        return (
+            obj is not None
+            and not obj.read_only
+            and rules.allows(request.user, services.delete_policy_version, policy=obj)
+        )
 
 
 @admin.register(ManagedPolicy)
 class ManagedPolicyAdmin(identities_admin.IAMActionsAdmin, admin.ModelAdmin):
     form = ManagedPolicyForm
     iam_list_action, iam_get_action = "iam:ListPolicies", "iam:GetPolicy"
-    iam_create_action, iam_delete_action = "iam:CreatePolicy", "iam:DeletePolicy"
-    iam_update_action = "iam:CreatePolicyVersion"
-    related_change_actions = ("iam:SetDefaultPolicyVersion", "iam:DeletePolicyVersion")
+    create_change, delete_change = staticmethod(services.create_policy), staticmethod(services.delete_policy)
+    update_change = staticmethod(services.create_policy_version)
+    subject_argument = "policy"
+    related_changes = (services.set_default_version, services.delete_policy_version)
     list_display = ("policy_name", "path", "kind", "attachment_count", "updated_at")
     list_filter = ("aws_managed", "builtin")
     search_fields = ("policy_name", "description")
@@ -148,10 +153,10 @@ class ManagedPolicyAdmin(identities_admin.IAMActionsAdmin, admin.ModelAdmin):
         if obj is None:
             return ("policy_name", "path", "description", "document")
         shown, editable = list(self.shown), []
-        if not obj.read_only and _allowed(request, "iam:SetDefaultPolicyVersion", obj):
+        if not obj.read_only and self.allows(request, services.set_default_version, obj):
             shown.remove("default_version_label")
             editable.append("default_version")
-        if not obj.read_only and _allowed(request, "iam:CreatePolicyVersion", obj):
+        if not obj.read_only and self.allows(request, services.create_policy_version, obj):
             editable += ["new_version", "set_as_default"]
         return (*shown, *editable, *self.details)
 
@@ -209,46 +214,35 @@ class ManagedPolicyAdmin(identities_admin.IAMActionsAdmin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         if not change:
-            created, findings = services.create_policy(
-                policy_name=data["policy_name"],
-                path=data["path"],
-                description=data["description"],
-                document=data["document"],
-                actor=request.user,
-            )
+            fields = _fields(data, "policy_name", "path", "description", "document")
+            created, findings = self.perform(request, services.create_policy, **fields)
             _warn(request, [str(f) for f in findings if f.level is not Level.ERROR])
             return identities_admin._adopt(obj, created)
         if data.get("new_version"):
-            self._check(request, "iam:CreatePolicyVersion", obj)
-            _, findings = services.create_policy_version(
+            # As in AWS, CreatePolicyVersion alone may make the new version the default.
+            _, findings = self.perform(
+                request,
+                services.create_policy_version,
                 policy=obj,
                 document=data["new_version"],
                 set_as_default=data.get("set_as_default", False),
-                actor=request.user,
             )
             _warn(request, [str(f) for f in findings if f.level is not Level.ERROR])
         if data.get("default_version") and "default_version" in form.changed_data:
-            self._check(request, "iam:SetDefaultPolicyVersion", obj)
             version = obj.versions.get(number=data["default_version"])
-            services.set_default_version(version=version, actor=request.user)
+            self.perform(request, services.set_default_version, version=version)
 
     def save_formset(self, request, form, formset, change):
         formset.save(commit=False)
         for version in formset.deleted_objects:
-            self._check(request, "iam:DeletePolicyVersion", version.policy)
-            services.delete_policy_version(version=version, actor=request.user)
+            self.perform(request, services.delete_policy_version, version=version)
 
     def delete_model(self, request, obj):
-        services.delete_policy(policy=obj, actor=request.user)
+        self.perform(request, services.delete_policy, policy=obj)
 
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
 
-    @staticmethod
-    def _check(request, action: str, obj) -> None:
-        if not _allowed(request, action, obj):
-            raise PermissionDenied(f"{action} on {obj.arn} is not allowed.")
+def _fields(data: dict, *names: str) -> dict:
+    return {name: data[name] for name in names if name in data}
 
 
 # Policies on the identity pages
@@ -264,7 +258,7 @@ class AttachmentInline(admin.TabularInline):
         return super().get_queryset(request).select_related("policy", "attached_by", "user", "group", "role")
 
     def has_view_permission(self, request, obj=None):
-        return obj is not None and _allowed(request, f"iam:ListAttached{_kind(obj)}Policies", obj)
+        return obj is not None and allowed(request, f"iam:ListAttached{_kind(obj)}Policies", obj)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -273,7 +267,7 @@ class AttachmentInline(admin.TabularInline):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return obj is not None and _allowed(request, f"iam:Detach{_kind(obj)}Policy", obj)
+        return obj is not None and rules.allows(request.user, services.detach_policy, identity=obj)
 
 
 class NewAttachmentInline(AttachmentInline):
@@ -290,7 +284,7 @@ class NewAttachmentInline(AttachmentInline):
 
     def has_add_permission(self, request, obj=None):
         # Which policy is known only at save, where iam:PolicyARN is checked.
-        return obj is not None and _allowed(request, f"iam:Attach{_kind(obj)}Policy", obj)
+        return obj is not None and rules.allows(request.user, services.attach_policy, identity=obj)
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -315,15 +309,15 @@ class InlinePolicyInline(admin.StackedInline):
         return super().get_queryset(request).select_related("user", "group", "role")
 
     def has_view_permission(self, request, obj=None):
-        return obj is not None and _allowed(request, f"iam:Get{_kind(obj)}Policy", obj)
+        return obj is not None and allowed(request, f"iam:Get{_kind(obj)}Policy", obj)
 
     def has_add_permission(self, request, obj=None):
-        return obj is not None and _allowed(request, f"iam:Put{_kind(obj)}Policy", obj)
+        return obj is not None and rules.allows(request.user, services.put_inline_policy, identity=obj)
 
     has_change_permission = has_add_permission
 
     def has_delete_permission(self, request, obj=None):
-        return obj is not None and _allowed(request, f"iam:Delete{_kind(obj)}Policy", obj)
+        return obj is not None and rules.allows(request.user, services.delete_inline_policy, identity=obj)
 
     def get_readonly_fields(self, request, obj=None):
         return () if self.has_add_permission(request, obj) else ("policy_name", "document")
@@ -347,15 +341,15 @@ class BoundaryInline(admin.TabularInline):
         return super().get_queryset(request).select_related("policy", "user", "role")
 
     def has_view_permission(self, request, obj=None):
-        return obj is not None and _allowed(request, f"iam:Get{_kind(obj)}", obj)
+        return obj is not None and allowed(request, f"iam:Get{_kind(obj)}", obj)
 
     def has_add_permission(self, request, obj=None):
-        return obj is not None and _allowed(request, f"iam:Put{_kind(obj)}PermissionsBoundary", obj)
+        return obj is not None and rules.allows(request.user, services.set_permissions_boundary, identity=obj)
 
     has_change_permission = has_add_permission
 
     def has_delete_permission(self, request, obj=None):
-        return obj is not None and _allowed(request, f"iam:Delete{_kind(obj)}PermissionsBoundary", obj)
+        return obj is not None and rules.allows(request.user, services.delete_permissions_boundary, identity=obj)
 
 
 class PolicyInlinesMixin:
@@ -380,38 +374,27 @@ class PolicyInlinesMixin:
             self._put(request, identity, row)
 
     def _put(self, request, identity, row) -> None:
-        kind, actor = _kind(identity), request.user
         if isinstance(row, PolicyAttachment):
-            target = Target(identity.arn, {"iam:PolicyARN": row.policy.arn})
-            self._check(request, f"iam:Attach{kind}Policy", target)
-            services.attach_policy(policy=row.policy, identity=identity, actor=actor)
+            self.perform(request, services.attach_policy, policy=row.policy, identity=identity)
         elif isinstance(row, InlinePolicy):
-            self._check(request, f"iam:Put{kind}Policy", identity)
-            _, findings = services.put_inline_policy(
-                identity=identity, policy_name=row.policy_name, document=row.document, actor=actor
+            _, findings = self.perform(
+                request,
+                services.put_inline_policy,
+                identity=identity,
+                policy_name=row.policy_name,
+                document=row.document,
             )
             _warn(request, [str(f) for f in findings if f.level is not Level.ERROR])
         else:
-            target = Target(identity.arn, {"iam:PermissionsBoundary": row.policy.arn})
-            self._check(request, f"iam:Put{kind}PermissionsBoundary", target)
-            services.set_permissions_boundary(identity=identity, policy=row.policy, actor=actor)
+            self.perform(request, services.set_permissions_boundary, identity=identity, policy=row.policy)
 
     def _remove(self, request, identity, row) -> None:
-        kind, actor = _kind(identity), request.user
         if isinstance(row, PolicyAttachment):
-            self._check(request, f"iam:Detach{kind}Policy", Target(identity.arn, {"iam:PolicyARN": row.policy.arn}))
-            services.detach_policy(policy=row.policy, identity=identity, actor=actor)
+            self.perform(request, services.detach_policy, policy=row.policy, identity=identity)
         elif isinstance(row, InlinePolicy):
-            self._check(request, f"iam:Delete{kind}Policy", identity)
-            services.delete_inline_policy(inline=row, actor=actor)
+            self.perform(request, services.delete_inline_policy, inline=row)
         else:
-            self._check(request, f"iam:Delete{kind}PermissionsBoundary", identity)
-            services.delete_permissions_boundary(identity=identity, actor=actor)
-
-    @staticmethod
-    def _check(request, action: str, target) -> None:
-        if not _allowed(request, action, target):
-            raise PermissionDenied(f"{action} on {target.arn} is not allowed.")
+            self.perform(request, services.delete_permissions_boundary, identity=identity)
 
 
 def _inlines_for(fk_name: str, *inlines) -> tuple:
@@ -430,27 +413,22 @@ def _boundary_field() -> forms.ModelChoiceField:
 
 
 class BoundaryOnCreateMixin:
-    """A permission boundary chosen on the add form, checked with its ARN as
-    iam:PermissionsBoundary for both the create and the boundary actions."""
+    """A permission boundary chosen on the add form: the create rule asks it as
+    iam:PermissionsBoundary, with the boundary's own action, before anything is saved."""
 
     def get_fields(self, request, obj=None):
         fields = list(super().get_fields(request, obj))
         return [*fields, "permissions_boundary"] if obj is None else fields
 
-    def new_target(self, data: dict) -> Target:
-        target = super().new_target(data)
-        boundary = data.get("permissions_boundary")
-        return Target(target.arn, {"iam:PermissionsBoundary": boundary.arn}) if boundary else target
+    def create_rule_extras(self, form) -> dict:
+        boundary = form.cleaned_data.get("permissions_boundary")
+        return {"boundary": boundary} if boundary is not None else {}
 
     def save_model(self, request, obj, form, change):
         boundary = None if change else form.cleaned_data.get("permissions_boundary")
-        if boundary is not None:
-            action = f"iam:Put{self.model.__name__}PermissionsBoundary"
-            target = self.new_target(form.cleaned_data)
-            if not _allowed(request, action, target):
-                raise PermissionDenied(f"{action} on {target.arn} is not allowed.")
         super().save_model(request, obj, form, change)
         if boundary is not None:
+            # Asked with the create rule above (Put...PermissionsBoundary with the key).
             services.set_permissions_boundary(identity=obj, policy=boundary, actor=request.user)
 
 
@@ -500,34 +478,35 @@ class GuardrailForm(forms.ModelForm):
 class GuardrailAdmin(identities_admin.IAMActionsAdmin, admin.ModelAdmin):
     form = GuardrailForm
     iam_list_action, iam_get_action = "iam:ListGuardrails", "iam:GetGuardrail"
-    iam_create_action, iam_update_action, iam_delete_action = (
-        "iam:CreateGuardrail",
-        "iam:UpdateGuardrail",
-        "iam:DeleteGuardrail",
-    )
+    create_change = update_change = staticmethod(services.save_guardrail)
+    delete_change = staticmethod(services.delete_guardrail)
+    subject_argument = "guardrail"
+
+    def allows(self, request, change, obj=None, **arguments) -> bool:
+        # The same service creates (no guardrail) and changes one: ask about "any" for a change
+        # before one is chosen.
+        return super().allows(request, change, obj if obj is not None else PENDING, **arguments)
+
+    def has_add_permission(self, request, obj=None):
+        return rules.allows(request.user, services.save_guardrail)
+
     list_display = ("guardrail_name", "level", "description", "updated_at")
     search_fields = ("guardrail_name", "description")
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         original = Guardrail.objects.get(pk=obj.pk) if change else None
-        saved, findings = services.save_guardrail(
+        saved, findings = self.perform(
+            request,
+            services.save_guardrail,
             guardrail=original,
-            guardrail_name=data["guardrail_name"],
-            description=data["description"],
-            level=data["level"],
-            document=data["document"],
-            actor=request.user,
+            **_fields(data, "guardrail_name", "description", "level", "document"),
         )
         _warn(request, [str(f) for f in findings if f.level is not Level.ERROR])
         identities_admin._adopt(obj, saved)
 
     def delete_model(self, request, obj):
-        services.delete_guardrail(guardrail=obj, actor=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
+        self.perform(request, services.delete_guardrail, guardrail=obj)
 
 
 class CatalogActionInline(admin.TabularInline):
@@ -540,7 +519,9 @@ class CatalogActionInline(admin.TabularInline):
         return True
 
     def has_add_permission(self, request, obj=None):
-        return (obj is None or not obj.builtin) and _allowed(request, "iam:PutCatalogService", obj)
+        service = obj if obj is not None else PENDING
+        changeable = obj is None or not obj.builtin
+        return changeable and rules.allows(request.user, services.save_catalog_service, service=service)
 
     has_change_permission = has_delete_permission = has_add_permission
 
@@ -550,8 +531,16 @@ class CatalogServiceAdmin(identities_admin.IAMActionsAdmin, admin.ModelAdmin):
     """The action catalogue: built-in services are read-only; administrators add their own."""
 
     iam_list_action, iam_get_action = "iam:ListCatalogServices", "iam:GetCatalogService"
-    iam_create_action = iam_update_action = "iam:PutCatalogService"
-    iam_delete_action = "iam:DeleteCatalogService"
+    create_change = update_change = staticmethod(services.save_catalog_service)
+    delete_change = staticmethod(services.delete_catalog_service)
+    subject_argument = "service"
+
+    def allows(self, request, change, obj=None, **arguments) -> bool:
+        return super().allows(request, change, obj if obj is not None else PENDING, **arguments)
+
+    def has_add_permission(self, request, obj=None):
+        return rules.allows(request.user, services.save_catalog_service)
+
     list_display = ("prefix", "name", "action_count", "builtin")
     search_fields = ("prefix", "name")
     fields = ("prefix", "name")
@@ -573,21 +562,17 @@ class CatalogServiceAdmin(identities_admin.IAMActionsAdmin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         original = CatalogService.objects.get(pk=obj.pk) if change else None
-        saved = services.save_catalog_service(
-            prefix=data["prefix"], name=data["name"], service=original, actor=request.user
+        saved = self.perform(
+            request, services.save_catalog_service, prefix=data["prefix"], name=data["name"], service=original
         )
         identities_admin._adopt(obj, saved)
 
     def save_formset(self, request, form, formset, change):
         formset.save(commit=False)
         for action in formset.deleted_objects:
-            services.delete_catalog_action(action=action, actor=request.user)
+            self.perform(request, services.delete_catalog_action, action=action)
         for action in [*formset.new_objects, *(row for row, _ in formset.changed_objects)]:
-            services.save_catalog_action(action=action, actor=request.user)
+            self.perform(request, services.save_catalog_action, action=action)
 
     def delete_model(self, request, obj):
-        services.delete_catalog_service(service=obj, actor=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
+        self.perform(request, services.delete_catalog_service, service=obj)

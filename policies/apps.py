@@ -7,6 +7,7 @@ class PoliciesConfig(AppConfig):
 
     def ready(self):
         from identities import generation
+        from policies import rules  # noqa: F401  (registers the rule table's changes of policies)
 
         # What a decision is built from, on this app's side (identities.generation).
         # A policy in use cannot be deleted (its attachments protect it), and a new one is in use nowhere.

@@ -10,3 +10,10 @@ def client_for(name: str) -> Client:
     client = Client()
     client.force_login(User.objects.get(username=name))
     return client
+
+
+def signed_in(user) -> Client:
+    """A fresh client signed in as `user` (force_login: signing in itself is tested elsewhere)."""
+    client = Client()
+    client.force_login(user)
+    return client

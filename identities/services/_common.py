@@ -4,10 +4,18 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import password_validation
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from identities.models import Group, Role, User
 from identities.passwords import PasswordHistory
+
+
+def refuse_unless_root_acts(user: User, actor: User | None) -> None:
+    """Only root manages root: no IAM policy reaches a write on the root user, whatever
+    it allows. `actor` None is the server's operator (a management command)."""
+    if user.is_superuser and actor is not None and not actor.is_superuser:
+        raise PermissionDenied("Only the account root user can change the root user or its credentials.")
 
 
 def _user_state(user: User) -> dict[str, Any]:

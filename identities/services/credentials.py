@@ -12,6 +12,7 @@ from identities import credentials
 from identities.audit import record
 from identities.credentials import AccessKey, RoleSession
 from identities.models import Role, User
+from identities.services._common import refuse_unless_root_acts
 
 # Credentials: access keys and role sessions
 
@@ -23,6 +24,7 @@ def _key_state(key: AccessKey) -> dict[str, Any]:
 @transaction.atomic
 def create_access_key(*, user: User, actor: User | None) -> tuple[AccessKey, str]:
     """A new active key; the secret is returned once and only its hash is kept."""
+    refuse_unless_root_acts(user, actor)
     User.objects.select_for_update().filter(pk=user.pk).first()
     limit = settings.IAM_MAX_ACCESS_KEYS
     if AccessKey.objects.filter(user=user).count() >= limit:
@@ -40,6 +42,7 @@ def create_access_key(*, user: User, actor: User | None) -> tuple[AccessKey, str
 
 @transaction.atomic
 def update_access_key(*, key: AccessKey, status: str, actor: User | None) -> AccessKey:
+    refuse_unless_root_acts(key.user, actor)
     if status not in AccessKey.Status.values:
         raise ValidationError(f"An access key is Active or Inactive, not {status!r}.")
     before = _key_state(key)
@@ -51,6 +54,7 @@ def update_access_key(*, key: AccessKey, status: str, actor: User | None) -> Acc
 
 @transaction.atomic
 def delete_access_key(*, key: AccessKey, actor: User | None) -> None:
+    refuse_unless_root_acts(key.user, actor)
     record("DeleteAccessKey", actor=actor, target=key.user, before=_key_state(key))
     key.delete()
 
@@ -123,6 +127,8 @@ def revoke_role_sessions(*, actor: User | None, user: User | None = None, role: 
     """Revoke every live session of a user, or of a role; returns how many."""
     if (user is None) == (role is None):
         raise ValueError("Name a user or a role whose sessions to revoke.")
+    if user is not None:
+        refuse_unless_root_acts(user, actor)
     now = timezone.now()
     live = RoleSession.objects.filter(revoked_at__isnull=True, expires_at__gt=now)
     live = live.filter(user=user) if user is not None else live.filter(role=role)

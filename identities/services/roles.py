@@ -51,16 +51,14 @@ def update_role(
     *,
     role: Role,
     actor: User | None,
-    role_name: str | None = None,
-    path: str | None = None,
     description: str | None = None,
     max_session_duration: int | None = None,
     tags: dict[str, str] | None = None,
 ) -> Role:
+    """A role's description, session length and tags. As in AWS, a role keeps its name and
+    path for life (UpdateRole has neither): a new ARN is a new role."""
     before = _role_state(role)
     changes = {
-        "role_name": role_name,
-        "path": path,
         "description": description,
         "max_session_duration": max_session_duration,
         "tags": tags,

@@ -9,6 +9,7 @@ from identities import mfa
 from identities.audit import AuditEvent, record
 from identities.models import User
 from identities.passwords import PasswordPolicy
+from identities.services._common import refuse_unless_root_acts
 
 # Sign-in: the password policy, password history, MFA devices and console sign-ins
 
@@ -44,6 +45,7 @@ def update_password_policy(*, actor: User | None, **fields: Any) -> PasswordPoli
 
 @transaction.atomic
 def require_password_reset(*, user: User, actor: User | None, required: bool = True) -> User:
+    refuse_unless_root_acts(user, actor)
     if required and not user.has_usable_password():
         raise ValidationError(f"{user.username} has no console password to reset.")
     # "reset_required": the trail drops every key naming a password.
@@ -56,6 +58,7 @@ def require_password_reset(*, user: User, actor: User | None, required: bool = T
 
 @transaction.atomic
 def set_mfa_required(*, user: User, required: bool, actor: User | None) -> User:
+    refuse_unless_root_acts(user, actor)
     before = {"mfa_required": user.mfa_required}
     user.mfa_required = required
     user.save(update_fields=["mfa_required"])
@@ -66,6 +69,7 @@ def set_mfa_required(*, user: User, required: bool, actor: User | None) -> User:
 @transaction.atomic
 def create_virtual_mfa_device(*, user: User, actor: User | None):
     """A new secret for the user's authenticator app; it counts only once enabled with a code."""
+    refuse_unless_root_acts(user, actor)
     User.objects.select_for_update().filter(pk=user.pk).first()
     if mfa.confirmed_device(user) is not None:
         raise ValidationError(f"{user.username} already has an MFA device; remove it before setting up another.")
@@ -78,6 +82,7 @@ def create_virtual_mfa_device(*, user: User, actor: User | None):
 
 @transaction.atomic
 def enable_mfa_device(*, device, code: str, actor: User | None):
+    refuse_unless_root_acts(device.user, actor)
     if device.confirmed:
         raise ValidationError("This MFA device is already enabled.")
     if not device.verify_token(code):
@@ -91,6 +96,7 @@ def enable_mfa_device(*, device, code: str, actor: User | None):
 
 @transaction.atomic
 def remove_mfa_device(*, user: User, actor: User | None) -> None:
+    refuse_unless_root_acts(user, actor)
     devices = mfa.TOTPDevice.objects.filter(user=user)
     if not devices.exists():
         raise ValidationError(f"{user.username} has no MFA device.")

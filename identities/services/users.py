@@ -19,6 +19,7 @@ from identities.services._common import (
     _remember_password,
     _set_password,
     _user_state,
+    refuse_unless_root_acts,
 )
 from identities.services.credentials import delete_access_key, revoke_role_sessions
 from identities.services.groups import remove_members
@@ -68,6 +69,25 @@ def create_root_user(*, username: str, password: str | None, actor: User | None)
 
 
 @transaction.atomic
+def reset_root_user(*, password: str, system_user: str = "") -> User:
+    """The server operator's way back into the account (the `reset_root_user` command): the
+    root user's new password, to be changed at the next sign-in; its MFA device removed;
+    its console sessions ended. No IAM policy reaches this: only the operator does."""
+    root = User.objects.select_for_update().filter(is_superuser=True).first()
+    if root is None:
+        raise ValidationError("The account has no root user yet; create it with createsuperuser.")
+    _set_password(root, password)
+    root.password_reset_required = True
+    root.session_generation = secrets.token_hex(16)
+    root.save(update_fields=["password", "password_changed_at", "password_reset_required", "session_generation"])
+    _remember_password(root)
+    removed_device = TOTPDevice.objects.filter(user=root).delete()[0] > 0
+    after = {"mfa_device_removed": removed_device, "reset_required": True, "system_user": system_user}
+    record("ResetAccountRootUser", actor=None, target=root, after=after)
+    return root
+
+
+@transaction.atomic
 def update_user(
     *,
     user: User,
@@ -78,6 +98,7 @@ def update_user(
 ) -> User:
     """Disabling a user also ends its console sessions (a new session generation) and
     revokes its live role sessions, for good: enabling it again revives none of them."""
+    refuse_unless_root_acts(user, actor)
     before = _user_state(user)
     disabling = user.is_active and is_active is False
     _apply(user, {"username": username, "path": path, "is_active": is_active})
@@ -93,6 +114,7 @@ def update_user(
 
 @transaction.atomic
 def set_user_tags(*, user: User, tags: dict[str, str], actor: User | None) -> User:
+    refuse_unless_root_acts(user, actor)
     before = {"tags": user.tags}
     user.tags = tags
     _clean(user)
@@ -103,6 +125,7 @@ def set_user_tags(*, user: User, tags: dict[str, str], actor: User | None) -> Us
 
 @transaction.atomic
 def set_password(*, user: User, password: str | None, actor: User | None) -> User:
+    refuse_unless_root_acts(user, actor)
     had_password = user.has_usable_password()
     _set_password(user, password)
     own = actor is not None and actor.pk == user.pk

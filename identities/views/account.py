@@ -13,9 +13,8 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from identities import forms, mfa, services, signin, throttle
+from identities import forms, mfa, rules, services, signin, throttle
 from identities.audit import AuditEvent
-from identities.context import Target
 from identities.passwords import PasswordPolicy
 
 
@@ -118,27 +117,28 @@ def mfa_enrol(request):
     user, device = request.user, mfa.pending_device(request.user)
     form = forms.MFACodeForm(request.POST or None)
     if request.method == "POST" and device is not None and form.is_valid():
-        if not user.has_perm("iam:EnableMFADevice", user):
-            raise PermissionDenied("Your policies do not let you enable an MFA device.")
         try:
-            services.enable_mfa_device(device=device, code=form.cleaned_data["code"], actor=user)
+            rules.perform(user, services.enable_mfa_device, device=device, code=form.cleaned_data["code"])
         except ValidationError as error:
             form.add_error("code", error)
         else:
             request.session.pop(signin.MFA_ENROLMENT_REQUIRED, None)
             messages.success(request, "Your MFA device is enabled. You will be asked for a code at each sign-in.")
             return redirect("identities:mfa-enrol")
-    return render(request, "identities/mfa_enrol.html", mfa.page_context(user, device, form))
+    context = mfa.page_context(user, device, form)
+    context["may_create"] = context["device"] is None and rules.allows(
+        user, services.create_virtual_mfa_device, user=user
+    )
+    context["may_remove"] = context["device"] is not None and rules.allows(user, services.remove_mfa_device, user=user)
+    return render(request, "identities/mfa_enrol.html", context)
 
 
 @require_POST
 @login_required
 def mfa_create(request):
     user = request.user
-    if not user.has_perm("iam:CreateVirtualMFADevice", Target(mfa.mfa_arn(user))):
-        raise PermissionDenied("Your policies do not let you create an MFA device.")
     try:
-        services.create_virtual_mfa_device(user=user, actor=user)
+        rules.perform(user, services.create_virtual_mfa_device, user=user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("identities:mfa-enrol")
@@ -148,10 +148,10 @@ def mfa_create(request):
 @login_required
 def mfa_remove(request):
     user = request.user
-    if not user.has_perm("iam:DeactivateMFADevice", user):
+    if not rules.allows(user, services.remove_mfa_device, user=user):
         raise PermissionDenied("Removing your MFA device needs a session signed in with MFA.")
     try:
-        services.remove_mfa_device(user=user, actor=user)
+        rules.perform(user, services.remove_mfa_device, user=user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

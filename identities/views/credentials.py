@@ -7,30 +7,30 @@ built-in self-service policy allows a user on themselves.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from identities import services
+from identities import rules, services
 from identities.credentials import AccessKey
 from identities.models import User
 
 
-def _user_for(request, username: str, action: str) -> User:
+def _user_for(request, username: str) -> User:
     user = get_object_or_404(User, username__lower=username.lower())
     if not request.user.has_perm("iam:ListAccessKeys", user):
         raise Http404("No such user.")
-    if action and not request.user.has_perm(action, user):
-        raise PermissionDenied(f"{action} on {user.arn} is not allowed.")
     return user
 
 
 def _page(request, user: User, new_key=None, secret: str = ""):
     keys = AccessKey.objects.filter(user=user).order_by("created_at")
+    sample = AccessKey(user=user)  # the rules ask about the key's user
     allowed = {
-        action: request.user.has_perm(f"iam:{action}", user)
-        for action in ("CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey")
+        "CreateAccessKey": rules.allows(request.user, services.create_access_key, user=user),
+        "UpdateAccessKey": rules.allows(request.user, services.update_access_key, key=sample),
+        "DeleteAccessKey": rules.allows(request.user, services.delete_access_key, key=sample),
     }
     context = {"subject": user, "keys": keys, "new_key": new_key, "secret": secret, "allowed": allowed}
     return render(request, "identities/access_keys.html", context)
@@ -39,11 +39,11 @@ def _page(request, user: User, new_key=None, secret: str = ""):
 @login_required
 @require_http_methods(["GET", "POST"])
 def access_keys(request, username: str):
+    user = _user_for(request, username)
     if request.method == "GET":
-        return _page(request, _user_for(request, username, ""))
-    user = _user_for(request, username, "iam:CreateAccessKey")
+        return _page(request, user)
     try:
-        key, secret = services.create_access_key(user=user, actor=request.user)
+        key, secret = rules.perform(request.user, services.create_access_key, user=user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("identities:access-keys", username=user.username)
@@ -54,11 +54,11 @@ def access_keys(request, username: str):
 @login_required
 @require_POST
 def access_key_status(request, username: str, key_id: str):
-    user = _user_for(request, username, "iam:UpdateAccessKey")
+    user = _user_for(request, username)
     key = get_object_or_404(AccessKey, user=user, key_id=key_id)
     status = request.POST.get("status", "")
     try:
-        services.update_access_key(key=key, status=status, actor=request.user)
+        rules.perform(request.user, services.update_access_key, key=key, status=status)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -69,8 +69,8 @@ def access_key_status(request, username: str, key_id: str):
 @login_required
 @require_POST
 def access_key_delete(request, username: str, key_id: str):
-    user = _user_for(request, username, "iam:DeleteAccessKey")
+    user = _user_for(request, username)
     key = get_object_or_404(AccessKey, user=user, key_id=key_id)
-    services.delete_access_key(key=key, actor=request.user)
+    rules.perform(request.user, services.delete_access_key, key=key)
     messages.success(request, f"Access key {key_id} was deleted.")
     return redirect("identities:access-keys", username=user.username)

@@ -9,8 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from identities import forms, naming, queries, services
-from identities.context import PENDING, Target
+from identities import forms, queries, rules, services
 from identities.models import Group
 from identities.views._pages import answer, history, page_of, problems_of, readable, require
 
@@ -26,7 +25,7 @@ def group_list(request):
         "page": page,
         "search": search,
         "sort": sort,
-        "may_create": request.user.has_perm("iam:CreateGroup", PENDING),
+        "may_create": rules.allows(request.user, services.create_group),
     }
     return render(request, "identities/group_list.html", context)
 
@@ -34,9 +33,12 @@ def group_list(request):
 def _group_context(request, group: Group) -> dict:
     search = request.GET.get("q", "").strip()
     find = request.GET.get("find", "").strip()
+    actor = request.user
     allowed = {
-        action: request.user.has_perm(f"iam:{action}", group)
-        for action in ("AddUserToGroup", "RemoveUserFromGroup", "UpdateGroup", "DeleteGroup")
+        "AddUserToGroup": rules.allows(actor, services.add_members, group=group),
+        "RemoveUserFromGroup": rules.allows(actor, services.remove_members, group=group),
+        "UpdateGroup": rules.allows(actor, services.update_group, group=group),
+        "DeleteGroup": rules.allows(actor, services.delete_group, group=group),
     }
     allowed["search_users"] = allowed["AddUserToGroup"] and request.user.has_perm("iam:ListUsers")
     candidates = queries.member_candidates(group, find) if find and allowed["search_users"] else []
@@ -63,7 +65,8 @@ def group_detail(request, pk: int):
 @require_GET
 def group_member_candidates(request, pk: int):
     """Search-as-you-type: at most 20 users not in the group whose name contains the text."""
-    group = readable(request, Group, pk, "iam:GetGroup", "iam:AddUserToGroup")
+    group = readable(request, Group, pk, "iam:GetGroup")
+    rules.require(request.user, rules.required(services.add_members, group=group))
     require(request, "iam:ListUsers")
     find = request.GET.get("find", "").strip()
     context = {"group": group, "find": find, "candidates": queries.member_candidates(group, find)}
@@ -73,7 +76,8 @@ def group_member_candidates(request, pk: int):
 @login_required
 @require_POST
 def group_members_add(request, pk: int):
-    group = readable(request, Group, pk, "iam:GetGroup", "iam:AddUserToGroup")
+    group = readable(request, Group, pk, "iam:GetGroup")
+    rules.require(request.user, rules.required(services.add_members, group=group))
     form = forms.UsersByNameForm(request.POST)
     url = reverse("identities:group-detail", args=[group.pk])
     template = "identities/_group_members.html"
@@ -83,7 +87,7 @@ def group_members_add(request, pk: int):
         )
     users = form.cleaned_data["users"]
     try:
-        services.add_members(group=group, users=users, actor=request.user)
+        rules.perform(request.user, services.add_members, group=group, users=users)
     except ValidationError as error:
         return answer(
             request, template=template, context=_group_context(request, group), url=url, problems=problems_of(error)
@@ -96,7 +100,8 @@ def group_members_add(request, pk: int):
 @require_POST
 def group_members_remove(request, pk: int):
     """The first POST asks for confirmation; the second, with `confirm`, removes."""
-    group = readable(request, Group, pk, "iam:GetGroup", "iam:RemoveUserFromGroup")
+    group = readable(request, Group, pk, "iam:GetGroup")
+    rules.require(request.user, rules.required(services.remove_members, group=group))
     form = forms.UsersByNameForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(form.errors["users"]))
@@ -105,7 +110,7 @@ def group_members_remove(request, pk: int):
     if request.POST.get("confirm") != "yes":
         return render(request, "identities/group_members_remove.html", {"group": group, "users": users})
     try:
-        services.remove_members(group=group, users=users, actor=request.user)
+        rules.perform(request.user, services.remove_members, group=group, users=users)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -116,16 +121,11 @@ def group_members_remove(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def group_create(request):
-    require(request, "iam:CreateGroup", PENDING)
+    rules.require(request.user, rules.required(services.create_group))
     form = forms.GroupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        require(
-            request,
-            "iam:CreateGroup",
-            Target(naming.build_arn("group", form.cleaned_data["path"], form.cleaned_data["group_name"])),
-        )
         try:
-            group = services.create_group(actor=request.user, **form.cleaned_data)
+            group = rules.perform(request.user, services.create_group, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -137,12 +137,13 @@ def group_create(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def group_edit(request, pk: int):
-    group = readable(request, Group, pk, "iam:GetGroup", "iam:UpdateGroup")
+    group = readable(request, Group, pk, "iam:GetGroup")
+    rules.require(request.user, rules.required(services.update_group, group=group))
     initial = {"group_name": group.group_name, "path": group.path, "description": group.description}
     form = forms.GroupForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_group(group=group, actor=request.user, **form.cleaned_data)
+            rules.perform(request.user, services.update_group, group=group, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -154,13 +155,15 @@ def group_edit(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def group_delete(request, pk: int):
-    group = readable(request, Group, pk, "iam:GetGroup", "iam:DeleteGroup")
+    group = readable(request, Group, pk, "iam:GetGroup")
+    rules.require(request.user, rules.required(services.delete_group, group=group))
     members = queries.group_members(group)
     member_count = members.count()
-    may_remove = not member_count or request.user.has_perm("iam:RemoveUserFromGroup", group)
+    change = {"group": group, "with_members": bool(member_count)}
+    may_remove = rules.allows(request.user, services.delete_group, **change)
     if request.method == "POST" and may_remove:
         try:
-            services.delete_group(group=group, actor=request.user, with_members=True)
+            rules.perform(request.user, services.delete_group, **change)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:

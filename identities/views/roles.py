@@ -8,12 +8,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from identities import forms, naming, queries, services
-from identities.context import PENDING, Target
+from identities import forms, queries, rules, services
 from identities.models import Role, User
 from identities.views._pages import answer, history, page_of, problems_of, readable, require
 
 _FIELDS = ("role_name", "path", "description", "max_session_duration", "tags")
+_EDITABLE = ("description", "max_session_duration", "tags")
 
 
 @login_required
@@ -23,14 +23,16 @@ def role_list(request):
     search = request.GET.get("q", "").strip()
     page = page_of(request, queries.roles_matching(search))
     queries.annotate_role_rows(page.object_list)
-    context = {"page": page, "search": search, "may_create": request.user.has_perm("iam:CreateRole", PENDING)}
+    context = {"page": page, "search": search, "may_create": rules.allows(request.user, services.create_role)}
     return render(request, "identities/role_list.html", context)
 
 
 def _role_context(request, role: Role) -> dict:
+    actor = request.user
     allowed = {
-        action: request.user.has_perm(f"iam:{action}", role)
-        for action in ("UpdateRole", "DeleteRole", "UpdateAssumeRolePolicy")
+        "UpdateRole": rules.allows(actor, services.update_role, role=role),
+        "DeleteRole": rules.allows(actor, services.delete_role, role=role),
+        "UpdateAssumeRolePolicy": rules.allows(actor, services.assign_role, role=role),
     }
     page = page_of(request, queries.role_assignments(role))
     queries.mark_expired(page.object_list)
@@ -60,13 +62,14 @@ def _assignments(request, role: Role, **outcome):
 @login_required
 @require_POST
 def role_assign(request, pk: int):
-    role = readable(request, Role, pk, "iam:GetRole", "iam:UpdateAssumeRolePolicy")
+    role = readable(request, Role, pk, "iam:GetRole")
+    rules.require(request.user, rules.required(services.assign_role_to_users, role=role))
     form = forms.AssignUsersForm(request.POST)
     if not form.is_valid():
         return _assignments(request, role, problems=[text for errors in form.errors.values() for text in errors])
     users, expires_at = form.cleaned_data["users"], form.cleaned_data["expires_at"]
     try:
-        services.assign_role_to_users(role=role, users=users, expires_at=expires_at, actor=request.user)
+        rules.perform(request.user, services.assign_role_to_users, role=role, users=users, expires_at=expires_at)
     except ValidationError as error:
         return _assignments(request, role, problems=problems_of(error))
     return _assignments(request, role, done=f"May now assume {role}: {', '.join(str(user) for user in users)}.")
@@ -75,12 +78,13 @@ def role_assign(request, pk: int):
 @login_required
 @require_POST
 def role_unassign(request, pk: int, user_pk: int):
-    role = readable(request, Role, pk, "iam:GetRole", "iam:UpdateAssumeRolePolicy")
+    role = readable(request, Role, pk, "iam:GetRole")
+    rules.require(request.user, rules.required(services.unassign_role, role=role))
     user = User.objects.filter(pk=user_pk).first()
     try:
         if user is None:
             raise ValidationError("No such user.")
-        services.unassign_role(role=role, user=user, actor=request.user)
+        rules.perform(request.user, services.unassign_role, role=role, user=user)
     except ValidationError as error:
         return _assignments(request, role, problems=problems_of(error))
     return _assignments(request, role, done=f"{user} may no longer assume {role}.")
@@ -89,14 +93,16 @@ def role_unassign(request, pk: int, user_pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def role_create(request):
-    require(request, "iam:CreateRole", PENDING)
+    rules.require(request.user, rules.required(services.create_role))
     form = forms.RoleCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        require(request, "iam:CreateRole", Target(naming.build_arn("role", data["path"], data["role_name"])))
         try:
-            role = services.create_role(
-                actor=request.user, trust_policy=data["trust_policy"] or None, **{name: data[name] for name in _FIELDS}
+            role = rules.perform(
+                request.user,
+                services.create_role,
+                trust_policy=data["trust_policy"] or None,
+                **{name: data[name] for name in _FIELDS},
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -109,18 +115,15 @@ def role_create(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def role_edit(request, pk: int):
-    role = readable(request, Role, pk, "iam:GetRole", "iam:UpdateRole")
-    initial = {name: getattr(role, name) for name in (*_FIELDS, "trust_policy")}
-    form = forms.RoleCreateForm(request.POST or None, initial=initial)
+    role = readable(request, Role, pk, "iam:GetRole")
+    rules.require(request.user, rules.required(services.update_role, role=role))
+    initial = {name: getattr(role, name) for name in (*_EDITABLE, "trust_policy")}
+    form = forms.RoleEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        for field, action in (("trust_policy", "iam:UpdateAssumeRolePolicy"), ("tags", "iam:TagRole")):
-            if field in form.changed_data:
-                require(request, action, role)
+        change = {"role": role, "trust_policy": data["trust_policy"] or {}, **{n: data[n] for n in _EDITABLE}}
         try:
-            services.update_role_and_trust_policy(
-                role=role, actor=request.user, trust_policy=data["trust_policy"] or {}, **{n: data[n] for n in _FIELDS}
-            )
+            rules.perform(request.user, services.update_role_and_trust_policy, **change)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -132,9 +135,10 @@ def role_edit(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def role_delete(request, pk: int):
-    role = readable(request, Role, pk, "iam:GetRole", "iam:DeleteRole")
+    role = readable(request, Role, pk, "iam:GetRole")
+    rules.require(request.user, rules.required(services.delete_role, role=role))
     if request.method == "POST":
-        services.delete_role(role=role, actor=request.user)
+        rules.perform(request.user, services.delete_role, role=role)
         messages.success(request, f"Role {role.role_name} was deleted.")
         return redirect("identities:role-list" if request.user.has_perm("iam:ListRoles") else "home")
     assignments = queries.role_assignments(role)

@@ -9,8 +9,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from identities import forms, naming, queries, services
-from identities.context import PENDING, Target
+from identities import forms, queries, rules, services
+from identities.context import PENDING
 from identities.models import Group, Role, User
 from identities.views._pages import answer, history, page_of, problems_of, readable, require
 
@@ -24,7 +24,12 @@ def user_list(request):
     filters = form.filters() if form.is_bound and valid else queries.UserFilters()
     page = page_of(request, queries.users_matching(filters) if valid else User.objects.none())
     queries.annotate_user_rows(page.object_list)
-    context = {"form": form, "page": page, "sort": filters.sort, "may_create": _may(request, "iam:CreateUser")}
+    context = {
+        "form": form,
+        "page": page,
+        "sort": filters.sort,
+        "may_create": rules.allows(request.user, services.create_console_user),
+    }
     return render(request, "identities/user_list.html", context)
 
 
@@ -33,18 +38,20 @@ def _may(request, action: str, obj=PENDING) -> bool:
 
 
 def _user_context(request, subject: User) -> dict:
-    summary = queries.user_summary(subject)
+    summary, actor = queries.user_summary(subject), request.user
     for membership in summary.memberships:
-        membership.may_remove = _may(request, "iam:RemoveUserFromGroup", membership.group)
+        membership.may_remove = rules.allows(actor, services.remove_members, group=membership.group, users=[subject])
     for assignment in summary.assignments:
-        assignment.may_remove = _may(request, "iam:UpdateAssumeRolePolicy", assignment.role)
+        assignment.may_remove = rules.allows(actor, services.unassign_role, role=assignment.role, user=subject)
     allowed = {
-        action: _may(request, f"iam:{action}", subject)
-        for action in ("UpdateUser", "DeleteUser", "TagUser", "ListAccessKeys")
+        "UpdateUser": rules.allows(actor, services.update_user, user=subject),
+        "DeleteUser": rules.allows(actor, services.delete_user, user=subject),
+        "TagUser": rules.allows(actor, services.set_user_tags, user=subject),
+        "ListAccessKeys": _may(request, "iam:ListAccessKeys", subject),
+        "ListUsers": _may(request, "iam:ListUsers", None),
     }
-    allowed["ListUsers"] = _may(request, "iam:ListUsers", None)
-    allowed["AddUserToGroup"] = not subject.is_superuser and _may(request, "iam:AddUserToGroup")
-    allowed["AssignRole"] = not subject.is_superuser and _may(request, "iam:UpdateAssumeRolePolicy")
+    allowed["AddUserToGroup"] = not subject.is_superuser and rules.allows(actor, services.add_members)
+    allowed["AssignRole"] = not subject.is_superuser and rules.allows(actor, services.assign_role)
     return {
         "subject": subject,
         "summary": summary,
@@ -79,9 +86,8 @@ def user_group_add(request, pk: int):
     if not form.is_valid():
         return _section(request, subject, "identities/_user_groups.html", problems=form.errors["name"])
     group = form.cleaned_data["name"]
-    require(request, "iam:AddUserToGroup", group)
     try:
-        services.add_members(group=group, users=[subject], actor=request.user)
+        rules.perform(request.user, services.add_members, group=group, users=[subject])
     except ValidationError as error:
         return _section(request, subject, "identities/_user_groups.html", problems=problems_of(error))
     done = f"{subject.username} was added to {group.group_name}."
@@ -92,9 +98,9 @@ def user_group_add(request, pk: int):
 @require_POST
 def user_group_remove(request, pk: int, group_pk: int):
     subject = readable(request, User, pk, "iam:GetUser")
-    group = readable(request, Group, group_pk, "iam:GetGroup", "iam:RemoveUserFromGroup")
+    group = readable(request, Group, group_pk, "iam:GetGroup")
     try:
-        services.remove_members(group=group, users=[subject], actor=request.user)
+        rules.perform(request.user, services.remove_members, group=group, users=[subject])
     except ValidationError as error:
         return _section(request, subject, "identities/_user_groups.html", problems=problems_of(error))
     done = f"{subject.username} was removed from {group.group_name}."
@@ -110,9 +116,9 @@ def user_role_add(request, pk: int):
         problems = [message for messages_ in form.errors.values() for message in messages_]
         return _section(request, subject, "identities/_user_roles.html", problems=problems)
     role = form.cleaned_data["name"]
-    require(request, "iam:UpdateAssumeRolePolicy", role)
+    expires_at = form.cleaned_data["expires_at"]
     try:
-        services.assign_role(role=role, user=subject, expires_at=form.cleaned_data["expires_at"], actor=request.user)
+        rules.perform(request.user, services.assign_role, role=role, user=subject, expires_at=expires_at)
     except ValidationError as error:
         return _section(request, subject, "identities/_user_roles.html", problems=problems_of(error))
     return _section(request, subject, "identities/_user_roles.html", done=f"{subject.username} may now assume {role}.")
@@ -122,9 +128,9 @@ def user_role_add(request, pk: int):
 @require_POST
 def user_role_remove(request, pk: int, role_pk: int):
     subject = readable(request, User, pk, "iam:GetUser")
-    role = readable(request, Role, role_pk, "iam:GetRole", "iam:UpdateAssumeRolePolicy")
+    role = readable(request, Role, role_pk, "iam:GetRole")
     try:
-        services.unassign_role(role=role, user=subject, actor=request.user)
+        rules.perform(request.user, services.unassign_role, role=role, user=subject)
     except ValidationError as error:
         return _section(request, subject, "identities/_user_roles.html", problems=problems_of(error))
     return _section(request, subject, "identities/_user_roles.html", done=f"{subject.username} no longer has {role}.")
@@ -133,12 +139,13 @@ def user_role_remove(request, pk: int, role_pk: int):
 @login_required
 @require_POST
 def user_tags(request, pk: int):
-    subject = readable(request, User, pk, "iam:GetUser", "iam:TagUser")
+    subject = readable(request, User, pk, "iam:GetUser")
+    rules.require(request.user, rules.required(services.set_user_tags, user=subject))
     form = forms.TagsForm(request.POST)
     if not form.is_valid():
         return _section(request, subject, "identities/_user_tags.html", problems=form.errors["tags"])
     try:
-        services.set_user_tags(user=subject, tags=form.cleaned_data["tags"], actor=request.user)
+        rules.perform(request.user, services.set_user_tags, user=subject, tags=form.cleaned_data["tags"])
     except ValidationError as error:
         return _section(request, subject, "identities/_user_tags.html", problems=problems_of(error))
     return _section(request, subject, "identities/_user_tags.html", done="Tags saved.")
@@ -147,22 +154,19 @@ def user_tags(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def user_create(request):
-    require(request, "iam:CreateUser", PENDING)
+    rules.require(request.user, rules.required(services.create_console_user))
     form = forms.UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        target = Target(naming.build_arn("user", data["path"], data["username"]))
-        require(request, "iam:CreateUser", target)
-        if data["tags"]:
-            require(request, "iam:TagUser", target)
         try:
-            user = services.create_console_user(
+            user = rules.perform(
+                request.user,
+                services.create_console_user,
                 username=data["username"],
                 path=data["path"],
                 tags=data["tags"],
                 is_active=data["is_active"],
                 password=data["console_password"] or None,
-                actor=request.user,
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -175,12 +179,13 @@ def user_create(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def user_edit(request, pk: int):
-    subject = readable(request, User, pk, "iam:GetUser", "iam:UpdateUser")
+    subject = readable(request, User, pk, "iam:GetUser")
+    rules.require(request.user, rules.required(services.update_user, user=subject))
     initial = {"username": subject.username, "path": subject.path, "is_active": subject.is_active}
     form = forms.UserForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_user(user=subject, actor=request.user, **form.cleaned_data)
+            rules.perform(request.user, services.update_user, user=subject, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -189,36 +194,21 @@ def user_edit(request, pk: int):
     return render(request, "identities/user_form.html", {"form": form, "subject": User.objects.get(pk=pk)})
 
 
-def _removal_actions(subject: User, obstacles: queries.DeletionObstacles, groups, roles) -> list[tuple[str, object]]:
-    actions: list[tuple[str, object]] = []
-    if obstacles.access_keys:
-        actions.append(("iam:DeleteAccessKey", subject))
-    if obstacles.mfa_device:
-        actions.append(("iam:DeactivateMFADevice", subject))
-    actions += [("iam:RemoveUserFromGroup", group) for group in groups]
-    actions += [("iam:UpdateAssumeRolePolicy", role) for role in roles]
-    return actions
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def user_delete(request, pk: int):
-    subject = readable(request, User, pk, "iam:GetUser", "iam:DeleteUser")
-    obstacles = queries.user_deletion_obstacles(subject)
-    groups, roles = Group.objects.filter(memberships__user=subject), Role.objects.filter(assignments__user=subject)
-    refused = [
-        f"{action} on {obj}"
-        for action, obj in _removal_actions(subject, obstacles, groups, roles)
-        if not _may(request, action, obj)
-    ]
+    subject = readable(request, User, pk, "iam:GetUser")
+    rules.require(request.user, rules.required(services.delete_user, user=subject))
+    change = {"user": subject, "with_credentials_and_memberships": True}
+    refused = [str(check) for check in rules.refused(request.user, rules.required(services.delete_user, **change))]
     if request.method == "POST" and not refused:
         try:
-            services.delete_user(user=subject, actor=request.user, with_credentials_and_memberships=True)
+            rules.perform(request.user, services.delete_user, **change)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, f"User {subject.username} was deleted.")
             return redirect("identities:user-list" if _may(request, "iam:ListUsers", None) else "home")
     status = 403 if request.method == "POST" and refused else 200
-    context = {"subject": subject, "obstacles": obstacles, "refused": refused}
+    context = {"subject": subject, "obstacles": queries.user_deletion_obstacles(subject), "refused": refused}
     return render(request, "identities/user_delete.html", context, status=status)

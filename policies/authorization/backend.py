@@ -78,11 +78,20 @@ class PolicyBackend:
                 return context.decisions[memo_key]
         decision = self._decide(user_obj, perm, resource, keys, obj, context)
         outcome = decision.outcome
-        if not keys_known and outcome is Outcome.IMPLICIT_DENY and decision.missing_context_keys:
+        if not keys_known and outcome is Outcome.IMPLICIT_DENY and self._possible(user_obj, perm, resource, decision):
             outcome = Outcome.ALLOW
         if context is not None:
             context.decisions[memo_key] = outcome
         return outcome
+
+    @staticmethod
+    def _possible(user_obj, perm: str, resource: str, decision) -> bool:
+        """Whether a decision asked before the request is known (whether to offer a form)
+        could still allow: it only lacks request keys, or, asked about any resource, every
+        layer has an Allow naming the action for some resource. The save decides exactly."""
+        if decision.missing_context_keys:
+            return True
+        return resource == "*" and principals.acting_layers(user_obj).may_allow(perm)
 
     @staticmethod
     def _decide(user_obj, perm: str, resource: str, keys: dict, obj, context):

@@ -38,6 +38,12 @@ class Layers:
     # Cached layers are used until then at most (the earliest expiry among what they hold).
     valid_until: datetime | None = field(default=None, compare=False)
 
+    def may_allow(self, action: str) -> bool:
+        """Whether some resource could be allowed `action`: every layer that applies has an
+        Allow naming it (exact in the negative: without one, nothing allows it)."""
+        layers = [self.identity, self.boundary, self.session, *(self.guardrails or ())]
+        return all(layer.may_allow(action) for layer in layers if layer is not None)
+
 
 @dataclass(frozen=True)
 class Scope:

@@ -5,13 +5,14 @@ Each change is also a plain POST that redirects back to the identity's page
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from identities import rules
 from identities.context import Target
 from identities.models import Group, Role, User
 from policies import authorization, queries, services
@@ -47,19 +48,19 @@ def _next_url(request, kind: str, pk: int) -> str:
 
 
 def _permissions(request, kind: str, identity) -> dict[str, bool]:
-    Kind, has = kind.title(), request.user.has_perm  # noqa: N806 (AWS's own spelling of the kind)
+    Kind, has, actor = kind.title(), request.user.has_perm, request.user  # noqa: N806 (AWS's spelling)
     bounded = kind != "group"
     return {
         "list_attached": has(f"iam:ListAttached{Kind}Policies", identity),
-        "attach": has(f"iam:Attach{Kind}Policy", Target(identity.arn, keys_known=False)),
-        "detach": has(f"iam:Detach{Kind}Policy", Target(identity.arn, keys_known=False)),
+        "attach": rules.allows(actor, services.attach_policy, identity=identity),
+        "detach": rules.allows(actor, services.detach_policy, identity=identity),
         "list_inline": has(f"iam:List{Kind}Policies", identity),
         "get_inline": has(f"iam:Get{Kind}Policy", identity),
-        "put_inline": has(f"iam:Put{Kind}Policy", identity),
-        "delete_inline": has(f"iam:Delete{Kind}Policy", identity),
+        "put_inline": rules.allows(actor, services.put_inline_policy, identity=identity),
+        "delete_inline": rules.allows(actor, services.delete_inline_policy, identity=identity),
         "get_boundary": bounded and has(f"iam:Get{Kind}", identity),
-        "set_boundary": bounded and has(f"iam:Put{Kind}PermissionsBoundary", Target(identity.arn, keys_known=False)),
-        "delete_boundary": bounded and has(f"iam:Delete{Kind}PermissionsBoundary", identity),
+        "set_boundary": bounded and rules.allows(actor, services.set_permissions_boundary, identity=identity),
+        "delete_boundary": bounded and rules.allows(actor, services.delete_permissions_boundary, identity=identity),
         "simulate": has("iam:SimulatePrincipalPolicy", Target(identity.arn)),
     }
 
@@ -101,11 +102,6 @@ def _done(request, kind: str, identity, text: str, *, error: bool = False, inlin
     return redirect(_next_url(request, kind, identity.pk))
 
 
-def _refuse_unless(request, action: str, target) -> None:
-    if not request.user.has_perm(action, target):
-        raise PermissionDenied(f"{action} on {target.arn} is not allowed.")
-
-
 def _errors(form_or_error) -> str:
     if isinstance(form_or_error, ValidationError):
         return " ".join(form_or_error.messages)
@@ -120,9 +116,8 @@ def identity_attach(request, kind: str, pk: int):
     if not form.is_valid():
         return _done(request, kind, identity, _errors(form), error=True)
     policy = form.cleaned_data["policy"]
-    _refuse_unless(request, f"iam:Attach{kind.title()}Policy", Target(identity.arn, {"iam:PolicyARN": policy.arn}))
     try:
-        services.attach_policy(policy=policy, identity=identity, actor=request.user)
+        rules.perform(request.user, services.attach_policy, policy=policy, identity=identity)
     except ValidationError as error:
         return _done(request, kind, identity, _errors(error), error=True)
     return _done(request, kind, identity, f"{policy.policy_name} is attached to {identity.name}.")
@@ -136,9 +131,8 @@ def identity_detach(request, kind: str, pk: int):
     if not form.is_valid():
         return _done(request, kind, identity, _errors(form), error=True)
     policy = form.cleaned_data["policy"]
-    _refuse_unless(request, f"iam:Detach{kind.title()}Policy", Target(identity.arn, {"iam:PolicyARN": policy.arn}))
     try:
-        services.detach_policy(policy=policy, identity=identity, actor=request.user)
+        rules.perform(request.user, services.detach_policy, policy=policy, identity=identity)
     except ValidationError as error:
         return _done(request, kind, identity, _errors(error), error=True)
     return _done(request, kind, identity, f"{policy.policy_name} is detached from {identity.name}.")
@@ -148,16 +142,17 @@ def identity_detach(request, kind: str, pk: int):
 @require_POST
 def identity_inline_put(request, kind: str, pk: int):
     identity = _identity(request, kind, pk)
-    _refuse_unless(request, f"iam:Put{kind.title()}Policy", identity)
+    rules.require(request.user, rules.required(services.put_inline_policy, identity=identity))
     form = InlinePolicyForm(request.POST)
     if not form.is_valid():
         return _done(request, kind, identity, _errors(form), error=True, inline_form=form)
     try:
-        _, findings = services.put_inline_policy(
+        _, findings = rules.perform(
+            request.user,
+            services.put_inline_policy,
             identity=identity,
             policy_name=form.cleaned_data["policy_name"],
             document=form.cleaned_data["document"],
-            actor=request.user,
         )
     except ValidationError as error:
         return _done(request, kind, identity, _errors(error), error=True, inline_form=form)
@@ -171,13 +166,13 @@ def identity_inline_put(request, kind: str, pk: int):
 @require_POST
 def identity_inline_delete(request, kind: str, pk: int):
     identity = _identity(request, kind, pk)
-    _refuse_unless(request, f"iam:Delete{kind.title()}Policy", identity)
+    rules.require(request.user, rules.required(services.delete_inline_policy, identity=identity))
     form = DeleteInlinePolicyForm(request.POST)
     name = form.cleaned_data["policy_name"] if form.is_valid() else ""
     inline = InlinePolicy.objects.filter(**{kind: identity}, policy_name=name).first()
     if inline is None:
         return _done(request, kind, identity, f"{identity.name} has no inline policy named {name!r}.", error=True)
-    services.delete_inline_policy(inline=inline, actor=request.user)
+    rules.perform(request.user, services.delete_inline_policy, inline=inline)
     return _done(request, kind, identity, f"Inline policy {name} is deleted.")
 
 
@@ -195,10 +190,8 @@ def identity_boundary_set(request, kind: str, pk: int):
     if not form.is_valid():
         return _done(request, kind, identity, _errors(form), error=True)
     policy = form.cleaned_data["policy"]
-    target = Target(identity.arn, {"iam:PermissionsBoundary": policy.arn})
-    _refuse_unless(request, f"iam:Put{kind.title()}PermissionsBoundary", target)
     try:
-        services.set_permissions_boundary(identity=identity, policy=policy, actor=request.user)
+        rules.perform(request.user, services.set_permissions_boundary, identity=identity, policy=policy)
     except ValidationError as error:
         return _done(request, kind, identity, _errors(error), error=True)
     return _done(request, kind, identity, f"{policy.policy_name} is now the permission boundary of {identity.name}.")
@@ -208,9 +201,8 @@ def identity_boundary_set(request, kind: str, pk: int):
 @require_POST
 def identity_boundary_delete(request, kind: str, pk: int):
     identity = _bounded_identity(request, kind, pk)
-    _refuse_unless(request, f"iam:Delete{kind.title()}PermissionsBoundary", identity)
     try:
-        services.delete_permissions_boundary(identity=identity, actor=request.user)
+        rules.perform(request.user, services.delete_permissions_boundary, identity=identity)
     except ValidationError as error:
         return _done(request, kind, identity, _errors(error), error=True)
     return _done(request, kind, identity, f"{identity.name} has no permission boundary any more.")

@@ -12,21 +12,19 @@ from hashlib import sha256
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from identities import rules
 from policies.aws_import import ImportRefused, apply_import, plan_import, read_authorization_details
 from policies.forms import ImportConfirmForm, ImportUploadForm
 
-ACTION = "iam:ImportAccountAuthorizationDetails"
 PENDING_IMPORT = "iam_pending_import"
 
 
 def _refuse_unless_allowed(request) -> None:
-    if not request.user.has_perm(ACTION):
-        raise PermissionDenied(f"{ACTION} is not allowed.")
+    rules.require(request.user, rules.required(apply_import))
 
 
 @login_required
@@ -57,7 +55,7 @@ def account_import_confirm(request):
         return redirect("policies:import")
     try:
         plan = plan_import(read_authorization_details(pending["text"]))
-        applied = apply_import(plan, actor=request.user, source_name=pending["name"])
+        applied = rules.perform(request.user, apply_import, plan=plan, source_name=pending["name"])
     except ImportRefused as refused:
         return _upload_page(request, ImportUploadForm(), problems=refused.messages, name=pending["name"])
     del request.session[PENDING_IMPORT]

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from identities import naming
+from identities import rules
 from identities.context import Target
 from identities.queries import recent_events
 from policies import queries, services
@@ -33,13 +33,12 @@ def _readable_policy(request, pk: int) -> ManagedPolicy:
     return policy
 
 
-def _changeable_policy(request, pk: int, *actions: str) -> ManagedPolicy:
-    """Readable (else 404), not read-only and allowed every action (else 403)."""
+def _changeable_policy(request, pk: int, change) -> ManagedPolicy:
+    """Readable (else 404), not read-only and allowed what `change` needs on it (else 403)."""
     policy = _readable_policy(request, pk)
     if policy.read_only:
         raise PermissionDenied(f"{policy.policy_name} is built in or AWS managed and cannot be changed.")
-    for action in actions:
-        _refuse_unless(request, action, policy)
+    rules.require(request.user, rules.required(change, policy=policy))
     return policy
 
 
@@ -54,7 +53,7 @@ def policy_list(request):
     page = Paginator(policies, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    can_create = request.user.has_perm("iam:CreatePolicy", Target("*", keys_known=False))
+    can_create = rules.allows(request.user, services.create_policy)
     context = {"form": form, "page": page, "query": query.urlencode(), "can_create": can_create}
     return render(request, "policies/policy_list.html", context)
 
@@ -62,8 +61,7 @@ def policy_list(request):
 def _detail_context(request, policy: ManagedPolicy, version_form=None) -> dict:
     versions = queries.policy_versions(policy)
     default = next((version for version in versions if version.is_default), None)
-    has = request.user.has_perm
-    changeable = not policy.read_only
+    changeable, actor = not policy.read_only, request.user
     form = version_form or PolicyVersionForm(initial={"document": default.document if default else ""})
     text = form["document"].value() or ""
     return {
@@ -75,10 +73,10 @@ def _detail_context(request, policy: ManagedPolicy, version_form=None) -> dict:
         "form": form,
         "lines": numbered_lines(text, findings_of(text) if version_form is not None else []),
         "can": {
-            "create_version": changeable and has("iam:CreatePolicyVersion", policy),
-            "set_default": changeable and has("iam:SetDefaultPolicyVersion", policy),
-            "delete_version": changeable and has("iam:DeletePolicyVersion", policy),
-            "delete": changeable and has("iam:DeletePolicy", policy),
+            "create_version": changeable and rules.allows(actor, services.create_policy_version, policy=policy),
+            "set_default": changeable and rules.allows(actor, services.set_default_version, policy=policy),
+            "delete_version": changeable and rules.allows(actor, services.delete_policy_version, policy=policy),
+            "delete": changeable and rules.allows(actor, services.delete_policy, policy=policy),
         },
         "version_limit": settings.IAM_MAX_POLICY_VERSIONS,
     }
@@ -108,12 +106,15 @@ def policy_version_create(request, pk: int):
     """Save the editor's document as a new version; ERROR findings refuse it and change nothing."""
     form = PolicyVersionForm(request.POST)
     default = request.POST.get("set_as_default") == "on"
-    actions = ("iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion") if default else ("iam:CreatePolicyVersion",)
-    policy = _changeable_policy(request, pk, *actions)
+    policy = _changeable_policy(request, pk, services.create_policy_version)
     if form.is_valid():
         try:
-            version, findings = services.create_policy_version(
-                policy=policy, document=form.cleaned_data["document"], set_as_default=default, actor=request.user
+            version, findings = rules.perform(
+                request.user,
+                services.create_policy_version,
+                policy=policy,
+                document=form.cleaned_data["document"],
+                set_as_default=default,
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -130,8 +131,8 @@ def _warn(request, findings) -> None:
             messages.warning(request, str(finding))
 
 
-def _version(request, pk: int, number: int, action: str) -> PolicyVersion:
-    policy = _changeable_policy(request, pk, action)
+def _version(request, pk: int, number: int, change) -> PolicyVersion:
+    policy = _changeable_policy(request, pk, change)
     version = get_object_or_404(PolicyVersion, policy=policy, number=number)
     version.policy = policy
     return version
@@ -140,8 +141,8 @@ def _version(request, pk: int, number: int, action: str) -> PolicyVersion:
 @login_required
 @require_POST
 def policy_version_default(request, pk: int, number: int):
-    version = _version(request, pk, number, "iam:SetDefaultPolicyVersion")
-    services.set_default_version(version=version, actor=request.user)
+    version = _version(request, pk, number, services.set_default_version)
+    rules.perform(request.user, services.set_default_version, version=version)
     messages.success(request, f"{version.version_id} is now the default version of {version.policy.policy_name}.")
     return redirect("policies:policy-detail", pk=pk)
 
@@ -149,9 +150,9 @@ def policy_version_default(request, pk: int, number: int):
 @login_required
 @require_POST
 def policy_version_delete(request, pk: int, number: int):
-    version = _version(request, pk, number, "iam:DeletePolicyVersion")
+    version = _version(request, pk, number, services.delete_policy_version)
     try:
-        services.delete_policy_version(version=version, actor=request.user)
+        rules.perform(request.user, services.delete_policy_version, version=version)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -163,15 +164,11 @@ def policy_version_delete(request, pk: int, number: int):
 @require_http_methods(["GET", "POST"])
 def policy_create(request):
     """A new customer managed policy; its first version is the default."""
-    _refuse_unless(request, "iam:CreatePolicy", Target("*", keys_known=False))
+    rules.require(request.user, rules.required(services.create_policy))
     form = PolicyCreateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        _refuse_unless(
-            request, "iam:CreatePolicy", Target(naming.build_arn("policy", data["path"], data["policy_name"]))
-        )
         try:
-            policy, findings = services.create_policy(actor=request.user, **data)
+            policy, findings = rules.perform(request.user, services.create_policy, **form.cleaned_data)
         except ValidationError as error:
             form.add_error(None, error)
         else:
@@ -185,29 +182,17 @@ def policy_create(request):
     )
 
 
-def _refuse_detaching(request, policy: ManagedPolicy, places) -> None:
-    """Detaching everywhere is each identity's own Detach and DeletePermissionsBoundary action."""
-    for attachment in places.attachments:
-        target = Target(attachment.owner.arn, {"iam:PolicyARN": policy.arn})
-        _refuse_unless(request, f"iam:Detach{attachment.owner_kind.title()}Policy", target)
-    for boundary in places.boundaries:
-        owner, kind = (boundary.user, "User") if boundary.user_id else (boundary.role, "Role")
-        _refuse_unless(request, f"iam:Delete{kind}PermissionsBoundary", owner)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def policy_delete(request, pk: int):
     """Confirm, showing where the policy is attached; detach it everywhere in the same step if asked."""
-    policy = _changeable_policy(request, pk, "iam:DeletePolicy")
+    policy = _changeable_policy(request, pk, services.delete_policy)
     places = queries.policy_places(policy)
     form = PolicyDeleteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         detach = form.cleaned_data["detach_everywhere"]
-        if detach:
-            _refuse_detaching(request, policy, places)
         try:
-            services.delete_policy(policy=policy, actor=request.user, detach_everywhere=detach)
+            rules.perform(request.user, services.delete_policy, policy=policy, detach_everywhere=detach)
         except ValidationError as error:
             form.add_error("detach_everywhere", error)
         else:

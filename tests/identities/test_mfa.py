@@ -99,7 +99,8 @@ def test_enrolment_is_refused_without_the_iam_actions(client, mia):
     client.force_login(mia)
     assert client.post(reverse("identities:mfa-create")).status_code == 403
     assert not mfa.TOTPDevice.objects.exists()
-    assert not AuditEvent.objects.filter(event_name="CreateVirtualMFADevice").exists()
+    refusals = AuditEvent.objects.filter(event_name="CreateVirtualMFADevice")
+    assert list(refusals.values_list("outcome", flat=True)) == [AuditEvent.Outcome.DENIED]
     assert b"do not let you create one" in client.get(reverse("identities:mfa-enrol")).content
 
 

@@ -1,0 +1,313 @@
+"""Which IAM actions each change needs: written once, beside the services.
+
+Every entry point (console page and fragment, the admin, the import, the API)
+asks here before it calls a service, so they cannot apply different rules:
+
+    rules.perform(request.user, services.update_user, user=subject, username="new")
+
+checks every action `rules.required(services.update_user, ...)` lists, each on
+its own resource (a rename needs iam:UpdateUser on the old ARN and on the new
+one, as AWS documents), then runs the service. A page that only decides
+whether to offer a change asks `rules.allows(...)` with what it knows so far;
+an unknown new name is asked about as "any resource, the request's keys still
+to come".
+
+The root user is beyond every IAM policy: the authorization backend refuses a
+write on root to anyone but root, and the services refuse it again.
+"""
+
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
+
+from django.core.exceptions import PermissionDenied
+
+from identities import mfa, naming, queries, services
+from identities.context import PENDING, Target
+from identities.models import Group, Role
+
+
+class Check(NamedTuple):
+    """One action on one resource (a model instance, or a Target: an ARN with request keys)."""
+
+    action: str
+    target: object
+
+    def __str__(self) -> str:
+        return f"{self.action} on {getattr(self.target, 'arn', '*')}"
+
+
+_RULES: dict[Callable, list[Callable[..., Iterable[Check]]]] = {}
+
+
+def rule(*changes: Callable):
+    """Register the decorated function as (part of) the rule of these services: an app
+    whose rows a change also removes adds the checks for that (policies does for the
+    deletion of users, groups and roles)."""
+
+    def register(function):
+        for change in changes:
+            _RULES.setdefault(change, []).append(function)
+        return function
+
+    return register
+
+
+def has_rule(change: Callable) -> bool:
+    return change in _RULES
+
+
+def required(change: Callable, **arguments) -> list[Check]:
+    """The checks a change needs, given (some of) the service's own keyword arguments."""
+    return [check for part in _RULES[change] for check in part(**arguments)]
+
+
+def refused(actor, checks: Iterable[Check]) -> list[Check]:
+    return [check for check in checks if not actor.has_perm(check.action, check.target)]
+
+
+def require(actor, checks: Iterable[Check]) -> None:
+    """PermissionDenied naming the first check the actor's policies refuse."""
+    missing = refused(actor, checks)
+    if missing:
+        raise PermissionDenied(f"Your policies do not allow {missing[0]}.")
+
+
+def allows(actor, change: Callable, **arguments) -> bool:
+    return not refused(actor, required(change, **arguments))
+
+
+def perform(actor, change: Callable, **arguments):
+    """Check every action the change needs, then make it (as `actor`)."""
+    require(actor, required(change, **arguments))
+    return change(actor=actor, **arguments)
+
+
+# Targets
+
+
+def new_target(kind: str, path: str | None, name: str | None, keys: dict | None = None) -> Target:
+    """The ARN a change creates or moves to; "any, keys to come" while the name is unknown."""
+    if not name:
+        return Target(PENDING.arn, dict(keys or {}), keys_known=False)
+    return Target(naming.build_arn(kind, path or "/", name), dict(keys or {}))
+
+
+def tag_checks(kind: str, target, before: dict, after: dict | None) -> list[Check]:
+    """Tag<Kind> for tags added or changed (with aws:RequestTag and aws:TagKeys), Untag<Kind>
+    for tags removed (with aws:TagKeys), as AWS asks them."""
+    if after is None:
+        return []
+    arn = getattr(target, "arn", "*")
+    added = {key: value for key, value in after.items() if before.get(key) != value}
+    removed = sorted(key for key in before if key not in after)
+    checks = []
+    if added:
+        keys = {f"aws:RequestTag/{key}": value for key, value in added.items()} | {"aws:TagKeys": sorted(added)}
+        checks.append(Check(f"iam:Tag{kind}", Target(arn, _with_resource_tags(target, keys))))
+    if removed:
+        checks.append(Check(f"iam:Untag{kind}", Target(arn, _with_resource_tags(target, {"aws:TagKeys": removed}))))
+    return checks
+
+
+def _with_resource_tags(target, keys: dict) -> dict:
+    tags = getattr(target, "tags", None) or {}
+    resource = {f"aws:ResourceTag/{key}": value for key, value in tags.items()}
+    return resource | {f"iam:ResourceTag/{key}": value for key, value in tags.items()} | keys
+
+
+def _moved(kind: str, identity, name: str | None, path: str | None) -> list[Target]:
+    """The new ARN of a rename or a move, if it is one."""
+    if identity is None or (name is None and path is None):
+        return []
+    new = naming.build_arn(kind, path or identity.path, name or identity.name)
+    return [Target(new)] if new != identity.arn else []
+
+
+def subject(obj):
+    """The object a check is about; "any" when a page asks before choosing one (a list)."""
+    return PENDING if obj is None else obj
+
+
+# Users
+
+
+@rule(services.create_user, services.create_console_user)
+def _create_user(*, username=None, path="/", tags=None, password=None, boundary=None, **_):
+    keys = {"iam:PermissionsBoundary": boundary.arn} if boundary is not None else {}
+    target = new_target("user", path, username, keys)
+    yield Check("iam:CreateUser", target)
+    if password:
+        yield Check("iam:CreateLoginProfile", target)
+    yield from tag_checks("User", target, {}, tags or None)
+    if boundary is not None:
+        yield Check("iam:PutUserPermissionsBoundary", target)
+
+
+@rule(services.update_user)
+def _update_user(*, user=None, username=None, path=None, is_active=None, **_):
+    yield Check("iam:UpdateUser", subject(user))
+    for moved in _moved("user", user, username, path):
+        yield Check("iam:UpdateUser", moved)
+
+
+@rule(services.set_user_tags)
+def _set_user_tags(*, user=None, tags=None, **_):
+    if user is None or tags is None:  # whether to offer the tags at all: adding or removing any
+        yield Check("iam:TagUser", Target(subject(user).arn, keys_known=False))
+        return
+    yield from tag_checks("User", user, user.tags, tags)
+
+
+@rule(services.set_mfa_required)
+def _set_mfa_required(*, user=None, **_):
+    yield Check("iam:UpdateUser", subject(user))
+
+
+@rule(services.revoke_role_sessions)
+def _revoke_role_sessions(*, user=None, role=None, **_):
+    yield Check("iam:UpdateRole", role) if role is not None else Check("iam:UpdateUser", subject(user))
+
+
+@rule(services.set_password)
+def _set_password(*, user=None, **_):
+    yield Check("iam:UpdateLoginProfile", subject(user))
+
+
+@rule(services.require_password_reset)
+def _require_password_reset(*, user=None, **_):
+    yield Check("iam:UpdateLoginProfile", subject(user))
+
+
+@rule(services.delete_user)
+def _delete_user(*, user=None, with_credentials_and_memberships=False, **_):
+    """With what stands in the way removed first, each removal by its own action."""
+    yield Check("iam:DeleteUser", subject(user))
+    if user is None or not with_credentials_and_memberships:
+        return
+    obstacles = queries.user_deletion_obstacles(user)
+    if obstacles.access_keys:
+        yield Check("iam:DeleteAccessKey", user)
+    if obstacles.mfa_device:
+        yield Check("iam:DeactivateMFADevice", user)
+    for group in Group.objects.filter(memberships__user=user).order_by("group_name"):
+        yield Check("iam:RemoveUserFromGroup", group)
+    for role in Role.objects.filter(assignments__user=user).order_by("role_name"):
+        yield Check("iam:UpdateAssumeRolePolicy", role)
+
+
+# Credentials
+
+
+@rule(services.create_access_key)
+def _create_access_key(*, user, **_):
+    yield Check("iam:CreateAccessKey", user)
+
+
+@rule(services.update_access_key)
+def _update_access_key(*, key, **_):
+    yield Check("iam:UpdateAccessKey", key.user)
+
+
+@rule(services.delete_access_key)
+def _delete_access_key(*, key, **_):
+    yield Check("iam:DeleteAccessKey", key.user)
+
+
+@rule(services.create_virtual_mfa_device)
+def _create_virtual_mfa_device(*, user, **_):
+    yield Check("iam:CreateVirtualMFADevice", Target(mfa.mfa_arn(user)))
+
+
+@rule(services.enable_mfa_device)
+def _enable_mfa_device(*, device, **_):
+    yield Check("iam:EnableMFADevice", device.user)
+
+
+@rule(services.remove_mfa_device)
+def _remove_mfa_device(*, user=None, **_):
+    yield Check("iam:DeactivateMFADevice", subject(user))
+
+
+@rule(services.update_password_policy)
+def _update_password_policy(**_):
+    yield Check("iam:UpdateAccountPasswordPolicy", Target("*"))
+
+
+# Groups
+
+
+@rule(services.create_group)
+def _create_group(*, group_name=None, path="/", **_):
+    yield Check("iam:CreateGroup", new_target("group", path, group_name))
+
+
+@rule(services.update_group)
+def _update_group(*, group=None, group_name=None, path=None, **_):
+    yield Check("iam:UpdateGroup", subject(group))
+    for moved in _moved("group", group, group_name, path):
+        yield Check("iam:UpdateGroup", moved)
+
+
+@rule(services.delete_group)
+def _delete_group(*, group=None, with_members=False, **_):
+    yield Check("iam:DeleteGroup", subject(group))
+    if with_members:
+        yield Check("iam:RemoveUserFromGroup", subject(group))
+
+
+@rule(services.add_members)
+def _add_members(*, group=None, **_):
+    yield Check("iam:AddUserToGroup", subject(group))
+
+
+@rule(services.remove_members)
+def _remove_members(*, group=None, **_):
+    yield Check("iam:RemoveUserFromGroup", subject(group))
+
+
+# Roles (AWS has no rename or move of a role: UpdateRole changes its description and session length)
+
+
+@rule(services.create_role)
+def _create_role(*, role_name=None, path="/", tags=None, boundary=None, **_):
+    keys = {"iam:PermissionsBoundary": boundary.arn} if boundary is not None else {}
+    target = new_target("role", path, role_name, keys)
+    yield Check("iam:CreateRole", target)
+    yield from tag_checks("Role", target, {}, tags or None)
+    if boundary is not None:
+        yield Check("iam:PutRolePermissionsBoundary", target)
+
+
+@rule(services.update_role)
+def _update_role(*, role=None, description=None, max_session_duration=None, tags=None, **_):
+    if role is None or (description is None and max_session_duration is None and tags is None):
+        yield Check("iam:UpdateRole", subject(role))  # whether to offer the change at all
+        return
+    if (description is not None and description != role.description) or (
+        max_session_duration is not None and max_session_duration != role.max_session_duration
+    ):
+        yield Check("iam:UpdateRole", role)
+    yield from tag_checks("Role", role, role.tags, tags)
+
+
+@rule(services.update_trust_policy)
+def _update_trust_policy(*, role=None, **_):
+    yield Check("iam:UpdateAssumeRolePolicy", subject(role))
+
+
+@rule(services.update_role_and_trust_policy)
+def _update_role_and_trust_policy(*, role, trust_policy=None, **changes):
+    yield from _update_role(role=role, **changes)
+    if trust_policy is not None and trust_policy != role.trust_policy:
+        yield Check("iam:UpdateAssumeRolePolicy", role)
+
+
+@rule(services.delete_role)
+def _delete_role(*, role=None, **_):
+    yield Check("iam:DeleteRole", subject(role))
+
+
+@rule(services.assign_role, services.unassign_role, services.assign_role_to_users)
+def _assign_role(*, role=None, **_):
+    # The console's assignments are its trust policy's extension (the role's effective trust).
+    yield Check("iam:UpdateAssumeRolePolicy", subject(role))
