@@ -282,3 +282,7 @@ IAM_AUTHORIZE_BATCH_MAX = env_int("IAM_AUTHORIZE_BATCH_MAX", default=100, minimu
 IAM_AUDIT_ALLOWED_DECISIONS = env_bool("IAM_AUDIT_ALLOWED_DECISIONS", default=False)
 # Decision API counts are kept in memory and written at most this often (seconds).
 IAM_DECISION_COUNT_FLUSH_SECONDS = env_int("IAM_DECISION_COUNT_FLUSH_SECONDS", default=60, minimum=0)
+# Refused requests without an authenticated caller (bad credentials, rate limits) are counted
+# per day, reason and client network (IPv4 /32, IPv6 /64), written with the decision counts;
+# past this many networks in a day the rest are counted together as "other".
+IAM_REFUSAL_NETWORKS_PER_DAY = env_int("IAM_REFUSAL_NETWORKS_PER_DAY", default=1000, minimum=1)

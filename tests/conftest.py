@@ -47,7 +47,7 @@ def fresh_caches():
     yield
     authorization.clear_caches()
     cache.clear()
-    audit.decision_counts.pending.clear()  # counts a test left unwritten belong to no other test
+    audit.batched_counts.pending.clear()  # counts a test left unwritten belong to no other test
 
 
 @pytest.fixture
