@@ -300,3 +300,15 @@ IAM_AUTHORIZE_BATCH_MAX = env_int("IAM_AUTHORIZE_BATCH_MAX", default=100, minimu
 IAM_AUDIT_ALLOWED_DECISIONS = env_bool("IAM_AUDIT_ALLOWED_DECISIONS", default=False)
 # Decision API counts are kept in memory and written at most this often (seconds).
 IAM_DECISION_COUNT_FLUSH_SECONDS = env_int("IAM_DECISION_COUNT_FLUSH_SECONDS", default=60, minimum=0)
+# Refused requests without an authenticated caller (bad credentials, rate limits) are counted
+# per day, reason and client network (IPv4 /32, IPv6 /64), written with the decision counts;
+# past this many networks in a day the rest are counted together as "other".
+IAM_REFUSAL_NETWORKS_PER_DAY = env_int("IAM_REFUSAL_NETWORKS_PER_DAY", default=1000, minimum=1)
+# Machine endpoints (the API under /api/v1/ and any other, identities.machine): token buckets,
+# requests a second after a burst, per client network (IPv4 address, IPv6 /64) before
+# authentication and per access key after it. Each process keeps its own buckets and
+# reconciles them through the cache at most once a second. A rate of 0 turns a limit off.
+IAM_API_RATE_PER_ADDRESS = env_int("IAM_API_RATE_PER_ADDRESS", default=200, minimum=0)
+IAM_API_BURST_PER_ADDRESS = env_int("IAM_API_BURST_PER_ADDRESS", default=400, minimum=1)
+IAM_API_RATE_PER_KEY = env_int("IAM_API_RATE_PER_KEY", default=100, minimum=0)
+IAM_API_BURST_PER_KEY = env_int("IAM_API_BURST_PER_KEY", default=200, minimum=1)

@@ -19,18 +19,23 @@ import json
 import logging
 import threading
 import time
-from collections import Counter
-from collections.abc import Iterator
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
-from django.db import IntegrityError, connections, models, transaction
-from django.db.models import F
+from django.db import DatabaseError, IntegrityError, connections, models, transaction
+from django.db.models import Case, Count, F, Q, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from identities.context import current_context
+
+logger = logging.getLogger(__name__)
 
 # Keys whose values are secrets or derived from one; they never reach the trail.
 _SECRET_KEY_PARTS = ("password", "secret", "token", "hash", "otp_key", "private")
@@ -145,58 +150,199 @@ class AuditDecisionCount(models.Model):
         return f"{self.day} {self.outcome}: {self.count}"
 
 
-class _DecisionCounts:
-    """Counts kept in memory and written at most every IAM_DECISION_COUNT_FLUSH_SECONDS, so
-    counting costs the decision API's hot path no write. Counts are statistics, not the
-    trail: a crash loses at most that many seconds of them, never an audit event."""
+class AnonymousRefusalCount(models.Model):
+    """Refused requests that named no authenticated caller (bad credentials, rate limits), per
+    UTC day, reason and client network: counted, never recorded one by one, so that a flood
+    cannot fill a trail only `audit_maintenance` may shorten. Past IAM_REFUSAL_NETWORKS_PER_DAY
+    networks in a day, the rest are counted together under OTHER."""
+
+    OTHER = "other"
+
+    day = models.DateField(editable=False)
+    reason = models.CharField(max_length=64, editable=False)
+    network = models.CharField(max_length=64, editable=False, help_text="IPv4 /32 or IPv6 /64.")
+    count = models.BigIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["-day", "reason", "network"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "reason", "network"], name="anonymous_refusal_count_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.reason} from {self.network}: {self.count}"
+
+
+class _Pending:
+    """What waits to be written: decision and refusal counts, and failed attempts per access key
+    with the latest failure's time. Refusals name at most IAM_REFUSAL_NETWORKS_PER_DAY networks
+    a day here too, so a flood from many addresses cannot grow it without bound."""
 
     def __init__(self):
-        self.pending: Counter = Counter()
+        self.clear()
+
+    def clear(self) -> None:
+        self.decisions: Counter = Counter()
+        self.refusals: Counter = Counter()
+        self.networks: defaultdict[date, set[str]] = defaultdict(set)
+        self.key_failures: Counter = Counter()
+        self.key_failed_at: dict[int, datetime] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.decisions or self.refusals or self.key_failures)
+
+    def add_refusal(self, day: date, reason: str, network: str) -> None:
+        seen = self.networks[day]
+        if network not in seen:
+            if len(seen) >= settings.IAM_REFUSAL_NETWORKS_PER_DAY:
+                network = AnonymousRefusalCount.OTHER
+            else:
+                seen.add(network)
+        self.refusals[(day, reason, network)] += 1
+
+    def add_key_failure(self, key_pk: int, at: datetime) -> None:
+        self.key_failures[key_pk] += 1
+        latest = self.key_failed_at.get(key_pk)
+        self.key_failed_at[key_pk] = at if latest is None or at > latest else latest
+
+
+class _BatchedCounts:
+    """Counts kept in memory and written at most every IAM_DECISION_COUNT_FLUSH_SECONDS, so
+    counting costs the decision API's hot path, and a flood of refusals, no write. Counts are
+    statistics, not the trail: a crash, or a database that cannot be reached when they are due,
+    loses at most that many seconds of them, never an audit event."""
+
+    def __init__(self):
+        self.pending = _Pending()
         self.flushed_at = time.monotonic()
         self.lock = threading.Lock()
 
-    def add(self, day: date, outcomes: list[str]) -> None:
+    def add(self, adding: Callable[[_Pending], None]) -> None:
         with self.lock:
-            self.pending.update((day, outcome) for outcome in outcomes)
+            adding(self.pending)
             due = time.monotonic() - self.flushed_at >= settings.IAM_DECISION_COUNT_FLUSH_SECONDS
         if due:
-            self.flush()
+            try:
+                self.flush()
+            except DatabaseError:
+                # Never turn the request that happened to be due into an error.
+                seconds = settings.IAM_DECISION_COUNT_FLUSH_SECONDS
+                logger.warning("counts could not be written; up to %s seconds of them are lost", seconds, exc_info=True)
 
     def flush(self) -> None:
         with self.lock:
-            pending, self.pending = self.pending, Counter()
+            pending, self.pending = self.pending, _Pending()
             self.flushed_at = time.monotonic()
         if pending:
             _write_counts(pending)
 
 
-def _write_counts(pending: Counter) -> None:
+def _write_counts(pending: _Pending) -> None:
+    # Always in this order, each in sorted order, so concurrent flushes never deadlock.
     with transaction.atomic():
-        for (day, outcome), added in sorted(pending.items()):
-            row = AuditDecisionCount.objects.filter(day=day, outcome=outcome)
-            if row.update(count=F("count") + added):
-                continue
-            try:
-                with transaction.atomic():
-                    AuditDecisionCount.objects.create(day=day, outcome=outcome, count=added)
-            except IntegrityError:  # another process created the day's row first
-                row.update(count=F("count") + added)
+        for (day, outcome), added in sorted(pending.decisions.items()):
+            _add_count(AuditDecisionCount, {"day": day, "outcome": outcome}, added)
+        for (day, reason, network), added in sorted(_within_network_limit(pending.refusals).items()):
+            _add_count(AnonymousRefusalCount, {"day": day, "reason": reason, "network": network}, added)
+        _write_key_failures(pending)
 
 
-decision_counts = _DecisionCounts()
+def _add_count(model, fields: dict[str, Any], added: int) -> None:
+    row = model.objects.filter(**fields)
+    if row.update(count=F("count") + added):
+        return
+    try:
+        with transaction.atomic():
+            model.objects.create(**fields, count=added)
+    except IntegrityError:  # another process created the row first
+        row.update(count=F("count") + added)
+
+
+def _within_network_limit(refusals: Counter) -> Counter:
+    """The counts with each day's networks past the limit (those already written first, then
+    the busiest) counted as OTHER. Processes flushing at once may each take the last places."""
+    limit, kept = settings.IAM_REFUSAL_NETWORKS_PER_DAY, Counter()
+    by_day: defaultdict[date, Counter] = defaultdict(Counter)
+    for (day, reason, network), added in refusals.items():
+        by_day[day][(reason, network)] += added
+    for day, counts in by_day.items():
+        named = AnonymousRefusalCount.objects.filter(day=day).exclude(network=AnonymousRefusalCount.OTHER)
+        known = set(named.order_by().values_list("network", flat=True).distinct())
+        busiest = Counter()
+        for (_, network), added in counts.items():
+            busiest[network] += added
+        for network, _ in busiest.most_common():
+            if network not in known and network != AnonymousRefusalCount.OTHER and len(known) < limit:
+                known.add(network)
+        for (reason, network), added in counts.items():
+            kept[(day, reason, network if network in known else AnonymousRefusalCount.OTHER)] += added
+    return kept
+
+
+def _write_key_failures(pending: _Pending) -> None:
+    access_key = apps.get_model("identities", "AccessKey")  # identities.credentials imports this module
+    for key_pk, added in sorted(pending.key_failures.items()):
+        at = pending.key_failed_at[key_pk]
+        access_key.objects.filter(pk=key_pk).update(
+            failed_attempts=F("failed_attempts") + added,
+            # The latest failure wins, whichever process writes last.
+            last_failed_at=Case(When(last_failed_at__gt=at, then=F("last_failed_at")), default=Value(at)),
+        )
+
+
+batched_counts = _BatchedCounts()
 atexit.register(lambda: _flush_quietly())
 
 
 def _flush_quietly() -> None:
     try:
-        decision_counts.flush()
+        batched_counts.flush()
     except Exception:  # noqa: BLE001 - at exit the database may already be gone
-        logging.getLogger(__name__).warning("decision counts could not be written at exit", exc_info=True)
+        logger.warning("counts could not be written at exit", exc_info=True)
 
 
 def count_decisions(outcomes: list[str], *, day: date | None = None) -> None:
-    """Add one to the day's count of each outcome (written in batches; see _DecisionCounts)."""
-    decision_counts.add(day or timezone.now().date(), outcomes)
+    """Add one to the day's count of each outcome (written in batches; see _BatchedCounts)."""
+    moment = day or timezone.now().date()
+    batched_counts.add(lambda pending: pending.decisions.update((moment, outcome) for outcome in outcomes))
+
+
+def count_refusal(*, reason: str, network: str, day: date | None = None) -> None:
+    """Count one refused request without an authenticated caller, from `network` (written in batches)."""
+    moment = day or timezone.now().date()
+    batched_counts.add(lambda pending: pending.add_refusal(moment, reason[:64], network))
+
+
+def count_key_failure(*, key_pk: int, at: datetime | None = None) -> None:
+    """Count one failed attempt with an existing access key's ID (written in batches)."""
+    moment = at or timezone.now()
+    batched_counts.add(lambda pending: pending.add_key_failure(key_pk, moment))
+
+
+@dataclass(frozen=True)
+class RefusalSummary:
+    """The last days' refusals without credentials: per day and reason (`total`, the `networks`
+    named and the count of `other` ones), and the busiest networks of those days."""
+
+    days: int
+    rows: list[dict[str, Any]]
+    busiest: list[dict[str, Any]]
+
+
+def anonymous_refusals(*, days: int, busiest: int = 5) -> RefusalSummary:
+    """The refusals without credentials of the last `days` UTC days, today's included (two queries)."""
+    other = Q(network=AnonymousRefusalCount.OTHER)
+    since = timezone.now().date() - timedelta(days=days - 1)
+    counts = AnonymousRefusalCount.objects.filter(day__gte=since)
+    rows = (
+        counts.values("day", "reason")
+        .annotate(
+            total=Sum("count"), networks=Count("id", filter=~other), other=Coalesce(Sum("count", filter=other), 0)
+        )
+        .order_by("-day", "reason")
+    )
+    networks = counts.exclude(other).values("network").annotate(total=Sum("count")).order_by("-total", "network")
+    return RefusalSummary(days=days, rows=list(rows), busiest=list(networks[:busiest]))
 
 
 def note_decisions(decisions: list[dict[str, Any]], *, actor: Any) -> None:

@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from identities import rows
+from identities import audit, rows
 
 _KEY_ALPHABET = string.ascii_uppercase + "234567"
 SESSION_NAME_RE = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
@@ -67,6 +67,10 @@ class AccessKey(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_used_service = models.CharField(max_length=64, blank=True, editable=False)
+    # Refused attempts that named this key's ID (a wrong secret, or the key or its user not
+    # active), written in batches by identities.audit; usage, not changes, so no audit event.
+    failed_attempts = models.BigIntegerField(default=0, editable=False)
+    last_failed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["created_at"]
@@ -169,7 +173,11 @@ def authenticate_bearer(header: str | None, *, at=None) -> Caller | None:
 def _by_access_key(key_id: str, secret: str) -> Caller | None:
     key = rows.one(AccessKey, related=("user",), key_id=key_id)
     secret_ok = matches(secret, key.secret_hash if key else _DUMMY_DIGEST)
-    if key is None or not secret_ok or not key.is_active or not key.user.is_active:
+    if key is None:
+        return None
+    if not secret_ok or not key.is_active or not key.user.is_active:
+        # Counted in memory, written in a later batch: the answer is the same as for an unknown ID.
+        audit.count_key_failure(key_pk=key.pk)
         return None
     return Caller(key.user, access_key=key)
 

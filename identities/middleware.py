@@ -14,8 +14,14 @@ from django.http import Http404
 from django.shortcuts import resolve_url
 from django.utils.functional import SimpleLazyObject
 
-from identities import audit, generation, machine, signin
-from identities.context import RequestContext, context_for, reset_current_context, set_current_context
+from identities import audit, generation, machine, ratelimit, signin
+from identities.context import (
+    RequestContext,
+    _source_ip,
+    context_for,
+    reset_current_context,
+    set_current_context,
+)
 from identities.credentials import RoleSession
 
 
@@ -88,26 +94,33 @@ class SignInStateMiddleware:
 
 logger = logging.getLogger(__name__)
 
-# Refusals worth a record. 404s need a resolved view (a signed-in typo is not a refusal), and
-# anonymous console refusals are left out: nobody to attribute them to, and a scanner's junk
-# would fill a trail that cannot be cleaned. A 401 is a failed credential, recorded like a
-# failed sign-in.
+# Refusals worth a record, when an authenticated caller made them. 404s need a resolved view
+# (a signed-in typo is not a refusal).
 REFUSALS = {401: "InvalidCredentials", 403: "AccessDenied", 404: "NotFound"}
+# Refusals without an authenticated caller are only counted (identities.audit.count_refusal):
+# a failed credential or a scanner's junk must not fill a trail that cannot be cleaned, and
+# nobody could be named in it. Rate limits (429) are counted there too.
+COUNTED = REFUSALS | {429: "RateLimited"}
 _ACTION = re.compile(r"\b(?:iam|sts):([A-Za-z0-9]+)")
 
 
 class AuditRefusalMiddleware:
-    """Records each refused console or API request (401, 403, 404) as a Denied audit event,
-    in its own transaction, from the response: not every permission check that shapes a page."""
+    """Records each refused console or API request of an authenticated caller (403, 404) as a
+    Denied audit event, in its own transaction, from the response: not every permission check
+    that shapes a page. Refusals without one (every 401, a rate limit before authentication)
+    are counted per day, reason and client network instead."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         response = self.get_response(request)
-        if response.status_code in REFUSALS and not _exempt(request, response.status_code):
+        status = response.status_code
+        if status in COUNTED and not _exempt(request, status):
             actor = _actor(request)
-            if actor is not None or response.status_code == 401:
+            if actor is None:
+                _count_refusal(request, response)
+            elif status in REFUSALS:
                 _record_refusal(request, response, actor)
         return response
 
@@ -151,12 +164,24 @@ def _record_refusal(request, response, actor) -> None:
         logger.exception("Could not record the refused request %s %s", request.method, request.path)
 
 
+def _count_refusal(request, response) -> None:
+    code = _api_error_fields(response).get("code")
+    reason = code if isinstance(code, str) and code else COUNTED[response.status_code]
+    audit.count_refusal(reason=reason, network=ratelimit.network_of(_source_ip(request)))
+
+
 def _api_error(response) -> str:
+    error = _api_error_fields(response)
+    return f"{error.get('code', '')}: {error.get('message', '')}" if error else ""
+
+
+def _api_error_fields(response) -> dict:
+    """The API's `{"error": {"code": ..., "message": ...}}` of a JSON answer, or {}."""
     if response.get("Content-Type", "").startswith("application/json") and not response.streaming:
         try:
             error = json.loads(response.content).get("error", {})
         except (ValueError, AttributeError):
-            return ""
+            return {}
         if isinstance(error, dict):
-            return f"{error.get('code', '')}: {error.get('message', '')}"
-    return ""
+            return error
+    return {}

@@ -47,7 +47,7 @@ def api_view(*methods: str):
     authentication (the one source of `request.user` here) and JSON errors."""
 
     def decorate(view):
-        @machine.machine_endpoint
+        @machine.machine_endpoint(rate_limited=_rate_limited)
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             try:
@@ -65,6 +65,10 @@ def api_view(*methods: str):
     return decorate
 
 
+def _rate_limited(refusal: machine.RateLimited) -> JsonResponse:
+    return error_response(429, "RateLimited", str(refusal), {"Retry-After": str(refusal.retry_after)})
+
+
 def _check_request(request, methods) -> None:
     if request.method not in methods:
         raise APIError(405, "MethodNotAllowed", f"Use {' or '.join(methods)} here.", {"Allow": ", ".join(methods)})
@@ -76,12 +80,16 @@ def _authenticate(request) -> Caller:
     caller = authenticate_bearer(request.headers.get("Authorization"))
     if caller is None:
         raise APIError(401, "InvalidCredentials", "The credentials are missing, malformed, unknown or not active.")
-    if caller.access_key is not None:
-        identity_services.note_key_use(key=caller.access_key, service=SERVICE)
     # Long-term keys carry no MFA (AWS leaves both MFA keys out of their requests); these
     # role sessions were assumed without one.
     mfa_present = None if caller.access_key is not None else False
-    machine.bind_caller(request, caller.user, role_session=caller.session, mfa_present=mfa_present)
+    credential = caller.access_key or caller.session
+    machine.bind_caller(
+        request, caller.user, credential_id=credential.key_id, role_session=caller.session, mfa_present=mfa_present
+    )
+    if caller.access_key is not None:
+        # After the key's rate limit: a refused request did not use the key.
+        identity_services.note_key_use(key=caller.access_key, service=SERVICE)
     return caller
 
 

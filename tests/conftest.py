@@ -40,14 +40,17 @@ def fresh_caches():
     generation where it found it, so entries cached under it must not outlive the test."""
     from django.core.cache import cache
 
+    from identities import machine
     from policies import authorization
 
     authorization.clear_caches()
     cache.clear()
+    machine.limits.clear()
     yield
     authorization.clear_caches()
     cache.clear()
-    audit.decision_counts.pending.clear()  # counts a test left unwritten belong to no other test
+    machine.limits.clear()  # each test starts with full rate-limit buckets
+    audit.batched_counts.pending.clear()  # counts a test left unwritten belong to no other test
 
 
 @pytest.fixture

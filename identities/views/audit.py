@@ -1,4 +1,5 @@
-"""The audit trail's console page: search, keyset pages, and export as CSV or JSON Lines.
+"""The audit trail's console page: search, keyset pages, export as CSV or JSON Lines, and the
+last days' counts of requests refused without credentials.
 
 Governed by `iam:ListAuditEvents` (without it the page does not exist: 404) and
 `iam:ExportAuditEvents` (403 for a reader without it). An export is itself
@@ -21,6 +22,8 @@ from identities.audit import AuditEvent
 
 EXPORT_FORMATS = {"csv": "text/csv; charset=utf-8", "jsonl": "application/jsonl; charset=utf-8"}
 COLUMNS = ("occurred_at", "event_name", "outcome", "actor_arn", "session_arn", "source_ip", "target_arn")
+# Days of refusals without credentials (counted, not recorded: identities.audit) the page shows.
+REFUSAL_DAYS = 7
 
 
 @login_required
@@ -42,6 +45,7 @@ def audit_list(request):
         "page": page,
         "query": query.urlencode(),
         "may_export": request.user.has_perm("iam:ExportAuditEvents"),
+        "refusals": audit.anonymous_refusals(days=REFUSAL_DAYS),
     }
     return render(request, "identities/audit_list.html", context)
 

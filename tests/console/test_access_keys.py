@@ -1,8 +1,11 @@
 """A user's access keys in the console: governed by policies, the self-service one included."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.urls import reverse
 
+from identities import services as identity_services
 from identities.audit import AuditEvent
 from identities.credentials import AccessKey
 from identities.models import User
@@ -70,3 +73,30 @@ def test_a_third_key_is_refused_with_a_message(demo):
     response = client.post(keys_url("mia"), follow=True)
     assert "already has 2 access keys" in response.content.decode()
     assert AccessKey.objects.filter(user__username="mia").count() == 2
+
+
+@pytest.fixture
+def key_owner(db):
+    """mia, allowed to list her own access keys and nothing else."""
+    owner = identity_services.create_user(username="mia", actor=None)
+    services.put_inline_policy(
+        identity=owner, policy_name="Keys", document=document(statement("Allow", "iam:ListAccessKeys")), actor=None
+    )
+    return owner
+
+
+def test_a_keys_failed_attempts_are_shown_on_its_row(key_owner):
+    attacked, _ = identity_services.create_access_key(user=key_owner, actor=None)
+    quiet, _ = identity_services.create_access_key(user=key_owner, actor=None)
+    last = datetime(2026, 12, 1, 10, 4, 31, tzinfo=UTC)
+    AccessKey.objects.filter(pk=attacked.pk).update(failed_attempts=3, last_failed_at=last)
+    page = client_for("mia").get(keys_url("mia")).content.decode()
+    assert "3 failed attempts, last 2026-12-01 10:04 UTC" in page
+    attacked_row, quiet_row = (page.split(key.key_id, 1)[1].split("</tr>", 1)[0] for key in (attacked, quiet))
+    assert "failed attempt" in attacked_row and "failed attempt" not in quiet_row
+
+
+def test_one_failed_attempt_is_written_in_the_singular(key_owner):
+    key, _ = identity_services.create_access_key(user=key_owner, actor=None)
+    AccessKey.objects.filter(pk=key.pk).update(failed_attempts=1, last_failed_at=datetime(2026, 12, 1, tzinfo=UTC))
+    assert "1 failed attempt, last 2026-12-01 00:00 UTC" in client_for("mia").get(keys_url("mia")).content.decode()

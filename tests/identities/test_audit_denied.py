@@ -1,4 +1,4 @@
-"""Refused requests become Denied audit events; allowed decision API calls are counted."""
+"""Refused requests of a known caller become Denied audit events; allowed decision API calls are counted."""
 
 import json
 
@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from identities import services
-from identities.audit import AuditDecisionCount, AuditEvent
+from identities.audit import AnonymousRefusalCount, AuditDecisionCount, AuditEvent
 from policies import services as policy_services
 from tests.policies.conftest import allow
 
@@ -71,10 +71,12 @@ def key_client(user) -> Client:
     return Client(HTTP_AUTHORIZATION=f"Bearer {key.key_id}:{secret}")
 
 
-def test_an_api_call_with_bad_credentials_is_recorded(db):
+def test_an_api_call_with_bad_credentials_is_counted_not_recorded(db):
     client = Client(HTTP_AUTHORIZATION="Bearer AKIANOTAREALKEY00000:nope")
     assert ask(client, {}).status_code == 401
-    assert denied() == [("InvalidCredentials", "", "api:authorize")]
+    assert denied() == []
+    counted = AnonymousRefusalCount.objects.values_list("reason", "network", "count")
+    assert list(counted) == [("InvalidCredentials", "127.0.0.1/32", 1)]
 
 
 def test_an_api_question_about_someone_else_refused_is_recorded(people):

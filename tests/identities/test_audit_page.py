@@ -11,9 +11,10 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from identities import queries, services
-from identities.audit import AuditEvent
+from identities.audit import AnonymousRefusalCount, AuditEvent
 from policies import services as policy_services
 from tests.policies.conftest import allow
 
@@ -186,3 +187,44 @@ def test_recent_events_are_the_targets_newest(db):
     html = render_to_string("identities/_recent_events.html", {"events": recent})
     assert "E14" in html and "Other" not in html
     assert "No events recorded yet." in render_to_string("identities/_recent_events.html", {"events": []})
+
+
+def refusal(day, reason="InvalidCredentials", network="203.0.113.7/32", count=1) -> AnonymousRefusalCount:
+    return AnonymousRefusalCount(day=day, reason=reason, network=network, count=count)
+
+
+def test_the_page_shows_the_last_weeks_refusals_without_credentials(reader):
+    today = timezone.now().date()
+    AnonymousRefusalCount.objects.bulk_create(
+        [
+            refusal(today, count=60),
+            refusal(today, network="other", count=4),
+            refusal(today - timedelta(days=1), reason="RateLimited", network="2001:db8::/64", count=9),
+            refusal(today - timedelta(days=1), reason="RateLimited", network="203.0.113.7/32", count=2),
+            refusal(today - timedelta(days=7), network="192.0.2.1/32", count=500),
+        ]
+    )
+    response = reader.get(URL)
+    refusals = response.context["refusals"]
+    assert refusals.rows == [
+        {"day": today, "reason": "InvalidCredentials", "total": 64, "networks": 1, "other": 4},
+        {"day": today - timedelta(days=1), "reason": "RateLimited", "total": 11, "networks": 2, "other": 0},
+    ]
+    assert refusals.busiest == [{"network": "203.0.113.7/32", "total": 62}, {"network": "2001:db8::/64", "total": 9}]
+    html = response.content.decode()
+    assert "Refused without credentials" in html and "2001:db8::/64" in html
+    assert "192.0.2.1/32" not in html  # eight days ago
+
+
+def test_no_refusals_without_credentials_are_said_so(reader):
+    assert "No requests were refused without credentials." in reader.get(URL).content.decode()
+
+
+def test_the_refusals_cost_the_same_queries_at_2_and_200_networks(reader):
+    today = timezone.now().date()
+    AnonymousRefusalCount.objects.bulk_create([refusal(today, network=f"198.51.100.{n}/32") for n in range(2)])
+    at_2 = queries_for(reader, {})
+    AnonymousRefusalCount.objects.bulk_create(
+        [refusal(today - timedelta(days=n % 7), reason=f"R{n % 3}", network=f"192.0.2.{n}/32") for n in range(200)]
+    )
+    assert queries_for(reader, {}) == at_2

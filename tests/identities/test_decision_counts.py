@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from identities.audit import AuditDecisionCount, count_decisions, decision_counts
+from identities.audit import AuditDecisionCount, batched_counts, count_decisions
 
 pytestmark = pytest.mark.django_db
 DAY = date(2026, 11, 28)
@@ -18,12 +18,12 @@ def counts() -> dict[str, int]:
 
 def test_counts_wait_in_memory_until_the_interval_passes(settings):
     settings.IAM_DECISION_COUNT_FLUSH_SECONDS = 3600
-    decision_counts.flush()
+    batched_counts.flush()
     with CaptureQueriesContext(connection) as captured:
         count_decisions(["Allow", "Allow", "ImplicitDeny"], day=DAY)
         count_decisions(["Allow"], day=DAY)
     assert (len(captured), counts()) == (0, {})
-    decision_counts.flush()
+    batched_counts.flush()
     assert counts() == {"Allow": 3, "ImplicitDeny": 1}
 
 
