@@ -120,3 +120,79 @@ def test_any_json_is_read_without_failing_and_what_is_no_principal_stays(documen
 def test_known_arns_are_not_unknown(mia):
     document = trusting(mia.arn, GHOST, f"arn:aws:iam::{ACCOUNT}:role/New")
     assert trust.unknown_principals(document, known=[f"arn:aws:iam::{ACCOUNT}:role/new"]) == [GHOST]
+
+
+# The services
+
+
+def test_create_role_refuses_a_principal_that_names_nobody_and_changes_nothing():
+    messages = refused(lambda: services.create_role(role_name="Deployer", trust_policy=trusting(GHOST), actor=None))
+    assert messages == [f"Invalid principal in policy: {GHOST} is not a user or role of this account."]
+
+
+def test_a_new_role_cannot_trust_itself_yet_but_can_once_it_exists():
+    own_arn = f"arn:aws:iam::{ACCOUNT}:role/Deployer"
+    refused(lambda: services.create_role(role_name="Deployer", trust_policy=trusting(own_arn), actor=None))
+    role = services.create_role(role_name="Deployer", actor=None)
+    services.update_trust_policy(role=role, trust_policy=trusting(own_arn), actor=None)
+    assert Role.objects.get().trust_policy == trusting(role.iam_id)
+
+
+def test_update_trust_policy_refuses_and_changes_nothing(mia):
+    role = services.create_role(role_name="Deployer", trust_policy=trusting(mia.arn), actor=None)
+    refused(lambda: services.update_trust_policy(role=role, trust_policy=trusting(GHOST), actor=None))
+    refused(lambda: services.update_role_and_trust_policy(role=role, trust_policy=trusting(GHOST), actor=None))
+    assert Role.objects.get().trust_policy == trusting(mia.iam_id)
+
+
+def test_the_audit_trail_shows_trust_policies_with_arns(mia, henry):
+    role = services.create_role(role_name="Deployer", trust_policy=trusting(mia.arn), actor=None)
+    services.update_trust_policy(role=role, trust_policy=trusting(henry.arn), actor=None)
+    created, updated = AuditEvent.objects.order_by("id")
+    assert created.after["trust_policy"] == trusting(mia.arn)
+    assert (updated.before, updated.after) == (
+        {"trust_policy": trusting(mia.arn)},
+        {"trust_policy": trusting(henry.arn)},
+    )
+    assert Role.objects.get().trust_policy == trusting(henry.iam_id)
+
+
+def test_a_rename_keeps_the_trust_and_shows_the_new_arn(mia):
+    role = services.create_role(role_name="Deployer", trust_policy=trusting(mia.arn), actor=None)
+    services.update_user(user=mia, username="mia.jones", path="/eu/", actor=None)
+    role.refresh_from_db()
+    assert trust.shown_form(role.trust_policy) == trusting(f"arn:aws:iam::{ACCOUNT}:user/eu/mia.jones")
+
+
+def test_a_deleted_principal_is_shown_by_its_unique_id_and_a_namesake_inherits_nothing(mia):
+    role = services.create_role(role_name="Deployer", trust_policy=trusting(mia.arn), actor=None)
+    gone = mia.iam_id
+    services.delete_user(user=mia, actor=None)
+    namesake = services.create_user(username="mia", actor=None)
+    role.refresh_from_db()
+    assert trust.shown_form(role.trust_policy) == trusting(gone)
+    assert namesake.iam_id != gone
+
+
+def test_saving_the_shown_form_back_unchanged_keeps_the_ids_and_writes_nothing(mia, henry):
+    role = services.create_role(role_name="Deployer", trust_policy=trusting(mia.arn, henry.arn), actor=None)
+    services.delete_user(user=mia, actor=None)
+    role.refresh_from_db()
+    stored = role.trust_policy
+    shown = trust.shown_form(stored)
+    assert shown == trusting(stored["Statement"][0]["Principal"]["AWS"][0], henry.arn)
+    events = AuditEvent.objects.count()
+    services.update_role_and_trust_policy(role=role, trust_policy=shown, actor=None)
+    assert Role.objects.get().trust_policy == stored
+    assert list(AuditEvent.objects.order_by("id").values_list("event_name", flat=True))[events:] == ["UpdateRole"]
+    services.update_trust_policy(role=role, trust_policy=shown, actor=None)
+    assert Role.objects.get().trust_policy == stored
+
+
+def test_a_role_that_trusts_itself_keeps_doing_so_when_renamed_in_the_same_form():
+    role = services.create_role(role_name="Deployer", actor=None)
+    services.update_trust_policy(role=role, trust_policy=trusting(role.arn), actor=None)
+    shown = trust.shown_form(Role.objects.get().trust_policy)
+    services.update_role_and_trust_policy(role=role, role_name="Shipper", trust_policy=shown, actor=None)
+    role = Role.objects.get()
+    assert (role.role_name, role.trust_policy) == ("Shipper", trusting(role.iam_id))
