@@ -11,10 +11,11 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from identities import mfa, naming, services
+from identities import mfa, naming, services, trust
 from identities.audit import AuditEvent
 from identities.context import PENDING, Target
 from identities.credentials import RoleSession
+from identities.forms import TrustPolicyField
 from identities.models import Group, Membership, Role, RoleAssignment, User
 from identities.passwords import PasswordPolicy
 
@@ -428,8 +429,16 @@ class GroupAdmin(ServiceBackedAdmin):
         services.delete_group(group=obj, actor=request.user, with_members=True)
 
 
+class RoleAdminForm(forms.ModelForm):
+    class Meta:
+        model = Role
+        fields = ("role_name", "path", "description", "trust_policy", "max_session_duration", "tags")
+        field_classes = {"trust_policy": TrustPolicyField}
+
+
 @admin.register(Role)
 class RoleAdmin(ServiceBackedAdmin):
+    form = RoleAdminForm
     iam_list_action, iam_get_action = "iam:ListRoles", "iam:GetRole"
     iam_create_action, iam_update_action, iam_delete_action = "iam:CreateRole", "iam:UpdateRole", "iam:DeleteRole"
     related_change_actions = ("iam:UpdateAssumeRolePolicy", "iam:TagRole")
@@ -452,6 +461,14 @@ class RoleAdmin(ServiceBackedAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(assignment_count=count_of(RoleAssignment, "role"))
+
+    def get_object(self, request, object_id, from_field=None):
+        role = super().get_object(request, object_id, from_field)
+        if role is not None:
+            # The trust policy as people read it, editable or not. Never saved from here:
+            # saves go through the services, which store it by unique ID again.
+            role.trust_policy = trust.shown_form(role.trust_policy)
+        return role
 
     @admin.display(description="assignments", ordering="assignment_count")
     def assignment_count(self, obj):

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from identities import forms, naming, queries, services
+from identities import forms, naming, queries, services, trust
 from identities.context import PENDING, Target
 from identities.models import Role, User
 from identities.views._pages import answer, history, page_of, problems_of, readable, require
@@ -110,7 +110,7 @@ def role_create(request):
 @require_http_methods(["GET", "POST"])
 def role_edit(request, pk: int):
     role = readable(request, Role, pk, "iam:GetRole", "iam:UpdateRole")
-    initial = {name: getattr(role, name) for name in (*_FIELDS, "trust_policy")}
+    initial = {name: getattr(role, name) for name in _FIELDS} | {"trust_policy": trust.shown_form(role.trust_policy)}
     form = forms.RoleCreateForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
