@@ -485,12 +485,13 @@ class RoleAdmin(ServiceBackedAdmin):
             return _adopt(obj, created)
         self.check_field_actions(request, obj, form)
         original = Role.objects.get(pk=obj.pk)
-        if set(names) & set(form.changed_data):
-            original = services.update_role(role=original, actor=request.user, **_fields(data, *names))
+        # The trust policy first: its principals were checked before a rename, as the form showed them.
         if "trust_policy" in form.changed_data:
             original = services.update_trust_policy(
                 role=original, trust_policy=data["trust_policy"], actor=request.user
             )
+        if set(names) & set(form.changed_data):
+            original = services.update_role(role=original, actor=request.user, **_fields(data, *names))
         _adopt(obj, original)
 
     def delete_model(self, request, obj):

@@ -259,6 +259,16 @@ def test_the_admin_shows_arns_stores_ids_and_an_unchanged_save_keeps_them(root_c
     assert not AuditEvent.objects.filter(event_name="UpdateAssumeRolePolicy").exists()
 
 
+def test_the_admin_renames_a_role_that_trusts_itself_while_changing_its_trust(root_client, mia):
+    role = identity_services.create_role(role_name="Builder", actor=None)
+    identity_services.update_trust_policy(role=role, trust_policy=trusting(role.arn), actor=None)
+    change = reverse("admin:identities_role_change", args=[role.pk])
+    fields = admin_fields("Assembler", trusting(role.arn, mia.arn))
+    assert root_client.post(change, admin_form_data(root_client, change, fields)).status_code == 302
+    role = Role.objects.get()
+    assert (role.role_name, role.trust_policy) == ("Assembler", trusting(role.iam_id, mia.iam_id))
+
+
 def test_the_admin_shows_a_read_only_trust_policy_with_arns(mia, henry):
     role = identity_services.create_role(role_name="Deployer", trust_policy=trusting(henry.arn), actor=None)
     services.put_inline_policy(
