@@ -12,10 +12,10 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from identities import mfa, rules, services
+from identities import mfa, rules, services, trust
 from identities.audit import AuditEvent
 from identities.credentials import RoleSession
-from identities.forms import BoundedJSONField
+from identities.forms import BoundedJSONField, TrustPolicyField
 from identities.models import Group, Membership, Role, RoleAssignment, User
 from identities.passwords import PasswordPolicy
 
@@ -398,8 +398,16 @@ class GroupAdmin(ServiceBackedAdmin):
         self.perform(request, services.delete_group, group=obj, with_members=with_members)
 
 
+class RoleAdminForm(forms.ModelForm):
+    class Meta:
+        model = Role
+        fields = ("role_name", "path", "description", "trust_policy", "max_session_duration", "tags")
+        field_classes = {"trust_policy": TrustPolicyField}
+
+
 @admin.register(Role)
 class RoleAdmin(ServiceBackedAdmin):
+    form = RoleAdminForm
     iam_list_action, iam_get_action = "iam:ListRoles", "iam:GetRole"
     create_change = staticmethod(services.create_role)
     update_change, delete_change = staticmethod(services.update_role), staticmethod(services.delete_role)
@@ -432,6 +440,14 @@ class RoleAdmin(ServiceBackedAdmin):
         readonly = super().get_readonly_fields(request, obj)
         return readonly if obj is None else [*readonly, *(f for f in self.fixed_fields if f not in readonly)]
 
+    def get_object(self, request, object_id, from_field=None):
+        role = super().get_object(request, object_id, from_field)
+        if role is not None:
+            # The trust policy as people read it, editable or not. Never saved from here:
+            # saves go through the services, which store it by unique ID again.
+            role.trust_policy = trust.shown_form(role.trust_policy)
+        return role
+
     @admin.display(description="assignments", ordering="assignment_count")
     def assignment_count(self, obj):
         return obj.assignment_count
@@ -446,10 +462,10 @@ class RoleAdmin(ServiceBackedAdmin):
             rules.require(request.user, rules.required(self.create_change, **fields, **self.create_rule_extras(form)))
             return _adopt(obj, self.create_change(actor=request.user, **fields))
         role = Role.objects.get(pk=obj.pk)
-        if set(self.editable) & set(form.changed_data):
-            role = self.perform(request, services.update_role, role=role, **_fields(data, *self.editable))
         if "trust_policy" in form.changed_data:
             role = self.perform(request, services.update_trust_policy, role=role, trust_policy=data["trust_policy"])
+        if set(self.editable) & set(form.changed_data):
+            role = self.perform(request, services.update_role, role=role, **_fields(data, *self.editable))
         _adopt(obj, role)
 
     def delete_model(self, request, obj):

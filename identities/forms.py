@@ -5,7 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.forms.fields import InvalidJSONInput
 from django.utils import timezone
 
-from identities import jsoninput, naming
+from identities import jsoninput, naming, trust
 from identities.audit import AuditEvent
 from identities.models import Group, User
 from identities.queries import AuditFilter, UserFilters, users_named
@@ -139,6 +139,15 @@ class BoundedJSONField(forms.JSONField):
         return super().bound_data(data, initial)
 
 
+class TrustPolicyField(BoundedJSONField):
+    """A trust policy as people write it, with ARNs: each user or role of this account
+    it names must exist, as AWS refuses an invalid principal (identities.trust)."""
+
+    def validate(self, value) -> None:
+        super().validate(value)
+        trust.stored_form(value)
+
+
 class UserForm(forms.Form):
     username = forms.CharField(label="User name", max_length=64, help_text=_name_help(64, "user"))
     path = forms.CharField(
@@ -212,7 +221,7 @@ class RoleForm(forms.Form):
 
 
 class RoleCreateForm(RoleForm):
-    trust_policy = BoundedJSONField(
+    trust_policy = TrustPolicyField(
         label="Trust policy",
         required=False,
         widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false", "class": "font-monospace"}),

@@ -11,7 +11,7 @@ from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from identities import generation, naming
+from identities import generation, naming, trust
 from identities.audit import AuditEvent
 from identities.credentials import AccessKey
 from identities.models import Group, Membership, Role, RoleAssignment, User
@@ -251,10 +251,12 @@ class EffectiveTrust:
 
 
 def _trusted_principals(document: dict) -> list[str]:
+    """The principals the Allow statements name, read from any JSON without failing
+    (the console checks only that a trust policy is JSON)."""
     statements = document.get("Statement", []) if isinstance(document, dict) else []
     statements = [statements] if isinstance(statements, dict) else statements
     principals: list[str] = []
-    for statement in statements:
+    for statement in statements if isinstance(statements, list) else []:
         if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
             continue
         principal = statement.get("Principal", {})
@@ -262,18 +264,28 @@ def _trusted_principals(document: dict) -> list[str]:
             principals.append("* (anyone)")
             continue
         for kind, values in principal.items() if isinstance(principal, dict) else []:
-            for value in [values] if isinstance(values, str) else values:
-                principals.append(f"{kind}: {value}")
+            for value in [values] if isinstance(values, str) else values if isinstance(values, list) else []:
+                principals.append(f"{kind}: {_principal_text(value)}")
     return principals
 
 
+def _principal_text(value) -> str:
+    # In a shown trust policy a unique ID is left only where its user or role is gone.
+    if isinstance(value, str) and trust.UNIQUE_ID.fullmatch(value):
+        return f"{value} (deleted: matches no one)"
+    return str(value)
+
+
 def effective_trust(role: Role) -> EffectiveTrust:
+    """The trust policy as people read it: current ARNs, and the bare unique ID of a
+    user or role since deleted (which matches no one)."""
     now = timezone.now()
     assignments = RoleAssignment.objects.filter(role=role)
     live = assignments.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now)).count()
+    document = trust.shown_form(role.trust_policy)
     return EffectiveTrust(
-        document_text=json.dumps(role.trust_policy, indent=2, ensure_ascii=False),
-        principals=_trusted_principals(role.trust_policy),
+        document_text=json.dumps(document, indent=2, ensure_ascii=False),
+        principals=_trusted_principals(document),
         live_count=live,
         expired_count=assignments.count() - live,
     )

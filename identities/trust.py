@@ -9,10 +9,15 @@ ARN while the principal exists and the bare unique ID once it is gone; a
 unique ID that names nobody matches no caller. Account IDs, the account's
 `:root`, `*`, other accounts' ARNs, role-session ARNs, service and federated
 principals stay as written.
+
+Documents reach here before anything has checked their grammar (the console
+checks only that they are JSON), so every shape is read without failing:
+what is not a principal entry is left as it is.
 """
 
 import copy
 import re
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,19 +25,24 @@ from django.core.exceptions import ValidationError
 from identities.models import Role, User
 
 UNIQUE_ID = re.compile(r"A(IDA|ROA)[A-Z0-9]{12,28}")
+INVALID_PRINCIPAL = "Invalid principal in policy: {arn} is not a user or role of this account."
 _ELEMENTS = ("Principal", "NotPrincipal")
 
+# (kind, path, lower-cased name): names are unique without regard to case, as in AWS.
+Key = tuple[str, str, str]
 
-def _iam_arn(value: str) -> tuple[str, str, str] | None:
-    """(kind, path, name) of a user or role ARN of this account, else None."""
+
+def _key(value: str) -> Key | None:
+    """What a user or role ARN of this account names, else None. The path is taken as
+    written (`user//mia` has the path `//`, which no user has), never tidied up."""
     prefix = f"arn:aws:iam::{settings.IAM_ACCOUNT_ID}:"
     if not value.startswith(prefix):
         return None
-    kind, _, rest = value[len(prefix) :].partition("/")
-    if kind not in ("user", "role") or not rest:
+    kind, slash, rest = value[len(prefix) :].partition("/")
+    if kind not in ("user", "role") or not slash:
         return None
-    path, _, name = rest.rpartition("/")
-    return kind, f"/{path}/" if path else "/", name
+    path, _, name = f"/{rest}".rpartition("/")
+    return kind, f"{path}/", name.lower()
 
 
 def aws_principals(document) -> list[str]:
@@ -40,10 +50,16 @@ def aws_principals(document) -> list[str]:
     return [value for holder, key in _entries(document) for value in _values(holder[key])]
 
 
+def _statements(document) -> list:
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    if isinstance(statements, dict):
+        return [statements]
+    return statements if isinstance(statements, list) else []
+
+
 def _entries(document):
     """(mapping, key) of each AWS principal entry, so it can be read or replaced."""
-    statements = document.get("Statement", []) if isinstance(document, dict) else []
-    for statement in [statements] if isinstance(statements, dict) else statements:
+    for statement in _statements(document):
         if not isinstance(statement, dict):
             continue
         for element in _ELEMENTS:
@@ -53,15 +69,29 @@ def _entries(document):
 
 
 def _values(entry) -> list[str]:
-    return [entry] if isinstance(entry, str) else [value for value in entry if isinstance(value, str)]
+    if isinstance(entry, str):
+        return [entry]
+    return [value for value in entry if isinstance(value, str)] if isinstance(entry, list) else []
 
 
 def _rewrite(document: dict, replace) -> dict:
+    """A copy of the document with each AWS principal entry that is text replaced."""
     rewritten = copy.deepcopy(document)
     for holder, key in _entries(rewritten):
         entry = holder[key]
-        holder[key] = replace(entry) if isinstance(entry, str) else [replace(value) for value in entry]
+        if isinstance(entry, str):
+            holder[key] = replace(entry)
+        elif isinstance(entry, list):
+            holder[key] = [replace(value) if isinstance(value, str) else value for value in entry]
     return rewritten
+
+
+def unknown_principals(document, known: Iterable[str] = ()) -> list[str]:
+    """The user and role ARNs of this account the document names that name no user or
+    role here, nor one of the `known` ARNs (those an import is about to create)."""
+    also = {key for arn in known if (key := _key(arn))}
+    found = _unique_ids(document)
+    return sorted(arn for arn, unique_id in found.items() if unique_id is None and _key(arn) not in also)
 
 
 def stored_form(document: dict | None) -> dict:
@@ -69,22 +99,25 @@ def stored_form(document: dict | None) -> dict:
     ValidationError ("Invalid principal in policy") when one names nobody."""
     if not document:
         return document or {}
-    wanted = {value: parsed for value in aws_principals(document) if (parsed := _iam_arn(value))}
-    found = {value: _unique_id(*parsed) for value, parsed in wanted.items()}
-    missing = sorted(value for value, unique_id in found.items() if unique_id is None)
+    found = _unique_ids(document)
+    missing = sorted(arn for arn, unique_id in found.items() if unique_id is None)
     if missing:
-        raise ValidationError(
-            [f"Invalid principal in policy: {arn} is not a user or role of this account." for arn in missing],
-            code="invalid_principal",
-        )
-    return _rewrite(document, lambda value: found.get(value, value))
+        raise ValidationError([INVALID_PRINCIPAL.format(arn=arn) for arn in missing], code="invalid_principal")
+    return _rewrite(document, lambda value: found.get(value) or value)
+
+
+def _unique_ids(document) -> dict[str, str | None]:
+    """Each user or role ARN of this account in the document, with the unique ID of the
+    principal it names (None: nobody). One query per ARN: a trust policy names few."""
+    wanted = {value: key for value in aws_principals(document) if (key := _key(value))}
+    return {value: _unique_id(*key) for value, key in wanted.items()}
 
 
 def _unique_id(kind: str, path: str, name: str) -> str | None:
     if kind == "user":
-        found = User.objects.filter(username__lower=name.lower(), path=path, is_superuser=False)
+        found = User.objects.filter(username__lower=name, path=path, is_superuser=False)
     else:
-        found = Role.objects.filter(role_name__lower=name.lower(), path=path)
+        found = Role.objects.filter(role_name__lower=name, path=path)
     return found.values_list("iam_id", flat=True).first()
 
 
@@ -109,8 +142,4 @@ def shown_form(document: dict | None, arns: dict[str, str] | None = None) -> dic
     if not document:
         return document or {}
     arns = current_arns(stored_ids(document)) if arns is None else arns
-    return _rewrite(document, lambda value: _shown(value, arns))
-
-
-def _shown(value: str, arns: dict[str, str]) -> str:
-    return arns.get(value, value) if UNIQUE_ID.fullmatch(value) else value
+    return _rewrite(document, lambda value: arns.get(value, value) if UNIQUE_ID.fullmatch(value) else value)

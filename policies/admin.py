@@ -436,12 +436,8 @@ class UserAddForm(identities_admin.UserAdminForm):
     permissions_boundary = _boundary_field()
 
 
-class RoleAddForm(forms.ModelForm):
+class RoleAddForm(identities_admin.RoleAdminForm):
     permissions_boundary = _boundary_field()
-
-    class Meta:
-        model = Role
-        fields = ("role_name", "path", "description", "trust_policy", "max_session_duration", "tags")
 
 
 class UserAdmin(BoundaryOnCreateMixin, PolicyInlinesMixin, identities_admin.UserAdmin):

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from identities import trust
 from identities.audit import record
 from identities.models import Role, RoleAssignment, User
 from identities.services._common import (
@@ -30,11 +31,14 @@ def create_role(
     tags: dict[str, str] | None = None,
     iam_id: str | None = None,
 ) -> Role:
+    """The trust policy may name only users and roles that exist (the role itself does
+    not yet, as in AWS); it is stored by their unique IDs (identities.trust)."""
+    given = trust_policy or {}
     role = Role(
         role_name=role_name,
         path=path,
         description=description,
-        trust_policy=trust_policy or {},
+        trust_policy=trust.stored_form(given),
         max_session_duration=max_session_duration,
         tags=tags or {},
     )
@@ -42,7 +46,7 @@ def create_role(
         role.iam_id = iam_id
     _clean(role)
     role.save()
-    record("CreateRole", actor=actor, target=role, after=_role_state(role) | {"trust_policy": role.trust_policy})
+    record("CreateRole", actor=actor, target=role, after=_role_state(role) | {"trust_policy": given})
     return role
 
 
@@ -72,11 +76,17 @@ def update_role(
 
 @transaction.atomic
 def update_trust_policy(*, role: Role, trust_policy: dict, actor: User | None) -> Role:
-    before = {"trust_policy": role.trust_policy}
-    role.trust_policy = trust_policy
+    """Each user or role the document names must exist (the role itself may); it is
+    stored by their unique IDs, and the audit record shows it with ARNs."""
+    return _store_trust_policy(role, trust.stored_form(trust_policy), given=trust_policy, actor=actor)
+
+
+def _store_trust_policy(role: Role, stored: dict, *, given: dict, actor: User | None) -> Role:
+    before = {"trust_policy": trust.shown_form(role.trust_policy)}
+    role.trust_policy = stored
     _clean(role)
     role.save(update_fields=["trust_policy"])
-    record("UpdateAssumeRolePolicy", actor=actor, target=role, before=before, after={"trust_policy": trust_policy})
+    record("UpdateAssumeRolePolicy", actor=actor, target=role, before=before, after={"trust_policy": given})
     return role
 
 
@@ -143,8 +153,12 @@ def assign_role_to_users(
 def update_role_and_trust_policy(
     *, role: Role, actor: User | None, trust_policy: dict | None = None, **changes
 ) -> Role:
-    """The console's role form: its fields and, when it changed, the trust policy, in one transaction."""
+    """The console's role form: its fields and, when it changed, the trust policy, in one transaction.
+
+    The trust policy is resolved before a rename, as the form showed it: a role that
+    trusts itself keeps doing so under its new name."""
+    stored = trust.stored_form(trust_policy) if trust_policy is not None else None
     role = update_role(role=role, actor=actor, **changes)
-    if trust_policy is not None and trust_policy != role.trust_policy:
-        role = update_trust_policy(role=role, trust_policy=trust_policy, actor=actor)
+    if stored is not None and stored != role.trust_policy:
+        role = _store_trust_policy(role, stored, given=trust_policy, actor=actor)
     return role

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from identities import forms, queries, rules, services
+from identities import forms, queries, rules, services, trust
 from identities.models import Role, User
 from identities.views._pages import answer, history, page_of, problems_of, readable, require
 
@@ -117,7 +117,7 @@ def role_create(request):
 def role_edit(request, pk: int):
     role = readable(request, Role, pk, "iam:GetRole")
     rules.require(request.user, rules.required(services.update_role, role=role))
-    initial = {name: getattr(role, name) for name in (*_EDITABLE, "trust_policy")}
+    initial = {name: getattr(role, name) for name in _EDITABLE} | {"trust_policy": trust.shown_form(role.trust_policy)}
     form = forms.RoleEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from django.db.models import Count, Prefetch, Q
 
+from identities import trust
 from identities.models import Group, Membership, Role, User
 from policies.models import InlinePolicy, ManagedPolicy, PermissionBoundary, PolicyAttachment, PolicyVersion
 
@@ -22,7 +23,7 @@ def export_authorization_details() -> dict:
     return {
         "UserDetailList": [_user(user, relations) for user in User.objects.filter(is_superuser=False)],
         "GroupDetailList": [_group(group, relations) for group in Group.objects.all()],
-        "RoleDetailList": [_role(role, relations) for role in Role.objects.all()],
+        "RoleDetailList": _roles(relations),
         "Policies": [_policy(policy) for policy in _exported_policies()],
         "IsTruncated": False,
     }
@@ -95,14 +96,21 @@ def _group(group: Group, relations: _Relations) -> dict:
     }
 
 
-def _role(role: Role, relations: _Relations) -> dict:
+def _roles(relations: _Relations) -> list[dict]:
+    roles = list(Role.objects.all())
+    arns = trust.current_arns(set().union(*(trust.stored_ids(role.trust_policy) for role in roles)))
+    return [_role(role, relations, arns) for role in roles]
+
+
+def _role(role: Role, relations: _Relations, arns: dict[str, str]) -> dict:
     return {
         "Path": role.path,
         "RoleName": role.role_name,
         "RoleId": role.iam_id,
         "Arn": role.arn,
         "CreateDate": _date(role.created_at),
-        "AssumeRolePolicyDocument": role.trust_policy,
+        # As AWS lists it: current ARNs, and the unique ID of a user or role since deleted.
+        "AssumeRolePolicyDocument": trust.shown_form(role.trust_policy, arns),
         "Description": role.description,
         "MaxSessionDuration": role.max_session_duration,
         "InstanceProfileList": [],

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from identities import naming
+from identities import naming, trust
 from identities.audit import record
 from identities.models import Group, Role, User
 from policies import services
@@ -31,7 +31,7 @@ from policies.aws_import.reader import (
 from policies.aws_import.steps import (
     Step,
     Writer,
-    create_role_step,
+    create_role_steps,
     create_step,
     current_policies,
     find_policy,
@@ -71,7 +71,9 @@ class ImportPlan:
 
     @property
     def steps(self) -> list[Step]:
-        return [step for change in self.changes for step in change.steps]
+        """In the order they run: trust policies after every other step (identities.trust)."""
+        steps = [step for change in self.changes for step in change.steps]
+        return [step for step in steps if not step.last] + [step for step in steps if step.last]
 
     @property
     def is_empty(self) -> bool:
@@ -99,6 +101,7 @@ def plan_import(details: AccountDetails) -> ImportPlan:
     _check_account(details)
     problems = Problems()
     _check_references(details, problems)
+    _check_trusted_principals(details, problems)
     notes: list[str] = []
     changes = [_plan_policy(detail, problems, notes) for detail in details.policies]
     changes += [_plan_group(detail, problems, notes) for detail in details.groups]
@@ -174,6 +177,16 @@ def _check_references(details: AccountDetails, problems: Problems) -> None:
         for name in user.groups:
             if name.lower() not in groups_in_file and not Group.objects.filter(group_name__lower=name.lower()).exists():
                 problems.add(user.arn, f"the group {name} is neither in the file nor in iamconsole")
+
+
+def _check_trusted_principals(details: AccountDetails, problems: Problems) -> None:
+    """Every user or role of this account a trust policy names is in the file or already here,
+    as AWS refuses an invalid principal. A unique ID is kept as written: if it names no one, it
+    matches no one."""
+    in_file = [identity.arn for identity in (*details.users, *details.roles)]
+    for role in details.roles:
+        for arn in trust.unknown_principals(role.trust_policy, known=in_file):
+            problems.add(role.arn, trust.INVALID_PRINCIPAL.format(arn=arn))
 
 
 def _check_new_id(model, iam_id: str, arn: str, problems: Problems) -> None:
@@ -296,7 +309,7 @@ def _plan_role(detail: RoleDetail, problems: Problems, notes: list[str]) -> Chan
         notes.append(f"{detail.arn}: instance profiles are not imported ({', '.join(detail.instance_profiles)})")
     if role is None:
         _check_new_id(Role, detail.iam_id, detail.arn, problems)
-        steps = [create_role_step(detail)]
+        steps = create_role_steps(detail)
     else:
         _note_kept_id(role, detail, notes)
         steps = role_attribute_steps(role, detail)

@@ -1,6 +1,9 @@
 """The steps an import runs: each calls one existing service, so each write keeps its audit record.
 
 Steps look identities and policies up when they run, since an earlier step may have created them.
+Trust policies are set last, once every user and role of the file is in place: a trust policy may
+name only principals that exist (identities.trust), and roles of one file may trust each other or
+themselves.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from identities import services as identity_services
+from identities import trust
 from identities.models import Group, Role, User
 from policies import services
 from policies.aws_import.reader import GroupDetail, IdentityPolicies, RoleDetail, UserDetail
@@ -43,6 +47,7 @@ class Writer:
 class Step:
     description: str
     run: Callable[[Writer], object]
+    last: bool = False  # run after every other step of the import (trust policies)
 
 
 def find_policy(arn: str) -> ManagedPolicy | None:
@@ -69,20 +74,31 @@ def create_step(kind: str, detail, **fields) -> Step:
     return Step(f"create {kind} {detail.name} (ID {detail.iam_id})", run)
 
 
-def create_role_step(detail: RoleDetail) -> Step:
+def create_role_steps(detail: RoleDetail) -> list[Step]:
+    """The role first, trusting no one; its trust policy once every identity is in place."""
+
     def run(writer: Writer) -> None:
         identity_services.create_role(
             role_name=detail.name,
             path=detail.path,
             description=detail.description or "",
-            trust_policy=detail.trust_policy,
             max_session_duration=detail.max_session_duration or 3600,
             tags=detail.tags,
             iam_id=detail.iam_id,
             actor=writer.actor,
         )
 
-    return Step(f"create role {detail.name} (ID {detail.iam_id}) with its trust policy", run)
+    create = Step(f"create role {detail.name} (ID {detail.iam_id})", run)
+    return [create, _trust_policy_step(detail)] if detail.trust_policy else [create]
+
+
+def _trust_policy_step(detail: RoleDetail) -> Step:
+    def run(writer: Writer) -> None:
+        identity_services.update_trust_policy(
+            role=writer.identity("role", detail.name), trust_policy=detail.trust_policy, actor=writer.actor
+        )
+
+    return Step("set its trust policy (after every user and role is in place)", run, last=True)
 
 
 def update_step(kind: str, name: str, update, changed: dict) -> Step:
@@ -119,12 +135,10 @@ def role_attribute_steps(role: Role, detail: RoleDetail) -> list[Step]:
     )
     if changed:
         steps.append(update_step("role", detail.name, identity_services.update_role, changed))
-    if role.trust_policy != detail.trust_policy:
-        steps.append(
-            update_step(
-                "role", detail.name, identity_services.update_trust_policy, {"trust_policy": detail.trust_policy}
-            )
-        )
+    # Like with like: the stored policy names principals by unique ID, the file by ARN
+    # (and by unique ID those since deleted), as AWS lists them.
+    if trust.shown_form(role.trust_policy) != trust.shown_form(detail.trust_policy):
+        steps.append(_trust_policy_step(detail))
     return steps
 
 
