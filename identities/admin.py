@@ -11,7 +11,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from identities import mfa, naming, services
+from identities import mfa, naming, queries, services
 from identities.audit import AuditEvent
 from identities.context import PENDING, Target
 from identities.credentials import RoleSession
@@ -265,6 +265,19 @@ class ServiceBackedAdmin(IAMActionsAdmin, admin.ModelAdmin):
         for obj in queryset:
             self.delete_model(request, obj)
 
+    def get_deleted_objects(self, objs, request):
+        """Django lists what cascades. A deletion first removes what stands in the way (keys,
+        memberships, policies), each under its own IAM action: a missing one is named on the
+        confirmation page as a permission needed, and Django then refuses the POST (403)."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for obj in objs:
+            perms_needed.update(
+                f"{obstacle.action} ({obstacle.description} of {obj.name})"
+                for obstacle in queries.deletion_obstacles(obj)
+                if not _allowed(request, obstacle.action, obstacle.target)
+            )
+        return deleted, counts, perms_needed, protected
+
 
 class UserAdminForm(forms.ModelForm):
     password = forms.CharField(
@@ -384,8 +397,8 @@ class UserAdmin(ServiceBackedAdmin):
         return user
 
     def delete_model(self, request, obj):
-        # The confirmation page listed the keys, device, memberships and assignments that go too.
-        services.delete_user(user=obj, actor=request.user, with_credentials_and_memberships=True)
+        # The confirmation page listed what goes first, and get_deleted_objects checked each removal.
+        services.delete_user(user=obj, actor=request.user, with_credentials_and_memberships=True, with_policies=True)
 
     @admin.display(description="MFA device")
     def mfa_device(self, obj):
@@ -425,7 +438,7 @@ class GroupAdmin(ServiceBackedAdmin):
             _adopt(obj, updated)
 
     def delete_model(self, request, obj):
-        services.delete_group(group=obj, actor=request.user, with_members=True)
+        services.delete_group(group=obj, actor=request.user, with_members=True, with_policies=True)
 
 
 @admin.register(Role)
@@ -477,7 +490,7 @@ class RoleAdmin(ServiceBackedAdmin):
         _adopt(obj, original)
 
     def delete_model(self, request, obj):
-        services.delete_role(role=obj, actor=request.user)
+        services.delete_role(role=obj, actor=request.user, with_policies=True)
 
 
 def _fields(data: dict, *names: str) -> dict:

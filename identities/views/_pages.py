@@ -57,3 +57,12 @@ def history(request, obj) -> dict:
         return {"events": None}
     link = f"{reverse('identities:audit-list')}?{urlencode({'target': obj.arn})}"
     return {"events": queries.recent_events(obj.arn), "audit_link": link}
+
+
+def refused_removals(request, obstacles: list[queries.Obstacle]) -> list[str]:
+    """What a deletion would remove first that the principal may not remove, as the page names it."""
+    return [
+        f"{obstacle.action} ({obstacle.description})"
+        for obstacle in obstacles
+        if not request.user.has_perm(obstacle.action, obstacle.target)
+    ]

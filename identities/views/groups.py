@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from identities import forms, naming, queries, services
 from identities.context import PENDING, Target
 from identities.models import Group
-from identities.views._pages import answer, history, page_of, problems_of, readable, require
+from identities.views._pages import answer, history, page_of, problems_of, readable, refused_removals, require
 
 
 @login_required
@@ -155,17 +155,16 @@ def group_edit(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def group_delete(request, pk: int):
     group = readable(request, Group, pk, "iam:GetGroup", "iam:DeleteGroup")
-    members = queries.group_members(group)
-    member_count = members.count()
-    may_remove = not member_count or request.user.has_perm("iam:RemoveUserFromGroup", group)
-    if request.method == "POST" and may_remove:
+    obstacles = queries.deletion_obstacles(group)
+    refused = refused_removals(request, obstacles)
+    if request.method == "POST" and not refused:
         try:
-            services.delete_group(group=group, actor=request.user, with_members=True)
+            services.delete_group(group=group, actor=request.user, with_members=True, with_policies=True)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, f"Group {group.group_name} was deleted.")
             return redirect("identities:group-list" if request.user.has_perm("iam:ListGroups") else "home")
-    context = {"group": group, "members": members[:10], "member_count": member_count, "may_remove": may_remove}
-    status = 403 if request.method == "POST" and not may_remove else 200
+    context = {"group": group, "obstacles": obstacles, "refused": refused}
+    status = 403 if request.method == "POST" and refused else 200
     return render(request, "identities/group_delete.html", context, status=status)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from identities import forms, naming, queries, services
 from identities.context import PENDING, Target
 from identities.models import Role, User
-from identities.views._pages import answer, history, page_of, problems_of, readable, require
+from identities.views._pages import answer, history, page_of, problems_of, readable, refused_removals, require
 
 _FIELDS = ("role_name", "path", "description", "max_session_duration", "tags")
 
@@ -133,10 +133,23 @@ def role_edit(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def role_delete(request, pk: int):
     role = readable(request, Role, pk, "iam:GetRole", "iam:DeleteRole")
-    if request.method == "POST":
-        services.delete_role(role=role, actor=request.user)
-        messages.success(request, f"Role {role.role_name} was deleted.")
-        return redirect("identities:role-list" if request.user.has_perm("iam:ListRoles") else "home")
+    obstacles = queries.deletion_obstacles(role)
+    refused = refused_removals(request, obstacles)
+    if request.method == "POST" and not refused:
+        try:
+            services.delete_role(role=role, actor=request.user, with_policies=True)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"Role {role.role_name} was deleted.")
+            return redirect("identities:role-list" if request.user.has_perm("iam:ListRoles") else "home")
     assignments = queries.role_assignments(role)
-    context = {"role": role, "assignments": assignments[:10], "assignment_count": assignments.count()}
-    return render(request, "identities/role_delete.html", context)
+    context = {
+        "role": role,
+        "assignments": assignments[:10],
+        "assignment_count": assignments.count(),
+        "obstacles": obstacles,
+        "refused": refused,
+    }
+    status = 403 if request.method == "POST" and refused else 200
+    return render(request, "identities/role_delete.html", context, status=status)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from identities import forms, naming, queries, services
 from identities.context import PENDING, Target
 from identities.models import Group, Role, User
-from identities.views._pages import answer, history, page_of, problems_of, readable, require
+from identities.views._pages import answer, history, page_of, problems_of, readable, refused_removals, require
 
 
 @login_required
@@ -189,31 +189,17 @@ def user_edit(request, pk: int):
     return render(request, "identities/user_form.html", {"form": form, "subject": User.objects.get(pk=pk)})
 
 
-def _removal_actions(subject: User, obstacles: queries.DeletionObstacles, groups, roles) -> list[tuple[str, object]]:
-    actions: list[tuple[str, object]] = []
-    if obstacles.access_keys:
-        actions.append(("iam:DeleteAccessKey", subject))
-    if obstacles.mfa_device:
-        actions.append(("iam:DeactivateMFADevice", subject))
-    actions += [("iam:RemoveUserFromGroup", group) for group in groups]
-    actions += [("iam:UpdateAssumeRolePolicy", role) for role in roles]
-    return actions
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def user_delete(request, pk: int):
     subject = readable(request, User, pk, "iam:GetUser", "iam:DeleteUser")
-    obstacles = queries.user_deletion_obstacles(subject)
-    groups, roles = Group.objects.filter(memberships__user=subject), Role.objects.filter(assignments__user=subject)
-    refused = [
-        f"{action} on {obj}"
-        for action, obj in _removal_actions(subject, obstacles, groups, roles)
-        if not _may(request, action, obj)
-    ]
+    obstacles = queries.deletion_obstacles(subject)
+    refused = refused_removals(request, obstacles)
     if request.method == "POST" and not refused:
         try:
-            services.delete_user(user=subject, actor=request.user, with_credentials_and_memberships=True)
+            services.delete_user(
+                user=subject, actor=request.user, with_credentials_and_memberships=True, with_policies=True
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
