@@ -396,6 +396,15 @@ class UserAdmin(ServiceBackedAdmin):
             services.revoke_role_sessions(user=user, actor=request.user)
         return user
 
+    def has_delete_permission(self, request, obj=None):
+        return not (obj is not None and obj.is_superuser) and super().has_delete_permission(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if any(user.is_superuser for user in objs):  # a bulk deletion may select root too
+            perms_needed.add("the account root user, which is never deleted")
+        return deleted, counts, perms_needed, protected
+
     def delete_model(self, request, obj):
         # The confirmation page listed what goes first, and get_deleted_objects checked each removal.
         services.delete_user(user=obj, actor=request.user, with_credentials_and_memberships=True, with_policies=True)
