@@ -254,6 +254,13 @@ IAM_SELF_SERVICE_FOR_NEW_USERS = env_bool("IAM_SELF_SERVICE_FOR_NEW_USERS", defa
 # Called with (user=, actor=) after a user is created in the console, in the same
 # transaction; named here so identities needs no import of policies.
 IAM_NEW_USER_HOOKS = ["policies.services.attach_new_user_policies"]
+# Before a user, group or role is deleted: called with (identity=), each lists what it
+# attaches to the identity (identities.queries.Obstacle, with the IAM action that removes
+# it), for the refusal AWS answers (DeleteConflict) and the delete pages' checks; then
+# called with (identity=, actor=) in the deletion's transaction, each removes all of it,
+# every removal with its own audit record. Named here so identities needs no import of policies.
+IAM_DELETION_OBSTACLE_HOOKS = ["policies.queries.identity_policy_obstacles"]
+IAM_DELETION_REMOVAL_HOOKS = ["policies.services.remove_identity_policies"]
 
 # Credentials (AWS's defaults).
 IAM_MAX_ACCESS_KEYS = env_int("IAM_MAX_ACCESS_KEYS", default=2, minimum=1)

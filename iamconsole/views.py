@@ -1,7 +1,5 @@
 """The console shell: the home page and the credential report."""
 
-import csv
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
@@ -10,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from iamconsole.navigation import Allowed
 from identities import queries, reports
+from identities.exports import csv_lines
 
 
 @login_required
@@ -30,11 +29,6 @@ def home(request):
     return render(request, "home.html", context)
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @login_required
 @require_GET
 def credential_report(request):
@@ -42,8 +36,7 @@ def credential_report(request):
     for action in ("iam:GenerateCredentialReport", "iam:GetCredentialReport"):
         if not request.user.has_perm(action):
             raise PermissionDenied(f"{action} is not allowed.")
-    writer = csv.writer(_Echo())
-    lines = (writer.writerow(row) for row in _with_header(reports.credential_report_rows()))
+    lines = csv_lines(_with_header(reports.credential_report_rows()))
     response = StreamingHttpResponse(lines, content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="credential-report.csv"'
     return response

@@ -251,6 +251,22 @@ class ServiceBackedAdmin(IAMActionsAdmin, admin.ModelAdmin):
             else:
                 self.perform(request, services.assign_role, role=row.role, user=row.user, expires_at=row.expires_at)
 
+    # What the deletion removes first (keys, memberships, policies), as the service names it.
+    delete_arguments: dict = {}
+
+    def get_deleted_objects(self, objs, request):
+        """Django lists what cascades. A deletion first removes what stands in the way, each
+        under its own IAM action (the deletion's rule): a missing one is named on the
+        confirmation page as a permission needed, and Django then refuses the POST (403)."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for obj in objs:
+            checks = rules.required(self.delete_change, **{self.subject_argument: obj}, **self.delete_arguments)
+            perms_needed.update(f"{check} ({obj.name})" for check in rules.refused(request.user, checks))
+        return deleted, counts, perms_needed, protected
+
+    def delete_model(self, request, obj):
+        self.perform(request, self.delete_change, **{self.subject_argument: obj}, **self.delete_arguments)
+
 
 class UserAdminForm(forms.ModelForm):
     password = forms.CharField(
@@ -283,6 +299,7 @@ class UserAdmin(ServiceBackedAdmin):
     create_change = staticmethod(services.create_console_user)
     update_change, delete_change = staticmethod(services.update_user), staticmethod(services.delete_user)
     subject_argument = "user"
+    delete_arguments = {"with_credentials_and_memberships": True, "with_policies": True}
     related_changes = (services.add_members, services.remove_members, services.assign_role, services.unassign_role)
     field_changes = {
         "tags": services.set_user_tags,
@@ -356,9 +373,14 @@ class UserAdmin(ServiceBackedAdmin):
             self.perform(request, services.revoke_role_sessions, user=user)
         return user
 
-    def delete_model(self, request, obj):
-        # The confirmation page listed the keys, device, memberships and assignments that go too.
-        self.perform(request, services.delete_user, user=obj, with_credentials_and_memberships=True)
+    def has_delete_permission(self, request, obj=None):
+        return not (obj is not None and obj.is_superuser) and super().has_delete_permission(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if any(user.is_superuser for user in objs):  # a bulk deletion may select root too
+            perms_needed.add("the account root user, which is never deleted")
+        return deleted, counts, perms_needed, protected
 
     @admin.display(description="MFA device")
     def mfa_device(self, obj):
@@ -371,6 +393,7 @@ class GroupAdmin(ServiceBackedAdmin):
     create_change = staticmethod(services.create_group)
     update_change, delete_change = staticmethod(services.update_group), staticmethod(services.delete_group)
     subject_argument = "group"
+    delete_arguments = {"with_members": True, "with_policies": True}
     related_changes = (services.add_members, services.remove_members)
     list_display = ("group_name", "path", "member_count", "created_at")
     search_fields = ("group_name",)
@@ -393,10 +416,6 @@ class GroupAdmin(ServiceBackedAdmin):
             group = Group.objects.get(pk=obj.pk)
             _adopt(obj, self.perform(request, services.update_group, group=group, **fields))
 
-    def delete_model(self, request, obj):
-        with_members = obj.memberships.exists()
-        self.perform(request, services.delete_group, group=obj, with_members=with_members)
-
 
 class RoleAdminForm(forms.ModelForm):
     class Meta:
@@ -412,6 +431,7 @@ class RoleAdmin(ServiceBackedAdmin):
     create_change = staticmethod(services.create_role)
     update_change, delete_change = staticmethod(services.update_role), staticmethod(services.delete_role)
     subject_argument = "role"
+    delete_arguments = {"with_policies": True}
     related_changes = (services.assign_role, services.unassign_role)
     field_changes = {"trust_policy": services.update_trust_policy}
     list_display = ("role_name", "path", "assignment_count", "max_session_duration", "created_at")
@@ -467,9 +487,6 @@ class RoleAdmin(ServiceBackedAdmin):
         if set(self.editable) & set(form.changed_data):
             role = self.perform(request, services.update_role, role=role, **_fields(data, *self.editable))
         _adopt(obj, role)
-
-    def delete_model(self, request, obj):
-        self.perform(request, services.delete_role, role=obj)
 
 
 def _fields(data: dict, *names: str) -> dict:

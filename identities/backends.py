@@ -3,9 +3,11 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import BaseBackend
 
+from identities import naming
+
 
 class PasswordBackend(BaseBackend):
-    """Signs in an enabled user by name (without regard to case) and password.
+    """Signs in an enabled user by name (without regard to ASCII case) and password.
 
     It grants nothing: permissions come only from IAM policies, so this is not
     Django's ModelBackend, which would grant from auth groups and permissions.
@@ -15,8 +17,11 @@ class PasswordBackend(BaseBackend):
         if username is None or password is None:
             return None
         user_model = get_user_model()
+        key = naming.sign_in_key(username)
         try:
-            user = user_model.objects.get(username__lower=username.lower())
+            if key is None:  # not ASCII: no user's name
+                raise user_model.DoesNotExist
+            user = user_model.objects.get(username__lower=key)
         except user_model.DoesNotExist:
             # Spend the same time as a real check, so timing does not reveal names.
             user_model().set_password(password)

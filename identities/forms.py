@@ -14,6 +14,11 @@ MAX_USERS_AT_ONCE = 200
 
 
 class SignInForm(AuthenticationForm):
+    # The name as typed, not NFKC-normalised as Django's UsernameField does: a fullwidth
+    # ＭＩＡ would become MIA and sign in as mia. Names are ASCII (naming.sign_in_key).
+    username = forms.CharField(
+        widget=forms.TextInput(attrs={"autofocus": True, "autocapitalize": "none", "autocomplete": "username"})
+    )
     # The same words for an unknown name and a wrong password; names are not case-sensitive.
     error_messages = {
         **AuthenticationForm.error_messages,

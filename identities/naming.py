@@ -3,6 +3,7 @@
 import re
 import secrets
 import string
+import unicodedata
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -27,10 +28,29 @@ def validate_name(value: str, *, max_length: int, kind: str = "name") -> None:
             code="name_length",
         )
     if not _NAME_RE.fullmatch(value):
+        hint = "" if value.isascii() else " Only ASCII letters count, however alike others look."
         raise ValidationError(
-            f"A {kind} may contain only {NAME_CHARACTERS}; {value!r} has other characters.",
+            f"A {kind} may contain only {NAME_CHARACTERS}; {value!r} has other characters: {_described(value)}.{hint}",
             code="name_characters",
         )
+
+
+def _described(value: str, shown: int = 3) -> str:
+    """The characters a name may not have, each with its Unicode name, so that a look-alike
+    (Cyrillic а for Latin a, a fullwidth m, the Kelvin sign) is seen for what it is."""
+    others = list(dict.fromkeys(character for character in value if not _NAME_RE.fullmatch(character)))
+    described = [
+        f"{character!r} (U+{ord(character):04X} {unicodedata.name(character, 'unnamed')})"
+        for character in others[:shown]
+    ]
+    return ", ".join(described) + (f" and {len(others) - shown} more" if len(others) > shown else "")
+
+
+def sign_in_key(name: str) -> str | None:
+    """A typed name as names are compared (without regard to case), or None when it is not
+    ASCII: no user has such a name, and Python's lower() and Django's NFKC would otherwise
+    turn the Kelvin sign into k and a fullwidth ＭＩＡ into MIA, reaching kim or mia."""
+    return name.lower() if name.isascii() else None
 
 
 def validate_path(value: str) -> None:

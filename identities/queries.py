@@ -5,10 +5,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.cache import cache
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from identities import generation, naming, trust
@@ -296,29 +299,76 @@ class DeletionObstacles:
     """What stands in the way of deleting a user, as AWS asks it removed first."""
 
     access_keys: list[str]
-    groups: list[str]
-    roles: list[str]
+    groups: list[Group]
+    roles: list[Role]
     mfa_device: bool
-
-    def __bool__(self) -> bool:
-        return bool(self.access_keys or self.groups or self.roles or self.mfa_device)
 
 
 def user_deletion_obstacles(user: User) -> DeletionObstacles:
     return DeletionObstacles(
         access_keys=list(AccessKey.objects.filter(user=user).order_by("created_at").values_list("key_id", flat=True)),
-        groups=list(
-            Membership.objects.filter(user=user)
-            .order_by("group__group_name")
-            .values_list("group__group_name", flat=True)
-        ),
-        roles=list(
-            RoleAssignment.objects.filter(user=user)
-            .order_by("role__role_name")
-            .values_list("role__role_name", flat=True)
-        ),
+        groups=list(Group.objects.filter(memberships__user=user).order_by("group_name")),
+        roles=list(Role.objects.filter(assignments__user=user).order_by("role_name")),
         mfa_device=TOTPDevice.objects.filter(user=user).exists(),
     )
+
+
+@dataclass(frozen=True)
+class Obstacle:
+    """One thing removed before a user, group or role is deleted, with the IAM action (on
+    `target`) that removes it. `blocks`: AWS refuses the deletion while it remains
+    (DeleteConflict); what does not block (a permission boundary) still goes with a record."""
+
+    description: str
+    action: str
+    target: object
+    blocks: bool = True
+
+
+def attached_obstacles(identity: User | Group | Role) -> list[Obstacle]:
+    """What other apps attach to `identity` (policies: its managed and inline policies and
+    its boundary), as the hooks named in IAM_DELETION_OBSTACLE_HOOKS list it."""
+    hooks = [import_string(hook) for hook in settings.IAM_DELETION_OBSTACLE_HOOKS]
+    return [obstacle for hook in hooks for obstacle in hook(identity=identity)]
+
+
+def deletion_obstacles(identity: User | Group | Role, *, own: bool = True, attached: bool = True) -> list[Obstacle]:
+    """Everything removed before `identity` is deleted, each with the action that removes it:
+    what the delete pages show, and what the deletion's rule asks (identities.rules). `own`:
+    its keys, MFA device, memberships and assignments (a group's members); `attached`: what
+    other apps attach to it (its policies)."""
+    found = []
+    if own and isinstance(identity, User):
+        found = _user_obstacles(identity)
+    elif own and isinstance(identity, Group):
+        found = _member_obstacles(identity)
+    # A role's assignments end with it; its DeleteRole record names them.
+    return found + (attached_obstacles(identity) if attached else [])
+
+
+def _user_obstacles(user: User) -> list[Obstacle]:
+    found = user_deletion_obstacles(user)
+    obstacles = []
+    if found.access_keys:
+        count = len(found.access_keys)
+        keys = f"{count} access key{pluralize(count)}: {', '.join(found.access_keys)}"
+        obstacles.append(Obstacle(keys, "iam:DeleteAccessKey", user))
+    if found.mfa_device:
+        obstacles.append(Obstacle("a virtual MFA device", "iam:DeactivateMFADevice", user))
+    obstacles += [Obstacle(f"membership of group {group}", "iam:RemoveUserFromGroup", group) for group in found.groups]
+    obstacles += [Obstacle(f"assignment of role {role}", "iam:UpdateAssumeRolePolicy", role) for role in found.roles]
+    return obstacles
+
+
+def _member_obstacles(group: Group, shown: int = 10) -> list[Obstacle]:
+    members = Membership.objects.filter(group=group)
+    names = list(members.order_by("user__username").values_list("user__username", flat=True)[:shown])
+    if not names:
+        return []
+    count = members.count() if len(names) == shown else len(names)
+    more = f" and {count - len(names)} more" if count > len(names) else ""
+    description = f"{count} member{pluralize(count)}: {', '.join(names)}{more}"
+    return [Obstacle(description, "iam:RemoveUserFromGroup", group)]
 
 
 # The audit trail: keyset pages over (occurred_at, id), newest first; never OFFSET, never COUNT.

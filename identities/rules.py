@@ -23,17 +23,19 @@ from django.core.exceptions import PermissionDenied
 
 from identities import mfa, naming, queries, services
 from identities.context import PENDING, Target
-from identities.models import Group, Role
 
 
 class Check(NamedTuple):
-    """One action on one resource (a model instance, or a Target: an ARN with request keys)."""
+    """One action on one resource (a model instance, or a Target: an ARN with request keys);
+    `about`: what it removes or changes, for a page that names it."""
 
     action: str
     target: object
+    about: str = ""
 
     def __str__(self) -> str:
-        return f"{self.action} on {getattr(self.target, 'arn', '*')}"
+        told = f"{self.action} on {getattr(self.target, 'arn', '*')}"
+        return f"{told} ({self.about})" if self.about else told
 
 
 _RULES: dict[Callable, list[Callable[..., Iterable[Check]]]] = {}
@@ -179,20 +181,19 @@ def _require_password_reset(*, user=None, **_):
 
 
 @rule(services.delete_user)
-def _delete_user(*, user=None, with_credentials_and_memberships=False, **_):
+def _delete_user(*, user=None, with_credentials_and_memberships=False, with_policies=False, **_):
     """With what stands in the way removed first, each removal by its own action."""
     yield Check("iam:DeleteUser", subject(user))
-    if user is None or not with_credentials_and_memberships:
+    yield from _removals(user, own=with_credentials_and_memberships, attached=with_policies)
+
+
+def _removals(identity, *, own: bool, attached: bool):
+    """The action that removes each thing a deletion removes first (identities.queries
+    lists them, the policies app its own through a hook)."""
+    if identity is None or not (own or attached):
         return
-    obstacles = queries.user_deletion_obstacles(user)
-    if obstacles.access_keys:
-        yield Check("iam:DeleteAccessKey", user)
-    if obstacles.mfa_device:
-        yield Check("iam:DeactivateMFADevice", user)
-    for group in Group.objects.filter(memberships__user=user).order_by("group_name"):
-        yield Check("iam:RemoveUserFromGroup", group)
-    for role in Role.objects.filter(assignments__user=user).order_by("role_name"):
-        yield Check("iam:UpdateAssumeRolePolicy", role)
+    for obstacle in queries.deletion_obstacles(identity, own=own, attached=attached):
+        yield Check(obstacle.action, obstacle.target, obstacle.description)
 
 
 # Credentials
@@ -249,10 +250,9 @@ def _update_group(*, group=None, group_name=None, path=None, **_):
 
 
 @rule(services.delete_group)
-def _delete_group(*, group=None, with_members=False, **_):
+def _delete_group(*, group=None, with_members=False, with_policies=False, **_):
     yield Check("iam:DeleteGroup", subject(group))
-    if with_members:
-        yield Check("iam:RemoveUserFromGroup", subject(group))
+    yield from _removals(group, own=with_members, attached=with_policies)
 
 
 @rule(services.add_members)
@@ -303,8 +303,9 @@ def _update_role_and_trust_policy(*, role, trust_policy=None, **changes):
 
 
 @rule(services.delete_role)
-def _delete_role(*, role=None, **_):
+def _delete_role(*, role=None, with_policies=False, **_):
     yield Check("iam:DeleteRole", subject(role))
+    yield from _removals(role, own=False, attached=with_policies)
 
 
 @rule(services.assign_role, services.unassign_role, services.assign_role_to_users)

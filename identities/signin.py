@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from identities import mfa, services
+from identities import mfa, naming, services
 from identities.audit import AuditEvent
 from identities.context import MFA_SESSION_KEY
 from identities.models import User
@@ -41,9 +41,12 @@ def _now() -> float:
 
 def lockout_user_name(request, credentials=None) -> str:
     """django-axes counts failures per name as typed, without regard to case (as
-    names are compared), so an unknown name is counted exactly like a known one."""
-    name = (credentials or {}).get("username") or request.POST.get("username") or ""
-    return name.strip().lower()
+    names are compared), so an unknown name is counted exactly like a known one. A name
+    that is not ASCII names nobody and is counted as typed: folding it would let the
+    Kelvin sign's failures lock kim out."""
+    name = ((credentials or {}).get("username") or request.POST.get("username") or "").strip()
+    key = naming.sign_in_key(name)
+    return key if key is not None else name
 
 
 def next_url(request) -> str:

@@ -258,7 +258,9 @@ class AttachmentInline(admin.TabularInline):
         return super().get_queryset(request).select_related("policy", "attached_by", "user", "group", "role")
 
     def has_view_permission(self, request, obj=None):
-        return obj is not None and allowed(request, f"iam:ListAttached{_kind(obj)}Policies", obj)
+        # Without an object Django asks whether the inline's rows may be read at all (its
+        # queryset is empty otherwise); each identity's page then asks about that identity.
+        return obj is None or allowed(request, f"iam:ListAttached{_kind(obj)}Policies", obj)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -309,7 +311,7 @@ class InlinePolicyInline(admin.StackedInline):
         return super().get_queryset(request).select_related("user", "group", "role")
 
     def has_view_permission(self, request, obj=None):
-        return obj is not None and allowed(request, f"iam:Get{_kind(obj)}Policy", obj)
+        return obj is None or allowed(request, f"iam:Get{_kind(obj)}Policy", obj)
 
     def has_add_permission(self, request, obj=None):
         return obj is not None and rules.allows(request.user, services.put_inline_policy, identity=obj)
@@ -341,7 +343,7 @@ class BoundaryInline(admin.TabularInline):
         return super().get_queryset(request).select_related("policy", "user", "role")
 
     def has_view_permission(self, request, obj=None):
-        return obj is not None and allowed(request, f"iam:Get{_kind(obj)}", obj)
+        return obj is None or allowed(request, f"iam:Get{_kind(obj)}", obj)
 
     def has_add_permission(self, request, obj=None):
         return obj is not None and rules.allows(request.user, services.set_permissions_boundary, identity=obj)

@@ -8,8 +8,9 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from identities import naming
-from identities.context import context_of
+from identities.context import Target, context_of
 from identities.models import Group, Role, User
+from identities.queries import Obstacle
 from policies import authorization, reports
 from policies.engine import condition_keys
 from policies.models import (
@@ -243,6 +244,32 @@ def identity_policies(identity) -> IdentityPolicies:
     all_policies = list(ManagedPolicy.objects.order_by("policy_name", "pk"))
     attachable = [policy for policy in all_policies if policy.pk not in attached_ids]
     return IdentityPolicies(attachments, inline, boundary, attachable, all_policies)
+
+
+def identity_policy_obstacles(*, identity) -> list[Obstacle]:
+    """What policies attach to a user, group or role about to be deleted, each with the action
+    that removes it (settings.IAM_DELETION_OBSTACLE_HOOKS). As in AWS, attached and inline
+    policies block DeleteUser, DeleteGroup and DeleteRole; a permission boundary does not."""
+    kind = type(identity).__name__
+    owner = {kind.lower(): identity}
+    attachments = PolicyAttachment.objects.filter(**owner).select_related("policy").order_by("policy__policy_name")
+    obstacles = [
+        Obstacle(
+            f"managed policy {attachment.policy.policy_name}",
+            f"iam:Detach{kind}Policy",
+            Target(identity.arn, {"iam:PolicyARN": attachment.policy.arn}),
+        )
+        for attachment in attachments
+    ]
+    names = InlinePolicy.objects.filter(**owner).order_by("policy_name").values_list("policy_name", flat=True)
+    obstacles += [Obstacle(f"inline policy {name}", f"iam:Delete{kind}Policy", identity) for name in names]
+    if kind != "Group":
+        boundary = PermissionBoundary.objects.filter(**owner).select_related("policy").first()
+        if boundary is not None:
+            action = f"iam:Delete{kind}PermissionsBoundary"
+            description = f"permission boundary {boundary.policy.policy_name}"
+            obstacles.append(Obstacle(description, action, identity, blocks=False))
+    return obstacles
 
 
 class ServiceSummary(NamedTuple):

@@ -1,12 +1,15 @@
-"""What the services share: validation and audit snapshots."""
+"""What the services share: validation, audit snapshots and what goes before a deletion."""
 
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import password_validation
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
+from identities import queries
 from identities.models import Group, Role, User
 from identities.passwords import PasswordHistory
 
@@ -70,3 +73,23 @@ def _remember_password(user: User) -> None:
     PasswordHistory.objects.create(user=user, password=user.password, set_at=user.password_changed_at)
     stale = list(PasswordHistory.objects.filter(user=user).values_list("pk", flat=True)[PASSWORD_HISTORY_KEPT:])
     PasswordHistory.objects.filter(pk__in=stale).delete()
+
+
+def _blocking_attached(identity: User | Group | Role) -> list[str]:
+    """What other apps attach to `identity` that AWS refuses to delete it with (DeleteConflict)."""
+    return [obstacle.description for obstacle in queries.attached_obstacles(identity) if obstacle.blocks]
+
+
+def _refuse_deletion(name: str, in_the_way: list[str]) -> None:
+    if in_the_way:
+        raise ValidationError(
+            f"{name} cannot be deleted while it has {', '.join(in_the_way)}: remove them first.",
+            code="delete_conflict",
+        )
+
+
+def _remove_attached(identity: User | Group | Role, actor: User | None) -> None:
+    """Remove what other apps attach to `identity` before it goes, each removal with its own
+    audit record, in the deletion's transaction (IAM_DELETION_REMOVAL_HOOKS)."""
+    for hook in settings.IAM_DELETION_REMOVAL_HOOKS:
+        import_string(hook)(identity=identity, actor=actor)

@@ -6,14 +6,18 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from identities.audit import record
 from identities.models import Group, Membership, User
 from identities.services._common import (
     _apply,
+    _blocking_attached,
     _clean,
     _group_state,
+    _refuse_deletion,
+    _remove_attached,
 )
 
 # Groups
@@ -50,16 +54,22 @@ def update_group(
 
 
 @transaction.atomic
-def delete_group(*, group: Group, actor: User | None, with_members: bool = False) -> None:
+def delete_group(*, group: Group, actor: User | None, with_members: bool = False, with_policies: bool = False) -> None:
+    """Delete a group. AWS refuses DeleteGroup while the group has members, attached managed
+    policies or inline policies (DeleteConflict), and so does this, unless `with_members` and
+    `with_policies` ask to remove them first, each with its own audit record, in this one
+    transaction."""
     members = list(group.members.order_by("username"))
+    in_the_way = []
     if members and not with_members:
         names = ", ".join(member.username for member in members[:10])
-        raise ValidationError(
-            f"Group {group.group_name} still has {len(members)} member(s) ({names}); "
-            "remove them before deleting the group."
-        )
+        in_the_way.append(f"{len(members)} member{pluralize(len(members))} ({names})")
+    if not with_policies:
+        in_the_way += _blocking_attached(group)
+    _refuse_deletion(f"Group {group.group_name}", in_the_way)
     if members:
         remove_members(group=group, users=members, actor=actor)
+    _remove_attached(group, actor)
     record("DeleteGroup", actor=actor, target=group, before=_group_state(group))
     group.delete()
 

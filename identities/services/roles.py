@@ -11,8 +11,11 @@ from identities.audit import record
 from identities.models import Role, RoleAssignment, User
 from identities.services._common import (
     _apply,
+    _blocking_attached,
     _clean,
     _iso,
+    _refuse_deletion,
+    _remove_attached,
     _role_state,
 )
 
@@ -91,10 +94,16 @@ def _store_trust_policy(role: Role, stored: dict, *, given: dict, actor: User | 
 
 
 @transaction.atomic
-def delete_role(*, role: Role, actor: User | None) -> None:
+def delete_role(*, role: Role, actor: User | None, with_policies: bool = False) -> None:
+    """Delete a role. AWS refuses DeleteRole while the role has attached managed policies or
+    inline policies (DeleteConflict), and so does this, unless `with_policies` asks to remove
+    them first, each with its own audit record, in this one transaction. Its assignments end
+    with it; the DeleteRole record names them."""
+    _refuse_deletion(f"Role {role.role_name}", [] if with_policies else _blocking_attached(role))
     before = _role_state(role) | {
         "assignees": sorted(role.assignees.values_list("username", flat=True)),
     }
+    _remove_attached(role, actor)
     record("DeleteRole", actor=actor, target=role, before=before)
     role.delete()
 

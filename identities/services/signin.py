@@ -5,7 +5,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from identities import mfa
+from identities import mfa, naming
 from identities.audit import AuditEvent, record
 from identities.models import User
 from identities.passwords import PasswordPolicy
@@ -122,8 +122,9 @@ def record_console_login(
 ) -> AuditEvent:
     """ConsoleLogin, as AWS records it: the user when the name is known, never a password,
     and no name at all when unknown (it may be a password typed in the wrong box)."""
-    if user is None and username:
-        user = User.objects.filter(username__lower=username.lower()).first()
+    key = naming.sign_in_key(username)
+    if user is None and key:
+        user = User.objects.filter(username__lower=key).first()
     after: dict[str, Any] = {"mfa_used": mfa_used}
     if reason:
         after["reason"] = reason

@@ -15,8 +15,11 @@ from identities.credentials import AccessKey
 from identities.models import Membership, RoleAssignment, User
 from identities.services._common import (
     _apply,
+    _blocking_attached,
     _clean,
+    _refuse_deletion,
     _remember_password,
+    _remove_attached,
     _set_password,
     _user_state,
     refuse_unless_root_acts,
@@ -145,23 +148,30 @@ def set_password(*, user: User, password: str | None, actor: User | None) -> Use
 
 
 @transaction.atomic
-def delete_user(*, user: User, actor: User | None, with_credentials_and_memberships: bool = False) -> None:
-    """Delete a user. AWS refuses DeleteUser while the user has access keys, an MFA
-    device, group memberships or role assignments (DeleteConflict), and so does this,
-    unless `with_credentials_and_memberships` asks to remove them first, each with
-    its own audit record, in this one transaction. Policies attached to the user,
-    inline ones and the boundary go with the row (their tables cascade)."""
+def delete_user(
+    *,
+    user: User,
+    actor: User | None,
+    with_credentials_and_memberships: bool = False,
+    with_policies: bool = False,
+) -> None:
+    """Delete a user. AWS refuses DeleteUser while the user has access keys, an MFA device,
+    group memberships, role assignments, attached managed policies or inline policies
+    (DeleteConflict), and so does this, unless `with_credentials_and_memberships` and
+    `with_policies` ask to remove them first, each with its own audit record, in this one
+    transaction. A permission boundary does not block it; it goes with its own record too."""
     if user.is_superuser:
         raise ValidationError("The account root user cannot be deleted.")
-    if with_credentials_and_memberships:
-        _remove_what_blocks_deletion(user, actor)
-    else:
-        _refuse_while_blocked(user)
+    in_the_way = [] if with_credentials_and_memberships else _own_obstacles(user)
+    in_the_way += [] if with_policies else _blocking_attached(user)
+    _refuse_deletion(user.username, in_the_way)
+    _remove_what_blocks_deletion(user, actor)
+    _remove_attached(user, actor)
     record("DeleteUser", actor=actor, target=user, before=_user_state(user))
     user.delete()
 
 
-def _refuse_while_blocked(user: User) -> None:
+def _own_obstacles(user: User) -> list[str]:
     obstacles = queries.user_deletion_obstacles(user)
     blocking = [
         (obstacles.access_keys, "its access keys"),
@@ -169,12 +179,7 @@ def _refuse_while_blocked(user: User) -> None:
         (obstacles.groups, "its group memberships"),
         (obstacles.roles, "its role assignments"),
     ]
-    present = [what for found, what in blocking if found]
-    if present:
-        raise ValidationError(
-            f"{user.username} cannot be deleted while it has {', '.join(present)}: remove them first.",
-            code="delete_conflict",
-        )
+    return [what for found, what in blocking if found]
 
 
 def _remove_what_blocks_deletion(user: User, actor: User | None) -> None:

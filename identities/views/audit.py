@@ -6,9 +6,9 @@ Governed by `iam:ListAuditEvents` (without it the page does not exist: 404) and
 recorded, as AWS records LookupEvents: who took a copy of the trail, and of what.
 """
 
-import csv
 import json
 from collections.abc import Iterable, Iterator
+from itertools import chain
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 
 from identities import audit, forms, queries
 from identities.audit import AuditEvent
+from identities.exports import csv_lines
 
 EXPORT_FORMATS = {"csv": "text/csv; charset=utf-8", "jsonl": "application/jsonl; charset=utf-8"}
 COLUMNS = ("occurred_at", "event_name", "outcome", "actor_arn", "session_arn", "source_ip", "target_arn")
@@ -76,24 +77,14 @@ def _as_dict(event: AuditEvent) -> dict:
     return {**values, "before": event.before, "after": event.after}
 
 
-class _Line:
-    """A file-like object whose write() hands back the line, for csv.writer."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv_lines(events: Iterable[AuditEvent]) -> Iterator[str]:
-    writer = csv.writer(_Line())
-    yield writer.writerow([*COLUMNS, "before", "after"])
-    for event in events:
-        values = _as_dict(event)
-        cells = [values[column] or "" for column in COLUMNS]
-        cells += [json.dumps(values["before"]) if values["before"] is not None else ""]
-        cells += [json.dumps(values["after"]) if values["after"] is not None else ""]
-        yield writer.writerow([_inert(str(cell)) for cell in cells])
+    header = [*COLUMNS, "before", "after"]
+    return csv_lines(chain([header], (_csv_row(event) for event in events)))
 
 
-def _inert(cell: str) -> str:
-    """No cell a spreadsheet would run as a formula."""
-    return f"'{cell}" if cell[:1] in ("=", "+", "-", "@") else cell
+def _csv_row(event: AuditEvent) -> list[str]:
+    values = _as_dict(event)
+    cells = [values[column] or "" for column in COLUMNS]
+    cells += [json.dumps(values["before"]) if values["before"] is not None else ""]
+    cells += [json.dumps(values["after"]) if values["after"] is not None else ""]
+    return cells

@@ -157,11 +157,10 @@ def group_edit(request, pk: int):
 def group_delete(request, pk: int):
     group = readable(request, Group, pk, "iam:GetGroup")
     rules.require(request.user, rules.required(services.delete_group, group=group))
-    members = queries.group_members(group)
-    member_count = members.count()
-    change = {"group": group, "with_members": bool(member_count)}
-    may_remove = rules.allows(request.user, services.delete_group, **change)
-    if request.method == "POST" and may_remove:
+    change = {"group": group, "with_members": True, "with_policies": True}
+    obstacles = queries.deletion_obstacles(group)
+    refused = [str(check) for check in rules.refused(request.user, rules.required(services.delete_group, **change))]
+    if request.method == "POST" and not refused:
         try:
             rules.perform(request.user, services.delete_group, **change)
         except ValidationError as error:
@@ -169,6 +168,6 @@ def group_delete(request, pk: int):
         else:
             messages.success(request, f"Group {group.group_name} was deleted.")
             return redirect("identities:group-list" if request.user.has_perm("iam:ListGroups") else "home")
-    context = {"group": group, "members": members[:10], "member_count": member_count, "may_remove": may_remove}
-    status = 403 if request.method == "POST" and not may_remove else 200
+    context = {"group": group, "obstacles": obstacles, "refused": refused}
+    status = 403 if request.method == "POST" and refused else 200
     return render(request, "identities/group_delete.html", context, status=status)

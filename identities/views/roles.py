@@ -137,10 +137,24 @@ def role_edit(request, pk: int):
 def role_delete(request, pk: int):
     role = readable(request, Role, pk, "iam:GetRole")
     rules.require(request.user, rules.required(services.delete_role, role=role))
-    if request.method == "POST":
-        rules.perform(request.user, services.delete_role, role=role)
-        messages.success(request, f"Role {role.role_name} was deleted.")
-        return redirect("identities:role-list" if request.user.has_perm("iam:ListRoles") else "home")
+    change = {"role": role, "with_policies": True}
+    obstacles = queries.deletion_obstacles(role)
+    refused = [str(check) for check in rules.refused(request.user, rules.required(services.delete_role, **change))]
+    if request.method == "POST" and not refused:
+        try:
+            rules.perform(request.user, services.delete_role, **change)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"Role {role.role_name} was deleted.")
+            return redirect("identities:role-list" if request.user.has_perm("iam:ListRoles") else "home")
     assignments = queries.role_assignments(role)
-    context = {"role": role, "assignments": assignments[:10], "assignment_count": assignments.count()}
-    return render(request, "identities/role_delete.html", context)
+    context = {
+        "role": role,
+        "assignments": assignments[:10],
+        "assignment_count": assignments.count(),
+        "obstacles": obstacles,
+        "refused": refused,
+    }
+    status = 403 if request.method == "POST" and refused else 200
+    return render(request, "identities/role_delete.html", context, status=status)

@@ -199,7 +199,8 @@ def user_edit(request, pk: int):
 def user_delete(request, pk: int):
     subject = readable(request, User, pk, "iam:GetUser")
     rules.require(request.user, rules.required(services.delete_user, user=subject))
-    change = {"user": subject, "with_credentials_and_memberships": True}
+    change = {"user": subject, "with_credentials_and_memberships": True, "with_policies": True}
+    obstacles = queries.deletion_obstacles(subject)
     refused = [str(check) for check in rules.refused(request.user, rules.required(services.delete_user, **change))]
     if request.method == "POST" and not refused:
         try:
@@ -210,5 +211,5 @@ def user_delete(request, pk: int):
             messages.success(request, f"User {subject.username} was deleted.")
             return redirect("identities:user-list" if _may(request, "iam:ListUsers", None) else "home")
     status = 403 if request.method == "POST" and refused else 200
-    context = {"subject": subject, "obstacles": queries.user_deletion_obstacles(subject), "refused": refused}
+    context = {"subject": subject, "obstacles": obstacles, "refused": refused}
     return render(request, "identities/user_delete.html", context, status=status)

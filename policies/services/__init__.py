@@ -23,6 +23,7 @@ from policies.services.attachments import (
     delete_permissions_boundary,
     detach_policy,
     put_inline_policy,
+    remove_identity_policies,
     set_permissions_boundary,
 )
 from policies.services.guardrails import (
@@ -65,6 +66,7 @@ __all__ = [
     "import_managed_policy",
     "import_policy_versions",
     "put_inline_policy",
+    "remove_identity_policies",
     "save_catalog_action",
     "save_catalog_service",
     "save_guardrail",

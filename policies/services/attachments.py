@@ -139,3 +139,21 @@ def delete_permissions_boundary(*, identity: User | Role, actor: User | None) ->
         before={"boundary": boundary.policy.arn},
     )
     boundary.delete()
+
+
+# Before an identity's deletion
+
+
+@transaction.atomic
+def remove_identity_policies(*, identity: Identity, actor: User | None) -> None:
+    """Detach every managed policy from a user, group or role about to be deleted, delete its
+    inline policies and its permission boundary, each with its own audit record, in the
+    deletion's transaction (settings.IAM_DELETION_REMOVAL_HOOKS)."""
+    owner = _owner_filter(identity)
+    attachments = PolicyAttachment.objects.filter(**owner).select_related("policy").order_by("policy__policy_name")
+    for attachment in attachments:
+        detach_policy(policy=attachment.policy, identity=identity, actor=actor)
+    for inline in InlinePolicy.objects.filter(**owner).order_by("policy_name"):
+        delete_inline_policy(inline=inline, actor=actor)
+    if isinstance(identity, (User, Role)) and PermissionBoundary.objects.filter(**owner).exists():
+        delete_permissions_boundary(identity=identity, actor=actor)

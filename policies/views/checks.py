@@ -1,6 +1,5 @@
 """Console views of policies: switching role and the policy check."""
 
-import csv
 from dataclasses import replace
 from urllib.parse import urlencode
 
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from identities import services as identity_services
 from identities.context import Target, context_of
+from identities.exports import CSVWriter
 from identities.middleware import ROLE_SESSION_KEY
 from identities.models import User
 from policies import authorization, queries, reports
@@ -169,7 +169,7 @@ def check_export(rows, export: str) -> HttpResponse:
         response = JsonResponse(records, safe=False, json_dumps_params={"indent": 2})
     else:
         response = HttpResponse(content_type="text/csv")
-        writer = csv.writer(response)
+        writer = CSVWriter(response)
         writer.writerow(["action", "resource", "decision", "deciding", "blocking_layers", "missing_context_keys"])
         for record in records:
             writer.writerow(

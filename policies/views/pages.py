@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from identities import rules
 from identities.context import Target
-from identities.queries import recent_events
+from identities.views._pages import history
 from policies import queries, services
 from policies.engine import Level
 from policies.forms import PolicyCreateForm, PolicyDeleteForm, PolicyFilterForm, PolicyVersionForm, findings_of
@@ -69,7 +69,7 @@ def _detail_context(request, policy: ManagedPolicy, version_form=None) -> dict:
         "versions": versions,
         "default": default,
         "places": queries.policy_places(policy),
-        "events": recent_events(policy.arn),
+        **history(request, policy),
         "form": form,
         "lines": numbered_lines(text, findings_of(text) if version_form is not None else []),
         "can": {

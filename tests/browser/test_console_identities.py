@@ -108,7 +108,7 @@ def test_deleting_a_group_with_members_shows_what_stood_in_the_way(page, snap, d
     expect(page.locator("#obstacles")).to_contain_text("2 members")
     expect(page.locator("#obstacles")).to_contain_text("james, lucas")
     snap("identities-group-delete-confirm")
-    page.get_by_role("button", name="Remove 2 members and delete Operations").click()
+    page.get_by_role("button", name="Remove these and delete Operations").click()
     expect(page.get_by_role("alert")).to_have_text("Group Operations was deleted.")
     expect(page.locator("#group-table")).not_to_contain_text("Operations")
     assert not Group.objects.filter(group_name="Operations").exists()

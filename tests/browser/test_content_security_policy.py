@@ -45,7 +45,7 @@ def test_console_pages_of_the_administrator(page, screenshot, demo):
 def test_admin_change_form_of_a_role(page, screenshot, demo):
     sign_in(page, "root", "root-demo-password")
     page.goto(f"/admin/identities/role/{Role.objects.get(role_name='ReleaseManager').pk}/change/")
-    expect(page.get_by_role("heading", name="ReleaseManager")).to_be_visible()
+    expect(page.get_by_role("heading", name="ReleaseManager", exact=True)).to_be_visible()
     screenshot("csp-admin-role")
     page.locator(".select2-selection").first.click()
     page.locator(".select2-search__field").fill("hen")

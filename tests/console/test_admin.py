@@ -179,3 +179,14 @@ def test_anonymous_admin_visitors_go_to_the_console_sign_in(client):
     response = client.get(reverse("admin:index"))
     assert response.status_code == 302
     assert response["Location"].startswith("/sign-in/?next=/admin/")
+
+
+def test_the_root_user_cannot_be_deleted_in_the_admin(root_client, root):
+    url = reverse("admin:identities_user_delete", args=[root.pk])
+    assert root_client.get(url).status_code == 403
+    assert root_client.post(url, {"post": "yes"}).status_code == 403
+    changelist = reverse("admin:identities_user_changelist")
+    bulk = root_client.post(changelist, {"action": "delete_selected", "_selected_action": [root.pk], "post": "yes"})
+    assert bulk.status_code == 403
+    assert User.objects.filter(pk=root.pk).exists()
+    assert not AuditEvent.objects.filter(outcome=AuditEvent.Outcome.SUCCESS).exists()

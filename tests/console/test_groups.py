@@ -165,7 +165,7 @@ def test_deleting_a_group_with_members_shows_them_and_removes_them_in_one_step(d
     assert client.post(url("group-delete", operations.pk)).status_code == 302
     assert not Group.objects.filter(group_name="Operations").exists()
     events = AuditEvent.objects.filter(target_arn=operations.arn).order_by("id").values_list("event_name", flat=True)
-    assert list(events)[-3:] == ["RemoveUserFromGroup", "RemoveUserFromGroup", "DeleteGroup"]
+    assert list(events)[-4:] == ["RemoveUserFromGroup", "RemoveUserFromGroup", "DetachGroupPolicy", "DeleteGroup"]
 
 
 def test_deleting_needs_delete_group(demo):

@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from identities import reports, services
 from identities.credentials import AccessKey
+from identities.models import User
 from identities.passwords import PasswordPolicy
 from tests import factories
 
@@ -107,3 +108,21 @@ def test_the_report_reads_in_batches_whatever_the_size(root):
     assert [row[0] for row in rows][:2] == ["<root_account>", "batch000000"]
     assert len(rows) == 26
     assert PasswordPolicy.current().max_age_days is None
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@"])
+def test_a_user_name_that_starts_like_a_formula_is_reported_inert(root_client, start):
+    name = f"{start}1+2"
+    user = services.create_user(username=name, actor=None)
+    users_before = list(User.objects.values_list("username", flat=True).order_by("username"))
+    (row,) = [row for row in read_report(root_client) if row["arn"] == user.arn]
+    assert row["user"] == f"'{name}"
+    assert list(User.objects.values_list("username", flat=True).order_by("username")) == users_before
+
+
+@pytest.mark.parametrize("start", ["\t", "\r", "="])
+def test_a_stored_service_name_that_starts_like_a_formula_is_reported_inert(root_client, mia, start):
+    key, _ = services.create_access_key(user=mia, actor=None)
+    AccessKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now(), last_used_service=f"{start}cmd")
+    (row,) = [row for row in read_report(root_client) if row["user"] == "mia"]
+    assert row["access_key_1_last_used_service"] == f"'{start}cmd"

@@ -297,6 +297,7 @@ def test_deleting_shows_what_stands_in_the_way_and_removes_it_in_one_step(demo):
         "DeleteAccessKey",
         "RemoveUserFromGroup",
         "UnassignRole",
+        "DetachUserPolicy",
         "DeleteUser",
     ]
     assert not AccessKey.objects.exists()

@@ -228,3 +228,38 @@ def test_the_refusals_cost_the_same_queries_at_2_and_200_networks(reader):
         [refusal(today - timedelta(days=n % 7), reason=f"R{n % 3}", network=f"192.0.2.{n}/32") for n in range(200)]
     )
     assert queries_for(reader, {}) == at_2
+
+
+FORMULA_STARTS = ["=", "+", "-", "@", "\t", "\r"]
+
+
+@pytest.mark.parametrize("start", FORMULA_STARTS)
+def test_no_exported_audit_cell_starts_a_formula(exporter, start):
+    attack = f'{start}HYPERLINK("http://attacker.invalid")'
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                event_name=attack,
+                actor_arn=attack,
+                target_arn=attack,
+                outcome="Success",
+                after=-1 if start == "-" else attack,
+                occurred_at=START,
+            )
+        ]
+    )
+    before = AuditEvent.objects.exclude(event_name="ExportAuditEvents").count()
+    until = (START + timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    body = b"".join(exporter.get(URL, {"format": "csv", "until": until}).streaming_content).decode()
+    (row,) = csv.DictReader(io.StringIO(body, newline=""))
+    for column in ("event_name", "actor_arn", "target_arn"):
+        assert row[column] == f"'{attack}"
+    assert row["after"] == ("'-1" if start == "-" else json.dumps(attack))
+    assert AuditEvent.objects.exclude(event_name="ExportAuditEvents").count() == before
+
+
+def test_a_tag_that_starts_like_a_formula_is_exported_inside_its_json(exporter, mia):
+    services.set_user_tags(user=mia, tags={"team": "=1+2", "cost": "@SUM"}, actor=None)
+    body = b"".join(exporter.get(URL, {"format": "csv", "event": "TagUser"}).streaming_content).decode()
+    (row,) = csv.DictReader(io.StringIO(body, newline=""))
+    assert json.loads(row["after"]) == {"tags": {"team": "=1+2", "cost": "@SUM"}}

@@ -193,7 +193,7 @@ def test_removing_a_non_member_is_refused(henry, developers, root):
 def test_deleting_a_group_with_members_is_refused_unless_asked(mia, developers, root):
     services.add_members(group=developers, users=[mia], actor=root)
     before = snapshot()
-    with pytest.raises(ValidationError, match="still has 1 member"):
+    with pytest.raises(ValidationError, match=r"while it has 1 member \(mia\): remove them first"):
         services.delete_group(group=developers, actor=root)
     assert snapshot() == before
     services.delete_group(group=developers, actor=root, with_members=True)

@@ -416,3 +416,47 @@ def test_a_bad_service_prefix_is_refused_with_the_rule(demo):
     response = client.post(url, admin_form_data(client, url, {"prefix": "Bad Prefix", "name": "x"}))
     assert response.status_code == 200
     assert "lowercase letters, digits and hyphens" in response.content.decode()
+
+
+# The policy rows of an identity's admin page
+
+
+@pytest.fixture
+def nora_with_policies(db):
+    from identities import services as identity_services
+
+    nora = identity_services.create_user(username="nora", actor=None)
+    reader, _ = services.create_policy(policy_name="Reader", document=allow("storage:Get*"), actor=None)
+    fence, _ = services.create_policy(policy_name="Fence", document=allow("storage:*"), actor=None)
+    services.attach_policy(policy=reader, identity=nora, actor=None)
+    services.put_inline_policy(identity=nora, policy_name="Notes", document=allow("storage:List*"), actor=None)
+    services.set_permissions_boundary(identity=nora, policy=fence, actor=None)
+    return nora
+
+
+def test_a_users_admin_page_shows_its_attached_inline_and_boundary_policies(root_client, nora_with_policies):
+    response = root_client.get(reverse("admin:identities_user_change", args=[nora_with_policies.pk]))
+    shown = {
+        inline.formset.model.__name__: [str(form.instance) for form in inline.formset.initial_forms]
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.initial_form_count()
+    }
+    assert shown == {
+        "PolicyAttachment": ["Reader attached to nora"],
+        "InlinePolicy": ["Notes (inline, nora)"],
+        "PermissionBoundary": ["Fence bounds nora"],
+    }
+
+
+def test_detaching_a_policy_in_the_admin_is_recorded(root_client, nora_with_policies):
+    url = reverse("admin:identities_user_change", args=[nora_with_policies.pk])
+    data = admin_form_data(root_client, url, {"username": "nora", "path": "/", "tags": "{}", "is_active": "on"})
+    (prefix,) = [
+        inline.formset.prefix
+        for inline in root_client.get(url).context["inline_admin_formsets"]
+        if inline.formset.model is PolicyAttachment and inline.formset.initial_form_count()
+    ]
+    data[f"{prefix}-0-DELETE"] = "on"
+    assert root_client.post(url, data).status_code == 302
+    assert not PolicyAttachment.objects.filter(user=nora_with_policies).exists()
+    assert AuditEvent.objects.filter(event_name="DetachUserPolicy", target_arn=nora_with_policies.arn).count() == 1

@@ -1,11 +1,15 @@
 """The /api/v1/ home: bearer keys, JSON errors, caller identity and assume-role."""
 
 import json
+from datetime import timedelta
 
 import pytest
+from django.db.models import Sum
 from django.test import Client
+from django.utils import timezone
 
 from identities import services as identity_services
+from identities.audit import AnonymousRefusalCount, AuditEvent
 from identities.credentials import RoleSession
 from identities.models import Role
 from policies import services
@@ -221,3 +225,59 @@ def test_roles_are_looked_up_by_their_whole_arn(api, mia):
     assert post(api, "/api/v1/assume-role", {"RoleArn": wrong_path, "RoleSessionName": "s1"}).status_code == 403
     assert post(api, "/api/v1/assume-role", {"RoleArn": role.arn, "RoleSessionName": "s1"}).status_code == 200
     assert Role.objects.count() == 1
+
+
+# Role-session credentials after their session ends
+
+
+def _revoke_the_session(session: RoleSession) -> None:
+    identity_services.end_role_session(session=session, actor=None)
+
+
+def _revoke_the_users_sessions(session: RoleSession) -> None:
+    identity_services.revoke_role_sessions(user=session.user, actor=None)
+
+
+def _revoke_the_roles_sessions(session: RoleSession) -> None:
+    identity_services.revoke_role_sessions(role=session.role, actor=None)
+
+
+def _let_it_expire(session: RoleSession) -> None:
+    RoleSession.objects.filter(pk=session.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+
+@pytest.fixture
+def assumed(api, mia):
+    """A client holding the Authorization header that POST /api/v1/assume-role answered, and its session."""
+    role = identity_services.create_role(role_name="Deployer", trust_policy=trusting(mia.arn), actor=None)
+    services.put_inline_policy(identity=role, policy_name="Assume", document=allow("sts:AssumeRole"), actor=None)
+    response = post(api, "/api/v1/assume-role", {"RoleArn": role.arn, "RoleSessionName": "ship-1"})
+    assert response.status_code == 200
+    client = Client(HTTP_AUTHORIZATION=response.json()["Authorization"])
+    client.session_row = RoleSession.objects.get(key_id=response.json()["Credentials"]["AccessKeyId"])
+    client.role = role
+    return client
+
+
+@pytest.mark.parametrize(
+    "end", [_revoke_the_session, _revoke_the_users_sessions, _revoke_the_roles_sessions, _let_it_expire]
+)
+def test_a_session_token_is_refused_once_its_session_has_ended(assumed, end):
+    assert assumed.get("/api/v1/caller-identity").status_code == 200
+    end(assumed.session_row)
+    sessions = list(RoleSession.objects.values_list("pk", "revoked_at", "expires_at"))
+    changes = AuditEvent.objects.filter(outcome=AuditEvent.Outcome.SUCCESS).count()
+    identity = assumed.get("/api/v1/caller-identity")
+    assert (identity.status_code, error_code(identity)) == (401, "InvalidCredentials")
+    chained = post(assumed, "/api/v1/assume-role", {"RoleArn": assumed.role.arn, "RoleSessionName": "ship-2"})
+    assert (chained.status_code, error_code(chained)) == (401, "InvalidCredentials")
+    decision = post(
+        assumed, "/api/v1/authorize", {"principal": assumed.session_row.arn, "action": "s:A", "resource": "*"}
+    )
+    assert decision.status_code == 401
+    assert list(RoleSession.objects.values_list("pk", "revoked_at", "expires_at")) == sessions
+    assert AuditEvent.objects.filter(outcome=AuditEvent.Outcome.SUCCESS).count() == changes
+    # Refusals without a valid credential are counted, not written to the trail.
+    assert not AuditEvent.objects.filter(event_name="InvalidCredentials").exists()
+    counted = AnonymousRefusalCount.objects.filter(reason="InvalidCredentials").aggregate(total=Sum("count"))
+    assert counted["total"] == 3

@@ -128,7 +128,7 @@ def test_the_export_shows_current_arns_and_the_ids_of_deleted_principals():
     lucas, mia = User.objects.get(username="lucas"), User.objects.get(username="mia")
     identity_services.create_role(role_name="Ops", trust_policy=trusting(lucas.arn, mia.arn), actor=None)
     identity_services.update_user(user=lucas, username="luke", actor=None)
-    identity_services.delete_user(user=mia, actor=None, with_credentials_and_memberships=True)
+    identity_services.delete_user(user=mia, actor=None, with_credentials_and_memberships=True, with_policies=True)
     exported = {role["RoleName"]: role for role in export_authorization_details()["RoleDetailList"]}
     assert exported["Ops"]["AssumeRolePolicyDocument"] == trusting(f"{ACCOUNT_ARN}:user/contractors/luke", mia.iam_id)
     assert exported["DeployRole"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["AWS"] == mia.iam_id

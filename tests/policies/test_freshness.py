@@ -61,10 +61,12 @@ RENEWS = {
     "update_user": lambda w: identity_services.update_user(user=w.ana, username="ana2", actor=None),
     "set_user_tags": lambda w: identity_services.set_user_tags(user=w.ana, tags={"team": "a"}, actor=None),
     "delete_user": lambda w: identity_services.delete_user(
-        user=w.ana, actor=None, with_credentials_and_memberships=True
+        user=w.ana, actor=None, with_credentials_and_memberships=True, with_policies=True
     ),
     "update_group": lambda w: identity_services.update_group(group=w.team, group_name="Team2", actor=None),
-    "delete_group": lambda w: identity_services.delete_group(group=w.team, actor=None, with_members=True),
+    "delete_group": lambda w: identity_services.delete_group(
+        group=w.team, actor=None, with_members=True, with_policies=True
+    ),
     "add_members": lambda w: identity_services.add_members(
         group=w.team, users=[factories.UserFactory(username="cy")], actor=None
     ),
@@ -77,7 +79,7 @@ RENEWS = {
     "update_role_and_trust_policy": lambda w: identity_services.update_role_and_trust_policy(
         role=w.deployer, trust_policy=_trusting("123456789012"), actor=None
     ),
-    "delete_role": lambda w: identity_services.delete_role(role=w.deployer, actor=None),
+    "delete_role": lambda w: identity_services.delete_role(role=w.deployer, actor=None, with_policies=True),
     "assign_role": lambda w: identity_services.assign_role(role=w.deployer, user=w.ana, actor=None),
     "assign_role_to_users": lambda w: identity_services.assign_role_to_users(
         role=w.deployer, users=[w.ana], actor=None
@@ -100,6 +102,7 @@ RENEWS = {
             actor=None,
         )
     ),
+    "remove_identity_policies": lambda w: services.remove_identity_policies(identity=w.team, actor=None),
     "set_permissions_boundary": lambda w: services.set_permissions_boundary(identity=w.ana, policy=w.spare, actor=None),
     "delete_permissions_boundary": lambda w: (
         services.set_permissions_boundary(identity=w.ana, policy=w.spare, actor=None),

@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from identities import services as identity_services
+from identities.audit import AuditEvent
 from identities.models import User
 from policies import services
 from tests.clients import client_for
@@ -217,3 +218,20 @@ def test_deciding_statements_link_to_their_policy_and_come_before_guardrails(dem
     policy = ManagedPolicy.objects.get(policy_name="OperationsStorageAccess")
     assert found[0]["url"] == reverse("admin:policies_managedpolicy_change", args=[policy.pk])
     assert found[1]["url"].startswith("/admin/policies/guardrail/")
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@"])
+def test_exported_actions_and_resources_never_start_a_formula(root_client, mia, start):
+    query = {
+        "kind": "user",
+        "principal": "mia",
+        "actions": f"{start}cmd|' /C calc'!A0",
+        "resources": f'{start}HYPERLINK("http://attacker.invalid")',
+        "context": "",
+    }
+    audit_before = AuditEvent.objects.filter(outcome=AuditEvent.Outcome.SUCCESS).count()
+    response = root_client.get(f"{URL}?{urlencode(query)}&format=csv")
+    (header, row) = csv.reader(io.StringIO(response.content.decode(), newline=""))
+    assert header[:3] == ["action", "resource", "decision"]
+    assert row[:3] == [f"'{query['actions']}", f"'{query['resources']}", "ImplicitDeny"]
+    assert AuditEvent.objects.filter(outcome=AuditEvent.Outcome.SUCCESS).count() == audit_before

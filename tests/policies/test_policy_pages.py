@@ -4,11 +4,14 @@ import json
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from identities import services as identity_services
 from identities.audit import AuditEvent
 from identities.models import Group, User
+from policies import services
 from policies.models import ManagedPolicy, PermissionBoundary, PolicyAttachment, PolicyVersion
 from tests.clients import client_for
 from tests.policies.conftest import allow
@@ -405,3 +408,35 @@ def test_validation_reads_the_same_number_of_queries_at_two_sizes(demo):
     small = count()
     _many_policies(990, "More")
     assert count() == small
+
+
+def _viewer(name: str, *actions: str) -> Client:
+    viewer = identity_services.create_user(username=name, actor=None)
+    services.put_inline_policy(identity=viewer, policy_name="View", document=allow(list(actions)), actor=None)
+    client = Client()
+    client.force_login(viewer)
+    return client
+
+
+@pytest.fixture
+def tools(db):
+    created, _ = services.create_policy(policy_name="Tools", document=allow("storage:GetObject"), actor=None)
+    return created
+
+
+def test_a_viewer_without_list_audit_events_sees_no_history_of_the_policy(tools):
+    response = _viewer("vera", "iam:GetPolicy").get(reverse("policies:policy-detail", args=[tools.pk]))
+    assert response.status_code == 200
+    assert response.context["events"] is None
+    html = response.content.decode()
+    assert "Recent history" not in html and "CreatePolicy" not in html
+    assert reverse("identities:audit-list") not in html
+
+
+def test_a_viewer_with_list_audit_events_sees_the_history_and_its_link(tools):
+    client = _viewer("vera", "iam:GetPolicy", "iam:ListAuditEvents")
+    response = client.get(reverse("policies:policy-detail", args=[tools.pk]))
+    assert [event.event_name for event in response.context["events"]] == ["CreatePolicy"]
+    html = response.content.decode()
+    assert "Recent history" in html and "CreatePolicy" in html
+    assert f'href="{reverse("identities:audit-list")}?target=' in html

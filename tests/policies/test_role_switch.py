@@ -3,13 +3,16 @@
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from identities import services as identity_services
 from identities.audit import AuditEvent
 from identities.credentials import RoleSession
+from identities.middleware import ROLE_SESSION_KEY
 from policies import services
+from tests.admin_forms import admin_form_data
 from tests.policies.conftest import allow
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +124,19 @@ def test_an_administrator_revokes_a_users_role_sessions_in_the_admin(mia_client,
     assert RoleSession.objects.get().revoked_at is not None
     assert admin_status(mia_client, "group") == 403
     assert AuditEvent.objects.filter(event_name="RevokeRoleSessions").count() == 1
+
+
+def test_a_console_role_session_revoked_in_the_admin_ends_at_the_next_request(mia_client, deployer, mia, root):
+    mia_client.post(reverse("policies:role-switch"), {"role": deployer.pk, "duration": 900})
+    assert "Acting as role <strong>Deployer</strong>" in mia_client.get(reverse("home")).content.decode()
+    root_client = Client()
+    root_client.force_login(root)
+    url = reverse("admin:identities_user_change", args=[mia.pk])
+    fields = {"username": "mia", "path": "/", "tags": "{}", "is_active": "on", "revoke_role_sessions": "on"}
+    assert root_client.post(url, admin_form_data(root_client, url, fields)).status_code == 302
+    page = mia_client.get(reverse("home")).content.decode()
+    assert "Your session as Deployer has ended; you act as yourself again." in page
+    assert "Acting as role" not in page
+    assert ROLE_SESSION_KEY not in mia_client.session
+    # Mia acts as herself again: her own policy, not the role's.
+    assert (admin_status(mia_client, "user"), admin_status(mia_client, "group")) == (200, 403)
