@@ -247,6 +247,8 @@ IAM_INLINE_POLICY_MAX_SIZE = {
     "role": env_int("IAM_INLINE_ROLE_POLICY_MAX_SIZE", default=10240, minimum=1),
 }
 IAM_GUARDRAIL_MAX_SIZE = 5120
+# A role's trust policy: AWS's default quota is 2,048 characters, which an account may raise to 4,096.
+IAM_TRUST_POLICY_MAX_SIZE = env_int("IAM_TRUST_POLICY_MAX_SIZE", default=4096, minimum=1)
 # Compiled policy sets kept per process (keyed by principal and permissions generation).
 IAM_POLICY_CACHE_SIZE = env_int("IAM_POLICY_CACHE_SIZE", default=2048, minimum=1)
 # Attach the built-in self-service policy to every user created in the console.
@@ -254,6 +256,9 @@ IAM_SELF_SERVICE_FOR_NEW_USERS = env_bool("IAM_SELF_SERVICE_FOR_NEW_USERS", defa
 # Called with (user=, actor=) after a user is created in the console, in the same
 # transaction; named here so identities needs no import of policies.
 IAM_NEW_USER_HOOKS = ["policies.services.attach_new_user_policies"]
+# Called with a trust policy before it is stored (the engine's grammar and findings: a
+# document that cannot be evaluated is refused, with every problem and its place).
+IAM_TRUST_POLICY_CHECKS = ["policies.services.check_trust_policy"]
 # Before a user, group or role is deleted: called with (identity=), each lists what it
 # attaches to the identity (identities.queries.Obstacle, with the IAM action that removes
 # it), for the refusal AWS answers (DeleteConflict) and the delete pages' checks; then

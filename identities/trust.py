@@ -21,6 +21,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.module_loading import import_string
 
 from identities.models import Role, User
 
@@ -95,10 +96,15 @@ def unknown_principals(document, known: Iterable[str] = ()) -> list[str]:
 
 
 def stored_form(document: dict | None) -> dict:
-    """The document as it is stored: this account's user and role ARNs as unique IDs.
-    ValidationError ("Invalid principal in policy") when one names nobody."""
+    """The document as it is stored: checked as a trust policy by the hooks named in
+    IAM_TRUST_POLICY_CHECKS (the policy engine's grammar and validation, which this app
+    cannot import), then this account's user and role ARNs as unique IDs.
+    ValidationError ("Invalid principal in policy") when one names nobody. An empty
+    document is a role that trusts no one."""
     if not document:
         return document or {}
+    for check in settings.IAM_TRUST_POLICY_CHECKS:
+        import_string(check)(document)
     found = _unique_ids(document)
     missing = sorted(arn for arn, unique_id in found.items() if unique_id is None)
     if missing:

@@ -8,6 +8,7 @@ can alter a decision bumps the permissions generation in its transaction.
 from policies.services._common import (
     catalogue,
     check_document,
+    check_trust_policy,
 )
 from policies.services.action_catalogue import (
     delete_catalog_action,
@@ -52,6 +53,7 @@ __all__ = [
     "attach_policy",
     "catalogue",
     "check_document",
+    "check_trust_policy",
     "create_policy",
     "create_policy_version",
     "delete_catalog_action",

@@ -2,6 +2,7 @@
 
 import json
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from identities.models import Group, Role, User
@@ -31,6 +32,11 @@ def check_document(
         raise ValidationError([str(finding) for finding in errors], code="policy_document")
     document = json.loads(source) if isinstance(source, (str, bytes)) else source
     return document, findings
+
+
+def check_trust_policy(document: dict) -> None:
+    """A role's trust policy as the engine reads it: ValidationError with every ERROR finding."""
+    check_document(document, kind=PolicyKind.TRUST, size_limit=settings.IAM_TRUST_POLICY_MAX_SIZE)
 
 
 def _identity_kind(identity: Identity) -> str:

@@ -118,6 +118,12 @@ def test_bad_role_input_changes_nothing(demo):
     assert not Role.objects.filter(role_name="X").exists() and state() == before
 
 
+TRUST_ROOT = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"AWS": "123456789012"}, "Action": "sts:AssumeRole"}],
+}
+
+
 def test_editing_the_trust_policy_records_both_changes(demo):
     release = role("ReleaseManager")
     data = {
@@ -126,10 +132,10 @@ def test_editing_the_trust_policy_records_both_changes(demo):
         "description": "",
         "max_session_duration": "3600",
         "tags": "",
-        "trust_policy": json.dumps({"Version": "2012-10-17", "Statement": []}),
+        "trust_policy": json.dumps(TRUST_ROOT),
     }
     assert client_for("iam-admin").post(url("role-edit", release.pk), data).status_code == 302
-    assert role("ReleaseManager").trust_policy == {"Version": "2012-10-17", "Statement": []}
+    assert role("ReleaseManager").trust_policy == TRUST_ROOT
     names = set(AuditEvent.objects.filter(target_arn=release.arn).values_list("event_name", flat=True))
     assert {"UpdateRole", "UpdateAssumeRolePolicy"} <= names
 

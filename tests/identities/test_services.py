@@ -251,7 +251,14 @@ def test_root_takes_no_role_and_past_expiry_is_refused(root, mia):
         (lambda ctx: services.update_role(role=ctx["role"], description="x", actor=None), "UpdateRole"),
         (
             lambda ctx: services.update_trust_policy(
-                role=ctx["role"], trust_policy={"Version": "2012-10-17"}, actor=None
+                role=ctx["role"],
+                trust_policy={
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Principal": {"AWS": "123456789012"}, "Action": "sts:AssumeRole"}
+                    ],
+                },
+                actor=None,
             ),
             "UpdateAssumeRolePolicy",
         ),

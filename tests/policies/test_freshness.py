@@ -196,6 +196,7 @@ NOT_WRITES = {
     "SELF_SERVICE_ARN",
     "catalogue",
     "check_document",
+    "check_trust_policy",
     "highest_guardrail_level",
 }
 
