@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.models import Group as AuthGroup
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -91,7 +91,9 @@ class IAMActionsAdmin:
             return readonly
         if not self.can_update(request, obj):
             own = set(self.field_changes)
-            readonly += [name for name in self.get_fields(request, obj) if name not in readonly and name not in own]
+            # The form's own fields: get_fields would build the form again, which asks this method.
+            names = self.fields or [*self.form.base_fields, *self.readonly_fields]
+            readonly += [name for name in names if name not in readonly and name not in own]
         readonly += [
             name
             for name, change in self.field_changes.items()
@@ -373,6 +375,12 @@ class UserAdmin(ServiceBackedAdmin):
             self.perform(request, services.revoke_role_sessions, user=user)
         return user
 
+    def has_change_permission(self, request, obj=None):
+        # Only root manages root: its page offers nothing to change to anyone else.
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
     def has_delete_permission(self, request, obj=None):
         return not (obj is not None and obj.is_superuser) and super().has_delete_permission(request, obj)
 
@@ -533,6 +541,8 @@ class PasswordPolicyAdmin(admin.ModelAdmin):
         return False
 
     def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied("Your policies do not allow iam:GetAccountPasswordPolicy.")
         return redirect("admin:identities_passwordpolicy_change", 1)
 
     def get_object(self, request, object_id, from_field=None):

@@ -355,9 +355,23 @@ class BoundaryInline(admin.TabularInline):
 
 
 class PolicyInlinesMixin:
-    """Saves the policy inlines of a user, group or role through services."""
+    """Saves the policy inlines of a user, group or role through services; their changes
+    also let a user post the identity's page."""
 
     policy_inlines: tuple = (AttachmentInline, NewAttachmentInline, InlinePolicyInline)
+    policy_changes = (
+        services.attach_policy,
+        services.detach_policy,
+        services.put_inline_policy,
+        services.delete_inline_policy,
+    )
+
+    def has_change_permission(self, request, obj=None):
+        if super().has_change_permission(request, obj):
+            return True
+        if obj is None or (isinstance(obj, User) and obj.is_superuser):
+            return False
+        return any(rules.allows(request.user, change, identity=obj) for change in self.policy_changes)
 
     def get_inlines(self, request, obj):
         if obj is None or (isinstance(obj, User) and obj.is_superuser):
@@ -442,9 +456,13 @@ class RoleAddForm(identities_admin.RoleAdminForm):
     permissions_boundary = _boundary_field()
 
 
+_BOUNDARY_CHANGES = (services.set_permissions_boundary, services.delete_permissions_boundary)
+
+
 class UserAdmin(BoundaryOnCreateMixin, PolicyInlinesMixin, identities_admin.UserAdmin):
     form = UserAddForm
     policy_inlines = _inlines_for("user", *PolicyInlinesMixin.policy_inlines, BoundaryInline)
+    policy_changes = (*PolicyInlinesMixin.policy_changes, *_BOUNDARY_CHANGES)
 
 
 class GroupAdmin(PolicyInlinesMixin, identities_admin.GroupAdmin):
@@ -454,6 +472,7 @@ class GroupAdmin(PolicyInlinesMixin, identities_admin.GroupAdmin):
 class RoleAdmin(BoundaryOnCreateMixin, PolicyInlinesMixin, identities_admin.RoleAdmin):
     form = RoleAddForm
     policy_inlines = _inlines_for("role", *PolicyInlinesMixin.policy_inlines, BoundaryInline)
+    policy_changes = (*PolicyInlinesMixin.policy_changes, *_BOUNDARY_CHANGES)
 
 
 for model, model_admin in ((User, UserAdmin), (Group, GroupAdmin), (Role, RoleAdmin)):

@@ -1,0 +1,1220 @@
+"""The entry-point matrix: every console URL (pages and fragments), every admin operation of
+every registered model, and every API endpoint, with each method.
+
+Each row names what it needs: the reads of the page, and the checks of the change from the
+rule table (identities.rules, policies.rules) asked with the row's own arguments. It runs:
+by a persona with none of them and by personas each lacking one of them (refused, the
+database as it was), then by a persona with exactly them (it succeeds, or answers the
+non-authorization outcome the row expects). The list of rows is checked against the URL
+resolver and the admin's registry: a new URL or admin model without a row fails.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from identities import rules
+from identities import services as identity_services
+from identities.audit import AuditEvent
+from identities.context import PENDING, Target
+from identities.rules import Check
+from policies import services
+from tests.admin_forms import admin_form_data
+from tests.factories import TEST_PASSWORD
+from tests.policies.conftest import allow, deny
+
+pytestmark = pytest.mark.django_db
+ACCOUNT = "123456789012"
+CHANGED = "changed"
+
+
+def read(action: str, target=None) -> Check:
+    return Check(action, PENDING if target is None else target)
+
+
+def rule(change, **arguments) -> list[Check]:
+    return rules.required(change, **arguments)
+
+
+@dataclass
+class Row:
+    """One entry point and method. `needs(world, me)`: what a persona must be allowed;
+    `args`, `data`: the URL's arguments and the request's data; `ok`: the status when
+    allowed; `refused`: the statuses of a refusal; `admin`: build the POST from the admin
+    page as root sees it."""
+
+    name: str
+    method: str
+    needs: Callable
+    args: Callable = lambda w, me: {}
+    data: Callable = lambda w, me: {}
+    ok: int = 302
+    refused: tuple[int, ...] = (403, 404)
+    admin: bool = False
+    api: bool = False
+    new_rows: Callable | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.name}"
+
+
+# The world every row acts on, built through the services.
+
+
+@pytest.fixture
+def world(org):
+    w = SimpleNamespace(root=org.root, org=org)
+    w.target = identity_services.create_user(username="target", password=TEST_PASSWORD, actor=None)
+    w.team, w.other = (identity_services.create_group(group_name=name, actor=None) for name in ("Team", "Other"))
+    identity_services.add_members(group=w.team, users=[w.target], actor=None)
+    w.deployer = identity_services.create_role(role_name="Deployer", trust_policy=_trust_account(), actor=None)
+    w.spare_role = identity_services.create_role(role_name="Spare", trust_policy=_trust_account(), actor=None)
+    identity_services.assign_role(role=w.deployer, user=w.target, actor=None)
+    w.reader, _ = services.create_policy(policy_name="Reader", document=allow("storage:Get*"), actor=None)
+    services.create_policy_version(policy=w.reader, document=allow("storage:List*"), actor=None)
+    w.loose, _ = services.create_policy(policy_name="Loose", document=allow("storage:Put*"), actor=None)
+    w.unused, _ = services.create_policy(policy_name="Unused", document=allow("storage:List*"), actor=None)
+    for identity in (w.target, w.team, w.deployer):
+        services.attach_policy(policy=w.reader, identity=identity, actor=None)
+        services.put_inline_policy(identity=identity, policy_name="Own", document=allow("s:A"), actor=None)
+    services.set_permissions_boundary(identity=w.target, policy=w.loose, actor=None)
+    w.key, _ = identity_services.create_access_key(user=w.target, actor=None)
+    w.fence, _ = services.save_guardrail(guardrail_name="Fence", document=deny("s:D"), actor=None)
+    w.service = services.save_catalog_service(prefix="billing", name="Billing", actor=None)
+    return w
+
+
+def _trust_account() -> dict:
+    statement = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+_people = iter(range(10**6))
+
+
+def new_person():
+    return identity_services.create_user(username=f"persona{next(_people)}", password=TEST_PASSWORD, actor=None)
+
+
+def unique(checks: list[Check]) -> list[Check]:
+    seen, found = set(), []
+    for check in checks:
+        key = (check.action, getattr(check.target, "arn", "*"))
+        if key not in seen:
+            seen.add(key)
+            found.append(check)
+    return found
+
+
+def grant(user, checks: list[Check]) -> None:
+    """Allow `user` exactly `checks` (each action on its resource), and nothing else."""
+    statements = [
+        {"Effect": "Allow", "Action": check.action, "Resource": getattr(check.target, "arn", "*") or "*"}
+        for check in checks
+    ]
+    if statements:
+        document = {"Version": "2012-10-17", "Statement": statements}
+        services.put_inline_policy(identity=user, policy_name="Exactly", document=document, actor=None)
+
+
+# Rows. Reads first, then the change's rule with the arguments the view passes.
+
+
+def _user_page(w, me):
+    return {"pk": w.target.pk}
+
+
+def _group_page(w, me):
+    return {"pk": w.team.pk}
+
+
+def _role_page(w, me):
+    return {"pk": w.deployer.pk}
+
+
+def _policy_page(w, me):
+    return {"pk": w.reader.pk}
+
+
+def _fragment(kind: str):
+    return lambda w, me: {
+        "kind": kind,
+        "pk": getattr(w, {"user": "target", "group": "team", "role": "deployer"}[kind]).pk,
+    }
+
+
+def _identity(w, kind: str):
+    return getattr(w, {"user": "target", "group": "team", "role": "deployer"}[kind])
+
+
+def _fragment_reads(w, kind: str) -> list[Check]:
+    return [read(f"iam:ListAttached{kind.title()}Policies", _identity(w, kind))]
+
+
+CONSOLE_ROWS = [
+    # Users
+    Row("identities:user-list", "GET", lambda w, me: [read("iam:ListUsers")], ok=200),
+    Row("identities:user-detail", "GET", lambda w, me: [read("iam:GetUser", w.target)], _user_page, ok=200),
+    Row(
+        "identities:user-create",
+        "GET",
+        lambda w, me: rule(identity_services.create_console_user),
+        ok=200,
+    ),
+    Row(
+        "identities:user-create",
+        "POST",
+        lambda w, me: rule(identity_services.create_console_user, username="newbie", path="/"),
+        data=lambda w, me: {"username": "newbie", "path": "/", "is_active": "on"},
+    ),
+    Row(
+        "identities:user-edit",
+        "GET",
+        lambda w, me: [read("iam:GetUser", w.target), *rule(identity_services.update_user, user=w.target)],
+        _user_page,
+        ok=200,
+    ),
+    Row(
+        "identities:user-edit",
+        "POST",
+        lambda w, me: [
+            read("iam:GetUser", w.target),
+            *rule(identity_services.update_user, user=w.target, username="renamed", path="/"),
+        ],
+        _user_page,
+        data=lambda w, me: {"username": "renamed", "path": "/", "is_active": "on"},
+    ),
+    Row(
+        "identities:user-tags",
+        "POST",
+        lambda w, me: [
+            read("iam:GetUser", w.target),
+            *rule(identity_services.set_user_tags, user=w.target),
+            *rule(identity_services.set_user_tags, user=w.target, tags={"team": "blue"}),
+        ],
+        _user_page,
+        data=lambda w, me: {"tags": "team=blue"},
+    ),
+    Row(
+        "identities:user-group-add",
+        "POST",
+        lambda w, me: [read("iam:GetUser", w.target), *rule(identity_services.add_members, group=w.other)],
+        _user_page,
+        data=lambda w, me: {"name": "Other"},
+    ),
+    Row(
+        "identities:user-group-remove",
+        "POST",
+        lambda w, me: [
+            read("iam:GetUser", w.target),
+            read("iam:GetGroup", w.team),
+            *rule(identity_services.remove_members, group=w.team),
+        ],
+        lambda w, me: {"pk": w.target.pk, "group_pk": w.team.pk},
+    ),
+    Row(
+        "identities:user-role-add",
+        "POST",
+        lambda w, me: [read("iam:GetUser", w.target), *rule(identity_services.assign_role, role=w.spare_role)],
+        _user_page,
+        data=lambda w, me: {"name": "Spare"},
+    ),
+    Row(
+        "identities:user-role-remove",
+        "POST",
+        lambda w, me: [
+            read("iam:GetUser", w.target),
+            read("iam:GetRole", w.deployer),
+            *rule(identity_services.unassign_role, role=w.deployer),
+        ],
+        lambda w, me: {"pk": w.target.pk, "role_pk": w.deployer.pk},
+    ),
+    Row(
+        "identities:user-delete",
+        "GET",
+        lambda w, me: [read("iam:GetUser", w.target), *rule(identity_services.delete_user, user=w.target)],
+        _user_page,
+        ok=200,
+    ),
+    Row(
+        "identities:user-delete",
+        "POST",
+        lambda w, me: [
+            read("iam:GetUser", w.target),
+            *rule(
+                identity_services.delete_user, user=w.target, with_credentials_and_memberships=True, with_policies=True
+            ),
+        ],
+        _user_page,
+    ),
+    # Access keys
+    Row(
+        "identities:access-keys",
+        "GET",
+        lambda w, me: [read("iam:ListAccessKeys", w.target)],
+        lambda w, me: {"username": "target"},
+        ok=200,
+    ),
+    Row(
+        "identities:access-keys",
+        "POST",
+        lambda w, me: [read("iam:ListAccessKeys", w.target), *rule(identity_services.create_access_key, user=w.target)],
+        lambda w, me: {"username": "target"},
+        ok=200,
+    ),
+    Row(
+        "identities:access-key-status",
+        "POST",
+        lambda w, me: [read("iam:ListAccessKeys", w.target), *rule(identity_services.update_access_key, key=w.key)],
+        lambda w, me: {"username": "target", "key_id": w.key.key_id},
+        data=lambda w, me: {"status": "Inactive"},
+    ),
+    Row(
+        "identities:access-key-delete",
+        "POST",
+        lambda w, me: [read("iam:ListAccessKeys", w.target), *rule(identity_services.delete_access_key, key=w.key)],
+        lambda w, me: {"username": "target", "key_id": w.key.key_id},
+    ),
+    # The signed-in user's own MFA device
+    Row("identities:mfa-create", "POST", lambda w, me: rule(identity_services.create_virtual_mfa_device, user=me)),
+    # Groups
+    Row("identities:group-list", "GET", lambda w, me: [read("iam:ListGroups")], ok=200),
+    Row("identities:group-detail", "GET", lambda w, me: [read("iam:GetGroup", w.team)], _group_page, ok=200),
+    Row("identities:group-create", "GET", lambda w, me: rule(identity_services.create_group), ok=200),
+    Row(
+        "identities:group-create",
+        "POST",
+        lambda w, me: rule(identity_services.create_group, group_name="Newcomers", path="/"),
+        data=lambda w, me: {"group_name": "Newcomers", "path": "/"},
+    ),
+    Row(
+        "identities:group-edit",
+        "GET",
+        lambda w, me: [read("iam:GetGroup", w.team), *rule(identity_services.update_group, group=w.team)],
+        _group_page,
+        ok=200,
+    ),
+    Row(
+        "identities:group-edit",
+        "POST",
+        lambda w, me: [
+            read("iam:GetGroup", w.team),
+            *rule(identity_services.update_group, group=w.team, group_name="Renamed", path="/"),
+        ],
+        _group_page,
+        data=lambda w, me: {"group_name": "Renamed", "path": "/"},
+    ),
+    Row(
+        "identities:group-delete",
+        "GET",
+        lambda w, me: [read("iam:GetGroup", w.team), *rule(identity_services.delete_group, group=w.team)],
+        _group_page,
+        ok=200,
+    ),
+    Row(
+        "identities:group-delete",
+        "POST",
+        lambda w, me: [
+            read("iam:GetGroup", w.team),
+            *rule(identity_services.delete_group, group=w.team, with_members=True, with_policies=True),
+        ],
+        _group_page,
+    ),
+    Row(
+        "identities:group-member-candidates",
+        "GET",
+        lambda w, me: [
+            read("iam:GetGroup", w.team),
+            *rule(identity_services.add_members, group=w.team),
+            read("iam:ListUsers"),
+        ],
+        _group_page,
+        data=lambda w, me: {"find": "hen"},
+        ok=200,
+    ),
+    Row(
+        "identities:group-members-add",
+        "POST",
+        lambda w, me: [read("iam:GetGroup", w.team), *rule(identity_services.add_members, group=w.team)],
+        _group_page,
+        data=lambda w, me: {"users": "henry"},
+    ),
+    Row(
+        "identities:group-members-remove",
+        "POST",
+        lambda w, me: [read("iam:GetGroup", w.team), *rule(identity_services.remove_members, group=w.team)],
+        _group_page,
+        data=lambda w, me: {"users": "target", "confirm": "yes"},
+    ),
+    # Roles
+    Row("identities:role-list", "GET", lambda w, me: [read("iam:ListRoles")], ok=200),
+    Row("identities:role-detail", "GET", lambda w, me: [read("iam:GetRole", w.deployer)], _role_page, ok=200),
+    Row("identities:role-create", "GET", lambda w, me: rule(identity_services.create_role), ok=200),
+    Row(
+        "identities:role-create",
+        "POST",
+        lambda w, me: rule(identity_services.create_role, role_name="Builder", path="/"),
+        data=lambda w, me: {"role_name": "Builder", "path": "/", "max_session_duration": "3600"},
+    ),
+    Row(
+        "identities:role-edit",
+        "GET",
+        lambda w, me: [read("iam:GetRole", w.deployer), *rule(identity_services.update_role, role=w.deployer)],
+        _role_page,
+        ok=200,
+    ),
+    Row(
+        "identities:role-edit",
+        "POST",
+        lambda w, me: [
+            read("iam:GetRole", w.deployer),
+            *rule(identity_services.update_role, role=w.deployer),
+            *rule(identity_services.update_role_and_trust_policy, role=w.deployer, description=CHANGED),
+        ],
+        _role_page,
+        data=lambda w, me: {
+            "description": CHANGED,
+            "max_session_duration": "3600",
+            "trust_policy": json.dumps(_trust_account()),
+        },
+    ),
+    Row(
+        "identities:role-delete",
+        "GET",
+        lambda w, me: [read("iam:GetRole", w.deployer), *rule(identity_services.delete_role, role=w.deployer)],
+        _role_page,
+        ok=200,
+    ),
+    Row(
+        "identities:role-delete",
+        "POST",
+        lambda w, me: [
+            read("iam:GetRole", w.deployer),
+            *rule(identity_services.delete_role, role=w.deployer, with_policies=True),
+        ],
+        _role_page,
+    ),
+    Row(
+        "identities:role-assign",
+        "POST",
+        lambda w, me: [read("iam:GetRole", w.deployer), *rule(identity_services.assign_role_to_users, role=w.deployer)],
+        _role_page,
+        data=lambda w, me: {"users": "henry"},
+    ),
+    Row(
+        "identities:role-unassign",
+        "POST",
+        lambda w, me: [read("iam:GetRole", w.deployer), *rule(identity_services.unassign_role, role=w.deployer)],
+        lambda w, me: {"pk": w.deployer.pk, "user_pk": w.target.pk},
+    ),
+    # The audit trail and the credential report
+    Row("identities:audit-list", "GET", lambda w, me: [read("iam:ListAuditEvents")], ok=200),
+    Row(
+        "identities:audit-list",
+        "GET",
+        lambda w, me: [read("iam:ListAuditEvents"), read("iam:ExportAuditEvents")],
+        data=lambda w, me: {"format": "csv"},
+        ok=200,
+    ),
+    Row(
+        "credential-report",
+        "GET",
+        lambda w, me: [read("iam:GenerateCredentialReport"), read("iam:GetCredentialReport")],
+        ok=200,
+    ),
+    # Policies
+    Row("policies:policy-list", "GET", lambda w, me: [read("iam:ListPolicies", Target("*"))], ok=200),
+    Row("policies:policy-detail", "GET", lambda w, me: [read("iam:GetPolicy", w.reader)], _policy_page, ok=200),
+    Row("policies:policy-create", "GET", lambda w, me: rule(services.create_policy), ok=200),
+    Row(
+        "policies:policy-create",
+        "POST",
+        lambda w, me: rule(services.create_policy, policy_name="Fresh", path="/"),
+        data=lambda w, me: {
+            "policy_name": "Fresh",
+            "path": "/",
+            "description": "",
+            "document": json.dumps(allow("s:A")),
+        },
+    ),
+    Row(
+        "policies:policy-version-create",
+        "POST",
+        lambda w, me: [read("iam:GetPolicy", w.reader), *rule(services.create_policy_version, policy=w.reader)],
+        _policy_page,
+        data=lambda w, me: {"document": json.dumps(allow("storage:*")), "set_as_default": "on"},
+    ),
+    Row(
+        "policies:policy-version-default",
+        "POST",
+        lambda w, me: [read("iam:GetPolicy", w.reader), *rule(services.set_default_version, policy=w.reader)],
+        lambda w, me: {"pk": w.reader.pk, "number": 2},
+    ),
+    Row(
+        "policies:policy-version-delete",
+        "POST",
+        lambda w, me: [read("iam:GetPolicy", w.reader), *rule(services.delete_policy_version, policy=w.reader)],
+        lambda w, me: {"pk": w.reader.pk, "number": 2},
+    ),
+    Row(
+        "policies:policy-delete",
+        "GET",
+        lambda w, me: [read("iam:GetPolicy", w.reader), *rule(services.delete_policy, policy=w.reader)],
+        _policy_page,
+        ok=200,
+    ),
+    Row(
+        "policies:policy-delete",
+        "POST",
+        lambda w, me: [
+            read("iam:GetPolicy", w.reader),
+            *rule(services.delete_policy, policy=w.reader, detach_everywhere=True),
+        ],
+        _policy_page,
+        data=lambda w, me: {"detach_everywhere": "on"},
+    ),
+    # Policy checks and reports
+    Row(
+        "policies:policy-check",
+        "GET",
+        lambda w, me: [read("iam:SimulatePrincipalPolicy", Target(w.target.arn))],
+        data=lambda w, me: {"kind": "user", "principal": "target", "actions": "iam:GetUser", "resources": "*"},
+        ok=200,
+    ),
+    Row(
+        "policies:policy-check",
+        "POST",
+        lambda w, me: [read("iam:SimulateCustomPolicy")],
+        data=lambda w, me: {
+            "kind": "custom",
+            "actions": "iam:GetUser",
+            "resources": "*",
+            "custom_policies": json.dumps(allow("iam:GetUser")),
+        },
+        ok=200,
+    ),
+    Row(
+        "policies:what-can",
+        "GET",
+        lambda w, me: [read("iam:SimulatePrincipalPolicy", Target(w.target.arn))],
+        data=lambda w, me: {"kind": "user", "principal": "target"},
+        ok=200,
+    ),
+    Row(
+        "policies:who-can",
+        "GET",
+        lambda w, me: [read("iam:SimulatePrincipalPolicy", Target("*"))],
+        data=lambda w, me: {"action": "storage:GetObject", "resource": "*"},
+        ok=200,
+    ),
+    Row("policies:escalation-paths", "GET", lambda w, me: [read("iam:SimulatePrincipalPolicy", Target("*"))], ok=200),
+    Row("policies:role-switch", "GET", lambda w, me: [], ok=200),
+    Row(
+        "policies:role-switch",
+        "POST",
+        lambda w, me: [Check("sts:AssumeRole", w.deployer)],
+        data=lambda w, me: {"role": w.deployer.pk, "duration": "3600"},
+        refused=(200,),  # an unassumable role is not among the form's choices
+    ),
+    # Import
+    Row("policies:import", "GET", lambda w, me: _import_rule(), ok=200),
+    Row(
+        "policies:import",
+        "POST",
+        lambda w, me: _import_rule(),
+        data=lambda w, me: {"file": _upload()},
+        ok=200,
+    ),
+    Row("policies:import-confirm", "POST", lambda w, me: _import_rule(), data=lambda w, me: {"digest": "0" * 64}),
+]
+
+for _kind in ("user", "group", "role"):
+    _bounded = _kind != "group"
+    CONSOLE_ROWS += [
+        Row(
+            "policies:identity-fragment",
+            "GET",
+            (lambda kind: lambda w, me: _fragment_reads(w, kind))(_kind),
+            _fragment(_kind),
+            ok=200,
+        ),
+        Row(
+            "policies:identity-attach",
+            "POST",
+            (
+                lambda kind: (
+                    lambda w, me: [
+                        *_fragment_reads(w, kind),
+                        *rule(services.attach_policy, identity=_identity(w, kind), policy=w.loose),
+                    ]
+                )
+            )(_kind),
+            _fragment(_kind),
+            data=lambda w, me: {"policy": w.loose.pk},
+        ),
+        Row(
+            "policies:identity-detach",
+            "POST",
+            (
+                lambda kind: (
+                    lambda w, me: [
+                        *_fragment_reads(w, kind),
+                        *rule(services.detach_policy, identity=_identity(w, kind), policy=w.reader),
+                    ]
+                )
+            )(_kind),
+            _fragment(_kind),
+            data=lambda w, me: {"policy": w.reader.pk},
+        ),
+        Row(
+            "policies:identity-inline-put",
+            "POST",
+            (
+                lambda kind: (
+                    lambda w, me: [
+                        *_fragment_reads(w, kind),
+                        *rule(services.put_inline_policy, identity=_identity(w, kind)),
+                    ]
+                )
+            )(_kind),
+            _fragment(_kind),
+            data=lambda w, me: {"policy_name": "Fresh", "document": json.dumps(allow("s:B"))},
+        ),
+        Row(
+            "policies:identity-inline-delete",
+            "POST",
+            (
+                lambda kind: (
+                    lambda w, me: [
+                        *_fragment_reads(w, kind),
+                        *rule(services.delete_inline_policy, identity=_identity(w, kind)),
+                    ]
+                )
+            )(_kind),
+            _fragment(_kind),
+            data=lambda w, me: {"policy_name": "Own"},
+        ),
+    ]
+    if _bounded:
+        CONSOLE_ROWS += [
+            Row(
+                "policies:identity-boundary-set",
+                "POST",
+                (
+                    lambda kind: (
+                        lambda w, me: [
+                            *_fragment_reads(w, kind),
+                            *rule(services.set_permissions_boundary, identity=_identity(w, kind), policy=w.reader),
+                        ]
+                    )
+                )(_kind),
+                _fragment(_kind),
+                data=lambda w, me: {"policy": w.reader.pk},
+            ),
+        ]
+        if _kind == "user":
+            CONSOLE_ROWS.append(
+                Row(
+                    "policies:identity-boundary-delete",
+                    "POST",
+                    lambda w, me: [
+                        *_fragment_reads(w, "user"),
+                        *rule(services.delete_permissions_boundary, identity=w.target),
+                    ],
+                    _fragment("user"),
+                )
+            )
+
+
+def _import_rule() -> list[Check]:
+    from policies.aws_import import apply_import
+
+    return rule(apply_import)
+
+
+def _upload():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    details = {"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [], "Policies": []}
+    return SimpleUploadedFile("account.json", json.dumps(details).encode(), content_type="application/json")
+
+
+# Pages every signed-in user (or anyone) may open: no IAM action, and nothing to change.
+OPEN = {
+    "home": "the dashboard shows each person what they may see",
+    "health": "load balancers' liveness probe",
+    "ready": "load balancers' readiness probe",
+    "login": "signing in",
+    "logout": "signing out",
+    "identities:account": "one's own account page",
+    "identities:password-change": "one's own password: the account setting or iam:ChangePassword (tests/identities)",
+    "identities:mfa-enrol": "one's own MFA page; enabling asks iam:EnableMFADevice (tests/identities/test_mfa.py)",
+    "identities:mfa-remove": "one's own device; asks iam:DeactivateMFADevice (tests/identities/test_mfa.py)",
+    "identities:mfa-verify": "the second step of signing in",
+    "policies:role-switch-back": "ends one's own role session",
+    "policies:policy-validate": "validates a document as typed; reads only the catalogue",
+    "api:openapi": "the API's public reference",
+}
+
+
+def _console_patterns(resolver=None, prefix=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.app_name == "admin":
+                continue
+            namespace = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            yield from _console_patterns(entry, namespace)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield prefix + entry.name
+
+
+# The API
+
+
+API_ROWS = [
+    Row("api:caller-identity", "GET", lambda w, me: [], ok=200, api=True),
+    Row(
+        "api:assume-role",
+        "POST",
+        lambda w, me: [Check("sts:AssumeRole", w.deployer)],
+        data=lambda w, me: {"RoleArn": w.deployer.arn, "RoleSessionName": "matrix"},
+        ok=200,
+        api=True,
+    ),
+    Row(
+        "api:authorize",
+        "POST",
+        lambda w, me: [read("iam:SimulatePrincipalPolicy", Target(w.target.arn))],
+        data=lambda w, me: {"principal": w.target.arn, "action": "storage:GetObject", "resource": "*"},
+        ok=200,
+        api=True,
+    ),
+]
+
+
+# The admin: every registered model's list, add, change, delete and inline operations.
+
+
+def _admin(model: str, operation: str) -> str:
+    return f"admin:{model.replace('.', '_').lower()}_{operation}"
+
+
+def _change(obj):
+    return lambda w, me: {"object_id": getattr(w, obj).pk}
+
+
+ADMIN_ROWS = [
+    # Users
+    Row(_admin("identities.user", "changelist"), "GET", lambda w, me: [read("iam:ListUsers")], ok=200),
+    Row(_admin("identities.user", "add"), "GET", lambda w, me: rule(identity_services.create_console_user), ok=200),
+    Row(
+        _admin("identities.user", "add"),
+        "POST",
+        lambda w, me: rule(identity_services.create_console_user, username="newbie", path="/"),
+        data=lambda w, me: {"username": "newbie", "path": "/", "tags": "{}", "is_active": "on"},
+        admin=True,
+    ),
+    Row(
+        _admin("identities.user", "change"),
+        "GET",
+        lambda w, me: [read("iam:GetUser", w.target)],
+        _change("target"),
+        ok=200,
+    ),
+    Row(
+        _admin("identities.user", "change"),
+        "POST",
+        lambda w, me: [
+            *rule(identity_services.update_user, user=w.target, username="renamed", path="/"),
+        ],
+        _change("target"),
+        data=lambda w, me: {"username": "renamed", "path": "/", "tags": "{}", "is_active": "on"},
+        admin=True,
+    ),
+    Row(
+        _admin("identities.user", "change"),
+        "POST",
+        lambda w, me: rule(identity_services.add_members, group=w.other),
+        _change("target"),
+        data=lambda w, me: {"username": "target", "path": "/", "tags": "{}", "is_active": "on"},
+        new_rows=lambda w: {"membership": [{"group": w.other.pk}]},
+        admin=True,
+    ),
+    Row(
+        _admin("identities.user", "change"),
+        "POST",
+        lambda w, me: [
+            *rule(services.attach_policy, identity=w.target),
+            *rule(services.attach_policy, identity=w.target, policy=w.loose),
+        ],
+        _change("target"),
+        data=lambda w, me: {"username": "target", "path": "/", "tags": "{}", "is_active": "on"},
+        new_rows=lambda w: {"policyattachment": [{"policy": w.loose.pk}]},
+        admin=True,
+    ),
+    Row(
+        _admin("identities.user", "delete"),
+        "POST",
+        lambda w, me: [
+            *rule(
+                identity_services.delete_user, user=w.target, with_credentials_and_memberships=True, with_policies=True
+            ),
+        ],
+        _change("target"),
+        data=lambda w, me: {"post": "yes"},
+    ),
+    # Groups
+    Row(_admin("identities.group", "changelist"), "GET", lambda w, me: [read("iam:ListGroups")], ok=200),
+    Row(
+        _admin("identities.group", "add"),
+        "POST",
+        lambda w, me: rule(identity_services.create_group, group_name="Newcomers", path="/"),
+        data=lambda w, me: {"group_name": "Newcomers", "path": "/", "description": ""},
+        admin=True,
+    ),
+    Row(
+        _admin("identities.group", "change"),
+        "POST",
+        lambda w, me: [
+            *rule(identity_services.update_group, group=w.team, group_name="Renamed", path="/"),
+        ],
+        _change("team"),
+        data=lambda w, me: {"group_name": "Renamed", "path": "/", "description": ""},
+        admin=True,
+    ),
+    Row(
+        _admin("identities.group", "change"),
+        "POST",
+        lambda w, me: rule(identity_services.add_members, group=w.team),
+        _change("team"),
+        data=lambda w, me: {"group_name": "Team", "path": "/", "description": ""},
+        new_rows=lambda w: {"membership": [{"user": w.org.henry.pk}]},
+        admin=True,
+    ),
+    Row(
+        _admin("identities.group", "delete"),
+        "POST",
+        lambda w, me: [
+            *rule(identity_services.delete_group, group=w.team, with_members=True, with_policies=True),
+        ],
+        _change("team"),
+        data=lambda w, me: {"post": "yes"},
+    ),
+    # Roles
+    Row(_admin("identities.role", "changelist"), "GET", lambda w, me: [read("iam:ListRoles")], ok=200),
+    Row(
+        _admin("identities.role", "add"),
+        "POST",
+        lambda w, me: rule(identity_services.create_role, role_name="Builder", path="/"),
+        data=lambda w, me: {
+            "role_name": "Builder",
+            "path": "/",
+            "description": "",
+            "trust_policy": "{}",
+            "max_session_duration": "3600",
+            "tags": "{}",
+        },
+        admin=True,
+    ),
+    Row(
+        _admin("identities.role", "change"),
+        "POST",
+        lambda w, me: [
+            *rule(identity_services.update_role, role=w.deployer),
+            *rule(identity_services.update_role, role=w.deployer, description=CHANGED),
+        ],
+        _change("deployer"),
+        data=lambda w, me: {
+            "description": CHANGED,
+            "trust_policy": json.dumps(_trust_account()),
+            "max_session_duration": "3600",
+            "tags": "{}",
+        },
+        admin=True,
+    ),
+    Row(
+        _admin("identities.role", "change"),
+        "POST",
+        lambda w, me: [
+            *rule(identity_services.update_trust_policy, role=w.deployer),
+        ],
+        _change("deployer"),
+        data=lambda w, me: {
+            "description": "",
+            "trust_policy": json.dumps({"Version": "2012-10-17", "Statement": [_trusting(ACCOUNT)]}),
+            "max_session_duration": "3600",
+            "tags": "{}",
+        },
+        admin=True,
+    ),
+    Row(
+        _admin("identities.role", "delete"),
+        "POST",
+        lambda w, me: [
+            *rule(identity_services.delete_role, role=w.deployer, with_policies=True),
+        ],
+        _change("deployer"),
+        data=lambda w, me: {"post": "yes"},
+    ),
+    # Managed policies
+    Row(_admin("policies.managedpolicy", "changelist"), "GET", lambda w, me: [read("iam:ListPolicies")], ok=200),
+    Row(
+        _admin("policies.managedpolicy", "add"),
+        "POST",
+        lambda w, me: rule(services.create_policy, policy_name="Fresh", path="/"),
+        data=lambda w, me: {
+            "policy_name": "Fresh",
+            "path": "/",
+            "description": "",
+            "document": json.dumps(allow("s:A")),
+        },
+        admin=True,
+    ),
+    Row(
+        _admin("policies.managedpolicy", "change"),
+        "POST",
+        lambda w, me: rule(services.create_policy_version, policy=w.reader),
+        _change("reader"),
+        data=lambda w, me: {"new_version": json.dumps(allow("storage:*")), "set_as_default": "on"},
+        admin=True,
+    ),
+    Row(
+        _admin("policies.managedpolicy", "change"),
+        "POST",
+        lambda w, me: rule(services.set_default_version, policy=w.reader),
+        _change("reader"),
+        data=lambda w, me: {"default_version": "2"},
+        admin=True,
+    ),
+    Row(
+        _admin("policies.managedpolicy", "delete"),
+        "POST",
+        lambda w, me: rule(services.delete_policy, policy=w.unused),
+        _change("unused"),
+        data=lambda w, me: {"post": "yes"},
+    ),
+    # Guardrails
+    Row(_admin("policies.guardrail", "changelist"), "GET", lambda w, me: [read("iam:ListGuardrails")], ok=200),
+    Row(
+        _admin("policies.guardrail", "add"),
+        "POST",
+        lambda w, me: rule(services.save_guardrail, guardrail_name="Wall"),
+        data=lambda w, me: {
+            "guardrail_name": "Wall",
+            "description": "",
+            "level": "1",
+            "document": json.dumps(deny("s:X")),
+        },
+        admin=True,
+    ),
+    Row(
+        _admin("policies.guardrail", "change"),
+        "POST",
+        lambda w, me: rule(services.save_guardrail, guardrail=w.fence),
+        _change("fence"),
+        data=lambda w, me: {
+            "guardrail_name": "Fence",
+            "description": CHANGED,
+            "level": "1",
+            "document": json.dumps(deny("s:D")),
+        },
+        admin=True,
+    ),
+    Row(
+        _admin("policies.guardrail", "delete"),
+        "POST",
+        lambda w, me: rule(services.delete_guardrail, guardrail=w.fence),
+        _change("fence"),
+        data=lambda w, me: {"post": "yes"},
+    ),
+    # The catalogue
+    Row(
+        _admin("policies.catalogservice", "changelist"), "GET", lambda w, me: [read("iam:ListCatalogServices")], ok=200
+    ),
+    Row(
+        _admin("policies.catalogservice", "change"),
+        "POST",
+        lambda w, me: [
+            *rule(services.save_catalog_service, service=w.service),
+        ],
+        _change("service"),
+        data=lambda w, me: {"prefix": "billing", "name": CHANGED},
+        admin=True,
+    ),
+    Row(
+        _admin("policies.catalogservice", "delete"),
+        "POST",
+        lambda w, me: [
+            *rule(services.delete_catalog_service, service=w.service),
+        ],
+        _change("service"),
+        data=lambda w, me: {"post": "yes"},
+    ),
+    # The password policy and the audit trail
+    Row(
+        _admin("identities.passwordpolicy", "change"),
+        "POST",
+        lambda w, me: rule(identity_services.update_password_policy),
+        lambda w, me: {"object_id": 1},
+        data=lambda w, me: {"minimum_length": "20"},
+        admin=True,
+    ),
+    Row(_admin("identities.auditevent", "changelist"), "GET", lambda w, me: [read("iam:ListAuditEvents")], ok=200),
+]
+
+
+def _new_policy_form() -> dict:
+    return {"policy_name": "Fresh", "path": "/", "description": "", "document": json.dumps(allow("s:A"))}
+
+
+def _guardrail_form(name: str, description: str) -> dict:
+    return {"guardrail_name": name, "description": description, "level": "1", "document": json.dumps(deny("s:D"))}
+
+
+# The admin lets in those allowed to list something of an app (iamconsole/admin.py).
+_ADMITTED_BY = {
+    "identities_user": "iam:ListUsers",
+    "identities_group": "iam:ListGroups",
+    "identities_role": "iam:ListRoles",
+    "identities_auditevent": "iam:ListAuditEvents",
+    "identities_passwordpolicy": "iam:ListUsers",
+    "policies_managedpolicy": "iam:ListPolicies",
+    "policies_guardrail": "iam:ListGuardrails",
+    "policies_catalogservice": "iam:ListCatalogServices",
+}
+
+
+def _admitted(row: Row) -> Row:
+    model = row.name.split(":")[1].rsplit("_", 1)[0]
+    needs = row.needs
+    row.needs = lambda w, me: [read(_ADMITTED_BY[model]), *needs(w, me)]
+    return row
+
+
+def _trusting(principal: str) -> dict:
+    return {"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"}
+
+
+def _page(model: str, operation: str, obj: str | None, needs) -> Row:
+    """An admin page opened (GET): the form or confirmation it shows."""
+    args = _change(obj) if obj else (lambda w, me: {})
+    return Row(_admin(model, operation), "GET", needs, args, ok=200)
+
+
+ADMIN_ROWS += [
+    _page("identities.user", "delete", "target", lambda w, me: rule(identity_services.delete_user, user=w.target)),
+    _page("identities.group", "add", None, lambda w, me: rule(identity_services.create_group)),
+    _page("identities.group", "change", "team", lambda w, me: [read("iam:GetGroup", w.team)]),
+    _page("identities.group", "delete", "team", lambda w, me: rule(identity_services.delete_group, group=w.team)),
+    _page("identities.role", "add", None, lambda w, me: rule(identity_services.create_role)),
+    _page("identities.role", "change", "deployer", lambda w, me: [read("iam:GetRole", w.deployer)]),
+    _page("identities.role", "delete", "deployer", lambda w, me: rule(identity_services.delete_role, role=w.deployer)),
+    _page("policies.managedpolicy", "add", None, lambda w, me: rule(services.create_policy)),
+    _page("policies.managedpolicy", "change", "reader", lambda w, me: [read("iam:GetPolicy", w.reader)]),
+    _page("policies.managedpolicy", "delete", "unused", lambda w, me: rule(services.delete_policy, policy=w.unused)),
+    _page("policies.guardrail", "add", None, lambda w, me: rule(services.save_guardrail)),
+    _page("policies.guardrail", "change", "fence", lambda w, me: [read("iam:GetGuardrail", w.fence)]),
+    _page("policies.guardrail", "delete", "fence", lambda w, me: rule(services.delete_guardrail, guardrail=w.fence)),
+    _page("policies.catalogservice", "add", None, lambda w, me: rule(services.save_catalog_service)),
+    _page("policies.catalogservice", "change", "service", lambda w, me: [read("iam:GetCatalogService", w.service)]),
+    _page(
+        "policies.catalogservice",
+        "delete",
+        "service",
+        lambda w, me: rule(services.delete_catalog_service, service=w.service),
+    ),
+    Row(
+        _admin("identities.passwordpolicy", "changelist"),
+        "GET",
+        lambda w, me: [read("iam:GetAccountPasswordPolicy")],
+        ok=302,  # the one policy's page
+    ),
+    Row(
+        _admin("identities.passwordpolicy", "change"),
+        "GET",
+        lambda w, me: [read("iam:GetAccountPasswordPolicy")],
+        lambda w, me: {"object_id": 1},
+        ok=200,
+    ),
+    Row(
+        _admin("identities.auditevent", "change"),
+        "GET",
+        lambda w, me: [read("iam:GetAuditEvent")],
+        lambda w, me: {"object_id": AuditEvent.objects.order_by("pk").first().pk},
+        ok=200,
+    ),
+    Row(
+        _admin("policies.catalogservice", "add"),
+        "POST",
+        lambda w, me: rule(services.save_catalog_service, prefix="payroll"),
+        data=lambda w, me: {"prefix": "payroll", "name": "Payroll"},
+        admin=True,
+    ),
+    # Inline operations: a role's assignments, a user's inline policy and boundary, a policy's versions.
+    Row(
+        _admin("identities.role", "change"),
+        "POST",
+        lambda w, me: rule(identity_services.assign_role, role=w.deployer),
+        _change("deployer"),
+        data=lambda w, me: _role_form(w.deployer),
+        new_rows=lambda w: {"roleassignment": [{"user": w.org.henry.pk}]},
+        admin=True,
+    ),
+    Row(
+        _admin("identities.user", "change"),
+        "POST",
+        lambda w, me: rule(services.put_inline_policy, identity=w.target),
+        _change("target"),
+        data=lambda w, me: {"username": "target", "path": "/", "tags": "{}", "is_active": "on"},
+        new_rows=lambda w: {"inlinepolicy": [{"policy_name": "Fresh", "document": json.dumps(allow("s:B"))}]},
+        admin=True,
+    ),
+]
+
+
+def _role_form(role) -> dict:
+    return {
+        "description": role.description,
+        "trust_policy": json.dumps(_trust_account()),
+        "max_session_duration": str(role.max_session_duration),
+        "tags": "{}",
+    }
+
+
+ADMIN_ROWS = [_admitted(row) for row in ADMIN_ROWS]
+ROWS = CONSOLE_ROWS + API_ROWS + ADMIN_ROWS
+
+
+# Every URL and admin model has a row.
+
+
+def test_every_console_and_api_url_has_a_row_or_is_open_for_a_reason():
+    covered = {row.name for row in CONSOLE_ROWS + API_ROWS}
+    assert set(_console_patterns()) - covered - set(OPEN) == set()
+    assert covered & set(OPEN) == set()
+
+
+def test_every_registered_admin_model_has_rows_for_what_it_offers(world):
+    """For each model, each page the admin offers the root user (list, add, change, delete)."""
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/admin/")
+    request.user = world.root
+    covered = {(row.name.split(":")[1], row.method) for row in ADMIN_ROWS}
+    for model, model_admin in admin.site._registry.items():
+        prefix = f"{model._meta.app_label}_{model._meta.model_name}"
+        offered = {
+            "changelist": model_admin.has_view_permission(request),
+            "add": model_admin.has_add_permission(request),
+            "change": model_admin.has_view_or_change_permission(request),
+            "delete": model_admin.has_delete_permission(request),
+        }
+        for operation, offers in offered.items():
+            if offers:
+                assert (f"{prefix}_{operation}", "GET") in covered or (f"{prefix}_{operation}", "POST") in covered, (
+                    f"{prefix}_{operation}"
+                )
+
+
+# Running a row
+
+
+# Columns that record use, not change: a refused request may still be a use of a credential.
+_USAGE = {"last_used_at", "last_used_service", "last_login", "failed_attempts", "last_failed_at"}
+_SKIPPED_TABLES = {"auditevent", "auditdecisioncount", "anonymousrefusalcount", "permissionsgeneration", "session"}
+
+
+def snapshot() -> dict:
+    """Every row a change could touch (audit refusals, counters and sessions apart), and the
+    number of successful audit events."""
+    state = {}
+    for label in ("identities", "policies", "otp_totp", "sessions"):
+        for model in apps.get_app_config(label).get_models():
+            if model._meta.model_name in _SKIPPED_TABLES:
+                continue
+            rows = model.objects.order_by("pk").values()
+            state[model._meta.label] = [{key: value for key, value in row.items() if key not in _USAGE} for row in rows]
+    state["events"] = AuditEvent.objects.filter(outcome=AuditEvent.Outcome.SUCCESS).count()
+    return state
+
+
+def _client(row: Row, user):
+    if row.api:
+        key, secret = identity_services.create_access_key(user=user, actor=None)
+        return Client(HTTP_AUTHORIZATION=f"Bearer {key.key_id}:{secret}")
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _send(row: Row, world, client, user):
+    url = reverse(row.name, kwargs=row.args(world, user))
+    data = row.data(world, user)
+    if row.admin:
+        # The form as this persona sees it (the admin numbers its inlines by what one may see);
+        # as root sees it when the persona may not open it at all.
+        new_rows = row.new_rows(world) if row.new_rows else None
+        reader = client
+        if client.get(url).status_code != 200:
+            reader = Client()
+            reader.force_login(world.root)
+        data = admin_form_data(reader, url, data, new_rows)
+    if row.api:
+        return client.generic(row.method, url, json.dumps(data), content_type="application/json")
+    if row.method == "GET":
+        return client.get(url, data)
+    return client.post(url, data)
+
+
+def _runs(needs: list[Check]):
+    """(label, the checks a persona is allowed, whether it should succeed): none, each but one, all."""
+    yield "none", [], False
+    for index, missing in enumerate(needs):
+        yield f"without {missing}", needs[:index] + needs[index + 1 :], False
+    yield "exactly", needs, True
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[row.id + f" #{index}" for index, row in enumerate(ROWS)])
+def test_each_entry_point_refuses_without_what_it_needs_and_works_with_exactly_that(world, row):
+    count = len(unique(row.needs(world, new_person())))
+    for position in range(count + 2):
+        user = new_person()
+        needs = unique(row.needs(world, user))
+        label, allowed, succeeds = list(_runs(needs))[position]
+        grant(user, allowed)
+        client = _client(row, user)
+        before = snapshot()
+        response = _send(row, world, client, user)
+        if succeeds:
+            assert response.status_code == row.ok, f"{label}: {response.status_code}"
+        elif needs:
+            assert response.status_code in row.refused, f"{label}: {response.status_code}"
+            assert snapshot() == before, label
+
+
+def test_a_wrong_method_is_refused_on_every_entry_point(world):
+    """Each console URL answers only the methods it has rows for (405 for the others)."""
+    methods: dict[str, set[str]] = {}
+    for row in CONSOLE_ROWS:
+        methods.setdefault(row.name, set()).add(row.method)
+    client = Client()
+    client.force_login(world.root)
+    for name, allowed in methods.items():
+        row = next(row for row in CONSOLE_ROWS if row.name == name)
+        url = reverse(name, kwargs=row.args(world, world.root))
+        for method in {"GET", "POST", "PUT", "DELETE"} - allowed - ({"POST"} if name in _GET_AND_POST else set()):
+            response = client.generic(method, url)
+            assert response.status_code == 405, f"{method} {name}: {response.status_code}"
+
+
+# Pages that take a POST too but whose POST needs no row of its own (the same rule as GET).
+_GET_AND_POST = {"identities:access-keys", "policies:policy-check"}
