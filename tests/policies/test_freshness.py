@@ -197,6 +197,9 @@ NOT_WRITES = {
     "catalogue",
     "check_document",
     "highest_guardrail_level",
+    # A stale form's checks (identities.staleness): they read, under a lock, and write nothing.
+    "refuse_stale_role",
+    "refuse_stale_tags",
 }
 
 
