@@ -12,10 +12,10 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from identities import mfa, rules, services, trust
+from identities import mfa, rules, services, staleness, trust
 from identities.audit import AuditEvent
 from identities.credentials import RoleSession
-from identities.forms import BoundedJSONField, TrustPolicyField
+from identities.forms import BasedOnField, BoundedJSONField, TrustPolicyField
 from identities.models import Group, Membership, Role, RoleAssignment, User
 from identities.passwords import PasswordPolicy
 
@@ -90,7 +90,7 @@ class IAMActionsAdmin:
         if obj is None:
             return readonly
         if not self.can_update(request, obj):
-            own = set(self.field_changes)
+            own = {*self.field_changes, *getattr(self.form, "guarded", {})}  # tokens stay hidden inputs
             # The form's own fields: get_fields would build the form again, which asks this method.
             names = self.fields or [*self.form.base_fields, *self.readonly_fields]
             readonly += [name for name in names if name not in readonly and name not in own]
@@ -270,7 +270,43 @@ class ServiceBackedAdmin(IAMActionsAdmin, admin.ModelAdmin):
         self.perform(request, self.delete_change, **{self.subject_argument: obj}, **self.delete_arguments)
 
 
-class UserAdminForm(forms.ModelForm):
+class StaleCheckedForm(forms.ModelForm):
+    """A change form that carries the tokens of the documents it shows (identities.staleness)
+    and refuses a save based on what is no longer stored as its own error, never a server
+    error: Django's admin does not catch a ValidationError from save_model. The admin
+    validates and saves in one transaction and the services' checks called here lock the
+    row, so nobody changes it in between; the services check again when they save."""
+
+    # {token field: the field whose shown value it stands for}; not checked when read-only.
+    guarded: dict[str, str] = {}
+
+    def shown_tokens(self, stored) -> dict:
+        """{token field: its token for `stored`, the row as read from the database}."""
+        return {}
+
+    def refuse_if_stale(self, stored) -> None:
+        """The services' check of `stored` (the row, locked) against the tokens posted."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and not self.is_bound:
+            self.initial.update(self.shown_tokens(type(self.instance).objects.get(pk=self.instance.pk)))
+
+    def based_on(self, token_field: str):
+        """The token posted for an editable field; None when it is read-only here (nor saved)."""
+        return self.cleaned_data.get(token_field) if self.guarded[token_field] in self.fields else None
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk is None:
+            return cleaned
+        stored = type(self.instance).objects.select_for_update().filter(pk=self.instance.pk).first()
+        if stored is not None:  # deleted meanwhile: nothing of it left to overwrite
+            self.refuse_if_stale(stored)
+        return cleaned
+
+
+class UserAdminForm(StaleCheckedForm):
     password = forms.CharField(
         label="Console password",
         required=False,
@@ -290,9 +326,18 @@ class UserAdminForm(forms.ModelForm):
         help_text="Ends every role session the user holds now, in the console and through the API.",
     )
 
+    tags_based_on = BasedOnField()
+    guarded = {"tags_based_on": "tags"}
+
     class Meta:
         model = User
         fields = ("username", "path", "tags", "is_active", "mfa_required", "password_reset_required")
+
+    def shown_tokens(self, stored) -> dict:
+        return {"tags_based_on": staleness.token(stored.tags)}
+
+    def refuse_if_stale(self, stored) -> None:
+        services.refuse_stale_tags(stored, self.based_on("tags_based_on"))
 
 
 @admin.register(User)
@@ -322,6 +367,7 @@ class UserAdmin(ServiceBackedAdmin):
         fields = ["username", "path", "tags", "is_active"]
         if obj is None:
             return fields + ["password"]
+        fields.append("tags_based_on")
         sign_in = ["mfa_required", "password_reset_required", "mfa_device"]
         if mfa.TOTPDevice.objects.filter(user=obj).exists() and self.allows(request, services.remove_mfa_device, obj):
             sign_in.append("remove_mfa_device")
@@ -359,7 +405,8 @@ class UserAdmin(ServiceBackedAdmin):
             moved = _fields(data, "username", "path", "is_active")
             user = self.perform(request, services.update_user, user=user, **moved)
         if "tags" in form.changed_data:
-            user = self.perform(request, services.set_user_tags, user=user, tags=data["tags"])
+            based_on = form.based_on("tags_based_on")
+            user = self.perform(request, services.set_user_tags, user=user, tags=data["tags"], based_on=based_on)
         _adopt(obj, self._save_sign_in_requirements(request, user, form))
 
     def _save_sign_in_requirements(self, request, user, form):
@@ -425,11 +472,25 @@ class GroupAdmin(ServiceBackedAdmin):
             _adopt(obj, self.perform(request, services.update_group, group=group, **fields))
 
 
-class RoleAdminForm(forms.ModelForm):
+class RoleAdminForm(StaleCheckedForm):
+    tags_based_on = BasedOnField()
+    trust_policy_based_on = BasedOnField()
+    guarded = {"tags_based_on": "tags", "trust_policy_based_on": "trust_policy"}
+
     class Meta:
         model = Role
         fields = ("role_name", "path", "description", "trust_policy", "max_session_duration", "tags")
         field_classes = {"trust_policy": TrustPolicyField}
+
+    def shown_tokens(self, stored) -> dict:
+        return {
+            "tags_based_on": staleness.token(stored.tags),
+            "trust_policy_based_on": trust.shown_token(stored.trust_policy),
+        }
+
+    def refuse_if_stale(self, stored) -> None:
+        tokens = {name: self.based_on(name) for name in self.guarded}
+        services.refuse_stale_role(stored, **tokens)
 
 
 @admin.register(Role)
@@ -451,6 +512,8 @@ class RoleAdmin(ServiceBackedAdmin):
         "trust_policy",
         "max_session_duration",
         "tags",
+        "tags_based_on",
+        "trust_policy_based_on",
         "arn",
         "iam_id",
         "created_at",
@@ -491,9 +554,12 @@ class RoleAdmin(ServiceBackedAdmin):
             return _adopt(obj, self.create_change(actor=request.user, **fields))
         role = Role.objects.get(pk=obj.pk)
         if "trust_policy" in form.changed_data:
-            role = self.perform(request, services.update_trust_policy, role=role, trust_policy=data["trust_policy"])
+            trust_policy, based_on = data["trust_policy"], form.based_on("trust_policy_based_on")
+            change = {"role": role, "trust_policy": trust_policy, "based_on": based_on}
+            role = self.perform(request, services.update_trust_policy, **change)
         if set(self.editable) & set(form.changed_data):
-            role = self.perform(request, services.update_role, role=role, **_fields(data, *self.editable))
+            changes = _fields(data, *self.editable) | {"tags_based_on": form.based_on("tags_based_on")}
+            role = self.perform(request, services.update_role, role=role, **changes)
         _adopt(obj, role)
 
 

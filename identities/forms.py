@@ -144,6 +144,29 @@ class BoundedJSONField(forms.JSONField):
         return super().bound_data(data, initial)
 
 
+class BasedOnField(forms.CharField):
+    """The token of what the form showed (identities.staleness), carried back hidden, so
+    the service can refuse the save if the stored value changed in between."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 64)
+        super().__init__(**kwargs)
+
+
+def refused_as_stale(current: forms.Form, problem: str) -> forms.Form:
+    """`current` (unbound, showing what is stored now) bound to what it shows, with
+    `problem` as its non-field error: the page that refuses a stale save shows the
+    current values, and their tokens, to apply the change to again."""
+    data = {name: current[name].value() for name in current.fields if current[name].value() is not None}
+    form = type(current)(data, initial=current.initial)
+    form.is_valid()
+    form.add_error(None, problem)
+    return form
+
+
 class TrustPolicyField(BoundedJSONField):
     """A trust policy as people write it, with ARNs: each user or role of this account
     it names must exist, as AWS refuses an invalid principal (identities.trust)."""
@@ -238,6 +261,9 @@ class RoleCreateForm(RoleForm):
 class RoleEditForm(RoleCreateForm):
     """A role keeps its name and path for life, as in AWS (UpdateRole changes neither)."""
 
+    tags_based_on = BasedOnField()
+    trust_policy_based_on = BasedOnField()
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         del self.fields["role_name"], self.fields["path"]
@@ -245,6 +271,7 @@ class RoleEditForm(RoleCreateForm):
 
 class TagsForm(forms.Form):
     tags = TagsField(label="Tags")
+    based_on = BasedOnField()
 
 
 class NameForm(forms.Form):

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.module_loading import import_string
 
+from identities import staleness
 from identities.models import Role, User
 
 UNIQUE_ID = re.compile(r"A(IDA|ROA)[A-Z0-9]{12,28}")
@@ -149,3 +150,10 @@ def shown_form(document: dict | None, arns: dict[str, str] | None = None) -> dic
         return document or {}
     arns = current_arns(stored_ids(document)) if arns is None else arns
     return _rewrite(document, lambda value: arns.get(value, value) if UNIQUE_ID.fullmatch(value) else value)
+
+
+def shown_token(document: dict | None) -> str:
+    """The token of a stored trust policy as forms show it (identities.staleness): a
+    principal renamed since the form was opened makes the form stale too, as the ARN it
+    showed may name someone else by now."""
+    return staleness.token(shown_form(document))

@@ -15,8 +15,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from identities import admin as identities_admin
-from identities import rules
+from identities import rules, staleness
 from identities.context import PENDING
+from identities.forms import BasedOnField
 from identities.models import Group, Role, User
 from policies import services
 from policies.engine import Level, PolicyKind
@@ -51,13 +52,16 @@ def _warn(request, texts: list[str]) -> None:
 # Managed policies
 
 
-class ManagedPolicyForm(forms.ModelForm):
+class ManagedPolicyForm(identities_admin.StaleCheckedForm):
     document = PolicyDocumentField(label="Policy document", required=False)
     new_version = PolicyDocumentField(
         label="New version", required=False, help_text="Paste a document to save it as a new version."
     )
     set_as_default = forms.BooleanField(label="Make the new version the default", required=False, initial=True)
     default_version = forms.TypedChoiceField(coerce=int, required=False, label="Default version")
+    # The number of the default version the page showed.
+    based_on = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    guarded = {"based_on": "new_version"}
 
     class Meta:
         model = ManagedPolicy
@@ -68,9 +72,24 @@ class ManagedPolicyForm(forms.ModelForm):
         if self.instance.pk and "default_version" in self.fields:
             versions = self.instance.versions.order_by("-number")
             self.fields["default_version"].choices = [(v.number, v.version_id) for v in versions]
-            self.initial["default_version"] = next((v.number for v in versions if v.is_default), None)
+            self.initial["default_version"] = self._shown_default() or next(
+                (v.number for v in versions if v.is_default), None
+            )
         elif "document" in self.fields:
             self.fields["document"].required = True
+
+    def _shown_default(self) -> int | None:
+        """The default the page showed: a default chosen since by someone else is not undone
+        by a save that left the choice alone (only a choice made here sets the default)."""
+        shown = self.data.get(self.add_prefix("based_on"), "") if self.is_bound else ""
+        return int(shown) if isinstance(shown, str) and shown.isdigit() else None
+
+    def shown_tokens(self, stored) -> dict:
+        return {"based_on": services.default_version_number(stored)}
+
+    def refuse_if_stale(self, stored) -> None:
+        if self.cleaned_data.get("new_version"):
+            services.refuse_if_default_changed(stored, self.based_on("based_on"))
 
     def clean(self):
         cleaned = super().clean()
@@ -158,6 +177,8 @@ class ManagedPolicyAdmin(identities_admin.IAMActionsAdmin, admin.ModelAdmin):
             editable.append("default_version")
         if not obj.read_only and self.allows(request, services.create_policy_version, obj):
             editable += ["new_version", "set_as_default"]
+        if editable:
+            editable.append("based_on")
         return (*shown, *editable, *self.details)
 
     def get_readonly_fields(self, request, obj=None):
@@ -226,6 +247,7 @@ class ManagedPolicyAdmin(identities_admin.IAMActionsAdmin, admin.ModelAdmin):
                 policy=obj,
                 document=data["new_version"],
                 set_as_default=data.get("set_as_default", False),
+                based_on=form.based_on("based_on"),
             )
             _warn(request, [str(f) for f in findings if f.level is not Level.ERROR])
         if data.get("default_version") and "default_version" in form.changed_data:
@@ -293,18 +315,38 @@ class NewAttachmentInline(AttachmentInline):
 
 
 class InlinePolicyForm(forms.ModelForm):
+    """A row of an identity's inline policies, with the token of the document it showed
+    (identities.staleness); a new row's is that of no document (its name must still be free)."""
+
     document = PolicyDocumentField(label="Policy document")
+    based_on = BasedOnField()
 
     class Meta:
         model = InlinePolicy
         fields = ("policy_name", "document")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("based_on", services.inline_policy_token(self.instance if self.instance.pk else None))
+
+    def clean(self):
+        """Refused as its own error (a server error otherwise, from save_formset) when the
+        inline policy of that name changed, appeared or went since the page was opened."""
+        cleaned = super().clean()
+        name, posted = cleaned.get("policy_name"), cleaned.get("based_on")
+        if name and posted:
+            # A row renamed here writes the policy of another name, which the page showed absent.
+            based_on = posted if self.instance.pk and name == self.instance.policy_name else staleness.ABSENT
+            services.current_inline_policy(self.instance.owner, name, based_on)
+            cleaned["based_on"] = based_on
+        return cleaned
 
 
 class InlinePolicyInline(admin.StackedInline):
     model = InlinePolicy
     form = InlinePolicyForm
     extra = 0
-    fields = ("policy_name", "document")
+    fields = ("policy_name", "document", "based_on")
     verbose_name, verbose_name_plural = "inline policy", "inline policies"
 
     def get_queryset(self, request):
@@ -323,6 +365,10 @@ class InlinePolicyInline(admin.StackedInline):
 
     def get_readonly_fields(self, request, obj=None):
         return () if self.has_add_permission(request, obj) else ("policy_name", "document")
+
+    def get_fields(self, request, obj=None):
+        # The token only where rows can be changed: read-only, Django would show it as text.
+        return self.fields if self.has_add_permission(request, obj) else ("policy_name", "document")
 
 
 class BoundaryFormSet(BaseInlineFormSet):
@@ -384,12 +430,14 @@ class PolicyInlinesMixin:
             return super().save_formset(request, form, formset, change)
         identity = form.instance
         formset.save(commit=False)
+        # What each row's form showed (inline policies' tokens): its instance is the row saved.
+        based_on = {id(each.instance): getattr(each, "cleaned_data", {}).get("based_on") for each in formset}
         for row in formset.deleted_objects:
             self._remove(request, identity, row)
         for row in [*formset.new_objects, *(row for row, _ in formset.changed_objects)]:
-            self._put(request, identity, row)
+            self._put(request, identity, row, based_on.get(id(row)))
 
-    def _put(self, request, identity, row) -> None:
+    def _put(self, request, identity, row, based_on: str | None = None) -> None:
         if isinstance(row, PolicyAttachment):
             self.perform(request, services.attach_policy, policy=row.policy, identity=identity)
         elif isinstance(row, InlinePolicy):
@@ -399,6 +447,7 @@ class PolicyInlinesMixin:
                 identity=identity,
                 policy_name=row.policy_name,
                 document=row.document,
+                based_on=based_on,
             )
             _warn(request, [str(f) for f in findings if f.level is not Level.ERROR])
         else:
@@ -483,12 +532,20 @@ for model, model_admin in ((User, UserAdmin), (Group, GroupAdmin), (Role, RoleAd
 # Guardrails and the catalogue
 
 
-class GuardrailForm(forms.ModelForm):
+class GuardrailForm(identities_admin.StaleCheckedForm):
     document = PolicyDocumentField(label="Guardrail document", kind=PolicyKind.GUARDRAIL)
+    based_on = BasedOnField()
+    guarded = {"based_on": "document"}
 
     class Meta:
         model = Guardrail
         fields = ("guardrail_name", "description", "level", "document")
+
+    def shown_tokens(self, stored) -> dict:
+        return {"based_on": services.guardrail_token(stored)}
+
+    def refuse_if_stale(self, stored) -> None:
+        services.refuse_stale_guardrail(stored, self.based_on("based_on"))
 
 
 @admin.register(Guardrail)
@@ -517,6 +574,7 @@ class GuardrailAdmin(identities_admin.IAMActionsAdmin, admin.ModelAdmin):
             request,
             services.save_guardrail,
             guardrail=original,
+            based_on=form.based_on("based_on") if change else None,
             **_fields(data, "guardrail_name", "description", "level", "document"),
         )
         _warn(request, [str(f) for f in findings if f.level is not Level.ERROR])

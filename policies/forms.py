@@ -7,7 +7,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from identities import jsoninput, naming
+from identities import jsoninput, naming, staleness
 from identities.models import Role
 from policies import services
 from policies.engine import Level, PolicyKind, validate_policy
@@ -261,6 +261,15 @@ class PolicyCreateForm(forms.Form):
 class PolicyVersionForm(forms.Form):
     document = _managed_document_field()
     set_as_default = forms.BooleanField(required=False, initial=True, label="Make this version the default")
+    # The number of the default version the editor showed (identities.staleness).
+    based_on = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    @classmethod
+    def editing(cls, default) -> "PolicyVersionForm":
+        """The editor showing the default version (a PolicyVersion, or None), based on it."""
+        if default is None:
+            return cls(initial={"document": ""})
+        return cls(initial={"document": default.document, "based_on": default.number})
 
 
 class PolicyDeleteForm(forms.Form):
@@ -280,6 +289,9 @@ class DetachPolicyForm(forms.Form):
 class InlinePolicyForm(forms.Form):
     policy_name = _policy_name_field(initial="")
     document = PolicyDocumentField(label="Policy document", widget=forms.Textarea(attrs=_DOCUMENT_ATTRS | {"rows": 8}))
+    # The token of each inline policy the identity had when the form was opened, by name:
+    # the one named at save must still be as it was, or still be absent (identities.staleness).
+    shown = forms.JSONField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -287,6 +299,20 @@ class InlinePolicyForm(forms.Form):
             f"{self.fields['policy_name'].help_text.split(' Unique')[0]} Unique among this identity's inline "
             "policies; an existing name is replaced."
         )
+
+    @classmethod
+    def showing(cls, inline_policies, **initial) -> "InlinePolicyForm":
+        """The form opened on an identity that has these inline policies."""
+        shown = {inline.policy_name: services.inline_policy_token(inline) for inline in inline_policies}
+        return cls(initial={"shown": shown, **initial})
+
+    def clean(self):
+        cleaned = super().clean()
+        shown, name = cleaned.get("shown"), cleaned.get("policy_name")
+        # No token (a form that did not say what it showed): the save is not checked.
+        based_on = shown.get(name, staleness.ABSENT) if isinstance(shown, dict) and name else None
+        cleaned["based_on"] = based_on if isinstance(based_on, str) else None
+        return cleaned
 
 
 class DeleteInlinePolicyForm(forms.Form):

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from identities import trust
+from identities import staleness, trust
 from identities.audit import record
 from identities.models import Role, RoleAssignment, User
 from identities.services._common import (
@@ -20,6 +20,21 @@ from identities.services._common import (
 )
 
 # Roles
+
+# What a stale form's refusal names (identities.staleness).
+ROLE_TAGS = "this role's set of tags"
+TRUST_POLICY = "this trust policy"
+
+
+def refuse_stale_role(
+    role: Role, *, tags_based_on: str | None = None, trust_policy_based_on: str | None = None
+) -> None:
+    """Read the role again, its row locked until the transaction ends; StaleEdit if its
+    tags or its trust policy (as shown, identities.trust.shown_token) are no longer those
+    whose tokens the form carried."""
+    role.refresh_from_db(from_queryset=Role.objects.select_for_update())
+    staleness.refuse_if_stale(tags_based_on, staleness.token(role.tags), what=ROLE_TAGS)
+    staleness.refuse_if_stale(trust_policy_based_on, trust.shown_token(role.trust_policy), what=TRUST_POLICY)
 
 
 @transaction.atomic
@@ -61,9 +76,15 @@ def update_role(
     description: str | None = None,
     max_session_duration: int | None = None,
     tags: dict[str, str] | None = None,
+    tags_based_on: str | None = None,
 ) -> Role:
     """A role's description, session length and tags. As in AWS, a role keeps its name and
-    path for life (UpdateRole has neither): a new ARN is a new role."""
+    path for life (UpdateRole has neither): a new ARN is a new role. `tags_based_on`: the
+    token of the tags the form showed (identities.staleness).
+
+    The role is read again under a lock first: a copy read before someone else's change
+    must not write their trust policy back."""
+    refuse_stale_role(role, tags_based_on=tags_based_on)
     before = _role_state(role)
     changes = {
         "description": description,
@@ -78,9 +99,11 @@ def update_role(
 
 
 @transaction.atomic
-def update_trust_policy(*, role: Role, trust_policy: dict, actor: User | None) -> Role:
+def update_trust_policy(*, role: Role, trust_policy: dict, actor: User | None, based_on: str | None = None) -> Role:
     """Each user or role the document names must exist (the role itself may); it is
-    stored by their unique IDs, and the audit record shows it with ARNs."""
+    stored by their unique IDs, and the audit record shows it with ARNs. `based_on`: the
+    token of the trust policy the form showed (identities.trust.shown_token)."""
+    refuse_stale_role(role, trust_policy_based_on=based_on)
     return _store_trust_policy(role, trust.stored_form(trust_policy), given=trust_policy, actor=actor)
 
 
@@ -160,12 +183,20 @@ def assign_role_to_users(
 
 @transaction.atomic
 def update_role_and_trust_policy(
-    *, role: Role, actor: User | None, trust_policy: dict | None = None, **changes
+    *,
+    role: Role,
+    actor: User | None,
+    trust_policy: dict | None = None,
+    trust_policy_based_on: str | None = None,
+    **changes,
 ) -> Role:
     """The console's role form: its fields and, when it changed, the trust policy, in one transaction.
+    Refused, with nothing changed, when the trust policy or the tags the form showed are
+    no longer the stored ones (`trust_policy_based_on`, `tags_based_on`).
 
     The trust policy is resolved before a rename, as the form showed it: a role that
     trusts itself keeps doing so under its new name."""
+    refuse_stale_role(role, trust_policy_based_on=trust_policy_based_on)
     stored = trust.stored_form(trust_policy) if trust_policy is not None else None
     role = update_role(role=role, actor=actor, **changes)
     if stored is not None and stored != role.trust_policy:

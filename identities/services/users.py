@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils.module_loading import import_string
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from identities import queries
+from identities import queries, staleness
 from identities.audit import record
 from identities.credentials import AccessKey
 from identities.models import Membership, RoleAssignment, User
@@ -115,9 +115,21 @@ def update_user(
     return user
 
 
+USER_TAGS = "this user's set of tags"
+
+
+def refuse_stale_tags(user: User, based_on: str | None) -> None:
+    """Read the user again, its row locked until the transaction ends; StaleEdit if its
+    tags are no longer those whose token is `based_on` (identities.staleness)."""
+    user.refresh_from_db(from_queryset=User.objects.select_for_update())
+    staleness.refuse_if_stale(based_on, staleness.token(user.tags), what=USER_TAGS)
+
+
 @transaction.atomic
-def set_user_tags(*, user: User, tags: dict[str, str], actor: User | None) -> User:
+def set_user_tags(*, user: User, tags: dict[str, str], actor: User | None, based_on: str | None = None) -> User:
+    """`based_on`: the token of the tags the form showed (identities.staleness)."""
     refuse_unless_root_acts(user, actor)
+    refuse_stale_tags(user, based_on)
     before = {"tags": user.tags}
     user.tags = tags
     _clean(user)

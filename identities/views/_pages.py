@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from identities import queries
+from identities import queries, staleness
 
 PER_PAGE = 50
 
@@ -37,6 +37,9 @@ def page_of(request, rows: QuerySet) -> Page:
 
 
 def problems_of(error: ValidationError) -> list[str]:
+    """A section answers with what is stored now, so a stale save's refusal says it shows the current one."""
+    if isinstance(error, staleness.StaleEdit):
+        return [staleness.message(error.what, current_shown=True)]
     return list(error.messages)
 
 

@@ -8,12 +8,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from identities import forms, queries, rules, services, trust
+from identities import forms, queries, rules, services, staleness, trust
 from identities.models import Role, User
 from identities.views._pages import answer, history, page_of, problems_of, readable, require
 
 _FIELDS = ("role_name", "path", "description", "max_session_duration", "tags")
 _EDITABLE = ("description", "max_session_duration", "tags")
+_SUBMITTED = (*_EDITABLE, "tags_based_on", "trust_policy_based_on")
 
 
 @login_required
@@ -112,18 +113,30 @@ def role_create(request):
     return render(request, "identities/role_form.html", {"form": form})
 
 
+def _role_edit_form(role: Role, data=None) -> forms.RoleEditForm:
+    """The role as stored, with the tokens of the tags and trust policy shown (identities.staleness)."""
+    initial = {name: getattr(role, name) for name in _EDITABLE} | {
+        "trust_policy": trust.shown_form(role.trust_policy),
+        "tags_based_on": staleness.token(role.tags),
+        "trust_policy_based_on": trust.shown_token(role.trust_policy),
+    }
+    return forms.RoleEditForm(data, initial=initial)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def role_edit(request, pk: int):
     role = readable(request, Role, pk, "iam:GetRole")
     rules.require(request.user, rules.required(services.update_role, role=role))
-    initial = {name: getattr(role, name) for name in _EDITABLE} | {"trust_policy": trust.shown_form(role.trust_policy)}
-    form = forms.RoleEditForm(request.POST or None, initial=initial)
+    form = _role_edit_form(role, request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        change = {"role": role, "trust_policy": data["trust_policy"] or {}, **{n: data[n] for n in _EDITABLE}}
+        change = {"role": role, "trust_policy": data["trust_policy"] or {}, **{n: data[n] for n in _SUBMITTED}}
         try:
             rules.perform(request.user, services.update_role_and_trust_policy, **change)
+        except staleness.StaleEdit as error:
+            problem = staleness.message(error.what, current_shown=True)
+            form = forms.refused_as_stale(_role_edit_form(Role.objects.get(pk=pk)), problem)
         except ValidationError as error:
             form.add_error(None, error)
         else:

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from identities import forms, queries, rules, services
+from identities import forms, queries, rules, services, staleness
 from identities.context import PENDING
 from identities.models import Group, Role, User
 from identities.views._pages import answer, history, page_of, problems_of, readable, require
@@ -58,7 +58,7 @@ def _user_context(request, subject: User) -> dict:
         "allowed": allowed,
         "group_form": forms.NameForm(model=Group, label="Group name"),
         "role_form": forms.RoleForUserForm(model=Role, label="Role name"),
-        "tags_form": forms.TagsForm(initial={"tags": subject.tags}),
+        "tags_form": forms.TagsForm(initial={"tags": subject.tags, "based_on": staleness.token(subject.tags)}),
         "group_limit": settings.IAM_MAX_GROUPS_PER_USER,
     }
 
@@ -144,8 +144,9 @@ def user_tags(request, pk: int):
     form = forms.TagsForm(request.POST)
     if not form.is_valid():
         return _section(request, subject, "identities/_user_tags.html", problems=form.errors["tags"])
+    change = {"user": subject, "tags": form.cleaned_data["tags"], "based_on": form.cleaned_data["based_on"]}
     try:
-        rules.perform(request.user, services.set_user_tags, user=subject, tags=form.cleaned_data["tags"])
+        rules.perform(request.user, services.set_user_tags, **change)
     except ValidationError as error:
         return _section(request, subject, "identities/_user_tags.html", problems=problems_of(error))
     return _section(request, subject, "identities/_user_tags.html", done="Tags saved.")

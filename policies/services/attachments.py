@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from identities import staleness
 from identities.audit import record
 from identities.models import Role, User
 from policies.engine import Finding, PolicyKind, policy_size
@@ -61,9 +62,12 @@ def detach_policy(*, policy: ManagedPolicy, identity: Identity, actor: User | No
 
 @transaction.atomic
 def put_inline_policy(
-    *, identity: Identity, policy_name: str, document: str | dict, actor: User | None
+    *, identity: Identity, policy_name: str, document: str | dict, actor: User | None, based_on: str | None = None
 ) -> tuple[InlinePolicy, list[Finding]]:
+    """`based_on`: the token of the inline policy of that name as the form showed it
+    (`inline_policy_token`), refused when it has changed, appeared or gone since."""
     _refuse_root(identity, "inline policies")
+    inline = current_inline_policy(identity, policy_name, based_on)
     kind = _identity_kind(identity).lower()
     parsed, findings = check_document(document, kind=PolicyKind.IDENTITY, size_limit=10**9)
     owner = _owner_filter(identity)
@@ -75,7 +79,6 @@ def put_inline_policy(
             f"The inline policies of {identity.name} would total {total} characters (without white space); "
             f"a {kind} may have {limit} at most."
         )
-    inline = InlinePolicy.objects.filter(policy_name=policy_name, **owner).first()
     before = {"document": inline.document} if inline else None
     inline = inline or InlinePolicy(policy_name=policy_name, **owner)
     inline.document = parsed
@@ -90,6 +93,20 @@ def put_inline_policy(
         after={"policy_name": policy_name, "document": parsed},
     )
     return inline, findings
+
+
+def current_inline_policy(identity: Identity, policy_name: str, based_on: str | None) -> InlinePolicy | None:
+    """The inline policy of that name as stored now; StaleEdit if the form showed another.
+    The owner's row is locked: an inline policy not created yet has no row of its own to lock."""
+    type(identity).objects.select_for_update().filter(pk=identity.pk).first()
+    inline = InlinePolicy.objects.filter(policy_name=policy_name, **_owner_filter(identity)).first()
+    staleness.refuse_if_stale(based_on, inline_policy_token(inline), what=f"the inline policy {policy_name}")
+    return inline
+
+
+def inline_policy_token(inline: InlinePolicy | None) -> str:
+    """The token of an inline policy as a form shows it; staleness.ABSENT when there is none."""
+    return staleness.token(inline.document) if inline is not None else staleness.ABSENT
 
 
 @transaction.atomic

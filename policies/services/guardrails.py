@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from identities import staleness
 from identities.audit import record
 from identities.models import User
 from policies.engine import Finding, PolicyKind
@@ -25,6 +26,18 @@ def _guardrail_state(guardrail: Guardrail) -> dict[str, Any]:
     return {"name": guardrail.guardrail_name, "level": guardrail.level, "document": guardrail.document}
 
 
+def guardrail_token(guardrail: Guardrail) -> str:
+    """The token of a guardrail as its form shows it (identities.staleness)."""
+    return staleness.token(_guardrail_state(guardrail) | {"description": guardrail.description})
+
+
+def refuse_stale_guardrail(guardrail: Guardrail, based_on: str | None) -> None:
+    """Read the guardrail again, its row locked until the transaction ends; StaleEdit if it
+    is no longer the one whose token is `based_on`."""
+    guardrail.refresh_from_db(from_queryset=Guardrail.objects.select_for_update())
+    staleness.refuse_if_stale(based_on, guardrail_token(guardrail), what="this guardrail")
+
+
 @transaction.atomic
 def save_guardrail(
     *,
@@ -34,8 +47,12 @@ def save_guardrail(
     level: int = 1,
     description: str = "",
     guardrail: Guardrail | None = None,
+    based_on: str | None = None,
 ) -> tuple[Guardrail, list[Finding]]:
-    """Create a guardrail, or change `guardrail`; refused if it would lock the root user out."""
+    """Create a guardrail, or change `guardrail`; refused if it would lock the root user out,
+    or if it is no longer as the form showed it (`based_on`: its `guardrail_token`)."""
+    if guardrail is not None:
+        refuse_stale_guardrail(guardrail, based_on)
     parsed, findings = check_document(document, kind=PolicyKind.GUARDRAIL, size_limit=settings.IAM_GUARDRAIL_MAX_SIZE)
     before = _guardrail_state(guardrail) if guardrail else None
     guardrail = guardrail or Guardrail()

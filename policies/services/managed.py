@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from identities import staleness
 from identities.audit import record
 from identities.models import User
 from policies.engine import Finding, PolicyKind
@@ -39,10 +40,19 @@ def create_policy(
 
 @transaction.atomic
 def create_policy_version(
-    *, policy: ManagedPolicy, document: str | dict, actor: User | None, set_as_default: bool = False
+    *,
+    policy: ManagedPolicy,
+    document: str | dict,
+    actor: User | None,
+    set_as_default: bool = False,
+    based_on: int | None = None,
 ) -> tuple[PolicyVersion, list[Finding]]:
+    """`based_on`: the number of the default version the editor showed. Refused when the
+    default is another one by now: the new version would undo a change the writer never saw
+    (AWS has no such check)."""
     policy = ManagedPolicy.objects.select_for_update().get(pk=policy.pk)
     _refuse_read_only(policy)
+    refuse_if_default_changed(policy, based_on)
     limit = settings.IAM_MAX_POLICY_VERSIONS
     if policy.versions.count() >= limit:
         raise ValidationError(
@@ -69,6 +79,18 @@ def create_policy_version(
     return version, findings
 
 
+def default_version_number(policy: ManagedPolicy) -> int | None:
+    """What an editor of the policy is based on (identities.staleness)."""
+    return PolicyVersion.objects.filter(policy_id=policy.pk, is_default=True).values_list("number", flat=True).first()
+
+
+def refuse_if_default_changed(policy: ManagedPolicy, based_on: int | None) -> None:
+    """StaleEdit unless version `based_on` is still the default (`policy` locked by the caller)."""
+    current = default_version_number(policy)
+    what = f"the default version of {policy.policy_name} (now v{current})"
+    staleness.refuse_if_stale(based_on, current, what=what)
+
+
 def _make_default(version: PolicyVersion) -> None:
     PolicyVersion.objects.filter(policy_id=version.policy_id, is_default=True).update(is_default=False)
     PolicyVersion.objects.filter(pk=version.pk).update(is_default=True)
@@ -77,6 +99,8 @@ def _make_default(version: PolicyVersion) -> None:
 
 @transaction.atomic
 def set_default_version(*, version: PolicyVersion, actor: User | None) -> PolicyVersion:
+    # Locked as a new version locks it, so an editor's check of the default holds until it saves.
+    ManagedPolicy.objects.select_for_update().filter(pk=version.policy_id).first()
     _refuse_read_only(version.policy)
     before = PolicyVersion.objects.filter(policy_id=version.policy_id, is_default=True).first()
     _make_default(version)

@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from identities import rules
+from identities import rules, staleness
 from identities.context import Target
+from identities.forms import refused_as_stale
 from identities.models import Group, Role, User
 from policies import authorization, queries, services
 from policies.engine import Level
@@ -68,16 +69,17 @@ def _permissions(request, kind: str, identity) -> dict[str, bool]:
 def _render(request, kind: str, identity, *, inline_form=None, status: int = 200):
     can = _permissions(request, kind, identity)
     root = kind == "user" and identity.is_superuser
+    policies = queries.identity_policies(identity)
     page = {
         "kind": kind,
         "identity": identity,
         "can": can,
         "root": root,
-        "policies": queries.identity_policies(identity),
+        "policies": policies,
         "next": _next_url(request, kind, identity.pk),
         "attach_form": AttachPolicyForm(),
         "boundary_form": BoundaryForm(),
-        "inline_form": inline_form or InlinePolicyForm(),
+        "inline_form": inline_form or InlinePolicyForm.showing(policies.inline),
         "show_messages": bool(request.htmx),
         "summary": queries.permission_summary(authorization.layers_of(identity))
         if can["simulate"] and not root
@@ -153,13 +155,27 @@ def identity_inline_put(request, kind: str, pk: int):
             identity=identity,
             policy_name=form.cleaned_data["policy_name"],
             document=form.cleaned_data["document"],
+            based_on=form.cleaned_data["based_on"],
         )
+    except staleness.StaleEdit as error:
+        return _stale_inline_policy(request, kind, identity, form, error)
     except ValidationError as error:
         return _done(request, kind, identity, _errors(error), error=True, inline_form=form)
     for finding in findings:
         if finding.level is not Level.ERROR:
             messages.warning(request, str(finding))
     return _done(request, kind, identity, f"Inline policy {form.cleaned_data['policy_name']} is saved.")
+
+
+def _stale_inline_policy(request, kind: str, identity, form: InlinePolicyForm, error: staleness.StaleEdit):
+    """The refusal, with the form again on the inline policy as stored now (the one typed, if it is gone)."""
+    problem = staleness.message(error.what, current_shown=True)
+    inline_policies = list(InlinePolicy.objects.filter(**{kind: identity}))
+    name = form.cleaned_data["policy_name"]
+    current = next((inline for inline in inline_policies if inline.policy_name == name), None)
+    document = current.document if current is not None else form.cleaned_data["document"]
+    again = refused_as_stale(InlinePolicyForm.showing(inline_policies, policy_name=name, document=document), problem)
+    return _done(request, kind, identity, problem, error=True, inline_form=again)
 
 
 @login_required

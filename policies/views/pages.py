@@ -9,8 +9,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from identities import rules
+from identities import rules, staleness
 from identities.context import Target
+from identities.forms import refused_as_stale
 from identities.views._pages import history
 from policies import queries, services
 from policies.engine import Level
@@ -62,7 +63,7 @@ def _detail_context(request, policy: ManagedPolicy, version_form=None) -> dict:
     versions = queries.policy_versions(policy)
     default = next((version for version in versions if version.is_default), None)
     changeable, actor = not policy.read_only, request.user
-    form = version_form or PolicyVersionForm(initial={"document": default.document if default else ""})
+    form = version_form or PolicyVersionForm.editing(default)
     text = form["document"].value() or ""
     return {
         "policy": policy,
@@ -115,7 +116,11 @@ def policy_version_create(request, pk: int):
                 policy=policy,
                 document=form.cleaned_data["document"],
                 set_as_default=default,
+                based_on=form.cleaned_data["based_on"],
             )
+        except staleness.StaleEdit as error:
+            current = PolicyVersionForm.editing(policy.versions.filter(is_default=True).first())
+            form = refused_as_stale(current, staleness.message(error.what, current_shown=True))
         except ValidationError as error:
             form.add_error(None, error)
         else:

@@ -198,6 +198,15 @@ NOT_WRITES = {
     "check_document",
     "check_trust_policy",
     "highest_guardrail_level",
+    # A stale form's checks (identities.staleness): they read, under a lock, and write nothing.
+    "current_inline_policy",
+    "default_version_number",
+    "guardrail_token",
+    "inline_policy_token",
+    "refuse_if_default_changed",
+    "refuse_stale_guardrail",
+    "refuse_stale_role",
+    "refuse_stale_tags",
 }
 
 
