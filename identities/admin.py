@@ -1,13 +1,14 @@
 """The Django admin for identities; every save and delete goes through services."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.models import Group as AuthGroup
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -108,6 +109,33 @@ class IAMActionsAdmin:
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             self.delete_model(request, obj)
+
+    # A service may refuse a change the form found valid (a quota, a guardrail that would lock
+    # the root user out, a conflict): the admin's transaction has rolled it back by then, and
+    # the page is shown again with the refusal, never a server error.
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as refusal:
+            return self._refused(request, refusal, request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ValidationError as refusal:
+            return self._refused(request, refusal, request.get_full_path())
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            return super().changelist_view(request, extra_context)
+        except ValidationError as refusal:
+            return self._refused(request, refusal, request.get_full_path())
+
+    def _refused(self, request, refusal: ValidationError, url: str):
+        for message in refusal.messages:
+            self.message_user(request, f"Nothing was changed: {message}", messages.ERROR)
+        return HttpResponseRedirect(url)
 
 
 class MembershipFormSet(BaseInlineFormSet):
