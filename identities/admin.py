@@ -26,7 +26,7 @@ if admin.site.is_registered(TOTPDevice):
     admin.site.unregister(TOTPDevice)
 
 
-def _adopt(obj, created) -> None:
+def adopt(obj, created) -> None:
     """Make the admin's unsaved object the row a service created, in place."""
     obj.__dict__.update(created.__dict__)
 
@@ -427,7 +427,7 @@ class UserAdmin(ServiceBackedAdmin):
         if not change:
             fields = _fields(data, "username", "path", "tags", "is_active") | {"password": data.get("password") or None}
             rules.require(request.user, rules.required(self.create_change, **fields, **self.create_rule_extras(form)))
-            return _adopt(obj, self.create_change(actor=request.user, **fields))
+            return adopt(obj, self.create_change(actor=request.user, **fields))
         user = User.objects.get(pk=obj.pk)
         if {"username", "path", "is_active"} & set(form.changed_data):
             moved = _fields(data, "username", "path", "is_active")
@@ -435,7 +435,7 @@ class UserAdmin(ServiceBackedAdmin):
         if "tags" in form.changed_data:
             based_on = form.based_on("tags_based_on")
             user = self.perform(request, services.set_user_tags, user=user, tags=data["tags"], based_on=based_on)
-        _adopt(obj, self._save_sign_in_requirements(request, user, form))
+        adopt(obj, self._save_sign_in_requirements(request, user, form))
 
     def _save_sign_in_requirements(self, request, user, form):
         data = form.cleaned_data
@@ -494,10 +494,10 @@ class GroupAdmin(ServiceBackedAdmin):
     def save_model(self, request, obj, form, change):
         fields = _fields(form.cleaned_data, "group_name", "path", "description")
         if not change:
-            return _adopt(obj, self.perform(request, services.create_group, **fields))
+            return adopt(obj, self.perform(request, services.create_group, **fields))
         if form.changed_data:
             group = Group.objects.get(pk=obj.pk)
-            _adopt(obj, self.perform(request, services.update_group, group=group, **fields))
+            adopt(obj, self.perform(request, services.update_group, group=group, **fields))
 
 
 class RoleAdminForm(StaleCheckedForm):
@@ -579,7 +579,7 @@ class RoleAdmin(ServiceBackedAdmin):
         if not change:
             fields = _fields(data, "role_name", "path", *self.editable) | {"trust_policy": data["trust_policy"]}
             rules.require(request.user, rules.required(self.create_change, **fields, **self.create_rule_extras(form)))
-            return _adopt(obj, self.create_change(actor=request.user, **fields))
+            return adopt(obj, self.create_change(actor=request.user, **fields))
         role = Role.objects.get(pk=obj.pk)
         if "trust_policy" in form.changed_data:
             trust_policy, based_on = data["trust_policy"], form.based_on("trust_policy_based_on")
@@ -588,7 +588,7 @@ class RoleAdmin(ServiceBackedAdmin):
         if set(self.editable) & set(form.changed_data):
             changes = _fields(data, *self.editable) | {"tags_based_on": form.based_on("tags_based_on")}
             role = self.perform(request, services.update_role, role=role, **changes)
-        _adopt(obj, role)
+        adopt(obj, role)
 
 
 def _fields(data: dict, *names: str) -> dict:
@@ -645,4 +645,4 @@ class PasswordPolicyAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         fields = {name: form.cleaned_data[name] for name in form.fields}
-        _adopt(obj, rules.perform(request.user, services.update_password_policy, **fields))
+        adopt(obj, rules.perform(request.user, services.update_password_policy, **fields))

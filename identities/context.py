@@ -103,7 +103,7 @@ def reset_current_context(token) -> None:
     _current.reset(token)
 
 
-def _source_ip(request) -> str | None:
+def source_ip(request) -> str | None:
     """The client's address: REMOTE_ADDR, or behind IAM_PROXY_COUNT trusted proxies
     the address that many hops back in X-Forwarded-For (earlier hops can be forged)."""
     address = request.META.get("REMOTE_ADDR", "")
@@ -131,10 +131,10 @@ def context_for(request, *, console: bool = True) -> RequestContext:
     """The context of a request before anyone is bound to it. Only a console request
     reads its session (for MFA); a machine endpoint's caller brings its own."""
     if not console:
-        return RequestContext(source_ip=_source_ip(request), secure_transport=request.is_secure(), mfa_present=None)
+        return RequestContext(source_ip=source_ip(request), secure_transport=request.is_secure(), mfa_present=None)
     mfa_at = _mfa_authenticated_at(request)
     return RequestContext(
-        source_ip=_source_ip(request),
+        source_ip=source_ip(request),
         secure_transport=request.is_secure(),
         time=timezone.now(),
         mfa_present=mfa_at is not None,

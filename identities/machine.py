@@ -22,7 +22,7 @@ from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 
 from identities import ratelimit
-from identities.context import _source_ip, current_context, set_current_context
+from identities.context import current_context, set_current_context, source_ip
 
 MARK = "machine_endpoint"
 
@@ -56,7 +56,7 @@ def machine_endpoint(view=None, *, rate_limited: Callable[[RateLimited], HttpRes
     @wraps(view)
     def limited(request, *args, **kwargs):
         try:
-            _admit("address", ratelimit.network_of(_source_ip(request)), "from this address")
+            _admit("address", ratelimit.network_of(source_ip(request)), "from this address")
             return view(request, *args, **kwargs)
         except RateLimited as refusal:
             return rate_limited(refusal)

@@ -17,10 +17,10 @@ from django.utils.functional import SimpleLazyObject
 from identities import audit, generation, machine, ratelimit, signin
 from identities.context import (
     RequestContext,
-    _source_ip,
     context_for,
     reset_current_context,
     set_current_context,
+    source_ip,
 )
 from identities.credentials import RoleSession
 
@@ -167,7 +167,7 @@ def _record_refusal(request, response, actor) -> None:
 def _count_refusal(request, response) -> None:
     code = _api_error_fields(response).get("code")
     reason = code if isinstance(code, str) and code else COUNTED[response.status_code]
-    audit.count_refusal(reason=reason, network=ratelimit.network_of(_source_ip(request)))
+    audit.count_refusal(reason=reason, network=ratelimit.network_of(source_ip(request)))
 
 
 def _api_error(response) -> str:

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from identities.context import _source_ip
+from identities.context import source_ip
 
 # Seconds to wait after the first failure past a limit; each further failure doubles it.
 FIRST_DELAY = 1
@@ -84,7 +84,7 @@ def _counts(request, *, user_name: str, now: float) -> list[_Count]:
     )
     window = int(now // _window_length())
     # Requests whose address cannot be read share one count.
-    subjects = [(by_address, _source_ip(request) or ""), (by_name, user_name)]
+    subjects = [(by_address, source_ip(request) or ""), (by_name, user_name)]
     counts = []
     for throttle, subject in subjects:
         # Hashed: a typed name may hold anything, and cache keys may not.

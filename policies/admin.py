@@ -238,7 +238,7 @@ class ManagedPolicyAdmin(identities_admin.IAMActionsAdmin, admin.ModelAdmin):
             fields = _fields(data, "policy_name", "path", "description", "document")
             created, findings = self.perform(request, services.create_policy, **fields)
             _warn(request, [str(f) for f in findings if f.level is not Level.ERROR])
-            return identities_admin._adopt(obj, created)
+            return identities_admin.adopt(obj, created)
         if data.get("new_version"):
             # As in AWS, CreatePolicyVersion alone may make the new version the default.
             _, findings = self.perform(
@@ -578,7 +578,7 @@ class GuardrailAdmin(identities_admin.IAMActionsAdmin, admin.ModelAdmin):
             **_fields(data, "guardrail_name", "description", "level", "document"),
         )
         _warn(request, [str(f) for f in findings if f.level is not Level.ERROR])
-        identities_admin._adopt(obj, saved)
+        identities_admin.adopt(obj, saved)
 
     def delete_model(self, request, obj):
         self.perform(request, services.delete_guardrail, guardrail=obj)
@@ -640,7 +640,7 @@ class CatalogServiceAdmin(identities_admin.IAMActionsAdmin, admin.ModelAdmin):
         saved = self.perform(
             request, services.save_catalog_service, prefix=data["prefix"], name=data["name"], service=original
         )
-        identities_admin._adopt(obj, saved)
+        identities_admin.adopt(obj, saved)
 
     def save_formset(self, request, form, formset, change):
         formset.save(commit=False)

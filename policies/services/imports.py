@@ -15,7 +15,7 @@ from policies.models import (
 from policies.services._common import (
     check_document,
 )
-from policies.services.managed import _make_default
+from policies.services.managed import make_default
 
 # Import of another account's managed policies (policies.aws_import)
 
@@ -122,7 +122,7 @@ def _mark_imported_default(policy: ManagedPolicy, default_number: int, actor: Us
     if current is not None and current.number == default_number:
         return
     version = policy.versions.get(number=default_number)
-    _make_default(version)
+    make_default(version)
     record(
         "SetDefaultPolicyVersion",
         actor=actor,

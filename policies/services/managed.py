@@ -69,7 +69,7 @@ def create_policy_version(
         next_version_number=policy.next_version_number + 1, updated_at=timezone.now()
     )
     if set_as_default:
-        _make_default(version)
+        make_default(version)
     record(
         "CreatePolicyVersion",
         actor=actor,
@@ -91,7 +91,7 @@ def refuse_if_default_changed(policy: ManagedPolicy, based_on: int | None) -> No
     staleness.refuse_if_stale(based_on, current, what=what)
 
 
-def _make_default(version: PolicyVersion) -> None:
+def make_default(version: PolicyVersion) -> None:
     PolicyVersion.objects.filter(policy_id=version.policy_id, is_default=True).update(is_default=False)
     PolicyVersion.objects.filter(pk=version.pk).update(is_default=True)
     version.is_default = True
@@ -103,7 +103,7 @@ def set_default_version(*, version: PolicyVersion, actor: User | None) -> Policy
     ManagedPolicy.objects.select_for_update().filter(pk=version.policy_id).first()
     _refuse_read_only(version.policy)
     before = PolicyVersion.objects.filter(policy_id=version.policy_id, is_default=True).first()
-    _make_default(version)
+    make_default(version)
     record(
         "SetDefaultPolicyVersion",
         actor=actor,
