@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from identities import queries, staleness
+from identities import queries, rules, staleness
 
 PER_PAGE = 50
 
@@ -60,3 +60,25 @@ def history(request, obj) -> dict:
         return {"events": None}
     link = f"{reverse('identities:audit-list')}?{urlencode({'target': obj.arn})}"
     return {"events": queries.recent_events(obj.arn), "audit_link": link}
+
+
+def delete_page(request, change, *, subject: str, arguments: dict, template: str, context: dict, listed_by: tuple):
+    """A deletion's confirmation and, on POST, the deletion. What stands in the way is listed
+    and removed first in the same step; a removal the viewer may not make refuses it all (403).
+    `subject`: how the service names the identity in `arguments`; `listed_by`: the list page to
+    go back to and the action that opens it."""
+    identity = arguments[subject]
+    rules.require(request.user, rules.required(change, **{subject: identity}))
+    refused = [str(check) for check in rules.refused(request.user, rules.required(change, **arguments))]
+    if request.method == "POST" and not refused:
+        try:
+            rules.perform(request.user, change, **arguments)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"{type(identity)._meta.verbose_name.capitalize()} {identity.name} was deleted.")
+            list_url, list_action = listed_by
+            return redirect(list_url if request.user.has_perm(list_action) else "home")
+    status = 403 if request.method == "POST" and refused else 200
+    page = context | {"obstacles": queries.deletion_obstacles(identity), "refused": refused}
+    return render(request, template, page, status=status)

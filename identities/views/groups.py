@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from identities import forms, queries, rules, services
 from identities.models import Group
-from identities.views._pages import answer, history, page_of, problems_of, readable, require
+from identities.views._pages import answer, delete_page, history, page_of, problems_of, readable, require
 
 
 @login_required
@@ -156,18 +156,12 @@ def group_edit(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def group_delete(request, pk: int):
     group = readable(request, Group, pk, "iam:GetGroup")
-    rules.require(request.user, rules.required(services.delete_group, group=group))
-    change = {"group": group, "with_members": True, "with_policies": True}
-    obstacles = queries.deletion_obstacles(group)
-    refused = [str(check) for check in rules.refused(request.user, rules.required(services.delete_group, **change))]
-    if request.method == "POST" and not refused:
-        try:
-            rules.perform(request.user, services.delete_group, **change)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, f"Group {group.group_name} was deleted.")
-            return redirect("identities:group-list" if request.user.has_perm("iam:ListGroups") else "home")
-    context = {"group": group, "obstacles": obstacles, "refused": refused}
-    status = 403 if request.method == "POST" and refused else 200
-    return render(request, "identities/group_delete.html", context, status=status)
+    return delete_page(
+        request,
+        services.delete_group,
+        subject="group",
+        arguments={"group": group, "with_members": True, "with_policies": True},
+        template="identities/group_delete.html",
+        context={"group": group},
+        listed_by=("identities:group-list", "iam:ListGroups"),
+    )

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from identities import forms, queries, rules, services, staleness, trust
 from identities.models import Role, User
-from identities.views._pages import answer, history, page_of, problems_of, readable, require
+from identities.views._pages import answer, delete_page, history, page_of, problems_of, readable, require
 
 _FIELDS = ("role_name", "path", "description", "max_session_duration", "tags")
 _EDITABLE = ("description", "max_session_duration", "tags")
@@ -149,25 +149,13 @@ def role_edit(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def role_delete(request, pk: int):
     role = readable(request, Role, pk, "iam:GetRole")
-    rules.require(request.user, rules.required(services.delete_role, role=role))
-    change = {"role": role, "with_policies": True}
-    obstacles = queries.deletion_obstacles(role)
-    refused = [str(check) for check in rules.refused(request.user, rules.required(services.delete_role, **change))]
-    if request.method == "POST" and not refused:
-        try:
-            rules.perform(request.user, services.delete_role, **change)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, f"Role {role.role_name} was deleted.")
-            return redirect("identities:role-list" if request.user.has_perm("iam:ListRoles") else "home")
     assignments = queries.role_assignments(role)
-    context = {
-        "role": role,
-        "assignments": assignments[:10],
-        "assignment_count": assignments.count(),
-        "obstacles": obstacles,
-        "refused": refused,
-    }
-    status = 403 if request.method == "POST" and refused else 200
-    return render(request, "identities/role_delete.html", context, status=status)
+    return delete_page(
+        request,
+        services.delete_role,
+        subject="role",
+        arguments={"role": role, "with_policies": True},
+        template="identities/role_delete.html",
+        context={"role": role, "assignments": assignments[:10], "assignment_count": assignments.count()},
+        listed_by=("identities:role-list", "iam:ListRoles"),
+    )

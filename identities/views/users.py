@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from identities import forms, queries, rules, services, staleness
 from identities.context import PENDING
 from identities.models import Group, Role, User
-from identities.views._pages import answer, history, page_of, problems_of, readable, require
+from identities.views._pages import answer, delete_page, history, page_of, problems_of, readable, require
 
 
 @login_required
@@ -199,18 +199,12 @@ def user_edit(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def user_delete(request, pk: int):
     subject = readable(request, User, pk, "iam:GetUser")
-    rules.require(request.user, rules.required(services.delete_user, user=subject))
-    change = {"user": subject, "with_credentials_and_memberships": True, "with_policies": True}
-    obstacles = queries.deletion_obstacles(subject)
-    refused = [str(check) for check in rules.refused(request.user, rules.required(services.delete_user, **change))]
-    if request.method == "POST" and not refused:
-        try:
-            rules.perform(request.user, services.delete_user, **change)
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, f"User {subject.username} was deleted.")
-            return redirect("identities:user-list" if _may(request, "iam:ListUsers", None) else "home")
-    status = 403 if request.method == "POST" and refused else 200
-    context = {"subject": subject, "obstacles": obstacles, "refused": refused}
-    return render(request, "identities/user_delete.html", context, status=status)
+    return delete_page(
+        request,
+        services.delete_user,
+        subject="user",
+        arguments={"user": subject, "with_credentials_and_memberships": True, "with_policies": True},
+        template="identities/user_delete.html",
+        context={"subject": subject},
+        listed_by=("identities:user-list", "iam:ListUsers"),
+    )
