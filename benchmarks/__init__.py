@@ -1,5 +1,8 @@
-"""Benchmarks, load and scale tools: outside the product, which imports nothing of them.
+"""Benchmarks, load and scale tools: outside the product's apps, never installed by its settings.
 
-`python -m benchmarks.engine` is the engine's benchmark. This module imports
-nothing, so that benchmark runs without Django.
+Their management commands exist only under `benchmarks.settings`, which
+`python -m benchmarks <command>` uses; `python -m benchmarks.engine` and
+`python -m benchmarks.two_servers` run on their own. Nothing here is imported
+by the product. This module imports nothing, so the engine's benchmark runs
+without Django.
 """

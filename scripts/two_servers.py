@@ -40,7 +40,7 @@ def main() -> int:
     if shutil.which("redis-server") is None:
         print("redis-server is needed (apt-get install redis-server).", file=sys.stderr)
         return 2
-    from iamconsole.loadgen import Server, free_port
+    from benchmarks.loadgen import Server, free_port
 
     redis_port = free_port()
     redis = subprocess.Popen(

@@ -12,10 +12,10 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from benchmarks.scale import GROUP_PREFIX, LARGE_GROUP, USER_PREFIX
 from identities import services
 from identities.models import Group, Membership, User
 
-USER_PREFIX, GROUP_PREFIX, LARGE_GROUP = "scale-user-", "scale-group-", "scale-large-group"
 PASSWORD = "scale-demo-password"
 BATCH = 10_000
 
