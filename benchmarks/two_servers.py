@@ -1,7 +1,7 @@
 """Two app servers sharing one PostgreSQL and one Redis: what is changed through one
 is seen through the other on its very next request.
 
-    DATABASE_URL=postgres://… .venv/bin/python scripts/two_servers.py
+    DATABASE_URL=postgres://… .venv/bin/python -m benchmarks.two_servers
 
 It starts a private redis-server on a free loopback port (never the
 machine's shared one) and two gunicorn instances on two other loopback
@@ -23,8 +23,10 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from benchmarks.loadgen import Server, free_port
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# The product's own settings: this shows the product scaled out, and needs no benchmark command.
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "iamconsole.settings")
 # Plain HTTP on loopback; both servers share one key so a session signed by one is valid on the other.
 os.environ.setdefault("IAM_PLAIN_HTTP", "true")
@@ -40,8 +42,6 @@ def main() -> int:
     if shutil.which("redis-server") is None:
         print("redis-server is needed (apt-get install redis-server).", file=sys.stderr)
         return 2
-    from benchmarks.loadgen import Server, free_port
-
     redis_port = free_port()
     redis = subprocess.Popen(
         ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
