@@ -11,6 +11,7 @@ deactivates the key; B refuses it on the next call. It prints each step
 with its timing and exits non-zero on any mismatch.
 """
 
+import argparse
 import http.cookiejar
 import os
 import re
@@ -35,7 +36,9 @@ os.environ.setdefault("SECRET_KEY", "two-servers-demo-" + os.urandom(24).hex())
 ADMIN, PASSWORD, SERVICE_USER = "two-servers-admin", "two-servers-demo-password-1", "two-servers-service"
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    summary = "Show two app servers on one PostgreSQL (DATABASE_URL) and a private Redis agreeing at once."
+    argparse.ArgumentParser(prog="python -m benchmarks.two_servers", description=summary).parse_args(argv)
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         print("Set DATABASE_URL to a PostgreSQL database: the two servers must share it.", file=sys.stderr)
         return 2
