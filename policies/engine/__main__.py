@@ -1,4 +1,7 @@
-"""`python -m policies.engine simulate | validate FILE | bench`."""
+"""`python -m policies.engine simulate | validate FILE`.
+
+The engine's benchmark lives outside the engine: `python -m benchmarks.engine`.
+"""
 
 from __future__ import annotations
 
@@ -26,25 +29,21 @@ def _validate(path: str, kind: str) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m policies.engine")
+    parser = argparse.ArgumentParser(
+        prog="python -m policies.engine", epilog="The engine's benchmark is python -m benchmarks.engine."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     simulate = commands.add_parser("simulate", help="decide JSON Lines cases from standard input")
     simulate.add_argument("--explain", action="store_true", help="add the deciding statements")
     validate = commands.add_parser("validate", help="print a policy file's findings")
     validate.add_argument("file")
     validate.add_argument("--kind", default="identity", choices=[kind.value for kind in PolicyKind])
-    bench = commands.add_parser("bench", help="print decisions per second and latencies")
-    bench.add_argument("--quick", action="store_true", help="fewer rounds")
     arguments = parser.parse_args(argv)
     if arguments.command == "simulate":
         from .simulate import run
 
         return run(sys.stdin, sys.stdout, explain=arguments.explain)
-    if arguments.command == "validate":
-        return _validate(arguments.file, arguments.kind)
-    from .bench import run_all
-
-    return run_all(quick=arguments.quick)
+    return _validate(arguments.file, arguments.kind)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,6 @@ ORDER = [
     "authorize",
     "explain",
     "simulate",
-    "bench",
     "__init__",
     "__main__",
 ]

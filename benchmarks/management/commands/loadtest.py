@@ -1,6 +1,6 @@
 """Load and fault runs against real servers started for the run, on loopback only.
 
-    DATABASE_URL=postgres://… python manage.py loadtest [--requests 1500] [--seconds 20]
+    DATABASE_URL=postgres://… python -m benchmarks loadtest [--requests 1500] [--seconds 20]
 
 Starts a private redis-server on its own port (never the machine's shared
 one) and gunicorn on another, then prints requests per second, p50/p99
@@ -30,7 +30,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.db.models import Count
 
-from iamconsole.loadgen import Server, drive, free_port
+from benchmarks.loadgen import Server, drive, free_port
 from identities import services as identity_services
 from identities.audit import AuditEvent
 from identities.credentials import AccessKey, RoleSession

@@ -14,50 +14,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
-from identities.management.commands.seed_scale import LARGE_GROUP, USER_PREFIX
-from identities.models import Group, Role, User
-
-
-def identity_pages() -> list[tuple[str, str]]:
-    """The console's pages of users, groups and roles worth timing, each with a label."""
-    user = User.objects.filter(username__startswith=USER_PREFIX).order_by("-pk").first() or User.objects.first()
-    large = Group.objects.filter(group_name=LARGE_GROUP).first() or Group.objects.order_by("pk").first()
-    role = Role.objects.order_by("pk").first()
-    users, groups = reverse("identities:user-list"), reverse("identities:group-list")
-    pages = [
-        ("users, first page", users),
-        ("users, page 1000", f"{users}?page=1000"),
-        ("users, search", f"{users}?q=0099"),
-        ("users, in a group", f"{users}?group={large.group_name if large else ''}"),
-        ("users, in no group", f"{users}?no_group=on"),
-        ("users, with access keys", f"{users}?keys=yes"),
-        ("users, by last sign-in", f"{users}?sort=-last-sign-in"),
-        ("user page", reverse("identities:user-detail", args=[user.pk])),
-        ("groups, first page", groups),
-        ("groups, page 100", f"{groups}?page=100"),
-        ("roles", reverse("identities:role-list")),
-    ]
-    if large is not None:
-        detail = reverse("identities:group-detail", args=[large.pk])
-        pages += [
-            ("large group page", detail),
-            ("large group, last page", f"{detail}?page=last"),
-            ("large group, member search", f"{detail}?q=00123"),
-            ("add members: candidates", reverse("identities:group-member-candidates", args=[large.pk]) + "?find=009"),
-        ]
-    if role is not None:
-        pages.append(("role page", reverse("identities:role-detail", args=[role.pk])))
-    return pages
-
-
-def signed_in_client(actor: User) -> Client:
-    """A test client signed in as `actor`, on a host the settings allow."""
-    host = next((host for host in settings.ALLOWED_HOSTS if host not in ("*", "") and not host.startswith(".")), "")
-    client = Client(HTTP_HOST=host or "localhost")
-    client.force_login(actor)
-    return client
+from benchmarks.pages import collect_static_files, identity_pages, signed_in_client
+from identities.models import Group, User
 
 
 class Command(BaseCommand):
@@ -71,6 +30,7 @@ class Command(BaseCommand):
         actor = User.objects.filter(username=username).first()
         if actor is None:
             raise CommandError(f"No user {username!r}: run seed_demo first, or pass --as.")
+        collect_static_files()
         client = signed_in_client(actor)
         self.stdout.write(
             f"{User.objects.count():,} users, {Group.objects.count():,} groups, signed in as {username}\n"

@@ -1,6 +1,6 @@
 """EXPLAIN every query the busiest pages and a cold decision run, and flag full scans.
 
-    DATABASE_URL=postgres://… python manage.py explain_queries [--plans] [--slow 5]
+    DATABASE_URL=postgres://… python -m benchmarks explain_queries [--plans] [--slow 5]
 
 Run it after seed_demo and seed_scale. Each page is fetched once to warm the
 caches, then once more while its queries are captured; a decision is made
@@ -21,10 +21,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from benchmarks.pages import collect_static_files, identity_pages, signed_in_client
+from benchmarks.scale import USER_PREFIX
 from identities.audit import AuditEvent
 from identities.context import Target
-from identities.management.commands.bench_pages import identity_pages, signed_in_client
-from identities.management.commands.seed_scale import USER_PREFIX
 from identities.models import User
 from policies import authorization
 from policies.models import ManagedPolicy
@@ -44,6 +44,7 @@ class Command(BaseCommand):
         if actor is None:
             raise CommandError(f"No user {username!r}: run seed_demo first, or pass --as.")
         self.sizes = _table_sizes()
+        collect_static_files()
         client = signed_in_client(actor)
         self.stdout.write(
             f"{connection.vendor}, {User.objects.count():,} users; full scans flagged from {large:,} rows"

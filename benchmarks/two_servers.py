@@ -1,7 +1,7 @@
 """Two app servers sharing one PostgreSQL and one Redis: what is changed through one
 is seen through the other on its very next request.
 
-    DATABASE_URL=postgres://… .venv/bin/python scripts/two_servers.py
+    DATABASE_URL=postgres://… .venv/bin/python -m benchmarks.two_servers
 
 It starts a private redis-server on a free loopback port (never the
 machine's shared one) and two gunicorn instances on two other loopback
@@ -11,6 +11,7 @@ deactivates the key; B refuses it on the next call. It prints each step
 with its timing and exits non-zero on any mismatch.
 """
 
+import argparse
 import http.cookiejar
 import os
 import re
@@ -23,8 +24,10 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from benchmarks.loadgen import Server, free_port
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+# The product's own settings: this shows the product scaled out, and needs no benchmark command.
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "iamconsole.settings")
 # Plain HTTP on loopback; both servers share one key so a session signed by one is valid on the other.
 os.environ.setdefault("IAM_PLAIN_HTTP", "true")
@@ -33,15 +36,15 @@ os.environ.setdefault("SECRET_KEY", "two-servers-demo-" + os.urandom(24).hex())
 ADMIN, PASSWORD, SERVICE_USER = "two-servers-admin", "two-servers-demo-password-1", "two-servers-service"
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    summary = "Show two app servers on one PostgreSQL (DATABASE_URL) and a private Redis agreeing at once."
+    argparse.ArgumentParser(prog="python -m benchmarks.two_servers", description=summary).parse_args(argv)
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         print("Set DATABASE_URL to a PostgreSQL database: the two servers must share it.", file=sys.stderr)
         return 2
     if shutil.which("redis-server") is None:
         print("redis-server is needed (apt-get install redis-server).", file=sys.stderr)
         return 2
-    from iamconsole.loadgen import Server, free_port
-
     redis_port = free_port()
     redis = subprocess.Popen(
         ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],

@@ -96,18 +96,26 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn serving this project on a loopback port, started and stopped by the caller."""
+    """gunicorn serving this project on a loopback port, started and stopped by the caller:
+    the product's settings, plain HTTP, no access log and the API's rate limits off, unless
+    `environment` says otherwise."""
 
     def __init__(self, port: int, *, workers: int = 2, environment: dict | None = None):
         self.port = port
         self.environment = {
             **os.environ,
+            # The product as deployed: the benchmarks' settings add nothing a server serves.
+            "DJANGO_SETTINGS_MODULE": "iamconsole.settings",
             "IAM_PLAIN_HTTP": "true",
             "DEBUG": "false",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "GUNICORN_BIND": f"127.0.0.1:{port}",
             "GUNICORN_WORKERS": str(workers),
             "GUNICORN_ACCESS_LOG": "",
+            # One address and one key drive every request: with the API's limits on, a run would
+            # measure 429s (a rate of 0 turns a limit off).
+            "IAM_API_RATE_PER_ADDRESS": "0",
+            "IAM_API_RATE_PER_KEY": "0",
             **(environment or {}),
         }
         self.environment.setdefault("SECRET_KEY", "benchmark-only-secret-key-" + "x" * 40)

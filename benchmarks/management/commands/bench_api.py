@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from iamconsole.loadgen import Server, drive, free_port
+from benchmarks.loadgen import Server, drive, free_port
 from identities import services as identity_services
 from identities.credentials import AccessKey
 from identities.models import User

@@ -5,12 +5,14 @@ import io
 import pytest
 from django.core.management import call_command
 
+from benchmarks.management.commands import explain_queries
+
 pytestmark = pytest.mark.django_db
 
 
 def explain(large: int) -> tuple[str, int]:
     out = io.StringIO()
-    call_command("explain_queries", "--large", str(large), stdout=out)
+    call_command(explain_queries.Command(), "--large", str(large), stdout=out)
     text = out.getvalue()
     flagged = int(text.rstrip().rsplit("\n", 1)[-1].split()[0])
     return text, flagged

@@ -6,12 +6,14 @@ import re
 import pytest
 from django.core.management import call_command
 
+from benchmarks.management.commands import bench_reports
+
 pytestmark = pytest.mark.django_db
 
 
 def test_each_report_is_timed_on_the_demo_organisation(demo):
     out = io.StringIO()
-    call_command("bench_reports", stdout=out)
+    call_command(bench_reports.Command(), stdout=out)
     text = out.getvalue()
     assert len(re.findall(r"^who can \S+ on \S+: \d+ principals in [\d.]+ s, \d+ queries$", text, re.M)) == 3
     assert re.search(r"^what can \S+ do: \d+ actions in [\d.]+ s$", text, re.M)
