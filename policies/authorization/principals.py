@@ -1,11 +1,14 @@
 """Principals and their layers: users, the root user, roles, role sessions, groups
 (as the policy check asks about them) and pasted policies."""
 
+from dataclasses import replace
+
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
 from identities import trust
+from identities.context import context_of
 from identities.credentials import RoleSession
 from identities.models import Group, Role, RoleAssignment, User
 from identities.rows import one as one_row
@@ -145,8 +148,6 @@ def custom_layers(principal_arn: str, documents: list[dict]) -> Layers:
 
 def with_boundary(layers: Layers, document: dict, label: str = "pasted permission boundary") -> Layers:
     """The layers with `document` as their permission boundary instead (the policy check)."""
-    from dataclasses import replace
-
     boundary = compile_policies([(label, document)], kind=PolicyKind.BOUNDARY)
     return replace(layers, boundary=boundary, documents=layers.documents | {label: document})
 
@@ -164,8 +165,6 @@ def layers_of(principal) -> Layers:
 def acting_layers(user: User) -> Layers:
     """Whoever acts in this request: the user's live role session if the request's
     context says they switched role (or presented its credentials), else the user."""
-    from identities.context import context_of
-
     context = context_of(user)
     session = context.role_session if context is not None else None
     if session is not None and session.is_live():

@@ -11,6 +11,7 @@ from django.utils import timezone
 from identities import staleness
 from identities.audit import record
 from identities.models import User
+from policies.authorization import root_decision
 from policies.engine import Finding, PolicyKind
 from policies.models import (
     Guardrail,
@@ -78,8 +79,6 @@ GUARDRAIL_MANAGEMENT_ACTIONS = ("iam:CreateGuardrail", "iam:UpdateGuardrail", "i
 
 def _refuse_root_lockout() -> None:
     """The root user must always be able to manage guardrails, or no one could undo one."""
-    from policies.authorization import root_decision
-
     for action in GUARDRAIL_MANAGEMENT_ACTIONS:
         for guardrail in Guardrail.objects.all() or [Guardrail(guardrail_name="any")]:
             decision = root_decision(action, guardrail.arn)
