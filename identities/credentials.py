@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from identities import audit, rows
+from identities import audit, rows, staleness
 
 _KEY_ALPHABET = string.ascii_uppercase + "234567"
 SESSION_NAME_RE = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
@@ -46,6 +46,11 @@ def digest(secret: str) -> str:
 
 def matches(secret: str, stored_digest: str) -> bool:
     return hmac.compare_digest(digest(secret), stored_digest)
+
+
+def keys_token(key_ids) -> str:
+    """What a page showed of a user's access keys, for a create form to carry (identities.staleness)."""
+    return staleness.token(sorted(key_ids))
 
 
 def validate_session_name(value: str) -> None:

@@ -268,7 +268,7 @@ CONSOLE_ROWS = [
         "POST",
         lambda w, me: [read("iam:ListAccessKeys", w.target), *rule(identity_services.create_access_key, user=w.target)],
         lambda w, me: {"username": "target"},
-        ok=200,
+        ok=303,
     ),
     Row(
         "identities:access-key-status",

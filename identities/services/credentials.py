@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from identities import credentials
+from identities import credentials, staleness
 from identities.audit import record
 from identities.credentials import AccessKey, RoleSession
 from identities.models import Role, User
@@ -22,12 +22,17 @@ def _key_state(key: AccessKey) -> dict[str, Any]:
 
 
 @transaction.atomic
-def create_access_key(*, user: User, actor: User | None) -> tuple[AccessKey, str]:
-    """A new active key; the secret is returned once and only its hash is kept."""
+def create_access_key(*, user: User, actor: User | None, based_on: str | None = None) -> tuple[AccessKey, str]:
+    """A new active key; the secret is returned once and only its hash is kept.
+
+    `based_on`: the token of the keys the page showed (`credentials.keys_token`), so the
+    same form sent twice (a reload, a second tab) creates one key, not two."""
     refuse_unless_root_acts(user, actor)
     User.objects.select_for_update().filter(pk=user.pk).first()
+    existing = list(AccessKey.objects.filter(user=user).values_list("key_id", flat=True))
+    staleness.refuse_if_stale(based_on, credentials.keys_token(existing), what="the list of access keys")
     limit = settings.IAM_MAX_ACCESS_KEYS
-    if AccessKey.objects.filter(user=user).count() >= limit:
+    if len(existing) >= limit:
         raise ValidationError(
             f"{user.username} already has {limit} access keys, the most allowed. "
             "Deactivate and delete one before creating another (rotate: create, switch, delete)."

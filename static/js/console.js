@@ -8,3 +8,23 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+/* <button data-copy-target="#id" hidden> copies that element's text with the Clipboard API; it
+   stays hidden where the API is missing (a page not served over HTTPS), and the text can still be selected. */
+document.querySelectorAll("[data-copy-target]").forEach((button) => {
+  if (!navigator.clipboard) {
+    return;
+  }
+  button.hidden = false;
+  const label = button.textContent;
+  button.addEventListener("click", async () => {
+    const source = document.querySelector(button.dataset.copyTarget);
+    try {
+      await navigator.clipboard.writeText(source.textContent.trim());
+      button.textContent = "Copied";
+    } catch {
+      button.textContent = "Copy refused: select the text";
+    }
+    window.setTimeout(() => { button.textContent = label; }, 2000);
+  });
+});
