@@ -278,15 +278,35 @@ class PolicyDeleteForm(forms.Form):
     )
 
 
-class AttachPolicyForm(forms.Form):
-    policy = forms.ModelChoiceField(queryset=ManagedPolicy.objects.all(), label="Managed policy to attach")
+CHOOSE_A_POLICY = "Choose a policy…"
+
+
+class PowerConfirmation(forms.Form):
+    """A change that would give `*`, `iam:*` or a route to more (policies.authorization.grants_power)
+    is made only when the POST says `confirm=yes`; the first POST answers with the question."""
+
+    confirm = forms.ChoiceField(choices=[("", "not yet"), ("yes", "yes")], required=False, widget=forms.HiddenInput)
+
+    @property
+    def confirmed(self) -> bool:
+        return self.cleaned_data.get("confirm") == "yes"
+
+
+class AttachPolicyForm(PowerConfirmation):
+    # No policy is chosen until the user chooses one: the first in name order is AdministratorAccess.
+    policy = forms.ModelChoiceField(
+        queryset=ManagedPolicy.objects.all(),
+        label="Managed policy to attach",
+        empty_label=CHOOSE_A_POLICY,
+        error_messages={"required": "Choose a policy to attach."},
+    )
 
 
 class DetachPolicyForm(forms.Form):
     policy = forms.ModelChoiceField(queryset=ManagedPolicy.objects.all(), widget=forms.HiddenInput)
 
 
-class InlinePolicyForm(forms.Form):
+class InlinePolicyForm(PowerConfirmation):
     policy_name = _policy_name_field(initial="")
     document = PolicyDocumentField(label="Policy document", widget=forms.Textarea(attrs=_DOCUMENT_ATTRS | {"rows": 8}))
     # The token of each inline policy the identity had when the form was opened, by name:
@@ -319,11 +339,13 @@ class DeleteInlinePolicyForm(forms.Form):
     policy_name = forms.CharField(widget=forms.HiddenInput)
 
 
-class BoundaryForm(forms.Form):
+class BoundaryForm(PowerConfirmation):
     policy = forms.ModelChoiceField(
         queryset=ManagedPolicy.objects.all(),
         label="Permission boundary",
         help_text="The most this identity's own policies can ever grant.",
+        empty_label=CHOOSE_A_POLICY,
+        error_messages={"required": "Choose a policy to set as the permission boundary."},
     )
 
 

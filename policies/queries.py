@@ -230,6 +230,11 @@ class IdentityPolicies(NamedTuple):
     all_policies: list[ManagedPolicy]
 
 
+def default_document(policy: ManagedPolicy) -> dict | None:
+    """The document of a managed policy's default version, or None if it has none."""
+    return PolicyVersion.objects.filter(policy=policy, is_default=True).values_list("document", flat=True).first()
+
+
 def identity_policies(identity) -> IdentityPolicies:
     """An identity's attached, inline and boundary policies, and the policies to choose from (4 queries)."""
     owner = {type(identity).__name__.lower(): identity}

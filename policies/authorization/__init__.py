@@ -1,6 +1,6 @@
 """The one door to every decision.
 
-Two questions, and nothing else in the project reaches the engine's
+Three questions, and nothing else in the project reaches the engine's
 `authorize`, `authorize_assume_role` or `compile_policies` to answer them, or
 loads a principal's layers another way:
 
@@ -12,6 +12,9 @@ loads a principal's layers another way:
   previews and the decision API; `assume_role(caller, role)` beside it for
   sts:AssumeRole; `Account` reads everyone at once for the reports (the same
   loader in its bulk mode).
+- "What could this document give?": `grants_power(document)`, the actions
+  among `*`, `iam:*` and the escalation report's routes that a document would
+  grant, which the console asks to confirm before it attaches or sets one.
 
 The root user is beyond every IAM policy but the guardrails, and only root
 manages root: no policy grants a write on the root user to anyone else.
@@ -46,6 +49,7 @@ from policies.authorization.decisions import (
     time_keys,
 )
 from policies.authorization.loader import Keys, Layers
+from policies.authorization.power import EVERY_ACTION, EVERY_IAM_ACTION, ROUTE_ACTIONS, grants_power
 from policies.authorization.principals import (
     AmbiguousPrincipal,
     UnknownPrincipal,
@@ -64,6 +68,9 @@ from policies.authorization.principals import (
 )
 
 __all__ = [
+    "EVERY_ACTION",
+    "EVERY_IAM_ACTION",
+    "ROUTE_ACTIONS",
     "Account",
     "AmbiguousPrincipal",
     "Keys",
@@ -76,6 +83,7 @@ __all__ = [
     "custom_layers",
     "decide",
     "effective_trust",
+    "grants_power",
     "guardrail_levels",
     "layers_at",
     "layers_of",

@@ -1,7 +1,13 @@
 """The policies of one user, group or role: a fragment the identities pages include with htmx.
 
 Each change is also a plain POST that redirects back to the identity's page
-(`next`), so the fragment works without JavaScript."""
+(`next`), so the fragment works without JavaScript.
+
+An attachment, an inline policy or a boundary whose document would give the
+identity `*`, `iam:*` or a route to more permissions (the engine decides it on
+the document: `authorization.grants_power`) takes two steps: the first POST
+answers with the fragment asking to confirm, and the same POST with
+`confirm=yes` makes the change."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -66,7 +72,7 @@ def _permissions(request, kind: str, identity) -> dict[str, bool]:
     }
 
 
-def _render(request, kind: str, identity, *, inline_form=None, status: int = 200):
+def _render(request, kind: str, identity, *, inline_form=None, question=None, status: int = 200):
     can = _permissions(request, kind, identity)
     root = kind == "user" and identity.is_superuser
     policies = queries.identity_policies(identity)
@@ -81,6 +87,7 @@ def _render(request, kind: str, identity, *, inline_form=None, status: int = 200
         "boundary_form": BoundaryForm(),
         "inline_form": inline_form or InlinePolicyForm.showing(policies.inline),
         "show_messages": bool(request.htmx),
+        "question": question,
         "summary": queries.permission_summary(authorization.layers_of(identity))
         if can["simulate"] and not root
         else None,
@@ -110,6 +117,43 @@ def _errors(form_or_error) -> str:
     return " ".join(str(error) for errors in form_or_error.errors.values() for error in errors)
 
 
+# What each kind of change asks before it gives power, and the button that confirms it.
+_QUESTIONS = {
+    "attach": ("This gives {name} {given}; confirm to attach.", "Attach"),
+    "inline": ("This gives {name} {given}; confirm to save.", "Save inline policy"),
+    "boundary": (
+        "This boundary lets {name}'s own policies give it {given}; confirm to set it.",
+        "Set boundary",
+    ),
+}
+
+
+def _given(powers: list[str]) -> str:
+    if authorization.EVERY_ACTION in powers:
+        return "* (the actions of any service, IAM's included)"
+    if authorization.EVERY_IAM_ACTION in powers:
+        return "iam:* (every IAM action, so it could give itself any permission)"
+    route = "each a route" if len(powers) > 1 else "a route"
+    return f"{', '.join(powers)} ({route} to more permissions, as the escalation paths report counts them)"
+
+
+def _unconfirmed(request, kind: str, identity, form, document, change: str, *, inline_form=None):
+    """The fragment asking to confirm, when `document` gives power and the POST did not confirm; else None."""
+    powers = [] if form.confirmed or document is None else authorization.grants_power(document)
+    if not powers:
+        return None
+    text, button = _QUESTIONS[change]
+    fields = [
+        (name, value)
+        for name in request.POST
+        if name not in ("csrfmiddlewaretoken", "confirm")
+        for value in request.POST.getlist(name)
+    ]
+    question = {"text": text.format(name=identity.name, given=_given(powers)), "button": button}
+    question |= {"fields": fields, "url": request.path}
+    return _render(request, kind, identity, inline_form=inline_form, question=question)
+
+
 @login_required
 @require_POST
 def identity_attach(request, kind: str, pk: int):
@@ -118,6 +162,10 @@ def identity_attach(request, kind: str, pk: int):
     if not form.is_valid():
         return _done(request, kind, identity, _errors(form), error=True)
     policy = form.cleaned_data["policy"]
+    rules.require(request.user, rules.required(services.attach_policy, policy=policy, identity=identity))
+    asked = _unconfirmed(request, kind, identity, form, queries.default_document(policy), "attach")
+    if asked is not None:
+        return asked
     try:
         rules.perform(request.user, services.attach_policy, policy=policy, identity=identity)
     except ValidationError as error:
@@ -148,6 +196,9 @@ def identity_inline_put(request, kind: str, pk: int):
     form = InlinePolicyForm(request.POST)
     if not form.is_valid():
         return _done(request, kind, identity, _errors(form), error=True, inline_form=form)
+    asked = _unconfirmed(request, kind, identity, form, form.cleaned_data["document"], "inline", inline_form=form)
+    if asked is not None:
+        return asked
     try:
         _, findings = rules.perform(
             request.user,
@@ -206,6 +257,10 @@ def identity_boundary_set(request, kind: str, pk: int):
     if not form.is_valid():
         return _done(request, kind, identity, _errors(form), error=True)
     policy = form.cleaned_data["policy"]
+    rules.require(request.user, rules.required(services.set_permissions_boundary, identity=identity, policy=policy))
+    asked = _unconfirmed(request, kind, identity, form, queries.default_document(policy), "boundary")
+    if asked is not None:
+        return asked
     try:
         rules.perform(request.user, services.set_permissions_boundary, identity=identity, policy=policy)
     except ValidationError as error:

@@ -1,0 +1,70 @@
+"""What a policy document could grant that lets its holder take more than it has.
+
+The console asks for a confirmation before it attaches, puts or sets as a
+boundary a document that grants any of it (policies.views.fragments). It is
+decided on the document, compiled by the engine, never on a policy's name.
+"""
+
+from collections.abc import Mapping
+
+from policies.engine import PolicyKind, PolicySet, compile_policies, condition_keys
+
+EVERY_ACTION = "*"
+EVERY_IAM_ACTION = "iam:*"
+
+# The actions the escalation report follows its paths through (policies.escalation), AWS's
+# Attach*Policy, Put*Policy and Delete*PermissionsBoundary written out for each identity.
+ROUTE_ACTIONS = (
+    "iam:CreatePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+    "iam:AttachUserPolicy",
+    "iam:AttachGroupPolicy",
+    "iam:AttachRolePolicy",
+    "iam:PutUserPolicy",
+    "iam:PutGroupPolicy",
+    "iam:PutRolePolicy",
+    "iam:DeleteUserPermissionsBoundary",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:AddUserToGroup",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:CreateAccessKey",
+    "iam:PassRole",
+)
+
+# Names no catalogue lists and no one writes (the digit keeps them apart from every real action
+# name): only a wildcard over all of IAM, or over every service, allows all of them, so a
+# document that may allow each of them grants what they stand for.
+_UNNAMED_IAM = ("iam:Unnamed0Action", "iam:Xyzzy1Quux")
+_UNNAMED_ANYWHERE = (*_UNNAMED_IAM, "unnamed0-service:Unnamed0Action", "xyzzy1:Plugh1")
+
+# The holder's own name, filled into ${aws:username}, and any other policy variable's value.
+_HOLDER, _SOMEONE = "the-holder-of-this-policy", "someone-else"
+
+
+def grants_power(document: Mapping | str) -> list[str]:
+    """Which of `*`, `iam:*` and ROUTE_ACTIONS the document's Allow statements could grant
+    on some resource, under some conditions, strongest first; [] for a harmless document.
+
+    A Deny in the same document is not subtracted, and conditions are not weighed: asking
+    once too often is the safe mistake. One narrowing, as the escalation report makes it:
+    iam:CreateAccessKey allowed only on the holder's own user (`user/${aws:username}`, as
+    AWS's self-service example writes it) is no route. `document` must be valid (the
+    engine's PolicyError otherwise); it is read as an identity policy, which is also how
+    a permission boundary reads."""
+    policy_set = compile_policies([("document", document)], kind=PolicyKind.IDENTITY)
+    found = []
+    if all(policy_set.may_allow(action) for action in _UNNAMED_ANYWHERE):
+        found.append(EVERY_ACTION)
+    if all(policy_set.may_allow(action) for action in _UNNAMED_IAM):
+        found.append(EVERY_IAM_ACTION)
+    found += [action for action in ROUTE_ACTIONS if policy_set.may_allow(action)]
+    if "iam:CreateAccessKey" in found and _own_keys_only(policy_set):
+        found.remove("iam:CreateAccessKey")
+    return found
+
+
+def _own_keys_only(policy_set: PolicySet) -> bool:
+    """Whether every Resource that allows iam:CreateAccessKey names the holder's own user."""
+    others = {key: _SOMEONE for key in condition_keys(policy_set) if key.lower() != "aws:username"}
+    patterns = policy_set.allow_resources("iam:CreateAccessKey", others | {"aws:username": _HOLDER})
+    return patterns is not None and all(pattern.rsplit("/", 1)[-1] == _HOLDER for pattern in patterns)

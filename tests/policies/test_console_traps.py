@@ -1,0 +1,221 @@
+"""Console traps of policies: a choice that grants full admin in one click, a version deleted
+without a question, role session durations offered that the role refuses."""
+
+from html import unescape
+
+import pytest
+from django.urls import reverse
+
+from policies import authorization, services
+from policies.builtin_policies import ADMINISTRATOR_ACCESS, IAM_FULL_ACCESS, READ_ONLY_ACCESS, SELF_SERVICE
+from policies.models import InlinePolicy, PermissionBoundary, PolicyAttachment
+from tests.clients import signed_in
+from tests.html_forms import form_data
+from tests.policies.conftest import allow, deny, document, statement
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+ROUTES = list(authorization.ROUTE_ACTIONS)
+
+
+def url(name: str, identity) -> str:
+    kind = type(identity).__name__.lower()
+    return reverse(f"policies:identity-{name}", args=[kind, identity.pk])
+
+
+def customer_policy(name: str, body: dict):
+    return services.create_policy(policy_name=name, document=body, actor=None)[0]
+
+
+def attached(identity) -> list[str]:
+    owner = {type(identity).__name__.lower(): identity}
+    return sorted(PolicyAttachment.objects.filter(**owner).values_list("policy__policy_name", flat=True))
+
+
+def confirm(client, response, **headers):
+    """Send the question's own form, as a person clicking its Confirm button does."""
+    return client.post(reverse_of(response), form_data(response.content, id="power-question-form"), **headers)
+
+
+def reverse_of(response) -> str:
+    return response.context["question"]["url"]
+
+
+# What a document gives, as the engine reads it
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (ADMINISTRATOR_ACCESS.document, ["*", "iam:*", *ROUTES]),
+        (IAM_FULL_ACCESS.document, ["iam:*", *ROUTES]),
+        (allow("iam:PassRole", "arn:aws:iam::123456789012:role/deploy-*"), ["iam:PassRole"]),
+        (allow("iam:Attach*Policy"), ["iam:AttachUserPolicy", "iam:AttachGroupPolicy", "iam:AttachRolePolicy"]),
+        (allow("iam:AddUserToGroup", "*", {"Bool": {"aws:MultiFactorAuthPresent": "true"}}), ["iam:AddUserToGroup"]),
+        (document({"Effect": "Allow", "NotAction": "storage:*", "Resource": "*"}), ["*", "iam:*", *ROUTES]),
+        (document({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}), []),
+        (allow("iam:CreateAccessKey"), ["iam:CreateAccessKey"]),
+        (allow("iam:CreateAccessKey", "arn:aws:iam::*:user/${aws:PrincipalTag/team}-*"), ["iam:CreateAccessKey"]),
+        (allow("iam:CreateAccessKey", "arn:aws:iam::*:user/${aws:username}"), []),
+        (SELF_SERVICE.document, []),
+        (READ_ONLY_ACCESS.document, []),
+        (allow(["storage:*", "iam:Get*", "iam:List*"]), []),
+        (deny("*"), []),
+    ],
+)
+def test_what_a_document_gives_is_decided_by_the_engine(body, expected):
+    assert authorization.grants_power(body) == expected
+
+
+def test_a_deny_beside_the_allow_is_not_subtracted():
+    body = document(statement("Allow", "iam:*"), statement("Deny", "iam:*"))
+    assert authorization.grants_power(body)[0] == "iam:*"
+
+
+# Choosing a policy
+
+
+@pytest.mark.django_db
+def test_the_attach_and_boundary_selects_start_with_no_policy_chosen(org):
+    page = signed_in(org.iam_admin).get(url("fragment", org.mia), **HTMX).content.decode()
+    for select_id in (f"attach-user-{org.mia.pk}", f"boundary-user-{org.mia.pk}"):
+        select = page.split(f'id="{select_id}"', 1)[1].split("</select>", 1)[0]
+        options = select.split("<option")[1:]
+        assert options[0].startswith(' value="" selected>Choose a policy…</option>')
+        assert not [option for option in options[1:] if "selected" in option.split(">", 1)[0]]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [("attach", "Choose a policy to attach."), ("boundary-set", "Choose a policy to set as the permission boundary.")],
+)
+def test_sending_no_policy_says_to_choose_one_and_changes_nothing(org, change, message):
+    before = (attached(org.mia), PermissionBoundary.objects.count())
+    response = signed_in(org.iam_admin).post(url(change, org.mia), {"policy": ""}, **HTMX)
+    assert message in response.content.decode()
+    assert (attached(org.mia), PermissionBoundary.objects.count()) == before
+
+
+# Attaching
+
+
+@pytest.mark.django_db
+def test_attaching_administrator_access_asks_first_then_attaches_on_confirmation(org):
+    client, admin = signed_in(org.iam_admin), org.policies["AdministratorAccess"]
+    asked = client.post(url("attach", org.mia), {"policy": admin.pk}, **HTMX)
+    page = unescape(asked.content.decode())
+    assert asked.status_code == 200
+    assert "This gives mia * (the actions of any service, IAM's included); confirm to attach." in page
+    assert "Confirm: attach" in page
+    assert attached(org.mia) == ["SelfService"]
+    done = confirm(client, asked, **HTMX)
+    assert "AdministratorAccess is attached to mia." in done.content.decode()
+    assert attached(org.mia) == ["AdministratorAccess", "SelfService"]
+
+
+@pytest.mark.django_db
+def test_the_question_and_the_confirmation_work_as_plain_posts(org):
+    client, page_url = signed_in(org.iam_admin), reverse("identities:user-detail", args=[org.mia.pk])
+    data = {"policy": org.policies["IAMFullAccess"].pk, "next": page_url}
+    asked = client.post(url("attach", org.mia), data)
+    assert asked.status_code == 200 and "<html" in asked.content.decode()
+    assert (
+        "This gives mia iam:* (every IAM action, so it could give itself any permission); confirm to attach."
+        in asked.content.decode()
+    )
+    assert attached(org.mia) == ["SelfService"]
+    done = confirm(client, asked)
+    assert (done.status_code, done["Location"]) == (302, page_url)
+    assert attached(org.mia) == ["IAMFullAccess", "SelfService"]
+
+
+@pytest.mark.django_db
+def test_the_question_is_decided_on_the_document_not_on_the_name(org):
+    client = signed_in(org.iam_admin)
+    innocent = customer_policy("Harmless", allow("iam:PassRole"))
+    lookalike = customer_policy("AdministratorAccessCopy", allow("storage:GetObject"))
+    asked = client.post(url("attach", org.mia), {"policy": innocent.pk}, **HTMX)
+    assert (
+        "This gives mia iam:PassRole (a route to more permissions, as the escalation paths report counts them); "
+        "confirm to attach."
+    ) in asked.content.decode()
+    done = client.post(url("attach", org.mia), {"policy": lookalike.pk}, **HTMX)
+    assert "question" not in done.context or done.context["question"] is None
+    assert attached(org.mia) == ["AdministratorAccessCopy", "SelfService"]
+
+
+@pytest.mark.django_db
+def test_a_harmless_policy_is_attached_without_a_question(org):
+    response = signed_in(org.iam_admin).post(url("attach", org.mia), {"policy": org.policies["ReadOnlyAccess"].pk})
+    assert response.status_code == 302
+    assert attached(org.mia) == ["ReadOnlyAccess", "SelfService"]
+
+
+@pytest.mark.django_db
+def test_someone_who_may_not_attach_is_refused_before_any_question(org):
+    response = signed_in(org.charles).post(url("attach", org.mia), {"policy": org.policies["AdministratorAccess"].pk})
+    assert response.status_code == 403
+    assert attached(org.mia) == ["SelfService"]
+
+
+# Inline policies
+
+
+@pytest.mark.django_db
+def test_putting_an_inline_policy_that_can_pass_roles_asks_first(org):
+    client = signed_in(org.iam_admin)
+    data = {
+        "policy_name": "Deploy",
+        "document": '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",\n'
+        '"Action": ["iam:PassRole", "iam:CreateAccessKey"], "Resource": "*"}]}',
+    }
+    asked = client.post(url("inline-put", org.oliver), data, **HTMX)
+    text = (
+        "This gives oliver iam:CreateAccessKey, iam:PassRole (each a route to more permissions, as the escalation "
+        "paths report counts them); confirm to save."
+    )
+    assert text in asked.content.decode()
+    assert not InlinePolicy.objects.filter(user=org.oliver).exists()
+    confirm(client, asked, **HTMX)
+    saved = InlinePolicy.objects.get(user=org.oliver)
+    assert (saved.policy_name, saved.document["Statement"][0]["Action"]) == (
+        "Deploy",
+        ["iam:PassRole", "iam:CreateAccessKey"],
+    )
+
+
+@pytest.mark.django_db
+def test_a_harmless_inline_policy_is_saved_without_a_question(org):
+    data = {
+        "policy_name": "Read",
+        "document": '{"Version": "2012-10-17", "Statement": '
+        '[{"Effect": "Allow", "Action": "storage:GetObject", "Resource": "*"}]}',
+    }
+    response = signed_in(org.iam_admin).post(url("inline-put", org.oliver), data, **HTMX)
+    assert "Inline policy Read is saved." in response.content.decode()
+    assert list(InlinePolicy.objects.filter(user=org.oliver).values_list("policy_name", flat=True)) == ["Read"]
+
+
+# Permission boundaries
+
+
+@pytest.mark.django_db
+def test_setting_a_boundary_that_allows_everything_asks_first(org):
+    client, role = signed_in(org.iam_admin), org.roles["ReleaseManager"]
+    asked = client.post(url("boundary-set", role), {"policy": org.policies["AdministratorAccess"].pk}, **HTMX)
+    page = unescape(asked.content.decode())
+    assert (
+        "This boundary lets ReleaseManager's own policies give it * (the actions of any service, IAM's included)"
+        in page
+    )
+    assert not PermissionBoundary.objects.filter(role=role).exists()
+    confirm(client, asked, **HTMX)
+    assert PermissionBoundary.objects.get(role=role).policy.policy_name == "AdministratorAccess"
+
+
+@pytest.mark.django_db
+def test_a_harmless_boundary_is_set_without_a_question(org):
+    client, role = signed_in(org.iam_admin), org.roles["ReleaseManager"]
+    response = client.post(url("boundary-set", role), {"policy": org.policies["ReadOnlyAccess"].pk}, **HTMX)
+    assert "ReadOnlyAccess is now the permission boundary of ReleaseManager." in response.content.decode()
+    assert PermissionBoundary.objects.get(role=role).policy.policy_name == "ReadOnlyAccess"
