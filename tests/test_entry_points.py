@@ -460,6 +460,13 @@ CONSOLE_ROWS = [
     ),
     Row(
         "policies:policy-version-delete",
+        "GET",
+        lambda w, me: [read("iam:GetPolicy", w.reader), *rule(services.delete_policy_version, policy=w.reader)],
+        lambda w, me: {"pk": w.reader.pk, "number": 2},
+        ok=200,
+    ),
+    Row(
+        "policies:policy-version-delete",
         "POST",
         lambda w, me: [read("iam:GetPolicy", w.reader), *rule(services.delete_policy_version, policy=w.reader)],
         lambda w, me: {"pk": w.reader.pk, "number": 2},

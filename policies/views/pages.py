@@ -153,9 +153,13 @@ def policy_version_default(request, pk: int, number: int):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def policy_version_delete(request, pk: int, number: int):
+    """Confirm, showing the version's document; delete it on POST. The default version is
+    never deleted: its page says so and offers no button, and the service refuses it too."""
     version = _version(request, pk, number, services.delete_policy_version)
+    if request.method == "GET":
+        return render(request, "policies/policy_version_delete.html", {"policy": version.policy, "version": version})
     try:
         rules.perform(request.user, services.delete_policy_version, version=version)
     except ValidationError as error:

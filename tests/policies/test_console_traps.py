@@ -6,9 +6,10 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
+from identities.audit import AuditEvent
 from policies import authorization, services
 from policies.builtin_policies import ADMINISTRATOR_ACCESS, IAM_FULL_ACCESS, READ_ONLY_ACCESS, SELF_SERVICE
-from policies.models import InlinePolicy, PermissionBoundary, PolicyAttachment
+from policies.models import InlinePolicy, PermissionBoundary, PolicyAttachment, PolicyVersion
 from tests.clients import signed_in
 from tests.html_forms import form_data
 from tests.policies.conftest import allow, deny, document, statement
@@ -219,3 +220,77 @@ def test_a_harmless_boundary_is_set_without_a_question(org):
     response = client.post(url("boundary-set", role), {"policy": org.policies["ReadOnlyAccess"].pk}, **HTMX)
     assert "ReadOnlyAccess is now the permission boundary of ReleaseManager." in response.content.decode()
     assert PermissionBoundary.objects.get(role=role).policy.policy_name == "ReadOnlyAccess"
+
+
+# Deleting a policy version
+
+
+@pytest.fixture
+def two_versions(org):
+    """A customer managed policy with v1 and the default v2."""
+    policy = customer_policy("Publishing", allow("storage:PutObject", "arn:aws:storage:::site/*"))
+    services.create_policy_version(
+        policy=policy,
+        document=allow("storage:PutObject", "arn:aws:storage:::site-v2/*"),
+        set_as_default=True,
+        actor=None,
+    )
+    return policy
+
+
+def version_url(policy, number: int) -> str:
+    return reverse("policies:policy-version-delete", args=[policy.pk, number])
+
+
+def versions_and_events(policy) -> tuple:
+    numbers = sorted(PolicyVersion.objects.filter(policy=policy).values_list("number", flat=True))
+    return numbers, AuditEvent.objects.filter(
+        event_name="DeletePolicyVersion", outcome=AuditEvent.Outcome.SUCCESS
+    ).count()
+
+
+@pytest.mark.django_db
+def test_deleting_a_version_asks_first_showing_its_document_and_the_get_changes_nothing(org, two_versions):
+    before = versions_and_events(two_versions)
+    response = signed_in(org.iam_admin).get(version_url(two_versions, 1))
+    page = unescape(response.content.decode())
+    assert response.status_code == 200
+    assert "Delete v1 of Publishing?" in page and "arn:aws:storage:::site/*" in page
+    assert "arn:aws:storage:::site-v2/*" not in page  # the version's own document, not the default's
+    assert set(form_data(response.content, id="version-delete-form")) == {"csrfmiddlewaretoken"}
+    assert versions_and_events(two_versions) == before
+
+
+@pytest.mark.django_db
+def test_the_confirmation_deletes_the_version(org, two_versions):
+    client = signed_in(org.iam_admin)
+    page = client.get(version_url(two_versions, 1))
+    response = client.post(version_url(two_versions, 1), form_data(page.content, id="version-delete-form"))
+    assert (response.status_code, response["Location"]) == (
+        302,
+        reverse("policies:policy-detail", args=[two_versions.pk]),
+    )
+    assert versions_and_events(two_versions) == ([2], 1)
+
+
+@pytest.mark.django_db
+def test_the_policy_page_links_to_the_confirmation_instead_of_deleting(org, two_versions):
+    page = signed_in(org.iam_admin).get(reverse("policies:policy-detail", args=[two_versions.pk])).content.decode()
+    assert f'href="{version_url(two_versions, 1)}"' in page
+    assert f'action="{version_url(two_versions, 1)}"' not in page
+
+
+@pytest.mark.django_db
+def test_the_default_versions_page_says_why_it_cannot_be_deleted_and_offers_no_button(org, two_versions):
+    response = signed_in(org.iam_admin).get(version_url(two_versions, 2))
+    page = response.content.decode()
+    assert "v2 is the default version of Publishing" in page
+    assert 'id="version-delete-form"' not in page
+    assert versions_and_events(two_versions) == ([1, 2], 0)
+
+
+@pytest.mark.django_db
+def test_the_confirmation_is_403_to_a_reader_and_404_to_an_outsider(org, two_versions):
+    assert signed_in(org.charles).get(version_url(two_versions, 1)).status_code == 403
+    assert signed_in(org.henry).get(version_url(two_versions, 1)).status_code == 404
+    assert versions_and_events(two_versions) == ([1, 2], 0)

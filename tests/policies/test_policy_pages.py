@@ -270,7 +270,8 @@ def test_version_changes_are_403_with_read_only_and_404_without_read(two_version
     before, url = state(), reverse(f"policies:{name}", args=[two_versions.pk, 1])
     assert client_for("charles").post(url).status_code == 403
     assert client_for("henry").post(url).status_code == 404
-    assert client_for("iam-admin").get(url).status_code == 405
+    # Deleting a version is asked first on a page of its own (a GET); making one the default is not.
+    assert client_for("iam-admin").get(url).status_code == (200 if name == "policy-version-delete" else 405)
     assert client_for("iam-admin").post(reverse(f"policies:{name}", args=[two_versions.pk, 9])).status_code == 404
     assert state() == before
 
