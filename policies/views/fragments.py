@@ -119,10 +119,10 @@ def _errors(form_or_error) -> str:
 
 # What each kind of change asks before it gives power, and the button that confirms it.
 _QUESTIONS = {
-    "attach": ("This gives {name} {given}; confirm to attach.", "Attach"),
-    "inline": ("This gives {name} {given}; confirm to save.", "Save inline policy"),
+    "attach": ("This gives {name} {given}; confirm to attach {policy}.", "Attach"),
+    "inline": ("This gives {name} {given}; confirm to save {policy}.", "Save inline policy"),
     "boundary": (
-        "This boundary lets {name}'s own policies give it {given}; confirm to set it.",
+        "This boundary lets {name}'s own policies give it {given}; confirm to set {policy} as its boundary.",
         "Set boundary",
     ),
 }
@@ -149,7 +149,9 @@ def _unconfirmed(request, kind: str, identity, form, document, change: str, *, i
         if name not in ("csrfmiddlewaretoken", "confirm")
         for value in request.POST.getlist(name)
     ]
-    question = {"text": text.format(name=identity.name, given=_given(powers)), "button": button}
+    chosen = form.cleaned_data.get("policy")
+    policy = chosen.policy_name if chosen is not None else form.cleaned_data["policy_name"]
+    question = {"text": text.format(name=identity.name, given=_given(powers), policy=policy), "button": button}
     question |= {"fields": fields, "url": request.path}
     return _render(request, kind, identity, inline_form=inline_form, question=question)
 

@@ -106,7 +106,9 @@ def test_attaching_administrator_access_asks_first_then_attaches_on_confirmation
     asked = client.post(url("attach", org.mia), {"policy": admin.pk}, **HTMX)
     page = unescape(asked.content.decode())
     assert asked.status_code == 200
-    assert "This gives mia * (the actions of any service, IAM's included); confirm to attach." in page
+    assert (
+        "This gives mia * (the actions of any service, IAM's included); confirm to attach AdministratorAccess." in page
+    )
     assert "Confirm: attach" in page
     assert attached(org.mia) == ["SelfService"]
     done = confirm(client, asked, **HTMX)
@@ -121,8 +123,8 @@ def test_the_question_and_the_confirmation_work_as_plain_posts(org):
     asked = client.post(url("attach", org.mia), data)
     assert asked.status_code == 200 and "<html" in asked.content.decode()
     assert (
-        "This gives mia iam:* (every IAM action, so it could give itself any permission); confirm to attach."
-        in asked.content.decode()
+        "This gives mia iam:* (every IAM action, so it could give itself any permission); "
+        "confirm to attach IAMFullAccess." in asked.content.decode()
     )
     assert attached(org.mia) == ["SelfService"]
     done = confirm(client, asked)
@@ -138,7 +140,7 @@ def test_the_question_is_decided_on_the_document_not_on_the_name(org):
     asked = client.post(url("attach", org.mia), {"policy": innocent.pk}, **HTMX)
     assert (
         "This gives mia iam:PassRole (a route to more permissions, as the escalation paths report counts them); "
-        "confirm to attach."
+        "confirm to attach Harmless."
     ) in asked.content.decode()
     done = client.post(url("attach", org.mia), {"policy": lookalike.pk}, **HTMX)
     assert "question" not in done.context or done.context["question"] is None
@@ -173,7 +175,7 @@ def test_putting_an_inline_policy_that_can_pass_roles_asks_first(org):
     asked = client.post(url("inline-put", org.oliver), data, **HTMX)
     text = (
         "This gives oliver iam:CreateAccessKey, iam:PassRole (each a route to more permissions, as the escalation "
-        "paths report counts them); confirm to save."
+        "paths report counts them); confirm to save Deploy."
     )
     assert text in asked.content.decode()
     assert not InlinePolicy.objects.filter(user=org.oliver).exists()
@@ -206,9 +208,9 @@ def test_setting_a_boundary_that_allows_everything_asks_first(org):
     asked = client.post(url("boundary-set", role), {"policy": org.policies["AdministratorAccess"].pk}, **HTMX)
     page = unescape(asked.content.decode())
     assert (
-        "This boundary lets ReleaseManager's own policies give it * (the actions of any service, IAM's included)"
-        in page
-    )
+        "This boundary lets ReleaseManager's own policies give it * (the actions of any service, IAM's included); "
+        "confirm to set AdministratorAccess as its boundary."
+    ) in page
     assert not PermissionBoundary.objects.filter(role=role).exists()
     confirm(client, asked, **HTMX)
     assert PermissionBoundary.objects.get(role=role).policy.policy_name == "AdministratorAccess"
