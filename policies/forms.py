@@ -51,32 +51,44 @@ def warnings_of(text: str, kind: PolicyKind = PolicyKind.IDENTITY) -> list[str]:
     return [str(finding) for finding in findings if finding.level is not Level.ERROR]
 
 
-DURATION_CHOICES = [(900, "15 minutes"), (3600, "1 hour"), (4 * 3600, "4 hours"), (12 * 3600, "12 hours")]
+# The session lengths the switch page offers, each only to a role whose maximum allows it.
+USUAL_DURATIONS = (900, 3600, 4 * 3600, 12 * 3600)
+
+
+def duration_label(seconds: int) -> str:
+    """3600 as "1 hour", 5400 as "1 hour 30 minutes"."""
+    hours, minutes = divmod(seconds // 60, 60)
+    parts = [f"{hours} hour{'s' if hours != 1 else ''}"] if hours else []
+    parts += [f"{minutes} minute{'s' if minutes != 1 else ''}"] if minutes or not hours else []
+    return " ".join(parts)
+
+
+def duration_choices(maximum: int) -> list[tuple[int, str]]:
+    """The usual durations up to a role's maximum, and the maximum itself when it is none of them."""
+    durations = [seconds for seconds in USUAL_DURATIONS if seconds <= maximum]
+    if maximum not in durations:
+        return [(seconds, duration_label(seconds)) for seconds in durations] + [
+            (maximum, f"{duration_label(maximum)} (the role's maximum)")
+        ]
+    return [(seconds, duration_label(seconds)) for seconds in durations]
 
 
 class SwitchRoleForm(forms.Form):
-    role = forms.ModelChoiceField(queryset=None, label="Role", empty_label=None)
-    duration = forms.TypedChoiceField(
-        choices=DURATION_CHOICES,
-        coerce=int,
-        initial=3600,
-        label="For",
-        help_text="At most the role's maximum session duration.",
-    )
+    """Switching to one role. The page has one of these for every role the user may assume,
+    each offering only the durations its role allows, so no choice on the page is refused
+    and no script is needed to narrow the choices once a role is picked."""
 
-    def __init__(self, *args, roles, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["role"].queryset = Role.objects.filter(pk__in=[role.pk for role in roles])
-        self.user = user
+    duration = forms.TypedChoiceField(coerce=int, label="Session length")
 
-    def clean(self):
-        cleaned = super().clean()
-        role, duration = cleaned.get("role"), cleaned.get("duration")
-        if role and duration and duration > role.max_session_duration:
-            raise ValidationError(
-                f"{role.role_name} allows sessions of at most {role.max_session_duration // 3600} hour(s)."
-            )
-        return cleaned
+    def __init__(self, *args, role: Role, **kwargs):
+        super().__init__(*args, auto_id=f"id_role{role.pk}_%s", **kwargs)
+        self.role, self.maximum_label = role, duration_label(role.max_session_duration)
+        field = self.fields["duration"]
+        field.choices = duration_choices(role.max_session_duration)
+        field.initial = 3600
+        field.error_messages["invalid_choice"] = (
+            f"Choose one of the durations offered: {role.role_name} allows sessions of at most {self.maximum_label}."
+        )
 
 
 PRINCIPAL_KINDS = [

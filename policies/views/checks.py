@@ -22,27 +22,39 @@ from policies.forms import PastedPoliciesForm, PolicyCheckForm, SwitchRoleForm, 
 @login_required
 @require_http_methods(["GET", "POST"])
 def role_switch(request):
-    """Act with a role's permissions only, for a while, as sts:AssumeRole allows."""
+    """Act with a role's permissions only, for a while, as sts:AssumeRole allows. Each role the
+    user may assume has a form of its own (SwitchRoleForm); a POST names its role."""
     roles = queries.assumable_roles(request.user)
-    form = SwitchRoleForm(request.POST or None, roles=roles, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        role = form.cleaned_data["role"]
-        try:
-            session, _, _ = identity_services.start_role_session(
-                role=role,
-                user=request.user,
-                session_name=request.user.username,
-                duration=form.cleaned_data["duration"],
-                source="console",
-                actor=request.user,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
-            request.session[ROLE_SESSION_KEY] = session.pk
-            messages.success(request, f"You now act as {role.role_name} until {session.expires_at:%H:%M} UTC.")
-            return redirect("home")
-    return render(request, "policies/role_switch.html", {"form": form, "roles": roles})
+    posted = request.POST.get("role", "") if request.method == "POST" else None
+    forms = [SwitchRoleForm(request.POST if posted == str(role.pk) else None, role=role) for role in roles]
+    chosen = next((form for form in forms if form.is_bound), None)
+    if chosen is not None and chosen.is_valid():
+        switched = _switch(request, chosen)
+        if switched is not None:
+            return switched
+    # A role that is not among them: gone, or no longer trusting the user.
+    refused = posted is not None and chosen is None
+    return render(request, "policies/role_switch.html", {"forms": forms, "roles": roles, "refused": refused})
+
+
+def _switch(request, form: SwitchRoleForm):
+    """Start the session and act in it; None, with the refusal on the form, if the service refuses."""
+    role = form.role
+    try:
+        session, _, _ = identity_services.start_role_session(
+            role=role,
+            user=request.user,
+            session_name=request.user.username,
+            duration=form.cleaned_data["duration"],
+            source="console",
+            actor=request.user,
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return None
+    request.session[ROLE_SESSION_KEY] = session.pk
+    messages.success(request, f"You now act as {role.role_name} until {session.expires_at:%H:%M} UTC.")
+    return redirect("home")
 
 
 @login_required

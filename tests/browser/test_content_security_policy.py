@@ -63,7 +63,7 @@ def test_admin_change_form_of_a_role(page, screenshot, demo):
 def test_pages_of_a_service_user(page, screenshot, demo):
     sign_in(page, "mia", "mia-demo-password")
     page.goto("/roles/switch/")
-    expect(page.get_by_label("Role")).to_be_visible()
+    expect(page.get_by_label("Session length for ReleaseManager")).to_be_visible()
     screenshot("csp-role-switch")
     assert page.goto("/admin/").status == 403
     screenshot("csp-403")

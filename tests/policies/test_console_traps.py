@@ -6,7 +6,9 @@ from html import unescape
 import pytest
 from django.urls import reverse
 
+from identities import services as identity_services
 from identities.audit import AuditEvent
+from identities.credentials import RoleSession
 from policies import authorization, services
 from policies.builtin_policies import ADMINISTRATOR_ACCESS, IAM_FULL_ACCESS, READ_ONLY_ACCESS, SELF_SERVICE
 from policies.models import InlinePolicy, PermissionBoundary, PolicyAttachment, PolicyVersion
@@ -296,3 +298,81 @@ def test_the_confirmation_is_403_to_a_reader_and_404_to_an_outsider(org, two_ver
     assert signed_in(org.charles).get(version_url(two_versions, 1)).status_code == 403
     assert signed_in(org.henry).get(version_url(two_versions, 1)).status_code == 404
     assert versions_and_events(two_versions) == ([1, 2], 0)
+
+
+# Switching role
+
+
+@pytest.fixture
+def long_runner(org):
+    """A 12-hour role assigned to mia, beside her 1-hour ReleaseManager."""
+    trust = org.roles["ReleaseManager"].trust_policy
+    role = identity_services.create_role(
+        role_name="LongRunner", trust_policy=trust, max_session_duration=12 * 3600, actor=None
+    )
+    identity_services.assign_role(role=role, user=org.mia, actor=None)
+    return role
+
+
+def offered(response, role) -> list[int]:
+    form = next(form for form in response.context["forms"] if form.role == role)
+    return [value for value, _ in form.fields["duration"].choices]
+
+
+def options_in_form(page: str, role) -> list[str]:
+    form = page.split(f'id="switch-role-{role.pk}"', 1)[1].split("</form>", 1)[0]
+    return [option.split('"', 2)[1] for option in form.split("<option value=")[1:]]
+
+
+@pytest.mark.django_db
+def test_each_role_is_offered_only_the_durations_it_allows(org, long_runner):
+    response = signed_in(org.mia).get(reverse("policies:role-switch"))
+    release = org.roles["ReleaseManager"]
+    assert release.max_session_duration == 3600
+    assert offered(response, release) == [900, 3600]
+    assert offered(response, long_runner) == [900, 3600, 4 * 3600, 12 * 3600]
+    page = response.content.decode()
+    assert options_in_form(page, release) == ["900", "3600"]
+    assert options_in_form(page, long_runner) == ["900", "3600", "14400", "43200"]
+
+
+@pytest.mark.django_db
+def test_a_maximum_between_the_usual_durations_is_offered_itself(org, long_runner):
+    identity_services.update_role(role=long_runner, max_session_duration=5400, actor=None)
+    response = signed_in(org.mia).get(reverse("policies:role-switch"))
+    form = next(form for form in response.context["forms"] if form.role.pk == long_runner.pk)
+    assert form.fields["duration"].choices == [
+        (900, "15 minutes"),
+        (3600, "1 hour"),
+        (5400, "1 hour 30 minutes (the role's maximum)"),
+    ]
+
+
+@pytest.mark.django_db
+def test_the_12_hour_role_is_switched_to_for_12_hours_from_its_own_form(org, long_runner):
+    client = signed_in(org.mia)
+    page = client.get(reverse("policies:role-switch")).content
+    data = form_data(page, id=f"switch-role-{long_runner.pk}") | {"duration": str(12 * 3600)}
+    assert client.post(reverse("policies:role-switch"), data).status_code == 302
+    session = RoleSession.objects.get()
+    assert (session.role, round((session.expires_at - session.created_at).total_seconds())) == (long_runner, 43200)
+
+
+@pytest.mark.django_db
+def test_four_hours_sent_for_the_1_hour_role_is_refused_in_its_own_form(org, long_runner):
+    release = org.roles["ReleaseManager"]
+    response = signed_in(org.mia).post(reverse("policies:role-switch"), {"role": release.pk, "duration": 14400})
+    form = next(form for form in response.context["forms"] if form.role == release)
+    assert form.errors["duration"] == [
+        "Choose one of the durations offered: ReleaseManager allows sessions of at most 1 hour."
+    ]
+    assert not RoleSession.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_role_not_offered_is_refused_with_a_message(org):
+    reviewer = org.roles["AuditReviewer"]  # assigned to charles and lucas, not to mia
+    response = signed_in(org.mia).post(reverse("policies:role-switch"), {"role": reviewer.pk, "duration": 900})
+    assert "You may not switch to that role now" in response.content.decode()
+    assert [form.role.role_name for form in response.context["forms"]] == ["ReleaseManager"]
+    assert not RoleSession.objects.exists()
