@@ -11,7 +11,7 @@ from identities.credentials import AccessKey
 from identities.models import User
 from policies import services
 from tests.clients import client_for
-from tests.policies.conftest import document, statement
+from tests.documents import document, statement
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from policies import services
 from policies.models import InlinePolicy, ManagedPolicy, PolicyAttachment, PolicyVersion
 from tests.admin_forms import admin_form_data
 from tests.clients import client_for
-from tests.policies.conftest import allow, deny, document, statement
+from tests.documents import allow, deny, document, statement
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from identities import services as identity_services
 from identities.models import User
 from policies import services
 from policies.authorization import principals
-from tests.policies.conftest import allow
+from tests.documents import allow
 
 pytestmark = pytest.mark.django_db
 

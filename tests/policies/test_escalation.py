@@ -9,7 +9,7 @@ from identities import services as identity_services
 from identities.models import User
 from policies import authorization, escalation, services
 from tests.clients import client_for
-from tests.policies.conftest import allow, document, statement
+from tests.documents import allow, document, statement
 
 pytestmark = pytest.mark.django_db
 

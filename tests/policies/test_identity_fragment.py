@@ -11,7 +11,7 @@ from identities.models import Group, Role, User
 from policies import services
 from policies.models import InlinePolicy, ManagedPolicy, PermissionBoundary, PolicyAttachment
 from tests.clients import client_for
-from tests.policies.conftest import allow
+from tests.documents import allow
 from tests.policies.test_policy_pages import TYPO, VALID, _many_policies, _queries, state
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from identities.audit import AuditEvent
 from identities.models import Group, User
 from policies import services
 from policies.views.imports import PENDING_IMPORT
-from tests.policies.conftest import allow
+from tests.documents import allow
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from identities.audit import AuditEvent
 from identities.models import User
 from policies import services
 from tests.clients import client_for
-from tests.policies.conftest import allow
+from tests.documents import allow
 
 pytestmark = pytest.mark.django_db
 

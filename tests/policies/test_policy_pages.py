@@ -14,7 +14,7 @@ from identities.models import Group, User
 from policies import services
 from policies.models import ManagedPolicy, PermissionBoundary, PolicyAttachment, PolicyVersion
 from tests.clients import client_for
-from tests.policies.conftest import allow
+from tests.documents import allow
 
 pytestmark = pytest.mark.django_db
 

@@ -102,7 +102,7 @@ def test_the_pages_refuse_those_without_simulate_rights(demo):
 
 def test_what_can_marks_conditional_grants(demo):
     from policies import services
-    from tests.policies.conftest import allow
+    from tests.documents import allow
 
     henry = User.objects.get(username="henry")
     services.put_inline_policy(
