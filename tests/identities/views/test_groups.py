@@ -9,7 +9,7 @@ from identities.audit import AuditEvent
 from identities.models import Group, Membership, User
 from tests import factories
 from tests.clients import client_for
-from tests.console.identity_helpers import HTMX, state, url, user
+from tests.identities.views.helpers import HTMX, state, url, user
 
 pytestmark = pytest.mark.django_db
 

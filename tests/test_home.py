@@ -1,3 +1,5 @@
+"""The console shell of iamconsole/: sign-in and sign-out, the home page and its navigation."""
+
 import pytest
 from django.test import RequestFactory
 from django.urls import reverse

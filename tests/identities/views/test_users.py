@@ -15,7 +15,7 @@ from identities.credentials import AccessKey
 from identities.models import Group, Membership, Role, RoleAssignment, User
 from tests import factories
 from tests.clients import client_for
-from tests.console.identity_helpers import HTMX, listed, state, url, user
+from tests.identities.views.helpers import HTMX, listed, state, url, user
 
 pytestmark = pytest.mark.django_db
 
