@@ -18,7 +18,7 @@ from tests.documents import allow
 
 pytestmark = pytest.mark.django_db
 
-SAMPLE = Path(__file__).parent.parent / "data" / "aws-authorization-details.json"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "aws-authorization-details.json"
 UPLOAD, CONFIRM = reverse("policies:import"), reverse("policies:import-confirm")
 
 

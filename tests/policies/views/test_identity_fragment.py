@@ -12,7 +12,7 @@ from policies import services
 from policies.models import InlinePolicy, ManagedPolicy, PermissionBoundary, PolicyAttachment
 from tests.clients import client_for
 from tests.documents import allow
-from tests.policies.test_policy_pages import TYPO, VALID, _many_policies, _queries, state
+from tests.policies.views.test_policies import TYPO, VALID, _many_policies, _queries, state
 
 pytestmark = pytest.mark.django_db
 
