@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, settings
 
 from identities import audit
 from tests import factories
+from tests.documents import allow, document, statement
 
 settings.register_profile("ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=50, deadline=None)
@@ -55,8 +56,9 @@ def fresh_caches():
 
 @pytest.fixture
 def demo(db):
-    """The demo organisation of the article, as `seed_demo` builds it (browser tests
-    override this with a transactional one)."""
+    """`make run`'s demo organisation, as `seed_demo` builds it: only for the benchmark tests
+    (tests/benchmarks/), which time the commands on that data. Every other test builds `org`
+    below."""
     call_command("seed_demo", stdout=io.StringIO())
 
 
@@ -97,15 +99,62 @@ def root_client(client, root):
     return client
 
 
-# The organisation of the article, built here from the services (not by `seed_demo`), so
-# a reader sees what each person may do. New tests use `org`; every user has a password.
+# The organisation of the article, built here from the services (not by `seed_demo`), so a
+# reader sees what each person may do. Everyone's password is factories.TEST_PASSWORD.
 
 ACCOUNT_ID = "123456789012"
+PRODUCTION = "arn:aws:storage:::production-data"
 ORG_PASSWORD = factories.TEST_PASSWORD
+
+# Who is in which group: Developers (mia, oliver, charles), Operations (lucas, james),
+# AuditTeam (charles, lucas), IAMPublishers (nobody); root, iam-admin, henry and dev-admin are in none.
+_ORG_GROUPS = {
+    "Developers": ["mia", "oliver", "charles"],
+    "Operations": ["lucas", "james"],
+    "AuditTeam": ["charles", "lucas"],
+    "IAMPublishers": [],
+}
+
+# The teams' policies, each attached to its group.
+_TEAM_POLICIES = {
+    # Developers: everything on the dev-* buckets, read the rest.
+    "DevelopersStorageAccess": (
+        "Developers",
+        document(
+            statement("Allow", "storage:*", ["arn:aws:storage:::dev-*", "arn:aws:storage:::dev-*/*"], Sid="DevBuckets"),
+            statement("Allow", ["storage:List*", "storage:Get*"], Sid="ReadEverything"),
+        ),
+    ),
+    # Operations: every bucket, but never delete the production bucket or its objects.
+    "OperationsStorageAccess": (
+        "Operations",
+        document(
+            statement("Allow", "storage:*", Sid="RunStorage"),
+            statement(
+                "Deny",
+                ["storage:DeleteBucket", "storage:DeleteObject"],
+                [PRODUCTION, f"{PRODUCTION}/*"],
+                Sid="KeepProduction",
+            ),
+        ),
+    ),
+    # IAMPublishers (nobody yet): publish to the public site bucket.
+    "PublishingAccess": (
+        "IAMPublishers",
+        document(
+            statement(
+                "Allow",
+                ["storage:PutObject", "storage:GetObject", "storage:ListBucket"],
+                ["arn:aws:storage:::public-site", "arn:aws:storage:::public-site/*"],
+                Sid="Publish",
+            )
+        ),
+    ),
+}
 
 
 class Org:
-    """The people, groups, roles and policies of `org`, by name."""
+    """The people, groups, roles and policies of `org`, by name (`org.iam_admin` for a user too)."""
 
     def __init__(self, users, groups, roles, policies):
         self.users, self.groups, self.roles, self.policies = users, groups, roles, policies
@@ -117,15 +166,9 @@ class Org:
         raise AttributeError(name)
 
 
-def _org_policy(name: str, *statements: dict):
-    from policies import services as policy_services
-
-    document = {"Version": "2012-10-17", "Statement": list(statements)}
-    return policy_services.create_policy(policy_name=name, document=document, actor=None)[0]
-
-
 @pytest.fixture
 def org(db):
+    """The article's organisation (browser tests override it with a transactional one)."""
     from django.db.models.functions import Lower
 
     from identities import services as identity_services
@@ -136,96 +179,72 @@ def org(db):
     load_builtins()
     builtin = {p.policy_name: p for p in ManagedPolicy.objects.filter(builtin=True).order_by(Lower("policy_name"))}
 
+    def attach(name: str, identity) -> None:
+        policy_services.attach_policy(policy=policies[name], identity=identity, actor=None)
+
     def person(name: str):
         user = identity_services.create_user(username=name, password=ORG_PASSWORD, actor=None)
-        # Everyone manages their own password, keys and MFA device.
-        policy_services.attach_policy(policy=builtin["SelfService"], identity=user, actor=None)
+        attach("SelfService", user)
         return user
 
+    policies = dict(builtin)
+    # root: the account owner, beyond every IAM policy; only guardrails bind it.
     users = {"root": identity_services.create_root_user(username="root", password=ORG_PASSWORD, actor=None)}
-    # iam-admin: every IAM action on everything (IAMFullAccess), and reads everything else.
-    users["iam-admin"] = person("iam-admin")
-    for name in ("IAMFullAccess", "ReadOnlyAccess"):
-        policy_services.attach_policy(policy=builtin[name], identity=users["iam-admin"], actor=None)
-    for name in ("mia", "oliver", "charles", "lucas", "james", "henry", "dev-admin"):
-        users[name] = person(name)
+    # Everyone else has SelfService (`person`): reads their own user and permissions, checks
+    # their own access, manages their own password, access keys and MFA device.
+    users["iam-admin"] = person("iam-admin")  # every IAM action (IAMFullAccess), reads everything else
+    attach("IAMFullAccess", users["iam-admin"])
+    attach("ReadOnlyAccess", users["iam-admin"])
+    users["mia"] = person("mia")  # Developers; assigned ReleaseManager, to ship releases to production
+    users["oliver"] = person("oliver")  # Developers, nothing more
+    users["charles"] = person("charles")  # Developers and AuditTeam; assigned AuditReviewer
+    users["lucas"] = person("lucas")  # Operations and AuditTeam; assigned AuditReviewer
+    users["james"] = person("james")  # Operations, nothing more
+    users["henry"] = person("henry")  # in no group, assigned no role: SelfService alone
+    users["dev-admin"] = person("dev-admin")  # a service administrator: Developers' members only (below)
     groups = {name: identity_services.create_group(group_name=name, actor=None) for name in _ORG_GROUPS}
     for name, members in _ORG_GROUPS.items():
         if members:
             identity_services.add_members(group=groups[name], users=[users[m] for m in members], actor=None)
-    developers_arn = f"arn:aws:iam::{ACCOUNT_ID}:group/Developers"
-    policies = {
-        # Developers: everything on the dev-* buckets, read the rest.
-        "DevelopersStorageAccess": _org_policy(
-            "DevelopersStorageAccess",
-            _allow_statement("storage:*", ["arn:aws:storage:::dev-*", "arn:aws:storage:::dev-*/*"]),
-            _allow_statement(["storage:List*", "storage:Get*"], "*"),
-        ),
-        # Operations: every bucket, but never delete the production bucket or its objects.
-        "OperationsStorageAccess": _org_policy(
-            "OperationsStorageAccess",
-            _allow_statement("storage:*", "*"),
-            {
-                "Effect": "Deny",
-                "Action": ["storage:DeleteBucket", "storage:DeleteObject"],
-                "Resource": ["arn:aws:storage:::production-data", "arn:aws:storage:::production-data/*"],
-            },
-        ),
-    }
-    policy_services.attach_policy(policy=policies["DevelopersStorageAccess"], identity=groups["Developers"], actor=None)
-    policy_services.attach_policy(policy=policies["OperationsStorageAccess"], identity=groups["Operations"], actor=None)
-    # AuditTeam (charles, lucas): reads everything.
-    policy_services.attach_policy(policy=builtin["ReadOnlyAccess"], identity=groups["AuditTeam"], actor=None)
+    for name, (group, policy_document) in _TEAM_POLICIES.items():
+        policies[name] = policy_services.create_policy(policy_name=name, document=policy_document, actor=None)[0]
+        attach(name, groups[group])
+    # AuditTeam (charles, lucas): reads everything, the audit trail included.
+    attach("ReadOnlyAccess", groups["AuditTeam"])
     # dev-admin, a service administrator: lists users and groups, and manages Developers' members only.
+    developers_arn = f"arn:aws:iam::{ACCOUNT_ID}:group/Developers"
     policy_services.put_inline_policy(
         identity=users["dev-admin"],
         policy_name="ManageDevelopers",
-        document={
-            "Version": "2012-10-17",
-            "Statement": [
-                _allow_statement(["iam:ListUsers", "iam:ListGroups"], "*"),
-                _allow_statement(["iam:GetGroup", "iam:AddUserToGroup", "iam:RemoveUserFromGroup"], developers_arn),
-            ],
-        },
+        document=document(
+            statement("Allow", ["iam:ListUsers", "iam:ListGroups"], Sid="ListIdentities"),
+            statement(
+                "Allow",
+                ["iam:GetGroup", "iam:AddUserToGroup", "iam:RemoveUserFromGroup"],
+                developers_arn,
+                Sid="ManageOneGroup",
+            ),
+        ),
         actor=None,
     )
-    trust_account = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}, "Action": "sts:AssumeRole"}
-        ],
-    }
+    # Both roles trust the account: a user assigned one, or whose own policies allow
+    # sts:AssumeRole on it, may assume it.
+    account = {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}
+    trust_account = document({"Effect": "Allow", "Principal": account, "Action": "sts:AssumeRole"})
     roles = {
         name: identity_services.create_role(role_name=name, trust_policy=trust_account, actor=None)
         for name in ("ReleaseManager", "AuditReviewer")
     }
-    # ReleaseManager (assigned to mia): puts release objects into the production bucket.
+    # ReleaseManager (assigned to mia): puts release objects into the production bucket, nothing else.
     policy_services.put_inline_policy(
         identity=roles["ReleaseManager"],
         policy_name="ShipReleases",
-        document={
-            "Version": "2012-10-17",
-            "Statement": [_allow_statement("storage:PutObject", "arn:aws:storage:::production-data/releases/*")],
-        },
+        document=allow("storage:PutObject", f"{PRODUCTION}/releases/*", Sid="ShipReleases"),
         actor=None,
     )
     identity_services.assign_role(role=roles["ReleaseManager"], user=users["mia"], actor=None)
     # AuditReviewer (assigned to charles and lucas): reads everything.
-    policy_services.attach_policy(policy=builtin["ReadOnlyAccess"], identity=roles["AuditReviewer"], actor=None)
+    attach("ReadOnlyAccess", roles["AuditReviewer"])
     for name in ("charles", "lucas"):
         identity_services.assign_role(role=roles["AuditReviewer"], user=users[name], actor=None)
-    return Org(users, groups, roles, policies | builtin)
-
-
-# Who is in which group: Developers (mia, oliver, charles), Operations (lucas, james),
-# AuditTeam (charles, lucas), IAMPublishers (nobody); henry is in no group.
-_ORG_GROUPS = {
-    "Developers": ["mia", "oliver", "charles"],
-    "Operations": ["lucas", "james"],
-    "AuditTeam": ["charles", "lucas"],
-    "IAMPublishers": [],
-}
-
-
-def _allow_statement(actions, resources) -> dict:
-    return {"Effect": "Allow", "Action": actions, "Resource": resources}
+    return Org(users, groups, roles, policies)

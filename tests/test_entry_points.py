@@ -27,8 +27,8 @@ from identities.context import PENDING, Target
 from identities.rules import Check
 from policies import services
 from tests.admin_forms import admin_form_data
+from tests.documents import allow, deny
 from tests.factories import TEST_PASSWORD
-from tests.policies.conftest import allow, deny
 
 pytestmark = pytest.mark.django_db
 ACCOUNT = "123456789012"

@@ -17,7 +17,7 @@ from iamconsole.routers import ReplicaRouter, reporting
 from identities.context import context_for
 from identities.models import User
 from policies import authorization
-from tests.policies.conftest import allow
+from tests.documents import allow
 from tests.redis_server import REDIS_SERVER, free_port, private_redis
 
 needs_redis = pytest.mark.skipif(

@@ -128,6 +128,13 @@ class ViolationRecorder:
 
 
 @pytest.fixture
+def org(transactional_db, org):
+    """The article's organisation of tests/conftest.py, committed: the live server answers
+    from a thread and connection of its own, which would not see a test's open transaction."""
+    return org
+
+
+@pytest.fixture
 def browser_context(browser, live_server):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 860})
     yield context

@@ -1,21 +1,14 @@
-import io
-
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
+from tests.factories import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def demo(transactional_db):
-    call_command("seed_demo", stdout=io.StringIO())
-
-
-def test_the_service_administrator_manages_developers_and_nothing_else(page, screenshot, demo):
-    sign_in(page, "dev-admin", "dev-admin-demo-password")
+def test_the_service_administrator_manages_developers_and_nothing_else(page, screenshot, org):
+    sign_in(page, "dev-admin", TEST_PASSWORD)
     page.goto("/admin/")
     screenshot("admin-index-service-administrator")
     expect(page.get_by_role("link", name="Groups")).to_be_visible()
@@ -29,8 +22,8 @@ def test_the_service_administrator_manages_developers_and_nothing_else(page, scr
     expect(page.get_by_role("heading", name="You are not allowed to do this")).to_be_visible()
 
 
-def test_the_iam_administrator_reads_a_policy_with_its_versions(page, screenshot, demo):
-    sign_in(page, "iam-admin", "admin-demo-password")
+def test_the_iam_administrator_reads_a_policy_with_its_versions(page, screenshot, org):
+    sign_in(page, "iam-admin", TEST_PASSWORD)
     page.goto("/admin/policies/managedpolicy/")
     screenshot("admin-policies")
     page.get_by_role("link", name="OperationsStorageAccess").click()

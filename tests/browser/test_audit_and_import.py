@@ -11,6 +11,7 @@ from policies import services
 from policies.aws_import import find_policy
 from policies.builtins import load_builtins
 from tests.browser.conftest import sign_in
+from tests.factories import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,13 +23,13 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "aws-authorization-detai
 def administrator(transactional_db):
     """Only an IAM administrator: the sample account then imports into an empty console."""
     load_builtins()
-    user = identity_services.create_user(username="iam-admin", password="admin-demo-password", actor=None)
+    user = identity_services.create_user(username="iam-admin", password=TEST_PASSWORD, actor=None)
     services.attach_policy(policy=find_policy(ADMINISTRATOR), identity=user, actor=None)
 
 
 def test_import_preview_confirm_then_the_audit_trail_names_who_ran_it(page, screenshot, administrator):
     assert f":{settings.IAM_ACCOUNT_ID}:" in SAMPLE.read_text()  # the sample is this console's account
-    sign_in(page, "iam-admin", "admin-demo-password")
+    sign_in(page, "iam-admin", TEST_PASSWORD)
     page.get_by_role("button", name="Audit").click()
     page.get_by_role("link", name="Import an AWS account").click()
     expect(page.get_by_role("heading", name="Import an AWS account")).to_be_visible()

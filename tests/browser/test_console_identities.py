@@ -1,23 +1,17 @@
 """The console's pages of users, groups and roles, driven in Chromium, with a screenshot of every page."""
 
-import io
 from datetime import timedelta
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from identities.models import Group, Membership, RoleAssignment
 from tests.browser.conftest import sign_in
+from tests.factories import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def demo(transactional_db):
-    call_command("seed_demo", stdout=io.StringIO())
 
 
 @pytest.fixture
@@ -39,8 +33,8 @@ def open_group(page, name: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text(name)
 
 
-def test_the_administrator_adds_henry_to_operations_and_removes_him(page, snap, demo):
-    sign_in(page, "iam-admin", "admin-demo-password")
+def test_the_administrator_adds_henry_to_operations_and_removes_him(page, snap, org):
+    sign_in(page, "iam-admin", TEST_PASSWORD)
     page.get_by_role("link", name="Groups", exact=True).click()
     expect(page.locator("#group-table")).to_contain_text("Operations")
     snap("identities-group-list")
@@ -66,8 +60,8 @@ def test_the_administrator_adds_henry_to_operations_and_removes_him(page, snap, 
     snap("identities-group-henry-removed")
 
 
-def test_a_duplicate_is_refused_in_place(page, snap, demo):
-    sign_in(page, "iam-admin", "admin-demo-password")
+def test_a_duplicate_is_refused_in_place(page, snap, org):
+    sign_in(page, "iam-admin", TEST_PASSWORD)
     open_group(page, "Developers")
     page.get_by_text("Or type user names").click()
     page.get_by_label("User names, one a line or separated by commas").fill("mia")
@@ -76,8 +70,8 @@ def test_a_duplicate_is_refused_in_place(page, snap, demo):
     snap("identities-group-duplicate-refused")
 
 
-def test_the_administrator_assigns_mia_a_role_with_an_expiry(page, snap, demo):
-    sign_in(page, "iam-admin", "admin-demo-password")
+def test_the_administrator_assigns_mia_a_role_with_an_expiry(page, snap, org):
+    sign_in(page, "iam-admin", TEST_PASSWORD)
     page.get_by_role("link", name="Users", exact=True).click()
     expect(page.locator("#user-table")).to_contain_text("mia")
     snap("identities-user-list")
@@ -101,8 +95,8 @@ def test_the_administrator_assigns_mia_a_role_with_an_expiry(page, snap, demo):
     assert assignment.expires_at.strftime("%Y-%m-%d %H:%M") == f"{expiry:%Y-%m-%d} 17:30"
 
 
-def test_deleting_a_group_with_members_shows_what_stood_in_the_way(page, snap, demo):
-    sign_in(page, "iam-admin", "admin-demo-password")
+def test_deleting_a_group_with_members_shows_what_stood_in_the_way(page, snap, org):
+    sign_in(page, "iam-admin", TEST_PASSWORD)
     open_group(page, "Operations")
     page.get_by_role("link", name="Delete").click()
     expect(page.locator("#obstacles")).to_contain_text("2 members")
@@ -114,8 +108,8 @@ def test_deleting_a_group_with_members_shows_what_stood_in_the_way(page, snap, d
     assert not Group.objects.filter(group_name="Operations").exists()
 
 
-def test_the_delegated_administrator_may_change_only_developers(page, snap, demo):
-    sign_in(page, "dev-admin", "dev-admin-demo-password")
+def test_the_delegated_administrator_may_change_only_developers(page, snap, org):
+    sign_in(page, "dev-admin", TEST_PASSWORD)
     page.get_by_role("link", name="Groups", exact=True).click()
     snap("identities-group-list-dev-admin")
     open_group(page, "Developers")
@@ -131,8 +125,8 @@ def test_the_delegated_administrator_may_change_only_developers(page, snap, demo
         assert page.get_by_role("button", name="Add selected").count() == 0
 
 
-def test_a_service_user_sees_their_own_page_only(page, snap, demo):
-    sign_in(page, "mia", "mia-demo-password")
+def test_a_service_user_sees_their_own_page_only(page, snap, org):
+    sign_in(page, "mia", TEST_PASSWORD)
     mia_pk = RoleAssignment.objects.get(user__username="mia").user_id
     page.goto(f"/users/{mia_pk}/")
     expect(page.get_by_role("heading", level=1)).to_have_text("mia")
@@ -140,8 +134,8 @@ def test_a_service_user_sees_their_own_page_only(page, snap, demo):
     snap("identities-user-mia-self-service")
 
 
-def test_pages_fit_a_phone(page, snap, demo):
-    sign_in(page, "iam-admin", "admin-demo-password")
+def test_pages_fit_a_phone(page, snap, org):
+    sign_in(page, "iam-admin", TEST_PASSWORD)
     page.set_viewport_size(PHONE)
     for name, path in (
         ("users", "/users/"),
@@ -158,8 +152,8 @@ def test_pages_fit_a_phone(page, snap, demo):
         snap(f"identities-phone-{name}")
 
 
-def test_laptop_pages_of_roles_and_forms(page, snap, demo):
-    sign_in(page, "iam-admin", "admin-demo-password")
+def test_laptop_pages_of_roles_and_forms(page, snap, org):
+    sign_in(page, "iam-admin", TEST_PASSWORD)
     page.get_by_role("link", name="Roles", exact=True).click()
     snap("identities-role-list")
     page.get_by_role("link", name="ReleaseManager").click()
@@ -176,8 +170,8 @@ def test_laptop_pages_of_roles_and_forms(page, snap, demo):
     snap("identities-role-create")
 
 
-def test_members_are_added_with_the_keyboard_alone(page, snap, demo):
-    sign_in(page, "iam-admin", "admin-demo-password")
+def test_members_are_added_with_the_keyboard_alone(page, snap, org):
+    sign_in(page, "iam-admin", TEST_PASSWORD)
     page.goto(f"/groups/{Group.objects.get(group_name='Operations').pk}/")
     page.get_by_label("Find users by name").focus()
     page.keyboard.type("hen", delay=30)

@@ -1,15 +1,14 @@
 """The policies pages in a real browser: the editor validates as you type and saves a new default version."""
 
-import io
 import json
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from identities.models import Group, User
 from policies.models import ManagedPolicy
 from tests.browser.conftest import sign_in
+from tests.factories import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,19 +27,14 @@ VALID = json.dumps(
 )
 
 
-@pytest.fixture
-def demo(transactional_db):
-    call_command("seed_demo", stdout=io.StringIO())
-
-
 def type_document(page, text: str) -> None:
     editor = page.get_by_label("Policy document")
     editor.fill(text)
     editor.press("End")  # htmx listens for keyup
 
 
-def test_editor_shows_a_typo_at_its_line_and_saves_a_new_default(page, screenshot, demo):
-    sign_in(page, "iam-admin", "admin-demo-password")
+def test_editor_shows_a_typo_at_its_line_and_saves_a_new_default(page, screenshot, org):
+    sign_in(page, "iam-admin", TEST_PASSWORD)
     page.get_by_role("link", name="Policies", exact=True).click()
     expect(page.get_by_role("heading", name="Managed policies")).to_be_visible()
     screenshot("policies-list")
@@ -61,8 +55,8 @@ def test_editor_shows_a_typo_at_its_line_and_saves_a_new_default(page, screensho
     screenshot("policy-saved-default")
 
 
-def test_saving_a_typo_is_refused_with_its_place(page, screenshot, demo):
-    sign_in(page, "iam-admin", "admin-demo-password")
+def test_saving_a_typo_is_refused_with_its_place(page, screenshot, org):
+    sign_in(page, "iam-admin", TEST_PASSWORD)
     page.goto(f"/policies/{ManagedPolicy.objects.get(policy_name='PublishingAccess').pk}/")
     type_document(page, TYPO)
     page.get_by_role("button", name="Save as new version").click()
@@ -71,8 +65,8 @@ def test_saving_a_typo_is_refused_with_its_place(page, screenshot, demo):
     screenshot("policy-save-refused")
 
 
-def test_other_policy_pages(page, screenshot, demo):
-    sign_in(page, "iam-admin", "admin-demo-password")
+def test_other_policy_pages(page, screenshot, org):
+    sign_in(page, "iam-admin", TEST_PASSWORD)
     page.goto("/policies/?kind=builtin")
     screenshot("policies-list-built-in")
     page.goto("/policies/new/")
@@ -97,8 +91,8 @@ def test_other_policy_pages(page, screenshot, demo):
     screenshot("policy-detail-phone")
 
 
-def test_identity_fragment_in_place(page, screenshot, demo):
-    sign_in(page, "iam-admin", "admin-demo-password")
+def test_identity_fragment_in_place(page, screenshot, org):
+    sign_in(page, "iam-admin", TEST_PASSWORD)
     mia = User.objects.get(username="mia")
     page.goto(f"/users/{mia.pk}/")
     fragment = page.locator("#identity-policies")

@@ -1,27 +1,20 @@
 """The console and the admin run under the Content-Security-Policy, and the guard in
 conftest.py that fails a browser test on any violation does catch one."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from identities import services
 from identities.models import AccessKey, Role, RoleAssignment, User
 from policies.models import ManagedPolicy
 from tests.browser.conftest import sign_in
+from tests.factories import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def demo(transactional_db):
-    call_command("seed_demo", stdout=io.StringIO())
-
-
-def test_console_pages_of_the_administrator(page, screenshot, demo):
-    sign_in(page, "iam-admin", "admin-demo-password")
+def test_console_pages_of_the_administrator(page, screenshot, org):
+    sign_in(page, "iam-admin", TEST_PASSWORD)
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     screenshot("csp-dashboard")
     page.goto(f"/users/{User.objects.get(username='mia').pk}/")
@@ -42,8 +35,8 @@ def test_console_pages_of_the_administrator(page, screenshot, demo):
     screenshot("csp-audit-list")
 
 
-def test_admin_change_form_of_a_role(page, screenshot, demo):
-    sign_in(page, "root", "root-demo-password")
+def test_admin_change_form_of_a_role(page, screenshot, org):
+    sign_in(page, "root", TEST_PASSWORD)
     page.goto(f"/admin/identities/role/{Role.objects.get(role_name='ReleaseManager').pk}/change/")
     expect(page.get_by_role("heading", name="ReleaseManager", exact=True)).to_be_visible()
     screenshot("csp-admin-role")
@@ -60,8 +53,8 @@ def test_admin_change_form_of_a_role(page, screenshot, demo):
     assert RoleAssignment.objects.filter(role__role_name="ReleaseManager", user__username="henry").exists() is True
 
 
-def test_pages_of_a_service_user(page, screenshot, demo):
-    sign_in(page, "mia", "mia-demo-password")
+def test_pages_of_a_service_user(page, screenshot, org):
+    sign_in(page, "mia", TEST_PASSWORD)
     page.goto("/roles/switch/")
     expect(page.get_by_label("Session length for ReleaseManager")).to_be_visible()
     screenshot("csp-role-switch")
@@ -71,9 +64,9 @@ def test_pages_of_a_service_user(page, screenshot, demo):
     screenshot("csp-404")
 
 
-def test_deleting_an_access_key_asks_first(page, demo):
+def test_deleting_an_access_key_asks_first(page, org):
     key, _ = services.create_access_key(user=User.objects.get(username="mia"), actor=None)
-    sign_in(page, "iam-admin", "admin-demo-password")
+    sign_in(page, "iam-admin", TEST_PASSWORD)
     page.goto("/users/mia/access-keys/")
     questions = []
     page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))

@@ -1,30 +1,19 @@
 """A user enrols a virtual MFA device, then signs in with a code (Playwright, Debian's Chromium)."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from identities import mfa
 from identities.models import User
-from policies import authorization
 from tests.browser.conftest import sign_in
+from tests.factories import TEST_PASSWORD
 from tests.identities.signin_helpers import code_from_secret
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def demo(transactional_db):
-    authorization.clear_caches()
-    call_command("seed_demo", stdout=io.StringIO())
-    yield
-    authorization.clear_caches()
-
-
-def test_mia_enrols_a_virtual_mfa_device_and_signs_in_with_a_code(page, screenshot, demo):
-    sign_in(page, "mia", "mia-demo-password")
+def test_mia_enrols_a_virtual_mfa_device_and_signs_in_with_a_code(page, screenshot, org):
+    sign_in(page, "mia", TEST_PASSWORD)
     page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="My account").click()
     page.get_by_role("heading", name="My account").wait_for()
     screenshot("account-detail")
@@ -44,7 +33,7 @@ def test_mia_enrols_a_virtual_mfa_device_and_signs_in_with_a_code(page, screensh
     assert mfa.confirmed_device(User.objects.get(username="mia")) is not None
 
     page.get_by_role("button", name="Sign out").click()
-    sign_in(page, "mia", "mia-demo-password")
+    sign_in(page, "mia", TEST_PASSWORD)
     page.get_by_role("heading", name="Multi-factor authentication").wait_for()
     screenshot("sign-in-mfa-code")
     page.get_by_label("MFA code").fill(code_from_secret(secret, steps_ahead=1))
@@ -54,9 +43,9 @@ def test_mia_enrols_a_virtual_mfa_device_and_signs_in_with_a_code(page, screensh
     expect(page.get_by_role("button", name="Remove MFA device")).to_be_visible()
 
 
-def test_the_enrolment_page_fits_a_phone(page, screenshot, demo):
+def test_the_enrolment_page_fits_a_phone(page, screenshot, org):
     page.set_viewport_size({"width": 390, "height": 844})
-    sign_in(page, "mia", "mia-demo-password")
+    sign_in(page, "mia", TEST_PASSWORD)
     page.goto("/account/mfa/")
     page.get_by_role("button", name="Set up a virtual MFA device").click()
     expect(page.get_by_label("MFA code")).to_be_visible()
@@ -64,11 +53,11 @@ def test_the_enrolment_page_fits_a_phone(page, screenshot, demo):
     screenshot("mfa-enrol-phone")
 
 
-def test_the_change_password_page_shows_the_policy(page, screenshot, demo):
-    sign_in(page, "mia", "mia-demo-password")
+def test_the_change_password_page_shows_the_policy(page, screenshot, org):
+    sign_in(page, "mia", TEST_PASSWORD)
     page.goto("/account/password/")
     expect(page.get_by_text("At least 8 characters.")).to_be_visible()
-    page.get_by_label("Current password").fill("mia-demo-password")
+    page.get_by_label("Current password").fill(TEST_PASSWORD)
     page.get_by_label("New password*", exact=True).fill("short")
     page.get_by_label("New password again").fill("short")
     page.get_by_role("button", name="Change password").click()
@@ -76,7 +65,7 @@ def test_the_change_password_page_shows_the_policy(page, screenshot, demo):
     screenshot("password-change-refused")
 
 
-def test_repeated_failures_show_the_lockout_page(page, screenshot, demo, settings):
+def test_repeated_failures_show_the_lockout_page(page, screenshot, settings):
     settings.AXES_FAILURE_LIMIT = 2
     for _ in range(2):
         sign_in(page, "nobody", "wrong")

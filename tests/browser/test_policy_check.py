@@ -1,21 +1,14 @@
-import io
-
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
+from tests.factories import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def demo(transactional_db):
-    call_command("seed_demo", stdout=io.StringIO())
-
-
-def test_checking_charles_on_an_audit_action_shows_the_deciding_statement(page, screenshot, demo):
-    sign_in(page, "iam-admin", "admin-demo-password")
+def test_checking_charles_on_an_audit_action_shows_the_deciding_statement(page, screenshot, org):
+    sign_in(page, "iam-admin", TEST_PASSWORD)
     page.get_by_role("link", name="Policy check").click()
     screenshot("policy-check-empty")
     page.get_by_label("Principal", exact=True).fill("charles")
@@ -34,8 +27,8 @@ def test_checking_charles_on_an_audit_action_shows_the_deciding_statement(page, 
     expect(second.locator(".badge")).to_have_text("Implicitly denied")
 
 
-def test_lucas_and_the_production_bucket(page, screenshot, demo):
-    sign_in(page, "iam-admin", "admin-demo-password")
+def test_lucas_and_the_production_bucket(page, screenshot, org):
+    sign_in(page, "iam-admin", TEST_PASSWORD)
     page.goto(
         "/policy-check/?kind=user&principal=lucas&actions=storage%3ADeleteBucket"
         "&resources=arn%3Aaws%3Astorage%3A%3A%3Aproduction-data&context="

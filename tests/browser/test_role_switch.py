@@ -1,21 +1,14 @@
-import io
-
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
+from tests.factories import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def demo(transactional_db):
-    call_command("seed_demo", stdout=io.StringIO())
-
-
-def test_mia_switches_into_her_assigned_role_and_back(page, screenshot, demo):
-    sign_in(page, "mia", "mia-demo-password")
+def test_mia_switches_into_her_assigned_role_and_back(page, screenshot, org):
+    sign_in(page, "mia", TEST_PASSWORD)
     page.get_by_role("link", name="Switch role").click()
     release = page.get_by_role("region", name="ReleaseManager")
     release.get_by_label("Session length for ReleaseManager").select_option(label="15 minutes")
@@ -31,8 +24,8 @@ def test_mia_switches_into_her_assigned_role_and_back(page, screenshot, demo):
     screenshot("role-switch-back")
 
 
-def test_a_service_user_sees_a_readable_refusal(page, screenshot, demo):
-    sign_in(page, "henry", "henry-demo-password")
+def test_a_service_user_sees_a_readable_refusal(page, screenshot, org):
+    sign_in(page, "henry", TEST_PASSWORD)
     response = page.goto("/admin/")
     assert response.status == 403
     expect(page.get_by_role("heading", name="You are not allowed to do this")).to_be_visible()

@@ -1,24 +1,17 @@
-import io
-
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
+from tests.factories import TEST_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def demo(transactional_db):
-    call_command("seed_demo", stdout=io.StringIO())
-
-
-def test_root_signs_in_and_sees_the_dashboard(page, screenshot, demo):
+def test_root_signs_in_and_sees_the_dashboard(page, screenshot, org):
     page.goto("/")
     assert page.url.endswith("/sign-in/?next=/")
     screenshot("sign-in")
-    sign_in(page, "root", "root-demo-password")
+    sign_in(page, "root", TEST_PASSWORD)
     page.get_by_role("heading", name="Dashboard").wait_for()
     expect(page.get_by_text("You are signed in as the account root user")).to_be_visible()
     users_card = page.locator(".stat-card", has_text="users")
@@ -29,8 +22,8 @@ def test_root_signs_in_and_sees_the_dashboard(page, screenshot, demo):
     screenshot("home-root")
 
 
-def test_a_user_without_list_rights_sees_their_own_access_and_only_their_links(page, screenshot, demo):
-    sign_in(page, "mia", "mia-demo-password")
+def test_a_user_without_list_rights_sees_their_own_access_and_only_their_links(page, screenshot, org):
+    sign_in(page, "mia", TEST_PASSWORD)
     page.get_by_role("heading", name="Dashboard").wait_for()
     access = page.locator("section", has_text="Your access")
     expect(access).to_contain_text("Developers")
@@ -46,14 +39,14 @@ def test_a_user_without_list_rights_sees_their_own_access_and_only_their_links(p
     screenshot("home-mia-what-can")
 
 
-def test_a_wrong_password_shows_an_error_and_stays_signed_out(page, screenshot, demo):
+def test_a_wrong_password_shows_an_error_and_stays_signed_out(page, screenshot, org):
     sign_in(page, "mia", "not-her-password")
     expect(page.get_by_role("alert")).to_have_text("The user name or password is not right.")
     screenshot("sign-in-error")
 
 
-def test_root_opens_the_admin(page, screenshot, demo):
-    sign_in(page, "root", "root-demo-password")
+def test_root_opens_the_admin(page, screenshot, org):
+    sign_in(page, "root", TEST_PASSWORD)
     page.get_by_role("link", name="Admin", exact=True).click()
     page.get_by_role("link", name="Users").first.click()
     expect(page.locator("#result_list").get_by_role("link", name="henry")).to_be_visible()

@@ -1,8 +1,9 @@
-"""Small builders for policies and requests, so tables of cases stay readable."""
+"""Requests and decisions for the engine's tables of cases (documents come from tests.documents)."""
 
 from __future__ import annotations
 
 from policies.engine import Outcome, Request, authorize, compile_policies
+from tests.documents import document, statement
 
 ACCOUNT = "111122223333"
 OTHER_ACCOUNT = "444455556666"
@@ -17,27 +18,6 @@ OBJECT = "arn:aws:s3:::example-bucket/report.csv"
 ALLOW = Outcome.ALLOW
 DENY = Outcome.EXPLICIT_DENY
 IMPLICIT = Outcome.IMPLICIT_DENY
-
-
-def policy(*statements: dict, version: str | None = "2012-10-17") -> dict:
-    document: dict = {"Statement": list(statements)}
-    if version is not None:
-        document["Version"] = version
-    return document
-
-
-def allow(action="*", resource="*", **extra) -> dict:
-    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
-
-
-def deny(action="*", resource="*", **extra) -> dict:
-    return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
-
-
-def grant(principal, action="*", resource="*", effect="Allow", **extra) -> dict:
-    """A resource-based statement naming `principal`."""
-    named = principal if principal == "*" else {"AWS": principal}
-    return {"Effect": effect, "Principal": named, "Action": action, "Resource": resource, **extra}
 
 
 def request(action="s3:GetObject", resource=OBJECT, principal=ALICE, context=None, **extra) -> Request:
@@ -59,5 +39,5 @@ def decide(identity=(), *, action="s3:GetObject", resource=OBJECT, principal=ALI
 
 def condition_holds(block: dict, context: dict, *, version="2012-10-17") -> bool:
     """Whether an Allow guarded only by `block` applies to a request with `context`."""
-    outcome = decide([policy(allow(Condition=block), version=version)], context=context)
+    outcome = decide([document(statement("Allow", Condition=block), version=version)], context=context)
     return outcome is ALLOW

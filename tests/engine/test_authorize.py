@@ -16,6 +16,7 @@ from policies.engine import (
     explain,
     explanation,
 )
+from tests.documents import allow, deny, document, grant, statement
 
 from .helpers import (
     ACCOUNT,
@@ -30,16 +31,12 @@ from .helpers import (
     ROLE,
     ROOT,
     SESSION,
-    allow,
     decide,
-    deny,
-    grant,
-    policy,
     request,
 )
 
-EVERYTHING = policy(allow())
-READ = policy(allow("s3:GetObject", "*"))
+EVERYTHING = allow()
+READ = allow("s3:GetObject", "*")
 ROLE_CONTEXT = {"aws:PrincipalArn": ROLE}
 
 
@@ -51,55 +48,55 @@ def test_nothing_allows_by_default():
 
 def test_identity_allow_and_explicit_deny_wins():
     assert decide([READ]) is ALLOW
-    assert decide([READ, policy(deny("s3:*", BUCKET + "/*"))]) is DENY
-    assert decide([policy(allow("s3:*", "*"), deny("s3:GetObject", OBJECT))]) is DENY
-    assert decide([policy(deny("s3:PutObject", "*")), READ]) is ALLOW
+    assert decide([READ, deny("s3:*", BUCKET + "/*")]) is DENY
+    assert decide([document(statement("Allow", "s3:*", "*"), statement("Deny", "s3:GetObject", OBJECT))]) is DENY
+    assert decide([deny("s3:PutObject", "*"), READ]) is ALLOW
 
 
 @pytest.mark.parametrize(
     ("statement", "action", "expected"),
     [
-        (allow(resource="*") | {"NotAction": "iam:*"}, "s3:GetObject", ALLOW),
-        (allow(resource="*") | {"NotAction": "iam:*"}, "iam:CreateUser", IMPLICIT),
-        (allow(resource="*") | {"NotAction": ["iam:*", "s3:Get*"]}, "s3:GetObject", IMPLICIT),
+        (statement("Allow", resources="*") | {"NotAction": "iam:*"}, "s3:GetObject", ALLOW),
+        (statement("Allow", resources="*") | {"NotAction": "iam:*"}, "iam:CreateUser", IMPLICIT),
+        (statement("Allow", resources="*") | {"NotAction": ["iam:*", "s3:Get*"]}, "s3:GetObject", IMPLICIT),
     ],
 )
 def test_not_action_in_an_allow(statement, action, expected):
     statement = {key: value for key, value in statement.items() if key != "Action"}
-    assert decide([policy(statement)], action=action) is expected
+    assert decide([document(statement)], action=action) is expected
 
 
 def test_deny_with_not_action_denies_the_rest_and_grants_nothing():
     deny_rest = {"Effect": "Deny", "NotAction": "s3:*", "Resource": "*"}
-    assert decide([policy(deny_rest)], action="s3:GetObject") is IMPLICIT
-    assert decide([policy(deny_rest), EVERYTHING], action="s3:GetObject") is ALLOW
-    assert decide([policy(deny_rest), EVERYTHING], action="iam:CreateUser") is DENY
+    assert decide([document(deny_rest)], action="s3:GetObject") is IMPLICIT
+    assert decide([document(deny_rest), EVERYTHING], action="s3:GetObject") is ALLOW
+    assert decide([document(deny_rest), EVERYTHING], action="iam:CreateUser") is DENY
 
 
 def test_not_resource():
     statement = {"Effect": "Allow", "Action": "s3:*", "NotResource": BUCKET + "/secret/*"}
-    assert decide([policy(statement)], resource=BUCKET + "/public/a") is ALLOW
-    assert decide([policy(statement)], resource=BUCKET + "/secret/a") is IMPLICIT
+    assert decide([document(statement)], resource=BUCKET + "/public/a") is ALLOW
+    assert decide([document(statement)], resource=BUCKET + "/secret/a") is IMPLICIT
 
 
 def test_permission_boundary_narrows_identity():
-    identity = [policy(allow("s3:*", "*"))]
+    identity = [allow("s3:*", "*")]
     assert decide(identity, boundary=READ) is ALLOW
     decision = authorize(request("s3:PutObject"), identity=identity, boundary=READ)
     assert decision.outcome is IMPLICIT
     assert decision.blocking_layers == ("boundary",)
     alone = authorize(request(), identity=[], boundary=READ)
     assert (alone.outcome, alone.blocking_layers) == (IMPLICIT, ("identity",))
-    assert decide(identity, boundary=policy(allow(), deny("s3:GetObject", "*"))) is DENY
+    assert decide(identity, boundary=document(statement("Allow"), statement("Deny", "s3:GetObject", "*"))) is DENY
 
 
 def test_session_policy_narrows_the_role():
-    identity = [policy(allow("s3:*", "*"))]
+    identity = [allow("s3:*", "*")]
     common = {"principal": SESSION, "context": ROLE_CONTEXT}
     assert decide(identity, session_policy=READ, **common) is ALLOW
     assert decide(identity, action="s3:PutObject", session_policy=READ, **common) is IMPLICIT
     assert decide([], session_policy=READ, **common) is IMPLICIT
-    assert decide(identity, session_policy=policy(deny("s3:GetObject", "*")), **common) is DENY
+    assert decide(identity, session_policy=deny("s3:GetObject", "*"), **common) is DENY
 
 
 def test_every_blocking_layer_is_reported():
@@ -118,9 +115,9 @@ GUARDRAIL_CASES = [
     # (levels, expected) with identity allowing everything
     (None, ALLOW),
     ([[EVERYTHING]], ALLOW),
-    ([[EVERYTHING, policy(deny("s3:GetObject", "*"))]], DENY),
-    ([[EVERYTHING], [EVERYTHING, policy(deny("s3:*", "*"))]], DENY),
-    ([[EVERYTHING], [policy(allow("iam:*", "*"))]], IMPLICIT),
+    ([[EVERYTHING, deny("s3:GetObject", "*")]], DENY),
+    ([[EVERYTHING], [EVERYTHING, deny("s3:*", "*")]], DENY),
+    ([[EVERYTHING], [allow("iam:*", "*")]], IMPLICIT),
     ([[READ], [EVERYTHING]], ALLOW),
     ([[]], IMPLICIT),
     ([], ALLOW),
@@ -134,17 +131,17 @@ def test_guardrail_levels(levels, expected):
 
 def test_guardrails_bind_root_but_identity_policies_do_not_apply_to_it():
     assert decide([], principal=ROOT) is ALLOW
-    assert decide([policy(deny())], principal=ROOT) is ALLOW
-    assert decide([], principal=ROOT, boundary=policy(deny())) is ALLOW
-    assert decide([], principal=ROOT, guardrails=[[EVERYTHING, policy(deny("s3:*", "*"))]]) is DENY
+    assert decide([deny()], principal=ROOT) is ALLOW
+    assert decide([], principal=ROOT, boundary=deny()) is ALLOW
+    assert decide([], principal=ROOT, guardrails=[[EVERYTHING, deny("s3:*", "*")]]) is DENY
     assert decide([], principal=ROOT, guardrails=[[READ]], action="s3:PutObject") is IMPLICIT
-    assert decide([], principal=ROOT, resource_policy=policy(grant("*", "s3:*", "*", "Deny"))) is DENY
+    assert decide([], principal=ROOT, resource_policy=document(grant("*", "s3:*", "*", "Deny"))) is DENY
 
 
 def test_root_across_accounts_needs_the_resource_policy():
     resource = f"arn:aws:sqs:us-east-1:{OTHER_ACCOUNT}:queue"
     assert decide([], principal=ROOT, action="sqs:SendMessage", resource=resource) is IMPLICIT
-    rp = policy(grant(ACCOUNT, "sqs:SendMessage", resource))
+    rp = document(grant(ACCOUNT, "sqs:SendMessage", resource))
     assert decide([], principal=ROOT, action="sqs:SendMessage", resource=resource, resource_policy=rp) is ALLOW
 
 
@@ -152,23 +149,23 @@ SAME_ACCOUNT_RESOURCE_CASES = [
     # (principal, named in the resource policy, identity, boundary, session policy, expected)
     (ALICE, ALICE, [], None, None, ALLOW),
     (ALICE, "*", [], None, None, ALLOW),
-    (ALICE, ALICE, [], policy(allow("iam:*", "*")), None, ALLOW),  # user grant passes the boundary
-    (ALICE, ALICE, [], policy(deny("s3:*", "*")), None, DENY),
+    (ALICE, ALICE, [], allow("iam:*", "*"), None, ALLOW),  # user grant passes the boundary
+    (ALICE, ALICE, [], deny("s3:*", "*"), None, DENY),
     (ALICE, ACCOUNT, [], None, None, IMPLICIT),  # naming the account grants nothing alone
     (ALICE, f"arn:aws:iam::{ACCOUNT}:root", [], None, None, IMPLICIT),
     (ALICE, ACCOUNT, [READ], None, None, ALLOW),
     (ALICE, f"arn:aws:iam::{ACCOUNT}:user/bob", [], None, None, IMPLICIT),
-    (SESSION, SESSION, [], policy(allow("iam:*", "*")), policy(allow("iam:*", "*")), ALLOW),
-    (SESSION, "*", [], policy(allow("iam:*", "*")), policy(allow("iam:*", "*")), ALLOW),
+    (SESSION, SESSION, [], allow("iam:*", "*"), allow("iam:*", "*"), ALLOW),
+    (SESSION, "*", [], allow("iam:*", "*"), allow("iam:*", "*"), ALLOW),
     (SESSION, ROLE, [], None, None, ALLOW),
-    (SESSION, ROLE, [], policy(allow("iam:*", "*")), None, IMPLICIT),  # role grant limited by boundary
-    (SESSION, ROLE, [], None, policy(allow("iam:*", "*")), IMPLICIT),  # and by the session policy
+    (SESSION, ROLE, [], allow("iam:*", "*"), None, IMPLICIT),  # role grant limited by boundary
+    (SESSION, ROLE, [], None, allow("iam:*", "*"), IMPLICIT),  # and by the session policy
     (SESSION, ROLE, [], READ, READ, ALLOW),
     (SESSION, ACCOUNT, [], None, None, IMPLICIT),
     (SESSION, ACCOUNT, [READ], None, None, ALLOW),
     (SESSION, f"arn:aws:iam::{ACCOUNT}:role/reader", [], None, None, IMPLICIT),  # the role's path counts
     (ROLE, ROLE, [], None, None, ALLOW),
-    (ROLE, ROLE, [], policy(allow("iam:*", "*")), None, IMPLICIT),
+    (ROLE, ROLE, [], allow("iam:*", "*"), None, IMPLICIT),
 ]
 
 
@@ -180,7 +177,7 @@ def test_same_account_resource_policy(principal, named, identity, boundary, sess
         identity,
         principal=principal,
         context=ROLE_CONTEXT if principal == SESSION else None,
-        resource_policy=policy(grant(named, "s3:GetObject", BUCKET + "/*")),
+        resource_policy=document(grant(named, "s3:GetObject", BUCKET + "/*")),
         boundary=boundary,
         session_policy=session,
     )
@@ -188,14 +185,14 @@ def test_same_account_resource_policy(principal, named, identity, boundary, sess
 
 
 def test_session_role_arn_without_principal_arn_context_has_no_path():
-    rp = policy(grant(f"arn:aws:iam::{ACCOUNT}:role/reader", "s3:GetObject", "*"))
+    rp = document(grant(f"arn:aws:iam::{ACCOUNT}:role/reader", "s3:GetObject", "*"))
     assert decide([], principal=SESSION, resource_policy=rp) is ALLOW
 
 
 def test_resource_policy_statement_must_name_the_caller_to_deny():
-    rp = policy(grant(f"arn:aws:iam::{ACCOUNT}:user/bob", "s3:*", "*", "Deny"))
+    rp = document(grant(f"arn:aws:iam::{ACCOUNT}:user/bob", "s3:*", "*", "Deny"))
     assert decide([READ], resource_policy=rp) is ALLOW
-    rp = policy(grant(ACCOUNT, "s3:*", "*", "Deny"))
+    rp = document(grant(ACCOUNT, "s3:*", "*", "Deny"))
     assert decide([READ], resource_policy=rp) is DENY
 
 
@@ -214,13 +211,13 @@ NOT_PRINCIPAL_CASES = [
 
 @pytest.mark.parametrize(("listed", "caller", "expected"), NOT_PRINCIPAL_CASES)
 def test_not_principal_in_a_deny(listed, caller, expected):
-    rp = policy({"Effect": "Deny", "NotPrincipal": {"AWS": listed}, "Action": "s3:*", "Resource": "*"})
+    rp = document({"Effect": "Deny", "NotPrincipal": {"AWS": listed}, "Action": "s3:*", "Resource": "*"})
     context = ROLE_CONTEXT if caller == SESSION else None
     assert decide([READ], principal=caller, context=context, resource_policy=rp) is expected
 
 
 def test_not_principal_deny_always_reaches_a_caller_with_a_boundary():
-    rp = policy({"Effect": "Deny", "NotPrincipal": {"AWS": [ALICE, ACCOUNT]}, "Action": "s3:*", "Resource": "*"})
+    rp = document({"Effect": "Deny", "NotPrincipal": {"AWS": [ALICE, ACCOUNT]}, "Action": "s3:*", "Resource": "*"})
     assert decide([READ], resource_policy=rp) is ALLOW
     assert decide([READ], resource_policy=rp, boundary=READ) is DENY
 
@@ -228,18 +225,18 @@ def test_not_principal_deny_always_reaches_a_caller_with_a_boundary():
 CROSS_ACCOUNT_RESOURCE = f"arn:aws:sqs:us-east-1:{ACCOUNT}:queue"
 CROSS_CASES = [
     # (named, identity, expected) for bob of the other account
-    (BOB_ELSEWHERE, [policy(allow("sqs:*", "*"))], ALLOW),
-    (OTHER_ACCOUNT, [policy(allow("sqs:*", "*"))], ALLOW),
-    (f"arn:aws:iam::{OTHER_ACCOUNT}:root", [policy(allow("sqs:*", "*"))], ALLOW),
-    ("*", [policy(allow("sqs:*", "*"))], ALLOW),
+    (BOB_ELSEWHERE, [allow("sqs:*", "*")], ALLOW),
+    (OTHER_ACCOUNT, [allow("sqs:*", "*")], ALLOW),
+    (f"arn:aws:iam::{OTHER_ACCOUNT}:root", [allow("sqs:*", "*")], ALLOW),
+    ("*", [allow("sqs:*", "*")], ALLOW),
     (BOB_ELSEWHERE, [], IMPLICIT),  # both sides must allow
-    (ACCOUNT, [policy(allow("sqs:*", "*"))], IMPLICIT),  # names the wrong account
+    (ACCOUNT, [allow("sqs:*", "*")], IMPLICIT),  # names the wrong account
 ]
 
 
 @pytest.mark.parametrize(("named", "identity", "expected"), CROSS_CASES)
 def test_cross_account(named, identity, expected):
-    rp = policy(grant(named, "sqs:SendMessage", CROSS_ACCOUNT_RESOURCE))
+    rp = document(grant(named, "sqs:SendMessage", CROSS_ACCOUNT_RESOURCE))
     outcome = decide(
         identity, principal=BOB_ELSEWHERE, action="sqs:SendMessage", resource=CROSS_ACCOUNT_RESOURCE, resource_policy=rp
     )
@@ -248,7 +245,7 @@ def test_cross_account(named, identity, expected):
 
 @pytest.mark.parametrize("compiled", [False, True])
 def test_cross_account_without_resource_policy_blocks_on_the_resource_side(compiled):
-    identity = [policy(allow("sqs:*", "*"))]
+    identity = [allow("sqs:*", "*")]
     decision = authorize(
         Request(BOB_ELSEWHERE, "sqs:SendMessage", CROSS_ACCOUNT_RESOURCE),
         identity=compile_policies(identity) if compiled else identity,
@@ -257,16 +254,16 @@ def test_cross_account_without_resource_policy_blocks_on_the_resource_side(compi
 
 
 def test_cross_account_boundary_still_applies_and_resource_account_can_be_given():
-    rp = policy(grant(BOB_ELSEWHERE, "s3:GetObject", "*"))
+    rp = document(grant(BOB_ELSEWHERE, "s3:GetObject", "*"))
     identity = [EVERYTHING]
     common = {"principal": BOB_ELSEWHERE, "resource_policy": rp, "resource_account": ACCOUNT}
     assert decide(identity, **common) is ALLOW
-    assert decide(identity, boundary=policy(allow("iam:*", "*")), **common) is IMPLICIT
+    assert decide(identity, boundary=allow("iam:*", "*"), **common) is IMPLICIT
     assert decide(identity, resource_policy=rp, principal=BOB_ELSEWHERE) is ALLOW  # S3 ARNs carry no account
 
 
 def test_cross_account_deny_on_either_side_wins():
-    rp = policy(grant(BOB_ELSEWHERE, "sqs:*", "*"), grant(OTHER_ACCOUNT, "sqs:SendMessage", "*", "Deny"))
+    rp = document(grant(BOB_ELSEWHERE, "sqs:*", "*"), grant(OTHER_ACCOUNT, "sqs:SendMessage", "*", "Deny"))
     outcome = decide(
         [EVERYTHING],
         principal=BOB_ELSEWHERE,
@@ -281,28 +278,28 @@ TRUST_CASES = [
     # (trust principal, caller, identity, expected) for sts:AssumeRole on ROLE
     ({"AWS": ALICE}, ALICE, [], ALLOW),
     ({"AWS": ACCOUNT}, ALICE, [], IMPLICIT),
-    ({"AWS": ACCOUNT}, ALICE, [policy(allow("sts:AssumeRole", ROLE))], ALLOW),
-    ({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, ALICE, [policy(allow("sts:AssumeRole", "*"))], ALLOW),
-    ({"AWS": f"arn:aws:iam::{ACCOUNT}:user/bob"}, ALICE, [policy(allow("sts:AssumeRole", ROLE))], IMPLICIT),
+    ({"AWS": ACCOUNT}, ALICE, [allow("sts:AssumeRole", ROLE)], ALLOW),
+    ({"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, ALICE, [allow("sts:AssumeRole", "*")], ALLOW),
+    ({"AWS": f"arn:aws:iam::{ACCOUNT}:user/bob"}, ALICE, [allow("sts:AssumeRole", ROLE)], IMPLICIT),
     ({"AWS": BOB_ELSEWHERE}, BOB_ELSEWHERE, [], IMPLICIT),
-    ({"AWS": BOB_ELSEWHERE}, BOB_ELSEWHERE, [policy(allow("sts:AssumeRole", ROLE))], ALLOW),
-    ({"AWS": OTHER_ACCOUNT}, BOB_ELSEWHERE, [policy(allow("sts:AssumeRole", ROLE))], ALLOW),
+    ({"AWS": BOB_ELSEWHERE}, BOB_ELSEWHERE, [allow("sts:AssumeRole", ROLE)], ALLOW),
+    ({"AWS": OTHER_ACCOUNT}, BOB_ELSEWHERE, [allow("sts:AssumeRole", ROLE)], ALLOW),
     ("*", ALICE, [], ALLOW),
 ]
 
 
 @pytest.mark.parametrize(("named", "caller", "identity", "expected"), TRUST_CASES)
 def test_trust_policy_decides_assume_role(named, caller, identity, expected):
-    trust = policy({"Effect": "Allow", "Principal": named, "Action": "sts:AssumeRole"})
+    trust = document({"Effect": "Allow", "Principal": named, "Action": "sts:AssumeRole"})
     decision = authorize_assume_role(caller, ROLE, trust_policy=trust, identity=identity)
     assert decision.outcome is expected
 
 
 def test_trust_policy_must_allow_even_when_identity_does():
-    trust = policy({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"})
+    trust = document({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"})
     decision = authorize_assume_role(ALICE, ROLE, trust_policy=trust, identity=[EVERYTHING])
     assert (decision.outcome, decision.blocking_layers) == (IMPLICIT, ("trust",))
-    denied = policy(
+    denied = document(
         {"Effect": "Allow", "Principal": {"AWS": ALICE}, "Action": "sts:AssumeRole"},
         {
             "Effect": "Deny",
@@ -320,8 +317,11 @@ def test_trust_policy_must_allow_even_when_identity_does():
 def test_deciding_statements_carry_label_index_and_sid():
     identity = compile_policies(
         [
-            ("arn:aws:iam::111122223333:policy/read v2", policy(allow("s3:GetObject", "*", Sid="Read"))),
-            ("inline:alice/deny", policy(allow("iam:*", "*"), deny("s3:GetObject", OBJECT, Sid="NoReport"))),
+            ("arn:aws:iam::111122223333:policy/read v2", allow("s3:GetObject", "*", Sid="Read")),
+            (
+                "inline:alice/deny",
+                document(statement("Allow", "iam:*", "*"), statement("Deny", "s3:GetObject", OBJECT, Sid="NoReport")),
+            ),
         ]
     )
     decision = authorize(request(), identity=identity)
@@ -339,7 +339,7 @@ def test_explanation_is_built_from_the_trace():
     assert data["decision"] == "ImplicitDeny"
     assert data["blocking_layers"] == ["identity", "boundary"]
     assert "no applicable Allow in: identity, boundary" in explain(decision)
-    denied = authorize(request(), identity=[policy(deny(Sid="Stop"))])
+    denied = authorize(request(), identity=[deny(Sid="Stop")])
     assert "Explicitly denied by:" in explain(denied)
     assert explanation(denied)["deciding"][0]["sid"] == "Stop"
 
@@ -354,7 +354,9 @@ def test_an_engine_failure_is_a_deny_carrying_the_error():
 
 
 def test_policy_set_is_reusable_across_requests():
-    identity = compile_policies([("p", policy(allow("s3:Get*", BUCKET + "/*"), allow("iam:GetUser", "*")))])
+    identity = compile_policies(
+        [("p", document(statement("Allow", "s3:Get*", BUCKET + "/*"), statement("Allow", "iam:GetUser", "*")))]
+    )
     assert isinstance(identity, PolicySet)
     results = [authorize(request(action), identity=identity).outcome for action in ["s3:GetObject", "s3:PutObject"] * 3]
     assert results == [ALLOW, IMPLICIT] * 3
@@ -364,13 +366,16 @@ def test_policy_set_is_reusable_across_requests():
 def test_condition_keys_lists_condition_and_variable_keys():
     documents = compile_policies(
         [
-            policy(
-                allow(
-                    "s3:*", "arn:aws:s3:::home/${aws:username}/*", Condition={"Bool": {"aws:SecureTransport": "true"}}
+            document(
+                statement(
+                    "Allow",
+                    "s3:*",
+                    "arn:aws:s3:::home/${aws:username}/*",
+                    Condition={"Bool": {"aws:SecureTransport": "true"}},
                 ),
-                deny(Condition={"StringNotEquals": {"aws:PrincipalTag/team": "${aws:ResourceTag/team}"}}),
+                statement("Deny", Condition={"StringNotEquals": {"aws:PrincipalTag/team": "${aws:ResourceTag/team}"}}),
             ),
-            policy(allow(Condition={"Bool": {"AWS:SECURETRANSPORT": "true"}})),
+            allow(Condition={"Bool": {"AWS:SECURETRANSPORT": "true"}}),
         ]
     )
     keys = condition_keys(documents)
@@ -383,16 +388,20 @@ def test_condition_keys_lists_condition_and_variable_keys():
 
 
 def test_allowed_actions_lists_what_a_principal_may_do():
-    identity = [policy(allow("s3:Get*", "*"), allow("iam:*", "*"), deny("iam:Delete*", "*"))]
+    identity = [
+        document(
+            statement("Allow", "s3:Get*", "*"), statement("Allow", "iam:*", "*"), statement("Deny", "iam:Delete*", "*")
+        )
+    ]
     catalogue = ["s3:GetObject", "s3:PutObject", "iam:CreateUser", "iam:DeleteUser"]
     assert allowed_actions(identity, catalogue, principal=ALICE) == ["s3:GetObject", "iam:CreateUser"]
-    narrowed = allowed_actions(identity, catalogue, principal=ALICE, boundary=policy(allow("s3:*", "*")))
+    narrowed = allowed_actions(identity, catalogue, principal=ALICE, boundary=allow("s3:*", "*"))
     assert narrowed == ["s3:GetObject"]
 
 
 def test_a_layer_may_be_several_policy_sets_cached_apart():
-    own = compile_policies([("inline:alice", policy(allow("s3:GetObject", "*")))])
-    group = compile_policies([("group:dev", policy(deny("s3:GetObject", OBJECT, Sid="NoReport")))])
+    own = compile_policies([("inline:alice", allow("s3:GetObject", "*"))])
+    group = compile_policies([("group:dev", deny("s3:GetObject", OBJECT, Sid="NoReport"))])
     decision = authorize(request(), identity=[own, group])
     assert decision.outcome is DENY
     assert [(ref.source, ref.sid) for ref in decision.deciding] == [("group:dev", "NoReport")]
@@ -401,5 +410,5 @@ def test_a_layer_may_be_several_policy_sets_cached_apart():
 
 def test_the_root_user_cannot_assume_a_role():
     # AWS's AssumeRole API reference: root user credentials cannot call it
-    trust = policy({"Effect": "Allow", "Principal": {"AWS": ACCOUNT}, "Action": "sts:AssumeRole"})
+    trust = document({"Effect": "Allow", "Principal": {"AWS": ACCOUNT}, "Action": "sts:AssumeRole"})
     assert authorize_assume_role(ROOT, ROLE, trust_policy=trust).outcome is IMPLICIT

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from policies.engine import Level, authorize
+from tests.documents import allow, document, statement
 
-from .helpers import ALLOW, DENY, IMPLICIT, allow, condition_holds, decide, deny, policy, request
+from .helpers import ALLOW, DENY, IMPLICIT, condition_holds, decide, request
 
 U = "aws:username"
 TAGS = "aws:TagKeys"
@@ -202,9 +203,9 @@ def test_condition_operator_table(block, context, expected):
 
 def test_deny_on_unquoted_false_applies():
     identity = [
-        policy(
-            allow("s3:*", "*"),
-            deny("*", "*", Condition={"Bool": {"aws:SecureTransport": False}}),
+        document(
+            statement("Allow", "s3:*", "*"),
+            statement("Deny", "*", "*", Condition={"Bool": {"aws:SecureTransport": False}}),
         )
     ]
     assert decide(identity, context={"aws:SecureTransport": "false"}) is DENY
@@ -213,28 +214,28 @@ def test_deny_on_unquoted_false_applies():
 
 
 def test_unquoted_number_compares_as_text_under_string_operators():
-    identity = [policy(allow(Condition={"StringEquals": {"s3:max-keys": 42}}))]
+    identity = [allow(Condition={"StringEquals": {"s3:max-keys": 42}})]
     assert decide(identity, context={"s3:max-keys": "42"}) is ALLOW
     assert decide(identity, context={"s3:max-keys": "42.0"}) is IMPLICIT
 
 
 def test_unfit_policy_value_is_a_finding_on_the_decision():
-    identity = [policy(allow(Condition={"NumericLessThan": {"s3:max-keys": "abc"}}))]
+    identity = [allow(Condition={"NumericLessThan": {"s3:max-keys": "abc"}})]
     decision = authorize(request(context={"s3:max-keys": "1"}), identity=identity)
     assert decision.outcome is IMPLICIT
     assert [(f.level, f.code) for f in decision.findings] == [(Level.ERROR, "BAD_CONDITION_VALUE")]
 
 
 def test_missing_context_keys_are_reported_for_a_page_to_ask_for():
-    identity = [policy(allow(Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}}))]
+    identity = [allow(Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}})]
     decision = authorize(request(), identity=identity)
     assert decision.outcome is IMPLICIT
     assert decision.missing_context_keys == ("aws:MultiFactorAuthPresent",)
 
 
 def test_an_allow_under_conditions_is_flagged_conditional():
-    conditional = [policy(allow(Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}}))]
+    conditional = [allow(Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}})]
     decision = authorize(request(context={"aws:MultiFactorAuthPresent": "true"}), identity=conditional)
     assert (decision.outcome, decision.conditional) == (ALLOW, True)
-    plain = authorize(request(), identity=[policy(allow())])
+    plain = authorize(request(), identity=[allow()])
     assert (plain.outcome, plain.conditional) == (ALLOW, False)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import ast
 import pathlib
+import subprocess
 import sys
 
-ENGINE = pathlib.Path(__file__).resolve().parents[2] / "policies" / "engine"
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+ENGINE = ROOT / "policies" / "engine"
 ORDER = [
     "errors",
     "jsontext",
@@ -55,3 +57,16 @@ def test_each_module_imports_only_earlier_modules_and_the_standard_library():
         assert not later, f"{path.stem} imports {later}"
         third_party = [name for name in external if name not in sys.stdlib_module_names and name != "__future__"]
         assert not third_party, f"{path.stem} imports {third_party}"
+
+
+def test_the_engine_tests_and_the_documents_they_build_load_no_django():
+    """The engine's tests take their policy documents from tests.documents, shared with the
+    Django tests: neither may bring Django in."""
+    modules = sorted(f"tests.engine.{path.stem}" for path in (ROOT / "tests" / "engine").glob("[!_]*.py"))
+    code = (
+        f"import sys, tests.documents, {', '.join(modules)};"
+        "loaded = [m for m in sys.modules if m == 'django' or m.startswith('django.')];"
+        "assert not loaded, loaded"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr

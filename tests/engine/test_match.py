@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from policies.engine import PolicyKind, compile_policies
 from policies.engine.match import compile_action, compile_arn, compile_glob
+from tests.documents import allow
 
-from .helpers import ALLOW, IMPLICIT, allow, decide, policy
+from .helpers import ALLOW, IMPLICIT, decide
 
 
 def reference_glob(pattern: str, subject: str) -> bool:
@@ -139,14 +140,14 @@ def test_action_patterns_ignore_case(pattern, action, expected):
 
 
 def test_action_case_through_a_policy():
-    identity = [policy(allow("S3:getobject", "*"))]
+    identity = [allow("S3:getobject", "*")]
     assert decide(identity, action="s3:GetObject") is ALLOW
     assert decide(identity, action="S3:GETOBJECT") is ALLOW
     assert decide(identity, action="s3:GetObjectAcl") is IMPLICIT
 
 
 def test_resource_case_through_a_policy():
-    identity = [policy(allow("s3:GetObject", "arn:aws:s3:::Example-Bucket/*"))]
+    identity = [allow("s3:GetObject", "arn:aws:s3:::Example-Bucket/*")]
     assert decide(identity, resource="arn:aws:s3:::example-bucket/report.csv") is IMPLICIT
     assert decide(identity, resource="arn:aws:s3:::Example-Bucket/report.csv") is ALLOW
 
@@ -158,9 +159,9 @@ def test_adversarial_patterns_finish():
     region_subject = "arn:aws:ec2:" + "a" * 2048 + ":1:x"
     assert compile_arn("arn:aws:ec2:*a*a*a*a*a*b*:1:x")(region_subject) is False
     assert compile_arn("arn:aws:ec2:*a*a*a*a*a*a*:1:x")(region_subject) is True
-    sets = compile_policies([policy(allow("s3:*a*a*a*a*a*a*b", "*"))], kind=PolicyKind.IDENTITY)
+    sets = compile_policies([allow("s3:*a*a*a*a*a*a*b", "*")], kind=PolicyKind.IDENTITY)
     assert len(sets) == 1
-    assert decide([policy(allow("s3:*a*a*a*a*a*a*b", "*"))], action="s3:" + "a" * 2048) is IMPLICIT
+    assert decide([allow("s3:*a*a*a*a*a*a*b", "*")], action="s3:" + "a" * 2048) is IMPLICIT
 
 
 _arn_alphabet = st.text(alphabet="ab:/*?", max_size=14)

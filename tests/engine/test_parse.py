@@ -11,8 +11,7 @@ from hypothesis import strategies as st
 from policies.engine import Level, PolicyError, PolicyKind, parse_policy, validate_policy, wellformed
 from policies.engine.parse import STATEMENT_ELEMENTS, Problems
 from policies.engine.parse import _statement as thorough_statement
-
-from .helpers import allow, grant, policy
+from tests.documents import allow, document, grant, statement
 
 
 def codes_and_places(source, kind=PolicyKind.IDENTITY) -> list[tuple[str, str, int | None, int | None]]:
@@ -22,8 +21,8 @@ def codes_and_places(source, kind=PolicyKind.IDENTITY) -> list[tuple[str, str, i
 
 
 def test_minimal_policy_parses_with_statement_object_or_list():
-    single = parse_policy({"Version": "2012-10-17", "Statement": allow("s3:GetObject", "*")})
-    listed = parse_policy(policy(allow("s3:GetObject", "*")))
+    single = parse_policy({"Version": "2012-10-17", "Statement": statement("Allow", "s3:GetObject", "*")})
+    listed = parse_policy(allow("s3:GetObject", "*"))
     assert single.statements[0].actions == ("s3:GetObject",) == listed.statements[0].actions
     assert single.statements[0].path == "Statement"
     assert listed.statements[0].path == "Statement[0]"
@@ -49,7 +48,7 @@ def test_every_problem_is_reported_with_line_and_column():
 
 def test_unknown_element_suggests_the_right_name():
     with pytest.raises(PolicyError) as raised:
-        parse_policy(policy({"Effect": "Allow", "Actions": "s3:*", "Resource": "*"}))
+        parse_policy(document({"Effect": "Allow", "Actions": "s3:*", "Resource": "*"}))
     messages = [f.message for f in raised.value.findings]
     assert any("did you mean 'Action'" in message for message in messages)
 
@@ -60,28 +59,28 @@ GRAMMAR_ERRORS = [
     ("[1, 2]", PolicyKind.IDENTITY, "NOT_AN_OBJECT"),
     ({"Version": "2012-10-17"}, PolicyKind.IDENTITY, "MISSING_ELEMENT"),
     ({"Version": "2012-10-17", "Statement": []}, PolicyKind.IDENTITY, "BAD_TYPE"),
-    ({"Version": "2013-01-01", "Statement": allow()}, PolicyKind.IDENTITY, "BAD_VERSION"),
-    (policy({"Effect": "allow", "Action": "*", "Resource": "*"}), PolicyKind.IDENTITY, "BAD_EFFECT"),
-    (policy({"Effect": "Allow", "Resource": "*"}), PolicyKind.IDENTITY, "MISSING_ACTION"),
-    (policy({"Effect": "Allow", "Action": "*"}), PolicyKind.IDENTITY, "MISSING_RESOURCE"),
-    (policy({"Effect": "Allow", "Action": [], "Resource": "*"}), PolicyKind.IDENTITY, "EMPTY_LIST"),
+    ({"Version": "2013-01-01", "Statement": statement("Allow")}, PolicyKind.IDENTITY, "BAD_VERSION"),
+    (document({"Effect": "allow", "Action": "*", "Resource": "*"}), PolicyKind.IDENTITY, "BAD_EFFECT"),
+    (document({"Effect": "Allow", "Resource": "*"}), PolicyKind.IDENTITY, "MISSING_ACTION"),
+    (document({"Effect": "Allow", "Action": "*"}), PolicyKind.IDENTITY, "MISSING_RESOURCE"),
+    (document({"Effect": "Allow", "Action": [], "Resource": "*"}), PolicyKind.IDENTITY, "EMPTY_LIST"),
     (
-        policy({"Effect": "Allow", "Action": "*", "Resource": "*", "NotResource": "x"}),
+        document({"Effect": "Allow", "Action": "*", "Resource": "*", "NotResource": "x"}),
         PolicyKind.IDENTITY,
         "BOTH_RESOURCE",
     ),
-    (policy({"Effect": "Allow", "Action": 42, "Resource": "*"}), PolicyKind.IDENTITY, "BAD_TYPE"),
-    (policy(grant("*")), PolicyKind.IDENTITY, "PRINCIPAL_NOT_ALLOWED"),
-    (policy(allow()), PolicyKind.RESOURCE, "PRINCIPAL_REQUIRED"),
-    (policy(grant("*", resource="*")), PolicyKind.TRUST, "RESOURCE_IN_TRUST_POLICY"),
-    (policy(grant("*") | {"Principal": {"Group": "x"}}), PolicyKind.RESOURCE, "BAD_PRINCIPAL_TYPE"),
-    (policy(allow(Condition={"Null": {"aws:x": []}})), PolicyKind.IDENTITY, "EMPTY_LIST"),
-    (policy(allow(Condition={"NullIfExists": {"aws:x": "true"}})), PolicyKind.IDENTITY, "UNKNOWN_OPERATOR"),
-    (policy(allow(Condition={"ForSomeValues:StringEquals": {"k": "v"}})), PolicyKind.IDENTITY, "UNKNOWN_OPERATOR"),
-    (policy(allow(Condition={"StringEquals": {"k": {"nested": 1}}})), PolicyKind.IDENTITY, "BAD_CONDITION_VALUE"),
-    (policy(allow(Condition={"StringEquals": {"k": None}})), PolicyKind.IDENTITY, "BAD_CONDITION_VALUE"),
-    (policy(allow(Condition=["StringEquals"])), PolicyKind.IDENTITY, "BAD_TYPE"),
-    (policy(allow(Sid=7)), PolicyKind.IDENTITY, "BAD_TYPE"),
+    (document({"Effect": "Allow", "Action": 42, "Resource": "*"}), PolicyKind.IDENTITY, "BAD_TYPE"),
+    (document(grant("*")), PolicyKind.IDENTITY, "PRINCIPAL_NOT_ALLOWED"),
+    (allow(), PolicyKind.RESOURCE, "PRINCIPAL_REQUIRED"),
+    (document(grant("*", resources="*")), PolicyKind.TRUST, "RESOURCE_IN_TRUST_POLICY"),
+    (document(grant("*") | {"Principal": {"Group": "x"}}), PolicyKind.RESOURCE, "BAD_PRINCIPAL_TYPE"),
+    (allow(Condition={"Null": {"aws:x": []}}), PolicyKind.IDENTITY, "EMPTY_LIST"),
+    (allow(Condition={"NullIfExists": {"aws:x": "true"}}), PolicyKind.IDENTITY, "UNKNOWN_OPERATOR"),
+    (allow(Condition={"ForSomeValues:StringEquals": {"k": "v"}}), PolicyKind.IDENTITY, "UNKNOWN_OPERATOR"),
+    (allow(Condition={"StringEquals": {"k": {"nested": 1}}}), PolicyKind.IDENTITY, "BAD_CONDITION_VALUE"),
+    (allow(Condition={"StringEquals": {"k": None}}), PolicyKind.IDENTITY, "BAD_CONDITION_VALUE"),
+    (allow(Condition=["StringEquals"]), PolicyKind.IDENTITY, "BAD_TYPE"),
+    (allow(Sid=7), PolicyKind.IDENTITY, "BAD_TYPE"),
     ('{"Statement": NaN}', PolicyKind.IDENTITY, "JSON_SYNTAX"),
     (b"\xff\xfe\x00", PolicyKind.IDENTITY, "NOT_UTF8"),
     (12, PolicyKind.IDENTITY, "NOT_A_DOCUMENT"),
@@ -98,10 +97,10 @@ def test_json_syntax_error_has_its_place():
 
 
 def test_trust_policy_has_no_resource_and_needs_a_principal():
-    trust = parse_policy(policy(grant("arn:aws:iam::111122223333:root", "sts:AssumeRole") | {}), kind="resource")
+    trust = parse_policy(document(grant("arn:aws:iam::111122223333:root", "sts:AssumeRole") | {}), kind="resource")
     assert trust.statements[0].principal.entries == (("AWS", "arn:aws:iam::111122223333:root"),)
-    document = policy({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"})
-    parsed = parse_policy(document, kind="trust")
+    for_ec2 = document({"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"})
+    parsed = parse_policy(for_ec2, kind="trust")
     assert parsed.statements[0].resources is None
 
 
@@ -117,12 +116,12 @@ def test_empty_sid_is_accepted_and_numbers_and_booleans_become_text():
 
 
 def test_dict_numbers_and_booleans_become_text():
-    parsed = parse_policy(policy(allow(Condition={"NumericEquals": {"k": [7, 2.5]}, "Bool": {"b": True}})))
+    parsed = parse_policy(allow(Condition={"NumericEquals": {"k": [7, 2.5]}, "Bool": {"b": True}}))
     assert [c.values for c in parsed.statements[0].conditions] == [("7", "2.5"), ("true",)]
 
 
 def test_bytes_with_byte_order_mark_parse():
-    text = json.dumps(policy(allow("s3:*", "*"))).encode("utf-8")
+    text = json.dumps(allow("s3:*", "*")).encode("utf-8")
     assert parse_policy(b"\xef\xbb\xbf" + text).statements[0].actions == ("s3:*",)
 
 
@@ -180,7 +179,7 @@ def test_the_line_of_deep_nesting_counts_new_lines():
 
 def test_all_findings_of_a_parse_error_are_errors():
     with pytest.raises(PolicyError) as raised:
-        parse_policy(policy({"Effect": "Maybe"}))
+        parse_policy(document({"Effect": "Maybe"}))
     assert {f.level for f in raised.value.findings} == {Level.ERROR}
     assert len(raised.value.findings) == 3
 

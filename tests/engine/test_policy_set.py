@@ -4,40 +4,47 @@ and under which resource patterns."""
 from __future__ import annotations
 
 from policies.engine import compile_policies
+from tests.documents import document, statement
 
-from .helpers import ALLOW, DENY, IMPLICIT, allow, decide, deny, policy
+from .helpers import ALLOW, DENY, IMPLICIT, decide
 
 OWN_KEYS = "arn:aws:iam::*:user/${aws:username}"
 
 
 def test_may_allow_is_true_only_when_an_allow_statement_names_the_action():
     policy_set = compile_policies(
-        [policy(allow("iam:Get*"), allow("iam:CreateAccessKey", OWN_KEYS), deny("iam:DeleteUser"))]
+        [
+            document(
+                statement("Allow", "iam:Get*"),
+                statement("Allow", "iam:CreateAccessKey", OWN_KEYS),
+                statement("Deny", "iam:DeleteUser"),
+            )
+        ]
     )
     assert policy_set.may_allow("iam:GetUser") and policy_set.may_allow("IAM:CreateAccessKey")
     assert not policy_set.may_allow("iam:DeleteUser")  # denied, never allowed
     assert not policy_set.may_allow("iam:AddUserToGroup")  # not named at all
-    not_action = compile_policies([policy({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})])
+    not_action = compile_policies([document({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})])
     assert not_action.may_allow("storage:GetObject") and not not_action.may_allow("iam:GetUser")
 
 
 def test_an_allow_the_set_could_give_is_still_decided_by_the_request():
-    document = policy(allow("iam:Get*", "arn:aws:iam::*:user/a*"), deny("iam:GetUser"))
-    policy_set = compile_policies([document])
+    mixed = document(statement("Allow", "iam:Get*", "arn:aws:iam::*:user/a*"), statement("Deny", "iam:GetUser"))
+    policy_set = compile_policies([mixed])
     # An Allow names both; the Deny and the Resource decide at request time, not the index.
     assert policy_set.may_allow("iam:GetUser") and policy_set.may_allow("iam:GetGroup")
-    assert decide([document], action="iam:GetUser", resource="arn:aws:iam::111122223333:user/alice") is DENY
-    assert decide([document], action="iam:GetGroup", resource="arn:aws:iam::111122223333:user/alice") is ALLOW
-    assert decide([document], action="iam:GetGroup", resource="arn:aws:iam::111122223333:user/bob") is IMPLICIT
+    assert decide([mixed], action="iam:GetUser", resource="arn:aws:iam::111122223333:user/alice") is DENY
+    assert decide([mixed], action="iam:GetGroup", resource="arn:aws:iam::111122223333:user/alice") is ALLOW
+    assert decide([mixed], action="iam:GetGroup", resource="arn:aws:iam::111122223333:user/bob") is IMPLICIT
 
 
 def test_allow_resources_fills_variables_and_leaves_out_what_cannot_match():
     policy_set = compile_policies(
         [
-            policy(
-                allow("iam:CreateAccessKey", [OWN_KEYS, "arn:aws:iam::*:user/*/${aws:username}"]),
-                allow("iam:CreateAccessKey", "arn:aws:iam::*:user/${aws:PrincipalTag/team}-bot"),
-                deny("iam:CreateAccessKey", "arn:aws:iam::*:user/root-like"),
+            document(
+                statement("Allow", "iam:CreateAccessKey", [OWN_KEYS, "arn:aws:iam::*:user/*/${aws:username}"]),
+                statement("Allow", "iam:CreateAccessKey", "arn:aws:iam::*:user/${aws:PrincipalTag/team}-bot"),
+                statement("Deny", "iam:CreateAccessKey", "arn:aws:iam::*:user/root-like"),
             )
         ]
     )
@@ -53,7 +60,7 @@ def test_allow_resources_fills_variables_and_leaves_out_what_cannot_match():
 
 def test_allow_resources_is_none_when_a_statement_allows_by_not_resource():
     policy_set = compile_policies(
-        [policy({"Effect": "Allow", "Action": "iam:CreateAccessKey", "NotResource": "arn:aws:iam::*:user/root"})]
+        [document({"Effect": "Allow", "Action": "iam:CreateAccessKey", "NotResource": "arn:aws:iam::*:user/root"})]
     )
     assert policy_set.allow_resources("iam:CreateAccessKey", {}) is None
 
@@ -62,7 +69,7 @@ def test_allowed_principals_reads_accounts_and_arns_as_the_decision_does():
     from policies.engine import PolicyKind
 
     def trust(*statements):
-        return compile_policies([policy(*statements)], kind=PolicyKind.TRUST)
+        return compile_policies([document(*statements)], kind=PolicyKind.TRUST)
 
     user = "arn:aws:iam::111122223333:user/alice"
     named = trust(

@@ -9,8 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policies.engine import Level, PolicyKind, parse_policy, policy_size, validate_guardrail_levels, validate_policy
-
-from .helpers import allow, deny, grant, policy
+from tests.documents import allow, deny, document, grant, statement
 
 
 def codes(document, **options) -> set[tuple[Level, str]]:
@@ -21,66 +20,73 @@ CATALOGUE = {"iam:CreateUser": "Write", "iam:GetUser": "Read", "iam:PassRole": "
 
 FINDING_CASES = [
     (
-        policy({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}),
+        document({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}),
         {},
         (Level.SECURITY_WARNING, "ALLOW_WITH_NOT_ACTION"),
     ),
     (
-        policy({"Effect": "Allow", "Action": "s3:*", "NotResource": "arn:aws:s3:::b/*"}),
+        document({"Effect": "Allow", "Action": "s3:*", "NotResource": "arn:aws:s3:::b/*"}),
         {},
         (Level.SECURITY_WARNING, "ALLOW_WITH_NOT_RESOURCE"),
     ),
-    (policy(allow("*", "*")), {}, (Level.SECURITY_WARNING, "FULL_ADMIN")),
-    (policy(allow("*:*", "*")), {}, (Level.SECURITY_WARNING, "FULL_ADMIN")),
-    (policy(allow("iam:PassRole", "*")), {}, (Level.SECURITY_WARNING, "PASS_ROLE_ANY_RESOURCE")),
-    (policy(allow("iam:*", "*")), {}, (Level.SECURITY_WARNING, "PASS_ROLE_ANY_RESOURCE")),
-    (policy(allow("iam:CreateUsr", "*")), {"catalogue": CATALOGUE}, (Level.WARNING, "UNKNOWN_ACTION")),
-    (policy(allow("iam:Frob*", "*")), {"catalogue": CATALOGUE}, (Level.WARNING, "NO_MATCHING_ACTION")),
-    (policy(allow("ec2:RunInstances", "*")), {"catalogue": set(CATALOGUE)}, (Level.WARNING, "UNKNOWN_SERVICE")),
-    (policy(allow("GetObject", "*")), {}, (Level.ERROR, "BAD_ACTION")),
-    (policy(allow("s3:GetObject", "bucket/x")), {}, (Level.ERROR, "BAD_ARN")),
-    (policy(allow("s3:GetObject", "arn:aws:s3:bucket")), {}, (Level.WARNING, "SHORT_ARN")),
-    (policy(allow("s3:GetObject", "arn:aws:*:::b")), {}, (Level.ERROR, "WILDCARD_IN_SERVICE")),
-    (policy(allow(Sid="A"), deny(Sid="A")), {}, (Level.ERROR, "DUPLICATE_SID")),
-    (policy(allow(Sid="not ok")), {}, (Level.ERROR, "BAD_SID")),
+    (allow("*", "*"), {}, (Level.SECURITY_WARNING, "FULL_ADMIN")),
+    (allow("*:*", "*"), {}, (Level.SECURITY_WARNING, "FULL_ADMIN")),
+    (allow("iam:PassRole", "*"), {}, (Level.SECURITY_WARNING, "PASS_ROLE_ANY_RESOURCE")),
+    (allow("iam:*", "*"), {}, (Level.SECURITY_WARNING, "PASS_ROLE_ANY_RESOURCE")),
+    (allow("iam:CreateUsr", "*"), {"catalogue": CATALOGUE}, (Level.WARNING, "UNKNOWN_ACTION")),
+    (allow("iam:Frob*", "*"), {"catalogue": CATALOGUE}, (Level.WARNING, "NO_MATCHING_ACTION")),
+    (allow("ec2:RunInstances", "*"), {"catalogue": set(CATALOGUE)}, (Level.WARNING, "UNKNOWN_SERVICE")),
+    (allow("GetObject", "*"), {}, (Level.ERROR, "BAD_ACTION")),
+    (allow("s3:GetObject", "bucket/x"), {}, (Level.ERROR, "BAD_ARN")),
+    (allow("s3:GetObject", "arn:aws:s3:bucket"), {}, (Level.WARNING, "SHORT_ARN")),
+    (allow("s3:GetObject", "arn:aws:*:::b"), {}, (Level.ERROR, "WILDCARD_IN_SERVICE")),
+    (document(statement("Allow", Sid="A"), statement("Deny", Sid="A")), {}, (Level.ERROR, "DUPLICATE_SID")),
+    (allow(Sid="not ok"), {}, (Level.ERROR, "BAD_SID")),
     (
-        policy(allow("s3:GetObject", "arn:aws:s3:::b/*"), allow("s3:GetObject", "arn:aws:s3:::b/x")),
+        document(
+            statement("Allow", "s3:GetObject", "arn:aws:s3:::b/*"),
+            statement("Allow", "s3:GetObject", "arn:aws:s3:::b/x"),
+        ),
         {},
         (Level.SUGGESTION, "REDUNDANT_STATEMENT"),
     ),
-    (policy(allow(Condition={"NumericLessThan": {"s3:max-keys": "abc"}})), {}, (Level.ERROR, "BAD_CONDITION_VALUE")),
-    (policy(allow(Condition={"IpAddress": {"aws:SourceIp": "300.1.1.1/8"}})), {}, (Level.ERROR, "BAD_CONDITION_VALUE")),
-    (policy(allow(Condition={"DateLessThan": {"aws:CurrentTime": "soon"}})), {}, (Level.ERROR, "BAD_CONDITION_VALUE")),
+    (allow(Condition={"NumericLessThan": {"s3:max-keys": "abc"}}), {}, (Level.ERROR, "BAD_CONDITION_VALUE")),
+    (allow(Condition={"IpAddress": {"aws:SourceIp": "300.1.1.1/8"}}), {}, (Level.ERROR, "BAD_CONDITION_VALUE")),
+    (allow(Condition={"DateLessThan": {"aws:CurrentTime": "soon"}}), {}, (Level.ERROR, "BAD_CONDITION_VALUE")),
     (
-        policy(allow(Condition={"StringEquals": {"aws:TagKeys": "env"}})),
+        allow(Condition={"StringEquals": {"aws:TagKeys": "env"}}),
         {},
         (Level.WARNING, "MULTI_VALUED_KEY_PLAIN_OPERATOR"),
     ),
     (
-        policy(allow(Condition={"ForAnyValue:StringEquals": {"aws:SourceIp": "x"}})),
+        allow(Condition={"ForAnyValue:StringEquals": {"aws:SourceIp": "x"}}),
         {},
         (Level.WARNING, "SET_OPERATOR_ON_SINGLE_VALUED_KEY"),
     ),
     (
-        policy(allow(Condition={"ForAllValues:StringEquals": {"aws:TagKeys": "env"}})),
+        allow(Condition={"ForAllValues:StringEquals": {"aws:TagKeys": "env"}}),
         {},
         (Level.SECURITY_WARNING, "FOR_ALL_VALUES_WITH_ALLOW"),
     ),
     (
-        policy(allow("s3:*", "arn:aws:s3:::home/${aws:username}"), version="2008-10-17"),
+        document(statement("Allow", "s3:*", "arn:aws:s3:::home/${aws:username}"), version="2008-10-17"),
         {},
         (Level.WARNING, "VARIABLE_WITHOUT_VERSION"),
     ),
-    (policy(allow(Condition={"NumericEquals": {"k": "${aws:x}"}})), {}, (Level.WARNING, "VARIABLE_NOT_SUPPORTED")),
-    ({"Statement": [allow("s3:GetObject", "*")]}, {}, (Level.SUGGESTION, "MISSING_VERSION")),
-    (policy(allow("s3:GetObject", "*")), {"size_limit": 10}, (Level.ERROR, "SIZE_LIMIT")),
+    (allow(Condition={"NumericEquals": {"k": "${aws:x}"}}), {}, (Level.WARNING, "VARIABLE_NOT_SUPPORTED")),
+    ({"Statement": [statement("Allow", "s3:GetObject", "*")]}, {}, (Level.SUGGESTION, "MISSING_VERSION")),
+    (allow("s3:GetObject", "*"), {"size_limit": 10}, (Level.ERROR, "SIZE_LIMIT")),
     (
-        policy(grant("arn:aws:iam::111122223333:user/*", "s3:*", "*")),
+        document(grant("arn:aws:iam::111122223333:user/*", "s3:*", "*")),
         {"kind": PolicyKind.RESOURCE},
         (Level.ERROR, "PRINCIPAL_WILDCARD"),
     ),
-    (policy(grant("alice", "s3:*", "*")), {"kind": PolicyKind.RESOURCE}, (Level.ERROR, "BAD_PRINCIPAL")),
-    (policy(grant("*", "s3:GetObject", "*")), {"kind": PolicyKind.RESOURCE}, (Level.SECURITY_WARNING, "PUBLIC_ACCESS")),
+    (document(grant("alice", "s3:*", "*")), {"kind": PolicyKind.RESOURCE}, (Level.ERROR, "BAD_PRINCIPAL")),
+    (
+        document(grant("*", "s3:GetObject", "*")),
+        {"kind": PolicyKind.RESOURCE},
+        (Level.SECURITY_WARNING, "PUBLIC_ACCESS"),
+    ),
 ]
 
 
@@ -90,7 +96,7 @@ def test_findings(document, options, expected):
 
 
 def test_clean_policy_has_no_findings():
-    document = policy(allow("s3:GetObject", "arn:aws:s3:::example-bucket/*", Sid="Read"))
+    document = allow("s3:GetObject", "arn:aws:s3:::example-bucket/*", Sid="Read")
     assert validate_policy(document, catalogue=CATALOGUE) == []
 
 
@@ -124,10 +130,10 @@ def test_policy_size_counts_without_white_space():
 
 
 def test_default_size_limit_follows_the_kind():
-    big = policy(*[allow(f"s3:GetObject{i:04}", "*", Sid=f"S{i}") for i in range(60)])
+    big = document(*[statement("Allow", f"s3:GetObject{i:04}", "*", Sid=f"S{i}") for i in range(60)])
     assert policy_size(big) > 2048
     assert (Level.ERROR, "SIZE_LIMIT") not in codes(big)
-    trust = policy(*[grant("arn:aws:iam::111122223333:root", f"sts:AssumeRole{i}") for i in range(40)])
+    trust = document(*[grant("arn:aws:iam::111122223333:root", f"sts:AssumeRole{i}") for i in range(40)])
     trust = {
         "Version": "2012-10-17",
         "Statement": [{k: v for k, v in s.items() if k != "Resource"} for s in trust["Statement"]],
@@ -136,8 +142,8 @@ def test_default_size_limit_follows_the_kind():
 
 
 def test_guardrail_level_without_allow_is_a_warning():
-    deny_only = parse_policy(policy(deny("s3:*", "*")), kind="guardrail")
-    allow_all = parse_policy(policy(allow()), kind="guardrail")
+    deny_only = parse_policy(deny("s3:*", "*"), kind="guardrail")
+    allow_all = parse_policy(allow(), kind="guardrail")
     findings = validate_guardrail_levels([[allow_all, deny_only], [deny_only]])
     assert [(f.level, f.code, f.path) for f in findings] == [
         (Level.WARNING, "GUARDRAIL_LEVEL_WITHOUT_ALLOW", "guardrails[1]")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import ALLOW, IMPLICIT, allow, condition_holds, decide, policy
+from tests.documents import allow, document, statement
+
+from .helpers import ALLOW, IMPLICIT, condition_holds, decide
 
 HOME = "arn:aws:s3:::home/${aws:username}/*"
 
@@ -20,18 +22,18 @@ HOME = "arn:aws:s3:::home/${aws:username}/*"
     ],
 )
 def test_username_variable_in_resource(resource, context, expected):
-    assert decide([policy(allow("s3:GetObject", HOME))], resource=resource, context=context) is expected
+    assert decide([allow("s3:GetObject", HOME)], resource=resource, context=context) is expected
 
 
 def test_variable_values_are_literal_text_not_wildcards():
-    identity = [policy(allow("s3:GetObject", "arn:aws:s3:::home/${aws:username}"))]
+    identity = [allow("s3:GetObject", "arn:aws:s3:::home/${aws:username}")]
     assert decide(identity, resource="arn:aws:s3:::home/abc", context={"aws:username": "a*"}) is IMPLICIT
     assert decide(identity, resource="arn:aws:s3:::home/a*", context={"aws:username": "a*"}) is ALLOW
 
 
 def test_default_value_applies_when_the_key_is_missing():
     pattern = "arn:aws:s3:::teams/${aws:PrincipalTag/team, 'none'}/*"
-    identity = [policy(allow("s3:GetObject", pattern))]
+    identity = [allow("s3:GetObject", pattern)]
     assert decide(identity, resource="arn:aws:s3:::teams/none/x") is ALLOW
     assert decide(identity, resource="arn:aws:s3:::teams/dev/x", context={"aws:PrincipalTag/team": "dev"}) is ALLOW
     assert decide(identity, resource="arn:aws:s3:::teams/none/x", context={"aws:PrincipalTag/team": "dev"}) is IMPLICIT
@@ -48,19 +50,19 @@ def test_default_value_applies_when_the_key_is_missing():
     ],
 )
 def test_escapes_are_literal_characters(pattern, resource, expected):
-    assert decide([policy(allow("s3:GetObject", pattern))], resource=resource) is expected
+    assert decide([allow("s3:GetObject", pattern)], resource=resource) is expected
 
 
 @pytest.mark.parametrize("version", ["2008-10-17", None])
 def test_old_or_missing_version_keeps_variables_as_text(version):
-    identity = [policy(allow("s3:GetObject", "arn:aws:s3:::home/${aws:username}"), version=version)]
+    identity = [document(statement("Allow", "s3:GetObject", "arn:aws:s3:::home/${aws:username}"), version=version)]
     context = {"aws:username": "alice"}
     assert decide(identity, resource="arn:aws:s3:::home/alice", context=context) is IMPLICIT
     assert decide(identity, resource="arn:aws:s3:::home/${aws:username}", context=context) is ALLOW
 
 
 def test_variables_only_in_the_resource_part_of_an_arn():
-    identity = [policy(allow("iam:GetUser", "arn:aws:iam::${aws:PrincipalAccount}:user/x"))]
+    identity = [allow("iam:GetUser", "arn:aws:iam::${aws:PrincipalAccount}:user/x")]
     context = {"aws:PrincipalAccount": "111122223333"}
     assert (
         decide(identity, action="iam:GetUser", resource="arn:aws:iam::111122223333:user/x", context=context) is IMPLICIT
@@ -68,7 +70,7 @@ def test_variables_only_in_the_resource_part_of_an_arn():
 
 
 def test_multi_valued_key_is_no_variable():
-    identity = [policy(allow("s3:GetObject", "arn:aws:s3:::tags/${aws:TagKeys}"))]
+    identity = [allow("s3:GetObject", "arn:aws:s3:::tags/${aws:TagKeys}")]
     assert decide(identity, resource="arn:aws:s3:::tags/a", context={"aws:TagKeys": ["a", "b"]}) is IMPLICIT
 
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from identities import services
 from identities.audit import AnonymousRefusalCount, AuditDecisionCount, AuditEvent
 from policies import services as policy_services
-from tests.policies.conftest import allow
+from tests.documents import allow
 
 pytestmark = pytest.mark.django_db
 

@@ -17,8 +17,8 @@ from identities.models import Group, Role, User
 from policies import services as policy_services
 from policies.models import ManagedPolicy
 from tests import factories
+from tests.documents import allow
 from tests.identities.signin_helpers import sign_in
-from tests.policies.conftest import allow
 
 pytestmark = pytest.mark.django_db
 

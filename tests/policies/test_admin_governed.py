@@ -12,7 +12,7 @@ from policies import services
 from policies.models import InlinePolicy, ManagedPolicy, PolicyAttachment, PolicyVersion
 from tests.admin_forms import admin_form_data
 from tests.clients import client_for
-from tests.policies.conftest import allow, deny, document, statement
+from tests.documents import allow, deny, document, statement
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,7 @@ def members(name: str) -> set[str]:
 # The delegated service administrator
 
 
-def test_the_service_administrator_sees_groups_and_users_but_not_roles_or_policies(demo):
+def test_the_service_administrator_sees_groups_and_users_but_not_roles_or_policies(org):
     client = client_for("dev-admin")
     assert client.get(reverse("admin:index")).status_code == 200
     assert client.get(reverse("admin:identities_group_changelist")).status_code == 200
@@ -37,14 +37,14 @@ def test_the_service_administrator_sees_groups_and_users_but_not_roles_or_polici
     assert client.get(reverse("admin:policies_managedpolicy_changelist")).status_code == 403
 
 
-def test_the_service_administrator_opens_developers_and_no_other_group(demo):
+def test_the_service_administrator_opens_developers_and_no_other_group(org):
     client = client_for("dev-admin")
     assert client.get(group_url("Developers")).status_code == 200
     assert client.get(group_url("Operations")).status_code == 403
     assert client.get(reverse("admin:identities_group_add")).status_code == 403
 
 
-def test_the_service_administrator_adds_and_removes_developers(demo):
+def test_the_service_administrator_adds_and_removes_developers(org):
     client, root = client_for("dev-admin"), client_for("root")
     url = group_url("Developers")
     henry = User.objects.get(username="henry")
@@ -67,7 +67,7 @@ def test_the_service_administrator_adds_and_removes_developers(demo):
     assert members("Developers") == {"mia", "oliver", "charles"}
 
 
-def test_a_forbidden_post_to_another_group_answers_403_and_changes_nothing(demo):
+def test_a_forbidden_post_to_another_group_answers_403_and_changes_nothing(org):
     root, client = client_for("root"), client_for("dev-admin")
     url = group_url("Operations")
     henry = User.objects.get(username="henry")
@@ -78,7 +78,7 @@ def test_a_forbidden_post_to_another_group_answers_403_and_changes_nothing(demo)
     assert members("Operations") == {"lucas", "james"}
 
 
-def test_adding_through_a_users_page_checks_the_group_at_save(demo):
+def test_adding_through_a_users_page_checks_the_group_at_save(org):
     root, client = client_for("root"), client_for("dev-admin")
     henry = User.objects.get(username="henry")
     url = reverse("admin:identities_user_change", args=[henry.pk])
@@ -97,7 +97,7 @@ def test_adding_through_a_users_page_checks_the_group_at_save(demo):
 
 
 @pytest.fixture
-def eve(demo):
+def eve(org):
     """An IAM user allowed iam:* but one thing, set per test."""
     return services_user("eve")
 
@@ -214,7 +214,7 @@ def test_editing_a_roles_trust_policy_is_refused(eve):
 # Guardrails and the admin
 
 
-def test_a_guardrail_denying_delete_user_leaves_the_admin_usable(demo):
+def test_a_guardrail_denying_delete_user_leaves_the_admin_usable(org):
     services.save_guardrail(guardrail_name="NoUserDeletion", document=deny("iam:DeleteUser"), actor=None)
     for name in ("root", "iam-admin"):
         client = client_for(name)
@@ -224,7 +224,7 @@ def test_a_guardrail_denying_delete_user_leaves_the_admin_usable(demo):
         assert client.get(reverse("admin:identities_user_delete", args=[mia.pk])).status_code == 403
 
 
-def test_the_iam_administrator_manages_policies(demo):
+def test_the_iam_administrator_manages_policies(org):
     client = client_for("iam-admin")
     url = reverse("admin:policies_managedpolicy_add")
     response = client.post(
@@ -242,7 +242,7 @@ def test_the_iam_administrator_manages_policies(demo):
     assert ManagedPolicy.objects.get(policy_name="Auditors").versions.get().is_default is True
 
 
-def test_a_policy_with_a_typo_shows_the_error_with_its_place_and_saves_nothing(demo):
+def test_a_policy_with_a_typo_shows_the_error_with_its_place_and_saves_nothing(org):
     client = client_for("iam-admin")
     text = '{\n  "Version": "2012-10-17",\n  "Statement": [{"Effect": "Allow", "Acton": "s3:*", "Resource": "*"}]\n}'
     response = client.post(
@@ -262,7 +262,7 @@ def test_a_policy_with_a_typo_shows_the_error_with_its_place_and_saves_nothing(d
     assert not ManagedPolicy.objects.filter(policy_name="Typo").exists()
 
 
-def test_built_in_policies_are_read_only_in_the_admin(demo):
+def test_built_in_policies_are_read_only_in_the_admin(org):
     client = client_for("root")
     policy = ManagedPolicy.objects.get(policy_name="AdministratorAccess")
     response = client.get(reverse("admin:policies_managedpolicy_change", args=[policy.pk]))
@@ -274,7 +274,7 @@ def test_built_in_policies_are_read_only_in_the_admin(demo):
     )
 
 
-def test_deleting_the_default_version_in_the_admin_is_refused_with_a_message(demo):
+def test_deleting_the_default_version_in_the_admin_is_refused_with_a_message(org):
     client = client_for("iam-admin")
     policy = ManagedPolicy.objects.get(policy_name="OperationsStorageAccess")
     url = reverse("admin:policies_managedpolicy_change", args=[policy.pk])
@@ -287,7 +287,7 @@ def test_deleting_the_default_version_in_the_admin_is_refused_with_a_message(dem
     assert policy.versions.count() == 1
 
 
-def test_a_new_version_through_the_admin_becomes_the_default(demo):
+def test_a_new_version_through_the_admin_becomes_the_default(org):
     client = client_for("iam-admin")
     policy = ManagedPolicy.objects.get(policy_name="OperationsStorageAccess")
     url = reverse("admin:policies_managedpolicy_change", args=[policy.pk])
@@ -302,7 +302,7 @@ def test_a_new_version_through_the_admin_becomes_the_default(demo):
 
 
 @pytest.fixture
-def bounded_creator(demo):
+def bounded_creator(org):
     boundary, _ = services.create_policy(policy_name="DeveloperBoundary", document=allow("storage:*"), actor=None)
     creator = services_user("hiring")
     condition = {"StringEquals": {"iam:PermissionsBoundary": boundary.arn}}
@@ -353,7 +353,7 @@ def test_a_bounded_creator_cannot_pick_another_boundary(bounded_creator):
     assert not User.objects.filter(username="sneaky").exists()
 
 
-def test_resource_tags_reach_conditions(demo):
+def test_resource_tags_reach_conditions(org):
     from identities import services as identity_services
 
     tagger = services_user("tagger")
@@ -369,7 +369,7 @@ def test_resource_tags_reach_conditions(demo):
 # The catalogue
 
 
-def test_an_administrator_adds_a_service_and_its_actions_become_known(demo):
+def test_an_administrator_adds_a_service_and_its_actions_become_known(org):
     from policies.models import CatalogService
 
     client = client_for("iam-admin")
@@ -399,7 +399,7 @@ def test_an_administrator_adds_a_service_and_its_actions_become_known(demo):
     assert events == {"PutCatalogService", "PutCatalogAction"}
 
 
-def test_built_in_catalogue_services_are_read_only(demo):
+def test_built_in_catalogue_services_are_read_only(org):
     from policies.models import CatalogService
 
     client = client_for("root")
@@ -410,7 +410,7 @@ def test_built_in_catalogue_services_are_read_only(demo):
     assert CatalogService.objects.get(prefix="iam").name != "Renamed"
 
 
-def test_a_bad_service_prefix_is_refused_with_the_rule(demo):
+def test_a_bad_service_prefix_is_refused_with_the_rule(org):
     client = client_for("iam-admin")
     url = reverse("admin:policies_catalogservice_add")
     response = client.post(url, admin_form_data(client, url, {"prefix": "Bad Prefix", "name": "x"}))

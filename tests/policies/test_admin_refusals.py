@@ -11,7 +11,7 @@ from django.urls import reverse
 from policies.models import Guardrail, PolicyAttachment
 from tests.admin_forms import admin_form_data
 from tests.clients import signed_in
-from tests.policies.conftest import deny
+from tests.documents import deny
 
 pytestmark = pytest.mark.django_db
 

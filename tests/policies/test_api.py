@@ -14,7 +14,7 @@ from identities.credentials import RoleSession
 from identities.models import Role
 from policies import services
 from tests import factories
-from tests.policies.conftest import allow
+from tests.documents import allow
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from policies import authorization, services
 from policies.engine import Outcome
 from policies.models import Guardrail
 from tests import factories
-from tests.policies.conftest import allow, deny, document, statement
+from tests.documents import allow, deny, document, statement
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""POST /api/v1/authorize on the demo organisation; expected outcomes reasoned from its policies."""
+"""POST /api/v1/authorize on the article's organisation (`org`); expected outcomes reasoned from its policies."""
 
 import json
 
@@ -10,7 +10,7 @@ from identities import services as identity_services
 from identities.models import User
 from policies import services
 from policies.authorization import principals
-from tests.policies.conftest import allow
+from tests.documents import allow
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,7 @@ def key_client(user: User) -> Client:
 
 
 @pytest.fixture
-def portal(demo):
+def portal(org):
     """An internal service allowed to ask about every user."""
     service = identity_services.create_user(username="portal", actor=None)
     services.put_inline_policy(
@@ -79,7 +79,7 @@ def test_lucas_may_delete_other_buckets(portal):
         ("james", "storage:DeleteObject", f"{PRODUCTION}/old.log", "ExplicitDeny"),
     ],
 )
-def test_demo_decisions(portal, name, action, resource, expected):
+def test_decisions_reasoned_from_the_organisations_policies(portal, name, action, resource, expected):
     assert decision_of(portal, user_arn(name), action, resource)["decision"] == expected
 
 
@@ -94,13 +94,13 @@ def test_a_batch_answers_each_request_in_order(portal):
     assert [result["decision"] for result in response.json()["results"]] == ["ExplicitDeny", "Allow"]
 
 
-def test_a_caller_may_ask_about_itself_without_simulate_rights(demo):
+def test_a_caller_may_ask_about_itself_without_simulate_rights(org):
     mia = User.objects.get(username="mia")
     result = decision_of(key_client(mia), user_arn("mia"), "storage:ListBuckets", "*")
     assert result["decision"] == "Allow"
 
 
-def test_a_caller_may_not_speak_for_a_user_it_may_not(demo):
+def test_a_caller_may_not_speak_for_a_user_it_may_not(org):
     mia = User.objects.get(username="mia")
     response = ask(key_client(mia), {"principal": user_arn("lucas"), "action": "s:A", "resource": "*"})
     assert (response.status_code, response.json()["error"]["code"]) == (403, "AccessDenied")
@@ -186,7 +186,7 @@ def test_without_the_database_the_answer_is_503_never_an_allow(portal, monkeypat
     assert (response.status_code, response.json()["error"]["code"]) == (503, "ServiceUnavailable")
 
 
-def test_a_role_session_principal_carries_the_roles_permissions(portal, demo):
+def test_a_role_session_principal_carries_the_roles_permissions(portal, org):
     from identities.models import Role
 
     role = Role.objects.get(role_name="ReleaseManager")
@@ -213,7 +213,7 @@ def test_a_warm_decision_reads_only_the_callers_key_and_the_generation(portal, s
         assert ask(portal, body).json()["decision"] == "Allow"
 
 
-def test_a_disabled_renamed_or_revoked_principal_is_seen_on_the_next_decision(portal, demo):
+def test_a_disabled_renamed_or_revoked_principal_is_seen_on_the_next_decision(portal, org):
     lucas = User.objects.get(username="lucas")
     assert decision_of(portal, user_arn("lucas"), "storage:ListBuckets", "*")["decision"] == "Allow"
     identity_services.update_user(user=lucas, username="lucas2", actor=None)

@@ -20,7 +20,7 @@ from policies import services
 from policies.models import CatalogService, Guardrail, InlinePolicy, ManagedPolicy
 from tests import factories
 from tests.admin_forms import admin_form_data
-from tests.policies.conftest import allow
+from tests.documents import allow
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""The escalation paths report on the demo organisation; expected paths reasoned from its policies."""
+"""The escalation paths report on the article's organisation (`org`); expected paths reasoned from its policies."""
 
 import pytest
 from django.db import connection
@@ -9,7 +9,7 @@ from identities import services as identity_services
 from identities.models import User
 from policies import authorization, escalation, services
 from tests.clients import client_for
-from tests.policies.conftest import allow, document, statement
+from tests.documents import allow, document, statement
 
 pytestmark = pytest.mark.django_db
 
@@ -21,13 +21,13 @@ def paths_by_name() -> dict[str, list]:
     return {entry.name: list(entry.paths) for entry in escalation.escalation_paths()}
 
 
-def test_iam_admin_has_several_paths(demo):
+def test_iam_admin_has_several_paths(org):
     kinds = {path.kind for path in paths_by_name()["iam-admin"]}
     # IAMFullAccess is iam:* on *; its built-in policies cannot be changed, so no modify-policy path.
     assert kinds == {"attach-policy", "put-policy", "join-group", "trust-and-assume", "create-keys", "pass-role"}
 
 
-def test_dev_admin_can_join_developers(demo):
+def test_dev_admin_can_join_developers(org):
     """ManageDevelopers allows iam:AddUserToGroup on group/Developers with no condition, and AWS has no
     key naming the user added: dev-admin (not a member) can add itself and gain DevelopersStorageAccess."""
     (path,) = paths_by_name()["dev-admin"]
@@ -36,11 +36,11 @@ def test_dev_admin_can_join_developers(demo):
     assert "DevelopersStorageAccess" in path.summary
 
 
-def test_service_users_and_roles_have_none(demo):
+def test_service_users_and_roles_have_none(org):
     assert set(paths_by_name()) == {"iam-admin", "dev-admin"}
 
 
-def test_a_user_allowed_to_attach_policies_to_themselves_has_exactly_that_path(demo):
+def test_a_user_allowed_to_attach_policies_to_themselves_has_exactly_that_path(org):
     ivy = identity_services.create_user(username="ivy", actor=None)
     arn = f"arn:aws:iam::{ACCOUNT}:user/ivy"
     services.put_inline_policy(
@@ -50,7 +50,7 @@ def test_a_user_allowed_to_attach_policies_to_themselves_has_exactly_that_path(d
     assert (path.kind, path.steps) == ("attach-policy", (f"iam:AttachUserPolicy on {arn}",))
 
 
-def test_attaching_only_a_harmless_policy_is_no_path(demo):
+def test_attaching_only_a_harmless_policy_is_no_path(org):
     ivy = identity_services.create_user(username="ivy", actor=None)
     only_self_service = allow(
         "iam:AttachUserPolicy",
@@ -61,7 +61,7 @@ def test_attaching_only_a_harmless_policy_is_no_path(demo):
     assert "ivy" not in paths_by_name()
 
 
-def test_changing_an_attached_policy_and_an_older_version(demo):
+def test_changing_an_attached_policy_and_an_older_version(org):
     oliver = User.objects.get(username="oliver")
     own, _ = services.create_policy(policy_name="OliverTools", document=allow("storage:ListBucket"), actor=None)
     services.create_policy_version(policy=own, document=allow("storage:GetObject"), actor=None)
@@ -71,7 +71,7 @@ def test_changing_an_attached_policy_and_an_older_version(demo):
     assert [path.kind for path in paths_by_name()["oliver"]] == ["modify-policy", "older-version"]
 
 
-def test_queries_do_not_grow_with_users(demo):
+def test_queries_do_not_grow_with_users(org):
     def count() -> int:
         with CaptureQueriesContext(connection) as captured:
             escalation.escalation_paths()
@@ -82,7 +82,7 @@ def test_queries_do_not_grow_with_users(demo):
     assert count() == small
 
 
-def test_page_lists_the_chains(demo):
+def test_page_lists_the_chains(org):
     response = client_for("iam-admin").get(URL)
     assert response.status_code == 200
     html = response.content.decode()
@@ -90,15 +90,15 @@ def test_page_lists_the_chains(demo):
     assert "sts:AssumeRole on arn:aws:iam::123456789012:role/ReleaseManager" in html
 
 
-def test_page_needs_simulate_on_every_principal(demo):
+def test_page_needs_simulate_on_every_principal(org):
     assert client_for("mia").get(URL).status_code == 403
 
 
-def test_page_refuses_post(demo):
+def test_page_refuses_post(org):
     assert client_for("iam-admin").post(URL).status_code == 405
 
 
-def test_narrowing_targets_by_the_statements_names_loses_no_path(demo, monkeypatch):
+def test_narrowing_targets_by_the_statements_names_loses_no_path(org, monkeypatch):
     """The report tries only the users and groups a principal's own Allow statements name;
     deciding every user and group for every principal must find the same paths."""
     for name, grant, tags in [

@@ -17,7 +17,7 @@ from identities.models import Membership, User
 from policies import services
 from policies.models import CatalogAction, CatalogService, Guardrail, PolicyAttachment
 from tests import factories
-from tests.policies.conftest import allow, deny
+from tests.documents import allow, deny
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from identities.audit import AuditEvent
 from identities.models import Group, Role, User
 from policies import services
 from policies.models import InlinePolicy, PermissionBoundary, PolicyAttachment
-from tests.policies.conftest import allow, document, statement
+from tests.documents import allow, document, statement
 
 pytestmark = pytest.mark.django_db
 

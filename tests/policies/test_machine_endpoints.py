@@ -11,7 +11,7 @@ from identities import machine
 from identities import services as identity_services
 from policies import services
 from tests import factories
-from tests.policies.conftest import allow
+from tests.documents import allow
 
 pytestmark = pytest.mark.django_db
 ACCOUNT = "123456789012"

@@ -14,7 +14,7 @@ from identities.models import User
 from policies import escalation, services
 from policies.models import PermissionBoundary
 from tests.admin_forms import admin_form_data
-from tests.policies.conftest import allow
+from tests.documents import allow
 
 pytestmark = pytest.mark.django_db
 

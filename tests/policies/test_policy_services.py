@@ -7,7 +7,7 @@ from identities.audit import AuditEvent
 from policies import services
 from policies.models import InlinePolicy, ManagedPolicy, PolicyAttachment, PolicyVersion
 from tests import factories
-from tests.policies.conftest import allow
+from tests.documents import allow
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from identities import services as identity_services
 from tests.clients import signed_in
-from tests.policies.conftest import document, statement
+from tests.documents import document, statement
 
 pytestmark = pytest.mark.django_db
 ACCOUNT = "123456789012"

@@ -22,7 +22,7 @@ def single(user: User, action: str, resource: str) -> Outcome:
     return authorization.decide(authorization.layers_of(user), action, resource).outcome
 
 
-def test_who_can_agrees_with_single_checks(demo):
+def test_who_can_agrees_with_single_checks(org):
     entries = reports.who_can("storage:DeleteBucket", "arn:aws:storage:::scratch")
     users = {entry.arn.rsplit("/", 1)[1] for entry in entries if entry.kind == "user"}
     expected = {
@@ -33,7 +33,7 @@ def test_who_can_agrees_with_single_checks(demo):
     assert users == expected == {"lucas", "james"}
 
 
-def test_who_can_names_the_path_that_grants(demo):
+def test_who_can_names_the_path_that_grants(org):
     entries = {
         entry.arn.rsplit("/", 1)[1]: entry
         for entry in reports.who_can("storage:DeleteBucket", "arn:aws:storage:::scratch")
@@ -41,18 +41,18 @@ def test_who_can_names_the_path_that_grants(demo):
     assert entries["lucas"].paths[0].startswith("via group Operations")
 
 
-def test_nobody_may_delete_the_production_bucket(demo):
+def test_nobody_may_delete_the_production_bucket(org):
     assert [entry for entry in reports.who_can("storage:DeleteBucket", PRODUCTION) if entry.kind == "user"] == []
 
 
-def test_users_who_may_assume_an_allowed_role_are_listed_with_it(demo):
+def test_users_who_may_assume_an_allowed_role_are_listed_with_it(org):
     entries = reports.who_can("storage:PutObject", f"{PRODUCTION}/releases/v1.tar")
     assert ("arn:aws:iam::123456789012:role/ReleaseManager", "role") in {(e.arn, e.kind) for e in entries}
     via = [entry for entry in entries if entry.paths == ("after assuming ReleaseManager",)]
     assert [entry.arn for entry in via] == ["arn:aws:iam::123456789012:user/mia"]
 
 
-def test_what_can_agrees_with_single_checks(demo):
+def test_what_can_agrees_with_single_checks(org):
     lucas = User.objects.get(username="lucas")
     grants = {grant.action: grant for grant in reports.what_can(authorization.layers_of(lucas))}
     for action, grant in grants.items():
@@ -66,7 +66,7 @@ def test_what_can_agrees_with_single_checks(demo):
     assert "*" not in mia_grants["storage:DeleteBucket"].resources
 
 
-def test_who_can_reads_the_same_number_of_queries_at_two_sizes(demo):
+def test_who_can_reads_the_same_number_of_queries_at_two_sizes(org):
     def queries():
         authorization.clear_caches()
         cache.clear()
@@ -80,7 +80,7 @@ def test_who_can_reads_the_same_number_of_queries_at_two_sizes(demo):
     assert queries() == small
 
 
-def test_the_pages_answer_those_allowed(demo):
+def test_the_pages_answer_those_allowed(org):
     client = client_for("iam-admin")
     who = client.get(
         reverse("policies:who-can")
@@ -93,16 +93,16 @@ def test_the_pages_answer_those_allowed(demo):
     assert "After assuming ReleaseManager" in what.content.decode()
 
 
-def test_the_pages_refuse_those_without_simulate_rights(demo):
+def test_the_pages_refuse_those_without_simulate_rights(org):
     client = client_for("mia")
     assert client.get(reverse("policies:who-can") + "?action=s:A&resource=*").status_code == 403
     assert client.get(reverse("policies:what-can") + "?kind=user&principal=lucas").status_code == 403
     assert client.get(reverse("policies:what-can") + "?kind=user&principal=mia").status_code == 200
 
 
-def test_what_can_marks_conditional_grants(demo):
+def test_what_can_marks_conditional_grants(org):
     from policies import services
-    from tests.policies.conftest import allow
+    from tests.documents import allow
 
     henry = User.objects.get(username="henry")
     services.put_inline_policy(
@@ -116,7 +116,7 @@ def test_what_can_marks_conditional_grants(demo):
     assert grants["iam:GetUser"].conditional is False
 
 
-def test_trying_only_the_users_a_trust_policy_can_let_in_loses_no_one(demo, monkeypatch):
+def test_trying_only_the_users_a_trust_policy_can_let_in_loses_no_one(org, monkeypatch):
     """who-can tries a role's path only for the users its trust policy names, or, where it names
     the account, those whose policies may allow sts:AssumeRole; trying everyone finds the same."""
     from identities import services as identity_services

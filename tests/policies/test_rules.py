@@ -12,8 +12,8 @@ from policies import escalation, services
 from policies.models import Guardrail, ManagedPolicy, PolicyVersion
 from tests.admin_forms import admin_form_data
 from tests.clients import signed_in
+from tests.documents import allow, document, statement
 from tests.factories import TEST_PASSWORD
-from tests.policies.conftest import allow, document, statement
 
 pytestmark = pytest.mark.django_db
 ACCOUNT = "123456789012"

@@ -12,8 +12,8 @@ from identities.models import Role, User
 from policies import services
 from policies.models import Guardrail, InlinePolicy, PolicyVersion
 from tests.clients import signed_in
+from tests.documents import allow, deny
 from tests.html_forms import form_data
-from tests.policies.conftest import allow, deny
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from identities.audit import AuditEvent
 from policies import services
 from policies.models import InlinePolicy, PolicyVersion
 from tests.clients import signed_in
+from tests.documents import allow, deny
 from tests.html_forms import form_data
-from tests.policies.conftest import allow, deny
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from identities.credentials import RoleSession
 from identities.models import Role, User
 from policies import services
 from tests.admin_forms import admin_form_data
-from tests.policies.conftest import document, statement
+from tests.documents import document, statement
 
 pytestmark = pytest.mark.django_db
 

@@ -1,22 +1,44 @@
-"""The demo organisation with its policies; running it twice changes nothing.
+"""Create the demo organisation of the article for `make run`; running it twice changes nothing.
 
-Extends identities' seed_demo (this app comes first in INSTALLED_APPS) with
-the catalogue's demo storage service, a policy per team, the IAM
-administrator's and the delegated service administrator's permissions, and
-the self-service policy for everyone.
+Its people, groups and roles; the built-in policies and the catalogue (with its demo
+storage service); a policy per team, the IAM administrator's and the delegated
+service administrator's permissions, and the self-service policy for everyone.
+It lives here, not in `identities`, because it creates policies.
 """
 
 from django.conf import settings
+from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from identities.management.commands.seed_demo import PEOPLE
-from identities.management.commands.seed_demo import Command as IdentitiesCommand
-from identities.models import Group, Role, User
+from identities import services as identity_services
+from identities.models import Group, Membership, Role, RoleAssignment, User
 from policies import services
 from policies.builtins import load_builtins
 from policies.models import InlinePolicy, ManagedPolicy, PolicyAttachment
 
-SERVICE_ADMIN = ("dev-admin", "dev-admin-demo-password")
+ROOT = ("root", "root-demo-password")
+PEOPLE = {
+    "iam-admin": "admin-demo-password",
+    "mia": "mia-demo-password",
+    "oliver": "oliver-demo-password",
+    "charles": "charles-demo-password",
+    "lucas": "lucas-demo-password",
+    "james": "james-demo-password",
+    "henry": "henry-demo-password",
+    "dev-admin": "dev-admin-demo-password",
+}
+DUTIES = {"iam-admin": "IAM administrator", "dev-admin": "service administrator: Developers members only"}
+GROUPS = {
+    "Developers": ("Builds and ships the organisation's services.", ["mia", "oliver", "charles"]),
+    "Operations": ("Runs production.", ["lucas", "james"]),
+    # The article calls it "Audit Team"; IAM names have no spaces.
+    "AuditTeam": ("The Audit Team: reviews who did what; members keep their primary group.", ["charles", "lucas"]),
+    "IAMPublishers": ("Publishes IAM changes prepared by the teams.", []),
+}
+ROLES = {
+    "ReleaseManager": ("Ships releases to production for a while.", ["mia"]),
+    "AuditReviewer": ("Reads every team's records during an audit.", ["charles", "lucas"]),
+}
 PRODUCTION_BUCKET = "arn:aws:storage:::production-data"
 
 
@@ -67,6 +89,12 @@ ROLE_POLICIES = {
 }
 
 
+def trust_this_account() -> dict:
+    """A trust policy naming this account: the caller's own policies then decide."""
+    account = f"arn:aws:iam::{settings.IAM_ACCOUNT_ID}:root"
+    return _document({"Effect": "Allow", "Principal": {"AWS": account}, "Action": "sts:AssumeRole"})
+
+
 def delegated_group_policy(group_name: str) -> dict:
     group_arn = f"arn:aws:iam::{settings.IAM_ACCOUNT_ID}:group/{group_name}"
     return _document(
@@ -75,41 +103,68 @@ def delegated_group_policy(group_name: str) -> dict:
     )
 
 
-class Command(IdentitiesCommand):
+class Command(BaseCommand):
+    help = "Create the demo organisation: Mia, Oliver, Charles, Lucas, James, Henry, their groups, roles and policies."
+
     def handle(self, *args, **options):
         with transaction.atomic():
-            self.seed()
+            self.seed_identities()
             load_builtins()
             self.seed_policies()
-        self.print_personas(
-            {**PEOPLE, SERVICE_ADMIN[0]: SERVICE_ADMIN[1]},
-            {"iam-admin": "IAM administrator", SERVICE_ADMIN[0]: "service administrator: Developers members only"},
-        )
+        self.print_personas()
+
+    def seed_identities(self) -> None:
+        if not User.objects.filter(is_superuser=True).exists():
+            identity_services.create_root_user(username=ROOT[0], password=ROOT[1], actor=None)
+        users = {name: self._user(name, password) for name, password in PEOPLE.items()}
+        for group_name, (description, members) in GROUPS.items():
+            group = self._group(group_name, description)
+            present = set(Membership.objects.filter(group=group).values_list("user__username", flat=True))
+            missing = [users[name] for name in members if name not in present]
+            if missing:
+                identity_services.add_members(group=group, users=missing, actor=None)
+        for role_name, (description, assignees) in ROLES.items():
+            role = self._role(role_name, description)
+            for name in assignees:
+                if not RoleAssignment.objects.filter(role=role, user=users[name]).exists():
+                    identity_services.assign_role(role=role, user=users[name], actor=None)
 
     def seed_policies(self) -> None:
         for name, (description, document, group_name) in TEAM_POLICIES.items():
-            policy = self._policy(name, description, document)
-            self._attach(policy, Group.objects.get(group_name=group_name))
+            self._attach(self._policy(name, description, document), Group.objects.get(group_name=group_name))
         self._attach(self._builtin("ReadOnlyAccess"), Group.objects.get(group_name="AuditTeam"))
         self._attach(self._builtin("ReadOnlyAccess"), Role.objects.get(role_name="AuditReviewer"))
-        release = Role.objects.get(role_name="ReleaseManager")
-        if not InlinePolicy.objects.filter(role=release, policy_name="ShipReleases").exists():
-            services.put_inline_policy(
-                identity=release, policy_name="ShipReleases", document=ROLE_POLICIES["ReleaseManager"], actor=None
-            )
+        self._inline(Role.objects.get(role_name="ReleaseManager"), "ShipReleases", ROLE_POLICIES["ReleaseManager"])
         administrator = User.objects.get(username="iam-admin")
         self._attach(self._builtin("IAMFullAccess"), administrator)
         self._attach(self._builtin("ReadOnlyAccess"), administrator)
-        service_admin = self.user(*SERVICE_ADMIN)
-        if not InlinePolicy.objects.filter(user=service_admin, policy_name="ManageDevelopers").exists():
-            services.put_inline_policy(
-                identity=service_admin,
-                policy_name="ManageDevelopers",
-                document=delegated_group_policy("Developers"),
-                actor=None,
-            )
+        service_admin = User.objects.get(username="dev-admin")
+        self._inline(service_admin, "ManageDevelopers", delegated_group_policy("Developers"))
         for person in User.objects.filter(is_superuser=False):
             self._attach(self._builtin("SelfService"), person)
+
+    def print_personas(self) -> None:
+        self.stdout.write(self.style.SUCCESS("Demo organisation ready. Sign in at /sign-in/ as (demo passwords only):"))
+        self.stdout.write(f"  {ROOT[0]:<10} {ROOT[1]:<24} the account root user")
+        for name, password in PEOPLE.items():
+            self.stdout.write(f"  {name:<10} {password:<24} {DUTIES.get(name, '')}".rstrip())
+
+    @staticmethod
+    def _user(name: str, password: str) -> User:
+        existing = User.objects.filter(username__lower=name.lower()).first()
+        return existing or identity_services.create_user(username=name, password=password, actor=None)
+
+    @staticmethod
+    def _group(name: str, description: str) -> Group:
+        existing = Group.objects.filter(group_name__lower=name.lower()).first()
+        return existing or identity_services.create_group(group_name=name, description=description, actor=None)
+
+    @staticmethod
+    def _role(name: str, description: str) -> Role:
+        existing = Role.objects.filter(role_name__lower=name.lower()).first()
+        return existing or identity_services.create_role(
+            role_name=name, description=description, trust_policy=trust_this_account(), actor=None
+        )
 
     @staticmethod
     def _policy(name: str, description: str, document: dict) -> ManagedPolicy:
@@ -127,3 +182,9 @@ class Command(IdentitiesCommand):
         owner = {type(identity).__name__.lower(): identity}
         if not PolicyAttachment.objects.filter(policy=policy, **owner).exists():
             services.attach_policy(policy=policy, identity=identity, actor=None)
+
+    @staticmethod
+    def _inline(identity, policy_name: str, document: dict) -> None:
+        owner = {type(identity).__name__.lower(): identity}
+        if not InlinePolicy.objects.filter(policy_name=policy_name, **owner).exists():
+            services.put_inline_policy(identity=identity, policy_name=policy_name, document=document, actor=None)

@@ -13,7 +13,7 @@ from identities.credentials import RoleSession
 from identities.middleware import ROLE_SESSION_KEY
 from policies import services
 from tests.admin_forms import admin_form_data
-from tests.policies.conftest import allow
+from tests.documents import allow
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from identities import queries, services
 from identities.audit import AnonymousRefusalCount, AuditEvent
 from policies import services as policy_services
-from tests.policies.conftest import allow
+from tests.documents import allow
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from identities.audit import AuditEvent
 from identities.models import Group, Membership, User
 from tests import factories
 from tests.clients import client_for
-from tests.console.identity_helpers import HTMX, state, url, user
+from tests.identities.views.helpers import HTMX, state, url, user
 
 pytestmark = pytest.mark.django_db
 
@@ -22,17 +22,17 @@ def members(name: str) -> list[str]:
     return sorted(Membership.objects.filter(group__group_name=name).values_list("user__username", flat=True))
 
 
-def test_the_list_shows_member_counts(demo):
+def test_the_list_shows_member_counts(org):
     response = client_for("iam-admin").get(url("group-list"))
     rows = {row.group_name: row.member_count for row in response.context["page"].object_list}
     assert rows == {"AuditTeam": 2, "Developers": 3, "IAMPublishers": 0, "Operations": 2}
 
 
-def test_the_list_needs_list_groups(demo):
+def test_the_list_needs_list_groups(org):
     assert client_for("mia").get(url("group-list")).status_code == 403
 
 
-def test_searching_and_sorting_groups(demo):
+def test_searching_and_sorting_groups(org):
     client = client_for("iam-admin")
     found = client.get(url("group-list"), {"q": "OPERAT"}).context["page"].object_list
     assert [row.group_name for row in found] == ["Operations"]
@@ -40,7 +40,7 @@ def test_searching_and_sorting_groups(demo):
     assert ordered[0].group_name == "Operations"
 
 
-def test_the_group_page_shows_members_arn_and_policies_placeholder(demo):
+def test_the_group_page_shows_members_arn_and_policies_placeholder(org):
     developers = group("Developers")
     response = client_for("iam-admin").get(url("group-detail", developers.pk))
     body = response.content.decode()
@@ -49,12 +49,12 @@ def test_the_group_page_shows_members_arn_and_policies_placeholder(demo):
     assert f'hx-get="/policies/fragments/group/{developers.pk}/"' in body
 
 
-def test_a_user_without_get_group_gets_404(demo):
+def test_a_user_without_get_group_gets_404(org):
     assert client_for("dev-admin").get(url("group-detail", group("Operations").pk)).status_code == 404
     assert client_for("mia").get(url("group-detail", group("Developers").pk)).status_code == 404
 
 
-def test_searching_candidates_is_bounded_and_skips_members(demo):
+def test_searching_candidates_is_bounded_and_skips_members(org):
     factories.bulk_users(30, prefix="cand")
     developers = group("Developers")
     client = client_for("iam-admin")
@@ -68,13 +68,13 @@ def test_searching_candidates_is_bounded_and_skips_members(demo):
     assert "mia" not in names and "iam-admin" in names
 
 
-def test_the_search_works_without_javascript(demo):
+def test_the_search_works_without_javascript(org):
     response = client_for("iam-admin").get(url("group-detail", group("Operations").pk), {"find": "henr"})
     assert [u.username for u in response.context["candidates"]] == ["henry"]
     assert 'value="henry"' in response.content.decode()
 
 
-def test_adding_many_members_at_once_in_place(demo):
+def test_adding_many_members_at_once_in_place(org):
     operations = group("Operations")
     response = client_for("iam-admin").post(
         url("group-members-add", operations.pk), {"users": ["henry", "mia"]}, **HTMX
@@ -85,12 +85,12 @@ def test_adding_many_members_at_once_in_place(demo):
     assert AuditEvent.objects.filter(event_name="AddUserToGroup", target_arn=operations.arn).count() == 4
 
 
-def test_typed_names_are_accepted_too(demo):
+def test_typed_names_are_accepted_too(org):
     client_for("iam-admin").post(url("group-members-add", group("Operations").pk), {"users": "Henry, MIA"})
     assert members("Operations") == ["henry", "james", "lucas", "mia"]
 
 
-def test_a_member_already_in_the_group_refuses_the_whole_batch(demo):
+def test_a_member_already_in_the_group_refuses_the_whole_batch(org):
     before = state()
     response = client_for("iam-admin").post(
         url("group-members-add", group("Developers").pk), {"users": ["henry", "mia"]}, **HTMX
@@ -99,7 +99,7 @@ def test_a_member_already_in_the_group_refuses_the_whole_batch(demo):
     assert state() == before
 
 
-def test_the_group_quota_is_refused_with_a_message(demo):
+def test_the_group_quota_is_refused_with_a_message(org):
     henry = user("henry")
     for index in range(10):
         services.add_members(
@@ -113,7 +113,7 @@ def test_the_group_quota_is_refused_with_a_message(demo):
     assert state() == before
 
 
-def test_unknown_names_are_refused(demo):
+def test_unknown_names_are_refused(org):
     before = state()
     response = client_for("iam-admin").post(
         url("group-members-add", group("Operations").pk), {"users": "ghost"}, **HTMX
@@ -122,7 +122,7 @@ def test_unknown_names_are_refused(demo):
     assert state() == before
 
 
-def test_removing_asks_for_confirmation_first(demo):
+def test_removing_asks_for_confirmation_first(org):
     developers = group("Developers")
     client = client_for("iam-admin")
     before = state()
@@ -134,7 +134,7 @@ def test_removing_asks_for_confirmation_first(demo):
     assert members("Developers") == ["charles"]
 
 
-def test_the_delegated_administrator_manages_only_developers(demo):
+def test_the_delegated_administrator_manages_only_developers(org):
     client = client_for("dev-admin")
     developers, operations = group("Developers"), group("Operations")
     page = client.get(url("group-detail", developers.pk)).content.decode()
@@ -146,7 +146,7 @@ def test_the_delegated_administrator_manages_only_developers(demo):
     assert client.get(url("group-edit", developers.pk)).status_code == 403
 
 
-def test_create_edit_and_name_rules(demo):
+def test_create_edit_and_name_rules(org):
     client = client_for("iam-admin")
     response = client.post(url("group-create"), {"group_name": "Support", "path": "/", "description": "Helps"})
     support = group("Support")
@@ -157,7 +157,7 @@ def test_create_edit_and_name_rules(demo):
     assert (group("Support2").path, group("Support2").description) == ("/eu/", "")
 
 
-def test_deleting_a_group_with_members_shows_them_and_removes_them_in_one_step(demo):
+def test_deleting_a_group_with_members_shows_them_and_removes_them_in_one_step(org):
     operations = group("Operations")
     client = client_for("iam-admin")
     page = client.get(url("group-delete", operations.pk)).content.decode()
@@ -168,7 +168,7 @@ def test_deleting_a_group_with_members_shows_them_and_removes_them_in_one_step(d
     assert list(events)[-4:] == ["RemoveUserFromGroup", "RemoveUserFromGroup", "DetachGroupPolicy", "DeleteGroup"]
 
 
-def test_deleting_needs_delete_group(demo):
+def test_deleting_needs_delete_group(org):
     before = state()
     assert client_for("dev-admin").post(url("group-delete", group("Developers").pk)).status_code == 403
     assert state() == before
@@ -183,12 +183,12 @@ def _detail_queries(client, size: int) -> int:
     return len(captured)
 
 
-def test_group_pages_cost_the_same_queries_at_10_and_1000_members(demo):
+def test_group_pages_cost_the_same_queries_at_10_and_1000_members(org):
     client = client_for("iam-admin")
     assert _detail_queries(client, 10) == _detail_queries(client, 1000)
 
 
-def test_the_group_list_costs_the_same_queries_at_10_and_1000_groups(demo):
+def test_the_group_list_costs_the_same_queries_at_10_and_1000_groups(org):
     client = client_for("iam-admin")
     counts = []
     for size in (10, 1000):
@@ -200,7 +200,7 @@ def test_the_group_list_costs_the_same_queries_at_10_and_1000_groups(demo):
     assert counts[0] == counts[1]
 
 
-def test_candidates_cost_the_same_queries_at_10_and_1000_users(demo):
+def test_candidates_cost_the_same_queries_at_10_and_1000_users(org):
     client = client_for("iam-admin")
     developers = group("Developers")
     counts = []

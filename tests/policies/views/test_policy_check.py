@@ -1,4 +1,4 @@
-"""The policy check page on the demo organisation; outcomes reasoned from its policies."""
+"""The policy check page on the article's organisation (`org`); outcomes reasoned from its policies."""
 
 import csv
 import io
@@ -14,7 +14,7 @@ from identities.audit import AuditEvent
 from identities.models import User
 from policies import services
 from tests.clients import client_for
-from tests.policies.conftest import allow
+from tests.documents import allow
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def outcomes(response) -> list[tuple[str, str, str]]:
     return [(row.action, row.resource, row.decision.outcome.value) for row in response.context["rows"]]
 
 
-def test_can_lucas_delete_the_production_bucket(demo):
+def test_can_lucas_delete_the_production_bucket(org):
     response = check(client_for("iam-admin"), principal="lucas", actions="storage:DeleteBucket", resources=PRODUCTION)
     assert response.status_code == 200
     assert outcomes(response) == [("storage:DeleteBucket", PRODUCTION, "ExplicitDeny")]
@@ -40,7 +40,7 @@ def test_can_lucas_delete_the_production_bucket(demo):
     assert "deciding-statement border border-2 border-danger" in response.content.decode()
 
 
-def test_the_permalink_reproduces_the_result(demo):
+def test_the_permalink_reproduces_the_result(org):
     client = client_for("iam-admin")
     posted = client.post(
         URL,
@@ -58,7 +58,7 @@ def test_the_permalink_reproduces_the_result(demo):
     assert outcomes(again) == [("storage:DeleteBucket", PRODUCTION, "ExplicitDeny")]
 
 
-def test_a_wildcard_expands_to_the_catalogues_actions(demo):
+def test_a_wildcard_expands_to_the_catalogues_actions(org):
     response = check(
         client_for("iam-admin"), principal="mia", actions="storage:Delete*", resources="arn:aws:storage:::dev-app"
     )
@@ -66,7 +66,7 @@ def test_a_wildcard_expands_to_the_catalogues_actions(demo):
     assert {row[2] for row in outcomes(response)} == {"Allow"}
 
 
-def test_page_and_api_give_the_same_decision(demo):
+def test_page_and_api_give_the_same_decision(org):
     portal = identity_services.create_user(username="portal", actor=None)
     services.put_inline_policy(
         identity=portal, policy_name="Ask", document=allow("iam:SimulatePrincipalPolicy"), actor=None
@@ -85,18 +85,18 @@ def test_page_and_api_give_the_same_decision(demo):
         assert page == answer["decision"]
 
 
-def test_a_user_without_the_simulate_permission_gets_403(demo):
+def test_a_user_without_the_simulate_permission_gets_403(org):
     assert check(client_for("mia"), principal="lucas", actions="storage:GetObject").status_code == 403
 
 
-def test_a_service_user_checks_themselves_through_self_service(demo):
+def test_a_service_user_checks_themselves_through_self_service(org):
     response = check(
         client_for("henry"), principal="henry", actions="iam:GetUser", resources="arn:aws:iam::123456789012:user/henry"
     )
     assert outcomes(response)[0][2] == "Allow"
 
 
-def test_the_page_asks_for_the_condition_keys_the_policies_use(demo):
+def test_the_page_asks_for_the_condition_keys_the_policies_use(org):
     mia = User.objects.get(username="mia")
     services.put_inline_policy(
         identity=mia,
@@ -113,7 +113,7 @@ def test_the_page_asks_for_the_condition_keys_the_policies_use(demo):
     assert outcomes(inside)[0][2] == "Allow"
 
 
-def test_a_group_is_checked_with_its_policies_alone(demo):
+def test_a_group_is_checked_with_its_policies_alone(org):
     response = check(
         client_for("iam-admin"),
         kind="group",
@@ -124,7 +124,7 @@ def test_a_group_is_checked_with_its_policies_alone(demo):
     assert outcomes(response)[0][2] == "Allow"
 
 
-def test_pasted_policies_go_by_post_and_need_simulate_custom(demo):
+def test_pasted_policies_go_by_post_and_need_simulate_custom(org):
     documents = json.dumps(allow("storage:GetObject"))
     fields = {
         "kind": "custom",
@@ -140,7 +140,7 @@ def test_pasted_policies_go_by_post_and_need_simulate_custom(demo):
     assert client_for("mia").post(URL, fields).status_code == 403
 
 
-def test_a_pasted_boundary_narrows_the_principal(demo):
+def test_a_pasted_boundary_narrows_the_principal(org):
     fields = {
         "kind": "user",
         "principal": "lucas",
@@ -154,7 +154,7 @@ def test_a_pasted_boundary_narrows_the_principal(demo):
     assert response.context["rows"][0].decision.blocking_layers == ("boundary",)
 
 
-def test_a_pasted_resource_policy_can_grant(demo):
+def test_a_pasted_resource_policy_can_grant(org):
     henry = "arn:aws:iam::123456789012:user/henry"
     resource_policy = {
         "Version": "2012-10-17",
@@ -172,7 +172,7 @@ def test_a_pasted_resource_policy_can_grant(demo):
     assert outcomes(response)[0][2] == "Allow"
 
 
-def test_results_export_as_json_and_csv(demo):
+def test_results_export_as_json_and_csv(org):
     client = client_for("iam-admin")
     query = {
         "kind": "user",
@@ -198,13 +198,13 @@ def test_results_export_as_json_and_csv(demo):
         ({"principal": "mia", "actions": "s:A", "context": "no-equals"}, "is not key=value"),
     ],
 )
-def test_bad_input_is_shown_at_the_field(demo, fields, message):
+def test_bad_input_is_shown_at_the_field(org, fields, message):
     response = check(client_for("iam-admin"), **fields)
     assert response.status_code == 200
     assert message in response.content.decode()
 
 
-def test_deciding_statements_link_to_their_policy_and_come_before_guardrails(demo):
+def test_deciding_statements_link_to_their_policy_and_come_before_guardrails(org):
     from policies.models import ManagedPolicy
 
     response = check(

@@ -14,11 +14,11 @@ from identities.audit import AuditEvent
 from identities.models import Group, User
 from policies import services
 from policies.views.imports import PENDING_IMPORT
-from tests.policies.conftest import allow
+from tests.documents import allow
 
 pytestmark = pytest.mark.django_db
 
-SAMPLE = Path(__file__).parent.parent / "data" / "aws-authorization-details.json"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "aws-authorization-details.json"
 UPLOAD, CONFIRM = reverse("policies:import"), reverse("policies:import-confirm")
 
 

@@ -9,8 +9,8 @@ from identities import trust
 from identities.audit import AuditEvent
 from identities.models import Role, User
 from tests.clients import signed_in
-from tests.console.identity_helpers import HTMX, url
 from tests.html_forms import form_data
+from tests.identities.views.helpers import HTMX, url
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ from identities.models import Group, Role, User
 from policies import services
 from policies.models import InlinePolicy, ManagedPolicy, PermissionBoundary, PolicyAttachment
 from tests.clients import client_for
-from tests.policies.conftest import allow
-from tests.policies.test_policy_pages import TYPO, VALID, _many_policies, _queries, state
+from tests.documents import allow
+from tests.policies.views.test_policies import TYPO, VALID, _many_policies, _queries, state
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,7 @@ def policy(name: str) -> ManagedPolicy:
 # Reading
 
 
-def test_a_users_fragment_shows_policies_and_a_summary(demo):
+def test_a_users_fragment_shows_policies_and_a_summary(org):
     mia = user("mia")
     response = client_for("iam-admin").get(fragment("user", mia.pk), **HTMX)
     assert response.status_code == 200
@@ -58,13 +58,13 @@ def test_a_users_fragment_shows_policies_and_a_summary(demo):
     assert "Detach" in html and "Set boundary" in html
 
 
-def test_without_htmx_the_fragment_is_a_page(demo):
+def test_without_htmx_the_fragment_is_a_page(org):
     response = client_for("iam-admin").get(fragment("user", user("mia").pk))
     assert response.status_code == 200
     assert "<html" in response.content.decode()
 
 
-def test_a_groups_fragment_has_no_boundary(demo):
+def test_a_groups_fragment_has_no_boundary(org):
     developers = Group.objects.get(group_name="Developers")
     response = client_for("iam-admin").get(fragment("group", developers.pk), **HTMX)
     assert [a.policy.policy_name for a in response.context["policies"].attachments] == ["DevelopersStorageAccess"]
@@ -72,14 +72,14 @@ def test_a_groups_fragment_has_no_boundary(demo):
     assert "Permission boundary" not in response.content.decode()
 
 
-def test_a_roles_fragment_shows_its_inline_policy_highlighted(demo):
+def test_a_roles_fragment_shows_its_inline_policy_highlighted(org):
     role = Role.objects.get(role_name="ReleaseManager")
     response = client_for("iam-admin").get(fragment("role", role.pk), **HTMX)
     assert [inline.policy_name for inline in response.context["policies"].inline] == ["ShipReleases"]
     assert '<span class="json-string">&quot;storage:PutObject&quot;</span>' in response.content.decode()
 
 
-def test_reading_without_changing_shows_no_buttons(demo):
+def test_reading_without_changing_shows_no_buttons(org):
     response = client_for("charles").get(fragment("user", user("mia").pk), **HTMX)
     assert response.status_code == 200
     html = response.content.decode()
@@ -88,7 +88,7 @@ def test_reading_without_changing_shows_no_buttons(demo):
     assert "Attached managed policies" in html
 
 
-def test_without_read_permission_the_fragment_is_404(demo):
+def test_without_read_permission_the_fragment_is_404(org):
     assert client_for("henry").get(fragment("user", user("mia").pk)).status_code == 404
     assert (
         client_for("dev-admin").get(fragment("group", Group.objects.get(group_name="Developers").pk)).status_code == 404
@@ -96,15 +96,15 @@ def test_without_read_permission_the_fragment_is_404(demo):
 
 
 @pytest.mark.parametrize(("kind", "pk"), [("policy", 1), ("user", 99999)])
-def test_unknown_kind_or_identity_is_404(demo, kind, pk):
+def test_unknown_kind_or_identity_is_404(org, kind, pk):
     assert client_for("iam-admin").get(fragment(kind, pk)).status_code == 404
 
 
-def test_fragment_refuses_post(demo):
+def test_fragment_refuses_post(org):
     assert client_for("iam-admin").post(fragment("user", user("mia").pk)).status_code == 405
 
 
-def test_fragment_queries_do_not_grow_with_policies(demo):
+def test_fragment_queries_do_not_grow_with_policies(org):
     client, target = client_for("iam-admin"), fragment("group", Group.objects.get(group_name="Operations").pk)
     _many_policies(10)
     client.get(target, **HTMX)
@@ -116,7 +116,7 @@ def test_fragment_queries_do_not_grow_with_policies(demo):
 # Changing
 
 
-def test_attaching_in_place_returns_the_fragment(demo):
+def test_attaching_in_place_returns_the_fragment(org):
     mia, tools = user("mia"), policy("PublishingAccess")
     response = client_for("iam-admin").post(url("identity-attach", "user", mia.pk), {"policy": tools.pk}, **HTMX)
     assert response.status_code == 200
@@ -125,7 +125,7 @@ def test_attaching_in_place_returns_the_fragment(demo):
     assert AuditEvent.objects.filter(event_name="AttachUserPolicy", target_arn=mia.arn).exists()
 
 
-def test_a_plain_post_redirects_back_to_the_identitys_page(demo):
+def test_a_plain_post_redirects_back_to_the_identitys_page(org):
     mia = user("mia")
     page = reverse("identities:user-detail", args=[mia.pk])
     data = {"policy": policy("PublishingAccess").pk, "next": page}
@@ -133,14 +133,14 @@ def test_a_plain_post_redirects_back_to_the_identitys_page(demo):
     assert (response.status_code, response["Location"]) == (302, page)
 
 
-def test_a_foreign_next_is_ignored(demo):
+def test_a_foreign_next_is_ignored(org):
     mia = user("mia")
     data = {"policy": policy("PublishingAccess").pk, "next": "https://evil.example/"}
     response = client_for("iam-admin").post(url("identity-attach", "user", mia.pk), data)
     assert response["Location"] == fragment("user", mia.pk)
 
 
-def test_attaching_is_checked_with_the_policy_arn(demo):
+def test_attaching_is_checked_with_the_policy_arn(org):
     ivy = identity_services.create_user(username="ivy", actor=None)
     rights = allow(
         "iam:AttachUserPolicy",
@@ -168,7 +168,7 @@ def test_attaching_is_checked_with_the_policy_arn(demo):
         ("identity-boundary-delete", {}),
     ],
 )
-def test_bad_input_changes_nothing(demo, name, data):
+def test_bad_input_changes_nothing(org, name, data):
     mia, before = user("mia"), state()
     inline_before = list(InlinePolicy.objects.values_list("policy_name", "document"))
     response = client_for("iam-admin").post(url(name, "user", mia.pk), data, **HTMX)
@@ -177,7 +177,7 @@ def test_bad_input_changes_nothing(demo, name, data):
     assert (state(), list(InlinePolicy.objects.values_list("policy_name", "document"))) == (before, inline_before)
 
 
-def test_attaching_an_attached_policy_says_so(demo):
+def test_attaching_an_attached_policy_says_so(org):
     mia, before = user("mia"), state()
     data = {"policy": policy("SelfService").pk}
     response = client_for("iam-admin").post(url("identity-attach", "user", mia.pk), data, **HTMX)
@@ -196,7 +196,7 @@ def test_attaching_an_attached_policy_says_so(demo):
         "identity-boundary-delete",
     ],
 )
-def test_changes_are_403_for_readers_404_for_others_and_post_only(demo, name):
+def test_changes_are_403_for_readers_404_for_others_and_post_only(org, name):
     mia, before = user("mia"), state()
     data = {"policy": policy("SelfService").pk, "policy_name": "X", "document": VALID}
     assert client_for("charles").post(url(name, "user", mia.pk), data).status_code == 403
@@ -205,14 +205,14 @@ def test_changes_are_403_for_readers_404_for_others_and_post_only(demo, name):
     assert state() == before
 
 
-def test_detaching(demo):
+def test_detaching(org):
     mia = user("mia")
     data = {"policy": policy("SelfService").pk}
     client_for("iam-admin").post(url("identity-detach", "user", mia.pk), data, **HTMX)
     assert not PolicyAttachment.objects.filter(user=mia).exists()
 
 
-def test_putting_and_deleting_an_inline_policy(demo):
+def test_putting_and_deleting_an_inline_policy(org):
     group = Group.objects.get(group_name="Operations")
     client = client_for("iam-admin")
     client.post(url("identity-inline-put", "group", group.pk), {"policy_name": "Extra", "document": VALID}, **HTMX)
@@ -221,7 +221,7 @@ def test_putting_and_deleting_an_inline_policy(demo):
     assert not InlinePolicy.objects.filter(group=group).exists()
 
 
-def test_setting_and_removing_a_boundary(demo):
+def test_setting_and_removing_a_boundary(org):
     role = Role.objects.get(role_name="ReleaseManager")
     client = client_for("iam-admin")
     client.post(url("identity-boundary-set", "role", role.pk), {"policy": policy("PublishingAccess").pk}, **HTMX)
@@ -230,13 +230,13 @@ def test_setting_and_removing_a_boundary(demo):
     assert not PermissionBoundary.objects.filter(role=role).exists()
 
 
-def test_groups_have_no_boundary_actions(demo):
+def test_groups_have_no_boundary_actions(org):
     group = Group.objects.get(group_name="Operations")
     data = {"policy": policy("PublishingAccess").pk}
     assert client_for("iam-admin").post(url("identity-boundary-set", "group", group.pk), data).status_code == 404
 
 
-def test_a_service_user_sees_their_own_policies_through_self_service(demo):
+def test_a_service_user_sees_their_own_policies_through_self_service(org):
     henry = user("henry")
     response = client_for("henry").get(fragment("user", henry.pk), **HTMX)
     assert response.status_code == 200

@@ -1,4 +1,4 @@
-"""Helpers of the console tests of users, groups and roles."""
+"""Helpers of the tests of the user, group and role pages."""
 
 from django.urls import reverse
 

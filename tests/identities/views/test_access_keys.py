@@ -11,7 +11,7 @@ from identities.credentials import AccessKey
 from identities.models import User
 from policies import services
 from tests.clients import client_for
-from tests.policies.conftest import document, statement
+from tests.documents import document, statement
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def keys_url(name: str) -> str:
     return reverse("identities:access-keys", args=[name])
 
 
-def test_a_user_rotates_their_own_key_under_self_service(demo):
+def test_a_user_rotates_their_own_key_under_self_service(org):
     client = client_for("mia")
     assert client.get(keys_url("mia")).status_code == 200
     created = client.post(keys_url("mia"), follow=True)
@@ -37,14 +37,14 @@ def test_a_user_rotates_their_own_key_under_self_service(demo):
     assert secret not in client.get(keys_url("mia")).content.decode()
 
 
-def test_another_users_keys_are_not_found(demo):
+def test_another_users_keys_are_not_found(org):
     client = client_for("mia")
     assert client.get(keys_url("oliver")).status_code == 404
     assert client.post(keys_url("oliver")).status_code == 404
     assert not AccessKey.objects.filter(user__username="oliver").exists()
 
 
-def test_creating_keys_for_someone_else_is_refused_to_broad_iam_rights_without_that_one(demo):
+def test_creating_keys_for_someone_else_is_refused_to_broad_iam_rights_without_that_one(org):
     eve = User.objects.get(username="henry")
     services.put_inline_policy(
         identity=eve,
@@ -60,13 +60,13 @@ def test_creating_keys_for_someone_else_is_refused_to_broad_iam_rights_without_t
     assert not AuditEvent.objects.filter(event_name="CreateAccessKey").exclude(outcome="Denied").exists()
 
 
-def test_the_iam_administrator_manages_anyones_keys(demo):
+def test_the_iam_administrator_manages_anyones_keys(org):
     client = client_for("iam-admin")
     assert client.post(keys_url("oliver")).status_code == 303
     assert AccessKey.objects.filter(user__username="oliver").count() == 1
 
 
-def test_a_third_key_is_refused_with_a_message(demo):
+def test_a_third_key_is_refused_with_a_message(org):
     client = client_for("mia")
     client.post(keys_url("mia"))
     client.post(keys_url("mia"))

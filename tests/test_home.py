@@ -1,3 +1,5 @@
+"""The console shell of iamconsole/: sign-in and sign-out, the home page and its navigation."""
+
 import pytest
 from django.test import RequestFactory
 from django.urls import reverse
@@ -107,7 +109,7 @@ def test_the_dashboard_counts_are_cached_until_an_identity_is_added_or_removed(p
     assert queries.identity_counts(kinds) == {"users": 5, "groups": 0, "roles": 1}
 
 
-def test_the_navigation_shows_only_the_pages_the_user_may_open(demo):
+def test_the_navigation_shows_only_the_pages_the_user_may_open(org):
     mia = client_for("mia").get(reverse("home")).content.decode()
     admin = client_for("iam-admin").get(reverse("home")).content.decode()
     links = {

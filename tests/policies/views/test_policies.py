@@ -1,4 +1,4 @@
-"""The managed policies pages on the demo organisation: list, detail, editor, versions, create, delete."""
+"""The managed policies pages on the article's organisation (`org`): list, detail, editor, versions, create, delete."""
 
 import json
 
@@ -14,7 +14,7 @@ from identities.models import Group, User
 from policies import services
 from policies.models import ManagedPolicy, PermissionBoundary, PolicyAttachment, PolicyVersion
 from tests.clients import client_for
-from tests.policies.conftest import allow
+from tests.documents import allow
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ def state() -> tuple:
 # The list
 
 
-def test_list_shows_where_each_policy_is_attached(demo):
+def test_list_shows_where_each_policy_is_attached(org):
     response = client_for("iam-admin").get(reverse("policies:policy-list"))
     assert response.status_code == 200
     rows = {row.policy_name: row for row in response.context["page"]}
@@ -61,21 +61,21 @@ def test_list_shows_where_each_policy_is_attached(demo):
         ({"kind": "customer", "attached": "no"}, set()),
     ],
 )
-def test_list_searches_and_filters(demo, query, expected):
+def test_list_searches_and_filters(org, query, expected):
     response = client_for("iam-admin").get(reverse("policies:policy-list"), query)
     assert {row.policy_name for row in response.context["page"]} == expected
 
 
-def test_list_filters_built_in_and_unattached(demo):
+def test_list_filters_built_in_and_unattached(org):
     response = client_for("iam-admin").get(reverse("policies:policy-list"), {"kind": "builtin", "attached": "yes"})
     assert {row.policy_name for row in response.context["page"]} == {"IAMFullAccess", "ReadOnlyAccess", "SelfService"}
 
 
-def test_list_without_list_policies_is_403(demo):
+def test_list_without_list_policies_is_403(org):
     assert client_for("henry").get(reverse("policies:policy-list")).status_code == 403
 
 
-def test_list_refuses_post(demo):
+def test_list_refuses_post(org):
     assert client_for("iam-admin").post(reverse("policies:policy-list")).status_code == 405
 
 
@@ -99,7 +99,7 @@ def _queries(client, url: str) -> int:
     return len(captured)
 
 
-def test_list_queries_do_not_grow_with_policies(demo):
+def test_list_queries_do_not_grow_with_policies(org):
     client, url = client_for("iam-admin"), reverse("policies:policy-list")
     _many_policies(10)
     client.get(url)
@@ -111,7 +111,7 @@ def test_list_queries_do_not_grow_with_policies(demo):
 # A policy's page
 
 
-def test_detail_shows_versions_document_and_places(demo):
+def test_detail_shows_versions_document_and_places(org):
     target = policy("DevelopersStorageAccess")
     response = client_for("iam-admin").get(reverse("policies:policy-detail", args=[target.pk]))
     assert response.status_code == 200
@@ -130,28 +130,28 @@ def test_detail_shows_versions_document_and_places(demo):
     }
 
 
-def test_built_in_policy_offers_no_edit_or_delete(demo):
+def test_built_in_policy_offers_no_edit_or_delete(org):
     response = client_for("iam-admin").get(reverse("policies:policy-detail", args=[policy("ReadOnlyAccess").pk]))
     assert set(response.context["can"].values()) == {False}
     html = response.content.decode()
     assert "Delete policy" not in html and "Save as new version" not in html
 
 
-def test_detail_without_get_policy_is_404(demo):
+def test_detail_without_get_policy_is_404(org):
     url = reverse("policies:policy-detail", args=[policy("DevelopersStorageAccess").pk])
     assert client_for("henry").get(url).status_code == 404
 
 
-def test_detail_of_a_missing_policy_is_404(demo):
+def test_detail_of_a_missing_policy_is_404(org):
     assert client_for("iam-admin").get(reverse("policies:policy-detail", args=[99999])).status_code == 404
 
 
-def test_detail_refuses_post(demo):
+def test_detail_refuses_post(org):
     url = reverse("policies:policy-detail", args=[policy("DevelopersStorageAccess").pk])
     assert client_for("iam-admin").post(url).status_code == 405
 
 
-def test_detail_queries_do_not_grow_with_policies(demo):
+def test_detail_queries_do_not_grow_with_policies(org):
     client = client_for("iam-admin")
     url = reverse("policies:policy-detail", args=[policy("PublishingAccess").pk])
     _many_policies(10)
@@ -164,7 +164,7 @@ def test_detail_queries_do_not_grow_with_policies(demo):
 # The editor
 
 
-def test_validation_places_each_finding_at_its_line(demo):
+def test_validation_places_each_finding_at_its_line(org):
     response = client_for("iam-admin").post(reverse("policies:policy-validate"), {"document": TYPO})
     assert response.status_code == 200
     lines = response.context["lines"]
@@ -174,16 +174,16 @@ def test_validation_places_each_finding_at_its_line(demo):
     assert "did you mean &#x27;Action&#x27;?" in html and 'id="line-4" class="has-finding"' in html
 
 
-def test_validation_of_a_valid_document_says_so(demo):
+def test_validation_of_a_valid_document_says_so(org):
     response = client_for("iam-admin").post(reverse("policies:policy-validate"), {"document": VALID})
     assert "No findings: the document is valid." in response.content.decode()
 
 
-def test_validation_refuses_get(demo):
+def test_validation_refuses_get(org):
     assert client_for("iam-admin").get(reverse("policies:policy-validate")).status_code == 405
 
 
-def test_saving_a_version_makes_it_the_default(demo):
+def test_saving_a_version_makes_it_the_default(org):
     target = policy("PublishingAccess")
     url = reverse("policies:policy-version-create", args=[target.pk])
     response = client_for("iam-admin").post(url, {"document": VALID, "set_as_default": "on"})
@@ -192,14 +192,14 @@ def test_saving_a_version_makes_it_the_default(demo):
     assert (default.number, default.document) == (2, json.loads(VALID))
 
 
-def test_saving_without_default_keeps_the_old_default(demo):
+def test_saving_without_default_keeps_the_old_default(org):
     target = policy("PublishingAccess")
     client_for("iam-admin").post(reverse("policies:policy-version-create", args=[target.pk]), {"document": VALID})
     assert PolicyVersion.objects.get(policy=target, is_default=True).number == 1
     assert target.versions.count() == 2
 
 
-def test_saving_a_document_with_errors_changes_nothing_and_shows_them_at_their_lines(demo):
+def test_saving_a_document_with_errors_changes_nothing_and_shows_them_at_their_lines(org):
     target, before = policy("PublishingAccess"), state()
     url = reverse("policies:policy-version-create", args=[target.pk])
     response = client_for("iam-admin").post(url, {"document": TYPO, "set_as_default": "on"})
@@ -209,26 +209,26 @@ def test_saving_a_document_with_errors_changes_nothing_and_shows_them_at_their_l
     assert "Not saved" in response.content.decode()
 
 
-def test_saving_a_version_with_read_only_is_403(demo):
+def test_saving_a_version_with_read_only_is_403(org):
     target, before = policy("PublishingAccess"), state()
     url = reverse("policies:policy-version-create", args=[target.pk])
     assert client_for("charles").post(url, {"document": VALID}).status_code == 403
     assert state() == before
 
 
-def test_saving_a_version_of_an_unreadable_policy_is_404(demo):
+def test_saving_a_version_of_an_unreadable_policy_is_404(org):
     url = reverse("policies:policy-version-create", args=[policy("PublishingAccess").pk])
     assert client_for("henry").post(url, {"document": VALID}).status_code == 404
 
 
-def test_saving_a_version_of_a_built_in_policy_is_403(demo):
+def test_saving_a_version_of_a_built_in_policy_is_403(org):
     target, before = policy("ReadOnlyAccess"), state()
     url = reverse("policies:policy-version-create", args=[target.pk])
     assert client_for("iam-admin").post(url, {"document": VALID}).status_code == 403
     assert state() == before
 
 
-def test_saving_a_version_refuses_get(demo):
+def test_saving_a_version_refuses_get(org):
     url = reverse("policies:policy-version-create", args=[policy("PublishingAccess").pk])
     assert client_for("iam-admin").get(url).status_code == 405
 
@@ -237,7 +237,7 @@ def test_saving_a_version_refuses_get(demo):
 
 
 @pytest.fixture
-def two_versions(demo):
+def two_versions(org):
     target = policy("PublishingAccess")
     client_for("iam-admin").post(
         reverse("policies:policy-version-create", args=[target.pk]), {"document": VALID, "set_as_default": "on"}
@@ -279,7 +279,7 @@ def test_version_changes_are_403_with_read_only_and_404_without_read(two_version
 # Create
 
 
-def test_creating_a_policy(demo):
+def test_creating_a_policy(org):
     data = {"policy_name": "ReadDevApp", "path": "/teams/", "description": "", "document": VALID}
     response = client_for("iam-admin").post(reverse("policies:policy-create"), data)
     created = policy("ReadDevApp")
@@ -296,7 +296,7 @@ def test_creating_a_policy(demo):
         ("Typo", TYPO, "unknown element"),
     ],
 )
-def test_creating_with_bad_input_changes_nothing(demo, name, document, message):
+def test_creating_with_bad_input_changes_nothing(org, name, document, message):
     before = state()
     data = {"policy_name": name, "path": "/", "description": "", "document": document}
     response = client_for("iam-admin").post(reverse("policies:policy-create"), data)
@@ -305,33 +305,33 @@ def test_creating_with_bad_input_changes_nothing(demo, name, document, message):
     assert state() == before
 
 
-def test_create_page_explains_names(demo):
+def test_create_page_explains_names(org):
     response = client_for("iam-admin").get(reverse("policies:policy-create"))
     assert "1 to 128 characters: letters, digits and + = , . @ _ -" in response.content.decode()
 
 
-def test_creating_without_permission_is_403(demo):
+def test_creating_without_permission_is_403(org):
     before = state()
     data = {"policy_name": "Mine", "path": "/", "description": "", "document": VALID}
     assert client_for("charles").post(reverse("policies:policy-create"), data).status_code == 403
     assert state() == before
 
 
-def test_create_refuses_put(demo):
+def test_create_refuses_put(org):
     assert client_for("iam-admin").put(reverse("policies:policy-create")).status_code == 405
 
 
 # Delete
 
 
-def test_delete_confirmation_shows_where_the_policy_is_attached(demo):
+def test_delete_confirmation_shows_where_the_policy_is_attached(org):
     url = reverse("policies:policy-delete", args=[policy("DevelopersStorageAccess").pk])
     response = client_for("iam-admin").get(url)
     assert response.status_code == 200
     assert "attached to group <strong>Developers</strong>" in response.content.decode()
 
 
-def test_deleting_an_attached_policy_without_detaching_changes_nothing(demo):
+def test_deleting_an_attached_policy_without_detaching_changes_nothing(org):
     before = state()
     url = reverse("policies:policy-delete", args=[policy("DevelopersStorageAccess").pk])
     response = client_for("iam-admin").post(url, {})
@@ -340,7 +340,7 @@ def test_deleting_an_attached_policy_without_detaching_changes_nothing(demo):
     assert state() == before
 
 
-def test_deleting_and_detaching_everywhere_in_one_step(demo):
+def test_deleting_and_detaching_everywhere_in_one_step(org):
     target = policy("DevelopersStorageAccess")
     mia = User.objects.get(username="mia")
     PermissionBoundary.objects.create(user=mia, policy=target)
@@ -355,7 +355,7 @@ def test_deleting_and_detaching_everywhere_in_one_step(demo):
     assert arn not in set(PolicyAttachment.objects.values_list("policy__policy_name", flat=True))
 
 
-def test_deleting_is_403_with_read_only_404_without_read_and_refused_for_built_ins(demo):
+def test_deleting_is_403_with_read_only_404_without_read_and_refused_for_built_ins(org):
     before = state()
     url = reverse("policies:policy-delete", args=[policy("PublishingAccess").pk])
     assert client_for("charles").post(url, {"detach_everywhere": "on"}).status_code == 403
@@ -366,7 +366,7 @@ def test_deleting_is_403_with_read_only_404_without_read_and_refused_for_built_i
     assert state() == before
 
 
-def test_a_sixth_version_is_refused_and_changes_nothing(demo):
+def test_a_sixth_version_is_refused_and_changes_nothing(org):
     target, client = policy("PublishingAccess"), client_for("iam-admin")
     url = reverse("policies:policy-version-create", args=[target.pk])
     for _ in range(4):
@@ -387,7 +387,7 @@ def test_a_sixth_version_is_refused_and_changes_nothing(demo):
     ],
     ids=["create", "delete", "escalation-paths"],
 )
-def test_other_pages_read_the_same_number_of_queries_at_two_sizes(demo, page):
+def test_other_pages_read_the_same_number_of_queries_at_two_sizes(org, page):
     client, url = client_for("iam-admin"), page()
     _many_policies(10)
     client.get(url)
@@ -396,7 +396,7 @@ def test_other_pages_read_the_same_number_of_queries_at_two_sizes(demo, page):
     assert _queries(client, url) == small
 
 
-def test_validation_reads_the_same_number_of_queries_at_two_sizes(demo):
+def test_validation_reads_the_same_number_of_queries_at_two_sizes(org):
     client, url = client_for("iam-admin"), reverse("policies:policy-validate")
 
     def count() -> int:

@@ -12,7 +12,7 @@ from identities.audit import AuditEvent
 from identities.models import Role, RoleAssignment
 from tests import factories
 from tests.clients import client_for
-from tests.console.identity_helpers import HTMX, state, url, user
+from tests.identities.views.helpers import HTMX, state, url, user
 
 pytestmark = pytest.mark.django_db
 
@@ -25,18 +25,18 @@ def in_a_day() -> str:
     return (timezone.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
 
 
-def test_the_list_shows_live_assignment_counts(demo):
+def test_the_list_shows_live_assignment_counts(org):
     RoleAssignment.objects.filter(user__username="lucas").update(expires_at=timezone.now() - timedelta(hours=1))
     response = client_for("iam-admin").get(url("role-list"))
     rows = {row.role_name: row.live_assignment_count for row in response.context["page"].object_list}
     assert rows == {"AuditReviewer": 1, "ReleaseManager": 1}
 
 
-def test_the_list_needs_list_roles(demo):
+def test_the_list_needs_list_roles(org):
     assert client_for("mia").get(url("role-list")).status_code == 403
 
 
-def test_the_role_page_shows_trust_effective_trust_and_assignments(demo):
+def test_the_role_page_shows_trust_effective_trust_and_assignments(org):
     release = role("ReleaseManager")
     response = client_for("iam-admin").get(url("role-detail", release.pk))
     body = response.content.decode()
@@ -47,11 +47,11 @@ def test_the_role_page_shows_trust_effective_trust_and_assignments(demo):
     assert f'hx-get="/policies/fragments/role/{release.pk}/"' in body
 
 
-def test_a_user_who_cannot_read_the_role_gets_404(demo):
+def test_a_user_who_cannot_read_the_role_gets_404(org):
     assert client_for("mia").get(url("role-detail", role("ReleaseManager").pk)).status_code == 404
 
 
-def test_assigning_users_with_an_expiry_and_seeing_expired_ones(demo):
+def test_assigning_users_with_an_expiry_and_seeing_expired_ones(org):
     release = role("ReleaseManager")
     client = client_for("iam-admin")
     response = client.post(url("role-assign", release.pk), {"users": "henry, james", "expires_at": in_a_day()}, **HTMX)
@@ -65,7 +65,7 @@ def test_assigning_users_with_an_expiry_and_seeing_expired_ones(demo):
     assert page.context["trust"].expired_count == 1
 
 
-def test_one_refused_user_refuses_the_whole_batch(demo):
+def test_one_refused_user_refuses_the_whole_batch(org):
     before = state()
     response = client_for("iam-admin").post(
         url("role-assign", role("ReleaseManager").pk), {"users": "henry, mia"}, **HTMX
@@ -74,7 +74,7 @@ def test_one_refused_user_refuses_the_whole_batch(demo):
     assert state() == before
 
 
-def test_unassigning(demo):
+def test_unassigning(org):
     release, mia = role("ReleaseManager"), user("mia")
     response = client_for("iam-admin").post(url("role-unassign", release.pk, mia.pk), **HTMX)
     assert "mia may no longer assume ReleaseManager." in response.content.decode()
@@ -82,7 +82,7 @@ def test_unassigning(demo):
     assert AuditEvent.objects.filter(event_name="UnassignRole", target_arn=release.arn).exists()
 
 
-def test_reading_without_update_assume_role_policy_is_403(demo):
+def test_reading_without_update_assume_role_policy_is_403(org):
     before = state()
     client = client_for("charles")  # AuditTeam: read-only access
     release = role("ReleaseManager")
@@ -93,7 +93,7 @@ def test_reading_without_update_assume_role_policy_is_403(demo):
     assert state() == before
 
 
-def test_creating_a_role_with_a_trust_policy(demo):
+def test_creating_a_role_with_a_trust_policy(org):
     trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}]}
     data = {
         "role_name": "OnCall",
@@ -108,7 +108,7 @@ def test_creating_a_role_with_a_trust_policy(demo):
     assert (on_call.trust_policy, on_call.max_session_duration) == (trust, 7200)
 
 
-def test_bad_role_input_changes_nothing(demo):
+def test_bad_role_input_changes_nothing(org):
     before = state()
     client = client_for("iam-admin")
     too_long = client.post(url("role-create"), {"role_name": "X", "max_session_duration": "50000"})
@@ -124,7 +124,7 @@ TRUST_ROOT = {
 }
 
 
-def test_editing_the_trust_policy_records_both_changes(demo):
+def test_editing_the_trust_policy_records_both_changes(org):
     release = role("ReleaseManager")
     data = {
         "role_name": "ReleaseManager",
@@ -140,7 +140,7 @@ def test_editing_the_trust_policy_records_both_changes(demo):
     assert {"UpdateRole", "UpdateAssumeRolePolicy"} <= names
 
 
-def test_deleting_a_role_names_its_assignees(demo):
+def test_deleting_a_role_names_its_assignees(org):
     release = role("ReleaseManager")
     client = client_for("iam-admin")
     assert "mia" in client.get(url("role-delete", release.pk)).content.decode()
@@ -148,7 +148,7 @@ def test_deleting_a_role_names_its_assignees(demo):
     assert AuditEvent.objects.get(event_name="DeleteRole").before["assignees"] == ["mia"]
 
 
-def test_role_pages_cost_the_same_queries_at_10_and_1000_assignments(demo):
+def test_role_pages_cost_the_same_queries_at_10_and_1000_assignments(org):
     client = client_for("iam-admin")
     counts = []
     for size in (10, 1000):

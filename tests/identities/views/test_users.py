@@ -15,7 +15,7 @@ from identities.credentials import AccessKey
 from identities.models import Group, Membership, Role, RoleAssignment, User
 from tests import factories
 from tests.clients import client_for
-from tests.console.identity_helpers import HTMX, listed, state, url, user
+from tests.identities.views.helpers import HTMX, listed, state, url, user
 
 pytestmark = pytest.mark.django_db
 
@@ -23,18 +23,18 @@ pytestmark = pytest.mark.django_db
 # The list
 
 
-def test_the_administrator_lists_users_without_root(demo):
+def test_the_administrator_lists_users_without_root(org):
     response = client_for("iam-admin").get(url("user-list"))
     assert response.status_code == 200
     assert listed(response) == ["charles", "dev-admin", "henry", "iam-admin", "james", "lucas", "mia", "oliver"]
     assert b'href="/users/' in response.content
 
 
-def test_a_service_user_may_not_list_users(demo):
+def test_a_service_user_may_not_list_users(org):
     assert client_for("mia").get(url("user-list")).status_code == 403
 
 
-def test_search_matches_names_and_tag_keys_and_values(demo):
+def test_search_matches_names_and_tag_keys_and_values(org):
     services.set_user_tags(user=user("oliver"), tags={"team": "payments"}, actor=None)
     client = client_for("iam-admin")
     assert listed(client.get(url("user-list"), {"q": "LIV"})) == ["oliver"]
@@ -42,7 +42,7 @@ def test_search_matches_names_and_tag_keys_and_values(demo):
     assert listed(client.get(url("user-list"), {"q": "team"})) == ["oliver"]
 
 
-def test_filters_by_group_no_group_enabled_password_and_keys(demo):
+def test_filters_by_group_no_group_enabled_password_and_keys(org):
     client = client_for("iam-admin")
     services.update_user(user=user("james"), is_active=False, actor=None)
     services.set_password(user=user("henry"), password=None, actor=None)
@@ -56,14 +56,14 @@ def test_filters_by_group_no_group_enabled_password_and_keys(demo):
     assert listed(unknown) == [] and "There is no group named" in unknown.content.decode()
 
 
-def test_columns_sort_both_ways(demo):
+def test_columns_sort_both_ways(org):
     client = client_for("iam-admin")
     assert listed(client.get(url("user-list"), {"sort": "-name"}))[:2] == ["oliver", "mia"]
     assert client.get(url("user-list"), {"sort": "created"}).status_code == 200
     assert 'aria-sort="descending"' in client.get(url("user-list"), {"sort": "-name"}).content.decode()
 
 
-def test_sorting_by_last_sign_in_puts_those_who_never_signed_in_as_longest_ago(demo):
+def test_sorting_by_last_sign_in_puts_those_who_never_signed_in_as_longest_ago(org):
     client = client_for("iam-admin")  # signing in sets iam-admin's last sign-in to now
     now = timezone.now()
     User.objects.filter(username="mia").update(last_login=now - timedelta(days=2))
@@ -75,7 +75,7 @@ def test_sorting_by_last_sign_in_puts_those_who_never_signed_in_as_longest_ago(d
     assert listed(client.get(url("user-list"), {"sort": "last-sign-in"})) == [*never, "mia", "oliver", "iam-admin"]
 
 
-def test_counts_come_from_the_page_not_per_row(demo):
+def test_counts_come_from_the_page_not_per_row(org):
     services.create_access_key(user=user("mia"), actor=None)
     response = client_for("iam-admin").get(url("user-list"), {"q": "mia"})
     row = response.context["page"].object_list[0]
@@ -90,7 +90,7 @@ def _list_queries(client, size: int, group: Group) -> int:
     return len(captured)
 
 
-def test_the_list_costs_the_same_queries_at_10_and_1000_users(demo):
+def test_the_list_costs_the_same_queries_at_10_and_1000_users(org):
     client = client_for("iam-admin")
     client.get(url("user-list"))
     small = _list_queries(client, 10, factories.GroupFactory(group_name="Small"))
@@ -101,7 +101,7 @@ def test_the_list_costs_the_same_queries_at_10_and_1000_users(demo):
 # A user's page
 
 
-def test_the_page_shows_arn_groups_roles_and_history(demo):
+def test_the_page_shows_arn_groups_roles_and_history(org):
     response = client_for("iam-admin").get(url("user-detail", user("mia").pk))
     body = response.content.decode()
     assert response.status_code == 200
@@ -112,7 +112,7 @@ def test_the_page_shows_arn_groups_roles_and_history(demo):
     assert response.context["events"][0].event_name
 
 
-def test_a_service_user_reads_their_own_page_through_self_service(demo):
+def test_a_service_user_reads_their_own_page_through_self_service(org):
     client = client_for("mia")
     response = client.get(url("user-detail", user("mia").pk))
     assert response.status_code == 200
@@ -120,7 +120,7 @@ def test_a_service_user_reads_their_own_page_through_self_service(demo):
     assert "Add to group" not in body and "Edit tags" not in body and ">Delete<" not in body
 
 
-def test_the_history_shows_only_to_those_who_may_read_the_trail(demo):
+def test_the_history_shows_only_to_those_who_may_read_the_trail(org):
     mia = user("mia")
     assert "Recent history" not in client_for("mia").get(url("user-detail", mia.pk)).content.decode()
     admin_page = client_for("iam-admin").get(url("user-detail", mia.pk)).content.decode()
@@ -128,14 +128,14 @@ def test_the_history_shows_only_to_those_who_may_read_the_trail(demo):
     assert "/audit/?target=arn%3Aaws%3Aiam%3A%3A123456789012%3Auser%2Fmia" in admin_page
 
 
-def test_another_users_page_is_not_found(demo):
+def test_another_users_page_is_not_found(org):
     client = client_for("mia")
     assert client.get(url("user-detail", user("oliver").pk)).status_code == 404
     assert client.post(url("user-tags", user("oliver").pk), {"tags": "a=b"}).status_code == 404
     assert client.get(url("user-detail", 999999)).status_code == 404
 
 
-def test_reading_without_changing_is_403_and_changes_nothing(demo):
+def test_reading_without_changing_is_403_and_changes_nothing(org):
     before = state()
     client = client_for("mia")
     assert client.post(url("user-tags", user("mia").pk), {"tags": "team=x"}).status_code == 403
@@ -144,7 +144,7 @@ def test_reading_without_changing_is_403_and_changes_nothing(demo):
     assert state() == before
 
 
-def test_adding_to_a_group_in_place_answers_the_section(demo):
+def test_adding_to_a_group_in_place_answers_the_section(org):
     mia, operations = user("mia"), Group.objects.get(group_name="Operations")
     response = client_for("iam-admin").post(url("user-group-add", mia.pk), {"name": "operations"}, **HTMX)
     assert response.status_code == 200
@@ -153,14 +153,14 @@ def test_adding_to_a_group_in_place_answers_the_section(demo):
     assert Membership.objects.filter(user=mia, group=operations).exists()
 
 
-def test_a_plain_post_redirects_with_a_message(demo):
+def test_a_plain_post_redirects_with_a_message(org):
     mia = user("mia")
     response = client_for("iam-admin").post(url("user-group-add", mia.pk), {"name": "Operations"}, follow=True)
     assert response.redirect_chain == [(url("user-detail", mia.pk), 302)]
     assert "mia was added to Operations." in response.content.decode()
 
 
-def test_a_duplicate_membership_is_refused_with_a_message_and_no_change(demo):
+def test_a_duplicate_membership_is_refused_with_a_message_and_no_change(org):
     before = state()
     response = client_for("iam-admin").post(url("user-group-add", user("mia").pk), {"name": "Developers"}, **HTMX)
     assert "mia is already a member of Developers." in response.content.decode()
@@ -168,7 +168,7 @@ def test_a_duplicate_membership_is_refused_with_a_message_and_no_change(demo):
     assert state() == before
 
 
-def test_an_eleventh_group_is_refused(demo):
+def test_an_eleventh_group_is_refused(org):
     mia = user("mia")
     for index in range(9):
         services.add_members(
@@ -181,14 +181,14 @@ def test_an_eleventh_group_is_refused(demo):
     assert state() == before
 
 
-def test_an_unknown_group_is_a_form_error(demo):
+def test_an_unknown_group_is_a_form_error(org):
     before = state()
     response = client_for("iam-admin").post(url("user-group-add", user("mia").pk), {"name": "Nope"}, **HTMX)
     assert "There is no group named" in response.content.decode()
     assert state() == before
 
 
-def test_removing_from_a_group(demo):
+def test_removing_from_a_group(org):
     mia, developers = user("mia"), Group.objects.get(group_name="Developers")
     response = client_for("iam-admin").post(url("user-group-remove", mia.pk, developers.pk), **HTMX)
     assert "mia was removed from Developers." in response.content.decode()
@@ -196,14 +196,14 @@ def test_removing_from_a_group(demo):
     assert AuditEvent.objects.filter(event_name="RemoveUserFromGroup", target_arn=developers.arn).exists()
 
 
-def test_changes_are_posts(demo):
+def test_changes_are_posts(org):
     client = client_for("iam-admin")
     assert client.get(url("user-group-add", user("mia").pk)).status_code == 405
     assert client.get(url("user-tags", user("mia").pk)).status_code == 405
     assert client.post(url("user-list")).status_code == 405
 
 
-def test_assigning_a_role_with_an_expiry_and_seeing_expired_ones(demo):
+def test_assigning_a_role_with_an_expiry_and_seeing_expired_ones(org):
     henry, release = user("henry"), Role.objects.get(role_name="ReleaseManager")
     client = client_for("iam-admin")
     expiry = (timezone.now() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
@@ -215,7 +215,7 @@ def test_assigning_a_role_with_an_expiry_and_seeing_expired_ones(demo):
     assert "Expired" in client.get(url("user-detail", henry.pk)).content.decode()
 
 
-def test_an_expiry_in_the_past_is_refused(demo):
+def test_an_expiry_in_the_past_is_refused(org):
     before = state()
     past = (timezone.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     response = client_for("iam-admin").post(
@@ -225,13 +225,13 @@ def test_an_expiry_in_the_past_is_refused(demo):
     assert state() == before
 
 
-def test_unassigning_a_role(demo):
+def test_unassigning_a_role(org):
     mia, release = user("mia"), Role.objects.get(role_name="ReleaseManager")
     client_for("iam-admin").post(url("user-role-remove", mia.pk, release.pk))
     assert not RoleAssignment.objects.filter(user=mia, role=release).exists()
 
 
-def test_tags_are_edited_in_place_and_bad_ones_change_nothing(demo):
+def test_tags_are_edited_in_place_and_bad_ones_change_nothing(org):
     mia = user("mia")
     client = client_for("iam-admin")
     response = client.post(url("user-tags", mia.pk), {"tags": "team = platform\ncost-centre=42"}, **HTMX)
@@ -246,7 +246,7 @@ def test_tags_are_edited_in_place_and_bad_ones_change_nothing(demo):
 # Create, edit, delete
 
 
-def test_creating_a_user_redirects_to_their_page(demo):
+def test_creating_a_user_redirects_to_their_page(org):
     data = {"username": "nora", "path": "/eu/", "is_active": "on", "tags": "team=ops", "console_password": ""}
     response = client_for("iam-admin").post(url("user-create"), data)
     nora = user("nora")
@@ -255,7 +255,7 @@ def test_creating_a_user_redirects_to_their_page(demo):
     assert AuditEvent.objects.filter(event_name="CreateUser", target_arn=nora.arn).exists()
 
 
-def test_a_bad_name_is_explained_at_the_field_and_nothing_is_created(demo):
+def test_a_bad_name_is_explained_at_the_field_and_nothing_is_created(org):
     before = state()
     client = client_for("iam-admin")
     page = client.get(url("user-create")).content.decode()
@@ -268,21 +268,21 @@ def test_a_bad_name_is_explained_at_the_field_and_nothing_is_created(demo):
     assert state() == before
 
 
-def test_creating_needs_create_user(demo):
+def test_creating_needs_create_user(org):
     client = client_for("mia")
     assert client.get(url("user-create")).status_code == 403
     assert client.post(url("user-create"), {"username": "sneaky", "path": "/"}).status_code == 403
     assert not User.objects.filter(username="sneaky").exists()
 
 
-def test_editing_a_user(demo):
+def test_editing_a_user(org):
     mia = user("mia")
     response = client_for("iam-admin").post(url("user-edit", mia.pk), {"username": "mia", "path": "/dev/"})
     assert response.status_code == 302
     assert (user("mia").path, user("mia").is_active) == ("/dev/", False)
 
 
-def test_deleting_shows_what_stands_in_the_way_and_removes_it_in_one_step(demo):
+def test_deleting_shows_what_stands_in_the_way_and_removes_it_in_one_step(org):
     mia = user("mia")
     services.create_access_key(user=mia, actor=None)
     client = client_for("iam-admin")
@@ -303,7 +303,7 @@ def test_deleting_shows_what_stands_in_the_way_and_removes_it_in_one_step(demo):
     assert not AccessKey.objects.exists()
 
 
-def test_root_cannot_be_deleted_from_the_console(demo):
+def test_root_cannot_be_deleted_from_the_console(org):
     root = User.objects.get(is_superuser=True)
     root_client = Client()
     root_client.force_login(root)
@@ -312,7 +312,7 @@ def test_root_cannot_be_deleted_from_the_console(demo):
     assert User.objects.filter(pk=root.pk).exists()
 
 
-def test_the_detail_page_costs_the_same_queries_at_10_and_1000_users(demo):
+def test_the_detail_page_costs_the_same_queries_at_10_and_1000_users(org):
     client = client_for("iam-admin")
     mia = user("mia")
     counts = []
@@ -325,7 +325,7 @@ def test_the_detail_page_costs_the_same_queries_at_10_and_1000_users(demo):
     assert counts[0] == counts[1]
 
 
-def test_a_refusal_midway_through_deletion_leaves_everything_as_it_was(demo, monkeypatch):
+def test_a_refusal_midway_through_deletion_leaves_everything_as_it_was(org, monkeypatch):
     mia = user("mia")
     services.create_access_key(user=mia, actor=None)
     before = state()
