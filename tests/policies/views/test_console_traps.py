@@ -13,8 +13,8 @@ from policies import authorization, services
 from policies.builtin_policies import ADMINISTRATOR_ACCESS, IAM_FULL_ACCESS, READ_ONLY_ACCESS, SELF_SERVICE
 from policies.models import InlinePolicy, PermissionBoundary, PolicyAttachment, PolicyVersion
 from tests.clients import signed_in
+from tests.documents import allow, deny, document, statement
 from tests.html_forms import form_data
-from tests.policies.conftest import allow, deny, document, statement
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 ROUTES = list(authorization.ROUTE_ACTIONS)
