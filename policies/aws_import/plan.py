@@ -76,6 +76,11 @@ class ImportPlan:
         return [step for step in steps if not step.last] + [step for step in steps if step.last]
 
     @property
+    def changed(self) -> list[Change]:
+        """The identities and policies the import creates or updates: what the summary counts."""
+        return [change for change in self.changes if change.steps]
+
+    @property
     def is_empty(self) -> bool:
         return not self.steps
 

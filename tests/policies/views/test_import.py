@@ -56,6 +56,14 @@ def test_the_preview_shows_the_plan_and_writes_nothing(importer):
     assert AuditEvent.objects.count() == events
 
 
+def test_the_confirm_button_counts_what_the_summary_counts(importer):
+    response = upload(importer)
+    plan = response.context["plan"]
+    changed = sum(counts["create"] + counts["update"] for counts in plan.summary.values())
+    assert len(plan.steps) > changed  # one user's creation is several steps
+    assert f">Import {changed} changes</button>" in response.content.decode()
+
+
 def test_confirming_imports_the_kept_file_and_records_who_ran_it(importer):
     upload(importer)
     digest = importer.session[PENDING_IMPORT]["digest"]
