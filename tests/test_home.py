@@ -147,3 +147,20 @@ def test_audit_records_the_requests_source_ip(root_client, mia):
     root_client.post(url, admin_form_data(root_client, url, fields), REMOTE_ADDR="203.0.113.9")
     event = AuditEvent.objects.get(event_name="UpdateUser")
     assert (event.source_ip, event.actor_arn) == ("203.0.113.9", "arn:aws:iam::123456789012:root")
+
+
+def icon_of(response) -> str:
+    """The text of the icon a page's <link rel="icon"> names, as the static files serve it."""
+    import re
+
+    from django.contrib.staticfiles import finders
+
+    href = re.search(r'<link rel="icon" type="image/svg\+xml" href="/static/([^"]+)"', response.content.decode())
+    with open(finders.find(href.group(1)), encoding="utf-8") as icon:
+        return icon.read()
+
+
+def test_the_console_and_the_admin_name_the_same_svg_favicon(root_client):
+    console, admin_page = icon_of(root_client.get(reverse("home"))), icon_of(root_client.get(reverse("admin:index")))
+    assert console == admin_page
+    assert console.startswith("<svg xmlns=")
