@@ -1,5 +1,7 @@
 """The Django admin for identities; every save and delete goes through services."""
 
+from importlib import import_module
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import Group as AuthGroup
@@ -20,10 +22,13 @@ from identities.forms import BasedOnField, BoundedJSONField, TrustPolicyField
 from identities.models import Group, Membership, Role, RoleAssignment, User
 from identities.passwords import PasswordPolicy
 
+# The registrations undone here are made first, whichever of the apps comes first in INSTALLED_APPS
+# (identities comes before django.contrib.auth there, for its createsuperuser).
+import_module("django.contrib.auth.admin")
+import_module("django_otp.plugins.otp_totp.admin")
 admin.site.unregister(AuthGroup)
 # MFA devices are managed on the user (enrolment in the console, removal here), under IAM actions.
-if admin.site.is_registered(TOTPDevice):
-    admin.site.unregister(TOTPDevice)
+admin.site.unregister(TOTPDevice)
 
 
 def adopt(obj, created) -> None:

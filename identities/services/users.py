@@ -55,19 +55,23 @@ def create_user(
 
 
 @transaction.atomic
-def create_root_user(*, username: str, password: str | None, actor: User | None) -> User:
+def create_root_user(*, username: str, password: str | None, actor: User | None, system_user: str = "") -> User:
+    """The account's one root user. `system_user`: who ran the command that asked for it, when
+    the server's operator did (`createsuperuser`), for the audit record."""
     existing = User.objects.filter(is_superuser=True).first()
     if existing is not None:
         raise ValidationError(
             f"The account already has its root user ({existing.username}); there is only one. "
-            "Create an IAM administrator for daily work instead."
+            "Create an IAM administrator for daily work instead.",
+            code="root_exists",
         )
     user = User(username=username, is_superuser=True)
     _clean(user)
     _set_password(user, password)
     user.save()
     _remember_password(user)
-    record("CreateAccountRootUser", actor=actor, target=user, after=_user_state(user))
+    after = _user_state(user) | ({"system_user": system_user} if system_user else {})
+    record("CreateAccountRootUser", actor=actor, target=user, after=after)
     return user
 
 
