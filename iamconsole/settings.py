@@ -40,6 +40,12 @@ IAM_MAX_TAGS_PER_IDENTITY = 50
 
 INSTALLED_APPS = [
     "iamconsole.apps.IAMAdminConfig",
+    # Before django.contrib.auth: Django takes a management command from the first app that
+    # has it, and identities' createsuperuser creates the account root user through its
+    # services. Neither app has templates, static files or translations that this order could
+    # let override another app's; policies follows, as it depends on identities.
+    "identities",
+    "policies",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -52,9 +58,6 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    # policies first: its seed_demo extends identities' with the demo's policies.
-    "policies",
-    "identities",
 ]
 
 MIDDLEWARE = [

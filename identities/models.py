@@ -52,18 +52,22 @@ class IAMIdentity(models.Model):
 
 
 class UserManager(BaseUserManager):
+    """Reads only: every user is created by identities.services, validated and audited."""
+
     def get_by_natural_key(self, username: str):
         return self.get(username__lower=username.lower())
 
     def create_user(self, username: str, password: str | None = None, **fields):
-        from identities import services
-
-        return services.create_user(username=username, password=password, actor=None, **fields)
+        raise NotImplementedError(
+            "Users are created through the services, validated and audited: identities.services.create_user "
+            "(create_console_user for a user created in the console)."
+        )
 
     def create_superuser(self, username: str, password: str | None = None, **fields):
-        from identities import services
-
-        return services.create_root_user(username=username, password=password, actor=None)
+        raise NotImplementedError(
+            "The account root user is created through the services, validated and audited: "
+            "identities.services.create_root_user, or `manage.py createsuperuser`."
+        )
 
 
 class User(IAMIdentity, AbstractBaseUser):

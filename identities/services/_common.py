@@ -1,4 +1,7 @@
-"""What the services share: validation, audit snapshots and what goes before a deletion."""
+"""What the services share: validation, audit snapshots and what goes before a deletion.
+
+The modules of identities.services import these; nothing outside the package does.
+"""
 
 from datetime import datetime
 from typing import Any
@@ -21,15 +24,15 @@ def refuse_unless_root_acts(user: User, actor: User | None) -> None:
         raise PermissionDenied("Only the account root user can change the root user or its credentials.")
 
 
-def _user_state(user: User) -> dict[str, Any]:
+def user_state(user: User) -> dict[str, Any]:
     return {"username": user.username, "path": user.path, "tags": user.tags, "enabled": user.is_active}
 
 
-def _group_state(group: Group) -> dict[str, Any]:
+def group_state(group: Group) -> dict[str, Any]:
     return {"group_name": group.group_name, "path": group.path, "description": group.description}
 
 
-def _role_state(role: Role) -> dict[str, Any]:
+def role_state(role: Role) -> dict[str, Any]:
     return {
         "role_name": role.role_name,
         "path": role.path,
@@ -39,17 +42,17 @@ def _role_state(role: Role) -> dict[str, Any]:
     }
 
 
-def _clean(instance) -> None:
+def clean(instance) -> None:
     instance.full_clean(exclude=["password"] if isinstance(instance, User) else None)
 
 
-def _apply(instance, changes: dict[str, Any]) -> None:
+def apply_changes(instance, changes: dict[str, Any]) -> None:
     for field, value in changes.items():
         if value is not None:
             setattr(instance, field, value)
 
 
-def _set_password(user: User, password: str | None) -> None:
+def apply_password(user: User, password: str | None) -> None:
     if password is None:
         user.set_unusable_password()
         return
@@ -58,7 +61,7 @@ def _set_password(user: User, password: str | None) -> None:
     user.password_changed_at = timezone.now()
 
 
-def _iso(moment: datetime | None) -> str | None:
+def iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
@@ -66,7 +69,7 @@ def _iso(moment: datetime | None) -> str | None:
 PASSWORD_HISTORY_KEPT = 24
 
 
-def _remember_password(user: User) -> None:
+def remember_password(user: User) -> None:
     """Keep the new password's hash (never the password) for the reuse check."""
     if not user.has_usable_password():
         return
@@ -75,12 +78,12 @@ def _remember_password(user: User) -> None:
     PasswordHistory.objects.filter(pk__in=stale).delete()
 
 
-def _blocking_attached(identity: User | Group | Role) -> list[str]:
+def blocking_attached(identity: User | Group | Role) -> list[str]:
     """What other apps attach to `identity` that AWS refuses to delete it with (DeleteConflict)."""
     return [obstacle.description for obstacle in queries.attached_obstacles(identity) if obstacle.blocks]
 
 
-def _refuse_deletion(name: str, in_the_way: list[str]) -> None:
+def refuse_deletion(name: str, in_the_way: list[str]) -> None:
     if in_the_way:
         raise ValidationError(
             f"{name} cannot be deleted while it has {', '.join(in_the_way)}: remove them first.",
@@ -88,7 +91,7 @@ def _refuse_deletion(name: str, in_the_way: list[str]) -> None:
         )
 
 
-def _remove_attached(identity: User | Group | Role, actor: User | None) -> None:
+def remove_attached(identity: User | Group | Role, actor: User | None) -> None:
     """Remove what other apps attach to `identity` before it goes, each removal with its own
     audit record, in the deletion's transaction (IAM_DELETION_REMOVAL_HOOKS)."""
     for hook in settings.IAM_DELETION_REMOVAL_HOOKS:

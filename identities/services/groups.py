@@ -12,12 +12,12 @@ from django.utils import timezone
 from identities.audit import record
 from identities.models import Group, Membership, User
 from identities.services._common import (
-    _apply,
-    _blocking_attached,
-    _clean,
-    _group_state,
-    _refuse_deletion,
-    _remove_attached,
+    apply_changes,
+    blocking_attached,
+    clean,
+    group_state,
+    refuse_deletion,
+    remove_attached,
 )
 
 # Groups
@@ -30,9 +30,9 @@ def create_group(
     group = Group(group_name=group_name, path=path, description=description)
     if iam_id:
         group.iam_id = iam_id
-    _clean(group)
+    clean(group)
     group.save()
-    record("CreateGroup", actor=actor, target=group, after=_group_state(group))
+    record("CreateGroup", actor=actor, target=group, after=group_state(group))
     return group
 
 
@@ -45,11 +45,11 @@ def update_group(
     path: str | None = None,
     description: str | None = None,
 ) -> Group:
-    before = _group_state(group)
-    _apply(group, {"group_name": group_name, "path": path, "description": description})
-    _clean(group)
+    before = group_state(group)
+    apply_changes(group, {"group_name": group_name, "path": path, "description": description})
+    clean(group)
     group.save()
-    record("UpdateGroup", actor=actor, target=group, before=before, after=_group_state(group))
+    record("UpdateGroup", actor=actor, target=group, before=before, after=group_state(group))
     return group
 
 
@@ -65,12 +65,12 @@ def delete_group(*, group: Group, actor: User | None, with_members: bool = False
         names = ", ".join(member.username for member in members[:10])
         in_the_way.append(f"{len(members)} member{pluralize(len(members))} ({names})")
     if not with_policies:
-        in_the_way += _blocking_attached(group)
-    _refuse_deletion(f"Group {group.group_name}", in_the_way)
+        in_the_way += blocking_attached(group)
+    refuse_deletion(f"Group {group.group_name}", in_the_way)
     if members:
         remove_members(group=group, users=members, actor=actor)
-    _remove_attached(group, actor)
-    record("DeleteGroup", actor=actor, target=group, before=_group_state(group))
+    remove_attached(group, actor)
+    record("DeleteGroup", actor=actor, target=group, before=group_state(group))
     group.delete()
 
 

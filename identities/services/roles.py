@@ -10,13 +10,13 @@ from identities import staleness, trust
 from identities.audit import record
 from identities.models import Role, RoleAssignment, User
 from identities.services._common import (
-    _apply,
-    _blocking_attached,
-    _clean,
-    _iso,
-    _refuse_deletion,
-    _remove_attached,
-    _role_state,
+    apply_changes,
+    blocking_attached,
+    clean,
+    iso,
+    refuse_deletion,
+    remove_attached,
+    role_state,
 )
 
 # Roles
@@ -62,9 +62,9 @@ def create_role(
     )
     if iam_id:
         role.iam_id = iam_id
-    _clean(role)
+    clean(role)
     role.save()
-    record("CreateRole", actor=actor, target=role, after=_role_state(role) | {"trust_policy": given})
+    record("CreateRole", actor=actor, target=role, after=role_state(role) | {"trust_policy": given})
     return role
 
 
@@ -85,16 +85,16 @@ def update_role(
     The role is read again under a lock first: a copy read before someone else's change
     must not write their trust policy back."""
     refuse_stale_role(role, tags_based_on=tags_based_on)
-    before = _role_state(role)
+    before = role_state(role)
     changes = {
         "description": description,
         "max_session_duration": max_session_duration,
         "tags": tags,
     }
-    _apply(role, changes)
-    _clean(role)
+    apply_changes(role, changes)
+    clean(role)
     role.save()
-    record("UpdateRole", actor=actor, target=role, before=before, after=_role_state(role))
+    record("UpdateRole", actor=actor, target=role, before=before, after=role_state(role))
     return role
 
 
@@ -110,7 +110,7 @@ def update_trust_policy(*, role: Role, trust_policy: dict, actor: User | None, b
 def _store_trust_policy(role: Role, stored: dict, *, given: dict, actor: User | None) -> Role:
     before = {"trust_policy": trust.shown_form(role.trust_policy)}
     role.trust_policy = stored
-    _clean(role)
+    clean(role)
     role.save(update_fields=["trust_policy"])
     record("UpdateAssumeRolePolicy", actor=actor, target=role, before=before, after={"trust_policy": given})
     return role
@@ -122,11 +122,11 @@ def delete_role(*, role: Role, actor: User | None, with_policies: bool = False) 
     inline policies (DeleteConflict), and so does this, unless `with_policies` asks to remove
     them first, each with its own audit record, in this one transaction. Its assignments end
     with it; the DeleteRole record names them."""
-    _refuse_deletion(f"Role {role.role_name}", [] if with_policies else _blocking_attached(role))
-    before = _role_state(role) | {
+    refuse_deletion(f"Role {role.role_name}", [] if with_policies else blocking_attached(role))
+    before = role_state(role) | {
         "assignees": sorted(role.assignees.values_list("username", flat=True)),
     }
-    _remove_attached(role, actor)
+    remove_attached(role, actor)
     record("DeleteRole", actor=actor, target=role, before=before)
     role.delete()
 
@@ -144,7 +144,7 @@ def assign_role(*, role: Role, user: User, actor: User | None, expires_at: datet
         "AssignRole",
         actor=actor,
         target=role,
-        after={"user": user.arn, "role": role.role_name, "expires_at": _iso(expires_at)},
+        after={"user": user.arn, "role": role.role_name, "expires_at": iso(expires_at)},
     )
     return assignment
 
@@ -158,7 +158,7 @@ def unassign_role(*, role: Role, user: User, actor: User | None) -> None:
         "UnassignRole",
         actor=actor,
         target=role,
-        before={"user": user.arn, "role": role.role_name, "expires_at": _iso(assignment.expires_at)},
+        before={"user": user.arn, "role": role.role_name, "expires_at": iso(assignment.expires_at)},
     )
     assignment.delete()
 

@@ -14,15 +14,15 @@ from identities.audit import record
 from identities.credentials import AccessKey
 from identities.models import Membership, RoleAssignment, User
 from identities.services._common import (
-    _apply,
-    _blocking_attached,
-    _clean,
-    _refuse_deletion,
-    _remember_password,
-    _remove_attached,
-    _set_password,
-    _user_state,
+    apply_changes,
+    apply_password,
+    blocking_attached,
+    clean,
+    refuse_deletion,
     refuse_unless_root_acts,
+    remember_password,
+    remove_attached,
+    user_state,
 )
 from identities.services.credentials import delete_access_key, revoke_role_sessions
 from identities.services.groups import remove_members
@@ -46,28 +46,32 @@ def create_user(
     user = User(username=username, path=path, tags=tags or {}, is_active=is_active)
     if iam_id:  # an imported account keeps AWS's unique IDs
         user.iam_id = iam_id
-    _clean(user)
-    _set_password(user, password)
+    clean(user)
+    apply_password(user, password)
     user.save()
-    _remember_password(user)
-    record("CreateUser", actor=actor, target=user, after=_user_state(user))
+    remember_password(user)
+    record("CreateUser", actor=actor, target=user, after=user_state(user))
     return user
 
 
 @transaction.atomic
-def create_root_user(*, username: str, password: str | None, actor: User | None) -> User:
+def create_root_user(*, username: str, password: str | None, actor: User | None, system_user: str = "") -> User:
+    """The account's one root user. `system_user`: who ran the command that asked for it, when
+    the server's operator did (`createsuperuser`), for the audit record."""
     existing = User.objects.filter(is_superuser=True).first()
     if existing is not None:
         raise ValidationError(
             f"The account already has its root user ({existing.username}); there is only one. "
-            "Create an IAM administrator for daily work instead."
+            "Create an IAM administrator for daily work instead.",
+            code="root_exists",
         )
     user = User(username=username, is_superuser=True)
-    _clean(user)
-    _set_password(user, password)
+    clean(user)
+    apply_password(user, password)
     user.save()
-    _remember_password(user)
-    record("CreateAccountRootUser", actor=actor, target=user, after=_user_state(user))
+    remember_password(user)
+    after = user_state(user) | ({"system_user": system_user} if system_user else {})
+    record("CreateAccountRootUser", actor=actor, target=user, after=after)
     return user
 
 
@@ -79,11 +83,11 @@ def reset_root_user(*, password: str, system_user: str = "") -> User:
     root = User.objects.select_for_update().filter(is_superuser=True).first()
     if root is None:
         raise ValidationError("The account has no root user yet; create it with createsuperuser.")
-    _set_password(root, password)
+    apply_password(root, password)
     root.password_reset_required = True
     root.session_generation = secrets.token_hex(16)
     root.save(update_fields=["password", "password_changed_at", "password_reset_required", "session_generation"])
-    _remember_password(root)
+    remember_password(root)
     removed_device = TOTPDevice.objects.filter(user=root).delete()[0] > 0
     after = {"mfa_device_removed": removed_device, "reset_required": True, "system_user": system_user}
     record("ResetAccountRootUser", actor=None, target=root, after=after)
@@ -102,16 +106,16 @@ def update_user(
     """Disabling a user also ends its console sessions (a new session generation) and
     revokes its live role sessions, for good: enabling it again revives none of them."""
     refuse_unless_root_acts(user, actor)
-    before = _user_state(user)
+    before = user_state(user)
     disabling = user.is_active and is_active is False
-    _apply(user, {"username": username, "path": path, "is_active": is_active})
-    _clean(user)
+    apply_changes(user, {"username": username, "path": path, "is_active": is_active})
+    clean(user)
     if disabling:
         user.session_generation = secrets.token_hex(16)
     user.save()
     if disabling:
         revoke_role_sessions(user=user, actor=actor)
-    record("UpdateUser", actor=actor, target=user, before=before, after=_user_state(user))
+    record("UpdateUser", actor=actor, target=user, before=before, after=user_state(user))
     return user
 
 
@@ -132,7 +136,7 @@ def set_user_tags(*, user: User, tags: dict[str, str], actor: User | None, based
     refuse_stale_tags(user, based_on)
     before = {"tags": user.tags}
     user.tags = tags
-    _clean(user)
+    clean(user)
     user.save(update_fields=["tags"])
     record("TagUser", actor=actor, target=user, before=before, after={"tags": user.tags})
     return user
@@ -142,12 +146,12 @@ def set_user_tags(*, user: User, tags: dict[str, str], actor: User | None, based
 def set_password(*, user: User, password: str | None, actor: User | None) -> User:
     refuse_unless_root_acts(user, actor)
     had_password = user.has_usable_password()
-    _set_password(user, password)
+    apply_password(user, password)
     own = actor is not None and actor.pk == user.pk
     if own:
         user.password_reset_required = False
     user.save(update_fields=["password", "password_changed_at", "password_reset_required"])
-    _remember_password(user)
+    remember_password(user)
     event = "ChangePassword" if own else "UpdateLoginProfile"
     record(
         event,
@@ -175,11 +179,11 @@ def delete_user(
     if user.is_superuser:
         raise ValidationError("The account root user cannot be deleted.")
     in_the_way = [] if with_credentials_and_memberships else _own_obstacles(user)
-    in_the_way += [] if with_policies else _blocking_attached(user)
-    _refuse_deletion(user.username, in_the_way)
+    in_the_way += [] if with_policies else blocking_attached(user)
+    refuse_deletion(user.username, in_the_way)
     _remove_what_blocks_deletion(user, actor)
-    _remove_attached(user, actor)
-    record("DeleteUser", actor=actor, target=user, before=_user_state(user))
+    remove_attached(user, actor)
+    record("DeleteUser", actor=actor, target=user, before=user_state(user))
     user.delete()
 
 

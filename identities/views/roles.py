@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from identities import forms, queries, rules, services, staleness, trust
 from identities.models import Role, User
-from identities.views._pages import answer, delete_page, history, page_of, problems_of, readable, require
+from identities.views.base import answer, delete_page, history, page_of, problems_of, readable, require
 
 _FIELDS = ("role_name", "path", "description", "max_session_duration", "tags")
 _EDITABLE = ("description", "max_session_duration", "tags")

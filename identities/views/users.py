@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from identities import forms, queries, rules, services, staleness
 from identities.context import PENDING
 from identities.models import Group, Role, User
-from identities.views._pages import answer, delete_page, history, page_of, problems_of, readable, require
+from identities.views.base import answer, delete_page, history, page_of, problems_of, readable, require
 
 
 @login_required

@@ -1,4 +1,7 @@
-"""What the policy services share: the engine's validation and the identity helpers."""
+"""What the policy services share: the engine's validation and the identity helpers.
+
+The modules of policies.services import these; nothing outside the package does.
+"""
 
 import json
 
@@ -39,19 +42,19 @@ def check_trust_policy(document: dict) -> None:
     check_document(document, kind=PolicyKind.TRUST, size_limit=settings.IAM_TRUST_POLICY_MAX_SIZE)
 
 
-def _identity_kind(identity: Identity) -> str:
+def identity_kind(identity: Identity) -> str:
     return {User: "User", Group: "Group", Role: "Role"}[type(identity)]
 
 
-def _owner_filter(identity: Identity) -> dict[str, Identity]:
-    return {_identity_kind(identity).lower(): identity}
+def owner_filter(identity: Identity) -> dict[str, Identity]:
+    return {identity_kind(identity).lower(): identity}
 
 
-def _refuse_root(identity: Identity, what: str) -> None:
+def refuse_root(identity: Identity, what: str) -> None:
     if isinstance(identity, User) and identity.is_superuser:
         raise ValidationError(f"The account root user cannot have {what}: IAM policies do not apply to it.")
 
 
-def _refuse_read_only(policy: ManagedPolicy) -> None:
+def refuse_read_only(policy: ManagedPolicy) -> None:
     if policy.read_only:
         raise ValidationError(f"{policy.policy_name} is a built-in or AWS managed policy and cannot be changed.")

@@ -17,10 +17,10 @@ from policies.models import (
 )
 from policies.services._common import (
     Identity,
-    _identity_kind,
-    _owner_filter,
-    _refuse_root,
     check_document,
+    identity_kind,
+    owner_filter,
+    refuse_root,
 )
 
 # Attachments and inline policies
@@ -39,25 +39,25 @@ def attach_new_user_policies(*, user: User, actor: User | None) -> None:
 
 @transaction.atomic
 def attach_policy(*, policy: ManagedPolicy, identity: Identity, actor: User | None) -> PolicyAttachment:
-    _refuse_root(identity, "policies attached")
-    owner = _owner_filter(identity)
+    refuse_root(identity, "policies attached")
+    owner = owner_filter(identity)
     if PolicyAttachment.objects.filter(policy=policy, **owner).exists():
         raise ValidationError(f"{policy.policy_name} is already attached to {identity.name}.")
     limit = settings.IAM_MAX_ATTACHED_POLICIES
     if PolicyAttachment.objects.filter(**owner).count() >= limit:
         raise ValidationError(f"{identity.name} already has {limit} managed policies attached, the most allowed.")
     attachment = PolicyAttachment.objects.create(policy=policy, attached_by=actor, **owner)
-    record(f"Attach{_identity_kind(identity)}Policy", actor=actor, target=identity, after={"policy": policy.arn})
+    record(f"Attach{identity_kind(identity)}Policy", actor=actor, target=identity, after={"policy": policy.arn})
     return attachment
 
 
 @transaction.atomic
 def detach_policy(*, policy: ManagedPolicy, identity: Identity, actor: User | None) -> None:
-    attachment = PolicyAttachment.objects.filter(policy=policy, **_owner_filter(identity)).first()
+    attachment = PolicyAttachment.objects.filter(policy=policy, **owner_filter(identity)).first()
     if attachment is None:
         raise ValidationError(f"{policy.policy_name} is not attached to {identity.name}.")
     attachment.delete()
-    record(f"Detach{_identity_kind(identity)}Policy", actor=actor, target=identity, before={"policy": policy.arn})
+    record(f"Detach{identity_kind(identity)}Policy", actor=actor, target=identity, before={"policy": policy.arn})
 
 
 @transaction.atomic
@@ -66,11 +66,11 @@ def put_inline_policy(
 ) -> tuple[InlinePolicy, list[Finding]]:
     """`based_on`: the token of the inline policy of that name as the form showed it
     (`inline_policy_token`), refused when it has changed, appeared or gone since."""
-    _refuse_root(identity, "inline policies")
+    refuse_root(identity, "inline policies")
     inline = current_inline_policy(identity, policy_name, based_on)
-    kind = _identity_kind(identity).lower()
+    kind = identity_kind(identity).lower()
     parsed, findings = check_document(document, kind=PolicyKind.IDENTITY, size_limit=10**9)
-    owner = _owner_filter(identity)
+    owner = owner_filter(identity)
     others = InlinePolicy.objects.filter(**owner).exclude(policy_name=policy_name)
     total = policy_size(parsed) + sum(policy_size(other.document) for other in others)
     limit = settings.IAM_INLINE_POLICY_MAX_SIZE[kind]
@@ -86,7 +86,7 @@ def put_inline_policy(
     inline.full_clean()
     inline.save()
     record(
-        f"Put{_identity_kind(identity)}Policy",
+        f"Put{identity_kind(identity)}Policy",
         actor=actor,
         target=identity,
         before=before,
@@ -99,7 +99,7 @@ def current_inline_policy(identity: Identity, policy_name: str, based_on: str | 
     """The inline policy of that name as stored now; StaleEdit if the form showed another.
     The owner's row is locked: an inline policy not created yet has no row of its own to lock."""
     type(identity).objects.select_for_update().filter(pk=identity.pk).first()
-    inline = InlinePolicy.objects.filter(policy_name=policy_name, **_owner_filter(identity)).first()
+    inline = InlinePolicy.objects.filter(policy_name=policy_name, **owner_filter(identity)).first()
     staleness.refuse_if_stale(based_on, inline_policy_token(inline), what=f"the inline policy {policy_name}")
     return inline
 
@@ -113,7 +113,7 @@ def inline_policy_token(inline: InlinePolicy | None) -> str:
 def delete_inline_policy(*, inline: InlinePolicy, actor: User | None) -> None:
     identity = inline.owner
     record(
-        f"Delete{_identity_kind(identity)}Policy",
+        f"Delete{identity_kind(identity)}Policy",
         actor=actor,
         target=identity,
         before={"policy_name": inline.policy_name, "document": inline.document},
@@ -126,8 +126,8 @@ def delete_inline_policy(*, inline: InlinePolicy, actor: User | None) -> None:
 
 @transaction.atomic
 def set_permissions_boundary(*, identity: User | Role, policy: ManagedPolicy, actor: User | None) -> PermissionBoundary:
-    _refuse_root(identity, "a permission boundary")
-    owner = _owner_filter(identity)
+    refuse_root(identity, "a permission boundary")
+    owner = owner_filter(identity)
     boundary = PermissionBoundary.objects.filter(**owner).first()
     before = {"boundary": boundary.policy.arn} if boundary else None
     boundary = boundary or PermissionBoundary(**owner)
@@ -135,7 +135,7 @@ def set_permissions_boundary(*, identity: User | Role, policy: ManagedPolicy, ac
     boundary.set_at = timezone.now()
     boundary.save()
     record(
-        f"Put{_identity_kind(identity)}PermissionsBoundary",
+        f"Put{identity_kind(identity)}PermissionsBoundary",
         actor=actor,
         target=identity,
         before=before,
@@ -146,11 +146,11 @@ def set_permissions_boundary(*, identity: User | Role, policy: ManagedPolicy, ac
 
 @transaction.atomic
 def delete_permissions_boundary(*, identity: User | Role, actor: User | None) -> None:
-    boundary = PermissionBoundary.objects.filter(**_owner_filter(identity)).select_related("policy").first()
+    boundary = PermissionBoundary.objects.filter(**owner_filter(identity)).select_related("policy").first()
     if boundary is None:
         raise ValidationError(f"{identity.name} has no permission boundary.")
     record(
-        f"Delete{_identity_kind(identity)}PermissionsBoundary",
+        f"Delete{identity_kind(identity)}PermissionsBoundary",
         actor=actor,
         target=identity,
         before={"boundary": boundary.policy.arn},
@@ -166,7 +166,7 @@ def remove_identity_policies(*, identity: Identity, actor: User | None) -> None:
     """Detach every managed policy from a user, group or role about to be deleted, delete its
     inline policies and its permission boundary, each with its own audit record, in the
     deletion's transaction (settings.IAM_DELETION_REMOVAL_HOOKS)."""
-    owner = _owner_filter(identity)
+    owner = owner_filter(identity)
     attachments = PolicyAttachment.objects.filter(**owner).select_related("policy").order_by("policy__policy_name")
     for attachment in attachments:
         detach_policy(policy=attachment.policy, identity=identity, actor=actor)

@@ -14,8 +14,8 @@ from policies.models import (
     PolicyVersion,
 )
 from policies.services._common import (
-    _refuse_read_only,
     check_document,
+    refuse_read_only,
 )
 
 # Managed policies and versions
@@ -51,7 +51,7 @@ def create_policy_version(
     default is another one by now: the new version would undo a change the writer never saw
     (AWS has no such check)."""
     policy = ManagedPolicy.objects.select_for_update().get(pk=policy.pk)
-    _refuse_read_only(policy)
+    refuse_read_only(policy)
     refuse_if_default_changed(policy, based_on)
     limit = settings.IAM_MAX_POLICY_VERSIONS
     if policy.versions.count() >= limit:
@@ -101,7 +101,7 @@ def make_default(version: PolicyVersion) -> None:
 def set_default_version(*, version: PolicyVersion, actor: User | None) -> PolicyVersion:
     # Locked as a new version locks it, so an editor's check of the default holds until it saves.
     ManagedPolicy.objects.select_for_update().filter(pk=version.policy_id).first()
-    _refuse_read_only(version.policy)
+    refuse_read_only(version.policy)
     before = PolicyVersion.objects.filter(policy_id=version.policy_id, is_default=True).first()
     make_default(version)
     record(
@@ -116,7 +116,7 @@ def set_default_version(*, version: PolicyVersion, actor: User | None) -> Policy
 
 @transaction.atomic
 def delete_policy_version(*, version: PolicyVersion, actor: User | None) -> None:
-    _refuse_read_only(version.policy)
+    refuse_read_only(version.policy)
     if version.is_default:
         raise ValidationError(
             f"{version.version_id} is the default version of {version.policy.policy_name}; "
@@ -128,7 +128,7 @@ def delete_policy_version(*, version: PolicyVersion, actor: User | None) -> None
 
 @transaction.atomic
 def update_policy(*, policy: ManagedPolicy, actor: User | None, description: str) -> ManagedPolicy:
-    _refuse_read_only(policy)
+    refuse_read_only(policy)
     before = {"description": policy.description}
     policy.description = description
     policy.updated_at = timezone.now()
@@ -142,7 +142,7 @@ def update_policy(*, policy: ManagedPolicy, actor: User | None, description: str
 def delete_policy(*, policy: ManagedPolicy, actor: User | None, detach_everywhere: bool = False) -> None:
     """Delete a managed policy. One still attached or bounding an identity is refused unless
     `detach_everywhere`, which detaches it from each (one audit record each) in the same transaction."""
-    _refuse_read_only(policy)
+    refuse_read_only(policy)
     attachments = list(policy.attachments.select_related("user", "group", "role"))
     boundaries = list(policy.boundaries.select_related("user", "role"))
     if (attachments or boundaries) and not detach_everywhere:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from identities import rules, staleness
 from identities.context import Target
 from identities.forms import refused_as_stale
-from identities.views._pages import history
+from identities.views.base import history
 from policies import queries, services
 from policies.engine import Level
 from policies.forms import PolicyCreateForm, PolicyDeleteForm, PolicyFilterForm, PolicyVersionForm, findings_of

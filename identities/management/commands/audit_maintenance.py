@@ -4,13 +4,13 @@ It runs in one transaction with audit maintenance switched on, and leaves its ow
 DeleteAuditEvents event (which the cut-off never reaches) saying how many went and who ran it.
 """
 
-import getpass
 from datetime import UTC, datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
 from identities import audit
 from identities.audit import AuditEvent
+from identities.management import system_user
 
 
 class Command(BaseCommand):
@@ -31,13 +31,6 @@ class Command(BaseCommand):
             return
         with audit.maintenance():
             deleted, _ = doomed.delete()
-            after = {"delete_before": cutoff.isoformat(), "deleted": deleted, "system_user": _system_user()}
+            after = {"delete_before": cutoff.isoformat(), "deleted": deleted, "system_user": system_user()}
             audit.record("DeleteAuditEvents", actor=None, after=after)
         self.stdout.write(f"Deleted {deleted} audit events that occurred before {cutoff:%Y-%m-%d}.")
-
-
-def _system_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return ""

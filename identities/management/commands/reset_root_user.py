@@ -5,13 +5,13 @@ No IAM policy can do this (only root manages root); whoever can run commands on 
 can. The new password is printed once, and must be changed at the next sign-in.
 """
 
-import getpass
 import secrets
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from identities import services
+from identities.management import system_user
 
 
 class Command(BaseCommand):
@@ -20,17 +20,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         password = secrets.token_urlsafe(24)
         try:
-            root = services.reset_root_user(password=password, system_user=_system_user())
+            root = services.reset_root_user(password=password, system_user=system_user())
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         self.stdout.write(
             f"The root user {root.username} now signs in with this password, once, then chooses a new one:\n"
             f"{password}\nIts MFA device was removed and its console sessions ended."
         )
-
-
-def _system_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return ""

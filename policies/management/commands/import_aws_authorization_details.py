@@ -4,21 +4,13 @@ python manage.py import_aws_authorization_details account.json --dry-run
 python manage.py import_aws_authorization_details account.json --as alice
 """
 
-import getpass
-import os
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from identities.management import system_user
 from identities.models import User
 from policies.aws_import import ImportRefused, apply_import, plan_import, read_authorization_details
-
-
-def _system_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # a container user without a passwd entry
-        return os.environ.get("USER", "")
 
 
 class Command(BaseCommand):
@@ -51,7 +43,7 @@ class Command(BaseCommand):
                 plan,
                 actor=actor,
                 source_name=path.name,
-                system_user="" if actor else _system_user(),
+                system_user="" if actor else system_user(),
                 progress=self._progress(options["progress_every"]),
             )
         except ImportRefused as refusal:

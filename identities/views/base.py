@@ -1,5 +1,6 @@
 """What the console pages of users, groups and roles share: loading under a
-permission check, pagination, and answering a change in place or by redirect."""
+permission check, pagination, and answering a change in place or by redirect
+(policies' pages show an object's history with `history` too)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError

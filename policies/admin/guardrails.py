@@ -1,0 +1,66 @@
+"""Guardrails in the admin."""
+
+from django.contrib import admin
+
+from identities import rules
+from identities.admin.base import IAMActionsAdmin, adopt, fields_of
+from identities.admin.forms import StaleCheckedForm
+from identities.context import PENDING
+from identities.forms import BasedOnField
+from policies import services
+from policies.admin.base import warn
+from policies.engine import Level, PolicyKind
+from policies.forms import PolicyDocumentField
+from policies.models import Guardrail
+
+
+class GuardrailForm(StaleCheckedForm):
+    document = PolicyDocumentField(label="Guardrail document", kind=PolicyKind.GUARDRAIL)
+    based_on = BasedOnField()
+    guarded = {"based_on": "document"}
+
+    class Meta:
+        model = Guardrail
+        fields = ("guardrail_name", "description", "level", "document")
+
+    def shown_tokens(self, stored) -> dict:
+        return {"based_on": services.guardrail_token(stored)}
+
+    def refuse_if_stale(self, stored) -> None:
+        services.refuse_stale_guardrail(stored, self.based_on("based_on"))
+
+
+@admin.register(Guardrail)
+class GuardrailAdmin(IAMActionsAdmin, admin.ModelAdmin):
+    form = GuardrailForm
+    iam_list_action, iam_get_action = "iam:ListGuardrails", "iam:GetGuardrail"
+    create_change = update_change = staticmethod(services.save_guardrail)
+    delete_change = staticmethod(services.delete_guardrail)
+    subject_argument = "guardrail"
+
+    def allows(self, request, change, obj=None, **arguments) -> bool:
+        # The same service creates (no guardrail) and changes one: ask about "any" for a change
+        # before one is chosen.
+        return super().allows(request, change, obj if obj is not None else PENDING, **arguments)
+
+    def has_add_permission(self, request, obj=None):
+        return rules.allows(request.user, services.save_guardrail)
+
+    list_display = ("guardrail_name", "level", "description", "updated_at")
+    search_fields = ("guardrail_name", "description")
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        original = Guardrail.objects.get(pk=obj.pk) if change else None
+        saved, findings = self.perform(
+            request,
+            services.save_guardrail,
+            guardrail=original,
+            based_on=form.based_on("based_on") if change else None,
+            **fields_of(data, "guardrail_name", "description", "level", "document"),
+        )
+        warn(request, [str(f) for f in findings if f.level is not Level.ERROR])
+        adopt(obj, saved)
+
+    def delete_model(self, request, obj):
+        self.perform(request, services.delete_guardrail, guardrail=obj)
