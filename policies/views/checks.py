@@ -17,6 +17,7 @@ from identities.middleware import ROLE_SESSION_KEY
 from identities.models import User
 from policies import authorization, queries, reports
 from policies.forms import PastedPoliciesForm, PolicyCheckForm, SwitchRoleForm, WhatCanForm, WhoCanForm
+from policies.views.explanations import explain_rows
 
 
 @login_required
@@ -159,7 +160,8 @@ def _run_check(target, cleaned, data, documents) -> dict:
         context,
         resource_policy=[("resource_policy", resource_policy)] if resource_policy else None,
     )
-    return {"target": target, "rows": rows, "context_keys": keys, "context_values": context}
+    checked = list(zip(rows, explain_rows(target, rows), strict=True))
+    return {"target": target, "rows": rows, "checked": checked, "context_keys": keys, "context_values": context}
 
 
 def check_export(rows, export: str) -> HttpResponse:
@@ -174,6 +176,11 @@ def check_export(rows, export: str) -> HttpResponse:
             ],
             "blocking_layers": list(row.decision.blocking_layers),
             "missing_context_keys": list(row.decision.missing_context_keys),
+            "near_misses": [
+                f"{miss.ref.source} statement {miss.ref.statement_index} ({miss.ref.sid or 'no Sid'}) "
+                f"missed {', '.join(miss.missed)}"
+                for miss in row.decision.near_misses
+            ],
         }
         for row in rows
     ]
@@ -182,7 +189,9 @@ def check_export(rows, export: str) -> HttpResponse:
     else:
         response = HttpResponse(content_type="text/csv")
         writer = CSVWriter(response)
-        writer.writerow(["action", "resource", "decision", "deciding", "blocking_layers", "missing_context_keys"])
+        writer.writerow(
+            ["action", "resource", "decision", "deciding", "blocking_layers", "missing_context_keys", "near_misses"]
+        )
         for record in records:
             writer.writerow(
                 [
@@ -192,6 +201,7 @@ def check_export(rows, export: str) -> HttpResponse:
                     "; ".join(record["deciding"]),
                     " ".join(record["blocking_layers"]),
                     " ".join(record["missing_context_keys"]),
+                    "; ".join(record["near_misses"]),
                 ]
             )
     response["Content-Disposition"] = f'attachment; filename="policy-check.{export}"'
