@@ -91,6 +91,7 @@ class WhoCan(NamedTuple):
     arn: str
     kind: str
     paths: tuple[str, ...]
+    pk: int | None = None  # the user's or role's, for a link to its page
 
 
 class _UserLayers(NamedTuple):
@@ -136,7 +137,7 @@ def _users_who_can(account, entries: list[_UserLayers], action, resource):
         decision = authorization.decide(layers, action, resource)
         if decision.outcome is Outcome.ALLOW:
             paths = [path_of(account, user.pk, ref.source) for ref in decision.deciding if ref.layer == "identity"]
-            yield WhoCan(user.arn, "user", tuple(dict.fromkeys(paths)))
+            yield WhoCan(user.arn, "user", tuple(dict.fromkeys(paths)), user.pk)
 
 
 def _may_assume(trust_set, entries: list[_UserLayers]) -> list[_UserLayers]:
@@ -160,7 +161,7 @@ def _roles_who_can(account, action, resource):
         decision = authorization.decide(account.role_layers(role), action, resource)
         if decision.outcome is Outcome.ALLOW:
             paths = [f"role policy {ref.source}" for ref in decision.deciding if ref.layer == "identity"]
-            yield role, WhoCan(role.arn, "role", tuple(dict.fromkeys(paths)))
+            yield role, WhoCan(role.arn, "role", tuple(dict.fromkeys(paths)), role.pk)
 
 
 def _users_via_roles(account, entries: list[_UserLayers], roles: list[Role]) -> list[WhoCan]:
@@ -174,5 +175,5 @@ def _users_via_roles(account, entries: list[_UserLayers], roles: list[Role]) -> 
         for user, layers in _may_assume(trust_set, entries):
             decision = authorization.assume_with(layers, role.arn, trust_set, context=authorization.time_keys())
             if decision.outcome is Outcome.ALLOW:
-                found.append(WhoCan(user.arn, "user", (f"after assuming {role.role_name}",)))
+                found.append(WhoCan(user.arn, "user", (f"after assuming {role.role_name}",), user.pk))
     return found

@@ -16,6 +16,7 @@ from identities.exports import CSVWriter
 from identities.middleware import ROLE_SESSION_KEY
 from identities.models import User
 from policies import authorization, queries, reports
+from policies.engine import Outcome
 from policies.forms import PastedPoliciesForm, PolicyCheckForm, SwitchRoleForm, WhatCanForm, WhoCanForm
 from policies.views.explanations import explain_rows
 
@@ -236,8 +237,19 @@ def who_can(request):
     """Every user and role allowed an action on a resource, and the path that grants it."""
     form = WhoCanForm(request.GET if "action" in request.GET else None)
     page = {"form": form}
+    # The refusal does not depend on the question, so it comes before the form is checked.
+    if form.is_bound and not request.user.has_perm("iam:SimulatePrincipalPolicy", Target("*")):
+        raise PermissionDenied("Asking about every principal needs iam:SimulatePrincipalPolicy on *.")
     if form.is_valid():
-        if not request.user.has_perm("iam:SimulatePrincipalPolicy", Target("*")):
-            raise PermissionDenied("Asking about every principal needs iam:SimulatePrincipalPolicy on *.")
-        page["entries"] = reports.who_can(form.cleaned_data["action"], form.cleaned_data["resource"])
+        action, resource = form.cleaned_data["action"], form.cleaned_data["resource"]
+        page["entries"] = reports.who_can(action, resource)
+        page["root"] = _root_standing(action, resource)
     return render(request, "policies/who_can.html", page)
+
+
+def _root_standing(action: str, resource: str) -> dict:
+    """How the root user stands: beyond every IAM policy, bound only by the guardrails."""
+    decision = authorization.root_decision(action, resource)
+    sources = {ref.source for ref in decision.deciding if ref.effect == "Deny"}
+    sources |= set(decision.blocking_layers) if decision.outcome is not Outcome.ALLOW else set()
+    return {"arn": decision.request.principal, "allowed": decision.allowed, "by": sorted(sources)}
