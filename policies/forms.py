@@ -212,6 +212,11 @@ def expand_actions(patterns: list[str]) -> list[str]:
 class WhatCanForm(forms.Form):
     kind = forms.ChoiceField(choices=PRINCIPAL_KINDS[:4], label="Principal type", initial="user")
     principal = forms.CharField(label="Principal", help_text="A name or an ARN.")
+    q = forms.CharField(
+        required=False,
+        label="Search actions",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Part of an action, such as Object"}),
+    )
 
 
 class WhoCanForm(forms.Form):

@@ -18,7 +18,7 @@ from identities.models import User
 from policies import authorization, queries, reports
 from policies.engine import Outcome
 from policies.forms import PastedPoliciesForm, PolicyCheckForm, SwitchRoleForm, WhatCanForm, WhoCanForm
-from policies.views.explanations import explain_rows
+from policies.views.explanations import explain_rows, what_can_summaries
 
 
 @login_required
@@ -212,22 +212,21 @@ def check_export(rows, export: str) -> HttpResponse:
 @login_required
 @require_GET
 def what_can(request):
-    """Every catalogue action a principal may perform, and what it may after assuming a role."""
+    """The catalogue actions with a feature behind them that a principal may perform, summarised
+    per service and access level, each with the policies that allow it; and after assuming a role."""
     form = WhatCanForm(request.GET if "principal" in request.GET else None)
     page = {"form": form}
     if form.is_valid():
         target = principal_target(request, form, form.cleaned_data["kind"], form.cleaned_data["principal"])
         if target is None:
             return render(request, "policies/what_can.html", page)
+        actions = reports.featured_actions()
         roles = queries.assumable_roles(target.subject) if isinstance(target.subject, User) else []
-        page |= {
-            "target": target,
-            "grants": reports.grouped(reports.what_can(target.layers)),
-            "via_roles": [
-                (role, reports.grouped(reports.what_can(authorization.layers_of(role), role.role_name)))
-                for role in roles
-            ],
-        }
+        sections = [(None, reports.what_can(target.layers, actions=actions))]
+        sections += [(role, reports.what_can(authorization.layers_of(role), role.role_name, actions)) for role in roles]
+        search = form.cleaned_data["q"].strip()
+        summaries = what_can_summaries(target.subject, sections, actions, search)
+        page |= {"target": target, "summary": summaries[0][1], "via_roles": summaries[1:], "search": search}
     return render(request, "policies/what_can.html", page)
 
 

@@ -15,8 +15,9 @@ from django.urls import reverse
 
 from identities.models import Group, Role, User
 from policies import authorization, queries
+from policies.catalogue_data import ACCESS_LEVELS as LEVELS
 from policies.engine import Outcome
-from policies.models import ManagedPolicy
+from policies.models import ManagedPolicy, PolicyAttachment
 
 _INLINE = " inline "
 
@@ -68,12 +69,16 @@ def subject_words(target) -> str:
 
 def explain_rows(target, rows) -> list[Explanation]:
     """One explanation per result row, in the rows' order."""
-    sources = _Sources(target.layers, rows)
+    labels = set(target.layers.documents)
+    for row in rows:
+        labels |= {ref.source for ref in row.decision.deciding}
+        labels |= {miss.ref.source for miss in row.decision.near_misses}
+    sources = Sources(labels)
     who = subject_words(target)
     return [_explain(target, row, who, sources) for row in rows]
 
 
-def _explain(target, row, who: str, sources: _Sources) -> Explanation:
+def _explain(target, row, who: str, sources: Sources) -> Explanation:
     decision = row.decision
     asked = f"{row.action} on {row.resource}"
     reasons = tuple(_reason(target.layers, ref, sources) for ref in decision.deciding)
@@ -92,14 +97,14 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _reason(layers, ref, sources: _Sources, miss=None) -> Reason:
+def _reason(layers, ref, sources: Sources, miss=None) -> Reason:
     statements = (layers.documents.get(ref.source) or {}).get("Statement", [])
     statements = [statements] if isinstance(statements, dict) else statements
     statement = statements[ref.statement_index] if ref.statement_index < len(statements) else None
     return Reason(ref, sources.source(ref.source), statement, miss)
 
 
-def _blocked(layers, layer: str, who: str, asked: str, sources: _Sources) -> Blocked:
+def _blocked(layers, layer: str, who: str, asked: str, sources: Sources) -> Blocked:
     considered = tuple(sources.source(label) for label in _labels(_layer_sets(layers, layer)))
     if layer == "identity":
         sentence = f"No policy of {who} allows {asked}."
@@ -140,14 +145,10 @@ def _labels(sets) -> list[str]:
     return list(dict.fromkeys(label for policy_set in sets for label, _ in policy_set.policies))
 
 
-class _Sources:
-    """Words and pages for every label the rows can name, looked up together."""
+class Sources:
+    """Words and pages for every label a page can name, looked up together."""
 
-    def __init__(self, layers, rows):
-        labels = set(layers.documents)
-        for row in rows:
-            labels |= {ref.source for ref in row.decision.deciding}
-            labels |= {miss.ref.source for miss in row.decision.near_misses}
+    def __init__(self, labels):
         self._policies = self._managed(labels)
         self._owners = self._inline_owners(labels)
         self._cache: dict[str, Source] = {}
@@ -202,3 +203,76 @@ class _Sources:
         if parsed and parsed[2] == "guardrail":
             return Source(label, f"guardrail {parsed[3].rsplit('/', 1)[-1]}", queries.source_url(label))
         return Source(label, label.replace("_", " "), None)
+
+
+# What-can: a summary per service and access level
+
+
+class GrantRow(NamedTuple):
+    action: str
+    resources: tuple[str, ...]
+    conditional: bool
+    granted_by: tuple[tuple[Source, str], ...]  # each policy, and the group it comes through ("" if its own)
+
+
+class LevelSummary(NamedTuple):
+    level: str
+    allowed: int
+    total: int
+    grants: tuple[GrantRow, ...]
+
+
+class ServiceSummary(NamedTuple):
+    service: str
+    allowed: int
+    total: int
+    levels: tuple[LevelSummary, ...]
+
+
+def what_can_summaries(subject, sections, actions, search: str = "") -> list[tuple[object, list[ServiceSummary]]]:
+    """Each (role or None, grants) section as services and levels, counted against the
+    catalogue's `actions`; `search` keeps the actions whose name contains it."""
+    labels = {label for _, grants in sections for grant in grants for label in grant.granted_by}
+    sources, groups = Sources(labels), _groups_granting(subject)
+    totals: dict[tuple[str, str], int] = {}
+    for action, level in actions:
+        totals[(action.split(":")[0], level)] = totals.get((action.split(":")[0], level), 0) + 1
+    wanted = search.lower()
+    return [(role, _summary(grants, totals, sources, groups, wanted)) for role, grants in sections]
+
+
+def _summary(grants, totals, sources: Sources, groups: dict[str, str], wanted: str) -> list[ServiceSummary]:
+    by_key: dict[tuple[str, str], list[GrantRow]] = {}
+    for grant in grants:
+        if wanted and wanted not in grant.action.lower():
+            continue
+        by = tuple((sources.source(label), groups.get(label.partition(" v")[0], "")) for label in grant.granted_by)
+        row = GrantRow(grant.action, grant.resources, grant.conditional, by)
+        by_key.setdefault((grant.action.split(":")[0], grant.access_level), []).append(row)
+    services = []
+    for service in sorted({service for service, _ in totals}):
+        levels = tuple(
+            LevelSummary(
+                level,
+                len(by_key.get((service, level), [])),
+                totals[(service, level)],
+                tuple(by_key.get((service, level), [])),
+            )
+            for level in LEVELS
+            if (service, level) in totals
+        )
+        allowed = sum(level.allowed for level in levels)
+        if allowed or not wanted:
+            services.append(ServiceSummary(service, allowed, sum(level.total for level in levels), levels))
+    return services
+
+
+def _groups_granting(subject) -> dict[str, str]:
+    """For a user, each managed policy ARN its groups attach, to the groups' names (one query)."""
+    if not isinstance(subject, User):
+        return {}
+    found: dict[str, list[str]] = {}
+    attachments = PolicyAttachment.objects.filter(group__memberships__user=subject).select_related("policy", "group")
+    for attachment in attachments:
+        found.setdefault(attachment.policy.arn, []).append(attachment.group.group_name)
+    return {arn: ", ".join(sorted(names)) for arn, names in found.items()}
