@@ -12,7 +12,7 @@ from django.urls import reverse
 from identities import services as identity_services
 from identities.audit import AuditEvent
 from identities.models import User
-from policies import services
+from policies import authorization, services
 from tests.clients import client_for
 from tests.documents import allow
 
@@ -318,3 +318,11 @@ def test_the_json_export_lists_the_near_misses(org):
     assert [record["near_misses"] for record in records] == [
         [f"{org.policies['DevelopersStorageAccess'].arn} v1 statement 0 (DevBuckets) missed resource"]
     ]
+
+
+def test_only_the_explained_decision_carries_near_misses(org):
+    layers = authorization.layers_of(org.users["charles"])
+    plain = authorization.decide(layers, "storage:PutObject", f"{PRODUCTION}/x")
+    explained = authorization.decide(layers, "storage:PutObject", f"{PRODUCTION}/x", explain=True)
+    assert (plain.outcome.value, plain.near_misses) == ("ImplicitDeny", ())
+    assert [miss.ref.sid for miss in explained.near_misses] == ["DevBuckets"]
