@@ -218,14 +218,24 @@ def authorize(request):
     if len(items) > settings.IAM_AUTHORIZE_BATCH_MAX:
         raise APIError(400, "BatchTooLarge", f"At most {settings.IAM_AUTHORIZE_BATCH_MAX} requests in one batch.")
     caller = request.api_caller
-    results = [_decide_one(request, item, index if batch else None) for index, item in enumerate(items)]
+    explain = _explain_option(data, "the body" if batch else "the request")
+    results = [_decide_one(request, item, index if batch else None, explain) for index, item in enumerate(items)]
     audit.note_decisions([item | result for item, result in zip(items, results, strict=True)], actor=caller.user)
     return JsonResponse({"results": results} if batch else results[0])
 
 
-def _decide_one(request, item, index: int | None) -> dict:
+def _explain_option(data, where: str) -> bool:
+    """`"explain": true` asks for the near misses of an implicit deny too."""
+    explain = data.get("explain", False) if isinstance(data, dict) else False
+    if not isinstance(explain, bool):
+        raise APIError(400, "MalformedRequest", f"{where}: explain is true or false.")
+    return explain
+
+
+def _decide_one(request, item, index: int | None, explain: bool = False) -> dict:
     where = f"requests[{index}]" if index is not None else "the request"
     principal, action, resource, context = _authorize_fields(item, where)
+    explain = explain or _explain_option(item, where)
     caller = request.api_caller
     # Permission first, so a caller learns nothing about principals it may not ask about.
     if principal != caller.arn and not request.user.has_perm("iam:SimulatePrincipalPolicy", Target(principal)):
@@ -238,7 +248,8 @@ def _decide_one(request, item, index: int | None) -> dict:
         raise APIError(400, "AmbiguousPrincipal", message) from None
     except authorization.UnknownPrincipal:
         raise APIError(404, "NoSuchPrincipal", f"{where}: no user, role or live role session is {principal}.") from None
-    return decision_json(authorization.decide(layers, action, resource, context=context))
+    decision = authorization.decide(layers, action, resource, context=context, explain=explain)
+    return decision_json(decision, explain=explain)
 
 
 def _authorize_fields(item, where: str) -> tuple[str, str, str, dict]:
@@ -262,8 +273,8 @@ def _caller_context(context, where: str) -> dict:
     return context
 
 
-def decision_json(decision) -> dict:
-    return {
+def decision_json(decision, *, explain: bool = False) -> dict:
+    answer = {
         "decision": decision.outcome.value,
         "deciding": [
             {
@@ -279,6 +290,24 @@ def decision_json(decision) -> dict:
         "missing_context_keys": list(decision.missing_context_keys),
         "conditional": decision.conditional,
         "errors": list(decision.errors),
+    }
+    if explain:
+        answer["near_misses"] = [near_miss_json(miss) for miss in decision.near_misses]
+    return answer
+
+
+def near_miss_json(miss) -> dict:
+    """A statement that matched the action but missed the resource, the principal or conditions."""
+    return {
+        "layer": miss.ref.layer,
+        "policy": miss.ref.source,
+        "statement_index": miss.ref.statement_index,
+        "sid": miss.ref.sid,
+        "missed": list(miss.missed),
+        "resources": list(miss.resources),
+        "not_resource": miss.not_resource,
+        "principal": miss.principal,
+        "conditions": [condition.as_dict() for condition in miss.conditions],
     }
 
 

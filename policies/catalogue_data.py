@@ -670,6 +670,81 @@ STORAGE = Service(
 
 SERVICES: tuple[Service, ...] = (IAM, STS, STORAGE)
 
+# AWS's tables list every iam: and sts: action; the console implements these (the
+# others are accepted in policies, as AWS's are, but nothing here performs them).
+# Any other service is the organisation's own, whose code asks the decision API.
+_KINDS = ("User", "Group", "Role")
+CONSOLE_FEATURES: frozenset[str] = frozenset(
+    [
+        *(f"iam:{verb}{kind}Policy" for kind in _KINDS for verb in ("Attach", "Detach", "Put", "Delete", "Get")),
+        *(f"iam:List{kind}Policies" for kind in _KINDS),
+        *(f"iam:ListAttached{kind}Policies" for kind in _KINDS),
+        *(f"iam:{verb}{kind}" for kind in _KINDS for verb in ("Create", "Get", "Update", "Delete")),
+        *(f"iam:{verb}{kind}PermissionsBoundary" for kind in ("User", "Role") for verb in ("Put", "Delete")),
+        *(f"iam:{verb}{kind}" for kind in ("User", "Role") for verb in ("Tag", "Untag")),
+        *(f"iam:List{kind}Tags" for kind in ("User", "Role")),
+        *(f"iam:{verb}Guardrail" for verb in ("Create", "Get", "Update", "Delete")),
+        *(f"iam:{verb}CatalogService" for verb in ("Get", "Put", "Delete")),
+        "iam:AddUserToGroup",
+        "iam:RemoveUserFromGroup",
+        "iam:ListGroupsForUser",
+        "iam:ListGroups",
+        "iam:ListUsers",
+        "iam:ListRoles",
+        "iam:ListPolicies",
+        "iam:ListGuardrails",
+        "iam:ListCatalogServices",
+        "iam:CreatePolicy",
+        "iam:GetPolicy",
+        "iam:DeletePolicy",
+        "iam:CreatePolicyVersion",
+        "iam:DeletePolicyVersion",
+        "iam:SetDefaultPolicyVersion",
+        "iam:UpdateAssumeRolePolicy",
+        "iam:PassRole",
+        "iam:ChangePassword",
+        "iam:CreateLoginProfile",
+        "iam:GetLoginProfile",
+        "iam:UpdateLoginProfile",
+        "iam:CreateAccessKey",
+        "iam:DeleteAccessKey",
+        "iam:UpdateAccessKey",
+        "iam:ListAccessKeys",
+        "iam:GetAccessKeyLastUsed",
+        "iam:CreateVirtualMFADevice",
+        "iam:DeleteVirtualMFADevice",
+        "iam:EnableMFADevice",
+        "iam:DeactivateMFADevice",
+        "iam:ResyncMFADevice",
+        "iam:ListMFADevices",
+        "iam:ListVirtualMFADevices",
+        "iam:GetAccountPasswordPolicy",
+        "iam:UpdateAccountPasswordPolicy",
+        "iam:GenerateCredentialReport",
+        "iam:GetCredentialReport",
+        "iam:GenerateServiceLastAccessedDetails",
+        "iam:GetContextKeysForPrincipalPolicy",
+        "iam:SimulatePrincipalPolicy",
+        "iam:SimulateCustomPolicy",
+        "iam:ImportAccountAuthorizationDetails",
+        "iam:ListAuditEvents",
+        "iam:GetAuditEvent",
+        "iam:ExportAuditEvents",
+        "sts:AssumeRole",
+        "sts:GetCallerIdentity",
+        "sts:GetAccessKeyInfo",
+    ]
+)
+AWS_TABLE_PREFIXES: frozenset[str] = frozenset({"iam", "sts"})
+
+
+def has_feature(action: str) -> bool:
+    """Whether something performs `action` ("prefix:Name", any case): for iam and sts, the
+    console's own features; for any other service, its owner's code."""
+    prefix = action.partition(":")[0].lower()
+    return prefix not in AWS_TABLE_PREFIXES or action.lower() in _FEATURES_LOWER
+
+
 # --------------------------------------------------------------------------------------------
 # Global condition keys (AWS's "AWS global condition context keys")
 # --------------------------------------------------------------------------------------------
@@ -743,3 +818,6 @@ def service(prefix: str) -> Service:
 def all_actions() -> dict[str, str]:
     """The catalogue for the engine's validation: lowercased "prefix:name" -> access level."""
     return {f"{svc.prefix}:{action.name}".lower(): action.access_level for svc in SERVICES for action in svc.actions}
+
+
+_FEATURES_LOWER = frozenset(name.lower() for name in CONSOLE_FEATURES)

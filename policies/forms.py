@@ -212,11 +212,53 @@ def expand_actions(patterns: list[str]) -> list[str]:
 class WhatCanForm(forms.Form):
     kind = forms.ChoiceField(choices=PRINCIPAL_KINDS[:4], label="Principal type", initial="user")
     principal = forms.CharField(label="Principal", help_text="A name or an ARN.")
+    q = forms.CharField(
+        required=False,
+        label="Search actions",
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Part of an action, such as Object"}),
+    )
 
 
 class WhoCanForm(forms.Form):
-    action = forms.CharField(label="Action", help_text="Such as storage:DeleteBucket.")
-    resource = forms.CharField(label="Resource", initial="*", help_text="An ARN, or * for any.")
+    """One catalogue action on one resource, as AWS's policy simulator asks: the question
+    names a request, so wildcards, which belong in policies, are refused in both."""
+
+    action = forms.CharField(label="Action", help_text="One action of the catalogue, such as storage:DeleteBucket.")
+    resource = forms.CharField(
+        label="Resource",
+        initial="*",
+        help_text="One ARN, such as arn:aws:storage:::dev-app, or * for any resource.",
+    )
+
+    def clean_action(self) -> str:
+        text = self.cleaned_data["action"].strip()
+        prefix, colon, name = text.partition(":")
+        if "*" in text or "?" in text:
+            raise ValidationError("Give one action without wildcards, such as storage:GetObject.")
+        if not (colon and prefix and name):
+            raise ValidationError("Give an action as service:Name, such as storage:GetObject.")
+        found = (
+            CatalogAction.objects.filter(service__prefix=prefix.lower(), name__iexact=name)
+            .select_related("service")
+            .first()
+        )
+        if found is None:
+            raise ValidationError(f"{text} is not an action of the catalogue.")
+        return found.full_name
+
+    def clean_resource(self) -> str:
+        text = self.cleaned_data["resource"].strip()
+        if text == "*":
+            return text
+        parts = text.split(":", 5)
+        if len(parts) != 6 or parts[0] != "arn" or not parts[1] or not parts[2] or not parts[5]:
+            raise ValidationError(
+                "Give the resource as an ARN (arn:partition:service:region:account:resource, "
+                "such as arn:aws:storage:::dev-app) or * for any resource."
+            )
+        if "*" in text or "?" in text:
+            raise ValidationError("Give one resource without wildcards, or * alone for any resource.")
+        return text
 
 
 # The policies pages and the identity fragment

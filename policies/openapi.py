@@ -17,6 +17,11 @@ _REQUEST = {
         "action": {"type": "string", "example": "storage:GetObject"},
         "resource": {"type": "string", "example": "arn:aws:storage:::dev-app/report.csv"},
         "context": _CONTEXT,
+        "explain": {
+            "type": "boolean",
+            "default": False,
+            "description": "Add near_misses to the answer (also allowed once at the top of a batch).",
+        },
     },
 }
 _STATEMENT = {
@@ -33,6 +38,32 @@ _STATEMENT = {
         "effect": {"enum": ["Allow", "Deny"]},
     },
 }
+_NEAR_MISS = {
+    "type": "object",
+    "required": ["layer", "policy", "statement_index", "sid", "missed", "resources", "not_resource", "principal"],
+    "properties": {
+        "layer": {"type": "string"},
+        "policy": {"type": "string"},
+        "statement_index": {"type": "integer"},
+        "sid": {"type": ["string", "null"]},
+        "missed": _STRINGS,
+        "resources": {**_STRINGS, "description": "The statement's Resource (or NotResource) when it missed."},
+        "not_resource": {"type": "boolean"},
+        "principal": {"type": "boolean", "description": "Whether its Principal did not name the caller."},
+        "conditions": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "operator": {"type": "string"},
+                    "key": {"type": "string"},
+                    "values": _STRINGS,
+                    "given": {**_STRINGS, "description": "The request's values; empty when absent."},
+                },
+            },
+        },
+    },
+}
 _RESULT = {
     "type": "object",
     "required": ["decision", "deciding", "blocking_layers", "missing_context_keys", "conditional", "errors"],
@@ -43,6 +74,13 @@ _RESULT = {
         "missing_context_keys": _STRINGS,
         "conditional": {"type": "boolean"},
         "errors": _STRINGS,
+        "near_misses": {
+            "type": "array",
+            "description": "Only with explain: for an implicit deny, the Allow statements that matched the action "
+            "but missed the resource, the principal or conditions (missed names what: resource, principal, "
+            "condition keys).",
+            "items": _NEAR_MISS,
+        },
     },
 }
 _ERROR = {
@@ -147,7 +185,10 @@ def _schemas() -> dict:
         "AuthorizeBatch": {
             "type": "object",
             "required": ["requests"],
-            "properties": {"requests": {"type": "array", "minItems": 1, "items": _REQUEST}},
+            "properties": {
+                "requests": {"type": "array", "minItems": 1, "items": _REQUEST},
+                "explain": {"type": "boolean", "default": False, "description": "Explain every request."},
+            },
         },
         "Result": _RESULT,
         "Results": {

@@ -106,12 +106,13 @@ class CheckRow(NamedTuple):
 
 
 def policy_check(target: CheckTarget, actions, resources, context, *, resource_policy=None) -> list[CheckRow]:
-    """Every action on every resource, decided as the decision API decides it."""
+    """Every action on every resource, decided as the decision API decides it, with the
+    near misses of each implicit deny (a person reads these reasons)."""
     rows = []
     for action in actions:
         for resource in resources:
             decision = authorization.decide(
-                target.layers, action, resource, context=context, resource_policy=resource_policy
+                target.layers, action, resource, context=context, resource_policy=resource_policy, explain=True
             )
             rows.append(CheckRow(action, resource, decision, deciding_statements(target.layers, decision)))
     return rows

@@ -14,6 +14,7 @@ from django.conf import settings
 
 from identities.models import Role, User
 from policies import authorization
+from policies.catalogue_data import has_feature
 from policies.engine import Outcome
 from policies.models import CatalogAction
 
@@ -26,6 +27,7 @@ class Grant(NamedTuple):
     resources: tuple[str, ...]
     conditional: bool
     via_role: str = ""
+    granted_by: tuple[str, ...] = ()  # source labels of the identity statements that allow it
 
 
 def catalogue_actions() -> list[tuple[str, str]]:
@@ -58,11 +60,17 @@ def _fill(pattern: str, keys: dict) -> str:
     return ":".join(parts)
 
 
-def what_can(layers: authorization.Layers, via_role: str = "") -> list[Grant]:
-    """Every catalogue action the principal is allowed somewhere, with where and whether only under conditions."""
+def featured_actions() -> list[tuple[str, str]]:
+    """The catalogue actions that something performs (catalogue_data.has_feature)."""
+    return [(action, level) for action, level in catalogue_actions() if has_feature(action)]
+
+
+def what_can(layers: authorization.Layers, via_role: str = "", actions=None) -> list[Grant]:
+    """Every catalogue action (or each of `actions`, (name, level) pairs) the principal is
+    allowed somewhere, with where, whether only under conditions, and which policies allow it."""
     grants = []
-    for action, level in catalogue_actions():
-        allowed, conditional = [], False
+    for action, level in catalogue_actions() if actions is None else actions:
+        allowed, conditional, labels = [], False, {}
         for resource in _candidate_resources(layers, action):
             decision = authorization.decide(layers, action, resource)
             # An implicit deny that only lacks request keys holds under the right conditions.
@@ -70,8 +78,9 @@ def what_can(layers: authorization.Layers, via_role: str = "") -> list[Grant]:
             if decision.outcome is Outcome.ALLOW or possible:
                 allowed.append(resource)
                 conditional = conditional or decision.conditional or possible
+                labels.update(dict.fromkeys(ref.source for ref in decision.deciding if ref.layer == "identity"))
         if allowed:
-            grants.append(Grant(action, level, tuple(allowed), conditional, via_role))
+            grants.append(Grant(action, level, tuple(allowed), conditional, via_role, tuple(labels)))
     return grants
 
 
@@ -91,6 +100,7 @@ class WhoCan(NamedTuple):
     arn: str
     kind: str
     paths: tuple[str, ...]
+    pk: int | None = None  # the user's or role's, for a link to its page
 
 
 class _UserLayers(NamedTuple):
@@ -136,7 +146,7 @@ def _users_who_can(account, entries: list[_UserLayers], action, resource):
         decision = authorization.decide(layers, action, resource)
         if decision.outcome is Outcome.ALLOW:
             paths = [path_of(account, user.pk, ref.source) for ref in decision.deciding if ref.layer == "identity"]
-            yield WhoCan(user.arn, "user", tuple(dict.fromkeys(paths)))
+            yield WhoCan(user.arn, "user", tuple(dict.fromkeys(paths)), user.pk)
 
 
 def _may_assume(trust_set, entries: list[_UserLayers]) -> list[_UserLayers]:
@@ -160,7 +170,7 @@ def _roles_who_can(account, action, resource):
         decision = authorization.decide(account.role_layers(role), action, resource)
         if decision.outcome is Outcome.ALLOW:
             paths = [f"role policy {ref.source}" for ref in decision.deciding if ref.layer == "identity"]
-            yield role, WhoCan(role.arn, "role", tuple(dict.fromkeys(paths)))
+            yield role, WhoCan(role.arn, "role", tuple(dict.fromkeys(paths)), role.pk)
 
 
 def _users_via_roles(account, entries: list[_UserLayers], roles: list[Role]) -> list[WhoCan]:
@@ -174,5 +184,5 @@ def _users_via_roles(account, entries: list[_UserLayers], roles: list[Role]) -> 
         for user, layers in _may_assume(trust_set, entries):
             decision = authorization.assume_with(layers, role.arn, trust_set, context=authorization.time_keys())
             if decision.outcome is Outcome.ALLOW:
-                found.append(WhoCan(user.arn, "user", (f"after assuming {role.role_name}",)))
+                found.append(WhoCan(user.arn, "user", (f"after assuming {role.role_name}",), user.pk))
     return found

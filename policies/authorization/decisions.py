@@ -7,7 +7,15 @@ from identities import naming
 from identities.models import Role
 from policies.authorization import principals
 from policies.authorization.loader import Keys, Layers, account_keys
-from policies.engine import Decision, PolicyKind, Request, authorize, authorize_assume_role, compile_policies
+from policies.engine import (
+    Decision,
+    PolicyKind,
+    Request,
+    authorize,
+    authorize_assume_role,
+    authorize_explained,
+    compile_policies,
+)
 
 
 def resource_account(resource: str) -> str | None:
@@ -21,12 +29,15 @@ def time_keys(at=None) -> Keys:
     return {"aws:CurrentTime": moment.strftime("%Y-%m-%dT%H:%M:%SZ"), "aws:EpochTime": str(int(moment.timestamp()))}
 
 
-def evaluate(layers: Layers, action: str, resource: str, values: Keys, resource_policy=None) -> Decision:
+def evaluate(
+    layers: Layers, action: str, resource: str, values: Keys, resource_policy=None, explain: bool = False
+) -> Decision:
     """The engine's answer for these layers; `values` are the request's keys (the
-    principal's own keys are added last, so no caller can supply them)."""
+    principal's own keys are added last, so no caller can supply them). `explain`
+    asks for the near misses too, for a person reading the reasons."""
     values = {**values, **layers.keys}
     request = Request(layers.principal_arn, action, resource, values, resource_account=resource_account(resource))
-    return authorize(
+    return (authorize_explained if explain else authorize)(
         request,
         identity=layers.identity,
         boundary=layers.boundary,
@@ -38,13 +49,21 @@ def evaluate(layers: Layers, action: str, resource: str, values: Keys, resource_
 
 
 def decide(
-    principal: Layers, action: str, resource: str = "*", *, context: Keys | None = None, resource_policy=None, at=None
+    principal: Layers,
+    action: str,
+    resource: str = "*",
+    *,
+    context: Keys | None = None,
+    resource_policy=None,
+    at=None,
+    explain: bool = False,
 ) -> Decision:
     """What would `principal` get for `action` on `resource`? The caller supplies only
     request keys (`context`: source IP, MFA, tags, service keys); the server supplies
     the time (now, or `at`) and every principal key. For the policy check, what-can,
-    who-can, the reports, previews and the decision API."""
-    return evaluate(principal, action, resource, {**(context or {}), **time_keys(at)}, resource_policy)
+    who-can, the reports, previews and the decision API. `explain=True` (the policy
+    check, the API's explain option) adds the near misses of an implicit deny."""
+    return evaluate(principal, action, resource, {**(context or {}), **time_keys(at)}, resource_policy, explain)
 
 
 def assume_role(caller: Layers, role: Role, *, context: Keys | None = None) -> Decision:

@@ -45,6 +45,12 @@ Deciding
         sts:AssumeRole as a role's trust policy decides it (IAM-RULES.md rule 6).
     `explain(decision) -> str` and `explanation(decision) -> dict` format the
         recorded trace; they never evaluate again.
+    `authorize_explained(request, **layers) -> Decision`: `authorize`, and for an
+        implicit deny `near_misses` (`NearMiss(ref, resources, not_resource,
+        principal, conditions)`: Allow statements of a blocking layer that matched
+        the action but missed the resource, the principal or a condition, each
+        `ConditionMiss(operator, key, values, given)`). Only for explanations:
+        the plain `authorize` never looks for them.
 
 Forms and what-can
     `condition_keys(policy_set_or_policies) -> set[str]`: condition keys and
@@ -62,16 +68,18 @@ from .compile import PolicySet, StatementRef, compile_policies
 from .document import Policy, PolicyKind
 from .errors import Finding, Level, PolicyError, RequestError
 from .evaluate import ContextValue, Request
-from .explain import explain, explanation
+from .explain import ConditionMiss, NearMiss, authorize_explained, explain, explanation
 from .parse import parse_policy
 from .validate import policy_size, validate_guardrail_levels, validate_policy
 from .variables import parse_template, variable_keys
 
 __all__ = [
+    "ConditionMiss",
     "Decision",
     "Finding",
     "LayerTrace",
     "Level",
+    "NearMiss",
     "Outcome",
     "Policy",
     "PolicyError",
@@ -83,6 +91,7 @@ __all__ = [
     "allowed_actions",
     "authorize",
     "authorize_assume_role",
+    "authorize_explained",
     "compile_policies",
     "condition_keys",
     "explain",

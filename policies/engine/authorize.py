@@ -35,8 +35,9 @@ class Decision:
     explicit deny, the allows that granted for an allow); `blocking_layers`
     the layers with no applicable allow (implicit deny only);
     `conditional` whether the allow holds only under conditions; `errors`
-    what went wrong inside the engine (the outcome is then a deny).
-    Treat it as read-only.
+    what went wrong inside the engine (the outcome is then a deny);
+    `near_misses` is filled only by `explain.authorize_explained`, never on
+    the plain path. Treat it as read-only.
     """
 
     outcome: Outcome
@@ -48,6 +49,7 @@ class Decision:
     findings: tuple[Finding, ...] = ()
     request: Request | None = None
     layer_results: tuple = field(default=(), repr=False, compare=False)
+    near_misses: tuple = ()
 
     @property
     def allowed(self) -> bool:

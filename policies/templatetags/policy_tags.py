@@ -25,6 +25,20 @@ def outcome_label(decision) -> str:
     return labels[decision.outcome.value]
 
 
+@register.filter
+def layer_words(layer: str) -> str:
+    """An engine layer name as a person says it."""
+    if layer.startswith("guardrails["):
+        return f"guardrail level {int(layer[len('guardrails[') : -1]) + 1}"
+    return {
+        "identity": "identity policy",
+        "boundary": "permission boundary",
+        "session": "session policy",
+        "resource": "resource policy",
+        "trust": "trust policy",
+    }.get(layer, layer)
+
+
 # Policy documents, coloured on the server: no JavaScript library, no CDN.
 
 _TOKEN = re.compile(

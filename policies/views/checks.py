@@ -16,7 +16,9 @@ from identities.exports import CSVWriter
 from identities.middleware import ROLE_SESSION_KEY
 from identities.models import User
 from policies import authorization, queries, reports
+from policies.engine import Outcome
 from policies.forms import PastedPoliciesForm, PolicyCheckForm, SwitchRoleForm, WhatCanForm, WhoCanForm
+from policies.views.explanations import explain_rows, what_can_summaries
 
 
 @login_required
@@ -159,7 +161,8 @@ def _run_check(target, cleaned, data, documents) -> dict:
         context,
         resource_policy=[("resource_policy", resource_policy)] if resource_policy else None,
     )
-    return {"target": target, "rows": rows, "context_keys": keys, "context_values": context}
+    checked = list(zip(rows, explain_rows(target, rows), strict=True))
+    return {"target": target, "rows": rows, "checked": checked, "context_keys": keys, "context_values": context}
 
 
 def check_export(rows, export: str) -> HttpResponse:
@@ -174,6 +177,11 @@ def check_export(rows, export: str) -> HttpResponse:
             ],
             "blocking_layers": list(row.decision.blocking_layers),
             "missing_context_keys": list(row.decision.missing_context_keys),
+            "near_misses": [
+                f"{miss.ref.source} statement {miss.ref.statement_index} ({miss.ref.sid or 'no Sid'}) "
+                f"missed {', '.join(miss.missed)}"
+                for miss in row.decision.near_misses
+            ],
         }
         for row in rows
     ]
@@ -182,7 +190,9 @@ def check_export(rows, export: str) -> HttpResponse:
     else:
         response = HttpResponse(content_type="text/csv")
         writer = CSVWriter(response)
-        writer.writerow(["action", "resource", "decision", "deciding", "blocking_layers", "missing_context_keys"])
+        writer.writerow(
+            ["action", "resource", "decision", "deciding", "blocking_layers", "missing_context_keys", "near_misses"]
+        )
         for record in records:
             writer.writerow(
                 [
@@ -192,6 +202,7 @@ def check_export(rows, export: str) -> HttpResponse:
                     "; ".join(record["deciding"]),
                     " ".join(record["blocking_layers"]),
                     " ".join(record["missing_context_keys"]),
+                    "; ".join(record["near_misses"]),
                 ]
             )
     response["Content-Disposition"] = f'attachment; filename="policy-check.{export}"'
@@ -201,22 +212,21 @@ def check_export(rows, export: str) -> HttpResponse:
 @login_required
 @require_GET
 def what_can(request):
-    """Every catalogue action a principal may perform, and what it may after assuming a role."""
+    """The catalogue actions with a feature behind them that a principal may perform, summarised
+    per service and access level, each with the policies that allow it; and after assuming a role."""
     form = WhatCanForm(request.GET if "principal" in request.GET else None)
     page = {"form": form}
     if form.is_valid():
         target = principal_target(request, form, form.cleaned_data["kind"], form.cleaned_data["principal"])
         if target is None:
             return render(request, "policies/what_can.html", page)
+        actions = reports.featured_actions()
         roles = queries.assumable_roles(target.subject) if isinstance(target.subject, User) else []
-        page |= {
-            "target": target,
-            "grants": reports.grouped(reports.what_can(target.layers)),
-            "via_roles": [
-                (role, reports.grouped(reports.what_can(authorization.layers_of(role), role.role_name)))
-                for role in roles
-            ],
-        }
+        sections = [(None, reports.what_can(target.layers, actions=actions))]
+        sections += [(role, reports.what_can(authorization.layers_of(role), role.role_name, actions)) for role in roles]
+        search = form.cleaned_data["q"].strip()
+        summaries = what_can_summaries(target.subject, sections, actions, search)
+        page |= {"target": target, "summary": summaries[0][1], "via_roles": summaries[1:], "search": search}
     return render(request, "policies/what_can.html", page)
 
 
@@ -226,8 +236,19 @@ def who_can(request):
     """Every user and role allowed an action on a resource, and the path that grants it."""
     form = WhoCanForm(request.GET if "action" in request.GET else None)
     page = {"form": form}
+    # The refusal does not depend on the question, so it comes before the form is checked.
+    if form.is_bound and not request.user.has_perm("iam:SimulatePrincipalPolicy", Target("*")):
+        raise PermissionDenied("Asking about every principal needs iam:SimulatePrincipalPolicy on *.")
     if form.is_valid():
-        if not request.user.has_perm("iam:SimulatePrincipalPolicy", Target("*")):
-            raise PermissionDenied("Asking about every principal needs iam:SimulatePrincipalPolicy on *.")
-        page["entries"] = reports.who_can(form.cleaned_data["action"], form.cleaned_data["resource"])
+        action, resource = form.cleaned_data["action"], form.cleaned_data["resource"]
+        page["entries"] = reports.who_can(action, resource)
+        page["root"] = _root_standing(action, resource)
     return render(request, "policies/who_can.html", page)
+
+
+def _root_standing(action: str, resource: str) -> dict:
+    """How the root user stands: beyond every IAM policy, bound only by the guardrails."""
+    decision = authorization.root_decision(action, resource)
+    sources = {ref.source for ref in decision.deciding if ref.effect == "Deny"}
+    sources |= set(decision.blocking_layers) if decision.outcome is not Outcome.ALLOW else set()
+    return {"arn": decision.request.principal, "allowed": decision.allowed, "by": sorted(sources)}

@@ -28,3 +28,19 @@ document.querySelectorAll("[data-copy-target]").forEach((button) => {
     window.setTimeout(() => { button.textContent = label; }, 2000);
   });
 });
+
+/* <button data-expand-all="#id" hidden> opens (then closes) every <details> inside that element. */
+document.querySelectorAll("[data-expand-all]").forEach((button) => {
+  const container = document.querySelector(button.dataset.expandAll);
+  if (!container) {
+    return;
+  }
+  button.hidden = false;
+  const label = button.textContent;
+  button.addEventListener("click", () => {
+    const opening = button.getAttribute("aria-expanded") !== "true";
+    container.querySelectorAll("details").forEach((details) => { details.open = opening; });
+    button.setAttribute("aria-expanded", String(opening));
+    button.textContent = opening ? "Collapse all" : label;
+  });
+});

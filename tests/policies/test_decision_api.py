@@ -244,3 +244,34 @@ def test_a_disabled_renamed_or_revoked_principal_is_seen_on_the_next_decision(po
     identity_services.revoke_role_sessions(user=session.user, actor=None)
     gone = ask(portal, {"principal": session.arn, "action": "storage:ListBuckets", "resource": "*"})
     assert (gone.status_code, gone.json()["error"]["code"]) == (404, "NoSuchPrincipal")
+
+
+def test_explain_adds_the_near_misses_of_an_implicit_deny(portal):
+    body = {"principal": user_arn("charles"), "action": "storage:PutObject", "resource": f"{PRODUCTION}/x"}
+    result = ask(portal, body | {"explain": True}).json()
+    assert result["decision"] == "ImplicitDeny"
+    devbuckets = [miss for miss in result["near_misses"] if miss["sid"] == "DevBuckets"]
+    assert devbuckets == [
+        {
+            "layer": "identity",
+            "policy": devbuckets[0]["policy"],
+            "statement_index": 0,
+            "sid": "DevBuckets",
+            "missed": ["resource"],
+            "resources": ["arn:aws:storage:::dev-*", "arn:aws:storage:::dev-*/*"],
+            "not_resource": False,
+            "principal": False,
+            "conditions": [],
+        }
+    ]
+    assert devbuckets[0]["policy"].startswith(f"arn:aws:iam::{ACCOUNT}:policy/DevelopersStorageAccess v")
+    assert "near_misses" not in ask(portal, body).json()
+
+
+def test_explain_once_for_a_batch_and_a_non_boolean_explain_is_refused(portal):
+    one = {"principal": user_arn("charles"), "action": "storage:PutObject", "resource": f"{PRODUCTION}/x"}
+    results = ask(portal, {"requests": [one, one], "explain": True}).json()["results"]
+    assert [bool(result["near_misses"]) for result in results] == [True, True]
+    refused = ask(portal, one | {"explain": "yes"})
+    assert refused.status_code == 400
+    assert refused.json()["error"] == {"code": "MalformedRequest", "message": "the request: explain is true or false."}

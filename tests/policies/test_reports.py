@@ -90,7 +90,7 @@ def test_the_pages_answer_those_allowed(org):
     assert who.status_code == 200 and "arn:aws:iam::123456789012:user/lucas" in who.content.decode()
     what = client.get(reverse("policies:what-can") + "?kind=user&principal=mia")
     assert what.status_code == 200
-    assert "After assuming ReleaseManager" in what.content.decode()
+    assert "After assuming <a" in what.content.decode() and ">ReleaseManager</a>" in what.content.decode()
 
 
 def test_the_pages_refuse_those_without_simulate_rights(org):

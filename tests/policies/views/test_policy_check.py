@@ -12,7 +12,7 @@ from django.urls import reverse
 from identities import services as identity_services
 from identities.audit import AuditEvent
 from identities.models import User
-from policies import services
+from policies import authorization, services
 from tests.clients import client_for
 from tests.documents import allow
 
@@ -235,3 +235,94 @@ def test_exported_actions_and_resources_never_start_a_formula(root_client, mia, 
     assert header[:3] == ["action", "resource", "decision"]
     assert row[:3] == [f"'{query['actions']}", f"'{query['resources']}", "ImplicitDeny"]
     assert AuditEvent.objects.filter(outcome=AuditEvent.Outcome.SUCCESS).count() == audit_before
+
+
+def explanation_of(response, index=0):
+    return response.context["checked"][index][1]
+
+
+def test_an_implicit_deny_says_whose_policies_were_considered_in_words(org):
+    response = check(
+        client_for("iam-admin"), principal="charles", actions="storage:PutObject", resources=f"{PRODUCTION}/x"
+    )
+    why = explanation_of(response)
+    assert why.headline == f"Charles may not perform storage:PutObject on {PRODUCTION}/x."
+    (blocked,) = why.blocked
+    assert blocked.sentence == f"No policy of charles allows storage:PutObject on {PRODUCTION}/x."
+    considered = {source.words for source in blocked.considered}
+    assert "policy DevelopersStorageAccess (version 1)" in considered
+    developers = next(s for s in blocked.considered if s.words.startswith("policy DevelopersStorageAccess"))
+    assert developers.url == reverse("policies:policy-detail", args=[org.policies["DevelopersStorageAccess"].pk])
+    page = response.content.decode()
+    assert "guardrails[0]" not in page and "No statement allowed this in" not in page
+    assert f'href="{developers.url}"' in page
+
+
+def test_the_near_misses_name_the_statement_and_the_part_that_missed(org):
+    response = check(
+        client_for("iam-admin"), principal="charles", actions="storage:PutObject", resources=f"{PRODUCTION}/x"
+    )
+    misses = [
+        (r.ref.sid, r.ref.statement_index, r.miss.missed, r.miss.resources)
+        for r in explanation_of(response).near_misses
+    ]
+    assert misses == [("DevBuckets", 0, ("resource",), ("arn:aws:storage:::dev-*", "arn:aws:storage:::dev-*/*"))]
+    page = response.content.decode()
+    assert 'class="missed-resource">only on <code class="arn">arn:aws:storage:::dev-*</code>' in page
+
+
+def test_a_condition_near_miss_names_its_key_and_the_value_given(org):
+    services.put_inline_policy(
+        identity=org.henry,
+        policy_name="FromTheOffice",
+        document=allow("storage:GetObject", "*", {"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, Sid="Office"),
+        actor=None,
+    )
+    response = check(
+        client_for("iam-admin"),
+        principal="henry",
+        actions="storage:GetObject",
+        resources=f"{PRODUCTION}/x",
+        **{"ctx.aws:SourceIp": "192.0.2.7"},
+    )
+    (reason,) = explanation_of(response).near_misses
+    assert reason.source.words == "inline policy FromTheOffice of user henry"
+    assert reason.source.url == reverse("identities:user-detail", args=[org.henry.pk])
+    ((key, operator, given),) = [(c.key, c.operator, c.given) for c in reason.miss.conditions]
+    assert (key, operator, given) == ("aws:SourceIp", "IpAddress", ("192.0.2.7",))
+    assert "the request gave <code>192.0.2.7</code>" in response.content.decode()
+
+
+def test_an_allow_and_an_explicit_deny_are_said_in_words_with_the_policy_linked(org):
+    client = client_for("iam-admin")
+    allowed = explanation_of(check(client, principal="mia", actions="storage:GetObject", resources=f"{PRODUCTION}/x"))
+    assert allowed.headline == f"Mia may perform storage:GetObject on {PRODUCTION}/x."
+    assert {(r.ref.sid, r.source.words) for r in allowed.deciding} == {
+        ("AllowAll", "guardrail FullAccess"),
+        ("ReadEverything", "policy DevelopersStorageAccess (version 1)"),
+    }
+    assert allowed.near_misses == ()
+    denied = explanation_of(check(client, principal="lucas", actions="storage:DeleteBucket", resources=PRODUCTION))
+    assert denied.headline.startswith("Lucas may not perform storage:DeleteBucket on")
+    assert "a Deny statement refuses it" in denied.headline
+
+
+def test_the_page_offers_expand_all_over_the_results(org):
+    response = check(client_for("iam-admin"), principal="mia", actions="storage:Get*", resources="*")
+    assert 'data-expand-all="#results"' in response.content.decode()
+
+
+def test_the_json_export_lists_the_near_misses(org):
+    query = {"kind": "user", "principal": "charles", "actions": "storage:PutObject", "resources": f"{PRODUCTION}/x"}
+    records = json.loads(client_for("iam-admin").get(f"{URL}?{urlencode(query | {'context': ''})}&format=json").content)
+    assert [record["near_misses"] for record in records] == [
+        [f"{org.policies['DevelopersStorageAccess'].arn} v1 statement 0 (DevBuckets) missed resource"]
+    ]
+
+
+def test_only_the_explained_decision_carries_near_misses(org):
+    layers = authorization.layers_of(org.users["charles"])
+    plain = authorization.decide(layers, "storage:PutObject", f"{PRODUCTION}/x")
+    explained = authorization.decide(layers, "storage:PutObject", f"{PRODUCTION}/x", explain=True)
+    assert (plain.outcome.value, plain.near_misses) == ("ImplicitDeny", ())
+    assert [miss.ref.sid for miss in explained.near_misses] == ["DevBuckets"]
