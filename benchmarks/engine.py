@@ -4,9 +4,14 @@ Figures only; nothing here asserts a time. Scenarios follow issue 3: one
 statement; a principal at AWS's quotas (10 groups x 10 managed policies x
 20 statements plus 20 policies of its own, wildcards, conditions on half
 the statements) allowed and implicitly denied; the cold parse and compile
-of that principal; and the simulate driver's throughput.
+of that principal; and the simulate driver's throughput. Then, when vakt is installed
+(`pip install -r benchmarks/requirements.txt`), the same decisions side by
+side with vakt's: one statement, and a 2,400-statement principal allowed and
+implicitly denied, each with a fresh request per call as a caller builds it;
+the median of interleaved rounds of the ratio of vakt's time to the engine's.
 
-The standard library and the engine only, as the engine itself: no Django.
+The standard library and the engine only, as the engine itself: no Django
+(vakt is imported only for the comparison).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -195,6 +201,88 @@ def _call_overhead_ns() -> float:
     return (time.perf_counter_ns() - started) / 200_000
 
 
+ONE_STATEMENT = {
+    "Version": "2012-10-17",
+    "Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::example-bucket/*"},
+}
+TARGET = {
+    "Sid": "Target",
+    "Effect": "Allow",
+    "Action": "svc3:GetReport*",
+    "Resource": f"arn:aws:svc3:*:{ACCOUNT}:report/${{aws:username}}/*",
+    "Condition": {"StringEquals": {"aws:PrincipalTag/team": "dev"}},
+}
+
+
+def large_principal(statements: int = 2400, seed: int = 5) -> list[dict]:
+    """`statements` statements in policies of 20, the last allowing the compared request."""
+    rng = random.Random(seed)
+    found = [_statement(rng, index) for index in range(statements - 1)] + [TARGET]
+    return [{"Version": "2012-10-17", "Statement": found[start : start + 20]} for start in range(0, statements, 20)]
+
+
+def _per_call_seconds(call: Callable[[], object], calls: int) -> float:
+    clock = time.perf_counter
+    started = clock()
+    for _ in range(calls):
+        call()
+    return (clock() - started) / calls
+
+
+def versus_vakt(*, rounds: int = 5, scale: int = 1, statements: int = 2400) -> dict[str, float] | None:
+    """Print and return the median ratio (vakt's time per decision / the engine's) per scenario."""
+    try:
+        from benchmarks import vakt_peer
+    except ImportError:
+        print("    vakt is not installed (pip install -r benchmarks/requirements.txt): no comparison")
+        return None
+    username = {"aws:username": PRINCIPAL.rsplit("/", 1)[1]}
+    report = f"arn:aws:svc3:us-east-1:{ACCOUNT}:report/"
+    scenarios = []
+    for name, documents, action, resource, calls in (
+        ("one statement, allowed", [ONE_STATEMENT], "s3:GetObject", "arn:aws:s3:::example-bucket/a.csv", 20_000),
+        (
+            f"{statements} statements, allowed",
+            large_principal(statements),
+            "svc3:GetReportSummary",
+            report + "alice/q3",
+            2_000,
+        ),
+        (
+            f"{statements} statements, implicit deny",
+            large_principal(statements),
+            "svc3:GetReportSummary",
+            report + "bob/q3",
+            2_000,
+        ),
+    ):
+        policy_set = compile_policies(documents)
+        guard = vakt_peer.guard(documents, username)
+
+        def engine(action=action, resource=resource, policy_set=policy_set):
+            return authorize(Request(PRINCIPAL, action, resource, dict(CONTEXT)), identity=policy_set).allowed
+
+        def vakt(action=action, resource=resource, guard=guard):
+            return guard.is_allowed(vakt_peer.inquiry(PRINCIPAL, action, resource, dict(CONTEXT)))
+
+        if engine() != vakt():
+            raise RuntimeError(f"vakt and the engine disagree on {name!r}")
+        scenarios.append((name, engine, vakt, max(calls // scale, 20), len(policy_set)))
+    ratios: dict[str, list[float]] = {name: [] for name, *_ in scenarios}
+    for _ in range(rounds):
+        for name, engine, vakt, calls, _size in scenarios:
+            engine_time = _per_call_seconds(engine, calls)
+            vakt_time = _per_call_seconds(vakt, max(calls // 50, 10) if _size > 1 else calls)
+            ratios[name].append(vakt_time / engine_time)
+    medians = {}
+    print(f"    versus vakt 1.6.0, median of {rounds} interleaved rounds (vakt's time / the engine's):")
+    for name, found in ratios.items():
+        medians[name] = statistics.median(found)
+        spread = ", ".join(f"{ratio:.1f}" for ratio in found)
+        print(f"(v) {name:<40} {medians[name]:>8.1f} times vakt's speed   rounds: {spread}")
+    return medians
+
+
 def run_all(*, quick: bool = False) -> int:
     scale = 10 if quick else 1
     print(f"    python function call: {_call_overhead_ns():.0f} ns (machine speed reference)")
@@ -217,6 +305,7 @@ def run_all(*, quick: bool = False) -> int:
     _report("(1) one statement, allowed", _measure(lambda: authorize(one_request, identity=one), 200_000 // scale))
     _quota_scenarios(scale)
     _simulate_scenario(scale)
+    versus_vakt(rounds=3 if quick else 5, scale=scale)
     return 0
 
 

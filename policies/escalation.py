@@ -13,7 +13,7 @@ from django.db.models import Count
 from identities.models import Group, Role, User
 from policies import authorization, reports
 from policies.builtin_policies import ADMINISTRATOR_ACCESS
-from policies.engine import Outcome
+from policies.engine import Outcome, allow_resources, may_allow
 from policies.models import ManagedPolicy
 
 # The policy an escalating principal would attach or set: the most powerful there is, so that a
@@ -116,7 +116,7 @@ def _principal(account, arn, kind, name, layers, groups, owners) -> _Principal:
 
 def _allowed(principal: _Principal, action: str, resource: str, keys: authorization.Keys | None = None) -> bool:
     # Most principals are granted none of the actions a path needs; the index says so at once.
-    if not principal.layers.identity.may_allow(action):
+    if not may_allow(principal.layers.identity, action):
         return False
     return authorization.decide(principal.layers, action, resource, context=keys).outcome is Outcome.ALLOW
 
@@ -125,9 +125,9 @@ def _targets(principal: _Principal, action: str, by_name: dict[str, list], every
     """The users or groups `action` could be allowed on, narrowed to the names the principal's
     own Allow statements end with (`user/${aws:username}` names one); all of them when a
     name has a wildcard or a statement allows by NotResource. The engine decides each."""
-    if not principal.layers.identity.may_allow(action):
+    if not may_allow(principal.layers.identity, action):
         return []
-    patterns = principal.layers.identity.allow_resources(action, principal.layers.keys)
+    patterns = allow_resources(principal.layers.identity, action, principal.layers.keys)
     if patterns is None:
         return everyone
     names = set()
@@ -179,7 +179,7 @@ def _self_paths(world: _World, principal: _Principal):
     """Attach or put a policy on itself or on a group it is in; loosen its own boundary."""
     kind = principal.kind.title()
     owners = [(kind, principal.arn, "itself")]
-    if any(principal.layers.identity.may_allow(f"iam:{verb}GroupPolicy") for verb in ("Attach", "Put")):
+    if any(may_allow(principal.layers.identity, f"iam:{verb}GroupPolicy") for verb in ("Attach", "Put")):
         owners += [
             ("Group", world.groups[gid].arn, f"its group {world.groups[gid].group_name}") for gid in principal.groups
         ]

@@ -15,7 +15,7 @@ from django.conf import settings
 from identities.models import Role, User
 from policies import authorization
 from policies.catalogue_data import has_feature
-from policies.engine import Outcome
+from policies.engine import Outcome, allowed_principals, may_allow
 from policies.models import CatalogAction
 
 _VARIABLE = re.compile(r"\$\{([^}]+)\}")
@@ -141,7 +141,7 @@ def path_of(account: authorization.Account, user_id: int, label: str) -> str:
 
 def _users_who_can(account, entries: list[_UserLayers], action, resource):
     for user, layers in entries:
-        if not layers.identity.may_allow(action):  # exact: without an Allow naming it, nothing allows it
+        if not may_allow(layers.identity, action):  # exact: without an Allow naming it, nothing allows it
             continue
         decision = authorization.decide(layers, action, resource)
         if decision.outcome is Outcome.ALLOW:
@@ -153,7 +153,7 @@ def _may_assume(trust_set, entries: list[_UserLayers]) -> list[_UserLayers]:
     """The users a trust policy can let in (IAM-RULES.md rule 6): those it names, and where
     it names the account, those whose own policies may allow sts:AssumeRole; everyone when
     it names anyone or allows by NotPrincipal. The engine still decides each."""
-    named = trust_set.allowed_principals()
+    named = allowed_principals(trust_set)
     if named is None:
         return entries
     accounts, arns = named
@@ -161,7 +161,7 @@ def _may_assume(trust_set, entries: list[_UserLayers]) -> list[_UserLayers]:
     return [
         entry
         for entry in entries
-        if entry.user.arn in arns or (whole_account and entry.layers.identity.may_allow("sts:AssumeRole"))
+        if entry.user.arn in arns or (whole_account and may_allow(entry.layers.identity, "sts:AssumeRole"))
     ]
 
 

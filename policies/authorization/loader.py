@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from identities.models import Membership
-from policies.engine import PolicyKind, PolicySet, compile_policies
+from policies.engine import PolicyKind, PolicySet, compile_policies, may_allow
 from policies.models import Guardrail, InlinePolicy, PermissionBoundary, PolicyAttachment, PolicyVersion
 
 Keys = dict[str, str | list[str]]
@@ -42,7 +42,7 @@ class Layers:
         """Whether some resource could be allowed `action`: every layer that applies has an
         Allow naming it (exact in the negative: without one, nothing allows it)."""
         layers = [self.identity, self.boundary, self.session, *(self.guardrails or ())]
-        return all(layer.may_allow(action) for layer in layers if layer is not None)
+        return all(may_allow(layer, action) for layer in layers if layer is not None)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ decided on the document, compiled by the engine, never on a policy's name.
 
 from collections.abc import Mapping
 
-from policies.engine import PolicyKind, PolicySet, compile_policies, condition_keys
+from policies.engine import PolicyKind, PolicySet, allow_resources, compile_policies, condition_keys, may_allow
 
 EVERY_ACTION = "*"
 EVERY_IAM_ACTION = "iam:*"
@@ -53,11 +53,11 @@ def grants_power(document: Mapping | str) -> list[str]:
     a permission boundary reads."""
     policy_set = compile_policies([("document", document)], kind=PolicyKind.IDENTITY)
     found = []
-    if all(policy_set.may_allow(action) for action in _UNNAMED_ANYWHERE):
+    if all(may_allow(policy_set, action) for action in _UNNAMED_ANYWHERE):
         found.append(EVERY_ACTION)
-    if all(policy_set.may_allow(action) for action in _UNNAMED_IAM):
+    if all(may_allow(policy_set, action) for action in _UNNAMED_IAM):
         found.append(EVERY_IAM_ACTION)
-    found += [action for action in ROUTE_ACTIONS if policy_set.may_allow(action)]
+    found += [action for action in ROUTE_ACTIONS if may_allow(policy_set, action)]
     if "iam:CreateAccessKey" in found and _own_keys_only(policy_set):
         found.remove("iam:CreateAccessKey")
     return found
@@ -66,5 +66,5 @@ def grants_power(document: Mapping | str) -> list[str]:
 def _own_keys_only(policy_set: PolicySet) -> bool:
     """Whether every Resource that allows iam:CreateAccessKey names the holder's own user."""
     others = {key: _SOMEONE for key in condition_keys(policy_set) if key.lower() != "aws:username"}
-    patterns = policy_set.allow_resources("iam:CreateAccessKey", others | {"aws:username": _HOLDER})
+    patterns = allow_resources(policy_set, "iam:CreateAccessKey", others | {"aws:username": _HOLDER})
     return patterns is not None and all(pattern.rsplit("/", 1)[-1] == _HOLDER for pattern in patterns)

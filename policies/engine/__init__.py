@@ -57,6 +57,13 @@ Forms and what-can
     policy-variable keys used. `allowed_actions(identity, catalogue_actions,
     *, principal, resource="*", ...) -> list[str]`: the catalogue's actions
     the principal may perform.
+
+Reports (no request)
+    `may_allow(policy_set, action) -> bool` (False is exact: nothing in the
+    set allows the action); `allow_resources(policy_set, action, keys)` the
+    Resource patterns of the Allows for it, variables filled (None when one
+    allows by NotResource); `allowed_principals(resource_set)` the accounts
+    and ARNs its Allows name (None for "*" or NotPrincipal).
 """
 
 from __future__ import annotations
@@ -70,6 +77,7 @@ from .errors import Finding, Level, PolicyError, RequestError
 from .evaluate import ContextValue, Request
 from .explain import ConditionMiss, NearMiss, authorize_explained, explain, explanation
 from .parse import parse_policy
+from .reach import allow_resources, allowed_principals, may_allow
 from .validate import policy_size, validate_guardrail_levels, validate_policy
 from .variables import parse_template, variable_keys
 
@@ -88,7 +96,9 @@ __all__ = [
     "Request",
     "RequestError",
     "StatementRef",
+    "allow_resources",
     "allowed_actions",
+    "allowed_principals",
     "authorize",
     "authorize_assume_role",
     "authorize_explained",
@@ -96,6 +106,7 @@ __all__ = [
     "condition_keys",
     "explain",
     "explanation",
+    "may_allow",
     "parse_policy",
     "policy_size",
     "validate_guardrail_levels",

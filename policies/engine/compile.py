@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .conditions import compile_condition
@@ -14,7 +14,7 @@ from .errors import Finding, Level
 from .match import compile_action, compile_arn, split_arn
 from .parse import Source, parse_policy
 from .values import PARSERS, value_problem
-from .variables import Context, parse_template, resolve, resolve_text
+from .variables import Context, parse_template, resolve
 
 _ACCOUNT_ID = re.compile(r"\d{12}\Z")
 _ROOT_ARN = re.compile(r"arn:[^:]+:iam::(\d{12}):root\Z")
@@ -255,8 +255,23 @@ class PolicySet:
     """Compiled statements of one layer's documents, reusable across requests.
 
     Statements are indexed by exact action name and by service, so a
-    request only looks at statements that can match its action; the
-    candidates per action are remembered (the set never changes).
+    request only looks at statements that can match its action.
+
+    The invariant: what a set decides never changes after `__init__`. The
+    documents, the statements, their order, the index and the findings are
+    fixed there. Three things are filled in lazily, each a pure function of
+    that fixed part, so filling them changes speed and never an answer: a
+    statement's action tests (`matches_action`), its resource, principal and
+    condition tests (`prepare`, when a request first reaches it) and its
+    StatementRef per layer name (`ref_for`), and the candidates per action
+    (`candidates`, a bounded memo emptied when full).
+
+    Sharing one set between threads is safe without a lock: two threads may
+    both compute the same lazy value, and each then stores an equal one with
+    a single assignment (`ready` is set only after the tests it guards, and
+    an emptied memo is only recomputed), so a reader sees either nothing
+    yet or a finished value. The report helpers that read a set without a
+    request live in `reach`.
     """
 
     def __init__(self, policies: Sequence[tuple[str, Policy]]):
@@ -303,52 +318,6 @@ class PolicySet:
                 self._candidates.clear()
             self._candidates[action] = found
         return found
-
-    def may_allow(self, action: str) -> bool:
-        """Whether any statement could allow `action` on some resource under some
-        conditions. False is exact: then no request for the action is allowed by this set,
-        which lets a report skip every resource of an action nobody here is granted."""
-        return any(compiled.statement.effect is Effect.ALLOW for compiled in self.candidates(action.lower()))
-
-    def allow_resources(self, action: str, keys: Mapping[str, str]) -> tuple[str, ...] | None:
-        """The Resource patterns of the statements that could allow `action`, policy
-        variables filled from `keys` (a pattern whose variable has no value matches
-        nothing and is left out); None when one allows by NotResource. Wildcards stay in:
-        a report narrows the resources it must try with these, the decision stays the engine's."""
-        context = {key.lower(): (value,) for key, value in keys.items() if isinstance(value, str)}
-        patterns: list[str] = []
-        for compiled in self.candidates(action.lower()):
-            statement = compiled.statement
-            if statement.effect is not Effect.ALLOW:
-                continue
-            if statement.resources is None:
-                return None
-            for text in statement.resources:
-                template = parse_template(text)
-                resolved = text if template is None else resolve_text(template, context)
-                if resolved is not None:
-                    patterns.append(resolved)
-        return tuple(patterns)
-
-    def allowed_principals(self) -> tuple[frozenset[str], frozenset[str]] | None:
-        """The accounts and the principal ARNs that the Allow statements of a
-        resource-based set name, read as the decision reads them; None when one allows
-        anyone ("*") or by NotPrincipal. Like allow_resources, it narrows what a report
-        must try."""
-        accounts: set[str] = set()
-        arns: set[str] = set()
-        for compiled in self.statements:
-            statement = compiled.statement
-            if statement.effect is not Effect.ALLOW:
-                continue
-            if statement.principal is None:
-                return None
-            test = PrincipalTest(statement.principal)
-            if test.wildcard:
-                return None
-            accounts |= test.accounts
-            arns |= test.arns
-        return frozenset(accounts), frozenset(arns)
 
     def _find(self, action: str) -> tuple[CompiledStatement, ...]:
         found = list(self._by_name.get(action, ()))

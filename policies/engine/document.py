@@ -24,10 +24,17 @@ def quick_init(cls):
     """
     names = [field.name for field in fields(cls)]
     defaults = {field.name: field.default for field in fields(cls) if field.default is not MISSING}
+    factories = {field.name: field.default_factory for field in fields(cls) if field.default_factory is not MISSING}
+    defaults.update(dict.fromkeys(factories, MISSING))  # a fresh value per call, as dataclasses make it
     parameters = ", ".join(f"{name}=_default_{name}" if name in defaults else name for name in names)
-    body = "".join(f"    _set_{name}(self, {name})\n" for name in names)
+    body = "".join(
+        (f"    if {name} is _missing:\n        {name} = _factory_{name}()\n" if name in factories else "")
+        + f"    _set_{name}(self, {name})\n"
+        for name in names
+    )
     namespace = {f"_set_{name}": cls.__dict__[name].__set__ for name in names}
     namespace.update({f"_default_{name}": value for name, value in defaults.items()})
+    namespace.update({f"_factory_{name}": factory for name, factory in factories.items()}, _missing=MISSING)
     exec(f"def __init__(self, {parameters}):\n{body}", namespace)  # noqa: S102 - as dataclasses itself does
     cls.__init__ = namespace["__init__"]
     return cls

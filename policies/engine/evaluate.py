@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .compile import Caller, CompiledStatement, Naming, PolicySet
+from .document import quick_init
 from .errors import RequestError
 from .match import split_arn
 from .variables import Context
@@ -14,6 +15,7 @@ from .variables import Context
 ContextValue = str | Sequence[str]
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Request:
     """What is asked: who, which action, on what, and the request's context.
@@ -70,13 +72,16 @@ class Prepared:
     @property
     def cross_account(self) -> bool:
         """Whether the resource belongs to another account than the caller."""
-        if not self.given:
+        account = self.caller.account
+        if account is None:
+            return False
+        resource_account = self.given
+        if not resource_account:
             parts = split_arn(self.resource)
             if len(parts) != 6 or not parts[4]:
                 return False  # no account in the resource: it is the caller's own
-        account = self.caller.account
-        resource_account = self.resource_account
-        return account is not None and resource_account is not None and account != resource_account
+            resource_account = parts[4]
+        return account != resource_account
 
     @property
     def resource_account(self) -> str | None:
@@ -165,7 +170,8 @@ def prepare(request: Request, account_id: str | None = None) -> Prepared:
         for name in ("principal", "action", "resource"):
             if not isinstance(getattr(request, name), str):
                 raise RequestError(f"request {name} must be a string")
-    return Prepared(request, normalise_context(request.context or {}), account_id)
+    context = request.context
+    return Prepared(request, normalise_context(context) if context else {}, account_id)
 
 
 class LayerResult:

@@ -5,7 +5,9 @@ import re
 import subprocess
 import sys
 
-from benchmarks.engine import ACCOUNT, CONTEXT, PRINCIPAL, quota_documents, simulate_lines
+import pytest
+
+from benchmarks.engine import ACCOUNT, CONTEXT, PRINCIPAL, large_principal, quota_documents, simulate_lines, versus_vakt
 from policies.engine import Outcome, Request, authorize, compile_policies
 from policies.engine.simulate import answer
 
@@ -51,3 +53,25 @@ def test_the_engines_own_command_line_no_longer_benchmarks_and_says_where_it_wen
     assert "{simulate,validate}" in result.stdout
     assert "python -m benchmarks.engine" in result.stdout
     assert python("-m", "policies.engine", "bench").returncode == 2
+
+
+def test_the_comparison_with_vakt_agrees_with_the_engine_and_prints_a_ratio_per_scenario(capsys):
+    pytest.importorskip("vakt")
+    ratios = versus_vakt(rounds=1, scale=1000, statements=40)
+    printed = re.findall(r"^\(v\) (.+?) +([\d.]+) times vakt's speed", capsys.readouterr().out, re.M)
+    assert [name for name, _ in printed] == [
+        "one statement, allowed",
+        "40 statements, allowed",
+        "40 statements, implicit deny",
+    ]
+    assert all(float(ratio) > 0 for _, ratio in printed) and len(ratios) == 3
+
+
+def test_the_large_principal_has_the_statements_asked_for_and_allows_the_compared_request():
+    documents = large_principal(60)
+    assert len(compile_policies(documents)) == 60
+    resource = f"arn:aws:svc3:us-east-1:{ACCOUNT}:report/alice/q3"
+    assert authorize(Request(PRINCIPAL, "svc3:GetReportSummary", resource, CONTEXT), identity=documents).allowed
+    assert not authorize(
+        Request(PRINCIPAL, "svc3:GetReportSummary", resource.replace("alice", "bob"), CONTEXT), identity=documents
+    ).allowed

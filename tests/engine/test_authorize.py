@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from policies.engine import (
@@ -412,3 +414,12 @@ def test_the_root_user_cannot_assume_a_role():
     # AWS's AssumeRole API reference: root user credentials cannot call it
     trust = document({"Effect": "Allow", "Principal": {"AWS": ACCOUNT}, "Action": "sts:AssumeRole"})
     assert authorize_assume_role(ROOT, ROLE, trust_policy=trust).outcome is IMPLICIT
+
+
+def test_a_request_is_frozen_and_each_gets_a_context_of_its_own():
+    first, second = Request(ALICE, "s3:GetObject", OBJECT), Request(ALICE, "s3:GetObject", OBJECT)
+    assert first == second and first.context == {} and first.context is not second.context
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.action = "s3:PutObject"
+    given = Request(ALICE, "s3:GetObject", OBJECT, {"aws:SourceIp": "10.1.2.3"}, resource_account=ACCOUNT)
+    assert (given.context, given.resource_account) == ({"aws:SourceIp": "10.1.2.3"}, ACCOUNT)

@@ -21,6 +21,7 @@ ORDER = [
     "variables",
     "conditions",
     "compile",
+    "reach",
     "evaluate",
     "authorize",
     "explain",

@@ -3,7 +3,7 @@ and under which resource patterns."""
 
 from __future__ import annotations
 
-from policies.engine import compile_policies
+from policies.engine import allow_resources, allowed_principals, compile_policies, may_allow
 from tests.documents import document, statement
 
 from .helpers import ALLOW, DENY, IMPLICIT, decide
@@ -21,18 +21,18 @@ def test_may_allow_is_true_only_when_an_allow_statement_names_the_action():
             )
         ]
     )
-    assert policy_set.may_allow("iam:GetUser") and policy_set.may_allow("IAM:CreateAccessKey")
-    assert not policy_set.may_allow("iam:DeleteUser")  # denied, never allowed
-    assert not policy_set.may_allow("iam:AddUserToGroup")  # not named at all
+    assert may_allow(policy_set, "iam:GetUser") and may_allow(policy_set, "IAM:CreateAccessKey")
+    assert not may_allow(policy_set, "iam:DeleteUser")  # denied, never allowed
+    assert not may_allow(policy_set, "iam:AddUserToGroup")  # not named at all
     not_action = compile_policies([document({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})])
-    assert not_action.may_allow("storage:GetObject") and not not_action.may_allow("iam:GetUser")
+    assert may_allow(not_action, "storage:GetObject") and not may_allow(not_action, "iam:GetUser")
 
 
 def test_an_allow_the_set_could_give_is_still_decided_by_the_request():
     mixed = document(statement("Allow", "iam:Get*", "arn:aws:iam::*:user/a*"), statement("Deny", "iam:GetUser"))
     policy_set = compile_policies([mixed])
     # An Allow names both; the Deny and the Resource decide at request time, not the index.
-    assert policy_set.may_allow("iam:GetUser") and policy_set.may_allow("iam:GetGroup")
+    assert may_allow(policy_set, "iam:GetUser") and may_allow(policy_set, "iam:GetGroup")
     assert decide([mixed], action="iam:GetUser", resource="arn:aws:iam::111122223333:user/alice") is DENY
     assert decide([mixed], action="iam:GetGroup", resource="arn:aws:iam::111122223333:user/alice") is ALLOW
     assert decide([mixed], action="iam:GetGroup", resource="arn:aws:iam::111122223333:user/bob") is IMPLICIT
@@ -49,20 +49,20 @@ def test_allow_resources_fills_variables_and_leaves_out_what_cannot_match():
         ]
     )
     keys = {"aws:username": "alice"}
-    assert policy_set.allow_resources("iam:CreateAccessKey", keys) == (
+    assert allow_resources(policy_set, "iam:CreateAccessKey", keys) == (
         "arn:aws:iam::*:user/alice",
         "arn:aws:iam::*:user/*/alice",
     )
     with_tag = keys | {"aws:PrincipalTag/team": "ops"}
-    assert policy_set.allow_resources("iam:CreateAccessKey", with_tag)[-1] == "arn:aws:iam::*:user/ops-bot"
-    assert policy_set.allow_resources("iam:DeleteAccessKey", keys) == ()
+    assert allow_resources(policy_set, "iam:CreateAccessKey", with_tag)[-1] == "arn:aws:iam::*:user/ops-bot"
+    assert allow_resources(policy_set, "iam:DeleteAccessKey", keys) == ()
 
 
 def test_allow_resources_is_none_when_a_statement_allows_by_not_resource():
     policy_set = compile_policies(
         [document({"Effect": "Allow", "Action": "iam:CreateAccessKey", "NotResource": "arn:aws:iam::*:user/root"})]
     )
-    assert policy_set.allow_resources("iam:CreateAccessKey", {}) is None
+    assert allow_resources(policy_set, "iam:CreateAccessKey", {}) is None
 
 
 def test_allowed_principals_reads_accounts_and_arns_as_the_decision_does():
@@ -77,8 +77,8 @@ def test_allowed_principals_reads_accounts_and_arns_as_the_decision_does():
         {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"},
         {"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole"},  # a Deny names no one in
     )
-    assert named.allowed_principals() == (frozenset({"444455556666", "111122223333"}), frozenset({user}))
+    assert allowed_principals(named) == (frozenset({"444455556666", "111122223333"}), frozenset({user}))
     anyone = trust({"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"})
-    assert anyone.allowed_principals() is None
+    assert allowed_principals(anyone) is None
     all_but = trust({"Effect": "Allow", "NotPrincipal": {"AWS": user}, "Action": "sts:AssumeRole"})
-    assert all_but.allowed_principals() is None
+    assert allowed_principals(all_but) is None
