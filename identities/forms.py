@@ -171,6 +171,16 @@ class TrustPolicyField(BoundedJSONField):
     """A trust policy as people write it, with ARNs: each user or role of this account
     it names must exist, as AWS refuses an invalid principal (identities.trust)."""
 
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip() and not self.disabled:
+            try:
+                jsoninput.check_depth(value)
+            except jsoninput.TooDeep as error:
+                raise forms.ValidationError(f"The JSON is {error}.", code="too_deep") from None
+            # The text, not the decoded value, so each problem (broken JSON too) comes with its line and column.
+            trust.check_text(value)
+        return super().to_python(value)
+
     def validate(self, value) -> None:
         super().validate(value)
         trust.stored_form(value)

@@ -38,6 +38,26 @@ def assumable_roles(user: User) -> list[Role]:
     return [role for role in roles if authorization.assume_role(layers, role, context=values).allowed]
 
 
+def trusted_principals(role: Role) -> list[tuple[User | Role, bool]]:
+    """The users and roles of this account that sts:AssumeRole lets assume `role` now, as the
+    engine decides each (its effective trust, and their own policies where it names only the
+    account), with whether the allow holds only under conditions. The whole account is read
+    in the bulk loader's fixed number of queries, however many principals there are."""
+    account = authorization.Account()
+    trust_set = account.trust(role, account.trusted_arns([role]))
+    if trust_set is None:
+        return []
+    users = User.objects.filter(is_active=True, is_superuser=False).only(*reports.USER_FIELDS).order_by("username")
+    callers = [(user, account.user_layers(user)) for user in users]
+    callers += [(other, account.role_layers(other)) for other in Role.objects.order_by("role_name")]
+    found = []
+    for principal, layers in callers:
+        decision = authorization.assume_with(layers, role.arn, trust_set, context=authorization.time_keys())
+        if decision.allowed:
+            found.append((principal, decision.conditional))
+    return found
+
+
 UnknownPrincipal = authorization.UnknownPrincipal
 
 
