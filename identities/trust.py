@@ -116,14 +116,18 @@ def stored_form(document: dict | None) -> dict:
 
 def check_text(text: str) -> None:
     """A trust policy as typed, checked by the hooks named in IAM_TRUST_POLICY_CHECKS:
-    ValidationError with every problem and its line and column, broken JSON included."""
-    for check in settings.IAM_TRUST_POLICY_CHECKS:
-        import_string(check)(text)
+    ValidationError with every problem and its line and column, broken JSON included.
+    Empty JSON (`{}`) is a role that trusts no one, as in stored_form."""
     try:
-        json.loads(text)
+        decoded = json.loads(text)
     except json.JSONDecodeError as error:
+        for check in settings.IAM_TRUST_POLICY_CHECKS:
+            import_string(check)(text)
         message = f"The trust policy is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})."
         raise ValidationError(message, code="invalid") from None
+    if decoded:
+        for check in settings.IAM_TRUST_POLICY_CHECKS:
+            import_string(check)(text)
 
 
 def _unique_ids(document) -> dict[str, str | None]:

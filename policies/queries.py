@@ -12,7 +12,7 @@ from identities.context import Target, context_of
 from identities.models import Group, Role, User
 from identities.queries import Obstacle
 from policies import authorization, reports
-from policies.engine import condition_keys
+from policies.engine import Effect, PolicyError, PolicyKind, condition_keys, parse_policy
 from policies.models import (
     Guardrail,
     InlinePolicy,
@@ -310,3 +310,81 @@ def permission_summary(layers: authorization.Layers) -> list[ServiceSummary]:
         counts = [(level, len(grants), sum(grant.conditional for grant in grants)) for level, grants in levels.items()]
         summary.append(ServiceSummary(service, counts, sum(count for _, count, _ in counts)))
     return summary
+
+
+# Guardrails
+
+
+class DeniedStatement(NamedTuple):
+    """One Deny statement of a guardrail in words: what it denies, on what, and when."""
+
+    sid: str
+    actions: str
+    resources: str
+    conditions: tuple[str, ...]
+
+
+class GuardrailReading(NamedTuple):
+    """A guardrail as the engine reads it: its Deny statements, and whether it allows anything."""
+
+    guardrail: Guardrail
+    denies: tuple[DeniedStatement, ...]
+    allows: bool
+    problem: str = ""
+
+
+def _listed(patterns: tuple[str, ...] | None, negated: tuple[str, ...] | None, every: str) -> str:
+    if patterns is not None:
+        return every if patterns == ("*",) else ", ".join(patterns)
+    return f"{every} except {', '.join(negated or ())}"
+
+
+def _condition_text(condition) -> str:
+    return f"{condition.key} {condition.operator.text} {' or '.join(condition.values)}"
+
+
+def read_guardrail(guardrail: Guardrail) -> GuardrailReading:
+    """The guardrail's document parsed by the engine (never by looking at its text)."""
+    try:
+        policy = parse_policy(guardrail.document, kind=PolicyKind.GUARDRAIL)
+    except PolicyError as error:
+        return GuardrailReading(guardrail, (), False, "; ".join(str(finding) for finding in error.findings))
+    denies = tuple(
+        DeniedStatement(
+            statement.sid or "",
+            _listed(statement.actions, statement.not_actions, "every action"),
+            _listed(statement.resources, statement.not_resources, "every resource"),
+            tuple(_condition_text(condition) for condition in statement.conditions),
+        )
+        for statement in policy.statements
+        if statement.effect is Effect.DENY
+    )
+    allows = any(statement.effect is Effect.ALLOW for statement in policy.statements)
+    return GuardrailReading(guardrail, denies, allows)
+
+
+class GuardrailLevel(NamedTuple):
+    number: int
+    guardrails: list[GuardrailReading]
+
+    @property
+    def allows(self) -> bool:
+        """A level without an Allow denies every request (IAM-RULES.md, rule 3)."""
+        return any(reading.allows for reading in self.guardrails)
+
+
+def guardrail_levels(guardrails) -> list[GuardrailLevel]:
+    """The guardrails (already ordered by level) read and grouped by level."""
+    levels: dict[int, list[GuardrailReading]] = {}
+    for guardrail in guardrails:
+        levels.setdefault(guardrail.level, []).append(read_guardrail(guardrail))
+    return [GuardrailLevel(number, readings) for number, readings in levels.items()]
+
+
+def guardrail_urls(arns) -> dict[str, str]:
+    """The console page of each guardrail these ARNs name, by ARN (one query); the caller
+    still decides with iam:GetGuardrail whether the viewer may open it."""
+    wanted = {arn for arn in arns if ":guardrail/" in arn}
+    names = {arn.rpartition(":guardrail/")[2]: arn for arn in wanted}
+    found = Guardrail.objects.filter(guardrail_name__in=names).only("pk", "guardrail_name")
+    return {names[g.guardrail_name]: reverse("policies:guardrail-detail", args=[g.pk]) for g in found}

@@ -22,6 +22,9 @@ urlpatterns = [
         "policies/<int:pk>/versions/<int:number>/default/", views.policy_version_default, name="policy-version-default"
     ),
     path("policies/<int:pk>/versions/<int:number>/delete/", views.policy_version_delete, name="policy-version-delete"),
+    # Guardrails (changed in the admin).
+    path("guardrails/", views.guardrail_list, name="guardrail-list"),
+    path("guardrails/<int:pk>/", views.guardrail_detail, name="guardrail-detail"),
     # The policies of a user, group or role, included in their pages.
     path("policies/fragments/<str:kind>/<int:pk>/", views.identity_fragment, name="identity-fragment"),
     path("policies/fragments/<str:kind>/<int:pk>/attach/", views.identity_attach, name="identity-attach"),
