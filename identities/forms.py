@@ -1,5 +1,7 @@
 """Forms of the sign-in and account pages: they validate and normalise, and never save."""
 
+import json
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.forms.fields import InvalidJSONInput
@@ -170,6 +172,18 @@ def refused_as_stale(current: forms.Form, problem: str) -> forms.Form:
 class TrustPolicyField(BoundedJSONField):
     """A trust policy as people write it, with ARNs: each user or role of this account
     it names must exist, as AWS refuses an invalid principal (identities.trust)."""
+
+    def bound_data(self, data, initial):
+        # Shown again exactly as typed, so the lines and columns of its problems still match.
+        if isinstance(data, str) and not self.disabled:
+            return InvalidJSONInput(data)
+        return super().bound_data(data, initial)
+
+    def prepare_value(self, value):
+        # Shown in the policy editor, one element a line, as the managed-policy editor shows documents.
+        if isinstance(value, InvalidJSONInput) or value in (None, ""):
+            return value
+        return json.dumps(value, indent=2, ensure_ascii=False)
 
     def to_python(self, value):
         if isinstance(value, str) and value.strip() and not self.disabled:

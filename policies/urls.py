@@ -15,6 +15,7 @@ urlpatterns = [
     path("policies/", views.policy_list, name="policy-list"),
     path("policies/new/", views.policy_create, name="policy-create"),
     path("policies/validate/", views.policy_validate, name="policy-validate"),
+    path("policies/validate/trust/", views.policy_validate, {"edited": "trust"}, name="trust-policy-validate"),
     path("policies/<int:pk>/", views.policy_detail, name="policy-detail"),
     path("policies/<int:pk>/delete/", views.policy_delete, name="policy-delete"),
     path("policies/<int:pk>/versions/", views.policy_version_create, name="policy-version-create"),

@@ -677,6 +677,7 @@ OPEN = {
     "identities:mfa-verify": "the second step of signing in",
     "policies:role-switch-back": "ends one's own role session",
     "policies:policy-validate": "validates a document as typed; reads only the catalogue",
+    "policies:trust-policy-validate": "validates a trust policy as typed; reads only the catalogue",
     "api:openapi": "the API's public reference",
 }
 
