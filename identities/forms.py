@@ -277,8 +277,8 @@ class RoleCreateForm(RoleForm):
         label="Trust policy",
         required=False,
         widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false", "class": "font-monospace"}),
-        help_text="Who may assume the role (a policy document). Empty trusts this account: the caller's own "
-        "policies and role assignments then decide.",
+        help_text="Who may assume the role (a policy document), besides the users assigned it. Empty: only "
+        "those users.",
     )
 
 
