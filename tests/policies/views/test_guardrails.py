@@ -5,8 +5,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from identities.models import User
 from policies import services
 from policies.models import Guardrail
+from policies.queries import guardrail_urls
 from tests.clients import client_for
 from tests.documents import allow, document, statement
 
@@ -85,8 +87,6 @@ def test_a_user_who_may_not_read_the_guardrail_gets_404(office):
 
 
 def test_a_reader_who_may_not_change_it_is_offered_no_edit(office):
-    from identities.models import User
-
     henry = User.objects.get(username="henry")
     services.put_inline_policy(
         identity=henry,
@@ -120,3 +120,22 @@ def test_the_list_costs_the_same_queries_at_3_and_30_guardrails(org):
             client.get(url("guardrail-list"))
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_a_guardrail_page_costs_the_same_queries_at_3_and_30_guardrails(office):
+    client = client_for("iam-admin")
+    counts = []
+    for size in (3, 30):
+        for index in range(Guardrail.objects.count(), size):
+            fence = document(statement("Deny", f"storage:Delete{index}"))
+            services.save_guardrail(guardrail_name=f"Fence{index}", document=fence, actor=None)
+        client.get(url("guardrail-detail", office.pk))
+        with CaptureQueriesContext(connection) as captured:
+            client.get(url("guardrail-detail", office.pk))
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
+
+
+def test_the_pages_of_guardrails_named_by_arn(office):
+    arns = [office.arn, "arn:aws:iam::123456789012:guardrail/Gone", "arn:aws:iam::123456789012:user/mia"]
+    assert guardrail_urls(arns) == {office.arn: f"/guardrails/{office.pk}/"}
