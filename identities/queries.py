@@ -262,6 +262,8 @@ class EffectiveTrust:
 
     document_text: str
     principals: list[TrustedPrincipal]
+    # Principals named outside this account (services, other accounts): their own side decides too.
+    elsewhere: list[str]
     live_count: int
     expired_count: int
 
@@ -274,10 +276,11 @@ def effective_trust(role: Role) -> EffectiveTrust:
     assignments = RoleAssignment.objects.filter(role=role)
     live = assignments.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now)).count()
     document = trust.shown_form(role.trust_policy)
-    trusted = import_string(settings.IAM_TRUSTED_PRINCIPALS)(role)
+    trusted, elsewhere = import_string(settings.IAM_TRUSTED_PRINCIPALS)(role)
     return EffectiveTrust(
         document_text=json.dumps(document, indent=2, ensure_ascii=False),
         principals=[TrustedPrincipal(identity, conditional) for identity, conditional in trusted],
+        elsewhere=elsewhere,
         live_count=live,
         expired_count=assignments.count() - live,
     )

@@ -38,15 +38,16 @@ def assumable_roles(user: User) -> list[Role]:
     return [role for role in roles if authorization.assume_role(layers, role, context=values).allowed]
 
 
-def trusted_principals(role: Role) -> list[tuple[User | Role, bool]]:
-    """The users and roles of this account that sts:AssumeRole lets assume `role` now, as the
-    engine decides each (its effective trust, and their own policies where it names only the
-    account), with whether the allow holds only under conditions. The whole account is read
-    in the bulk loader's fixed number of queries, however many principals there are."""
+def trusted_principals(role: Role) -> tuple[list[tuple[User | Role, bool]], list[str]]:
+    """Who may assume `role`: the users and roles of this account that sts:AssumeRole lets in
+    now, as the engine decides each (its effective trust, and their own policies where it
+    names only the account), each with whether the allow holds only under conditions; and
+    the principals its Allow statements name outside this account, whose own side decides
+    too. The whole account is read in the bulk loader's fixed number of queries."""
     account = authorization.Account()
     trust_set = account.trust(role, account.trusted_arns([role]))
     if trust_set is None:
-        return []
+        return [], []
     users = User.objects.filter(is_active=True, is_superuser=False).only(*reports.USER_FIELDS).order_by("username")
     callers = [(user, account.user_layers(user)) for user in users]
     callers += [(other, account.role_layers(other)) for other in Role.objects.order_by("role_name")]
@@ -55,7 +56,33 @@ def trusted_principals(role: Role) -> list[tuple[User | Role, bool]]:
         decision = authorization.assume_with(layers, role.arn, trust_set, context=authorization.time_keys())
         if decision.allowed:
             found.append((principal, decision.conditional))
-    return found
+    return found, _trusted_elsewhere(role)
+
+
+def _trusted_elsewhere(role: Role) -> list[str]:
+    """The principals outside this account that the trust policy's Allow statements name
+    (from the engine's parsed document)."""
+    try:
+        policy = parse_policy(authorization.effective_trust(role, assignments=[])[0], kind=PolicyKind.TRUST)
+    except PolicyError:
+        return []
+    ours = (
+        settings.IAM_ACCOUNT_ID,
+        f"arn:aws:iam::{settings.IAM_ACCOUNT_ID}:",
+        f"arn:aws:sts::{settings.IAM_ACCOUNT_ID}:",
+    )
+    named = []
+    for statement in policy.statements:
+        if statement.effect is not Effect.ALLOW or statement.principal is None:
+            continue
+        if statement.principal.wildcard:
+            named.append("* (anyone, in any account)")
+        for kind, value in statement.principal.entries:
+            if kind == "AWS" and value == "*":
+                named.append("* (anyone, in any account)")
+            elif kind != "AWS" or not value.startswith(ours):
+                named.append(f"{kind}: {value}")
+    return list(dict.fromkeys(named))
 
 
 UnknownPrincipal = authorization.UnknownPrincipal

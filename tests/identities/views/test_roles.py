@@ -223,3 +223,19 @@ def test_broken_json_in_a_trust_policy_says_what_is_wrong_and_where(org):
     assert errors == ["Expecting ',' delimiter (line 2, column 36)."]
     assert "Enter a valid JSON" not in response.content.decode()
     assert state() == before
+
+
+def test_effective_trust_names_the_principals_outside_the_account_apart(org):
+    release = role("ReleaseManager")
+    named = {"AWS": ["123456789012", "arn:aws:iam::999999999999:root"], "Service": "build.example.com"}
+    trusting = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": named, "Action": "sts:AssumeRole"}],
+    }
+    Role.objects.filter(pk=release.pk).update(trust_policy=trusting)
+    response = client_for("iam-admin").get(url("role-detail", release.pk))
+    assert response.context["trust"].elsewhere == ["AWS: arn:aws:iam::999999999999:root", "Service: build.example.com"]
+    assert [principal.identity.arn for principal in response.context["trust"].principals] == [
+        "arn:aws:iam::123456789012:user/mia"
+    ]
+    assert "Named outside this account" in response.content.decode()
