@@ -39,6 +39,7 @@ def test_the_guardrail_pages_show_the_levels_and_what_a_guardrail_denies(page, s
         page.goto("/")
         if width == "390":
             page.get_by_role("button", name="Toggle navigation").click()
+        page.get_by_role("button", name="More about policies").click()
         page.get_by_role("link", name="Guardrails").click()
         level = page.get_by_role("region", name="Level 1")
         expect(level.get_by_role("link", name="NoProductionDeletes")).to_be_visible()
