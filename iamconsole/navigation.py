@@ -15,6 +15,7 @@ ACTIONS = {
     "groups": "iam:ListGroups",
     "roles": "iam:ListRoles",
     "policies": "iam:ListPolicies",
+    "guardrails": "iam:ListGuardrails",
     "audit": "iam:ListAuditEvents",
     "import": "iam:ImportAccountAuthorizationDetails",
     # Who-can and the escalation report look at every principal.

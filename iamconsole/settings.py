@@ -262,6 +262,10 @@ IAM_NEW_USER_HOOKS = ["policies.services.attach_new_user_policies"]
 # Called with a trust policy before it is stored (the engine's grammar and findings: a
 # document that cannot be evaluated is refused, with every problem and its place).
 IAM_TRUST_POLICY_CHECKS = ["policies.services.check_trust_policy"]
+# Called with a role: the users and roles the engine lets assume it, each with whether only
+# under conditions, and the principals named outside the account (the role page's effective
+# trust; identities cannot ask the engine).
+IAM_TRUSTED_PRINCIPALS = "policies.queries.trusted_principals"
 # Before a user, group or role is deleted: called with (identity=), each lists what it
 # attaches to the identity (identities.queries.Obstacle, with the IAM action that removes
 # it), for the refusal AWS answers (DeleteConflict) and the delete pages' checks; then

@@ -1,5 +1,7 @@
 """Forms of the sign-in and account pages: they validate and normalise, and never save."""
 
+import json
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.forms.fields import InvalidJSONInput
@@ -171,6 +173,28 @@ class TrustPolicyField(BoundedJSONField):
     """A trust policy as people write it, with ARNs: each user or role of this account
     it names must exist, as AWS refuses an invalid principal (identities.trust)."""
 
+    def bound_data(self, data, initial):
+        # Shown again exactly as typed, so the lines and columns of its problems still match.
+        if isinstance(data, str) and not self.disabled:
+            return InvalidJSONInput(data)
+        return super().bound_data(data, initial)
+
+    def prepare_value(self, value):
+        # Shown in the policy editor, one element a line, as the managed-policy editor shows documents.
+        if isinstance(value, InvalidJSONInput) or value in (None, ""):
+            return value
+        return json.dumps(value, indent=2, ensure_ascii=False)
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip() and not self.disabled:
+            try:
+                jsoninput.check_depth(value)
+            except jsoninput.TooDeep as error:
+                raise forms.ValidationError(f"The JSON is {error}.", code="too_deep") from None
+            # The text, not the decoded value, so each problem (broken JSON too) comes with its line and column.
+            trust.check_text(value)
+        return super().to_python(value)
+
     def validate(self, value) -> None:
         super().validate(value)
         trust.stored_form(value)
@@ -253,8 +277,8 @@ class RoleCreateForm(RoleForm):
         label="Trust policy",
         required=False,
         widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false", "class": "font-monospace"}),
-        help_text="Who may assume the role (a policy document). Empty trusts this account: the caller's own "
-        "policies and role assignments then decide.",
+        help_text="Who may assume the role (a policy document), besides the users assigned it. Empty: only "
+        "those users.",
     )
 
 

@@ -244,51 +244,43 @@ def users_named(names: list[str]) -> list[User]:
 
 
 @dataclass(frozen=True)
+class TrustedPrincipal:
+    """A user or role that may assume a role; `conditional`: only when its conditions hold."""
+
+    identity: User | Role
+    conditional: bool
+
+    @property
+    def kind(self) -> str:
+        return "role" if isinstance(self.identity, Role) else "user"
+
+
+@dataclass(frozen=True)
 class EffectiveTrust:
-    """A role's trust policy and its live assignments: together, who may assume it."""
+    """Who may assume a role, as the engine decides it, and the trust policy and live
+    assignments that decision is made from."""
 
     document_text: str
-    principals: list[str]
+    principals: list[TrustedPrincipal]
+    # Principals named outside this account (services, other accounts): their own side decides too.
+    elsewhere: list[str]
     live_count: int
     expired_count: int
 
 
-def _trusted_principals(document: dict) -> list[str]:
-    """The principals the Allow statements name, read from any JSON without failing
-    (the console checks only that a trust policy is JSON)."""
-    statements = document.get("Statement", []) if isinstance(document, dict) else []
-    statements = [statements] if isinstance(statements, dict) else statements
-    principals: list[str] = []
-    for statement in statements if isinstance(statements, list) else []:
-        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
-            continue
-        principal = statement.get("Principal", {})
-        if principal == "*":
-            principals.append("* (anyone)")
-            continue
-        for kind, values in principal.items() if isinstance(principal, dict) else []:
-            for value in [values] if isinstance(values, str) else values if isinstance(values, list) else []:
-                principals.append(f"{kind}: {_principal_text(value)}")
-    return principals
-
-
-def _principal_text(value) -> str:
-    # In a shown trust policy a unique ID is left only where its user or role is gone.
-    if isinstance(value, str) and trust.UNIQUE_ID.fullmatch(value):
-        return f"{value} (deleted: matches no one)"
-    return str(value)
-
-
 def effective_trust(role: Role) -> EffectiveTrust:
-    """The trust policy as people read it: current ARNs, and the bare unique ID of a
-    user or role since deleted (which matches no one)."""
+    """The trust policy as people read it (current ARNs; the bare unique ID of a user or
+    role since deleted, which matches no one) and the principals that may assume the role,
+    decided by the engine through IAM_TRUSTED_PRINCIPALS (this app cannot ask it itself)."""
     now = timezone.now()
     assignments = RoleAssignment.objects.filter(role=role)
     live = assignments.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now)).count()
     document = trust.shown_form(role.trust_policy)
+    trusted, elsewhere = import_string(settings.IAM_TRUSTED_PRINCIPALS)(role)
     return EffectiveTrust(
         document_text=json.dumps(document, indent=2, ensure_ascii=False),
-        principals=_trusted_principals(document),
+        principals=[TrustedPrincipal(identity, conditional) for identity, conditional in trusted],
+        elsewhere=elsewhere,
         live_count=live,
         expired_count=assignments.count() - live,
     )

@@ -16,6 +16,7 @@ what is not a principal entry is left as it is.
 """
 
 import copy
+import json
 import re
 from collections.abc import Iterable
 
@@ -111,6 +112,22 @@ def stored_form(document: dict | None) -> dict:
     if missing:
         raise ValidationError([INVALID_PRINCIPAL.format(arn=arn) for arn in missing], code="invalid_principal")
     return _rewrite(document, lambda value: found.get(value) or value)
+
+
+def check_text(text: str) -> None:
+    """A trust policy as typed, checked by the hooks named in IAM_TRUST_POLICY_CHECKS:
+    ValidationError with every problem and its line and column, broken JSON included.
+    Empty JSON (`{}`) is a role that trusts no one, as in stored_form."""
+    try:
+        decoded = json.loads(text)
+    except json.JSONDecodeError as error:
+        for check in settings.IAM_TRUST_POLICY_CHECKS:
+            import_string(check)(text)
+        message = f"The trust policy is not valid JSON: {error.msg} (line {error.lineno}, column {error.colno})."
+        raise ValidationError(message, code="invalid") from None
+    if decoded:
+        for check in settings.IAM_TRUST_POLICY_CHECKS:
+            import_string(check)(text)
 
 
 def _unique_ids(document) -> dict[str, str | None]:

@@ -12,7 +12,7 @@ from identities.context import Target, context_of
 from identities.models import Group, Role, User
 from identities.queries import Obstacle
 from policies import authorization, reports
-from policies.engine import condition_keys
+from policies.engine import Effect, PolicyError, PolicyKind, condition_keys, parse_policy
 from policies.models import (
     Guardrail,
     InlinePolicy,
@@ -36,6 +36,53 @@ def assumable_roles(user: User) -> list[Role]:
     layers = authorization.layers_of(user)
     roles = Role.objects.order_by("role_name")
     return [role for role in roles if authorization.assume_role(layers, role, context=values).allowed]
+
+
+def trusted_principals(role: Role) -> tuple[list[tuple[User | Role, bool]], list[str]]:
+    """Who may assume `role`: the users and roles of this account that sts:AssumeRole lets in
+    now, as the engine decides each (its effective trust, and their own policies where it
+    names only the account), each with whether the allow holds only under conditions; and
+    the principals its Allow statements name outside this account, whose own side decides
+    too. The whole account is read in the bulk loader's fixed number of queries."""
+    account = authorization.Account()
+    trust_set = account.trust(role, account.trusted_arns([role]))
+    if trust_set is None:
+        return [], []
+    users = User.objects.filter(is_active=True, is_superuser=False).only(*reports.USER_FIELDS).order_by("username")
+    callers = [(user, account.user_layers(user)) for user in users]
+    callers += [(other, account.role_layers(other)) for other in Role.objects.order_by("role_name")]
+    found = []
+    for principal, layers in callers:
+        decision = authorization.assume_with(layers, role.arn, trust_set, context=authorization.time_keys())
+        if decision.allowed:
+            found.append((principal, decision.conditional))
+    return found, _trusted_elsewhere(role)
+
+
+def _trusted_elsewhere(role: Role) -> list[str]:
+    """The principals outside this account that the trust policy's Allow statements name
+    (from the engine's parsed document)."""
+    try:
+        policy = parse_policy(authorization.effective_trust(role, assignments=[])[0], kind=PolicyKind.TRUST)
+    except PolicyError:
+        return []
+    ours = (
+        settings.IAM_ACCOUNT_ID,
+        f"arn:aws:iam::{settings.IAM_ACCOUNT_ID}:",
+        f"arn:aws:sts::{settings.IAM_ACCOUNT_ID}:",
+    )
+    named = []
+    for statement in policy.statements:
+        if statement.effect is not Effect.ALLOW or statement.principal is None:
+            continue
+        if statement.principal.wildcard:
+            named.append("* (anyone, in any account)")
+        for kind, value in statement.principal.entries:
+            if kind == "AWS" and value == "*":
+                named.append("* (anyone, in any account)")
+            elif kind != "AWS" or not value.startswith(ours):
+                named.append(f"{kind}: {value}")
+    return list(dict.fromkeys(named))
 
 
 UnknownPrincipal = authorization.UnknownPrincipal
@@ -291,3 +338,81 @@ def permission_summary(layers: authorization.Layers) -> list[ServiceSummary]:
         counts = [(level, len(grants), sum(grant.conditional for grant in grants)) for level, grants in levels.items()]
         summary.append(ServiceSummary(service, counts, sum(count for _, count, _ in counts)))
     return summary
+
+
+# Guardrails
+
+
+class DeniedStatement(NamedTuple):
+    """One Deny statement of a guardrail in words: what it denies, on what, and when."""
+
+    sid: str
+    actions: str
+    resources: str
+    conditions: tuple[str, ...]
+
+
+class GuardrailReading(NamedTuple):
+    """A guardrail as the engine reads it: its Deny statements, and whether it allows anything."""
+
+    guardrail: Guardrail
+    denies: tuple[DeniedStatement, ...]
+    allows: bool
+    problem: str = ""
+
+
+def _listed(patterns: tuple[str, ...] | None, negated: tuple[str, ...] | None, every: str) -> str:
+    if patterns is not None:
+        return every if patterns == ("*",) else ", ".join(patterns)
+    return f"{every} except {', '.join(negated or ())}"
+
+
+def _condition_text(condition) -> str:
+    return f"{condition.key} {condition.operator.text} {' or '.join(condition.values)}"
+
+
+def read_guardrail(guardrail: Guardrail) -> GuardrailReading:
+    """The guardrail's document parsed by the engine (never by looking at its text)."""
+    try:
+        policy = parse_policy(guardrail.document, kind=PolicyKind.GUARDRAIL)
+    except PolicyError as error:
+        return GuardrailReading(guardrail, (), False, "; ".join(str(finding) for finding in error.findings))
+    denies = tuple(
+        DeniedStatement(
+            statement.sid or "",
+            _listed(statement.actions, statement.not_actions, "every action"),
+            _listed(statement.resources, statement.not_resources, "every resource"),
+            tuple(_condition_text(condition) for condition in statement.conditions),
+        )
+        for statement in policy.statements
+        if statement.effect is Effect.DENY
+    )
+    allows = any(statement.effect is Effect.ALLOW for statement in policy.statements)
+    return GuardrailReading(guardrail, denies, allows)
+
+
+class GuardrailLevel(NamedTuple):
+    number: int
+    guardrails: list[GuardrailReading]
+
+    @property
+    def allows(self) -> bool:
+        """A level without an Allow denies every request (IAM-RULES.md, rule 3)."""
+        return any(reading.allows for reading in self.guardrails)
+
+
+def guardrail_levels(guardrails) -> list[GuardrailLevel]:
+    """The guardrails (already ordered by level) read and grouped by level."""
+    levels: dict[int, list[GuardrailReading]] = {}
+    for guardrail in guardrails:
+        levels.setdefault(guardrail.level, []).append(read_guardrail(guardrail))
+    return [GuardrailLevel(number, readings) for number, readings in levels.items()]
+
+
+def guardrail_urls(arns) -> dict[str, str]:
+    """The console page of each guardrail these ARNs name, by ARN (one query); the caller
+    still decides with iam:GetGuardrail whether the viewer may open it."""
+    wanted = {arn for arn in arns if ":guardrail/" in arn}
+    names = {arn.rpartition(":guardrail/")[2]: arn for arn in wanted}
+    found = Guardrail.objects.filter(guardrail_name__in=names).only("pk", "guardrail_name")
+    return {names[g.guardrail_name]: reverse("policies:guardrail-detail", args=[g.pk]) for g in found}

@@ -15,6 +15,7 @@ urlpatterns = [
     path("policies/", views.policy_list, name="policy-list"),
     path("policies/new/", views.policy_create, name="policy-create"),
     path("policies/validate/", views.policy_validate, name="policy-validate"),
+    path("policies/validate/trust/", views.policy_validate, {"edited": "trust"}, name="trust-policy-validate"),
     path("policies/<int:pk>/", views.policy_detail, name="policy-detail"),
     path("policies/<int:pk>/delete/", views.policy_delete, name="policy-delete"),
     path("policies/<int:pk>/versions/", views.policy_version_create, name="policy-version-create"),
@@ -22,6 +23,9 @@ urlpatterns = [
         "policies/<int:pk>/versions/<int:number>/default/", views.policy_version_default, name="policy-version-default"
     ),
     path("policies/<int:pk>/versions/<int:number>/delete/", views.policy_version_delete, name="policy-version-delete"),
+    # Guardrails (changed in the admin).
+    path("guardrails/", views.guardrail_list, name="guardrail-list"),
+    path("guardrails/<int:pk>/", views.guardrail_detail, name="guardrail-detail"),
     # The policies of a user, group or role, included in their pages.
     path("policies/fragments/<str:kind>/<int:pk>/", views.identity_fragment, name="identity-fragment"),
     path("policies/fragments/<str:kind>/<int:pk>/attach/", views.identity_attach, name="identity-attach"),

@@ -432,6 +432,15 @@ CONSOLE_ROWS = [
     ),
     # Policies
     Row("policies:policy-list", "GET", lambda w, me: [read("iam:ListPolicies", Target("*"))], ok=200),
+    # Guardrails: read in the console, changed in the admin (its rows below).
+    Row("policies:guardrail-list", "GET", lambda w, me: [read("iam:ListGuardrails", Target("*"))], ok=200),
+    Row(
+        "policies:guardrail-detail",
+        "GET",
+        lambda w, me: [read("iam:GetGuardrail", w.fence)],
+        lambda w, me: {"pk": w.fence.pk},
+        ok=200,
+    ),
     Row("policies:policy-detail", "GET", lambda w, me: [read("iam:GetPolicy", w.reader)], _policy_page, ok=200),
     Row("policies:policy-create", "GET", lambda w, me: rule(services.create_policy), ok=200),
     Row(
@@ -668,6 +677,7 @@ OPEN = {
     "identities:mfa-verify": "the second step of signing in",
     "policies:role-switch-back": "ends one's own role session",
     "policies:policy-validate": "validates a document as typed; reads only the catalogue",
+    "policies:trust-policy-validate": "validates a trust policy as typed; reads only the catalogue",
     "api:openapi": "the API's public reference",
 }
 

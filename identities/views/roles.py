@@ -37,13 +37,24 @@ def _role_context(request, role: Role) -> dict:
     }
     page = page_of(request, queries.role_assignments(role))
     queries.mark_expired(page.object_list)
+    trust_now = queries.effective_trust(role)
     return {
         "role": role,
-        "trust": queries.effective_trust(role),
+        "trust": trust_now,
+        "trusted": [(principal, _page_of(request, principal)) for principal in trust_now.principals],
         "page": page,
         "allowed": allowed,
         "assign_form": forms.AssignUsersForm(),
     }
+
+
+_PAGES = {"user": ("identities:user-detail", "iam:GetUser"), "role": ("identities:role-detail", "iam:GetRole")}
+
+
+def _page_of(request, principal: queries.TrustedPrincipal) -> str:
+    """The principal's page, where the viewer may open it (decisions of one request reuse its compiled policies)."""
+    name, action = _PAGES[principal.kind]
+    return reverse(name, args=[principal.identity.pk]) if request.user.has_perm(action, principal.identity) else ""
 
 
 @login_required

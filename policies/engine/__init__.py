@@ -72,7 +72,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from .authorize import Decision, LayerInput, LayerTrace, Outcome, as_policy_set, authorize
 from .compile import PolicySet, StatementRef, compile_policies
-from .document import Policy, PolicyKind
+from .document import Effect, Policy, PolicyKind
 from .errors import Finding, Level, PolicyError, RequestError
 from .evaluate import ContextValue, Request
 from .explain import ConditionMiss, NearMiss, authorize_explained, explain, explanation
@@ -84,6 +84,7 @@ from .variables import parse_template, variable_keys
 __all__ = [
     "ConditionMiss",
     "Decision",
+    "Effect",
     "Finding",
     "LayerTrace",
     "Level",

@@ -35,6 +35,15 @@ _ACCOUNT_ID = re.compile(r"\d{12}\Z")
 # named is gone (and which matches no caller then).
 _UNIQUE_ID = re.compile(r"A(?:IDA|ROA)[A-Z0-9]{12,28}\Z")
 _WHITESPACE = re.compile(r"\s+")
+# What a role's trust policy can allow: AWS refuses any other action in one.
+TRUST_ACTIONS = (
+    "sts:AssumeRole",
+    "sts:AssumeRoleWithSAML",
+    "sts:AssumeRoleWithWebIdentity",
+    "sts:SetContext",
+    "sts:SetSourceIdentity",
+    "sts:TagSession",
+)
 
 Catalogue = Mapping[str, object] | Iterable[str]
 
@@ -124,7 +133,10 @@ def _duplicate_keys(source: Source) -> list[str]:
 def _check_statement(statement: Statement, policy: Policy, kind, catalogue, problems) -> None:
     _check_sid(statement, kind, problems)
     _check_grants(statement, problems)
-    _check_actions(statement, catalogue, problems)
+    # A trust policy's actions are STS's few, checked exactly: the catalogue would only repeat it.
+    _check_actions(statement, None if kind is PolicyKind.TRUST else catalogue, problems)
+    if kind is PolicyKind.TRUST:
+        _check_trust_actions(statement, problems)
     _check_resources(statement, policy, problems)
     _check_principals(statement, problems)
     _check_conditions(statement, policy, problems)
@@ -207,6 +219,20 @@ def _check_known_action(pattern: str, known: frozenset[str], path: str, problems
             problems[Level.WARNING].add("NO_MATCHING_ACTION", f"{pattern!r} matches no catalogued action", path)
     elif pattern not in known:
         problems[Level.WARNING].add("UNKNOWN_ACTION", f"{pattern!r} is not in the catalogue", path)
+
+
+def _check_trust_actions(statement: Statement, problems) -> None:
+    """A misspelt action in a trust policy would leave a principal that looks trusted but never is."""
+    patterns = statement.actions or ()
+    for index, pattern in enumerate(patterns):
+        if pattern == "*" or ":" not in pattern or "${" in pattern:
+            continue
+        if not any(_glob(pattern.lower(), action.lower()) for action in TRUST_ACTIONS):
+            problems[Level.ERROR].add(
+                "TRUST_ACTION",
+                f"{pattern!r} is not an action a trust policy can allow ({', '.join(TRUST_ACTIONS)})",
+                _entry_path(statement, "Action", index, len(patterns)),
+            )
 
 
 def _entry_path(statement: Statement, element: str, index: int, count: int) -> str:

@@ -37,9 +37,21 @@ def check_document(
     return document, findings
 
 
-def check_trust_policy(document: dict) -> None:
-    """A role's trust policy as the engine reads it: ValidationError with every ERROR finding."""
-    check_document(document, kind=PolicyKind.TRUST, size_limit=settings.IAM_TRUST_POLICY_MAX_SIZE)
+def check_trust_policy(document: str | dict) -> None:
+    """A role's trust policy as the engine reads it (as typed or decoded): ValidationError
+    with every ERROR finding, each in words with its place (line and column for text)."""
+    findings = validate_policy(
+        document, kind=PolicyKind.TRUST, catalogue=catalogue(), size_limit=settings.IAM_TRUST_POLICY_MAX_SIZE
+    )
+    errors = [finding for finding in findings if finding.level is Level.ERROR]
+    if errors:
+        raise ValidationError([_in_words(finding) for finding in errors], code="policy_document")
+
+
+def _in_words(finding: Finding) -> str:
+    place = f"line {finding.line}, column {finding.column}" if finding.line is not None else ""
+    where = ", ".join(part for part in (place, finding.path) if part)
+    return f"{finding.message[:1].upper()}{finding.message[1:]}{f' ({where})' if where else ''}."
 
 
 def identity_kind(identity: Identity) -> str:

@@ -18,6 +18,7 @@ from policies.views.fragments import (
     identity_inline_delete,
     identity_inline_put,
 )
+from policies.views.guardrails import guardrail_detail, guardrail_list
 from policies.views.imports import account_import, account_import_confirm
 from policies.views.pages import (
     policy_create,
@@ -35,6 +36,8 @@ __all__ = [
     "account_import_confirm",
     "check_export",
     "escalation_paths",
+    "guardrail_detail",
+    "guardrail_list",
     "identity_attach",
     "identity_boundary_delete",
     "identity_boundary_set",

@@ -14,7 +14,7 @@ from identities.context import Target
 from identities.forms import refused_as_stale
 from identities.views.base import history
 from policies import queries, services
-from policies.engine import Level
+from policies.engine import Level, PolicyKind
 from policies.forms import PolicyCreateForm, PolicyDeleteForm, PolicyFilterForm, PolicyVersionForm, findings_of
 from policies.models import ManagedPolicy, PolicyVersion
 from policies.templatetags.policy_tags import numbered_lines
@@ -91,12 +91,21 @@ def policy_detail(request, pk: int):
     return render(request, "policies/policy_detail.html", _detail_context(request, policy))
 
 
+# What each editor checks: its field's name, the kind of document and its size quota.
+_EDITED = {
+    "managed": ("document", PolicyKind.IDENTITY, "IAM_MANAGED_POLICY_MAX_SIZE"),
+    "trust": ("trust_policy", PolicyKind.TRUST, "IAM_TRUST_POLICY_MAX_SIZE"),
+}
+
+
 @login_required
 @require_POST
-def policy_validate(request):
-    """The findings of a document as typed, each beside its line (the editor posts here with htmx)."""
-    text = request.POST.get("document", "")
-    findings = findings_of(text, size_limit=settings.IAM_MANAGED_POLICY_MAX_SIZE) if text.strip() else []
+def policy_validate(request, edited: str = "managed"):
+    """The findings of a document as typed, each beside its line (the editor posts here with
+    htmx): a managed policy's, or a role's trust policy (the role form, served by identities)."""
+    field, kind, limit = _EDITED[edited]
+    text = request.POST.get(field, "")
+    findings = findings_of(text, kind=kind, size_limit=getattr(settings, limit)) if text.strip() else []
     context = {"lines": numbered_lines(text, findings), "findings": findings, "checked": bool(text.strip())}
     return render(request, "policies/_findings.html", context)
 

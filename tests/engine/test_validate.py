@@ -181,3 +181,28 @@ def test_validation_never_raises_for_a_users_mistake(kind, statement):
     for source in (document, json.dumps(document, indent=2)):
         findings = validate_policy(source, kind=kind, catalogue=CATALOGUE)
         assert all(isinstance(finding.level, Level) for finding in findings)
+
+
+def _trusting(actions) -> dict:
+    return document({"Effect": "Allow", "Principal": {"AWS": "123456789012"}, "Action": actions})
+
+
+@pytest.mark.parametrize(
+    ("actions", "refused"),
+    [
+        ("sts:AssumeRole", False),
+        (["sts:AssumeRole", "sts:TagSession"], False),
+        ("sts:assumerolewithwebidentity", False),
+        ("sts:Assume*", False),
+        ("*", False),
+        ("sts:AssumeRol", True),
+        ("s3:GetObject", True),
+        ("sts:GetCallerIdentity", True),
+        ("sts:Frob*", True),
+    ],
+)
+def test_a_trust_policy_allows_only_the_actions_of_assuming_a_role(actions, refused):
+    found = codes(_trusting(actions), kind=PolicyKind.TRUST, catalogue=CATALOGUE)
+    assert ((Level.ERROR, "TRUST_ACTION") in found) is refused
+    # The catalogue is not asked about them as well: one finding says it.
+    assert not {code for _, code in found} & {"UNKNOWN_ACTION", "UNKNOWN_SERVICE", "NO_MATCHING_ACTION"}

@@ -118,7 +118,7 @@ def test_a_new_user_named_like_a_deleted_one_cannot_assume_its_role(ghost, deplo
     assert state() == before
     shown = role_page(root_client, deployer)
     assert json.loads(shown.document_text) == trusting(gone)
-    assert shown.principals == [f"AWS: {gone} (deleted: matches no one)"]
+    assert shown.principals == []
 
 
 def test_a_renamed_user_still_assumes_the_role_and_the_page_shows_the_new_arn(ghost, deployer, root_client):
@@ -127,7 +127,7 @@ def test_a_renamed_user_still_assumes_the_role_and_the_page_shows_the_new_arn(gh
     assert switch(ghost, deployer).status_code == 302
     shown = role_page(root_client, deployer)
     assert json.loads(shown.document_text) == trusting(f"arn:aws:iam::{ACCOUNT}:user/eu/casper")
-    assert shown.principals == [f"AWS: arn:aws:iam::{ACCOUNT}:user/eu/casper"]
+    assert [principal.identity.arn for principal in shown.principals] == [f"arn:aws:iam::{ACCOUNT}:user/eu/casper"]
 
 
 # Roles trusting roles (role chaining)

@@ -9,7 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from identities.audit import AuditEvent
-from identities.models import Role, RoleAssignment
+from identities.models import Role, RoleAssignment, User
+from policies import authorization
 from tests import factories
 from tests.clients import client_for
 from tests.identities.views.helpers import HTMX, state, url, user
@@ -41,7 +42,9 @@ def test_the_role_page_shows_trust_effective_trust_and_assignments(org):
     response = client_for("iam-admin").get(url("role-detail", release.pk))
     body = response.content.decode()
     assert json.dumps(release.trust_policy, indent=2).splitlines()[1] in response.context["trust"].document_text
-    assert response.context["trust"].principals == ["AWS: arn:aws:iam::123456789012:root"]
+    assert [principal.identity.arn for principal in response.context["trust"].principals] == [
+        "arn:aws:iam::123456789012:user/mia"
+    ]
     assert response.context["trust"].live_count == 1
     assert "arn:aws:iam::123456789012:role/ReleaseManager" in body and "3600 seconds" in body
     assert f'hx-get="/policies/fragments/role/{release.pk}/"' in body
@@ -162,3 +165,77 @@ def test_role_pages_cost_the_same_queries_at_10_and_1000_assignments(org):
             client.get(url("role-list"))
         counts.append((len(captured), len(list_queries)))
     assert counts[0] == counts[1]
+
+
+def _may_assume_by_the_engine(target: Role) -> list[str]:
+    """Each user and role of the account asked one by one, the way switching role and the API ask."""
+    principals = [*User.objects.filter(is_superuser=False), *Role.objects.all()]
+    decided = [p for p in principals if authorization.assume_role(authorization.layers_of(p), target).allowed]
+    return sorted(principal.arn for principal in decided)
+
+
+@pytest.mark.parametrize("trusted", ["account", "mia alone", "no one"])
+def test_effective_trust_lists_exactly_whom_the_engine_lets_assume_the_role(org, trusted):
+    release = role("ReleaseManager")
+    statement = {"Effect": "Allow", "Action": "sts:AssumeRole"}
+    documents = {
+        "account": {"Version": "2012-10-17", "Statement": [statement | {"Principal": {"AWS": "123456789012"}}]},
+        "mia alone": {"Version": "2012-10-17", "Statement": [statement | {"Principal": {"AWS": user("mia").arn}}]},
+        "no one": {},
+    }
+    Role.objects.filter(pk=release.pk).update(trust_policy=documents[trusted])
+    factories.bulk_assignments(release, [user("henry")])
+    response = client_for("iam-admin").get(url("role-detail", release.pk))
+    shown = sorted(principal.identity.arn for principal in response.context["trust"].principals)
+    assert shown == _may_assume_by_the_engine(role("ReleaseManager"))
+    # The assignments always count; the account alone lets in nobody whose own policies do not allow it.
+    assert {"arn:aws:iam::123456789012:user/henry", "arn:aws:iam::123456789012:user/mia"} <= set(shown)
+    assert "arn:aws:iam::123456789012:user/oliver" not in shown
+
+
+TYPO = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:user/oliver"}, "Action": "sts:AssumeRol"}
+    ],
+}
+
+
+def test_a_misspelt_action_in_a_trust_policy_is_refused_and_changes_nothing(org):
+    release = role("ReleaseManager")
+    before = state()
+    data = {"description": "", "max_session_duration": "3600", "tags": "", "trust_policy": json.dumps(TYPO)}
+    response = client_for("iam-admin").post(url("role-edit", release.pk), data)
+    assert response.status_code == 200
+    errors = response.context["form"].errors["trust_policy"]
+    assert any("'sts:AssumeRol' is not an action a trust policy can allow" in error for error in errors)
+    assert state() == before
+    trusted = client_for("iam-admin").get(url("role-detail", release.pk)).context["trust"].principals
+    assert "arn:aws:iam::123456789012:user/oliver" not in [principal.identity.arn for principal in trusted]
+
+
+def test_broken_json_in_a_trust_policy_says_what_is_wrong_and_where(org):
+    before = state()
+    text = '{"Version": "2012-10-17",\n  "Statement": [{"Effect": "Allow" "Action": "sts:AssumeRole"}]}'
+    data = {"role_name": "Broken", "path": "/", "max_session_duration": "3600", "trust_policy": text}
+    response = client_for("iam-admin").post(url("role-create"), data)
+    errors = response.context["form"].errors["trust_policy"]
+    assert errors == ["Expecting ',' delimiter (line 2, column 36)."]
+    assert "Enter a valid JSON" not in response.content.decode()
+    assert state() == before
+
+
+def test_effective_trust_names_the_principals_outside_the_account_apart(org):
+    release = role("ReleaseManager")
+    named = {"AWS": ["123456789012", "arn:aws:iam::999999999999:root"], "Service": "build.example.com"}
+    trusting = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": named, "Action": "sts:AssumeRole"}],
+    }
+    Role.objects.filter(pk=release.pk).update(trust_policy=trusting)
+    response = client_for("iam-admin").get(url("role-detail", release.pk))
+    assert response.context["trust"].elsewhere == ["AWS: arn:aws:iam::999999999999:root", "Service: build.example.com"]
+    assert [principal.identity.arn for principal in response.context["trust"].principals] == [
+        "arn:aws:iam::123456789012:user/mia"
+    ]
+    assert "Named outside this account" in response.content.decode()

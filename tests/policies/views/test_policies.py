@@ -179,6 +179,30 @@ def test_validation_of_a_valid_document_says_so(org):
     assert "No findings: the document is valid." in response.content.decode()
 
 
+TRUST_TYPO = (
+    '{\n  "Version": "2012-10-17",\n  "Statement": [{\n    "Effect": "Allow",\n'
+    '    "Principal": {"AWS": "arn:aws:iam::123456789012:user/oliver"},\n    "Action": "sts:AssumeRol"\n  }]\n}'
+)
+
+
+def test_the_trust_policy_editor_is_checked_as_a_trust_policy_as_typed(org):
+    url = reverse("policies:trust-policy-validate")
+    response = client_for("iam-admin").post(url, {"trust_policy": TRUST_TYPO})
+    lines = response.context["lines"]
+    assert [(finding.code, finding.line) for finding in response.context["findings"]] == [("TRUST_ACTION", 6)]
+    assert [finding.code for finding in lines[5].findings] == ["TRUST_ACTION"]
+    # The same document as a managed policy is something else again: no principal allowed, no resource.
+    as_managed = client_for("iam-admin").post(reverse("policies:policy-validate"), {"document": TRUST_TYPO})
+    assert "TRUST_ACTION" not in [finding.code for finding in as_managed.context["findings"]]
+
+
+def test_the_role_form_edits_its_trust_policy_in_the_policy_editor(org):
+    response = client_for("iam-admin").get(reverse("identities:role-create"))
+    html = response.content.decode()
+    assert f'hx-post="{reverse("policies:trust-policy-validate")}" hx-trigger="load, keyup changed delay:400ms"' in html
+    assert 'name="trust_policy"' in html and 'id="findings"' in html
+
+
 def test_validation_refuses_get(org):
     assert client_for("iam-admin").get(reverse("policies:policy-validate")).status_code == 405
 
