@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 
 from identities import audit, forms, queries
 from identities.audit import AuditEvent
-from identities.console import require
+from identities.console import links_to, require
 from identities.exports import csv_lines
 
 EXPORT_FORMATS = {"csv": "text/csv; charset=utf-8", "jsonl": "application/jsonl; charset=utf-8"}
@@ -39,6 +39,9 @@ def audit_list(request):
     if export in EXPORT_FORMATS:
         return _export(request, filters, export)
     page = queries.audit_page(filters, cursor=form.cleaned_data["cursor"])
+    links = links_to(request, [arn for event in page.events for arn in (event.actor_arn, event.target_arn)])
+    for event in page.events:
+        event.actor_url, event.target_url = links.get(event.actor_arn), links.get(event.target_arn)
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {
