@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "identities.middleware.RequestContextMiddleware",
+    # The console's own 403 and 404 pages in every mode (the admin and the API keep theirs).
+    "identities.console.RefusalMiddleware",
     # Records refused requests (401, 403, 404) as Denied audit events, with the context above.
     "identities.middleware.AuditRefusalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

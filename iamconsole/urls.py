@@ -3,7 +3,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from iamconsole import health, views
+from identities import console
 from identities import views as identity_views
+
+handler403 = console.forbidden
+handler404 = console.not_found
 
 urlpatterns = [
     path("", views.home, name="home"),

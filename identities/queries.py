@@ -444,3 +444,18 @@ def parse_audit_cursor(cursor: str) -> tuple[datetime, int] | None:
         return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)), int(event_id)
     except ValueError:
         return None
+
+
+def identities_at(arns) -> dict[str, User | Group | Role]:
+    """The users, groups and roles these ARNs name, by ARN: one query per kind named, whatever
+    the number of ARNs (an ARN of anything else, or of nobody now, is left out)."""
+    names: dict[str, set[str]] = {"user": set(), "group": set(), "role": set()}
+    for arn in set(arns):
+        kind, _, rest = arn.partition(":iam::")[2].partition(":")[2].partition("/")
+        if kind in names and rest:
+            names[kind].add(rest.rsplit("/", 1)[-1])
+    found: dict[str, User | Group | Role] = {}
+    for model, field, kind in ((User, "username", "user"), (Group, "group_name", "group"), (Role, "role_name", "role")):
+        if names[kind]:
+            found |= {row.arn: row for row in model.objects.filter(**{f"{field}__in": names[kind]})}
+    return {arn: found[arn] for arn in arns if arn in found}

@@ -67,11 +67,20 @@ def refused(actor, checks: Iterable[Check]) -> list[Check]:
     return [check for check in checks if not actor.has_perm(check.action, check.target)]
 
 
+class Refused(PermissionDenied):
+    """A refusal that names the check refused, so the console's 403 page can name the action
+    and link the policy check of it."""
+
+    def __init__(self, check: Check):
+        super().__init__(f"Your policies do not allow {check}.")
+        self.check = check
+
+
 def require(actor, checks: Iterable[Check]) -> None:
-    """PermissionDenied naming the first check the actor's policies refuse."""
+    """Refused (a PermissionDenied) naming the first check the actor's policies refuse."""
     missing = refused(actor, checks)
     if missing:
-        raise PermissionDenied(f"Your policies do not allow {missing[0]}.")
+        raise Refused(missing[0])
 
 
 def allows(actor, change: Callable, **arguments) -> bool:

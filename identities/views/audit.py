@@ -11,7 +11,6 @@ from collections.abc import Iterable, Iterator
 from itertools import chain
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_GET
 
 from identities import audit, forms, queries
 from identities.audit import AuditEvent
+from identities.console import links_to, require
 from identities.exports import csv_lines
 
 EXPORT_FORMATS = {"csv": "text/csv; charset=utf-8", "jsonl": "application/jsonl; charset=utf-8"}
@@ -31,7 +31,7 @@ REFUSAL_DAYS = 7
 @require_GET
 def audit_list(request):
     if not request.user.has_perm("iam:ListAuditEvents"):
-        raise Http404("No such page.")
+        raise Http404("No such page.")  # the trail's existence is no one else's business
     form = forms.AuditFilterForm(request.GET)
     if not form.is_valid():
         return render(request, "identities/audit_list.html", {"form": form, "page": None})
@@ -39,6 +39,9 @@ def audit_list(request):
     if export in EXPORT_FORMATS:
         return _export(request, filters, export)
     page = queries.audit_page(filters, cursor=form.cleaned_data["cursor"])
+    links = links_to(request, [arn for event in page.events for arn in (event.actor_arn, event.target_arn)])
+    for event in page.events:
+        event.actor_url, event.target_url = links.get(event.actor_arn), links.get(event.target_arn)
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {
@@ -52,8 +55,7 @@ def audit_list(request):
 
 
 def _export(request, filters: queries.AuditFilter, export: str) -> StreamingHttpResponse:
-    if not request.user.has_perm("iam:ExportAuditEvents"):
-        raise PermissionDenied("iam:ExportAuditEvents is not allowed.")
+    require(request, "iam:ExportAuditEvents")
     audit.record_request("ExportAuditEvents", actor=request.user, after={"format": export, **_described(filters)})
     rows = queries.audit_export_rows(filters)
     lines = _csv_lines(rows) if export == "csv" else (json.dumps(_as_dict(event)) + "\n" for event in rows)

@@ -18,12 +18,12 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from identities import credentials, rules, services, staleness
+from identities.console import readable
 from identities.credentials import AccessKey
 from identities.models import User
 
@@ -32,10 +32,7 @@ NEW_KEY_SESSION_KEY = "iam_new_access_key"
 
 
 def _user_for(request, username: str) -> User:
-    user = get_object_or_404(User, username__lower=username.lower())
-    if not request.user.has_perm("iam:ListAccessKeys", user):
-        raise Http404("No such user.")
-    return user
+    return readable(request, User, None, "iam:ListAccessKeys", username__lower=username.lower())
 
 
 def key_csv_link(key_id: str, secret: str) -> str:

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from identities import forms, queries, rules, services
+from identities.console import answer, delete_page, history, mark_openable, page_of, problems_of, readable, require
 from identities.models import Group
-from identities.views.base import answer, delete_page, history, page_of, problems_of, readable, require
 
 
 @login_required
@@ -21,6 +21,7 @@ def group_list(request):
     search, sort = request.GET.get("q", "").strip(), request.GET.get("sort", "name")
     page = page_of(request, queries.groups_matching(search, sort))
     queries.annotate_group_rows(page.object_list)
+    mark_openable(request, page.object_list, "iam:GetGroup")
     context = {
         "page": page,
         "search": search,
@@ -42,9 +43,11 @@ def _group_context(request, group: Group) -> dict:
     }
     allowed["search_users"] = allowed["AddUserToGroup"] and request.user.has_perm("iam:ListUsers")
     candidates = queries.member_candidates(group, find) if find and allowed["search_users"] else []
+    page = page_of(request, queries.group_members(group, search))
+    mark_openable(request, page.object_list, "iam:GetUser", of=lambda membership: membership.user)
     return {
         "group": group,
-        "page": page_of(request, queries.group_members(group, search)),
+        "page": page,
         "search": search,
         "find": find,
         "candidates": candidates,

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from identities import forms, queries, rules, services, staleness, trust
+from identities.console import answer, delete_page, history, mark_openable, page_of, problems_of, readable, require
 from identities.models import Role, User
-from identities.views.base import answer, delete_page, history, page_of, problems_of, readable, require
 
 _FIELDS = ("role_name", "path", "description", "max_session_duration", "tags")
 _EDITABLE = ("description", "max_session_duration", "tags")
@@ -24,6 +24,7 @@ def role_list(request):
     search = request.GET.get("q", "").strip()
     page = page_of(request, queries.roles_matching(search))
     queries.annotate_role_rows(page.object_list)
+    mark_openable(request, page.object_list, "iam:GetRole")
     context = {"page": page, "search": search, "may_create": rules.allows(request.user, services.create_role)}
     return render(request, "identities/role_list.html", context)
 
@@ -38,6 +39,7 @@ def _role_context(request, role: Role) -> dict:
     page = page_of(request, queries.role_assignments(role))
     queries.mark_expired(page.object_list)
     trust_now = queries.effective_trust(role)
+    mark_openable(request, page.object_list, "iam:GetUser", of=lambda assignment: assignment.user)
     return {
         "role": role,
         "trust": trust_now,

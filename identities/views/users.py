@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from identities import forms, queries, rules, services, staleness
+from identities.console import answer, delete_page, history, mark_openable, page_of, problems_of, readable, require
 from identities.context import PENDING
 from identities.models import Group, Role, User
-from identities.views.base import answer, delete_page, history, page_of, problems_of, readable, require
 
 
 @login_required
@@ -24,6 +24,7 @@ def user_list(request):
     filters = form.filters() if form.is_bound and valid else queries.UserFilters()
     page = page_of(request, queries.users_matching(filters) if valid else User.objects.none())
     queries.annotate_user_rows(page.object_list)
+    mark_openable(request, page.object_list, "iam:GetUser")
     context = {
         "form": form,
         "page": page,
@@ -39,6 +40,8 @@ def _may(request, action: str, obj=PENDING) -> bool:
 
 def _user_context(request, subject: User) -> dict:
     summary, actor = queries.user_summary(subject), request.user
+    mark_openable(request, summary.memberships, "iam:GetGroup", of=lambda membership: membership.group)
+    mark_openable(request, summary.assignments, "iam:GetRole", of=lambda assignment: assignment.role)
     for membership in summary.memberships:
         membership.may_remove = rules.allows(actor, services.remove_members, group=membership.group, users=[subject])
     for assignment in summary.assignments:

@@ -5,12 +5,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from identities import services as identity_services
+from identities.console import require
 from identities.context import Target, context_of
 from identities.exports import CSVWriter
 from identities.middleware import ROLE_SESSION_KEY
@@ -106,8 +107,7 @@ def _permalink_query(data) -> str:
 def _check_target(request, form, custom_documents):
     kind, principal = form.cleaned_data["kind"], form.cleaned_data["principal"]
     if kind == "custom":
-        if not request.user.has_perm("iam:SimulateCustomPolicy"):
-            raise PermissionDenied("iam:SimulateCustomPolicy is not allowed.")
+        require(request, "iam:SimulateCustomPolicy")
         layers = authorization.custom_layers(request.user.arn, custom_documents)
         return queries.CheckTarget(None, request.user.arn, layers)
     return principal_target(request, form, kind, principal)
@@ -136,8 +136,7 @@ def principal_target(request, form, kind: str, principal: str):
 
 
 def _require_simulate(request, arn: str) -> None:
-    if not request.user.has_perm("iam:SimulatePrincipalPolicy", Target(arn)):
-        raise PermissionDenied(f"iam:SimulatePrincipalPolicy on {arn} is not allowed.")
+    require(request, "iam:SimulatePrincipalPolicy", Target(arn))
 
 
 def _run_check(target, cleaned, data, documents) -> dict:
@@ -237,8 +236,8 @@ def who_can(request):
     form = WhoCanForm(request.GET if "action" in request.GET else None)
     page = {"form": form}
     # The refusal does not depend on the question, so it comes before the form is checked.
-    if form.is_bound and not request.user.has_perm("iam:SimulatePrincipalPolicy", Target("*")):
-        raise PermissionDenied("Asking about every principal needs iam:SimulatePrincipalPolicy on *.")
+    if form.is_bound:
+        require(request, "iam:SimulatePrincipalPolicy", Target("*"))
     if form.is_valid():
         action, resource = form.cleaned_data["action"], form.cleaned_data["resource"]
         page["entries"] = reports.who_can(action, resource)

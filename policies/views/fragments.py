@@ -13,12 +13,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from identities import rules, staleness
+from identities.console import mark_openable, readable
 from identities.context import Target
 from identities.forms import refused_as_stale
 from identities.models import Group, Role, User
@@ -34,14 +35,8 @@ def _identity(request, kind: str, pk: int):
     """The identity, if the user may list its policies; 404 otherwise (its existence stays private)."""
     model = MODELS.get(kind)
     if model is None:
-        raise Http404("No such kind of identity.")
-    identity = get_object_or_404(model, pk=pk)
-    readable = request.user.has_perm(f"iam:ListAttached{kind.title()}Policies", identity) or request.user.has_perm(
-        f"iam:List{kind.title()}Policies", identity
-    )
-    if not readable:
-        raise Http404("No such identity.")
-    return identity
+        raise Http404("No such page.")
+    return readable(request, model, pk, (f"iam:ListAttached{kind.title()}Policies", f"iam:List{kind.title()}Policies"))
 
 
 def _next_url(request, kind: str, pk: int) -> str:
@@ -76,6 +71,7 @@ def _render(request, kind: str, identity, *, inline_form=None, question=None, st
     can = _permissions(request, kind, identity)
     root = kind == "user" and identity.is_superuser
     policies = queries.identity_policies(identity)
+    mark_openable(request, policies.attachments, "iam:GetPolicy", of=lambda attachment: attachment.policy)
     page = {
         "kind": kind,
         "identity": identity,
@@ -247,7 +243,7 @@ def identity_inline_delete(request, kind: str, pk: int):
 
 def _bounded_identity(request, kind: str, pk: int):
     if kind == "group":
-        raise Http404("Groups have no permission boundary.")
+        raise Http404("No such page.")
     return _identity(request, kind, pk)
 
 

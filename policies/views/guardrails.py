@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from identities import rules
+from identities.console import history, mark_openable, page_of, readable, require
 from identities.context import Target
-from identities.views._pages import history, page_of, readable, require
 from policies import queries, services
 from policies.models import Guardrail
 
@@ -21,8 +21,7 @@ def guardrail_list(request):
     """The account's guardrails by level: a request needs an Allow at every level, and any Deny wins."""
     require(request, "iam:ListGuardrails", Target("*"))
     page = page_of(request, Guardrail.objects.order_by("level", "guardrail_name"))
-    for guardrail in page.object_list:
-        guardrail.may_open = request.user.has_perm("iam:GetGuardrail", guardrail)
+    mark_openable(request, page.object_list, "iam:GetGuardrail")
     context = {"page": page, "levels": queries.guardrail_levels(page.object_list)}
     return render(request, "policies/guardrail_list.html", context)
 

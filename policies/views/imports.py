@@ -23,14 +23,10 @@ from policies.forms import ImportConfirmForm, ImportUploadForm
 PENDING_IMPORT = "iam_pending_import"
 
 
-def _refuse_unless_allowed(request) -> None:
-    rules.require(request.user, rules.required(apply_import))
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def account_import(request):
-    _refuse_unless_allowed(request)
+    rules.require(request.user, rules.required(apply_import))
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if not (request.method == "POST" and form.is_valid()):
         return _upload_page(request, form)
@@ -48,7 +44,7 @@ def account_import(request):
 @login_required
 @require_POST
 def account_import_confirm(request):
-    _refuse_unless_allowed(request)
+    rules.require(request.user, rules.required(apply_import))
     form, pending = ImportConfirmForm(request.POST), request.session.get(PENDING_IMPORT)
     if not (form.is_valid() and pending and _kept_digest(pending) == form.cleaned_data["digest"]):
         messages.error(request, "That import is no longer waiting for confirmation; upload the file again.")

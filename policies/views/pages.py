@@ -4,34 +4,22 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from identities import rules, staleness
+from identities.console import history, mark_openable, page_of, readable, require
 from identities.context import Target
 from identities.forms import refused_as_stale
-from identities.views.base import history
 from policies import queries, services
 from policies.engine import Level, PolicyKind
 from policies.forms import PolicyCreateForm, PolicyDeleteForm, PolicyFilterForm, PolicyVersionForm, findings_of
 from policies.models import ManagedPolicy, PolicyVersion
 from policies.templatetags.policy_tags import numbered_lines
 
-PAGE_SIZE = 50
-
-
-def _refuse_unless(request, action: str, target) -> None:
-    if not request.user.has_perm(action, target):
-        raise PermissionDenied(f"{action} on {target.arn} is not allowed.")
-
 
 def _readable_policy(request, pk: int) -> ManagedPolicy:
-    policy = get_object_or_404(ManagedPolicy, pk=pk)
-    if not request.user.has_perm("iam:GetPolicy", policy):
-        raise Http404("No such policy.")
-    return policy
+    return readable(request, ManagedPolicy, pk, "iam:GetPolicy")
 
 
 def _changeable_policy(request, pk: int, change) -> ManagedPolicy:
@@ -47,15 +35,14 @@ def _changeable_policy(request, pk: int, change) -> ManagedPolicy:
 @require_GET
 def policy_list(request):
     """Managed policies with search and filters, each with where it is attached."""
-    _refuse_unless(request, "iam:ListPolicies", Target("*"))
+    require(request, "iam:ListPolicies", Target("*"))
     form = PolicyFilterForm(request.GET)
     filters = form.cleaned_data if form.is_valid() else {}
     policies = queries.managed_policies(filters.get("q", ""), filters.get("kind", ""), filters.get("attached", ""))
-    page = Paginator(policies, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    page = page_of(request, policies)
+    mark_openable(request, page.object_list, "iam:GetPolicy")
     can_create = rules.allows(request.user, services.create_policy)
-    context = {"form": form, "page": page, "query": query.urlencode(), "can_create": can_create}
+    context = {"form": form, "page": page, "can_create": can_create}
     return render(request, "policies/policy_list.html", context)
 
 

@@ -184,9 +184,9 @@ def test_recent_events_are_the_targets_newest(db):
     AuditEvent.objects.bulk_create([event(f"E{n}", minutes=n) for n in range(15)] + [event("Other", target=MIA)])
     recent = queries.recent_events(DEVELOPERS, limit=3)
     assert [e.event_name for e in recent] == ["E14", "E13", "E12"]
-    html = render_to_string("identities/_recent_events.html", {"events": recent})
+    html = render_to_string("console/_recent_events.html", {"events": recent})
     assert "E14" in html and "Other" not in html
-    assert "No events recorded yet." in render_to_string("identities/_recent_events.html", {"events": []})
+    assert "No events recorded yet." in render_to_string("console/_recent_events.html", {"events": []})
 
 
 def refusal(day, reason="InvalidCredentials", network="203.0.113.7/32", count=1) -> AnonymousRefusalCount:
