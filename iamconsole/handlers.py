@@ -9,6 +9,7 @@ no console view can be reached through the short chain, whatever its path.
 from django.conf import settings
 from django.core.handlers.base import BaseHandler
 from django.core.handlers.wsgi import WSGIHandler
+from django.urls import set_urlconf
 
 
 class APIHandler(BaseHandler):
@@ -22,6 +23,14 @@ class APIHandler(BaseHandler):
             super().load_middleware(is_async)
         finally:
             settings.MIDDLEWARE = configured
+
+    def get_response(self, request):
+        try:
+            return super().get_response(request)
+        finally:
+            # Django resets the thread's URLconf when the response is closed; a caller that never
+            # closes it (a WSGI test client) must not be left reversing against the API's.
+            set_urlconf(None)
 
     def resolve_request(self, request):
         request.urlconf = settings.API_URLCONF
