@@ -100,8 +100,8 @@ class Server:
     the product's settings, plain HTTP, no access log and the API's rate limits off, unless
     `environment` says otherwise."""
 
-    def __init__(self, port: int, *, workers: int = 2, environment: dict | None = None):
-        self.port = port
+    def __init__(self, port: int, *, workers: int = 2, environment: dict | None = None, app: str = "iamconsole.wsgi"):
+        self.port, self.app = port, app
         self.environment = {
             **os.environ,
             # The product as deployed: the benchmarks' settings add nothing a server serves.
@@ -122,7 +122,7 @@ class Server:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "Server":
-        command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "iamconsole.wsgi"]
+        command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", self.app]
         self.process = subprocess.Popen(command, cwd=ROOT, env=self.environment, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

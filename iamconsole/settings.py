@@ -85,7 +85,21 @@ MIDDLEWARE = [
     "iamconsole.routers.ReportsOnReplicaMiddleware",
 ]
 
+# The decision API's short chain (iamconsole.handlers): MIDDLEWARE in the same order, less
+# what a machine endpoint never uses (static files, sessions, CSRF, authentication from the
+# session, messages, sign-in state, htmx, the lockout, the report router).
+IAM_API_PATH_PREFIX = "/api/v1/"
+API_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "identities.middleware.RequestContextMiddleware",
+    "identities.middleware.AuditRefusalMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
 ROOT_URLCONF = "iamconsole.urls"
+API_URLCONF = "iamconsole.urls_api"
 WSGI_APPLICATION = "iamconsole.wsgi.application"
 
 TEMPLATES = [

@@ -1,9 +1,12 @@
-"""WSGI entry point (gunicorn iamconsole.wsgi)."""
+"""WSGI entry point (gunicorn iamconsole.wsgi; runserver through WSGI_APPLICATION)."""
 
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "iamconsole.settings")
+django.setup(set_prefix=False)
 
-application = get_wsgi_application()
+from iamconsole.handlers import Handler  # noqa: E402 - needs the settings above
+
+application = Handler()

@@ -139,8 +139,10 @@ class RoleSession(models.Model):
 class Caller:
     """Who presented a bearer credential: a user's access key, or a role session."""
 
-    def __init__(self, user, access_key: AccessKey | None = None, session: RoleSession | None = None):
+    def __init__(self, user, access_key: AccessKey | None = None, session: RoleSession | None = None, generation=None):
         self.user, self.access_key, self.session = user, access_key, session
+        # The permissions generation read with the key, if it was (identities.generation.remember).
+        self.generation = generation
 
     @property
     def arn(self) -> str:
@@ -176,7 +178,12 @@ def authenticate_bearer(header: str | None, *, at=None) -> Caller | None:
 
 
 def _by_access_key(key_id: str, secret: str) -> Caller | None:
-    key = rows.one(AccessKey, related=("user",), key_id=key_id)
+    from identities import generation  # identities.generation imports the models
+
+    if generation.reads_beside(AccessKey):
+        key, value = rows.one_with(AccessKey, generation.SELECT, related=("user",), key_id=key_id)
+    else:
+        key, value = rows.one(AccessKey, related=("user",), key_id=key_id), None
     secret_ok = matches(secret, key.secret_hash if key else _DUMMY_DIGEST)
     if key is None:
         return None
@@ -184,7 +191,7 @@ def _by_access_key(key_id: str, secret: str) -> Caller | None:
         # Counted in memory, written in a later batch: the answer is the same as for an unknown ID.
         audit.count_key_failure(key_pk=key.pk)
         return None
-    return Caller(key.user, access_key=key)
+    return Caller(key.user, access_key=key, generation=value)
 
 
 def _by_session(key_id: str, secret: str, token: str, at) -> Caller | None:

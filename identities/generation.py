@@ -86,6 +86,26 @@ def current() -> int:
     return value
 
 
+# The generation as a scalar subquery, for reading it beside another row (identities.rows.one_with).
+SELECT = f"SELECT value FROM {TABLE} WHERE id = 1"  # noqa: S608 - a constant table name
+
+
+def reads_beside(model) -> bool:
+    """Whether `model`'s rows are read where the generation is (the primary)."""
+    return router.db_for_read(model) == router.db_for_write(PermissionsGeneration)
+
+
+def remember(value: int | None) -> None:
+    """Take `value`, just read from the primary, as this request's generation (see current)."""
+    context = current_context()
+    if context is None or value is None:
+        return
+    connection = connections[router.db_for_write(PermissionsGeneration)]
+    if context.decisions and context.generation and context.generation[0] != value:
+        context.decisions.clear()
+    context.generation[:] = [value, connection.in_atomic_block]
+
+
 # Statements that change nothing: reads, and taking or releasing a savepoint.
 _UNCHANGING = ("SELECT", "SAVEPOINT", "RELEASE")
 

@@ -11,7 +11,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
 from django.http import Http404
-from django.shortcuts import resolve_url
+from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
 
 from identities import audit, generation, machine, ratelimit, signin
@@ -38,7 +38,8 @@ class RequestContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        machine_call = machine.is_machine_endpoint(request)
+        # Without a session this is the API's short chain (iamconsole.handlers): machine calls only.
+        machine_call = not hasattr(request, "session") or machine.is_machine_endpoint(request)
         context = context_for(request, console=not machine_call)
         token = set_current_context(context)
         if machine_call:
@@ -132,9 +133,17 @@ class AuditRefusalMiddleware:
 
 def _exempt(request, status: int) -> bool:
     static_prefix = "/" + settings.STATIC_URL.strip("/") + "/"
-    if request.path.startswith(static_prefix) or request.path == resolve_url(settings.LOGIN_URL):
+    if request.path.startswith(static_prefix) or request.path == _sign_in_path():
         return True  # sign-ins are recorded as ConsoleLogin events
     return status == 404 and getattr(request, "resolver_match", None) is None
+
+
+def _sign_in_path() -> str:
+    """settings.LOGIN_URL as a path, from the root URLconf (the API's short chain has its own)."""
+    try:
+        return reverse(settings.LOGIN_URL, urlconf=settings.ROOT_URLCONF)
+    except NoReverseMatch:
+        return str(settings.LOGIN_URL)
 
 
 def _actor(request):

@@ -18,19 +18,25 @@ def one(model, *, related: tuple[str, ...] = (), **equals):
     """The first `model` row whose fields equal `equals`, or None. Each foreign key
     named in `related` (non-null ones only) is followed in the same query and
     cached on the instance, as `select_related` does."""
+    return one_with(model, "", related=related, **equals)[0]
+
+
+def one_with(model, scalar: str, *, related: tuple[str, ...] = (), **equals) -> tuple:
+    """`one(...)` and the value of the scalar SQL expression `scalar` read in the same
+    statement (None without a row), saving a round trip on the decision path."""
     connection = connections[router.db_for_read(model)]
-    statement = _statement(model, related, tuple(equals), connection)
+    statement = _statement(model, related, tuple(equals), connection, scalar)
     params = [field.get_db_prep_value(equals[field.name], connection) for field in statement.filters]
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, params)
         row = cursor.fetchone()
     if row is None:
-        return None
+        return None, None
     values = iter(row)
     instance = _instance(model, statement.columns[0], values, connection)
     for name, columns in zip(related, statement.columns[1:], strict=True):
         setattr(instance, name, _instance(model._meta.get_field(name).related_model, columns, values, connection))
-    return instance
+    return instance, (row[-1] if scalar else None)
 
 
 class _Statement(NamedTuple):
@@ -40,7 +46,7 @@ class _Statement(NamedTuple):
 
 
 @lru_cache(maxsize=64)
-def _statement(model, related, names, connection) -> _Statement:
+def _statement(model, related, names, connection, scalar: str = "") -> _Statement:
     quote = connection.ops.quote_name
     selected = [f"t.{quote(field.column)}" for field in model._meta.concrete_fields]
     source = f"{quote(model._meta.db_table)} t"
@@ -56,6 +62,8 @@ def _statement(model, related, names, connection) -> _Statement:
         columns.append(_columns(target.concrete_fields, alias, connection))
     filters = [model._meta.get_field(name) for name in names]
     where = " AND ".join(f"t.{quote(field.column)} = %s" for field in filters) or "1 = 1"
+    if scalar:
+        selected.append(f"({scalar})")
     sql = f"SELECT {', '.join(selected)} FROM {source} WHERE {where} LIMIT 1"  # noqa: S608 - names from the models
     return _Statement(sql, filters, columns)
 

@@ -14,7 +14,7 @@ from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 
-from identities import audit, jsoninput, machine
+from identities import audit, generation, jsoninput, machine
 from identities import services as identity_services
 from identities.context import Target, current_context
 from identities.credentials import Caller, authenticate_bearer
@@ -87,6 +87,7 @@ def _authenticate(request) -> Caller:
     machine.bind_caller(
         request, caller.user, credential_id=credential.key_id, role_session=caller.session, mfa_present=mfa_present
     )
+    generation.remember(caller.generation)
     if caller.access_key is not None:
         # After the key's rate limit: a refused request did not use the key.
         identity_services.note_key_use(key=caller.access_key, service=SERVICE)

@@ -32,6 +32,20 @@ def audit_flush_in_maintenance():
     BaseDatabaseOperations.execute_sql_flush = original
 
 
+@pytest.fixture(scope="session", autouse=True)
+def clients_route_the_api_as_the_server_does():
+    """Django's test client serves /api/v1/ through the API's short chain, as the project's
+    WSGI handler does (iamconsole.handlers), so every API test runs the production path."""
+    from django.test import client
+
+    from iamconsole.handlers import APIRouting
+
+    original = client.ClientHandler
+    client.ClientHandler = type("RoutedClientHandler", (APIRouting, original), {})
+    yield
+    client.ClientHandler = original
+
+
 PERSONAS = ("mia", "oliver", "charles", "lucas", "james", "henry")
 
 
