@@ -165,25 +165,22 @@ def parse_bearer(header: str | None) -> tuple[str, str, str | None] | None:
     return parts[0], parts[1], parts[2] if len(parts) == 3 else None
 
 
-def authenticate_bearer(header: str | None, *, at=None) -> Caller | None:
+def authenticate_bearer(header: str | None, *, at=None, beside: str = "") -> Caller | None:
     """The caller, or None for anything wrong: unknown, inactive or deleted key,
-    expired or revoked session, disabled user, malformed header."""
+    expired or revoked session, disabled user, malformed header. `beside`, a scalar SQL
+    expression, is read in the access key's statement (the permissions generation, by
+    policies.api) and kept as `Caller.generation`."""
     parsed = parse_bearer(header)
     if parsed is None:
         return None
     key_id, secret, token = parsed
     if token is None:
-        return _by_access_key(key_id, secret)
+        return _by_access_key(key_id, secret, beside)
     return _by_session(key_id, secret, token, at)
 
 
-def _by_access_key(key_id: str, secret: str) -> Caller | None:
-    from identities import generation  # identities.generation imports the models
-
-    if generation.reads_beside(AccessKey):
-        key, value = rows.one_with(AccessKey, generation.SELECT, related=("user",), key_id=key_id)
-    else:
-        key, value = rows.one(AccessKey, related=("user",), key_id=key_id), None
+def _by_access_key(key_id: str, secret: str, beside: str) -> Caller | None:
+    key, value = rows.one_with(AccessKey, beside, related=("user",), key_id=key_id)
     secret_ok = matches(secret, key.secret_hash if key else _DUMMY_DIGEST)
     if key is None:
         return None
