@@ -120,7 +120,7 @@ def _caller_identity(base: str, authorization: str) -> int:
 def _demonstrate(a: str, b: str) -> int:
     console_a = _console(a)
     page = _post(console_a, a, f"/users/{SERVICE_USER}/access-keys/", {})
-    key_id = re.search(r"<dd class=\"col-sm-9\"><code>(AKIA[A-Z2-7]{16})</code>", page).group(1)
+    key_id = re.search(r"id=\"new-key-id\">(AKIA[A-Z2-7]{16})<", page).group(1)
     secret = re.search(r'id="new-secret">([^<]+)<', page).group(1)
     authorization = f"Bearer {key_id}:{secret}"
     started = time.perf_counter()
