@@ -72,12 +72,14 @@ def mark_openable(request, rows: Iterable, action: str, *, of: Callable = lambda
 def links_to(request, arns: Iterable[str]) -> dict[str, str]:
     """The page of each user, group or role these ARNs name that the viewer may open, by ARN:
     the identities read in one query per kind, the decisions in one pass."""
-    links = {}
-    for arn, identity in queries.identities_at([arn for arn in arns if arn]).items():
-        name, action = _PAGES[type(identity)]
-        if request.user.has_perm(action, identity):
-            links[arn] = reverse(name, args=[identity.pk])
-    return links
+    found = queries.identities_at([arn for arn in arns if arn]).items()
+    return {arn: url for arn, identity in found if (url := page_url(request, identity))}
+
+
+def page_url(request, identity: User | Group | Role) -> str:
+    """The console page of a user, group or role if the viewer may open it, else ""."""
+    name, action = _PAGES[type(identity)]
+    return reverse(name, args=[identity.pk]) if request.user.has_perm(action, identity) else ""
 
 
 # Lists
@@ -211,5 +213,5 @@ def _console(request) -> bool:
     match = getattr(request, "resolver_match", None)
     if match is not None:
         return not set(match.namespaces) & set(_OWN_REFUSALS)
-    own = [reverse("admin:index"), reverse("api:openapi").rsplit("/", 1)[0] + "/"]
+    own = [reverse("admin:index"), settings.IAM_API_PATH_PREFIX]
     return not any(request.path.startswith(prefix) for prefix in own)

@@ -250,10 +250,6 @@ class TrustedPrincipal:
     identity: User | Role
     conditional: bool
 
-    @property
-    def kind(self) -> str:
-        return "role" if isinstance(self.identity, Role) else "user"
-
 
 @dataclass(frozen=True)
 class EffectiveTrust:

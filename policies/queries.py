@@ -39,24 +39,10 @@ def assumable_roles(user: User) -> list[Role]:
 
 
 def trusted_principals(role: Role) -> tuple[list[tuple[User | Role, bool]], list[str]]:
-    """Who may assume `role`: the users and roles of this account that sts:AssumeRole lets in
-    now, as the engine decides each (its effective trust, and their own policies where it
-    names only the account), each with whether the allow holds only under conditions; and
-    the principals its Allow statements name outside this account, whose own side decides
-    too. The whole account is read in the bulk loader's fixed number of queries."""
-    account = authorization.Account()
-    trust_set = account.trust(role, account.trusted_arns([role]))
-    if trust_set is None:
-        return [], []
-    users = User.objects.filter(is_active=True, is_superuser=False).only(*reports.USER_FIELDS).order_by("username")
-    callers = [(user, account.user_layers(user)) for user in users]
-    callers += [(other, account.role_layers(other)) for other in Role.objects.order_by("role_name")]
-    found = []
-    for principal, layers in callers:
-        decision = authorization.assume_with(layers, role.arn, trust_set, context=authorization.time_keys())
-        if decision.allowed:
-            found.append((principal, decision.conditional))
-    return found, _trusted_elsewhere(role)
+    """Who may assume `role`: the users and roles of this account the engine lets in now
+    (reports.assumers), and the principals its Allow statements name outside this account,
+    whose own side decides too."""
+    return reports.assumers(role), _trusted_elsewhere(role)
 
 
 def _trusted_elsewhere(role: Role) -> list[str]:

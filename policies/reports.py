@@ -100,11 +100,10 @@ class WhoCan(NamedTuple):
     arn: str
     kind: str
     paths: tuple[str, ...]
-    pk: int | None = None  # the user's or role's, for a link to its page
 
 
-class _UserLayers(NamedTuple):
-    user: User
+class _Caller(NamedTuple):
+    principal: User | Role
     layers: authorization.Layers
 
 
@@ -116,7 +115,7 @@ def who_can(action: str, resource: str) -> list[WhoCan]:
     their own policy, via a group, or via a role they may assume."""
     account = authorization.Account()
     users = User.objects.filter(is_active=True, is_superuser=False).only(*USER_FIELDS)
-    entries = [_UserLayers(user, account.user_layers(user)) for user in users]
+    entries = [_Caller(user, account.user_layers(user)) for user in users]
     found = list(_users_who_can(account, entries, action, resource))
     roles = list(_roles_who_can(account, action, resource))
     found += [entry for _, entry in roles]
@@ -139,18 +138,18 @@ def path_of(account: authorization.Account, user_id: int, label: str) -> str:
     return f"via group {', '.join(groups)} ({label})" if groups else label
 
 
-def _users_who_can(account, entries: list[_UserLayers], action, resource):
+def _users_who_can(account, entries: list[_Caller], action, resource):
     for user, layers in entries:
         if not may_allow(layers.identity, action):  # exact: without an Allow naming it, nothing allows it
             continue
         decision = authorization.decide(layers, action, resource)
         if decision.outcome is Outcome.ALLOW:
             paths = [path_of(account, user.pk, ref.source) for ref in decision.deciding if ref.layer == "identity"]
-            yield WhoCan(user.arn, "user", tuple(dict.fromkeys(paths)), user.pk)
+            yield WhoCan(user.arn, "user", tuple(dict.fromkeys(paths)))
 
 
-def _may_assume(trust_set, entries: list[_UserLayers]) -> list[_UserLayers]:
-    """The users a trust policy can let in (IAM-RULES.md rule 6): those it names, and where
+def _may_assume(trust_set, entries: list[_Caller]) -> list[_Caller]:
+    """The users (or roles) a trust policy can let in (IAM-RULES.md rule 6): those it names, and where
     it names the account, those whose own policies may allow sts:AssumeRole; everyone when
     it names anyone or allows by NotPrincipal. The engine still decides each."""
     named = allowed_principals(trust_set)
@@ -161,8 +160,26 @@ def _may_assume(trust_set, entries: list[_UserLayers]) -> list[_UserLayers]:
     return [
         entry
         for entry in entries
-        if entry.user.arn in arns or (whole_account and may_allow(entry.layers.identity, "sts:AssumeRole"))
+        if entry.principal.arn in arns or (whole_account and may_allow(entry.layers.identity, "sts:AssumeRole"))
     ]
+
+
+def assumers(role: Role) -> list[tuple[User | Role, bool]]:
+    """The users and roles of this account that may assume `role` now, each decided by the
+    engine among those its trust policy can let in, with whether only under conditions."""
+    account = authorization.Account()
+    trust_set = account.trust(role, account.trusted_arns([role]))
+    if trust_set is None:
+        return []
+    users = User.objects.filter(is_active=True, is_superuser=False).only(*USER_FIELDS).order_by("username")
+    callers = [_Caller(user, account.user_layers(user)) for user in users]
+    callers += [_Caller(other, account.role_layers(other)) for other in Role.objects.order_by("role_name")]
+    found = []
+    for principal, layers in _may_assume(trust_set, callers):
+        decision = authorization.assume_with(layers, role.arn, trust_set, context=authorization.time_keys())
+        if decision.allowed:
+            found.append((principal, decision.conditional))
+    return found
 
 
 def _roles_who_can(account, action, resource):
@@ -170,10 +187,10 @@ def _roles_who_can(account, action, resource):
         decision = authorization.decide(account.role_layers(role), action, resource)
         if decision.outcome is Outcome.ALLOW:
             paths = [f"role policy {ref.source}" for ref in decision.deciding if ref.layer == "identity"]
-            yield role, WhoCan(role.arn, "role", tuple(dict.fromkeys(paths)), role.pk)
+            yield role, WhoCan(role.arn, "role", tuple(dict.fromkeys(paths)))
 
 
-def _users_via_roles(account, entries: list[_UserLayers], roles: list[Role]) -> list[WhoCan]:
+def _users_via_roles(account, entries: list[_Caller], roles: list[Role]) -> list[WhoCan]:
     """Users who may assume a role that is allowed, shown with that role as their path."""
     found = []
     arns = account.trusted_arns(roles)
@@ -184,5 +201,5 @@ def _users_via_roles(account, entries: list[_UserLayers], roles: list[Role]) -> 
         for user, layers in _may_assume(trust_set, entries):
             decision = authorization.assume_with(layers, role.arn, trust_set, context=authorization.time_keys())
             if decision.outcome is Outcome.ALLOW:
-                found.append(WhoCan(user.arn, "user", (f"after assuming {role.role_name}",), user.pk))
+                found.append(WhoCan(user.arn, "user", (f"after assuming {role.role_name}",)))
     return found

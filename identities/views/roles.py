@@ -9,7 +9,17 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from identities import forms, queries, rules, services, staleness, trust
-from identities.console import answer, delete_page, history, mark_openable, page_of, problems_of, readable, require
+from identities.console import (
+    answer,
+    delete_page,
+    history,
+    mark_openable,
+    page_of,
+    page_url,
+    problems_of,
+    readable,
+    require,
+)
 from identities.models import Role, User
 
 _FIELDS = ("role_name", "path", "description", "max_session_duration", "tags")
@@ -43,20 +53,11 @@ def _role_context(request, role: Role) -> dict:
     return {
         "role": role,
         "trust": trust_now,
-        "trusted": [(principal, _page_of(request, principal)) for principal in trust_now.principals],
+        "trusted": [(principal, page_url(request, principal.identity)) for principal in trust_now.principals],
         "page": page,
         "allowed": allowed,
         "assign_form": forms.AssignUsersForm(),
     }
-
-
-_PAGES = {"user": ("identities:user-detail", "iam:GetUser"), "role": ("identities:role-detail", "iam:GetRole")}
-
-
-def _page_of(request, principal: queries.TrustedPrincipal) -> str:
-    """The principal's page, where the viewer may open it (decisions of one request reuse its compiled policies)."""
-    name, action = _PAGES[principal.kind]
-    return reverse(name, args=[principal.identity.pk]) if request.user.has_perm(action, principal.identity) else ""
 
 
 @login_required

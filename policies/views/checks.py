@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from identities import services as identity_services
-from identities.console import require
+from identities.console import links_to, require
 from identities.context import Target, context_of
 from identities.exports import CSVWriter
 from identities.middleware import ROLE_SESSION_KEY
@@ -241,6 +241,8 @@ def who_can(request):
     if form.is_valid():
         action, resource = form.cleaned_data["action"], form.cleaned_data["resource"]
         page["entries"] = reports.who_can(action, resource)
+        links = links_to(request, [entry.arn for entry in page["entries"]])
+        page["rows"] = [(entry, links.get(entry.arn, "")) for entry in page["entries"]]
         page["root"] = _root_standing(action, resource)
     return render(request, "policies/who_can.html", page)
 

@@ -6,9 +6,11 @@ import pytest
 from django.urls import reverse
 
 from identities.audit import AuditEvent
+from policies import services
 from policies.services.guardrails import save_guardrail
-from tests.clients import client_for
-from tests.documents import deny
+from tests import factories
+from tests.clients import client_for, signed_in
+from tests.documents import allow, deny
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +54,19 @@ def test_each_principal_links_to_its_page(org):
     page = response.content.decode()
     assert f'href="{reverse("identities:user-detail", args=[lucas.pk])}"' in page
     assert f'href="{reverse("identities:role-detail", args=[release.pk])}"' in page
+
+
+def test_a_principal_is_linked_only_where_the_viewer_may_open_its_page(org):
+    asker = factories.UserFactory(username="asker")
+    services.put_inline_policy(
+        identity=asker, policy_name="Ask", document=allow("iam:SimulatePrincipalPolicy"), actor=None
+    )
+    response = ask(signed_in(asker), "storage:PutObject", f"{PRODUCTION}/releases/v1.zip")
+    lucas = org.users["lucas"]
+    assert lucas.arn in {entry.arn for entry in response.context["entries"]}
+    page = response.content.decode()
+    assert f'<code class="arn">{lucas.arn}</code>' in page
+    assert f'href="{reverse("identities:user-detail", args=[lucas.pk])}"' not in page
 
 
 def test_root_is_said_to_be_allowed_beyond_every_policy(org):
