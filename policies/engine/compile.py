@@ -18,6 +18,7 @@ from .variables import Context, parse_template, resolve
 
 _ACCOUNT_ID = re.compile(r"\d{12}\Z")
 _ROOT_ARN = re.compile(r"arn:[^:]+:iam::(\d{12}):root\Z")
+_ROLE_ARN = re.compile(r"arn:[^:]+:iam::(\d{12}):role/(?:.*/)?([^/]+)\Z")
 _CANDIDATE_CACHE_LIMIT = 4096
 # Below this many statements an index costs more than it saves.
 _SCAN_ALL_BELOW = 16
@@ -72,13 +73,27 @@ def account_of(value: str) -> str | None:
     return found.group(1) if found else None
 
 
+def _role_key(arn: str) -> tuple[str, str] | None:
+    """(account, role name) of a role ARN: a role session's ARN carries its
+    role's name but not its path, and a name is unique in an account."""
+    found = _ROLE_ARN.match(arn)
+    return (found.group(1), found.group(2).lower()) if found else None
+
+
+def _session_role_key(caller: Caller) -> tuple[str, str] | None:
+    if caller.type != "session" or caller.account is None:
+        return None
+    return caller.account, caller.arn.split(":", 5)[5].split("/")[1].lower()
+
+
 class PrincipalTest:
-    __slots__ = ("wildcard", "accounts", "arns")
+    __slots__ = ("wildcard", "accounts", "arns", "roles")
 
     def __init__(self, principal: Principal):
         self.wildcard = principal.wildcard
         self.accounts: set[str] = set()
         self.arns: set[str] = set()
+        self.roles: set[tuple[str, str]] = set()
         for principal_type, value in principal.entries:
             account = account_of(value) if principal_type == "AWS" else None
             if principal_type == "AWS" and value == "*":
@@ -87,9 +102,29 @@ class PrincipalTest:
                 self.accounts.add(account)
             else:
                 self.arns.add(value)
+                role = _role_key(value) if principal_type == "AWS" else None
+                if role is not None:
+                    self.roles.add(role)
+
+    def leaves_out(self, caller: Caller) -> bool:
+        """Whether an Allow's NotPrincipal list leaves the caller out.
+
+        AWS grants such an Allow to every principal but those listed. The
+        caller is left out when any link of its chain is listed: itself, the
+        role behind a session (by ARN, or by account and role name), or its
+        account, so that no account entry, listed or not, lets it in
+        (docs/policy-evaluation.md, "NotPrincipal").
+        """
+        if self.wildcard or caller.arn in self.arns:
+            return True
+        if caller.role_arn is not None and caller.role_arn in self.arns:
+            return True
+        if self.roles and _session_role_key(caller) in self.roles:
+            return True
+        return caller.account is not None and caller.account in self.accounts
 
     def exempts(self, caller: Caller) -> bool:
-        """Whether a NotPrincipal list leaves the caller out.
+        """Whether a Deny's NotPrincipal list leaves the caller out.
 
         AWS checks the caller's whole chain (its account, then for a role
         session the role, then the principal), so each link must be listed.
@@ -232,7 +267,9 @@ class CompiledStatement:
         if self.principal is None:
             return Naming.DIRECT
         if self.principal_negated:
-            if bounded and self.deny:
+            if not self.deny:
+                return None if self.principal.leaves_out(caller) else Naming.DIRECT
+            if bounded:
                 return Naming.DIRECT
             return None if self.principal.exempts(caller) else Naming.DIRECT
         return self.principal.naming(caller)

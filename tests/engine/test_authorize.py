@@ -224,6 +224,38 @@ def test_not_principal_deny_always_reaches_a_caller_with_a_boundary():
     assert decide([READ], resource_policy=rp, boundary=READ) is DENY
 
 
+ALLOW_NOT_PRINCIPAL_CASES = [
+    # (listed in NotPrincipal, caller, context, expected) for an Allow in the resource's policy,
+    # with no identity policy: AWS's NotPrincipal page says such an Allow grants every
+    # principal except the ones it names, so a named caller, or a session of a named
+    # role, is never granted by it, whatever account entries are listed beside it.
+    ([ALICE], ALICE, None, IMPLICIT),
+    ([ALICE, ACCOUNT], ALICE, None, IMPLICIT),
+    ([f"arn:aws:iam::{ACCOUNT}:root"], ALICE, None, IMPLICIT),
+    ([ALICE], f"arn:aws:iam::{ACCOUNT}:user/bob", None, ALLOW),
+    ([SESSION], SESSION, ROLE_CONTEXT, IMPLICIT),
+    ([ROLE], SESSION, ROLE_CONTEXT, IMPLICIT),
+    ([ROLE], SESSION, None, IMPLICIT),  # the session's ARN carries the role's name, not its path
+    ([ROLE], ROLE, None, IMPLICIT),
+    ([ROLE], f"arn:aws:sts::{ACCOUNT}:assumed-role/writer/alice-session", None, ALLOW),
+    ([BOB_ELSEWHERE], ALICE, None, ALLOW),
+]
+
+
+@pytest.mark.parametrize(("listed", "caller", "context", "expected"), ALLOW_NOT_PRINCIPAL_CASES)
+def test_allow_with_not_principal_never_grants_a_principal_it_names(listed, caller, context, expected):
+    rp = document({"Effect": "Allow", "NotPrincipal": {"AWS": listed}, "Action": "s3:GetObject", "Resource": "*"})
+    assert decide([], principal=caller, context=context, resource_policy=rp) is expected
+
+
+def test_allow_with_not_principal_never_grants_a_named_caller_of_another_account():
+    rp = document({"Effect": "Allow", "NotPrincipal": {"AWS": BOB_ELSEWHERE}, "Action": "sqs:*", "Resource": "*"})
+    layers = {"action": "sqs:SendMessage", "resource": f"arn:aws:sqs:us-east-1:{ACCOUNT}:queue", "resource_policy": rp}
+    assert decide([allow("sqs:*", "*")], principal=BOB_ELSEWHERE, **layers) is IMPLICIT
+    elsewhere = f"arn:aws:iam::{OTHER_ACCOUNT}:user/carol"
+    assert decide([allow("sqs:*", "*")], principal=elsewhere, **layers) is ALLOW
+
+
 CROSS_ACCOUNT_RESOURCE = f"arn:aws:sqs:us-east-1:{ACCOUNT}:queue"
 CROSS_CASES = [
     # (named, identity, expected) for bob of the other account
