@@ -152,6 +152,7 @@ def simulate_lines(count: int, seed: int = 11) -> list[str]:
             if rng.random() < 0.2
             else None,
             "resource_policy": None,
+            "trust_policy": None,
             "session_policy": None,
             "request": {
                 "principal": PRINCIPAL,

@@ -6,6 +6,7 @@ be read answers an error and the run goes on.
 
 from __future__ import annotations
 
+import difflib
 import json
 import sys
 from collections.abc import Iterable, Iterator
@@ -50,23 +51,64 @@ def _single(value: object, kind: PolicyKind, where: str) -> PolicySet | None:
     return PolicySet([(where, _document(value, kind, where))])
 
 
-def _resource_kind(value: object) -> PolicyKind:
-    """A resource policy without any Resource element is a role's trust policy."""
-    if isinstance(value, str):
-        try:
-            value = _DECODER.decode(value)
-        except ValueError:
-            return PolicyKind.RESOURCE  # parsing reports the problem
-    statements = value.get("Statement") if isinstance(value, dict) else None
-    if isinstance(statements, dict):
-        statements = [statements]
-    if (
-        isinstance(statements, list)
-        and statements
-        and all(isinstance(s, dict) and "Resource" not in s and "NotResource" not in s for s in statements)
-    ):
-        return PolicyKind.TRUST
-    return PolicyKind.RESOURCE
+_LAYERS = (
+    "identity_policies",
+    "permission_boundary",
+    "guardrails",
+    "resource_policy",
+    "trust_policy",
+    "session_policy",
+)
+_CASE_FIELDS = (*_LAYERS, "request")
+_REQUEST_FIELDS = ("principal", "action", "resource", "resource_account", "context")
+_ANNOTATIONS = frozenset({"id", "category", "note"})
+# Near misses that spelling alone does not find: other tools' names for a layer.
+_OTHER_NAMES = {
+    "scp": "guardrails",
+    "scps": "guardrails",
+    "service_control_policies": "guardrails",
+    "boundary": "permission_boundary",
+    "permissions_boundary": "permission_boundary",
+    "trust": "trust_policy",
+    "assume_role_policy": "trust_policy",
+}
+
+
+def _unknown_fields(fields: dict, known: tuple[str, ...], prefix: str = "") -> list[str]:
+    """A description of each field that is neither known nor an annotation."""
+    problems = []
+    for name in fields:
+        if not isinstance(name, str) or name in known or name in _ANNOTATIONS or name.startswith("_"):
+            continue
+        guess = _OTHER_NAMES.get(name.lower()) if not prefix else None
+        if guess is None:
+            close = difflib.get_close_matches(name.lower(), known, n=1, cutoff=0.6)
+            guess = close[0] if close else None
+        hint = f" (did you mean {prefix + guess!r}?)" if guess else ""
+        problems.append(f"unknown field {prefix + name!r}{hint}")
+    return problems
+
+
+def _check_fields(case: dict) -> None:
+    """A misspelt layer must never drop a Deny silently: unknown fields are errors."""
+    problems = _unknown_fields(case, _CASE_FIELDS)
+    raw = case.get("request")
+    if isinstance(raw, dict):
+        problems += _unknown_fields(raw, _REQUEST_FIELDS, "request.")
+    if problems:
+        raise CaseError("; ".join(problems))
+
+
+def _resource_layer(case: dict, request: Request) -> tuple[PolicySet | None, bool]:
+    """The resource-based layer and whether it is a role's trust policy, as the case says."""
+    resource_value, trust_value = case.get("resource_policy"), case.get("trust_policy")
+    if trust_value is None:
+        return _single(resource_value, PolicyKind.RESOURCE, "resource_policy"), False
+    if resource_value is not None:
+        raise CaseError("resource_policy and trust_policy: a request meets one resource-based policy, give one")
+    if not request.action.lower().startswith("sts:"):
+        raise CaseError("trust_policy: a role's trust policy decides sts: actions (sts:AssumeRole) only")
+    return _single(trust_value, PolicyKind.TRUST, "trust_policy"), True
 
 
 def _request(case: dict) -> Request:
@@ -97,17 +139,16 @@ def decide_case(case: dict) -> Decision:
     """One case (already decoded) to its decision; raises CaseError if unreadable."""
     if not isinstance(case, dict):
         raise CaseError("a case is a JSON object")
+    _check_fields(case)
     request = _request(case)
-    resource_value = case.get("resource_policy")
-    kind = _resource_kind(resource_value)
-    trust = kind is PolicyKind.TRUST
+    resource_policy, trust = _resource_layer(case, request)
     identity = _policy_set(case.get("identity_policies") or [], PolicyKind.IDENTITY, "identity_policies")
     decision = authorize(
         request,
         identity=identity,
         boundary=_single(case.get("permission_boundary"), PolicyKind.BOUNDARY, "permission_boundary"),
         guardrails=_guardrails(case.get("guardrails")),
-        resource_policy=_single(resource_value, kind, "resource_policy"),
+        resource_policy=resource_policy,
         session_policy=_single(case.get("session_policy"), PolicyKind.SESSION, "session_policy"),
         trust=trust,
     )

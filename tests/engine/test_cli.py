@@ -23,6 +23,7 @@ CASES = [
         "permission_boundary": None,
         "guardrails": None,
         "resource_policy": None,
+        "trust_policy": None,
         "session_policy": None,
         "category": "ignored",
         "request": {
@@ -90,7 +91,7 @@ CASES = [
     {
         "id": "trust",
         "identity_policies": [],
-        "resource_policy": {
+        "trust_policy": {
             "Version": "2012-10-17",
             "Statement": [{"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "sts:AssumeRole"}],
         },
@@ -201,7 +202,7 @@ SIMULATED = [
     (
         {
             "identity_policies": [],
-            "resource_policy": {
+            "trust_policy": {
                 "Version": "2012-10-17",
                 "Statement": {
                     "Effect": "Allow",
@@ -222,7 +223,7 @@ SIMULATED = [
             "identity_policies": [
                 {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}}
             ],
-            "resource_policy": {
+            "trust_policy": {
                 "Version": "2012-10-17",
                 "Statement": {
                     "Effect": "Allow",
