@@ -124,8 +124,12 @@ def _request_keys() -> dict:
 
 @api_view("GET")
 def caller_identity(request):
-    """Who the credentials belong to, as sts:GetCallerIdentity answers it."""
+    """Who the credentials belong to, as sts:GetCallerIdentity answers it. Asked at the
+    one door like any action; the engine allows it whatever the policies say, as AWS
+    does, so an explicit Deny never hides callers from themselves."""
     caller = request.api_caller
+    if not request.user.has_perm("sts:GetCallerIdentity", Target("*")):
+        raise APIError(403, "AccessDenied", f"{caller.arn} is not authorized to perform sts:GetCallerIdentity.")
     user_id = caller.session.user_id_key if caller.session else caller.user.iam_id
     return JsonResponse({"UserId": user_id, "Account": settings.IAM_ACCOUNT_ID, "Arn": caller.arn})
 

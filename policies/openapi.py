@@ -136,6 +136,8 @@ def document() -> dict:
                 "get": {
                     "operationId": "callerIdentity",
                     "summary": "Who the credentials belong to",
+                    "description": "Needs no permission, as AWS's sts:GetCallerIdentity: an explicit Deny "
+                    "does not stop it.",
                     "responses": _ok({"$ref": "#/components/schemas/CallerIdentity"}, "The caller")
                     | _errors(401, 403, 405, 503),
                 }

@@ -11,6 +11,15 @@ from .document import Policy, PolicyKind
 from .errors import Finding
 from .evaluate import LayerResult, Prepared, Request, evaluate, prepare
 
+# AWS answers these for any caller with valid credentials and asks no policy, not
+# even an explicit Deny (docs/policy-evaluation.md, "Actions that need no permission").
+_NO_PERMISSION_NEEDED = frozenset({"sts:getcalleridentity"})
+
+
+def needs_no_permission(action: str) -> bool:
+    """Whether AWS performs `action` (any case) without evaluating any policy."""
+    return isinstance(action, str) and action.lower() in _NO_PERMISSION_NEEDED
+
 
 class Outcome(enum.Enum):
     ALLOW = "Allow"
@@ -123,11 +132,15 @@ def authorize(
     Each layer is a PolicySet, a list of PolicySets (evaluated together),
     or a list of documents. `guardrails` is a list of levels, each such a
     layer: every level must allow. `trust=True` reads
-    `resource_policy` as a role's trust policy (rule 6). Never raises: an
-    error inside the engine gives an implicit deny carrying the error.
+    `resource_policy` as a role's trust policy. An action that needs no
+    permission (`needs_no_permission`) is allowed with no deciding
+    statement, whatever the layers say. Never raises: an error inside the
+    engine gives an implicit deny carrying the error.
     """
     try:
         prepared = prepare(request, account_id)
+        if prepared.action in _NO_PERMISSION_NEEDED:
+            return Decision(Outcome.ALLOW, request=request)
         if (
             identity.__class__ is PolicySet
             and guardrails is None

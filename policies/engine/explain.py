@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from .authorize import Decision, LayerInput, Outcome, as_policy_set, authorize
+from .authorize import Decision, LayerInput, Outcome, as_policy_set, authorize, needs_no_permission
 from .compile import CompiledStatement, PolicySet, StatementRef
 from .document import PolicyKind
 from .evaluate import Prepared, Request, prepare
@@ -111,6 +111,8 @@ def explain(decision: Decision) -> str:
 
 def _headline(decision: Decision) -> str:
     if decision.outcome is Outcome.ALLOW:
+        if not decision.deciding and decision.request is not None and needs_no_permission(decision.request.action):
+            return f"Allowed: {decision.request.action} needs no permission, so no policy is asked."
         return "Allowed by:"
     if decision.outcome is Outcome.EXPLICIT_DENY:
         return "Explicitly denied by:"

@@ -455,3 +455,28 @@ def test_a_request_is_frozen_and_each_gets_a_context_of_its_own():
         first.action = "s3:PutObject"
     given = Request(ALICE, "s3:GetObject", OBJECT, {"aws:SourceIp": "10.1.2.3"}, resource_account=ACCOUNT)
     assert (given.context, given.resource_account) == ({"aws:SourceIp": "10.1.2.3"}, ACCOUNT)
+
+
+@pytest.mark.parametrize(
+    "layers",
+    [
+        {},
+        {"identity": [deny()]},
+        {"identity": [EVERYTHING], "guardrails": [[deny("sts:*", "*")]]},
+        {"identity": [EVERYTHING], "boundary": READ, "session_policy": allow("s3:*", "*")},
+        {"identity": [EVERYTHING], "resource_policy": document(grant("*", "sts:*", "*", "Deny"))},
+    ],
+)
+@pytest.mark.parametrize("principal", [ALICE, SESSION, ROOT, BOB_ELSEWHERE])
+def test_get_caller_identity_needs_no_permission_and_survives_an_explicit_deny(layers, principal):
+    # AWS's GetCallerIdentity reference: no permission is needed, and a Deny does not stop it
+    decision = authorize(request("sts:GetCallerIdentity", "*", principal), **layers)
+    assert (decision.outcome, decision.deciding, decision.errors) == (ALLOW, (), ())
+    assert explain(decision).startswith("Allowed: sts:GetCallerIdentity needs no permission")
+
+
+def test_only_get_caller_identity_skips_the_policies():
+    denied = {"identity": [deny()]}
+    assert authorize(request("STS:getcalleridentity", "*"), **denied).outcome is ALLOW
+    for action in ("sts:GetCallerIdentityX", "sts:GetAccessKeyInfo", "sts:GetSessionToken"):
+        assert authorize(request(action, "*"), **denied).outcome is DENY

@@ -104,3 +104,9 @@ def test_an_unknown_request_field_is_an_error_naming_it():
         None,
         "unknown field 'request.contxt' (did you mean 'request.context'?); unknown field 'request.flavour'",
     )
+
+
+def test_get_caller_identity_is_allowed_under_an_explicit_deny():
+    request = {"principal": ALICE, "action": "sts:GetCallerIdentity", "resource": "*"}
+    found = _answer(_case(identity_policies=[DENY_ALL], guardrails=[[DENY_ALL]], request=request))
+    assert (found["decision"], found["error"]) == ("Allow", None)

@@ -14,7 +14,7 @@ from identities.credentials import RoleSession
 from identities.models import Role
 from policies import services
 from tests import factories
-from tests.documents import allow
+from tests.documents import allow, deny
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +50,31 @@ def test_caller_identity_names_the_keys_user(api, mia):
     assert response.json() == {"UserId": mia.iam_id, "Account": ACCOUNT, "Arn": f"arn:aws:iam::{ACCOUNT}:user/mia"}
     api.key.refresh_from_db()
     assert api.key.last_used_service == "sts"
+
+
+def test_caller_identity_answers_under_an_explicit_deny_and_the_engine_agrees(api, mia):
+    # AWS's GetCallerIdentity reference: no permission is needed, and a Deny does not stop it
+    services.put_inline_policy(identity=mia, policy_name="NoThing", document=deny(), actor=None)
+    services.save_guardrail(guardrail_name="NoSts", document=deny("sts:*"), actor=None)
+    response = api.get("/api/v1/caller-identity")
+    assert (response.status_code, response.json()["Arn"]) == (200, f"arn:aws:iam::{ACCOUNT}:user/mia")
+    asked = {"principal": mia.arn, "resource": "*"}
+    who_am_i = post(api, "/api/v1/authorize", {**asked, "action": "sts:GetCallerIdentity"}).json()
+    assert (who_am_i["decision"], who_am_i["deciding"], who_am_i["errors"]) == ("Allow", [], [])
+    other = post(api, "/api/v1/authorize", {**asked, "action": "sts:GetAccessKeyInfo"}).json()
+    assert (other["decision"], {ref["layer"] for ref in other["deciding"]}) == (
+        "ExplicitDeny",
+        {"identity", "guardrails[0]"},
+    )
+
+
+def test_a_role_session_learns_who_it_is_under_an_explicit_deny(api, mia):
+    role = identity_services.create_role(role_name="Deployer", trust_policy={}, actor=None)
+    identity_services.assign_role(role=role, user=mia, actor=None)
+    services.put_inline_policy(identity=role, policy_name="NoSts", document=deny("sts:*"), actor=None)
+    body = post(api, "/api/v1/assume-role", {"RoleArn": role.arn, "RoleSessionName": "s1"}).json()
+    response = Client(HTTP_AUTHORIZATION=body["Authorization"]).get("/api/v1/caller-identity")
+    assert (response.status_code, response.json()["Arn"]) == (200, f"arn:aws:sts::{ACCOUNT}:assumed-role/Deployer/s1")
 
 
 @pytest.mark.parametrize(
