@@ -256,7 +256,7 @@ IAM_PROXY_COUNT = env_int("IAM_PROXY_COUNT", default=0, minimum=0)
 if IAM_PROXY_COUNT:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Quotas, AWS's defaults (IAM-RULES.md, "Quotas").
+# Quotas, AWS's defaults (docs/policy-evaluation.md, "Quotas").
 IAM_MAX_POLICY_VERSIONS = 5
 IAM_MAX_ATTACHED_POLICIES = env_int("IAM_MAX_ATTACHED_POLICIES", default=10, minimum=1)
 IAM_MANAGED_POLICY_MAX_SIZE = env_int("IAM_MANAGED_POLICY_MAX_SIZE", default=6144, minimum=1)

@@ -383,7 +383,7 @@ class GuardrailLevel(NamedTuple):
 
     @property
     def allows(self) -> bool:
-        """A level without an Allow denies every request (IAM-RULES.md, rule 3)."""
+        """A level without an Allow denies every request (docs/policy-evaluation.md, "Guardrails")."""
         return any(reading.allows for reading in self.guardrails)
 
 

@@ -149,9 +149,10 @@ def _users_who_can(account, entries: list[_Caller], action, resource):
 
 
 def _may_assume(trust_set, entries: list[_Caller]) -> list[_Caller]:
-    """The users (or roles) a trust policy can let in (IAM-RULES.md rule 6): those it names, and where
-    it names the account, those whose own policies may allow sts:AssumeRole; everyone when
-    it names anyone or allows by NotPrincipal. The engine still decides each."""
+    """The users (or roles) a trust policy can let in (docs/policy-evaluation.md, "Trust
+    policies"): those it names, and where it names the account, those whose own policies may
+    allow sts:AssumeRole; everyone when it names anyone or allows by NotPrincipal. The engine
+    still decides each."""
     named = allowed_principals(trust_set)
     if named is None:
         return entries

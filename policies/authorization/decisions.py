@@ -68,7 +68,7 @@ def decide(
 
 def assume_role(caller: Layers, role: Role, *, context: Keys | None = None) -> Decision:
     """sts:AssumeRole as AWS decides it: the role's trust policy (with live assignments)
-    and, where it names only the account, the caller's own policies (IAM-RULES.md rule 6)."""
+    and, where it names only the account, the caller's own policies (docs/policy-evaluation.md, "Trust policies")."""
     trust, _ = principals.trust_layers(role)
     return assume_with(caller, role.arn, trust, context=context)
 

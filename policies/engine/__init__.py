@@ -34,15 +34,17 @@ Deciding
     `authorize(request, *, identity, boundary=None, guardrails=None,
     resource_policy=None, session_policy=None, account_id=None) -> Decision`
         Each layer is a PolicySet or a list of documents; `guardrails` is a
-        list of levels, each of which must allow. Never raises: an error
+        list of levels, each of which must allow. sts:GetCallerIdentity is
+        allowed whatever the layers say, as in AWS. Never raises: an error
         inside the engine gives an implicit deny carrying it in `.errors`.
+        The rules, with AWS's pages: docs/policy-evaluation.md.
         `Decision` has `outcome` (`Outcome.ALLOW`, `EXPLICIT_DENY`,
         `IMPLICIT_DENY`), `deciding` (`StatementRef(layer, source,
         policy_index, statement_index, sid, effect, has_conditions)`),
         `blocking_layers`, `missing_context_keys`, `conditional`, `errors`,
         `findings` and `trace` (each layer's applicable allows and denies).
     `authorize_assume_role(principal, role_arn, *, trust_policy, identity, ...)`
-        sts:AssumeRole as a role's trust policy decides it (IAM-RULES.md rule 6).
+        sts:AssumeRole as a role's trust policy decides it (docs/policy-evaluation.md, "Trust policies").
     `explain(decision) -> str` and `explanation(decision) -> dict` format the
         recorded trace; they never evaluate again.
     `authorize_explained(request, **layers) -> Decision`: `authorize`, and for an
@@ -126,7 +128,7 @@ def authorize_assume_role(
     session_policy: LayerInput | None = None,
     context: Mapping[str, ContextValue] | None = None,
 ) -> Decision:
-    """May `principal` call sts:AssumeRole on `role_arn` (IAM-RULES.md rule 6)?
+    """May `principal` call sts:AssumeRole on `role_arn` (docs/policy-evaluation.md, "Trust policies")?
 
     The trust policy must allow the caller even in the same account: naming
     the caller suffices; naming its account also needs the caller's

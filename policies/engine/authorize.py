@@ -1,4 +1,4 @@
-"""Layers combined into one decision, per IAM-RULES.md rules 1 to 11."""
+"""Layers combined into one decision (docs/policy-evaluation.md, "Evaluation order")."""
 
 from __future__ import annotations
 

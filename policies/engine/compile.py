@@ -113,7 +113,7 @@ class PrincipalTest:
         caller is left out when any link of its chain is listed: itself, the
         role behind a session (by ARN, or by account and role name), or its
         account, so that no account entry, listed or not, lets it in
-        (docs/policy-evaluation.md, "NotPrincipal").
+        (docs/policy-evaluation.md, "Principal and NotPrincipal").
         """
         if self.wildcard or caller.arn in self.arns:
             return True

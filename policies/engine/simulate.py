@@ -1,4 +1,4 @@
-"""The JSON Lines driver of ../shared/simulation-format.md.
+"""The JSON Lines driver (docs/policy-evaluation.md, "Simulation cases").
 
 Every case is parsed, compiled and decided on its own; a case that cannot
 be read answers an error and the run goes on.

@@ -1,4 +1,4 @@
-"""Layers combined as AWS's policy evaluation logic says (IAM-RULES.md rules 1-11)."""
+"""Layers combined as AWS's policy evaluation logic says (docs/policy-evaluation.md)."""
 
 from __future__ import annotations
 

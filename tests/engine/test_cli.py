@@ -175,7 +175,7 @@ def test_engine_imports_without_django():
 
 
 SIMULATED = [
-    # (case without id, expected decision), each reasoned from IAM-RULES.md
+    # (case without id, expected decision), each reasoned from AWS's rules (docs/policy-evaluation.md)
     (
         {
             "identity_policies": [],

@@ -32,7 +32,8 @@ def reference_glob(pattern: str, subject: str) -> bool:
 
 
 def reference_arn(pattern: str, subject: str) -> bool:
-    """IAM-RULES.md's ARN rule, spelt out: parts split at the first five colons.
+    """The ARN rule of docs/policy-evaluation.md ("Resources"), spelt out: parts split at
+    the first five colons.
 
     No wildcards in the service part; `?` and a `*` inside a part never
     cross the colons between parts; a `*` that ends a part (or sits in the
@@ -76,7 +77,7 @@ def reference_arn(pattern: str, subject: str) -> bool:
 
 
 ARN_CASES = [
-    # (pattern, resource, matches) from AWS's Resource element page and IAM-RULES.md
+    # (pattern, resource, matches) from AWS's Resource element page (docs/policy-evaluation.md, "Resources")
     ("*", "arn:aws:s3:::anything/at:all", True),
     ("*", "not-even-an-arn", True),
     ("arn:aws:s3:::example-bucket/*", "arn:aws:s3:::example-bucket/a/b/c.txt", True),

@@ -1,4 +1,4 @@
-"""The simulate driver, case by case: ../shared/simulation-format.md's rules for a case."""
+"""The simulate driver, case by case: docs/policy-evaluation.md, "Simulation cases"."""
 
 from __future__ import annotations
 
