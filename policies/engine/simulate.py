@@ -62,6 +62,7 @@ _LAYERS = (
 _CASE_FIELDS = (*_LAYERS, "request")
 _REQUEST_FIELDS = ("principal", "action", "resource", "resource_account", "context")
 _ANNOTATIONS = frozenset({"id", "category", "note"})
+_COMMON = {"": frozenset(_CASE_FIELDS) | _ANNOTATIONS, "request.": frozenset(_REQUEST_FIELDS) | _ANNOTATIONS}
 # Near misses that spelling alone does not find: other tools' names for a layer.
 _OTHER_NAMES = {
     "scp": "guardrails",
@@ -76,6 +77,8 @@ _OTHER_NAMES = {
 
 def _unknown_fields(fields: dict, known: tuple[str, ...], prefix: str = "") -> list[str]:
     """A description of each field that is neither known nor an annotation."""
+    if fields.keys() <= _COMMON[prefix]:
+        return []  # the usual case, in one set operation
     problems = []
     for name in fields:
         if not isinstance(name, str) or name in known or name in _ANNOTATIONS or name.startswith("_"):
