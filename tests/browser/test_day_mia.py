@@ -22,6 +22,7 @@ def test_mia_finds_her_credentials_keeps_one_key_and_ends_another_session(page, 
 
         page.set_viewport_size(DESKTOP)
         sign_in(page, "mia", TEST_PASSWORD)
+        screenshot("mia-dashboard-1366")
         page.get_by_role("region", name="Your access").get_by_role("link", name="Security credentials").click()
         expect(page.get_by_role("heading", name="Your security credentials")).to_be_visible()
         sessions = page.get_by_role("region", name="Console sessions").locator("tbody tr")
