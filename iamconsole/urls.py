@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from iamconsole import health, views
@@ -15,7 +14,7 @@ urlpatterns = [
     path("ready/", health.ready, name="ready"),
     path("credential-report.csv", views.credential_report, name="credential-report"),
     path("sign-in/", identity_views.sign_in, name="login"),
-    path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
+    path("sign-out/", identity_views.sign_out, name="logout"),
     path("", include("identities.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("policies.urls_api")),

@@ -29,6 +29,7 @@ KEY_ID_RE = re.compile(r"(AKIA|ASIA)[A-Z2-7]{16}")
 # Secrets and tokens are URL-safe base64; anything else cannot match and is not looked up.
 SECRET_RE = re.compile(r"[A-Za-z0-9_-]{20,200}")
 SCHEME = "Bearer"
+USER_AGENT_MAX_LENGTH = 256
 
 
 def new_key_id(prefix: str) -> str:
@@ -134,6 +135,29 @@ class RoleSession(models.Model):
 
     def seconds_left(self, at=None) -> int:
         return max(0, int((self.expires_at - (at or timezone.now())) / timedelta(seconds=1)))
+
+
+class ConsoleSession(models.Model):
+    """A signed-in browser, from the sign-in to its sign-out or revocation. Its ID is kept in
+    the Django session, whose own key changes at sign-in and at a password change; a session
+    without one (signed in before sessions were tracked, or by a test's force_login) is
+    untracked, not revoked (identities.signin)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="console_sessions")
+    started_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Noted at most once a minute (identities.signin.LAST_SEEN_PRECISION).
+    last_seen_at = models.DateTimeField(default=timezone.now, editable=False)
+    ended_at = models.DateTimeField(null=True, blank=True, editable=False)
+    source_ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
+    user_agent = models.CharField(max_length=USER_AGENT_MAX_LENGTH, blank=True, editable=False)
+    mfa_used = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["user", "ended_at"], name="console_session_user_end")]
+
+    def __str__(self) -> str:
+        return f"console session {self.pk} of {self.user}"
 
 
 class Caller:

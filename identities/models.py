@@ -13,7 +13,7 @@ from django.utils.crypto import salted_hmac
 
 from identities import naming
 from identities.audit import AuditEvent  # noqa: F401  (registers the model)
-from identities.credentials import AccessKey, RoleSession  # noqa: F401  (registers the models)
+from identities.credentials import AccessKey, ConsoleSession, RoleSession  # noqa: F401  (registers the models)
 from identities.passwords import PasswordHistory, PasswordPolicy  # noqa: F401  (registers the models)
 
 USER_NAME_MAX_LENGTH = 64

@@ -3,7 +3,7 @@
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
@@ -16,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from identities import generation, naming, trust
 from identities.audit import AuditEvent
-from identities.credentials import AccessKey
+from identities.credentials import AccessKey, ConsoleSession, RoleSession
 from identities.models import Group, Membership, Role, RoleAssignment, User
 
 IDENTITY_COUNTS = {
@@ -200,6 +200,34 @@ def user_summary(user: User) -> UserSummary:
         key_count=AccessKey.objects.filter(user=user).count(),
         has_mfa=TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
         now=timezone.now(),
+    )
+
+
+@dataclass(frozen=True)
+class SecurityCredentials:
+    """What a user's security credentials page shows: each part read whether or not the
+    viewer may see it, so the page's queries do not depend on their policies."""
+
+    keys: list[AccessKey]
+    device: TOTPDevice | None
+    console_sessions: list[ConsoleSession]
+    role_sessions: list[RoleSession]
+
+
+def security_credentials(user: User) -> SecurityCredentials:
+    """A user's access keys, MFA device, and live console and role sessions, newest first."""
+    now = timezone.now()
+    idle = timedelta(seconds=settings.IAM_SESSION_IDLE_TIMEOUT)
+    absolute = timedelta(seconds=settings.IAM_SESSION_ABSOLUTE_TIMEOUT)
+    console = ConsoleSession.objects.filter(
+        user=user, ended_at__isnull=True, last_seen_at__gte=now - idle, started_at__gte=now - absolute
+    )
+    roles = RoleSession.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=now).select_related("role")
+    return SecurityCredentials(
+        keys=list(AccessKey.objects.filter(user=user).order_by("created_at")),
+        device=TOTPDevice.objects.filter(user=user, confirmed=True).first(),
+        console_sessions=list(console.order_by("-started_at")),
+        role_sessions=list(roles.order_by("-created_at")),
     )
 
 

@@ -223,6 +223,17 @@ def _delete_access_key(*, key, **_):
     yield Check("iam:DeleteAccessKey", key.user)
 
 
+@rule(services.end_console_session, services.end_role_session)
+def _end_session(*, session=None, **_):
+    """A console or role session is governed through its user, as access keys are."""
+    yield Check("iam:RevokeSession", subject(getattr(session, "user", None)))
+
+
+@rule(services.end_console_sessions)
+def _end_console_sessions(*, user=None, **_):
+    yield Check("iam:RevokeSession", subject(user))
+
+
 @rule(services.create_virtual_mfa_device)
 def _create_virtual_mfa_device(*, user, **_):
     yield Check("iam:CreateVirtualMFADevice", Target(mfa.mfa_arn(user)))

@@ -6,12 +6,14 @@ administrator asked for one, MFA set-up when required); and, on every
 request, the idle and absolute session limits.
 """
 
+import contextlib
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, resolve_url
 from django.urls import reverse
@@ -21,7 +23,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from identities import mfa, naming, services
 from identities.audit import AuditEvent
-from identities.context import MFA_SESSION_KEY
+from identities.context import MFA_SESSION_KEY, source_ip
+from identities.credentials import ConsoleSession
 from identities.models import User
 from identities.passwords import PasswordPolicy
 
@@ -30,6 +33,9 @@ LAST_SEEN = "iam_last_seen"
 PENDING = "iam_pending_sign_in"
 PASSWORD_EXPIRED = "iam_password_expired"
 MFA_ENROLMENT_REQUIRED = "iam_mfa_enrolment_required"
+# The ConsoleSession row of this browser: its own ID, since login() and a password change
+# give the Django session a new key.
+CONSOLE_SESSION = "iam_console_session"
 # Writing the last-seen time on every request would save the session every
 # time; idle limits are minutes long, so a minute's precision is enough.
 LAST_SEEN_PRECISION = 60
@@ -109,8 +115,31 @@ def finish(request, user: User, *, backend: str, next_url: str, mfa_used: bool) 
         request.session[PASSWORD_EXPIRED] = True
     if user.mfa_required and not mfa_used:
         request.session[MFA_ENROLMENT_REQUIRED] = True
-    services.record_console_login(user=user, outcome=AuditEvent.Outcome.SUCCESS, mfa_used=mfa_used)
+    tracked = services.start_console_session(
+        user=user,
+        mfa_used=mfa_used,
+        source_ip=source_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+    )
+    request.session[CONSOLE_SESSION] = tracked.pk
     return redirect(next_url)
+
+
+def console_session_id(request) -> int | None:
+    """This browser's ConsoleSession ID, or None for an untracked session."""
+    return request.session.get(CONSOLE_SESSION)
+
+
+def sign_out(request) -> None:
+    """End this browser's ConsoleSession row, if it has a live one (the Django session is
+    ended by the sign-out view itself)."""
+    tracked = console_session_id(request)
+    if tracked is None:
+        return
+    session = ConsoleSession.objects.select_related("user").filter(pk=tracked, ended_at__isnull=True).first()
+    if session is not None:
+        with contextlib.suppress(ValidationError):  # ended meanwhile, from elsewhere
+            services.end_console_session(session=session, actor=request.user, reason="signed out")
 
 
 def may_change_own_password(user: User) -> bool:
@@ -120,8 +149,12 @@ def may_change_own_password(user: User) -> bool:
 
 
 def session_end_reason(request) -> str | None:
-    """Why this signed-in session must end now (idle or too old), or None; notes activity."""
+    """Why this signed-in session must end now (revoked, idle or too old), or None; notes activity."""
     session, now = request.session, _now()
+    tracked = session.get(CONSOLE_SESSION)
+    # One query by primary key; an untracked session (no ID) asks nothing.
+    if tracked is not None and not ConsoleSession.objects.filter(pk=tracked, ended_at__isnull=True).exists():
+        return "This session was ended from its security credentials page. Sign in again to go on."
     signed_in_at = session.setdefault(SIGNED_IN_AT, now)
     last_seen = session.get(LAST_SEEN, now)
     if now - signed_in_at > settings.IAM_SESSION_ABSOLUTE_TIMEOUT:
@@ -130,6 +163,8 @@ def session_end_reason(request) -> str | None:
         return "You were signed out after a while without activity. Sign in again to go on."
     if LAST_SEEN not in session or now - last_seen >= LAST_SEEN_PRECISION:
         session[LAST_SEEN] = now
+        if tracked is not None:
+            services.note_console_session_use(session_id=tracked, at=timezone.now())
     return None
 
 

@@ -12,7 +12,18 @@ urlpatterns = [
     path("account/mfa/new/", views.mfa_create, name="mfa-create"),
     path("account/mfa/remove/", views.mfa_remove, name="mfa-remove"),
     path("account/sign-in/code/", views.mfa_verify, name="mfa-verify"),
-    # A user's access keys.
+    # A user's security credentials, access keys and sessions.
+    path("users/<str:username>/security-credentials/", views.security_credentials, name="security-credentials"),
+    path(
+        "users/<str:username>/console-sessions/<int:session_pk>/revoke/",
+        views.console_session_revoke,
+        name="console-session-revoke",
+    ),
+    path(
+        "users/<str:username>/role-sessions/<int:session_pk>/revoke/",
+        views.role_session_revoke,
+        name="role-session-revoke",
+    ),
     path("users/<str:username>/access-keys/", views.access_keys, name="access-keys"),
     path("users/<str:username>/access-keys/<str:key_id>/status/", views.access_key_status, name="access-key-status"),
     path("users/<str:username>/access-keys/<str:key_id>/delete/", views.access_key_delete, name="access-key-delete"),

@@ -123,7 +123,7 @@ SELF_SERVICE = BuiltinPolicy(
     arn=_arn(CONSOLE_PATH, "SelfService"),
     description=(
         "iamconsole's self-service policy: users may read their own identity and permissions, check "
-        "their own access, and manage their own password, access keys and virtual MFA device."
+        "their own access, and manage their own password, access keys, virtual MFA device and sessions."
     ),
     document=_policy(
         {
@@ -146,6 +146,7 @@ SELF_SERVICE = BuiltinPolicy(
                 "iam:GetAccessKeyLastUsed",
                 "iam:ListMFADevices",
                 "iam:GetLoginProfile",
+                "iam:ListSessions",
             ],
             "Resource": list(_OWN_USER),
         },
@@ -165,6 +166,12 @@ SELF_SERVICE = BuiltinPolicy(
             "Sid": "AllowManageOwnAccessKeys",
             "Effect": "Allow",
             "Action": ["iam:CreateAccessKey", "iam:UpdateAccessKey", "iam:DeleteAccessKey"],
+            "Resource": list(_OWN_USER),
+        },
+        {
+            "Sid": "AllowRevokeOwnSessions",
+            "Effect": "Allow",
+            "Action": ["iam:RevokeSession"],
             "Resource": list(_OWN_USER),
         },
         {

@@ -366,6 +366,13 @@ _IAM_CONSOLE_ACTIONS: tuple[Action, ...] = (
         (),
         description=_console("import users, groups, roles and policies from GetAccountAuthorizationDetails output"),
     ),
+    Action("ListSessions", LIST, ("user",), description=_console("list a user's live console and role sessions")),
+    Action(
+        "RevokeSession",
+        WRITE,
+        ("user",),
+        description=_console("end one of a user's console or role sessions before its time"),
+    ),
     Action(
         "ListRoleAssignments",
         LIST,
@@ -711,6 +718,8 @@ CONSOLE_FEATURES: frozenset[str] = frozenset(
         "iam:UpdateAccessKey",
         "iam:ListAccessKeys",
         "iam:GetAccessKeyLastUsed",
+        "iam:ListSessions",
+        "iam:RevokeSession",
         "iam:CreateVirtualMFADevice",
         "iam:DeleteVirtualMFADevice",
         "iam:EnableMFADevice",

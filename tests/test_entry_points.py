@@ -87,6 +87,10 @@ def world(org):
         services.put_inline_policy(identity=identity, policy_name="Own", document=allow("s:A"), actor=None)
     services.set_permissions_boundary(identity=w.target, policy=w.loose, actor=None)
     w.key, _ = identity_services.create_access_key(user=w.target, actor=None)
+    w.console_session = identity_services.start_console_session(user=w.target, mfa_used=False)
+    w.role_session, _, _ = identity_services.start_role_session(
+        role=w.deployer, user=w.target, session_name="target", duration=900, source="api", actor=None
+    )
     w.fence, _ = services.save_guardrail(guardrail_name="Fence", document=deny("s:D"), actor=None)
     w.service = services.save_catalog_service(prefix="billing", name="Billing", actor=None)
     return w
@@ -282,6 +286,32 @@ CONSOLE_ROWS = [
         "POST",
         lambda w, me: [read("iam:ListAccessKeys", w.target), *rule(identity_services.delete_access_key, key=w.key)],
         lambda w, me: {"username": "target", "key_id": w.key.key_id},
+    ),
+    # Security credentials and sessions
+    Row(
+        "identities:security-credentials",
+        "GET",
+        lambda w, me: [read("iam:ListSessions", w.target)],
+        lambda w, me: {"username": "target"},
+        ok=200,
+    ),
+    Row(
+        "identities:console-session-revoke",
+        "POST",
+        lambda w, me: [
+            read("iam:ListSessions", w.target),
+            *rule(identity_services.end_console_session, session=w.console_session),
+        ],
+        lambda w, me: {"username": "target", "session_pk": w.console_session.pk},
+    ),
+    Row(
+        "identities:role-session-revoke",
+        "POST",
+        lambda w, me: [
+            read("iam:ListSessions", w.target),
+            *rule(identity_services.end_role_session, session=w.role_session),
+        ],
+        lambda w, me: {"username": "target", "session_pk": w.role_session.pk},
     ),
     # The signed-in user's own MFA device
     Row("identities:mfa-create", "POST", lambda w, me: rule(identity_services.create_virtual_mfa_device, user=me)),

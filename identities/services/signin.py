@@ -1,12 +1,15 @@
 """Writes of sign-in: the password policy and history, MFA devices, console sign-ins."""
 
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from identities import mfa, naming
 from identities.audit import AuditEvent, record
+from identities.credentials import USER_AGENT_MAX_LENGTH, ConsoleSession
 from identities.models import User
 from identities.passwords import PasswordPolicy
 from identities.services._common import refuse_unless_root_acts
@@ -131,3 +134,63 @@ def record_console_login(
     if user is None:
         after["user_name"] = HIDDEN_USER_NAME
     return record("ConsoleLogin", actor=user, target=user, outcome=outcome, after=after)
+
+
+# Console sessions: one row per signed-in browser, so that each can be seen and ended
+
+
+def _console_session_state(session: ConsoleSession) -> dict[str, Any]:
+    return {
+        "console_session": session.pk,
+        "started_at": session.started_at.isoformat(),
+        "source_ip": session.source_ip,
+    }
+
+
+@transaction.atomic
+def start_console_session(
+    *, user: User, mfa_used: bool, source_ip: str | None = None, user_agent: str = ""
+) -> ConsoleSession:
+    """A signed-in browser's row, with its ConsoleLogin record in the same transaction."""
+    session = ConsoleSession.objects.create(
+        user=user, mfa_used=mfa_used, source_ip=source_ip, user_agent=user_agent[:USER_AGENT_MAX_LENGTH]
+    )
+    record_console_login(user=user, outcome=AuditEvent.Outcome.SUCCESS, mfa_used=mfa_used)
+    return session
+
+
+def note_console_session_use(*, session_id: int, at: datetime) -> None:
+    """The last time a browser was seen (usage, not a change: no audit); the caller writes it at
+    most once a minute."""
+    ConsoleSession.objects.filter(pk=session_id, ended_at__isnull=True).update(last_seen_at=at)
+
+
+@transaction.atomic
+def end_console_session(*, session: ConsoleSession, actor: User | None, reason: str = "revoked") -> ConsoleSession:
+    """Sign-out, or revocation: the browser is signed out at its next request (identities.signin)."""
+    refuse_unless_root_acts(session.user, actor)
+    locked = ConsoleSession.objects.select_for_update().get(pk=session.pk)
+    if locked.ended_at is not None:
+        raise ValidationError("This console session has already ended.")
+    locked.ended_at = timezone.now()
+    locked.save(update_fields=["ended_at"])
+    record(
+        "EndConsoleSession",
+        actor=actor,
+        target=session.user,
+        before=_console_session_state(locked),
+        after={"reason": reason},
+    )
+    return locked
+
+
+@transaction.atomic
+def end_console_sessions(*, user: User, actor: User | None, keep: int | None = None) -> int:
+    """End every console session of a user but `keep` (the one acting, after its own
+    password change); returns how many."""
+    refuse_unless_root_acts(user, actor)
+    live = ConsoleSession.objects.filter(user=user, ended_at__isnull=True).exclude(pk=keep)
+    count = live.update(ended_at=timezone.now())
+    if count:
+        record("EndConsoleSessions", actor=actor, target=user, after={"ended": count})
+    return count

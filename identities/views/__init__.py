@@ -9,6 +9,7 @@ from identities.views.account import (
     mfa_verify,
     password_change,
     sign_in,
+    sign_out,
 )
 from identities.views.audit import audit_list
 from identities.views.credentials import (
@@ -35,6 +36,7 @@ from identities.views.roles import (
     role_list,
     role_unassign,
 )
+from identities.views.security import console_session_revoke, role_session_revoke, security_credentials
 from identities.views.users import (
     user_create,
     user_delete,
@@ -54,6 +56,7 @@ __all__ = [
     "access_keys",
     "account_detail",
     "audit_list",
+    "console_session_revoke",
     "group_create",
     "group_delete",
     "group_detail",
@@ -74,8 +77,11 @@ __all__ = [
     "role_detail",
     "role_edit",
     "role_list",
+    "role_session_revoke",
     "role_unassign",
+    "security_credentials",
     "sign_in",
+    "sign_out",
     "user_create",
     "user_delete",
     "user_detail",

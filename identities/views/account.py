@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import LogoutView
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -65,6 +66,17 @@ def _throttled(request, wait: throttle.Wait):
     return response
 
 
+_logout = LogoutView.as_view()
+
+
+@csrf_protect
+def sign_out(request):
+    """Django's sign-out, which ends this browser's console session row first."""
+    if request.method == "POST" and request.user.is_authenticated:
+        signin.sign_out(request)
+    return _logout(request)
+
+
 @sensitive_post_parameters()
 @never_cache
 def mfa_verify(request):
@@ -105,6 +117,7 @@ def password_change(request):
             form.add_error("new_password", error)
         else:
             update_session_auth_hash(request, user)  # this session stays; the user's others end
+            services.end_console_sessions(user=user, actor=user, keep=signin.console_session_id(request))
             request.session.pop(signin.PASSWORD_EXPIRED, None)
             messages.success(request, "Your password was changed. Your other sessions were signed out.")
             return redirect("identities:account")

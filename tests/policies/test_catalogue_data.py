@@ -333,6 +333,8 @@ CONSOLE_ACTIONS = {
     "ExportAuditEvents": ("Read", ()),
     "ImportAccountAuthorizationDetails": ("Permissions management", ()),
     "ListRoleAssignments": ("List", ("role",)),
+    "ListSessions": ("List", ("user",)),
+    "RevokeSession": ("Write", ("user",)),
 }
 
 
@@ -534,6 +536,8 @@ def test_self_service_covers_the_users_own_credentials():
             "DeactivateMFADevice",
             "DeleteVirtualMFADevice",
             "ListVirtualMFADevices",
+            "ListSessions",
+            "RevokeSession",
         ]
     }
     assert granted == expected

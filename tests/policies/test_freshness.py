@@ -150,6 +150,17 @@ LEAVES = {
     "update_access_key": lambda w: identity_services.update_access_key(key=w.key, status="Inactive", actor=None),
     "delete_access_key": lambda w: identity_services.delete_access_key(key=w.key, actor=None),
     "note_key_use": lambda w: identity_services.note_key_use(key=AccessKey.objects.get(pk=w.key.pk), service="sts"),
+    "start_console_session": lambda w: identity_services.start_console_session(user=w.ana, mfa_used=False),
+    "note_console_session_use": lambda w: identity_services.note_console_session_use(
+        session_id=identity_services.start_console_session(user=w.ana, mfa_used=False).pk, at=timezone.now()
+    ),
+    "end_console_session": lambda w: identity_services.end_console_session(
+        session=identity_services.start_console_session(user=w.ana, mfa_used=False), actor=None
+    ),
+    "end_console_sessions": lambda w: (
+        identity_services.start_console_session(user=w.ana, mfa_used=False),
+        identity_services.end_console_sessions(user=w.ana, actor=None),
+    ),
     "start_role_session": _session,
     "end_role_session": lambda w: identity_services.end_role_session(session=_session(w), actor=None),
     "revoke_role_sessions": lambda w: identity_services.revoke_role_sessions(user=w.ana, actor=None),
