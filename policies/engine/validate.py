@@ -6,7 +6,7 @@ its parse findings; one that parses gives findings about what it means.
 
 from __future__ import annotations
 
-import fnmatch
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -83,8 +83,12 @@ def validate_policy(
         return list(error.findings)
     problems: dict[Level, Problems] = {level: Problems() for level in Level}
     _check_document(source, policy, kind, size_limit, problems)
+    # A trust policy's actions are STS's few, checked exactly: the catalogue would only repeat it.
+    index = _Index(catalogue) if catalogue is not None and kind is not PolicyKind.TRUST else None
     for statement in policy.statements:
-        _check_statement(statement, policy, kind, catalogue, problems)
+        _check_statement(statement, policy, kind, index, problems)
+    if index is not None:
+        index.report_unknown_services(problems)
     _check_duplicate_sids(policy, problems)
     _check_redundant(policy, problems)
     places = _places(source) if any(p.items for p in problems.values()) else None
@@ -130,11 +134,45 @@ def _duplicate_keys(source: Source) -> list[str]:
     return duplicates
 
 
-def _check_statement(statement: Statement, policy: Policy, kind, catalogue, problems) -> None:
+class _Index:
+    """The catalogue read once per validation: its action names, by service.
+
+    It also gathers the actions of services it does not know, so that each such
+    service is one finding however many of its actions a document names.
+    """
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.names = frozenset(str(name).lower() for name in catalogue)
+        self.by_service: dict[str, list[str]] = {}
+        for name in self.names:
+            self.by_service.setdefault(name.partition(":")[0], []).append(name)
+        self.unknown: dict[str, tuple[str, list[str]]] = {}
+
+    def matches_any(self, pattern: str) -> bool:
+        service = pattern.partition(":")[0]
+        candidates = self.names if "*" in service or "?" in service else self.by_service.get(service, ())
+        matcher = _matcher(pattern)
+        return any(matcher(name) for name in candidates)
+
+    def note_unknown(self, service: str, action: str, path: str) -> None:
+        self.unknown.setdefault(service, (path, []))[1].append(action)
+
+    def report_unknown_services(self, problems) -> None:
+        for service, (path, actions) in self.unknown.items():
+            listed = ", ".join(dict.fromkeys(actions))
+            count = len(actions)
+            problems[Level.WARNING].add(
+                "UNKNOWN_SERVICE",
+                f"no action of service {service!r} is in the catalogue "
+                f"({count} {'action' if count == 1 else 'actions'} named here: {listed})",
+                path,
+            )
+
+
+def _check_statement(statement: Statement, policy: Policy, kind, index, problems) -> None:
     _check_sid(statement, kind, problems)
     _check_grants(statement, problems)
-    # A trust policy's actions are STS's few, checked exactly: the catalogue would only repeat it.
-    _check_actions(statement, None if kind is PolicyKind.TRUST else catalogue, problems)
+    _check_actions(statement, index, problems)
     if kind is PolicyKind.TRUST:
         _check_trust_actions(statement, problems)
     _check_resources(statement, policy, problems)
@@ -188,37 +226,42 @@ def _grants_pass_role(statement: Statement) -> bool:
 
 
 def _glob(pattern: str, subject: str) -> bool:
-    """fnmatch without its character classes: IAM has only * and ?."""
-    return fnmatch.fnmatchcase(subject, pattern.replace("[", "[[]"))
+    """IAM's wildcards, * and ? only; a pattern without them is compared as it is."""
+    if "*" not in pattern and "?" not in pattern:
+        return pattern == subject
+    return _matcher(pattern)(subject)
 
 
-def _catalogue_names(catalogue: Catalogue) -> frozenset[str]:
-    return frozenset(str(name).lower() for name in catalogue)
+@functools.lru_cache(maxsize=4096)
+def _matcher(pattern: str):
+    """One compiled pattern, kept: the same patterns come back in every validation."""
+    parts = (".*" if part == "*" else "." if part == "?" else re.escape(part) for part in re.split(r"([*?])", pattern))
+    return re.compile("".join(parts), re.DOTALL).fullmatch
 
 
-def _check_actions(statement: Statement, catalogue, problems) -> None:
+def _check_actions(statement: Statement, index: _Index | None, problems) -> None:
     element = "Action" if statement.actions is not None else "NotAction"
     patterns = statement.actions or statement.not_actions or ()
-    known = _catalogue_names(catalogue) if catalogue is not None else None
-    for index, pattern in enumerate(patterns):
-        path = _entry_path(statement, element, index, len(patterns))
+    for position, pattern in enumerate(patterns):
+        path = _entry_path(statement, element, position, len(patterns))
         if pattern != "*" and (":" not in pattern or pattern.startswith(":")):
             problems[Level.ERROR].add("BAD_ACTION", f"{pattern!r} is not service:Action or *", path)
         elif "${" in pattern:
             problems[Level.WARNING].add("VARIABLE_IN_ACTION", "policy variables do not work in actions", path)
-        elif known is not None and pattern != "*":
-            _check_known_action(pattern.lower(), known, path, problems)
+        elif index is not None and pattern != "*":
+            _check_known_action(pattern, index, path, problems)
 
 
-def _check_known_action(pattern: str, known: frozenset[str], path: str, problems) -> None:
+def _check_known_action(written: str, index: _Index, path: str, problems) -> None:
+    pattern = written.lower()
     service = pattern.split(":", 1)[0]
-    if "*" not in service and "?" not in service and not any(name.startswith(service + ":") for name in known):
-        problems[Level.WARNING].add("UNKNOWN_SERVICE", f"no action of service {service!r} is in the catalogue", path)
+    if "*" not in service and "?" not in service and service not in index.by_service:
+        index.note_unknown(service, written, path)
     elif "*" in pattern or "?" in pattern:
-        if not any(_glob(pattern, name) for name in known):
-            problems[Level.WARNING].add("NO_MATCHING_ACTION", f"{pattern!r} matches no catalogued action", path)
-    elif pattern not in known:
-        problems[Level.WARNING].add("UNKNOWN_ACTION", f"{pattern!r} is not in the catalogue", path)
+        if not index.matches_any(pattern):
+            problems[Level.WARNING].add("NO_MATCHING_ACTION", f"{written!r} matches no catalogued action", path)
+    elif pattern not in index.names:
+        problems[Level.WARNING].add("UNKNOWN_ACTION", f"{written!r} is not in the catalogue", path)
 
 
 def _check_trust_actions(statement: Statement, problems) -> None:

@@ -206,3 +206,41 @@ def test_a_trust_policy_allows_only_the_actions_of_assuming_a_role(actions, refu
     assert ((Level.ERROR, "TRUST_ACTION") in found) is refused
     # The catalogue is not asked about them as well: one finding says it.
     assert not {code for _, code in found} & {"UNKNOWN_ACTION", "UNKNOWN_SERVICE", "NO_MATCHING_ACTION"}
+
+
+def test_an_unknown_service_is_one_finding_listing_its_actions():
+    policy = document(
+        statement("Allow", ["ec2:RunInstances", "ec2:StopInstances", "s3:GetObject"], "*"),
+        statement("Allow", ["ec2:RunInstances", "ec2:Describe*", "lambda:InvokeFunction"], "*"),
+    )
+    found = [f for f in validate_policy(policy, catalogue=CATALOGUE) if f.code == "UNKNOWN_SERVICE"]
+    assert [(f.level, f.path) for f in found] == [
+        (Level.WARNING, "Statement[0].Action[0]"),
+        (Level.WARNING, "Statement[1].Action[2]"),
+    ]
+    assert found[0].message == (
+        "no action of service 'ec2' is in the catalogue "
+        "(4 actions named here: ec2:RunInstances, ec2:StopInstances, ec2:Describe*)"
+    )
+    assert found[1].message == (
+        "no action of service 'lambda' is in the catalogue (1 action named here: lambda:InvokeFunction)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("pattern", "found"),
+    [
+        ("iam:Create*", False),
+        ("iam:?etUser", False),
+        ("IAM:getuser", False),
+        ("iam:Get[U]se?", True),  # IAM has no character classes: the brackets are literal
+        ("iam:*User", False),
+        ("iam:*Group", True),
+        ("s?:GetObject", False),
+        ("*:GetObject", False),
+        ("*:GetBucket", True),
+    ],
+)
+def test_action_patterns_are_matched_with_iam_wildcards_only(pattern, found):
+    codes_found = {code for _, code in codes(allow(pattern, "*"), catalogue=CATALOGUE)}
+    assert codes_found & {"NO_MATCHING_ACTION", "UNKNOWN_ACTION"} == ({"NO_MATCHING_ACTION"} if found else set())
