@@ -363,12 +363,29 @@ def _check_set_operator(statement: Statement, condition, problems) -> None:
         problems[Level.WARNING].add(
             "SET_OPERATOR_ON_SINGLE_VALUED_KEY", f"{condition.key} has one value; drop {qualifier}:", condition.path
         )
-    if qualifier == "ForAllValues" and statement.effect.value == "Allow" and not condition.operator.negated:
+    if (
+        qualifier == "ForAllValues"
+        and statement.effect.value == "Allow"
+        and not condition.operator.negated
+        and not _requires_key(statement, key)
+    ):
         problems[Level.SECURITY_WARNING].add(
             "FOR_ALL_VALUES_WITH_ALLOW",
-            "ForAllValues is also true when the key is absent; add a Null check for it",
+            f"ForAllValues is also true when {condition.key} is absent; require it with "
+            f'"Null": {{"{condition.key}": "false"}}',
             condition.path,
         )
+
+
+def _requires_key(statement: Statement, key: str) -> bool:
+    """Whether the statement has `"Null": {key: "false"}`, so it never matches without the key."""
+    return any(
+        other.operator.name == "Null"
+        and other.key.lower() == key
+        and bool(other.values)
+        and all(value.lower() == "false" for value in other.values)
+        for other in statement.conditions
+    )
 
 
 def _check_duplicate_sids(policy: Policy, problems) -> None:

@@ -244,3 +244,23 @@ def test_an_unknown_service_is_one_finding_listing_its_actions():
 def test_action_patterns_are_matched_with_iam_wildcards_only(pattern, found):
     codes_found = {code for _, code in codes(allow(pattern, "*"), catalogue=CATALOGUE)}
     assert codes_found & {"NO_MATCHING_ACTION", "UNKNOWN_ACTION"} == ({"NO_MATCHING_ACTION"} if found else set())
+
+
+@pytest.mark.parametrize(
+    ("null_check", "warned"),
+    [
+        (None, True),
+        ({"aws:TagKeys": "false"}, False),
+        ({"aws:tagkeys": ["false"]}, False),
+        ({"aws:TagKeys": False}, False),
+        ({"aws:TagKeys": "true"}, True),  # the key absent: the very case the warning is about
+        ({"aws:TagKeys": ["false", "true"]}, True),
+        ({"aws:RequestTag/env": "false"}, True),  # another key
+    ],
+)
+def test_for_all_values_with_allow_is_quiet_when_a_null_check_requires_the_key(null_check, warned):
+    condition = {"ForAllValues:StringEquals": {"aws:TagKeys": ["env", "team"]}}
+    if null_check is not None:
+        condition["Null"] = null_check
+    found = codes(allow("s3:PutObjectTagging", "*", condition))
+    assert ((Level.SECURITY_WARNING, "FOR_ALL_VALUES_WITH_ALLOW") in found) is warned
