@@ -6,6 +6,7 @@ its parse findings; one that parses gives findings about what it means.
 
 from __future__ import annotations
 
+import enum
 import functools
 import json
 import re
@@ -17,15 +18,55 @@ from .errors import Finding, Level, PolicyError
 from .parse import Problems, Source, load_source, parse_policy, sid_is_plain
 from .values import WITH_VARIABLES, value_problem
 
-# AWS's quotas, counted without white space.
-SIZE_LIMITS = {
-    PolicyKind.IDENTITY: 6144,
-    PolicyKind.BOUNDARY: 6144,
-    PolicyKind.TRUST: 2048,
-    PolicyKind.GUARDRAIL: 5120,
-    PolicyKind.SESSION: 2048,
+
+class DocumentKind(enum.Enum):
+    """What a document is, beyond where it attaches: it sets AWS's size quota."""
+
+    CUSTOMER_MANAGED = "customer-managed"
+    AWS_MANAGED = "aws-managed"
+    INLINE_USER = "inline-user"
+    INLINE_GROUP = "inline-group"
+    INLINE_ROLE = "inline-role"
+    BOUNDARY = "boundary"
+    TRUST = "trust"
+    GUARDRAIL = "guardrail"
+    SESSION = "session"
+    RESOURCE = "resource"
+
+
+# Each kind's grammar and AWS's default quota, in characters without white space (IAM and
+# STS quotas; Organizations' for a service control policy). AWS's own managed policies are
+# bound by none of the customer quotas, and a resource policy's quota is its service's.
+DOCUMENT_KINDS: dict[DocumentKind, tuple[PolicyKind, int | None]] = {
+    DocumentKind.CUSTOMER_MANAGED: (PolicyKind.IDENTITY, 6144),
+    DocumentKind.AWS_MANAGED: (PolicyKind.IDENTITY, None),
+    DocumentKind.INLINE_USER: (PolicyKind.IDENTITY, 2048),
+    DocumentKind.INLINE_GROUP: (PolicyKind.IDENTITY, 5120),
+    DocumentKind.INLINE_ROLE: (PolicyKind.IDENTITY, 10240),
+    DocumentKind.BOUNDARY: (PolicyKind.BOUNDARY, 6144),
+    DocumentKind.TRUST: (PolicyKind.TRUST, 2048),
+    DocumentKind.GUARDRAIL: (PolicyKind.GUARDRAIL, 5120),
+    DocumentKind.SESSION: (PolicyKind.SESSION, 2048),
+    DocumentKind.RESOURCE: (PolicyKind.RESOURCE, None),
 }
-INLINE_SIZE_LIMITS = {"user": 2048, "group": 5120, "role": 10240}
+# A bare grammar kind stands for the document it most often is.
+_DEFAULT_KINDS = {PolicyKind.IDENTITY: DocumentKind.CUSTOMER_MANAGED} | {
+    kind: DocumentKind(kind.value) for kind in PolicyKind if kind is not PolicyKind.IDENTITY
+}
+
+
+def document_kind(kind: DocumentKind | PolicyKind | str) -> DocumentKind:
+    """The document kind named by a DocumentKind, a PolicyKind or either's value."""
+    if isinstance(kind, DocumentKind):
+        return kind
+    if isinstance(kind, PolicyKind):
+        return _DEFAULT_KINDS[kind]
+    try:
+        return DocumentKind(kind)
+    except ValueError:
+        return _DEFAULT_KINDS[PolicyKind(kind)]
+
+
 MULTI_VALUED_KEYS = frozenset(
     ["aws:tagkeys", "aws:principalservicenameslist", "aws:calledvia", "aws:principalorgpaths"]
 )
@@ -65,18 +106,22 @@ def policy_size(source: Source) -> int:
 def validate_policy(
     source: Source,
     *,
-    kind: PolicyKind | str = PolicyKind.IDENTITY,
+    kind: DocumentKind | PolicyKind | str = DocumentKind.CUSTOMER_MANAGED,
     catalogue: Catalogue | None = None,
     size_limit: int | None = None,
 ) -> list[Finding]:
     """Every finding about one document, most serious first.
 
+    `kind` is a DocumentKind (or its value), which sets the grammar and AWS's size
+    quota; a PolicyKind stands for its usual document (IDENTITY: customer managed).
     `catalogue` is plain data: a mapping whose keys are action names
     (`"iam:CreateUser"`, any case) or any iterable of action names. Actions
     of services it knows nothing of are reported as unknown services.
-    `size_limit` overrides AWS's default limit for the kind.
+    `size_limit` overrides the kind's quota (a deployment's own, from its settings).
     """
-    kind = kind if kind.__class__ is PolicyKind else PolicyKind(kind)
+    document = document_kind(kind)
+    kind, default_limit = DOCUMENT_KINDS[document]
+    size_limit = default_limit if size_limit is None else size_limit
     try:
         policy = parse_policy(source, kind=kind)
     except PolicyError as error:
@@ -103,9 +148,8 @@ def _places(source: Source) -> jsontext.Places | None:
         return None
 
 
-def _check_document(source, policy: Policy, kind, size_limit, problems) -> None:
-    limit = size_limit if size_limit is not None else SIZE_LIMITS.get(kind)
-    size = policy_size(source)
+def _check_document(source, policy: Policy, kind, limit, problems) -> None:
+    size = policy_size(source) if limit is not None else 0
     if limit is not None and size > limit:
         problems[Level.ERROR].add("SIZE_LIMIT", f"{size} characters without white space; the limit is {limit}", "")
     for path in _duplicate_keys(source):

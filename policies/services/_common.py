@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from identities.models import Group, Role, User
-from policies.engine import Finding, Level, PolicyKind, validate_policy
+from policies.engine import DocumentKind, Finding, Level, PolicyKind, validate_policy
 from policies.models import (
     CatalogAction,
     ManagedPolicy,
@@ -26,9 +26,10 @@ def catalogue() -> dict[str, str] | None:
 
 
 def check_document(
-    source: str | dict, *, kind: PolicyKind, size_limit: int | None = None
+    source: str | dict, *, kind: DocumentKind | PolicyKind, size_limit: int | None = None
 ) -> tuple[dict, list[Finding]]:
-    """Parse and validate; refuse on any ERROR with every problem and its place."""
+    """Parse and validate; refuse on any ERROR with every problem and its place. `kind` sets the
+    grammar and the size quota (`size_limit`, from settings, overrides AWS's)."""
     findings = validate_policy(source, kind=kind, catalogue=catalogue(), size_limit=size_limit)
     errors = [finding for finding in findings if finding.level is Level.ERROR]
     if errors:
@@ -41,7 +42,7 @@ def check_trust_policy(document: str | dict) -> None:
     """A role's trust policy as the engine reads it (as typed or decoded): ValidationError
     with every ERROR finding, each in words with its place (line and column for text)."""
     findings = validate_policy(
-        document, kind=PolicyKind.TRUST, catalogue=catalogue(), size_limit=settings.IAM_TRUST_POLICY_MAX_SIZE
+        document, kind=DocumentKind.TRUST, catalogue=catalogue(), size_limit=settings.IAM_TRUST_POLICY_MAX_SIZE
     )
     errors = [finding for finding in findings if finding.level is Level.ERROR]
     if errors:

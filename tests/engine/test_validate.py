@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policies.engine import Level, PolicyKind, parse_policy, policy_size, validate_guardrail_levels, validate_policy
+from policies.engine import (
+    DocumentKind,
+    Level,
+    PolicyKind,
+    parse_policy,
+    policy_size,
+    validate_guardrail_levels,
+    validate_policy,
+)
 from tests.documents import allow, deny, document, grant, statement
 
 
@@ -264,3 +272,44 @@ def test_for_all_values_with_allow_is_quiet_when_a_null_check_requires_the_key(n
         condition["Null"] = null_check
     found = codes(allow("s3:PutObjectTagging", "*", condition))
     assert ((Level.SECURITY_WARNING, "FOR_ALL_VALUES_WITH_ALLOW") in found) is warned
+
+
+def _sized(characters: int) -> dict:
+    """An identity policy of exactly this many characters without white space."""
+    policy = allow("s3:GetObject", "arn:aws:s3:::b/")
+    padding = characters - policy_size(policy)
+    policy["Statement"][0]["Resource"] = "arn:aws:s3:::b/" + "x" * padding
+    assert policy_size(policy) == characters
+    return policy
+
+
+# AWS's quotas: IAM and STS quotas (managed policy 6,144; inline, per identity, user 2,048,
+# group 5,120, role 10,240; role trust policy 2,048; session policy 2,048), Organizations'
+# (service control policy 5,120); AWS's own managed policies are bound by none of them.
+@pytest.mark.parametrize(
+    ("kind", "quota"),
+    [
+        ("customer-managed", 6144),
+        ("identity", 6144),
+        (PolicyKind.IDENTITY, 6144),
+        ("inline-user", 2048),
+        ("inline-group", 5120),
+        ("inline-role", 10240),
+        ("boundary", 6144),
+        ("guardrail", 5120),
+        ("session", 2048),
+        ("aws-managed", None),
+        (DocumentKind.AWS_MANAGED, None),
+    ],
+)
+def test_the_size_quota_follows_the_kind_of_document(kind, quota):
+    for characters in (2048, 2049, 5120, 5121, 6144, 6145, 10240, 10241, 120_000):
+        refused = (Level.ERROR, "SIZE_LIMIT") in codes(_sized(characters), kind=kind)
+        assert refused is (quota is not None and characters > quota), characters
+
+
+def test_a_size_limit_given_overrides_the_kinds_quota():
+    assert (Level.ERROR, "SIZE_LIMIT") in codes(_sized(3000), kind="aws-managed", size_limit=2999)
+    assert (Level.ERROR, "SIZE_LIMIT") not in codes(_sized(9000), kind="customer-managed", size_limit=9000)
+    message = next(f.message for f in validate_policy(_sized(2049), kind="inline-user") if f.code == "SIZE_LIMIT")
+    assert message == "2049 characters without white space; the limit is 2048"
