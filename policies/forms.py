@@ -12,7 +12,7 @@ from identities.models import Role
 from policies import services
 from policies.engine import DocumentKind, Level, PolicyKind, validate_policy
 from policies.models import POLICY_NAME_MAX_LENGTH, CatalogAction, ManagedPolicy, validate_policy_name
-from policies.services import catalogue
+from policies.services import validation_catalogue
 
 _DOCUMENT_ATTRS = {"rows": 16, "cols": 90, "spellcheck": "false", "class": "policy-document"}
 
@@ -274,7 +274,7 @@ def findings_of(
     text: str, kind: DocumentKind | PolicyKind = DocumentKind.CUSTOMER_MANAGED, size_limit: int | None = None
 ) -> list:
     """Every finding of a document as typed, each with its JSON path and, for text, its line."""
-    return validate_policy(text, kind=kind, catalogue=catalogue(), size_limit=size_limit)
+    return validate_policy(text, kind=kind, size_limit=size_limit, **validation_catalogue())
 
 
 class PolicyFilterForm(forms.Form):

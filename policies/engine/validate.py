@@ -7,12 +7,12 @@ its parse findings; one that parses gives findings about what it means.
 from __future__ import annotations
 
 import enum
-import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
 
 from . import jsontext
+from .catalogue import Catalogue, CatalogueIndex, KeyCheck, glob
 from .document import VERSION_2012, Policy, PolicyKind, Statement
 from .errors import Finding, Level, PolicyError
 from .parse import Problems, Source, load_source, parse_policy, sid_is_plain
@@ -86,8 +86,6 @@ TRUST_ACTIONS = (
     "sts:TagSession",
 )
 
-Catalogue = Mapping[str, object] | Iterable[str]
-
 
 def policy_size(source: Source) -> int:
     """Characters in the document without white space, as AWS counts them."""
@@ -109,6 +107,8 @@ def validate_policy(
     kind: DocumentKind | PolicyKind | str = DocumentKind.CUSTOMER_MANAGED,
     catalogue: Catalogue | None = None,
     size_limit: int | None = None,
+    action_keys: Mapping[str, Iterable[str]] | None = None,
+    key_types: Mapping[str, str] | None = None,
 ) -> list[Finding]:
     """Every finding about one document, most serious first.
 
@@ -118,6 +118,11 @@ def validate_policy(
     (`"iam:CreateUser"`, any case) or any iterable of action names. Actions
     of services it knows nothing of are reported as unknown services.
     `size_limit` overrides the kind's quota (a deployment's own, from its settings).
+    `action_keys` maps catalogued actions to their condition keys (their resource
+    types' included; `aws:ResourceTag/${TagKey}` stands for every tag) and
+    `key_types` service keys to AWS's types (`"ARN"`, `"ArrayOfString"`, ...): with
+    them, a service key that none of a statement's actions has is reported, and an
+    operator that does not suit a key's type; global keys need neither.
     """
     document = document_kind(kind)
     kind, default_limit = DOCUMENT_KINDS[document]
@@ -129,9 +134,12 @@ def validate_policy(
     problems: dict[Level, Problems] = {level: Problems() for level in Level}
     _check_document(source, policy, kind, size_limit, problems)
     # A trust policy's actions are STS's few, checked exactly: the catalogue would only repeat it.
-    index = _Index(catalogue) if catalogue is not None and kind is not PolicyKind.TRUST else None
+    trust = kind is PolicyKind.TRUST
+    index = CatalogueIndex(catalogue, action_keys) if catalogue is not None and not trust else None
+    key_check = KeyCheck(index, key_types)
     for statement in policy.statements:
         _check_statement(statement, policy, kind, index, problems)
+        key_check.check(statement, problems)
     if index is not None:
         index.report_unknown_services(problems)
     _check_duplicate_sids(policy, problems)
@@ -176,41 +184,6 @@ def _duplicate_keys(source: Source) -> list[str]:
     except (ValueError, RecursionError):
         return []
     return duplicates
-
-
-class _Index:
-    """The catalogue read once per validation: its action names, by service.
-
-    It also gathers the actions of services it does not know, so that each such
-    service is one finding however many of its actions a document names.
-    """
-
-    def __init__(self, catalogue: Catalogue) -> None:
-        self.names = frozenset(str(name).lower() for name in catalogue)
-        self.by_service: dict[str, list[str]] = {}
-        for name in self.names:
-            self.by_service.setdefault(name.partition(":")[0], []).append(name)
-        self.unknown: dict[str, tuple[str, list[str]]] = {}
-
-    def matches_any(self, pattern: str) -> bool:
-        service = pattern.partition(":")[0]
-        candidates = self.names if "*" in service or "?" in service else self.by_service.get(service, ())
-        matcher = _matcher(pattern)
-        return any(matcher(name) for name in candidates)
-
-    def note_unknown(self, service: str, action: str, path: str) -> None:
-        self.unknown.setdefault(service, (path, []))[1].append(action)
-
-    def report_unknown_services(self, problems) -> None:
-        for service, (path, actions) in self.unknown.items():
-            listed = ", ".join(dict.fromkeys(actions))
-            count = len(actions)
-            problems[Level.WARNING].add(
-                "UNKNOWN_SERVICE",
-                f"no action of service {service!r} is in the catalogue "
-                f"({count} {'action' if count == 1 else 'actions'} named here: {listed})",
-                path,
-            )
 
 
 def _check_statement(statement: Statement, policy: Policy, kind, index, problems) -> None:
@@ -265,25 +238,11 @@ def _public(statement: Statement) -> bool:
 
 def _grants_pass_role(statement: Statement) -> bool:
     if statement.actions is not None:
-        return any(_glob(pattern.lower(), "iam:passrole") for pattern in statement.actions)
-    return not any(_glob(pattern.lower(), "iam:passrole") for pattern in statement.not_actions or ())
+        return any(glob(pattern.lower(), "iam:passrole") for pattern in statement.actions)
+    return not any(glob(pattern.lower(), "iam:passrole") for pattern in statement.not_actions or ())
 
 
-def _glob(pattern: str, subject: str) -> bool:
-    """IAM's wildcards, * and ? only; a pattern without them is compared as it is."""
-    if "*" not in pattern and "?" not in pattern:
-        return pattern == subject
-    return _matcher(pattern)(subject)
-
-
-@functools.lru_cache(maxsize=4096)
-def _matcher(pattern: str):
-    """One compiled pattern, kept: the same patterns come back in every validation."""
-    parts = (".*" if part == "*" else "." if part == "?" else re.escape(part) for part in re.split(r"([*?])", pattern))
-    return re.compile("".join(parts), re.DOTALL).fullmatch
-
-
-def _check_actions(statement: Statement, index: _Index | None, problems) -> None:
+def _check_actions(statement: Statement, index: CatalogueIndex | None, problems) -> None:
     element = "Action" if statement.actions is not None else "NotAction"
     patterns = statement.actions or statement.not_actions or ()
     for position, pattern in enumerate(patterns):
@@ -296,13 +255,13 @@ def _check_actions(statement: Statement, index: _Index | None, problems) -> None
             _check_known_action(pattern, index, path, problems)
 
 
-def _check_known_action(written: str, index: _Index, path: str, problems) -> None:
+def _check_known_action(written: str, index: CatalogueIndex, path: str, problems) -> None:
     pattern = written.lower()
     service = pattern.split(":", 1)[0]
     if "*" not in service and "?" not in service and service not in index.by_service:
         index.note_unknown(service, written, path)
     elif "*" in pattern or "?" in pattern:
-        if not index.matches_any(pattern):
+        if not index.matching(pattern):
             problems[Level.WARNING].add("NO_MATCHING_ACTION", f"{written!r} matches no catalogued action", path)
     elif pattern not in index.names:
         problems[Level.WARNING].add("UNKNOWN_ACTION", f"{written!r} is not in the catalogue", path)
@@ -314,7 +273,7 @@ def _check_trust_actions(statement: Statement, problems) -> None:
     for index, pattern in enumerate(patterns):
         if pattern == "*" or ":" not in pattern or "${" in pattern:
             continue
-        if not any(_glob(pattern.lower(), action.lower()) for action in TRUST_ACTIONS):
+        if not any(glob(pattern.lower(), action.lower()) for action in TRUST_ACTIONS):
             problems[Level.ERROR].add(
                 "TRUST_ACTION",
                 f"{pattern!r} is not an action a trust policy can allow ({', '.join(TRUST_ACTIONS)})",
@@ -448,8 +407,8 @@ def _covers(wide: tuple[str, ...] | None, narrow: tuple[str, ...] | None, fold: 
     if wide is None or narrow is None:
         return wide is None and narrow is None
     if fold:
-        return all(any(_glob(w.lower(), n.lower()) for w in wide) for n in narrow)
-    return all(any(_glob(w, n) for w in wide) for n in narrow)
+        return all(any(glob(w.lower(), n.lower()) for w in wide) for n in narrow)
+    return all(any(glob(w, n) for w in wide) for n in narrow)
 
 
 def _redundant(narrow: Statement, wide: Statement) -> bool:

@@ -313,3 +313,124 @@ def test_a_size_limit_given_overrides_the_kinds_quota():
     assert (Level.ERROR, "SIZE_LIMIT") not in codes(_sized(9000), kind="customer-managed", size_limit=9000)
     message = next(f.message for f in validate_policy(_sized(2049), kind="inline-user") if f.code == "SIZE_LIMIT")
     assert message == "2049 characters without white space; the limit is 2048"
+
+
+def _key_codes(condition, actions="s3:GetObject", **options) -> set[str]:
+    found = codes(allow(actions, "*", condition), **options)
+    return {code for _, code in found} & {"UNKNOWN_CONDITION_KEY", "CONDITION_TYPE_MISMATCH"}
+
+
+# Types from AWS's "AWS global condition context keys": aws:SourceIp is an IP address,
+# aws:CurrentTime a date (aws:EpochTime a date also given as seconds), aws:SecureTransport a
+# boolean, aws:PrincipalArn an ARN, aws:TagKeys an array of strings.
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        ({"StringEquals": {"aws:username": "mia"}}, set()),
+        ({"StringEquals": {"AWS:UserName": "mia"}}, set()),
+        ({"StringEquals": {"aws:usernme": "mia"}}, {"UNKNOWN_CONDITION_KEY"}),
+        ({"StringEquals": {"aws:PrincipalTag/team": "dev"}}, set()),
+        ({"StringLike": {"aws:RequestTag/cost-centre": "cc-*"}}, set()),
+        ({"StringEquals": {"aws:PrincipalTags/team": "dev"}}, {"UNKNOWN_CONDITION_KEY"}),
+        ({"StringEquals": {"aws:SourceIp": "10.0.0.1"}}, {"CONDITION_TYPE_MISMATCH"}),
+        ({"StringEqualsIfExists": {"aws:SourceIp": "10.0.0.1"}}, {"CONDITION_TYPE_MISMATCH"}),
+        ({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, set()),
+        ({"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, set()),
+        ({"NumericLessThan": {"aws:CurrentTime": "1700000000"}}, {"CONDITION_TYPE_MISMATCH"}),
+        ({"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}}, set()),
+        ({"NumericLessThan": {"aws:EpochTime": "1700000000"}}, set()),
+        ({"DateGreaterThan": {"aws:EpochTime": "2020-01-01T00:00:00Z"}}, set()),
+        ({"Bool": {"aws:SecureTransport": "true"}}, set()),
+        ({"StringEquals": {"aws:SecureTransport": "true"}}, {"CONDITION_TYPE_MISMATCH"}),
+        ({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/ops-*"}}, set()),
+        ({"StringLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/ops-*"}}, set()),
+        ({"ForAnyValue:StringEquals": {"aws:TagKeys": "env"}}, set()),
+        ({"NumericEquals": {"aws:MultiFactorAuthAge": "3600"}}, set()),
+        ({"DateLessThan": {"aws:MultiFactorAuthAge": "2030-01-01T00:00:00Z"}}, {"CONDITION_TYPE_MISMATCH"}),
+        ({"Null": {"aws:SourceIp": "true"}}, set()),
+        ({"Null": {"aws:usernme": "true"}}, {"UNKNOWN_CONDITION_KEY"}),
+        # A service's key is not judged without the catalogue's keys for the statement's actions.
+        ({"StringEquals": {"s3:prefix": "home/"}}, set()),
+    ],
+)
+def test_global_condition_keys_are_known_and_typed(condition, expected):
+    assert _key_codes(condition) == expected
+
+
+def test_an_unknown_global_key_is_named_with_the_nearest_one():
+    policy = allow("s3:GetObject", "*", {"StringEquals": {"aws:usernme": "mia"}})
+    found = [f for f in validate_policy(policy) if f.code == "UNKNOWN_CONDITION_KEY"]
+    assert [(f.level, f.message, f.path) for f in found] == [
+        (
+            Level.WARNING,
+            "aws:usernme is not a global condition key (did you mean aws:username?)",
+            'Statement[0].Condition.StringEquals["aws:usernme"]',
+        )
+    ]
+
+
+def test_an_operator_that_does_not_suit_a_key_says_which_do():
+    policy = allow("s3:GetObject", "*", {"StringEquals": {"aws:SourceIp": "10.0.0.1"}})
+    found = [f.message for f in validate_policy(policy) if f.code == "CONDITION_TYPE_MISMATCH"]
+    assert found == ["StringEquals does not suit aws:SourceIp (of type IPAddress): use IpAddress or NotIpAddress"]
+
+
+# Keys of IAM's actions as AWS's Service Authorization Reference gives them: AttachUserPolicy
+# has iam:PolicyARN and iam:PermissionsBoundary; a user's tags are iam:ResourceTag/${TagKey}.
+ACTION_KEYS = {
+    "iam:AttachUserPolicy": ["iam:PolicyARN", "iam:PermissionsBoundary"],
+    "iam:CreateUser": ["iam:PermissionsBoundary", "aws:RequestTag/${TagKey}", "aws:TagKeys"],
+    "iam:GetUser": ["iam:ResourceTag/${TagKey}"],
+    "iam:PassRole": ["iam:PassedToService", "iam:AssociatedResourceArn"],
+    "s3:GetObject": [],
+}
+KEY_TYPES = {
+    "iam:PolicyARN": "ARN",
+    "iam:PermissionsBoundary": "ARN",
+    "iam:ResourceTag/${TagKey}": "String",
+    "iam:PassedToService": "String",
+}
+
+
+@pytest.mark.parametrize(
+    ("actions", "condition", "expected"),
+    [
+        ("iam:AttachUserPolicy", {"ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/ReadOnlyAccess"}}, set()),
+        ("iam:AttachUserPolicy", {"ArnEquals": {"IAM:PolicyArn": "arn:aws:iam::aws:policy/X"}}, set()),
+        ("iam:CreateUser", {"ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/X"}}, {"UNKNOWN_CONDITION_KEY"}),
+        (
+            ["iam:Attach*", "iam:CreateUser"],
+            {"ArnEquals": {"iam:PermissionsBoundary": "arn:aws:iam::1:policy/b"}},
+            set(),
+        ),
+        ("iam:Get*", {"StringEquals": {"iam:ResourceTag/team": "dev"}}, set()),
+        ("iam:GetUser", {"StringEquals": {"iam:ResourceTags/team": "dev"}}, {"UNKNOWN_CONDITION_KEY"}),
+        ("iam:PassRole", {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}, set()),
+        ("iam:PassRole", {"ArnLike": {"iam:PassedToService": "ec2.amazonaws.com"}}, set()),
+        ("iam:AttachUserPolicy", {"NumericEquals": {"iam:PolicyARN": "1"}}, {"CONDITION_TYPE_MISMATCH"}),
+        ("iam:AttachUserPolicy", {"StringEquals": {"iam:PolicyArnn": "x"}}, {"UNKNOWN_CONDITION_KEY"}),
+        # Global keys suit every action.
+        ("s3:GetObject", {"StringEquals": {"aws:PrincipalAccount": "111122223333"}}, set()),
+        # What the catalogue cannot say about is not reported.
+        ("ec2:RunInstances", {"StringEquals": {"ec2:InstanceType": "t3.micro"}}, set()),
+        (["ec2:RunInstances", "iam:GetUser"], {"StringEquals": {"ec2:InstanceType": "t3.micro"}}, set()),
+        ("*", {"StringEquals": {"iam:PolicyARN": "x"}}, set()),
+        ("iam:Frob*", {"StringEquals": {"iam:PolicyARN": "x"}}, set()),
+    ],
+)
+def test_service_keys_are_checked_against_the_keys_of_the_statements_actions(actions, condition, expected):
+    options = {"catalogue": ACTION_KEYS, "action_keys": ACTION_KEYS, "key_types": KEY_TYPES}
+    assert _key_codes(condition, actions, **options) == expected
+
+
+def test_without_action_keys_a_service_key_is_not_judged():
+    condition = {"ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/X"}}
+    assert _key_codes(condition, "iam:CreateUser", catalogue=ACTION_KEYS) == set()
+
+
+def test_not_action_leaves_service_keys_unjudged():
+    policy = document(
+        {"Effect": "Deny", "NotAction": "iam:GetUser", "Resource": "*", "Condition": {"Bool": {"iam:Nothing": "1"}}}
+    )
+    found = {code for _, code in codes(policy, catalogue=ACTION_KEYS, action_keys=ACTION_KEYS)}
+    assert "UNKNOWN_CONDITION_KEY" not in found

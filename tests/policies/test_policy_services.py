@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from identities.audit import AuditEvent
-from policies import services
+from policies import catalogue_data, services
 from policies.models import InlinePolicy, ManagedPolicy, PolicyAttachment, PolicyVersion
 from tests import factories
 from tests.documents import allow
@@ -191,3 +191,25 @@ def test_the_builtin_loader_is_idempotent(builtins):
 def test_unknown_actions_are_a_warning_once_the_catalogue_is_loaded(builtins):
     _, findings = services.create_policy(policy_name="Typo", document=allow("iam:CreateUsr"), actor=None)
     assert any(finding.code == "UNKNOWN_ACTION" and "createusr" in finding.message.lower() for finding in findings)
+
+
+def test_validation_reads_the_catalogue_as_the_data_gives_it(db):
+    from_database = services.validation_catalogue()
+    from_data = catalogue_data.validation_catalogue()
+    assert from_database["catalogue"].keys() == from_data["catalogue"].keys()
+    assert {action: set(keys) for action, keys in from_database["action_keys"].items()} == {
+        action: set(keys) for action, keys in from_data["action_keys"].items()
+    }
+    assert from_database["key_types"] == from_data["key_types"]
+
+
+def test_a_service_key_on_an_action_that_has_not_got_it_is_a_warning_when_saved(mia):
+    condition = {"ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/ReadOnlyAccess"}}
+    _, findings = services.create_policy(
+        policy_name="KeyOnTheWrongAction", document=allow("iam:CreateUser", "*", condition), actor=None
+    )
+    assert [(f.level.value, f.code) for f in findings] == [("WARNING", "UNKNOWN_CONDITION_KEY")]
+    _, findings = services.create_policy(
+        policy_name="KeyOnItsAction", document=allow("iam:AttachUserPolicy", "*", condition), actor=None
+    )
+    assert findings == []
