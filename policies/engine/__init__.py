@@ -21,6 +21,9 @@ Documents
         `PolicyKind` for its usual document; `size_limit` overrides the quota.
         `catalogue` is plain data: a mapping keyed by action name (any case;
         values ignored, e.g. access levels) or any iterable of action names.
+        `action_keys` (each action's condition keys) and `key_types` (keys to
+        AWS's types) let it judge service keys and operators; global keys
+        (`keys.GLOBAL_CONDITION_KEYS`) are always known.
     `validate_guardrail_levels(levels) -> list[Finding]` warns about a level
         without an Allow; `policy_size(source) -> int` counts characters
         without white space, as AWS does for its size quotas.

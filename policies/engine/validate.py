@@ -238,8 +238,13 @@ def _public(statement: Statement) -> bool:
 
 def _grants_pass_role(statement: Statement) -> bool:
     if statement.actions is not None:
-        return any(glob(pattern.lower(), "iam:passrole") for pattern in statement.actions)
-    return not any(glob(pattern.lower(), "iam:passrole") for pattern in statement.not_actions or ())
+        return any(_names_pass_role(pattern) for pattern in statement.actions)
+    return not any(_names_pass_role(pattern) for pattern in statement.not_actions or ())
+
+
+def _names_pass_role(pattern: str) -> bool:
+    # Only a pattern starting with i, * or ? can match iam:PassRole: most are passed over unmatched.
+    return pattern[:1] in ("i", "I", "*", "?") and glob(pattern.lower(), "iam:passrole")
 
 
 def _check_actions(statement: Statement, index: CatalogueIndex | None, problems) -> None:
@@ -403,39 +408,57 @@ def _check_duplicate_sids(policy: Policy, problems) -> None:
         seen.setdefault(statement.sid, statement)
 
 
-def _covers(wide: tuple[str, ...] | None, narrow: tuple[str, ...] | None, fold: bool) -> bool:
+class _Patterns:
+    """One element's patterns, read once for every pair of statements compared: written-out
+    names are looked up, and only the wildcard patterns are matched one by one."""
+
+    __slots__ = ("exact", "names", "wildcards")
+
+    def __init__(self, values: tuple[str, ...], fold: bool) -> None:
+        self.names = tuple(value.lower() for value in values) if fold else values
+        self.exact = {name for name in self.names if "*" not in name and "?" not in name}
+        self.wildcards = [name for name in self.names if name not in self.exact]
+
+    def covers(self, other: _Patterns) -> bool:
+        return all(name in self.exact or any(glob(w, name) for w in self.wildcards) for name in other.names)
+
+
+def _comparable(statement: Statement) -> bool:
+    return statement.not_actions is None and statement.not_resources is None and statement.actions is not None
+
+
+def _covering(wide: _Patterns | None, narrow: _Patterns | None) -> bool:
+    """A trust policy's statements have no Resource: they cover one another only alike."""
     if wide is None or narrow is None:
         return wide is None and narrow is None
-    if fold:
-        return all(any(glob(w.lower(), n.lower()) for w in wide) for n in narrow)
-    return all(any(glob(w, n) for w in wide) for n in narrow)
-
-
-def _redundant(narrow: Statement, wide: Statement) -> bool:
-    same = (
-        narrow.effect is wide.effect
-        and narrow.principal == wide.principal
-        and narrow.not_principal == wide.not_principal
-        and not wide.conditions
-        and narrow.not_actions is None
-        and wide.not_actions is None
-        and narrow.not_resources is None
-        and wide.not_resources is None
-    )
-    return (
-        same
-        and _covers(wide.actions, narrow.actions, fold=True)
-        and _covers(wide.resources, narrow.resources, fold=False)
-    )
+    return wide.covers(narrow)
 
 
 def _check_redundant(policy: Policy, problems) -> None:
-    statements = policy.statements
+    statements = [statement for statement in policy.statements if _comparable(statement)]
+    patterns = {
+        statement.index: (
+            _Patterns(statement.actions, fold=True),
+            None if statement.resources is None else _Patterns(statement.resources, fold=False),
+        )
+        for statement in statements
+    }
+
+    def redundant(narrow: Statement, wide: Statement) -> bool:
+        return (
+            narrow.effect is wide.effect
+            and narrow.principal == wide.principal
+            and narrow.not_principal == wide.not_principal
+            and not wide.conditions
+            and patterns[wide.index][0].covers(patterns[narrow.index][0])
+            and _covering(patterns[wide.index][1], patterns[narrow.index][1])
+        )
+
     for narrow in statements:
         for wide in statements:
-            if wide is narrow or not _redundant(narrow, wide):
+            if wide is narrow or not redundant(narrow, wide):
                 continue
-            if _redundant(wide, narrow) and wide.index > narrow.index:
+            if redundant(wide, narrow) and wide.index > narrow.index:
                 continue  # of two equal statements, report only the later one
             problems[Level.SUGGESTION].add(
                 "REDUNDANT_STATEMENT", f"statement {wide.index} already covers this statement", narrow.path

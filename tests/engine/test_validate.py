@@ -434,3 +434,30 @@ def test_not_action_leaves_service_keys_unjudged():
     )
     found = {code for _, code in codes(policy, catalogue=ACTION_KEYS, action_keys=ACTION_KEYS)}
     assert "UNKNOWN_CONDITION_KEY" not in found
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "redundant_paths"),
+    [
+        (("s3:*", "arn:aws:s3:::b/*"), ("s3:GetObject", "arn:aws:s3:::b/x"), ["Statement[1]"]),
+        (("S3:GET*", "arn:aws:s3:::b/*"), ("s3:getobject", "arn:aws:s3:::b/x"), ["Statement[1]"]),
+        (("s3:GetObject", "arn:aws:s3:::b/*"), ("s3:GetObject", "arn:aws:s3:::B/x"), []),  # ARNs keep their case
+        (("s3:GetObject", "*"), ("s3:GetObject", "*"), ["Statement[1]"]),  # of two alike, the later one
+        (("s3:Get?bject", "*"), (["s3:GetObject", "s3:PutObject"], "*"), []),
+        ((["s3:GetObject", "s3:Put*"], "*"), (["s3:PutObject", "s3:GetObject"], "*"), ["Statement[1]"]),
+        (("s3:GetObject", "*"), ("s3:*", "*"), ["Statement[0]"]),
+    ],
+)
+def test_a_statement_that_another_covers_is_redundant(first, second, redundant_paths):
+    policy = document(statement("Allow", *first), statement("Allow", *second))
+    found = [f.path for f in validate_policy(policy) if f.code == "REDUNDANT_STATEMENT"]
+    assert found == redundant_paths
+
+
+def test_redundant_statements_of_a_trust_policy_are_found_without_resources():
+    trust = document(
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"},
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:*"},
+    )
+    found = [f.path for f in validate_policy(trust, kind="trust") if f.code == "REDUNDANT_STATEMENT"]
+    assert found == ["Statement[0]"]
