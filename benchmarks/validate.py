@@ -16,6 +16,7 @@ The standard library, the engine and the catalogue's plain data only: no Django.
 from __future__ import annotations
 
 import argparse
+import os
 import pathlib
 import statistics
 import sys
@@ -101,9 +102,12 @@ def main(argv: list[str] | None = None) -> int:
     rounds = 3 if arguments.quick else 30
     corpus = documents()
     print(f"validating {len(corpus)} AWS managed policies as AWS managed, {rounds} rounds, cold and warm")
+    # A maximum says little on a machine busy with other work: the figures say how busy it was.
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start")
     report("without a catalogue", measure({}, rounds))
     report("with the console's own catalogue (built-in iam, sts and storage)", measure(validation_catalogue(), rounds))
     print("with AWS's catalogue: none is loaded (not shipped yet), so no figures")
+    print(f"machine: load average {os.getloadavg()[0]:.1f} at the end")
     return 0
 
 

@@ -28,8 +28,10 @@ def test_python_m_benchmarks_validate_prints_p50_p99_and_max_with_and_without_a_
     result = python("-m", "benchmarks.validate", "--quick")
     assert result.returncode == 0, result.stderr
     print(result.stdout)
-    sections = re.split(r"^(?=with|without)", result.stdout, flags=re.M)
-    headings = [section.splitlines()[0] for section in sections[1:]]
+    assert re.search(r"^machine: \d+ CPUs, load average [\d.]+ at the start$", result.stdout, re.M)
+    assert re.search(r"^machine: load average [\d.]+ at the end$", result.stdout, re.M)
+    sections = re.split(r"^(?=with|without|machine: load)", result.stdout, flags=re.M)
+    headings = [section.splitlines()[0] for section in sections[1:-1]]
     assert headings == [
         "without a catalogue",
         "with the console's own catalogue (built-in iam, sts and storage)",
