@@ -386,14 +386,20 @@ def _check_set_operator(statement: Statement, condition, problems) -> None:
 
 
 def _requires_key(statement: Statement, key: str) -> bool:
-    """Whether the statement has `"Null": {key: "false"}`, so it never matches without the key."""
+    """Whether a `"Null": {...: "false"}` of the statement keeps it from matching without the key:
+    one on the key itself, or, for aws:TagKeys, on a tag of the request (a request with a tag
+    has that tag's key in aws:TagKeys)."""
     return any(
         other.operator.name == "Null"
-        and other.key.lower() == key
+        and _implies_present(other.key.lower(), key)
         and bool(other.values)
         and all(value.lower() == "false" for value in other.values)
         for other in statement.conditions
     )
+
+
+def _implies_present(present: str, key: str) -> bool:
+    return present == key or (key == "aws:tagkeys" and present.startswith("aws:requesttag/"))
 
 
 def _check_duplicate_sids(policy: Policy, problems) -> None:

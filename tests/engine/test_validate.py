@@ -263,7 +263,11 @@ def test_action_patterns_are_matched_with_iam_wildcards_only(pattern, found):
         ({"aws:TagKeys": False}, False),
         ({"aws:TagKeys": "true"}, True),  # the key absent: the very case the warning is about
         ({"aws:TagKeys": ["false", "true"]}, True),
-        ({"aws:RequestTag/env": "false"}, True),  # another key
+        # A tag in the request puts its key in aws:TagKeys, so requiring one requires aws:TagKeys.
+        ({"aws:RequestTag/env": "false"}, False),
+        ({"aws:RequestTag/env": "true"}, True),
+        ({"aws:ResourceTag/env": "false"}, True),  # the resource's tags are not the request's
+        ({"aws:PrincipalTag/team": "false"}, True),  # another key
     ],
 )
 def test_for_all_values_with_allow_is_quiet_when_a_null_check_requires_the_key(null_check, warned):
