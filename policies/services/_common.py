@@ -28,17 +28,24 @@ def validation_catalogue() -> dict:
         "service_id", "service__prefix", "name", "resource_types", "condition_keys"
     )
     type_keys = {
-        (service, name): keys
+        (service, name): _names(keys)
         for service, name, keys in CatalogResourceType.objects.values_list("service_id", "name", "condition_keys")
     }
     action_keys = {}
     for service, prefix, name, resource_types, keys in rows:
-        from_types = [key for kind in resource_types or () for key in type_keys.get((service, kind), ())]
-        action_keys[f"{prefix}:{name}".lower()] = [*(keys or ()), *from_types]
+        from_types = [key for kind in _names(resource_types) for key in type_keys.get((service, kind), ())]
+        action_keys[f"{prefix}:{name}".lower()] = [*_names(keys), *from_types]
     if not action_keys:
         return {}
     key_types = dict(CatalogConditionKey.objects.values_list("key", "value_type"))
     return {"catalogue": action_keys, "action_keys": action_keys, "key_types": key_types}
+
+
+def _names(value: object) -> list[str]:
+    """The names of a catalogue row's JSON list, as an administrator may have typed it in the admin."""
+    if isinstance(value, str):
+        return [value]
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
 def check_document(

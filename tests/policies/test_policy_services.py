@@ -213,3 +213,30 @@ def test_a_service_key_on_an_action_that_has_not_got_it_is_a_warning_when_saved(
         policy_name="KeyOnItsAction", document=allow("iam:AttachUserPolicy", "*", condition), actor=None
     )
     assert findings == []
+
+
+def test_validation_reads_catalogue_rows_whatever_json_the_admin_typed(db):
+    from policies.models import CatalogAction, CatalogResourceType, CatalogService
+
+    service = CatalogService.objects.create(prefix="billing", name="Billing")
+    CatalogResourceType.objects.create(service=service, name="invoice", arn_pattern="x", condition_keys={"a": 1})
+    CatalogAction.objects.create(
+        service=service, name="Pay", access_level="Write", resource_types=[{"x": 1}, "invoice"], condition_keys=7
+    )
+    CatalogAction.objects.create(
+        service=service, name="Refund", access_level="Write", resource_types="invoice", condition_keys="billing:Amount"
+    )
+    CatalogAction.objects.create(
+        service=service, name="Void", access_level="Write", condition_keys=[1, None, "billing:Reason"]
+    )
+    action_keys = services.validation_catalogue()["action_keys"]
+    assert (action_keys["billing:pay"], action_keys["billing:refund"], action_keys["billing:void"]) == (
+        [],
+        ["billing:Amount"],
+        ["billing:Reason"],
+    )
+    condition = {"StringEquals": {"billing:Reason": "duplicate"}}
+    _, findings = services.create_policy(
+        policy_name="Voids", document=allow("billing:Void", "*", condition), actor=None
+    )
+    assert findings == []
