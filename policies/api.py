@@ -21,7 +21,7 @@ from identities.credentials import AccessKey, Caller, authenticate_bearer
 from identities.models import Role
 from policies import authorization
 from policies import openapi as openapi_document
-from policies.engine import Level, Outcome, PolicyKind, validate_policy
+from policies.engine import DocumentKind, Level, Outcome, validate_policy
 
 SERVICE = "sts"
 CHAINED_SESSION_MAX = 3600
@@ -193,7 +193,7 @@ def _session_policy(data: dict) -> dict | None:
             raise APIError(400, "MalformedPolicyDocument", f"Policy is not JSON: {error}.") from None
         if jsoninput.contains_nul(policy):
             raise APIError(400, "MalformedPolicyDocument", "Policy may not contain NUL characters.")
-    errors = [f for f in validate_policy(policy, kind=PolicyKind.SESSION) if f.level is Level.ERROR]
+    errors = [f for f in validate_policy(policy, kind=DocumentKind.SESSION) if f.level is Level.ERROR]
     if errors:
         raise APIError(400, "MalformedPolicyDocument", "; ".join(str(finding) for finding in errors))
     return policy

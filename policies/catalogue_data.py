@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from policies.engine import keys
+
 LIST = "List"
 READ = "Read"
 WRITE = "Write"
@@ -758,61 +760,8 @@ def has_feature(action: str) -> bool:
 # Global condition keys (AWS's "AWS global condition context keys")
 # --------------------------------------------------------------------------------------------
 
-GLOBAL_CONDITION_KEYS: tuple[tuple[str, str], ...] = (
-    # Properties of the principal
-    ("aws:PrincipalArn", "ARN"),
-    ("aws:PrincipalAccount", "String"),
-    ("aws:PrincipalOrgPaths", "ArrayOfString"),
-    ("aws:PrincipalOrgID", "String"),
-    ("aws:PrincipalTag/${TagKey}", "String"),
-    ("aws:PrincipalIsAWSService", "Bool"),
-    ("aws:PrincipalServiceName", "String"),
-    ("aws:PrincipalServiceNamesList", "ArrayOfString"),
-    ("aws:PrincipalType", "String"),
-    ("aws:userid", "String"),
-    ("aws:username", "String"),
-    # Properties of a role session
-    ("aws:AssumedRoot", "Bool"),
-    ("aws:FederatedProvider", "String"),
-    ("aws:TokenIssueTime", "Date"),
-    ("aws:MultiFactorAuthAge", "Numeric"),
-    ("aws:MultiFactorAuthPresent", "Bool"),
-    ("aws:ChatbotSourceArn", "ARN"),
-    ("aws:Ec2InstanceSourceVpc", "String"),
-    ("aws:Ec2InstanceSourcePrivateIPv4", "IPAddress"),
-    ("aws:SourceIdentity", "String"),
-    # Properties of the network
-    ("aws:SourceIp", "IPAddress"),
-    ("aws:SourceVpc", "String"),
-    ("aws:SourceVpcArn", "ARN"),
-    ("aws:SourceVpce", "String"),
-    ("aws:VpceAccount", "String"),
-    ("aws:VpceOrgID", "String"),
-    ("aws:VpceOrgPaths", "ArrayOfString"),
-    ("aws:VpcSourceIp", "IPAddress"),
-    # Properties of the resource
-    ("aws:ResourceAccount", "String"),
-    ("aws:ResourceOrgID", "String"),
-    ("aws:ResourceOrgPaths", "ArrayOfString"),
-    ("aws:ResourceTag/${TagKey}", "String"),
-    # Properties of the request
-    ("aws:CalledVia", "ArrayOfString"),
-    ("aws:CalledViaFirst", "String"),
-    ("aws:CalledViaLast", "String"),
-    ("aws:ViaAWSService", "Bool"),
-    ("aws:CurrentTime", "Date"),
-    ("aws:EpochTime", "Date"),
-    ("aws:referer", "String"),
-    ("aws:RequestedRegion", "String"),
-    ("aws:RequestTag/${TagKey}", "String"),
-    ("aws:TagKeys", "ArrayOfString"),
-    ("aws:SecureTransport", "Bool"),
-    ("aws:SourceAccount", "String"),
-    ("aws:SourceArn", "ARN"),
-    ("aws:SourceOrgID", "String"),
-    ("aws:SourceOrgPaths", "ArrayOfString"),
-    ("aws:UserAgent", "String"),
-)
+# They live in the engine, which checks condition keys against them: one table for both.
+GLOBAL_CONDITION_KEYS = keys.GLOBAL_CONDITION_KEYS
 
 
 def service(prefix: str) -> Service:
@@ -827,6 +776,20 @@ def service(prefix: str) -> Service:
 def all_actions() -> dict[str, str]:
     """The catalogue for the engine's validation: lowercased "prefix:name" -> access level."""
     return {f"{svc.prefix}:{action.name}".lower(): action.access_level for svc in SERVICES for action in svc.actions}
+
+
+def validation_catalogue() -> dict:
+    """The built-in catalogue as validation reads it (`validate_policy`'s keywords), as
+    `policies.services.validation_catalogue` reads it from the database once loaded."""
+    action_keys = {}
+    for svc in SERVICES:
+        type_keys = {kind.name: kind.condition_keys for kind in svc.resource_types}
+        for action in svc.actions:
+            from_types = [key for kind in action.resource_types for key in type_keys.get(kind, ())]
+            action_keys[f"{svc.prefix}:{action.name}".lower()] = [*action.condition_keys, *from_types]
+    key_types = dict(GLOBAL_CONDITION_KEYS)
+    key_types.update(pair for svc in SERVICES for pair in svc.condition_keys)
+    return {"catalogue": action_keys, "action_keys": action_keys, "key_types": key_types}
 
 
 _FEATURES_LOWER = frozenset(name.lower() for name in CONSOLE_FEATURES)

@@ -10,9 +10,9 @@ from django.core.exceptions import ValidationError
 from identities import jsoninput, naming, staleness
 from identities.models import Role
 from policies import services
-from policies.engine import Level, PolicyKind, validate_policy
+from policies.engine import DocumentKind, Level, PolicyKind, validate_policy
 from policies.models import POLICY_NAME_MAX_LENGTH, CatalogAction, ManagedPolicy, validate_policy_name
-from policies.services import catalogue
+from policies.services import validation_catalogue
 
 _DOCUMENT_ATTRS = {"rows": 16, "cols": 90, "spellcheck": "false", "class": "policy-document"}
 
@@ -24,7 +24,13 @@ class PolicyDocumentField(forms.CharField):
 
     widget = forms.Textarea(attrs=_DOCUMENT_ATTRS)
 
-    def __init__(self, *, kind: PolicyKind = PolicyKind.IDENTITY, size_limit: int | None = None, **kwargs):
+    def __init__(
+        self,
+        *,
+        kind: DocumentKind | PolicyKind = DocumentKind.CUSTOMER_MANAGED,
+        size_limit: int | None = None,
+        **kwargs,
+    ):
         self.kind, self.size_limit = kind, size_limit
         kwargs.setdefault("help_text", "A JSON policy document (Version 2012-10-17).")
         super().__init__(strip=False, **kwargs)
@@ -42,7 +48,7 @@ class PolicyDocumentField(forms.CharField):
         return text
 
 
-def warnings_of(text: str, kind: PolicyKind = PolicyKind.IDENTITY) -> list[str]:
+def warnings_of(text: str, kind: DocumentKind | PolicyKind = DocumentKind.CUSTOMER_MANAGED) -> list[str]:
     """The non-error findings of a valid document, for a message after saving."""
     try:
         _, findings = services.check_document(text, kind=kind)
@@ -170,8 +176,8 @@ class PastedPoliciesForm(forms.Form):
         label="Identity policies to try",
         help_text="A policy document, or a JSON list of them.",
     )
-    resource_policy = PolicyDocumentField(kind=PolicyKind.RESOURCE, required=False, label="Resource-based policy")
-    permission_boundary = PolicyDocumentField(kind=PolicyKind.BOUNDARY, required=False, label="Permission boundary")
+    resource_policy = PolicyDocumentField(kind=DocumentKind.RESOURCE, required=False, label="Resource-based policy")
+    permission_boundary = PolicyDocumentField(kind=DocumentKind.BOUNDARY, required=False, label="Permission boundary")
 
     def clean_custom_policies(self):
         text = self.cleaned_data["custom_policies"].strip()
@@ -264,9 +270,11 @@ class WhoCanForm(forms.Form):
 # The policies pages and the identity fragment
 
 
-def findings_of(text: str, kind: PolicyKind = PolicyKind.IDENTITY, size_limit: int | None = None) -> list:
+def findings_of(
+    text: str, kind: DocumentKind | PolicyKind = DocumentKind.CUSTOMER_MANAGED, size_limit: int | None = None
+) -> list:
     """Every finding of a document as typed, each with its JSON path and, for text, its line."""
-    return validate_policy(text, kind=kind, catalogue=catalogue(), size_limit=size_limit)
+    return validate_policy(text, kind=kind, size_limit=size_limit, **validation_catalogue())
 
 
 class PolicyFilterForm(forms.Form):
@@ -297,7 +305,24 @@ def _policy_name_field(**kwargs) -> forms.CharField:
 
 
 def _managed_document_field(**kwargs) -> PolicyDocumentField:
-    return PolicyDocumentField(label="Policy document", size_limit=settings.IAM_MANAGED_POLICY_MAX_SIZE, **kwargs)
+    return PolicyDocumentField(
+        label="Policy document",
+        kind=DocumentKind.CUSTOMER_MANAGED,
+        size_limit=settings.IAM_MANAGED_POLICY_MAX_SIZE,
+        **kwargs,
+    )
+
+
+def inline_document_field(**kwargs) -> PolicyDocumentField:
+    """An inline policy's document, before the identity is known: refused here only past the
+    largest identity's quota; the service applies the identity's own, to the total of its
+    inline policies."""
+    return PolicyDocumentField(
+        label="Policy document",
+        kind=DocumentKind.INLINE_ROLE,
+        size_limit=max(settings.IAM_INLINE_POLICY_MAX_SIZE.values()),
+        **kwargs,
+    )
 
 
 class PolicyCreateForm(forms.Form):
@@ -362,7 +387,7 @@ class DetachPolicyForm(forms.Form):
 
 class InlinePolicyForm(PowerConfirmation):
     policy_name = _policy_name_field(initial="")
-    document = PolicyDocumentField(label="Policy document", widget=forms.Textarea(attrs=_DOCUMENT_ATTRS | {"rows": 8}))
+    document = inline_document_field(widget=forms.Textarea(attrs=_DOCUMENT_ATTRS | {"rows": 8}))
     # The token of each inline policy the identity had when the form was opened, by name:
     # the one named at save must still be as it was, or still be absent (identities.staleness).
     shown = forms.JSONField(required=False, widget=forms.HiddenInput)

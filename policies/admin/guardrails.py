@@ -1,5 +1,6 @@
 """Guardrails in the admin."""
 
+from django.conf import settings
 from django.contrib import admin
 
 from identities import rules
@@ -9,13 +10,15 @@ from identities.context import PENDING
 from identities.forms import BasedOnField
 from policies import services
 from policies.admin.base import warn
-from policies.engine import Level, PolicyKind
+from policies.engine import DocumentKind, Level
 from policies.forms import PolicyDocumentField
 from policies.models import Guardrail
 
 
 class GuardrailForm(StaleCheckedForm):
-    document = PolicyDocumentField(label="Guardrail document", kind=PolicyKind.GUARDRAIL)
+    document = PolicyDocumentField(
+        label="Guardrail document", kind=DocumentKind.GUARDRAIL, size_limit=settings.IAM_GUARDRAIL_MAX_SIZE
+    )
     based_on = BasedOnField()
     guarded = {"based_on": "document"}
 

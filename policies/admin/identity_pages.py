@@ -14,7 +14,7 @@ from identities.models import Group, Role, User
 from policies import services
 from policies.admin.base import warn
 from policies.engine import Level
-from policies.forms import PolicyDocumentField
+from policies.forms import inline_document_field
 from policies.models import InlinePolicy, ManagedPolicy, PermissionBoundary, PolicyAttachment
 
 
@@ -70,7 +70,7 @@ class InlinePolicyForm(forms.ModelForm):
     """A row of an identity's inline policies, with the token of the document it showed
     (identities.staleness); a new row's is that of no document (its name must still be free)."""
 
-    document = PolicyDocumentField(label="Policy document")
+    document = inline_document_field()
     based_on = BasedOnField()
 
     class Meta:

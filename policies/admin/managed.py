@@ -13,7 +13,7 @@ from identities.admin.base import IAMActionsAdmin, adopt, allowed, count_of, fie
 from identities.admin.forms import StaleCheckedForm
 from policies import services
 from policies.admin.base import warn
-from policies.engine import Level
+from policies.engine import DocumentKind, Level
 from policies.forms import PolicyDocumentField, warnings_of
 from policies.models import ManagedPolicy, PermissionBoundary, PolicyAttachment, PolicyVersion
 
@@ -183,7 +183,8 @@ class ManagedPolicyAdmin(IAMActionsAdmin, admin.ModelAdmin):
     @admin.display(description="findings")
     def findings(self, obj):
         version = obj.versions.filter(is_default=True).first()
-        texts = warnings_of(json.dumps(version.document)) if version else []
+        kind = DocumentKind.AWS_MANAGED if obj.read_only else DocumentKind.CUSTOMER_MANAGED
+        texts = warnings_of(json.dumps(version.document), kind) if version else []
         if not texts:
             return "No findings."
         return format_html_join(mark_safe("<br>"), "{}", ((text,) for text in texts))

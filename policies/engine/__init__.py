@@ -13,9 +13,17 @@ Documents
         path, line, column)` (line and column for text only).
     `validate_policy(source, *, kind, catalogue=None, size_limit=None) -> list[Finding]`
         Parse problems, or Access-Analyzer-like findings with a `Level`
-        (ERROR, SECURITY_WARNING, WARNING, SUGGESTION). `catalogue` is plain
-        data: a mapping keyed by action name (any case; values ignored, e.g.
-        access levels) or any iterable of action names.
+        (ERROR, SECURITY_WARNING, WARNING, SUGGESTION). `kind` is a
+        `DocumentKind` (customer-managed, aws-managed, inline-user,
+        inline-group, inline-role, boundary, trust, guardrail, session,
+        resource), which sets the grammar and AWS's size quota
+        (`DOCUMENT_KINDS`; none for AWS managed and resource policies), or a
+        `PolicyKind` for its usual document; `size_limit` overrides the quota.
+        `catalogue` is plain data: a mapping keyed by action name (any case;
+        values ignored, e.g. access levels) or any iterable of action names.
+        `action_keys` (each action's condition keys) and `key_types` (keys to
+        AWS's types) let it judge service keys and operators; global keys
+        (`keys.GLOBAL_CONDITION_KEYS`) are always known.
     `validate_guardrail_levels(levels) -> list[Finding]` warns about a level
         without an Allow; `policy_size(source) -> int` counts characters
         without white space, as AWS does for its size quotas.
@@ -80,12 +88,14 @@ from .evaluate import ContextValue, Request
 from .explain import ConditionMiss, NearMiss, authorize_explained, explain, explanation
 from .parse import parse_policy
 from .reach import allow_resources, allowed_principals, may_allow
-from .validate import policy_size, validate_guardrail_levels, validate_policy
+from .validate import DOCUMENT_KINDS, DocumentKind, policy_size, validate_guardrail_levels, validate_policy
 from .variables import parse_template, variable_keys
 
 __all__ = [
+    "DOCUMENT_KINDS",
     "ConditionMiss",
     "Decision",
+    "DocumentKind",
     "Effect",
     "Finding",
     "LayerTrace",

@@ -8,24 +8,33 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .document import PolicyKind
 from .errors import Level
-from .validate import validate_policy
+from .validate import DOCUMENT_KINDS, DocumentKind, validate_policy
 
 
-def _validate(path: str, kind: str) -> int:
+def _validate(path: str, kind: str, size_limit: int | None) -> int:
     try:
         with open(path, "rb") as handle:
             source = handle.read()
     except OSError as error:
         print(f"cannot read {path}: {error}", file=sys.stderr)
         return 2
-    findings = validate_policy(source, kind=kind)
+    findings = validate_policy(source, kind=kind, size_limit=size_limit)
     for finding in findings:
         print(finding)
     if not findings:
         print("no findings")
     return 1 if any(finding.level is Level.ERROR for finding in findings) else 0
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of characters above 0")
+    return number
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,13 +46,22 @@ def main(argv: list[str] | None = None) -> int:
     simulate.add_argument("--explain", action="store_true", help="add the deciding statements")
     validate = commands.add_parser("validate", help="print a policy file's findings")
     validate.add_argument("file")
-    validate.add_argument("--kind", default="identity", choices=[kind.value for kind in PolicyKind])
+    kinds = ", ".join(f"{kind.value} {limit or 'none'}" for kind, (_, limit) in DOCUMENT_KINDS.items())
+    validate.add_argument(
+        "--kind",
+        default=DocumentKind.CUSTOMER_MANAGED.value,
+        choices=[kind.value for kind in DocumentKind] + ["identity"],
+        help=f"what the document is, which sets its grammar and size quota ({kinds}); identity is customer-managed",
+    )
+    validate.add_argument(
+        "--size-limit", type=_positive, help="the quota in characters without white space, instead of the kind's"
+    )
     arguments = parser.parse_args(argv)
     if arguments.command == "simulate":
         from .simulate import run
 
         return run(sys.stdin, sys.stdout, explain=arguments.explain)
-    return _validate(arguments.file, arguments.kind)
+    return _validate(arguments.file, arguments.kind, arguments.size_limit)
 
 
 if __name__ == "__main__":

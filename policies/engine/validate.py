@@ -6,26 +6,67 @@ its parse findings; one that parses gives findings about what it means.
 
 from __future__ import annotations
 
-import fnmatch
+import enum
 import json
 import re
 from collections.abc import Iterable, Mapping
 
 from . import jsontext
+from .catalogue import Catalogue, CatalogueIndex, KeyCheck, glob
 from .document import VERSION_2012, Policy, PolicyKind, Statement
 from .errors import Finding, Level, PolicyError
 from .parse import Problems, Source, load_source, parse_policy, sid_is_plain
 from .values import WITH_VARIABLES, value_problem
 
-# AWS's quotas, counted without white space.
-SIZE_LIMITS = {
-    PolicyKind.IDENTITY: 6144,
-    PolicyKind.BOUNDARY: 6144,
-    PolicyKind.TRUST: 2048,
-    PolicyKind.GUARDRAIL: 5120,
-    PolicyKind.SESSION: 2048,
+
+class DocumentKind(enum.Enum):
+    """What a document is, beyond where it attaches: it sets AWS's size quota."""
+
+    CUSTOMER_MANAGED = "customer-managed"
+    AWS_MANAGED = "aws-managed"
+    INLINE_USER = "inline-user"
+    INLINE_GROUP = "inline-group"
+    INLINE_ROLE = "inline-role"
+    BOUNDARY = "boundary"
+    TRUST = "trust"
+    GUARDRAIL = "guardrail"
+    SESSION = "session"
+    RESOURCE = "resource"
+
+
+# Each kind's grammar and AWS's default quota, in characters without white space (IAM and
+# STS quotas; Organizations' for a service control policy). AWS's own managed policies are
+# bound by none of the customer quotas, and a resource policy's quota is its service's.
+DOCUMENT_KINDS: dict[DocumentKind, tuple[PolicyKind, int | None]] = {
+    DocumentKind.CUSTOMER_MANAGED: (PolicyKind.IDENTITY, 6144),
+    DocumentKind.AWS_MANAGED: (PolicyKind.IDENTITY, None),
+    DocumentKind.INLINE_USER: (PolicyKind.IDENTITY, 2048),
+    DocumentKind.INLINE_GROUP: (PolicyKind.IDENTITY, 5120),
+    DocumentKind.INLINE_ROLE: (PolicyKind.IDENTITY, 10240),
+    DocumentKind.BOUNDARY: (PolicyKind.BOUNDARY, 6144),
+    DocumentKind.TRUST: (PolicyKind.TRUST, 2048),
+    DocumentKind.GUARDRAIL: (PolicyKind.GUARDRAIL, 5120),
+    DocumentKind.SESSION: (PolicyKind.SESSION, 2048),
+    DocumentKind.RESOURCE: (PolicyKind.RESOURCE, None),
 }
-INLINE_SIZE_LIMITS = {"user": 2048, "group": 5120, "role": 10240}
+# A bare grammar kind stands for the document it most often is.
+_DEFAULT_KINDS = {PolicyKind.IDENTITY: DocumentKind.CUSTOMER_MANAGED} | {
+    kind: DocumentKind(kind.value) for kind in PolicyKind if kind is not PolicyKind.IDENTITY
+}
+
+
+def document_kind(kind: DocumentKind | PolicyKind | str) -> DocumentKind:
+    """The document kind named by a DocumentKind, a PolicyKind or either's value."""
+    if isinstance(kind, DocumentKind):
+        return kind
+    if isinstance(kind, PolicyKind):
+        return _DEFAULT_KINDS[kind]
+    try:
+        return DocumentKind(kind)
+    except ValueError:
+        return _DEFAULT_KINDS[PolicyKind(kind)]
+
+
 MULTI_VALUED_KEYS = frozenset(
     ["aws:tagkeys", "aws:principalservicenameslist", "aws:calledvia", "aws:principalorgpaths"]
 )
@@ -45,8 +86,6 @@ TRUST_ACTIONS = (
     "sts:TagSession",
 )
 
-Catalogue = Mapping[str, object] | Iterable[str]
-
 
 def policy_size(source: Source) -> int:
     """Characters in the document without white space, as AWS counts them."""
@@ -65,26 +104,44 @@ def policy_size(source: Source) -> int:
 def validate_policy(
     source: Source,
     *,
-    kind: PolicyKind | str = PolicyKind.IDENTITY,
+    kind: DocumentKind | PolicyKind | str = DocumentKind.CUSTOMER_MANAGED,
     catalogue: Catalogue | None = None,
     size_limit: int | None = None,
+    action_keys: Mapping[str, Iterable[str]] | None = None,
+    key_types: Mapping[str, str] | None = None,
 ) -> list[Finding]:
     """Every finding about one document, most serious first.
 
+    `kind` is a DocumentKind (or its value), which sets the grammar and AWS's size
+    quota; a PolicyKind stands for its usual document (IDENTITY: customer managed).
     `catalogue` is plain data: a mapping whose keys are action names
     (`"iam:CreateUser"`, any case) or any iterable of action names. Actions
     of services it knows nothing of are reported as unknown services.
-    `size_limit` overrides AWS's default limit for the kind.
+    `size_limit` overrides the kind's quota (a deployment's own, from its settings).
+    `action_keys` maps catalogued actions to their condition keys (their resource
+    types' included; `aws:ResourceTag/${TagKey}` stands for every tag) and
+    `key_types` service keys to AWS's types (`"ARN"`, `"ArrayOfString"`, ...): with
+    them, a service key that none of a statement's actions has is reported, and an
+    operator that does not suit a key's type; global keys need neither.
     """
-    kind = kind if kind.__class__ is PolicyKind else PolicyKind(kind)
+    document = document_kind(kind)
+    kind, default_limit = DOCUMENT_KINDS[document]
+    size_limit = default_limit if size_limit is None else size_limit
     try:
         policy = parse_policy(source, kind=kind)
     except PolicyError as error:
         return list(error.findings)
     problems: dict[Level, Problems] = {level: Problems() for level in Level}
     _check_document(source, policy, kind, size_limit, problems)
+    # A trust policy's actions are STS's few, checked exactly: the catalogue would only repeat it.
+    trust = kind is PolicyKind.TRUST
+    index = CatalogueIndex(catalogue, action_keys) if catalogue is not None and not trust else None
+    key_check = KeyCheck(index, key_types)
     for statement in policy.statements:
-        _check_statement(statement, policy, kind, catalogue, problems)
+        _check_statement(statement, policy, kind, index, problems)
+        key_check.check(statement, problems)
+    if index is not None:
+        index.report_unknown_services(problems)
     _check_duplicate_sids(policy, problems)
     _check_redundant(policy, problems)
     places = _places(source) if any(p.items for p in problems.values()) else None
@@ -99,9 +156,8 @@ def _places(source: Source) -> jsontext.Places | None:
         return None
 
 
-def _check_document(source, policy: Policy, kind, size_limit, problems) -> None:
-    limit = size_limit if size_limit is not None else SIZE_LIMITS.get(kind)
-    size = policy_size(source)
+def _check_document(source, policy: Policy, kind, limit, problems) -> None:
+    size = policy_size(source) if limit is not None else 0
     if limit is not None and size > limit:
         problems[Level.ERROR].add("SIZE_LIMIT", f"{size} characters without white space; the limit is {limit}", "")
     for path in _duplicate_keys(source):
@@ -130,11 +186,10 @@ def _duplicate_keys(source: Source) -> list[str]:
     return duplicates
 
 
-def _check_statement(statement: Statement, policy: Policy, kind, catalogue, problems) -> None:
+def _check_statement(statement: Statement, policy: Policy, kind, index, problems) -> None:
     _check_sid(statement, kind, problems)
     _check_grants(statement, problems)
-    # A trust policy's actions are STS's few, checked exactly: the catalogue would only repeat it.
-    _check_actions(statement, None if kind is PolicyKind.TRUST else catalogue, problems)
+    _check_actions(statement, index, problems)
     if kind is PolicyKind.TRUST:
         _check_trust_actions(statement, problems)
     _check_resources(statement, policy, problems)
@@ -183,42 +238,38 @@ def _public(statement: Statement) -> bool:
 
 def _grants_pass_role(statement: Statement) -> bool:
     if statement.actions is not None:
-        return any(_glob(pattern.lower(), "iam:passrole") for pattern in statement.actions)
-    return not any(_glob(pattern.lower(), "iam:passrole") for pattern in statement.not_actions or ())
+        return any(_names_pass_role(pattern) for pattern in statement.actions)
+    return not any(_names_pass_role(pattern) for pattern in statement.not_actions or ())
 
 
-def _glob(pattern: str, subject: str) -> bool:
-    """fnmatch without its character classes: IAM has only * and ?."""
-    return fnmatch.fnmatchcase(subject, pattern.replace("[", "[[]"))
+def _names_pass_role(pattern: str) -> bool:
+    # Only a pattern starting with i, * or ? can match iam:PassRole: most are passed over unmatched.
+    return pattern[:1] in ("i", "I", "*", "?") and glob(pattern.lower(), "iam:passrole")
 
 
-def _catalogue_names(catalogue: Catalogue) -> frozenset[str]:
-    return frozenset(str(name).lower() for name in catalogue)
-
-
-def _check_actions(statement: Statement, catalogue, problems) -> None:
+def _check_actions(statement: Statement, index: CatalogueIndex | None, problems) -> None:
     element = "Action" if statement.actions is not None else "NotAction"
     patterns = statement.actions or statement.not_actions or ()
-    known = _catalogue_names(catalogue) if catalogue is not None else None
-    for index, pattern in enumerate(patterns):
-        path = _entry_path(statement, element, index, len(patterns))
+    for position, pattern in enumerate(patterns):
+        path = _entry_path(statement, element, position, len(patterns))
         if pattern != "*" and (":" not in pattern or pattern.startswith(":")):
             problems[Level.ERROR].add("BAD_ACTION", f"{pattern!r} is not service:Action or *", path)
         elif "${" in pattern:
             problems[Level.WARNING].add("VARIABLE_IN_ACTION", "policy variables do not work in actions", path)
-        elif known is not None and pattern != "*":
-            _check_known_action(pattern.lower(), known, path, problems)
+        elif index is not None and pattern != "*":
+            _check_known_action(pattern, index, path, problems)
 
 
-def _check_known_action(pattern: str, known: frozenset[str], path: str, problems) -> None:
+def _check_known_action(written: str, index: CatalogueIndex, path: str, problems) -> None:
+    pattern = written.lower()
     service = pattern.split(":", 1)[0]
-    if "*" not in service and "?" not in service and not any(name.startswith(service + ":") for name in known):
-        problems[Level.WARNING].add("UNKNOWN_SERVICE", f"no action of service {service!r} is in the catalogue", path)
+    if "*" not in service and "?" not in service and service not in index.by_service:
+        index.note_unknown(service, written, path)
     elif "*" in pattern or "?" in pattern:
-        if not any(_glob(pattern, name) for name in known):
-            problems[Level.WARNING].add("NO_MATCHING_ACTION", f"{pattern!r} matches no catalogued action", path)
-    elif pattern not in known:
-        problems[Level.WARNING].add("UNKNOWN_ACTION", f"{pattern!r} is not in the catalogue", path)
+        if not index.matching(pattern):
+            problems[Level.WARNING].add("NO_MATCHING_ACTION", f"{written!r} matches no catalogued action", path)
+    elif pattern not in index.names:
+        problems[Level.WARNING].add("UNKNOWN_ACTION", f"{written!r} is not in the catalogue", path)
 
 
 def _check_trust_actions(statement: Statement, problems) -> None:
@@ -227,7 +278,7 @@ def _check_trust_actions(statement: Statement, problems) -> None:
     for index, pattern in enumerate(patterns):
         if pattern == "*" or ":" not in pattern or "${" in pattern:
             continue
-        if not any(_glob(pattern.lower(), action.lower()) for action in TRUST_ACTIONS):
+        if not any(glob(pattern.lower(), action.lower()) for action in TRUST_ACTIONS):
             problems[Level.ERROR].add(
                 "TRUST_ACTION",
                 f"{pattern!r} is not an action a trust policy can allow ({', '.join(TRUST_ACTIONS)})",
@@ -320,12 +371,35 @@ def _check_set_operator(statement: Statement, condition, problems) -> None:
         problems[Level.WARNING].add(
             "SET_OPERATOR_ON_SINGLE_VALUED_KEY", f"{condition.key} has one value; drop {qualifier}:", condition.path
         )
-    if qualifier == "ForAllValues" and statement.effect.value == "Allow" and not condition.operator.negated:
+    if (
+        qualifier == "ForAllValues"
+        and statement.effect.value == "Allow"
+        and not condition.operator.negated
+        and not _requires_key(statement, key)
+    ):
         problems[Level.SECURITY_WARNING].add(
             "FOR_ALL_VALUES_WITH_ALLOW",
-            "ForAllValues is also true when the key is absent; add a Null check for it",
+            f"ForAllValues is also true when {condition.key} is absent; require it with "
+            f'"Null": {{"{condition.key}": "false"}}',
             condition.path,
         )
+
+
+def _requires_key(statement: Statement, key: str) -> bool:
+    """Whether a `"Null": {...: "false"}` of the statement keeps it from matching without the key:
+    one on the key itself, or, for aws:TagKeys, on a tag of the request (a request with a tag
+    has that tag's key in aws:TagKeys)."""
+    return any(
+        other.operator.name == "Null"
+        and _implies_present(other.key.lower(), key)
+        and bool(other.values)
+        and all(value.lower() == "false" for value in other.values)
+        for other in statement.conditions
+    )
+
+
+def _implies_present(present: str, key: str) -> bool:
+    return present == key or (key == "aws:tagkeys" and present.startswith("aws:requesttag/"))
 
 
 def _check_duplicate_sids(policy: Policy, problems) -> None:
@@ -340,39 +414,57 @@ def _check_duplicate_sids(policy: Policy, problems) -> None:
         seen.setdefault(statement.sid, statement)
 
 
-def _covers(wide: tuple[str, ...] | None, narrow: tuple[str, ...] | None, fold: bool) -> bool:
+class _Patterns:
+    """One element's patterns, read once for every pair of statements compared: written-out
+    names are looked up, and only the wildcard patterns are matched one by one."""
+
+    __slots__ = ("exact", "names", "wildcards")
+
+    def __init__(self, values: tuple[str, ...], fold: bool) -> None:
+        self.names = tuple(value.lower() for value in values) if fold else values
+        self.exact = {name for name in self.names if "*" not in name and "?" not in name}
+        self.wildcards = [name for name in self.names if name not in self.exact]
+
+    def covers(self, other: _Patterns) -> bool:
+        return all(name in self.exact or any(glob(w, name) for w in self.wildcards) for name in other.names)
+
+
+def _comparable(statement: Statement) -> bool:
+    return statement.not_actions is None and statement.not_resources is None and statement.actions is not None
+
+
+def _covering(wide: _Patterns | None, narrow: _Patterns | None) -> bool:
+    """A trust policy's statements have no Resource: they cover one another only alike."""
     if wide is None or narrow is None:
         return wide is None and narrow is None
-    if fold:
-        return all(any(_glob(w.lower(), n.lower()) for w in wide) for n in narrow)
-    return all(any(_glob(w, n) for w in wide) for n in narrow)
-
-
-def _redundant(narrow: Statement, wide: Statement) -> bool:
-    same = (
-        narrow.effect is wide.effect
-        and narrow.principal == wide.principal
-        and narrow.not_principal == wide.not_principal
-        and not wide.conditions
-        and narrow.not_actions is None
-        and wide.not_actions is None
-        and narrow.not_resources is None
-        and wide.not_resources is None
-    )
-    return (
-        same
-        and _covers(wide.actions, narrow.actions, fold=True)
-        and _covers(wide.resources, narrow.resources, fold=False)
-    )
+    return wide.covers(narrow)
 
 
 def _check_redundant(policy: Policy, problems) -> None:
-    statements = policy.statements
+    statements = [statement for statement in policy.statements if _comparable(statement)]
+    patterns = {
+        statement.index: (
+            _Patterns(statement.actions, fold=True),
+            None if statement.resources is None else _Patterns(statement.resources, fold=False),
+        )
+        for statement in statements
+    }
+
+    def redundant(narrow: Statement, wide: Statement) -> bool:
+        return (
+            narrow.effect is wide.effect
+            and narrow.principal == wide.principal
+            and narrow.not_principal == wide.not_principal
+            and not wide.conditions
+            and patterns[wide.index][0].covers(patterns[narrow.index][0])
+            and _covering(patterns[wide.index][1], patterns[narrow.index][1])
+        )
+
     for narrow in statements:
         for wide in statements:
-            if wide is narrow or not _redundant(narrow, wide):
+            if wide is narrow or not redundant(narrow, wide):
                 continue
-            if _redundant(wide, narrow) and wide.index > narrow.index:
+            if redundant(wide, narrow) and wide.index > narrow.index:
                 continue  # of two equal statements, report only the later one
             problems[Level.SUGGESTION].add(
                 "REDUNDANT_STATEMENT", f"statement {wide.index} already covers this statement", narrow.path

@@ -6,9 +6,9 @@ can alter a decision bumps the permissions generation in its transaction.
 """
 
 from policies.services._common import (
-    catalogue,
     check_document,
     check_trust_policy,
+    validation_catalogue,
 )
 from policies.services.action_catalogue import (
     delete_catalog_action,
@@ -57,7 +57,7 @@ __all__ = [
     "SELF_SERVICE_ARN",
     "attach_new_user_policies",
     "attach_policy",
-    "catalogue",
+    "validation_catalogue",
     "check_document",
     "check_trust_policy",
     "create_policy",

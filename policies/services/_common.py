@@ -9,27 +9,51 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from identities.models import Group, Role, User
-from policies.engine import Finding, Level, PolicyKind, validate_policy
+from policies.engine import DocumentKind, Finding, Level, PolicyKind, validate_policy
 from policies.models import (
     CatalogAction,
+    CatalogConditionKey,
+    CatalogResourceType,
     ManagedPolicy,
 )
 
 Identity = User | Group | Role
 
 
-def catalogue() -> dict[str, str] | None:
-    """Known actions (lowercased) to their access level, for validation; None when empty."""
-    rows = CatalogAction.objects.values_list("service__prefix", "name", "access_level")
-    known = {f"{prefix}:{name}".lower(): level for prefix, name, level in rows}
-    return known or None
+def validation_catalogue() -> dict:
+    """What validation reads from the catalogue, as `validate_policy`'s keywords: the actions,
+    each action's condition keys (its resource types' included, as in AWS's tables) and the
+    keys' types. Empty when there are no actions."""
+    rows = CatalogAction.objects.values_list(
+        "service_id", "service__prefix", "name", "resource_types", "condition_keys"
+    )
+    type_keys = {
+        (service, name): _names(keys)
+        for service, name, keys in CatalogResourceType.objects.values_list("service_id", "name", "condition_keys")
+    }
+    action_keys = {}
+    for service, prefix, name, resource_types, keys in rows:
+        from_types = [key for kind in _names(resource_types) for key in type_keys.get((service, kind), ())]
+        action_keys[f"{prefix}:{name}".lower()] = [*_names(keys), *from_types]
+    if not action_keys:
+        return {}
+    key_types = dict(CatalogConditionKey.objects.values_list("key", "value_type"))
+    return {"catalogue": action_keys, "action_keys": action_keys, "key_types": key_types}
+
+
+def _names(value: object) -> list[str]:
+    """The names of a catalogue row's JSON list, as an administrator may have typed it in the admin."""
+    if isinstance(value, str):
+        return [value]
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
 def check_document(
-    source: str | dict, *, kind: PolicyKind, size_limit: int | None = None
+    source: str | dict, *, kind: DocumentKind | PolicyKind, size_limit: int | None = None
 ) -> tuple[dict, list[Finding]]:
-    """Parse and validate; refuse on any ERROR with every problem and its place."""
-    findings = validate_policy(source, kind=kind, catalogue=catalogue(), size_limit=size_limit)
+    """Parse and validate; refuse on any ERROR with every problem and its place. `kind` sets the
+    grammar and the size quota (`size_limit`, from settings, overrides AWS's)."""
+    findings = validate_policy(source, kind=kind, size_limit=size_limit, **validation_catalogue())
     errors = [finding for finding in findings if finding.level is Level.ERROR]
     if errors:
         raise ValidationError([str(finding) for finding in errors], code="policy_document")
@@ -41,7 +65,7 @@ def check_trust_policy(document: str | dict) -> None:
     """A role's trust policy as the engine reads it (as typed or decoded): ValidationError
     with every ERROR finding, each in words with its place (line and column for text)."""
     findings = validate_policy(
-        document, kind=PolicyKind.TRUST, catalogue=catalogue(), size_limit=settings.IAM_TRUST_POLICY_MAX_SIZE
+        document, kind=DocumentKind.TRUST, size_limit=settings.IAM_TRUST_POLICY_MAX_SIZE, **validation_catalogue()
     )
     errors = [finding for finding in findings if finding.level is Level.ERROR]
     if errors:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from identities import staleness
 from identities.audit import record
 from identities.models import Role, User
-from policies.engine import Finding, PolicyKind, policy_size
+from policies.engine import DocumentKind, Finding, policy_size
 from policies.models import (
     InlinePolicy,
     ManagedPolicy,
@@ -69,11 +69,11 @@ def put_inline_policy(
     refuse_root(identity, "inline policies")
     inline = current_inline_policy(identity, policy_name, based_on)
     kind = identity_kind(identity).lower()
-    parsed, findings = check_document(document, kind=PolicyKind.IDENTITY, size_limit=10**9)
+    limit = settings.IAM_INLINE_POLICY_MAX_SIZE[kind]
+    parsed, findings = check_document(document, kind=DocumentKind(f"inline-{kind}"), size_limit=limit)
     owner = owner_filter(identity)
     others = InlinePolicy.objects.filter(**owner).exclude(policy_name=policy_name)
     total = policy_size(parsed) + sum(policy_size(other.document) for other in others)
-    limit = settings.IAM_INLINE_POLICY_MAX_SIZE[kind]
     if total > limit:
         raise ValidationError(
             f"The inline policies of {identity.name} would total {total} characters (without white space); "

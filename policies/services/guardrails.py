@@ -12,7 +12,7 @@ from identities import staleness
 from identities.audit import record
 from identities.models import User
 from policies.authorization import root_decision
-from policies.engine import Finding, PolicyKind
+from policies.engine import DocumentKind, Finding
 from policies.models import (
     Guardrail,
 )
@@ -54,7 +54,7 @@ def save_guardrail(
     or if it is no longer as the form showed it (`based_on`: its `guardrail_token`)."""
     if guardrail is not None:
         refuse_stale_guardrail(guardrail, based_on)
-    parsed, findings = check_document(document, kind=PolicyKind.GUARDRAIL, size_limit=settings.IAM_GUARDRAIL_MAX_SIZE)
+    parsed, findings = check_document(document, kind=DocumentKind.GUARDRAIL, size_limit=settings.IAM_GUARDRAIL_MAX_SIZE)
     before = _guardrail_state(guardrail) if guardrail else None
     guardrail = guardrail or Guardrail()
     guardrail.guardrail_name, guardrail.document, guardrail.level = guardrail_name, parsed, level

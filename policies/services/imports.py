@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from identities.audit import record
 from identities.models import User
-from policies.engine import PolicyKind
+from policies.engine import DocumentKind
 from policies.models import (
     ManagedPolicy,
     PolicyVersion,
@@ -33,11 +33,9 @@ def _imported_versions(
     limit = settings.IAM_MAX_POLICY_VERSIONS
     if not aws_managed and len(numbers) > limit:
         raise ValidationError(f"A policy has at most {limit} versions; {len(numbers)} were given.")
-    size_limit = 10**9 if aws_managed else settings.IAM_MANAGED_POLICY_MAX_SIZE
-    checked = [
-        (number, check_document(document, kind=PolicyKind.IDENTITY, size_limit=size_limit)[0])
-        for number, document in versions
-    ]
+    kind = DocumentKind.AWS_MANAGED if aws_managed else DocumentKind.CUSTOMER_MANAGED
+    size_limit = None if aws_managed else settings.IAM_MANAGED_POLICY_MAX_SIZE
+    checked = [(number, check_document(document, kind=kind, size_limit=size_limit)[0]) for number, document in versions]
     return sorted(checked, key=lambda pair: pair[0])
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from identities import staleness
 from identities.audit import record
 from identities.models import User
-from policies.engine import Finding, PolicyKind
+from policies.engine import DocumentKind, Finding
 from policies.models import (
     ManagedPolicy,
     PolicyVersion,
@@ -26,7 +26,7 @@ def create_policy(
     *, policy_name: str, document: str | dict, actor: User | None, path: str = "/", description: str = ""
 ) -> tuple[ManagedPolicy, list[Finding]]:
     parsed, findings = check_document(
-        document, kind=PolicyKind.IDENTITY, size_limit=settings.IAM_MANAGED_POLICY_MAX_SIZE
+        document, kind=DocumentKind.CUSTOMER_MANAGED, size_limit=settings.IAM_MANAGED_POLICY_MAX_SIZE
     )
     policy = ManagedPolicy(policy_name=policy_name, path=path, description=description, next_version_number=2)
     policy.full_clean()
@@ -60,7 +60,7 @@ def create_policy_version(
             "Delete a version that is not the default before you create a new one."
         )
     parsed, findings = check_document(
-        document, kind=PolicyKind.IDENTITY, size_limit=settings.IAM_MANAGED_POLICY_MAX_SIZE
+        document, kind=DocumentKind.CUSTOMER_MANAGED, size_limit=settings.IAM_MANAGED_POLICY_MAX_SIZE
     )
     version = PolicyVersion.objects.create(
         policy=policy, number=policy.next_version_number, document=parsed, created_by=actor

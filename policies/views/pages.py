@@ -12,7 +12,7 @@ from identities.console import history, mark_openable, page_of, readable, requir
 from identities.context import Target
 from identities.forms import refused_as_stale
 from policies import queries, services
-from policies.engine import Level, PolicyKind
+from policies.engine import DocumentKind, Level
 from policies.forms import PolicyCreateForm, PolicyDeleteForm, PolicyFilterForm, PolicyVersionForm, findings_of
 from policies.models import ManagedPolicy, PolicyVersion
 from policies.templatetags.policy_tags import numbered_lines
@@ -59,7 +59,7 @@ def _detail_context(request, policy: ManagedPolicy, version_form=None) -> dict:
         "places": queries.policy_places(policy),
         **history(request, policy),
         "form": form,
-        "lines": numbered_lines(text, findings_of(text) if version_form is not None else []),
+        "lines": numbered_lines(text, _managed_findings(text) if version_form is not None else []),
         "can": {
             "create_version": changeable and rules.allows(actor, services.create_policy_version, policy=policy),
             "set_default": changeable and rules.allows(actor, services.set_default_version, policy=policy),
@@ -78,10 +78,14 @@ def policy_detail(request, pk: int):
     return render(request, "policies/policy_detail.html", _detail_context(request, policy))
 
 
+def _managed_findings(text: str) -> list:
+    return findings_of(text, kind=DocumentKind.CUSTOMER_MANAGED, size_limit=settings.IAM_MANAGED_POLICY_MAX_SIZE)
+
+
 # What each editor checks: its field's name, the kind of document and its size quota.
 _EDITED = {
-    "managed": ("document", PolicyKind.IDENTITY, "IAM_MANAGED_POLICY_MAX_SIZE"),
-    "trust": ("trust_policy", PolicyKind.TRUST, "IAM_TRUST_POLICY_MAX_SIZE"),
+    "managed": ("document", DocumentKind.CUSTOMER_MANAGED, "IAM_MANAGED_POLICY_MAX_SIZE"),
+    "trust": ("trust_policy", DocumentKind.TRUST, "IAM_TRUST_POLICY_MAX_SIZE"),
 }
 
 
@@ -181,7 +185,7 @@ def policy_create(request):
             messages.success(request, f"{policy.policy_name} is created.")
             return redirect("policies:policy-detail", pk=policy.pk)
     text = form["document"].value() or ""
-    lines = numbered_lines(text, findings_of(text) if form.is_bound else [])
+    lines = numbered_lines(text, _managed_findings(text) if form.is_bound else [])
     return render(
         request, "policies/policy_create.html", {"form": form, "lines": lines}, status=400 if form.errors else 200
     )

@@ -268,3 +268,19 @@ def test_simulate_takes_documents_as_json_text_and_null_context_values_as_absent
     }
     result = run(["simulate"], json.dumps(case))
     assert json.loads(result.stdout) == {"id": "text", "decision": "Allow", "error": None}
+
+
+def test_validate_command_takes_the_kind_of_document_and_a_size_limit(tmp_path):
+    # 7,000 characters: over the customer managed quota (6,144), which AWS's own policies escape.
+    statement = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/" + "x" * 6900}
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps({"Version": "2012-10-17", "Statement": statement}))
+    refused = run(["validate", str(big)])
+    assert (refused.returncode, "SIZE_LIMIT" in refused.stdout) == (1, True)
+    assert run(["validate", "--kind", "aws-managed", str(big)]).returncode == 0
+    assert run(["validate", "--kind", "inline-role", str(big)]).returncode == 0
+    assert run(["validate", "--kind", "inline-group", str(big)]).returncode == 1
+    limited = run(["validate", "--kind", "aws-managed", "--size-limit", "5000", str(big)])
+    assert (limited.returncode, "the limit is 5000" in limited.stdout) == (1, True)
+    wrong = run(["validate", "--size-limit", "0", str(big)])
+    assert (wrong.returncode, "is not a whole number of characters above 0" in wrong.stderr) == (2, True)

@@ -16,6 +16,8 @@ ORDER = [
     "wellformed",
     "parse",
     "values",
+    "keys",
+    "catalogue",
     "validate",
     "match",
     "variables",

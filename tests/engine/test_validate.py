@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from policies.engine import Level, PolicyKind, parse_policy, policy_size, validate_guardrail_levels, validate_policy
+from policies.engine import (
+    DocumentKind,
+    Level,
+    PolicyKind,
+    parse_policy,
+    policy_size,
+    validate_guardrail_levels,
+    validate_policy,
+)
 from tests.documents import allow, deny, document, grant, statement
 
 
@@ -206,3 +214,254 @@ def test_a_trust_policy_allows_only_the_actions_of_assuming_a_role(actions, refu
     assert ((Level.ERROR, "TRUST_ACTION") in found) is refused
     # The catalogue is not asked about them as well: one finding says it.
     assert not {code for _, code in found} & {"UNKNOWN_ACTION", "UNKNOWN_SERVICE", "NO_MATCHING_ACTION"}
+
+
+def test_an_unknown_service_is_one_finding_listing_its_actions():
+    policy = document(
+        statement("Allow", ["ec2:RunInstances", "ec2:StopInstances", "s3:GetObject"], "*"),
+        statement("Allow", ["ec2:RunInstances", "ec2:Describe*", "lambda:InvokeFunction"], "*"),
+    )
+    found = [f for f in validate_policy(policy, catalogue=CATALOGUE) if f.code == "UNKNOWN_SERVICE"]
+    assert [(f.level, f.path) for f in found] == [
+        (Level.WARNING, "Statement[0].Action[0]"),
+        (Level.WARNING, "Statement[1].Action[2]"),
+    ]
+    assert found[0].message == (
+        "no action of service 'ec2' is in the catalogue "
+        "(4 actions named here: ec2:RunInstances, ec2:StopInstances, ec2:Describe*)"
+    )
+    assert found[1].message == (
+        "no action of service 'lambda' is in the catalogue (1 action named here: lambda:InvokeFunction)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("pattern", "found"),
+    [
+        ("iam:Create*", False),
+        ("iam:?etUser", False),
+        ("IAM:getuser", False),
+        ("iam:Get[U]se?", True),  # IAM has no character classes: the brackets are literal
+        ("iam:*User", False),
+        ("iam:*Group", True),
+        ("s?:GetObject", False),
+        ("*:GetObject", False),
+        ("*:GetBucket", True),
+    ],
+)
+def test_action_patterns_are_matched_with_iam_wildcards_only(pattern, found):
+    codes_found = {code for _, code in codes(allow(pattern, "*"), catalogue=CATALOGUE)}
+    assert codes_found & {"NO_MATCHING_ACTION", "UNKNOWN_ACTION"} == ({"NO_MATCHING_ACTION"} if found else set())
+
+
+@pytest.mark.parametrize(
+    ("null_check", "warned"),
+    [
+        (None, True),
+        ({"aws:TagKeys": "false"}, False),
+        ({"aws:tagkeys": ["false"]}, False),
+        ({"aws:TagKeys": False}, False),
+        ({"aws:TagKeys": "true"}, True),  # the key absent: the very case the warning is about
+        ({"aws:TagKeys": ["false", "true"]}, True),
+        # A tag in the request puts its key in aws:TagKeys, so requiring one requires aws:TagKeys.
+        ({"aws:RequestTag/env": "false"}, False),
+        ({"aws:RequestTag/env": "true"}, True),
+        ({"aws:ResourceTag/env": "false"}, True),  # the resource's tags are not the request's
+        ({"aws:PrincipalTag/team": "false"}, True),  # another key
+    ],
+)
+def test_for_all_values_with_allow_is_quiet_when_a_null_check_requires_the_key(null_check, warned):
+    condition = {"ForAllValues:StringEquals": {"aws:TagKeys": ["env", "team"]}}
+    if null_check is not None:
+        condition["Null"] = null_check
+    found = codes(allow("s3:PutObjectTagging", "*", condition))
+    assert ((Level.SECURITY_WARNING, "FOR_ALL_VALUES_WITH_ALLOW") in found) is warned
+
+
+def _sized(characters: int) -> dict:
+    """An identity policy of exactly this many characters without white space."""
+    policy = allow("s3:GetObject", "arn:aws:s3:::b/")
+    padding = characters - policy_size(policy)
+    policy["Statement"][0]["Resource"] = "arn:aws:s3:::b/" + "x" * padding
+    assert policy_size(policy) == characters
+    return policy
+
+
+# AWS's quotas: IAM and STS quotas (managed policy 6,144; inline, per identity, user 2,048,
+# group 5,120, role 10,240; role trust policy 2,048; session policy 2,048), Organizations'
+# (service control policy 5,120); AWS's own managed policies are bound by none of them.
+@pytest.mark.parametrize(
+    ("kind", "quota"),
+    [
+        ("customer-managed", 6144),
+        ("identity", 6144),
+        (PolicyKind.IDENTITY, 6144),
+        ("inline-user", 2048),
+        ("inline-group", 5120),
+        ("inline-role", 10240),
+        ("boundary", 6144),
+        ("guardrail", 5120),
+        ("session", 2048),
+        ("aws-managed", None),
+        (DocumentKind.AWS_MANAGED, None),
+    ],
+)
+def test_the_size_quota_follows_the_kind_of_document(kind, quota):
+    for characters in (2048, 2049, 5120, 5121, 6144, 6145, 10240, 10241, 120_000):
+        refused = (Level.ERROR, "SIZE_LIMIT") in codes(_sized(characters), kind=kind)
+        assert refused is (quota is not None and characters > quota), characters
+
+
+def test_a_size_limit_given_overrides_the_kinds_quota():
+    assert (Level.ERROR, "SIZE_LIMIT") in codes(_sized(3000), kind="aws-managed", size_limit=2999)
+    assert (Level.ERROR, "SIZE_LIMIT") not in codes(_sized(9000), kind="customer-managed", size_limit=9000)
+    message = next(f.message for f in validate_policy(_sized(2049), kind="inline-user") if f.code == "SIZE_LIMIT")
+    assert message == "2049 characters without white space; the limit is 2048"
+
+
+def _key_codes(condition, actions="s3:GetObject", **options) -> set[str]:
+    found = codes(allow(actions, "*", condition), **options)
+    return {code for _, code in found} & {"UNKNOWN_CONDITION_KEY", "CONDITION_TYPE_MISMATCH"}
+
+
+# Types from AWS's "AWS global condition context keys": aws:SourceIp is an IP address,
+# aws:CurrentTime a date (aws:EpochTime a date also given as seconds), aws:SecureTransport a
+# boolean, aws:PrincipalArn an ARN, aws:TagKeys an array of strings.
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        ({"StringEquals": {"aws:username": "mia"}}, set()),
+        ({"StringEquals": {"AWS:UserName": "mia"}}, set()),
+        ({"StringEquals": {"aws:usernme": "mia"}}, {"UNKNOWN_CONDITION_KEY"}),
+        ({"StringEquals": {"aws:PrincipalTag/team": "dev"}}, set()),
+        ({"StringLike": {"aws:RequestTag/cost-centre": "cc-*"}}, set()),
+        ({"StringEquals": {"aws:PrincipalTags/team": "dev"}}, {"UNKNOWN_CONDITION_KEY"}),
+        ({"StringEquals": {"aws:SourceIp": "10.0.0.1"}}, {"CONDITION_TYPE_MISMATCH"}),
+        ({"StringEqualsIfExists": {"aws:SourceIp": "10.0.0.1"}}, {"CONDITION_TYPE_MISMATCH"}),
+        ({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, set()),
+        ({"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, set()),
+        ({"NumericLessThan": {"aws:CurrentTime": "1700000000"}}, {"CONDITION_TYPE_MISMATCH"}),
+        ({"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}}, set()),
+        ({"NumericLessThan": {"aws:EpochTime": "1700000000"}}, set()),
+        ({"DateGreaterThan": {"aws:EpochTime": "2020-01-01T00:00:00Z"}}, set()),
+        ({"Bool": {"aws:SecureTransport": "true"}}, set()),
+        ({"StringEquals": {"aws:SecureTransport": "true"}}, {"CONDITION_TYPE_MISMATCH"}),
+        ({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/ops-*"}}, set()),
+        ({"StringLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/ops-*"}}, set()),
+        ({"ForAnyValue:StringEquals": {"aws:TagKeys": "env"}}, set()),
+        ({"NumericEquals": {"aws:MultiFactorAuthAge": "3600"}}, set()),
+        ({"DateLessThan": {"aws:MultiFactorAuthAge": "2030-01-01T00:00:00Z"}}, {"CONDITION_TYPE_MISMATCH"}),
+        ({"Null": {"aws:SourceIp": "true"}}, set()),
+        ({"Null": {"aws:usernme": "true"}}, {"UNKNOWN_CONDITION_KEY"}),
+        # A service's key is not judged without the catalogue's keys for the statement's actions.
+        ({"StringEquals": {"s3:prefix": "home/"}}, set()),
+    ],
+)
+def test_global_condition_keys_are_known_and_typed(condition, expected):
+    assert _key_codes(condition) == expected
+
+
+def test_an_unknown_global_key_is_named_with_the_nearest_one():
+    policy = allow("s3:GetObject", "*", {"StringEquals": {"aws:usernme": "mia"}})
+    found = [f for f in validate_policy(policy) if f.code == "UNKNOWN_CONDITION_KEY"]
+    assert [(f.level, f.message, f.path) for f in found] == [
+        (
+            Level.WARNING,
+            "aws:usernme is not a global condition key (did you mean aws:username?)",
+            'Statement[0].Condition.StringEquals["aws:usernme"]',
+        )
+    ]
+
+
+def test_an_operator_that_does_not_suit_a_key_says_which_do():
+    policy = allow("s3:GetObject", "*", {"StringEquals": {"aws:SourceIp": "10.0.0.1"}})
+    found = [f.message for f in validate_policy(policy) if f.code == "CONDITION_TYPE_MISMATCH"]
+    assert found == ["StringEquals does not suit aws:SourceIp (of type IPAddress): use IpAddress or NotIpAddress"]
+
+
+# Keys of IAM's actions as AWS's Service Authorization Reference gives them: AttachUserPolicy
+# has iam:PolicyARN and iam:PermissionsBoundary; a user's tags are iam:ResourceTag/${TagKey}.
+ACTION_KEYS = {
+    "iam:AttachUserPolicy": ["iam:PolicyARN", "iam:PermissionsBoundary"],
+    "iam:CreateUser": ["iam:PermissionsBoundary", "aws:RequestTag/${TagKey}", "aws:TagKeys"],
+    "iam:GetUser": ["iam:ResourceTag/${TagKey}"],
+    "iam:PassRole": ["iam:PassedToService", "iam:AssociatedResourceArn"],
+    "s3:GetObject": [],
+}
+KEY_TYPES = {
+    "iam:PolicyARN": "ARN",
+    "iam:PermissionsBoundary": "ARN",
+    "iam:ResourceTag/${TagKey}": "String",
+    "iam:PassedToService": "String",
+}
+
+
+@pytest.mark.parametrize(
+    ("actions", "condition", "expected"),
+    [
+        ("iam:AttachUserPolicy", {"ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/ReadOnlyAccess"}}, set()),
+        ("iam:AttachUserPolicy", {"ArnEquals": {"IAM:PolicyArn": "arn:aws:iam::aws:policy/X"}}, set()),
+        ("iam:CreateUser", {"ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/X"}}, {"UNKNOWN_CONDITION_KEY"}),
+        (
+            ["iam:Attach*", "iam:CreateUser"],
+            {"ArnEquals": {"iam:PermissionsBoundary": "arn:aws:iam::1:policy/b"}},
+            set(),
+        ),
+        ("iam:Get*", {"StringEquals": {"iam:ResourceTag/team": "dev"}}, set()),
+        ("iam:GetUser", {"StringEquals": {"iam:ResourceTags/team": "dev"}}, {"UNKNOWN_CONDITION_KEY"}),
+        ("iam:PassRole", {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}, set()),
+        ("iam:PassRole", {"ArnLike": {"iam:PassedToService": "ec2.amazonaws.com"}}, set()),
+        ("iam:AttachUserPolicy", {"NumericEquals": {"iam:PolicyARN": "1"}}, {"CONDITION_TYPE_MISMATCH"}),
+        ("iam:AttachUserPolicy", {"StringEquals": {"iam:PolicyArnn": "x"}}, {"UNKNOWN_CONDITION_KEY"}),
+        # Global keys suit every action.
+        ("s3:GetObject", {"StringEquals": {"aws:PrincipalAccount": "111122223333"}}, set()),
+        # What the catalogue cannot say about is not reported.
+        ("ec2:RunInstances", {"StringEquals": {"ec2:InstanceType": "t3.micro"}}, set()),
+        (["ec2:RunInstances", "iam:GetUser"], {"StringEquals": {"ec2:InstanceType": "t3.micro"}}, set()),
+        ("*", {"StringEquals": {"iam:PolicyARN": "x"}}, set()),
+        ("iam:Frob*", {"StringEquals": {"iam:PolicyARN": "x"}}, set()),
+    ],
+)
+def test_service_keys_are_checked_against_the_keys_of_the_statements_actions(actions, condition, expected):
+    options = {"catalogue": ACTION_KEYS, "action_keys": ACTION_KEYS, "key_types": KEY_TYPES}
+    assert _key_codes(condition, actions, **options) == expected
+
+
+def test_without_action_keys_a_service_key_is_not_judged():
+    condition = {"ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/X"}}
+    assert _key_codes(condition, "iam:CreateUser", catalogue=ACTION_KEYS) == set()
+
+
+def test_not_action_leaves_service_keys_unjudged():
+    policy = document(
+        {"Effect": "Deny", "NotAction": "iam:GetUser", "Resource": "*", "Condition": {"Bool": {"iam:Nothing": "1"}}}
+    )
+    found = {code for _, code in codes(policy, catalogue=ACTION_KEYS, action_keys=ACTION_KEYS)}
+    assert "UNKNOWN_CONDITION_KEY" not in found
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "redundant_paths"),
+    [
+        (("s3:*", "arn:aws:s3:::b/*"), ("s3:GetObject", "arn:aws:s3:::b/x"), ["Statement[1]"]),
+        (("S3:GET*", "arn:aws:s3:::b/*"), ("s3:getobject", "arn:aws:s3:::b/x"), ["Statement[1]"]),
+        (("s3:GetObject", "arn:aws:s3:::b/*"), ("s3:GetObject", "arn:aws:s3:::B/x"), []),  # ARNs keep their case
+        (("s3:GetObject", "*"), ("s3:GetObject", "*"), ["Statement[1]"]),  # of two alike, the later one
+        (("s3:Get?bject", "*"), (["s3:GetObject", "s3:PutObject"], "*"), []),
+        ((["s3:GetObject", "s3:Put*"], "*"), (["s3:PutObject", "s3:GetObject"], "*"), ["Statement[1]"]),
+        (("s3:GetObject", "*"), ("s3:*", "*"), ["Statement[0]"]),
+    ],
+)
+def test_a_statement_that_another_covers_is_redundant(first, second, redundant_paths):
+    policy = document(statement("Allow", *first), statement("Allow", *second))
+    found = [f.path for f in validate_policy(policy) if f.code == "REDUNDANT_STATEMENT"]
+    assert found == redundant_paths
+
+
+def test_redundant_statements_of_a_trust_policy_are_found_without_resources():
+    trust = document(
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"},
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:*"},
+    )
+    found = [f.path for f in validate_policy(trust, kind="trust") if f.code == "REDUNDANT_STATEMENT"]
+    assert found == ["Statement[0]"]

@@ -582,3 +582,22 @@ def test_self_service_decisions(action, resource, context, outcome):
     decision = authorize(request, identity=[BY_NAME["SelfService"].document], account_id=ACCOUNT)
     assert not decision.errors, decision.errors
     assert decision.outcome is outcome
+
+
+@pytest.mark.parametrize("policy", BUILTIN_POLICIES, ids=lambda p: p.name)
+def test_builtin_documents_use_condition_keys_their_actions_have(policy):
+    findings = validate_policy(policy.document, **catalogue_data.validation_catalogue())
+    checks = {"UNKNOWN_CONDITION_KEY", "CONDITION_TYPE_MISMATCH"}
+    assert [str(f) for f in findings if f.code in checks] == []
+
+
+def test_the_validation_catalogue_gives_each_action_its_resource_types_keys():
+    action_keys = catalogue_data.validation_catalogue()["action_keys"]
+    # AWS's table: AttachUserPolicy has iam:PolicyARN and iam:PermissionsBoundary itself, and its
+    # resource type, user, has iam:ResourceTag/${TagKey}.
+    assert {"iam:PolicyARN", "iam:PermissionsBoundary", "iam:ResourceTag/${TagKey}"} <= set(
+        action_keys["iam:attachuserpolicy"]
+    )
+    assert "iam:PolicyARN" not in action_keys["iam:createuser"]
+    types = catalogue_data.validation_catalogue()["key_types"]
+    assert (types["iam:PolicyARN"], types["aws:SourceIp"]) == ("ARN", "IPAddress")

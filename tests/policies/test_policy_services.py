@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from identities.audit import AuditEvent
-from policies import services
+from policies import catalogue_data, services
 from policies.models import InlinePolicy, ManagedPolicy, PolicyAttachment, PolicyVersion
 from tests import factories
 from tests.documents import allow
@@ -191,3 +191,52 @@ def test_the_builtin_loader_is_idempotent(builtins):
 def test_unknown_actions_are_a_warning_once_the_catalogue_is_loaded(builtins):
     _, findings = services.create_policy(policy_name="Typo", document=allow("iam:CreateUsr"), actor=None)
     assert any(finding.code == "UNKNOWN_ACTION" and "createusr" in finding.message.lower() for finding in findings)
+
+
+def test_validation_reads_the_catalogue_as_the_data_gives_it(db):
+    from_database = services.validation_catalogue()
+    from_data = catalogue_data.validation_catalogue()
+    assert from_database["catalogue"].keys() == from_data["catalogue"].keys()
+    assert {action: set(keys) for action, keys in from_database["action_keys"].items()} == {
+        action: set(keys) for action, keys in from_data["action_keys"].items()
+    }
+    assert from_database["key_types"] == from_data["key_types"]
+
+
+def test_a_service_key_on_an_action_that_has_not_got_it_is_a_warning_when_saved(mia):
+    condition = {"ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/ReadOnlyAccess"}}
+    _, findings = services.create_policy(
+        policy_name="KeyOnTheWrongAction", document=allow("iam:CreateUser", "*", condition), actor=None
+    )
+    assert [(f.level.value, f.code) for f in findings] == [("WARNING", "UNKNOWN_CONDITION_KEY")]
+    _, findings = services.create_policy(
+        policy_name="KeyOnItsAction", document=allow("iam:AttachUserPolicy", "*", condition), actor=None
+    )
+    assert findings == []
+
+
+def test_validation_reads_catalogue_rows_whatever_json_the_admin_typed(db):
+    from policies.models import CatalogAction, CatalogResourceType, CatalogService
+
+    service = CatalogService.objects.create(prefix="billing", name="Billing")
+    CatalogResourceType.objects.create(service=service, name="invoice", arn_pattern="x", condition_keys={"a": 1})
+    CatalogAction.objects.create(
+        service=service, name="Pay", access_level="Write", resource_types=[{"x": 1}, "invoice"], condition_keys=7
+    )
+    CatalogAction.objects.create(
+        service=service, name="Refund", access_level="Write", resource_types="invoice", condition_keys="billing:Amount"
+    )
+    CatalogAction.objects.create(
+        service=service, name="Void", access_level="Write", condition_keys=[1, None, "billing:Reason"]
+    )
+    action_keys = services.validation_catalogue()["action_keys"]
+    assert (action_keys["billing:pay"], action_keys["billing:refund"], action_keys["billing:void"]) == (
+        [],
+        ["billing:Amount"],
+        ["billing:Reason"],
+    )
+    condition = {"StringEquals": {"billing:Reason": "duplicate"}}
+    _, findings = services.create_policy(
+        policy_name="Voids", document=allow("billing:Void", "*", condition), actor=None
+    )
+    assert findings == []

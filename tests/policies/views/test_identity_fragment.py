@@ -9,6 +9,7 @@ from identities import services as identity_services
 from identities.audit import AuditEvent
 from identities.models import Group, Role, User
 from policies import services
+from policies.engine import policy_size
 from policies.models import InlinePolicy, ManagedPolicy, PermissionBoundary, PolicyAttachment
 from tests.clients import client_for
 from tests.documents import allow
@@ -243,3 +244,22 @@ def test_a_service_user_sees_their_own_policies_through_self_service(org):
     assert response.context["summary"] is not None
     assert {key for key, value in response.context["can"].items() if value} >= {"list_attached", "simulate"}
     assert ">Detach</button>" not in response.content.decode()
+
+
+def test_an_inline_policy_is_held_to_its_identitys_quota_not_the_managed_one(org):
+    # 8,000 characters: over a managed policy's 6,144 and a group's 5,120, within a role's 10,240.
+    resources = [f"arn:aws:storage:::release-bucket-{index:04d}/*" for index in range(8000 // 40)]
+    document = allow(["storage:GetObject"], resources)
+    while policy_size(document) > 8000:
+        resources.pop()
+    assert 7900 < policy_size(document) <= 8000
+    role = Role.objects.get(role_name="ReleaseManager")
+    group = Group.objects.get(group_name="Operations")
+    client = client_for("iam-admin")
+    data = {"policy_name": "ManyBuckets", "document": json.dumps(document)}
+    client.post(url("identity-inline-put", "role", role.pk), data, **HTMX)
+    assert InlinePolicy.objects.get(role=role, policy_name="ManyBuckets").document == document
+    before = state()
+    refused = client.post(url("identity-inline-put", "group", group.pk), data, **HTMX)
+    assert "the limit is 5120" in refused.content.decode()
+    assert state() == before

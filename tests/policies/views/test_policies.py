@@ -179,6 +179,29 @@ def test_validation_of_a_valid_document_says_so(org):
     assert "No findings: the document is valid." in response.content.decode()
 
 
+CONDITION_KEY_SLIPS = (
+    '{\n  "Version": "2012-10-17",\n  "Statement": [{\n    "Effect": "Allow",\n'
+    '    "Action": "iam:CreateUser",\n    "Resource": "*",\n    "Condition": {\n'
+    '      "StringEquals": {"aws:usernme": "mia", "aws:SourceIp": "10.0.0.1"},\n'
+    '      "ArnEquals": {"iam:PolicyARN": "arn:aws:iam::aws:policy/ReadOnlyAccess"}\n'
+    "    }\n  }]\n}"
+)
+
+
+def test_the_editor_shows_unknown_condition_keys_and_operators_that_do_not_suit_a_key(org):
+    response = client_for("iam-admin").post(reverse("policies:policy-validate"), {"document": CONDITION_KEY_SLIPS})
+    found = [(finding.code, finding.line) for finding in response.context["findings"]]
+    # iam:PolicyARN is a key of AttachUserPolicy and its kin in AWS's table, not of CreateUser.
+    assert found == [("UNKNOWN_CONDITION_KEY", 8), ("CONDITION_TYPE_MISMATCH", 8), ("UNKNOWN_CONDITION_KEY", 9)]
+    html = response.content.decode()
+    assert "aws:usernme is not a global condition key (did you mean aws:username?)" in html
+    assert "StringEquals does not suit aws:SourceIp (of type IPAddress)" in html
+    assert (
+        "iam:PolicyARN is neither a global condition key nor a condition key of this statement&#x27;s actions" in html
+    )
+    assert 'id="line-8" class="has-finding"' in html and 'id="line-9" class="has-finding"' in html
+
+
 TRUST_TYPO = (
     '{\n  "Version": "2012-10-17",\n  "Statement": [{\n    "Effect": "Allow",\n'
     '    "Principal": {"AWS": "arn:aws:iam::123456789012:user/oliver"},\n    "Action": "sts:AssumeRol"\n  }]\n}'
