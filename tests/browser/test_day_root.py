@@ -1,5 +1,8 @@
 """Root's day in Chromium, at desktop and phone widths: the account's state on the dashboard,
-the audit trail readable on a phone, and a user added to a group through the typeahead."""
+the audit trail readable on a phone, the admin's times as the console writes them, and a user
+added to a group through the typeahead."""
+
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -12,6 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
+STAMP = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$")
 
 
 def test_root_sees_the_accounts_state_and_reads_the_trail_on_a_phone(page, screenshot, org):
@@ -38,6 +42,10 @@ def test_root_sees_the_accounts_state_and_reads_the_trail_on_a_phone(page, scree
     screenshot("day-root-audit-390")
     page.set_viewport_size(DESKTOP)
     screenshot("day-root-audit-1366")
+    # The admin writes its times as the console does.
+    page.goto("/admin/identities/user/")
+    expect(page.locator("td.field-created_at").first).to_have_text(STAMP)
+    screenshot("day-root-admin-users-1366")
 
 
 def test_root_adds_henry_to_a_group_by_typing_part_of_its_name(page, screenshot, org):
