@@ -114,6 +114,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "iamconsole.navigation.navigation",
             ],
+            "builtins": ["identities.templatetags.console_tags"],
         },
     },
 ]
@@ -192,6 +193,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# One date format, with its zone, for the console and the admin (iamconsole/formats/).
+FORMAT_MODULE_PATH = ["iamconsole.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -21,6 +21,13 @@ ID_PREFIXES = {"user": "AIDA", "group": "AGPA", "role": "AROA", "policy": "ANPA"
 _ID_ALPHABET = string.ascii_uppercase + string.digits
 
 
+# Characters that reorder how the text around them is shown (embeddings, overrides, isolates
+# and marks): a name holding one can read as another, and a description can hide words.
+BIDI_CONTROLS = frozenset(
+    [*map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A)), "\u200e", "\u200f", "\u061c"]
+)
+
+
 def validate_name(value: str, *, max_length: int, kind: str = "name") -> None:
     if not 1 <= len(value) <= max_length:
         raise ValidationError(
@@ -28,22 +35,44 @@ def validate_name(value: str, *, max_length: int, kind: str = "name") -> None:
             code="name_length",
         )
     if not _NAME_RE.fullmatch(value):
-        hint = "" if value.isascii() else " Only ASCII letters count, however alike others look."
         raise ValidationError(
-            f"A {kind} may contain only {NAME_CHARACTERS}; {value!r} has other characters: {_described(value)}.{hint}",
+            f"A {kind} may contain only {NAME_CHARACTERS}; {shown_safely(value)!r} has other characters: "
+            f"{_described(value)}.{_hint(value)}",
             code="name_characters",
         )
 
 
+def _hint(value: str) -> str:
+    if BIDI_CONTROLS.intersection(value):
+        return " A bidirectional control reorders how the text around it is shown, so a name never holds one."
+    return "" if value.isascii() else " Only ASCII letters count, however alike others look."
+
+
+def shown_safely(text: str) -> str:
+    """The text with each bidirectional control written as its code point (U+202E), so that
+    what is shown is what is stored."""
+    return "".join(f"U+{ord(character):04X}" if character in BIDI_CONTROLS else character for character in text)
+
+
 def _described(value: str, shown: int = 3) -> str:
-    """The characters a name may not have, each with its Unicode name, so that a look-alike
-    (Cyrillic а for Latin a, a fullwidth m, the Kelvin sign) is seen for what it is."""
-    others = list(dict.fromkeys(character for character in value if not _NAME_RE.fullmatch(character)))
+    """Each character a name may not have, by code point and place (1-based) and with its
+    Unicode name, so a look-alike (Cyrillic а for Latin a, a fullwidth m, the Kelvin sign) is
+    seen for what it is; an invisible or reordering character is named, never shown."""
+    first_places: dict[str, int] = {}
+    for place, character in enumerate(value, start=1):
+        if not _NAME_RE.fullmatch(character):
+            first_places.setdefault(character, place)
     described = [
-        f"{character!r} (U+{ord(character):04X} {unicodedata.name(character, 'unnamed')})"
-        for character in others[:shown]
+        f"U+{ord(character):04X} at position {place} ({_glyph(character)}{unicodedata.name(character, 'unnamed')})"
+        for character, place in list(first_places.items())[:shown]
     ]
-    return ", ".join(described) + (f" and {len(others) - shown} more" if len(others) > shown else "")
+    more = len(first_places) - shown
+    return ", ".join(described) + (f" and {more} more" if more > 0 else "")
+
+
+def _glyph(character: str) -> str:
+    visible = character not in BIDI_CONTROLS and unicodedata.category(character)[0] not in "CZ"
+    return f"{character!r} " if visible else ""
 
 
 def sign_in_key(name: str) -> str | None:

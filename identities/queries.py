@@ -255,6 +255,32 @@ def member_candidates(group: Group, search: str, limit: int = CANDIDATE_LIMIT) -
     return list(users[:limit])
 
 
+def group_candidates(user: User, search: str, limit: int = CANDIDATE_LIMIT) -> list[Group]:
+    """Groups whose name contains `search` that `user` is not in yet, at most `limit`, by name."""
+    search = search.strip()
+    if not search:
+        return []
+    groups = (
+        Group.objects.filter(group_name__icontains=search)
+        .exclude(Exists(Membership.objects.filter(user=user, group=OuterRef("pk"))))
+        .order_by("group_name")
+    )
+    return list(groups[:limit])
+
+
+def role_candidates(user: User, search: str, limit: int = CANDIDATE_LIMIT) -> list[Role]:
+    """Roles whose name contains `search` not yet assigned to `user`, at most `limit`, by name."""
+    search = search.strip()
+    if not search:
+        return []
+    roles = (
+        Role.objects.filter(role_name__icontains=search)
+        .exclude(Exists(RoleAssignment.objects.filter(user=user, role=OuterRef("pk"))))
+        .order_by("role_name")
+    )
+    return list(roles[:limit])
+
+
 def mark_expired(assignments) -> None:
     now = timezone.now()
     for assignment in assignments:

@@ -215,6 +215,22 @@ CONSOLE_ROWS = [
         data=lambda w, me: {"name": "Other"},
     ),
     Row(
+        "identities:user-group-candidates",
+        "GET",
+        lambda w, me: [read("iam:GetUser", w.target), *rule(identity_services.add_members), read("iam:ListGroups")],
+        _user_page,
+        data=lambda w, me: {"name": "Oth"},
+        ok=200,
+    ),
+    Row(
+        "identities:user-role-candidates",
+        "GET",
+        lambda w, me: [read("iam:GetUser", w.target), *rule(identity_services.assign_role), read("iam:ListRoles")],
+        _user_page,
+        data=lambda w, me: {"name": "Spa"},
+        ok=200,
+    ),
+    Row(
         "identities:user-group-remove",
         "POST",
         lambda w, me: [

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import password_validation
 from django.utils import timezone
 
 from identities import mfa, rules, services, staleness
@@ -75,6 +76,14 @@ class UserAdminForm(StaleCheckedForm):
     class Meta:
         model = User
         fields = ("username", "path", "tags", "is_active", "mfa_required", "password_reset_required")
+
+    def clean_password(self) -> str:
+        # The account's password policy, said at the field before anything is saved (the
+        # service checks it again when it sets the password).
+        password = self.cleaned_data.get("password") or ""
+        if password:
+            password_validation.validate_password(password, self.instance)
+        return password
 
     def shown_tokens(self, stored) -> dict:
         return {"tags_based_on": staleness.token(stored.tags)}

@@ -27,6 +27,7 @@ from identities.views.groups import (
     group_members_add,
     group_members_remove,
 )
+from identities.views.pickers import user_group_candidates, user_role_candidates
 from identities.views.roles import (
     role_assign,
     role_create,
@@ -87,9 +88,11 @@ __all__ = [
     "user_detail",
     "user_edit",
     "user_group_add",
+    "user_group_candidates",
     "user_group_remove",
     "user_list",
     "user_role_add",
+    "user_role_candidates",
     "user_role_remove",
     "user_tags",
 ]

@@ -55,6 +55,9 @@ def _user_context(request, subject: User) -> dict:
     }
     allowed["AddUserToGroup"] = not subject.is_superuser and rules.allows(actor, services.add_members)
     allowed["AssignRole"] = not subject.is_superuser and rules.allows(actor, services.assign_role)
+    # The pickers search as one types only for a viewer who may list what they offer.
+    allowed["search_groups"] = allowed["AddUserToGroup"] and _may(request, "iam:ListGroups", None)
+    allowed["search_roles"] = allowed["AssignRole"] and _may(request, "iam:ListRoles", None)
     return {
         "subject": subject,
         "summary": summary,

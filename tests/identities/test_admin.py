@@ -190,3 +190,13 @@ def test_the_root_user_cannot_be_deleted_in_the_admin(root_client, root):
     assert bulk.status_code == 403
     assert User.objects.filter(pk=root.pk).exists()
     assert not AuditEvent.objects.filter(outcome=AuditEvent.Outcome.SUCCESS).exists()
+
+
+def test_a_password_the_policy_refuses_is_said_at_its_field_in_the_admin(root_client):
+    users, events = User.objects.count(), AuditEvent.objects.count()
+    url = reverse("admin:identities_user_add")
+    fields = {"username": "oliver", "path": "/", "tags": "{}", "is_active": "on", "password": "short"}
+    response = root_client.post(url, admin_form_data(root_client, url, fields))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["password"] == ["The password must be at least 8 characters long."]
+    assert (User.objects.count(), AuditEvent.objects.count()) == (users, events)

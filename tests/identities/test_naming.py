@@ -98,3 +98,37 @@ def test_unique_ids_carry_awss_prefixes():
     assert naming.new_user_id().startswith("AIDA") and len(naming.new_user_id()) == 21
     assert naming.new_group_id().startswith("AGPA")
     assert naming.new_role_id().startswith("AROA")
+
+
+@pytest.mark.parametrize(
+    ("name", "named"),
+    [
+        ("m\u0456a", "U+0456 at position 2 ('\u0456' CYRILLIC SMALL LETTER BYELORUSSIAN-UKRAINIAN I)"),
+        ("oliver smith", "U+0020 at position 7 (SPACE)"),
+        ("a;b;c", "U+003B at position 2 (';' SEMICOLON)."),
+    ],
+)
+def test_a_refused_name_says_which_character_at_which_position(name, named):
+    with pytest.raises(ValidationError) as caught:
+        naming.validate_name(name, max_length=64, kind="user name")
+    assert named in caught.value.messages[0]
+
+
+BIDI_CONTROLS = [*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C]
+
+
+@pytest.mark.parametrize("code_point", BIDI_CONTROLS)
+def test_a_bidi_control_in_a_name_is_refused_and_named_without_being_shown(code_point):
+    with pytest.raises(ValidationError) as caught:
+        naming.validate_name(f"ab{chr(code_point)}cd", max_length=64, kind="group name")
+    message = caught.value.messages[0]
+    assert caught.value.code == "name_characters"
+    assert f"'abU+{code_point:04X}cd'" in message
+    assert f"U+{code_point:04X} at position 3 (" in message
+    assert "bidirectional control" in message
+    assert chr(code_point) not in message
+
+
+def test_text_is_shown_safely_with_each_bidi_control_written_as_its_code_point():
+    assert naming.shown_safely("pay \u202egnp.exe\u202c now") == "pay U+202Egnp.exeU+202C now"
+    assert naming.shown_safely("plain, caf\u00e9") == "plain, caf\u00e9"

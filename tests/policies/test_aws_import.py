@@ -272,7 +272,7 @@ def test_a_bad_name_is_reported_with_its_place_not_changed():
     messages = refusal(json.dumps(data))
     assert messages == [
         "UserDetailList[1].UserName: A user name may contain only letters, digits and + = , . @ _ -; "
-        "'oliver smith' has other characters: ' ' (U+0020 SPACE)."
+        "'oliver smith' has other characters: U+0020 at position 7 (SPACE)."
     ]
 
 

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from identities import services
 from identities.audit import AuditEvent
 from identities.models import Group, Membership, User
+from identities.templatetags.console_tags import arn as wrapped_arn
 from tests import factories
 from tests.clients import client_for
 from tests.identities.views.helpers import HTMX, state, url, user
@@ -44,7 +45,7 @@ def test_the_group_page_shows_members_arn_and_policies_placeholder(org):
     developers = group("Developers")
     response = client_for("iam-admin").get(url("group-detail", developers.pk))
     body = response.content.decode()
-    assert "arn:aws:iam::123456789012:group/Developers" in body
+    assert wrapped_arn("arn:aws:iam::123456789012:group/Developers") in body
     assert [row.user.username for row in response.context["page"].object_list] == ["charles", "mia", "oliver"]
     assert f'hx-get="/policies/fragments/group/{developers.pk}/"' in body
 

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from identities.models import Group
+from identities.templatetags.console_tags import arn as wrapped_arn
 from tests.clients import client_for
 from tests.identities.views.helpers import HTMX, state, url, user
 
@@ -68,7 +69,7 @@ def test_a_page_the_viewer_may_read_but_not_change_names_the_action(org, debug):
     assert response.status_code == 403
     card = _card(response)
     assert "<code>iam:UpdateGroup</code>" in card
-    assert f"{ACCOUNT}:group/Developers" in card
+    assert wrapped_arn(f"{ACCOUNT}:group/Developers") in card
     # Said once, not "Your policies do not allow this request. (Your policies do not allow …)".
     assert response.content.decode().count("do not allow") == 1
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from identities.audit import AuditEvent
 from identities.models import Role, RoleAssignment, User
+from identities.templatetags.console_tags import arn as wrapped_arn
 from policies import authorization
 from tests import factories
 from tests.clients import client_for
@@ -46,7 +47,7 @@ def test_the_role_page_shows_trust_effective_trust_and_assignments(org):
         "arn:aws:iam::123456789012:user/mia"
     ]
     assert response.context["trust"].live_count == 1
-    assert "arn:aws:iam::123456789012:role/ReleaseManager" in body and "3600 seconds" in body
+    assert wrapped_arn("arn:aws:iam::123456789012:role/ReleaseManager") in body and "3600 seconds" in body
     assert f'hx-get="/policies/fragments/role/{release.pk}/"' in body
 
 

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from identities.audit import AuditEvent
+from identities.templatetags.console_tags import arn as wrapped_arn
 from policies import services
 from policies.services.guardrails import save_guardrail
 from tests import factories
@@ -65,7 +66,7 @@ def test_a_principal_is_linked_only_where_the_viewer_may_open_its_page(org):
     lucas = org.users["lucas"]
     assert lucas.arn in {entry.arn for entry in response.context["entries"]}
     page = response.content.decode()
-    assert f'<code class="arn">{lucas.arn}</code>' in page
+    assert f'<code class="arn">{wrapped_arn(lucas.arn)}</code>' in page
     assert f'href="{reverse("identities:user-detail", args=[lucas.pk])}"' not in page
 
 
