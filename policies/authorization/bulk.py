@@ -20,6 +20,7 @@ from identities.models import Group, Role, RoleAssignment, User
 from policies.authorization import principals
 from policies.authorization.loader import Compiler, Layers, Owner, Scope, Source, assemble, compile_guardrails, read
 from policies.engine import PolicyKind, PolicySet, condition_keys
+from policies.models import InlinePolicy, PolicyAttachment
 
 
 class UserRow(NamedTuple):
@@ -78,6 +79,7 @@ class Account:
         self.documents = read(Scope(everyone=True, policy_groups_only=policy_groups_only))
         self.guardrails = compile_guardrails(self.documents.guardrails)
         self._compile = Compiler()
+        self._keys_by_label: dict[str, frozenset[str]] = {}
 
     @property
     def memberships(self) -> dict[int, list[int]]:
@@ -118,20 +120,34 @@ class Account:
     def sharing(self, users: list[UserRow]) -> list[Sharing]:
         """The users grouped by the documents of their layers, compiled once per group: most
         users hold only their groups' policies, and many groups hold none."""
-        inline, attached = self.documents.inline, self.documents.attached
+        holders = {*self.documents.inline, *self.documents.attached}
+        memberships, boundaries = self.memberships, self.documents.boundaries
         grouped: dict[tuple, list[UserRow]] = {}
         for user in users:
-            owners = [("user", user.pk), *(("group", group_id) for group_id in self.memberships.get(user.pk, ()))]
-            holding = tuple(owner for owner in owners if owner in inline or owner in attached)
-            grouped.setdefault((holding, self.documents.boundaries.get(("user", user.pk))), []).append(user)
+            own = ("user", user.pk)
+            holding = (own,) if own in holders else ()
+            groups = memberships.get(user.pk)
+            if groups:
+                holding += tuple(owner for owner in (("group", pk) for pk in groups) if owner in holders)
+            grouped.setdefault((holding, boundaries.get(own)), []).append(user)
         found = []
         for (holding, _), members in grouped.items():
             first = members[0]
             layers = self._layers(first.arn, list(holding), ("user", first.pk), principals.user_keys(first))
             read = [layers.identity, layers.boundary, *(layers.guardrails or ())]
-            used = frozenset(key.lower() for key in condition_keys([one for one in read if one is not None]))
+            used = frozenset().union(*(self._keys_read(policy_set) for policy_set in read if policy_set is not None))
             found.append(Sharing(holding, layers, used, members))
         return found
+
+    def _keys_read(self, policy_set: PolicySet) -> frozenset[str]:
+        """The condition and variable keys (lower case) a set's documents read, each document's
+        found once: a group's policy sits in the sets of thousands of users."""
+        found = []
+        for label, policy in policy_set.policies:
+            if label not in self._keys_by_label:
+                self._keys_by_label[label] = frozenset(key.lower() for key in condition_keys(policy))
+            found.append(self._keys_by_label[label])
+        return frozenset().union(*found)
 
     def role_layers(self, role: Role) -> Layers:
         return self._layers(role.arn, [("role", role.pk)], ("role", role.pk), principals.role_keys(role))
@@ -142,7 +158,11 @@ class Account:
 
     @cached_property
     def group_names(self) -> dict[int, str]:
-        return dict(Group.objects.values_list("pk", "group_name"))
+        """The names of the groups that hold a policy: the only ones a path names."""
+        holding = Q(pk__in=InlinePolicy.objects.filter(group__isnull=False).values("group_id")) | Q(
+            pk__in=PolicyAttachment.objects.filter(group__isnull=False).values("group_id")
+        )
+        return dict(Group.objects.filter(holding).values_list("pk", "group_name"))
 
     def attached(self, owner: Owner) -> list[int]:
         return self.documents.attached.get(owner, [])
