@@ -103,7 +103,7 @@ class WhoCan(NamedTuple):
 
 
 class _Caller(NamedTuple):
-    principal: User | Role
+    principal: User | Role | authorization.UserRow
     layers: authorization.Layers
 
 
@@ -112,14 +112,14 @@ USER_FIELDS = ("pk", "username", "path", "tags", "iam_id", "is_superuser", "is_a
 
 def who_can(action: str, resource: str) -> list[WhoCan]:
     """Every user and role allowed `action` on `resource`, with the path that grants it:
-    their own policy, via a group, or via a role they may assume."""
-    account = authorization.Account()
-    users = User.objects.filter(is_active=True, is_superuser=False).only(*USER_FIELDS)
-    entries = [_Caller(user, account.user_layers(user)) for user in users]
-    found = list(_users_who_can(account, entries, action, resource))
+    their own policy, via a group, or via a role they may assume. Users are decided once
+    per set of layers the engine cannot tell apart (authorization.Sharing)."""
+    account = authorization.Account(policy_groups_only=True)
+    sharing = account.sharing(account.active_users())
+    found = _users_who_can(account, sharing, action, resource)
     roles = list(_roles_who_can(account, action, resource))
     found += [entry for _, entry in roles]
-    found += _users_via_roles(account, entries, [role for role, _ in roles])
+    found += _users_via_roles(account, sharing, [role for role, _ in roles])
     return found
 
 
@@ -138,14 +138,29 @@ def path_of(account: authorization.Account, user_id: int, label: str) -> str:
     return f"via group {', '.join(groups)} ({label})" if groups else label
 
 
-def _users_who_can(account, entries: list[_Caller], action, resource):
-    for user, layers in entries:
-        if not may_allow(layers.identity, action):  # exact: without an Allow naming it, nothing allows it
+def _users_who_can(account, sharing: list[authorization.Sharing], action, resource) -> list[WhoCan]:
+    found = []
+    for group in sharing:
+        if not may_allow(group.layers.identity, action):  # exact: without an Allow naming it, nothing allows it
             continue
-        decision = authorization.decide(layers, action, resource)
-        if decision.outcome is Outcome.ALLOW:
-            paths = [path_of(account, user.pk, ref.source) for ref in decision.deciding if ref.layer == "identity"]
-            yield WhoCan(user.arn, "user", tuple(dict.fromkeys(paths)))
+        paths: dict[str, str] = {}  # a label's path is the same for every user of a group but their own
+        for users in group.alike():
+            decision = authorization.decide(group.layers_of(users[0]), action, resource)
+            if decision.outcome is not Outcome.ALLOW:
+                continue
+            labels = [ref.source for ref in decision.deciding if ref.layer == "identity"]
+            for user in users:
+                shown = [paths.get(label) or _path(paths, account, user.pk, label, group) for label in labels]
+                found.append((user, WhoCan(user.arn, "user", tuple(dict.fromkeys(shown)))))
+    order = {user.pk: index for index, user in enumerate(user for group in sharing for user in group.users)}
+    return [entry for _, entry in sorted(found, key=lambda pair: order[pair[0].pk])]
+
+
+def _path(paths: dict[str, str], account, user_id: int, label: str, group: authorization.Sharing) -> str:
+    path = path_of(account, user_id, label)
+    if ("user", user_id) not in group.owners:  # then it holds nothing of its own: the path is the group's
+        paths[label] = path
+    return path
 
 
 def _may_assume(trust_set, entries: list[_Caller]) -> list[_Caller]:
@@ -191,7 +206,7 @@ def _roles_who_can(account, action, resource):
             yield role, WhoCan(role.arn, "role", tuple(dict.fromkeys(paths)))
 
 
-def _users_via_roles(account, entries: list[_Caller], roles: list[Role]) -> list[WhoCan]:
+def _users_via_roles(account, sharing: list[authorization.Sharing], roles: list[Role]) -> list[WhoCan]:
     """Users who may assume a role that is allowed, shown with that role as their path."""
     found = []
     arns = account.trusted_arns(roles)
@@ -199,8 +214,24 @@ def _users_via_roles(account, entries: list[_Caller], roles: list[Role]) -> list
         trust_set = account.trust(role, arns)
         if trust_set is None:
             continue
-        for user, layers in _may_assume(trust_set, entries):
+        for user, layers in _may_assume(trust_set, _callers(sharing, trust_set)):
             decision = authorization.assume_with(layers, role.arn, trust_set, context=authorization.time_keys())
             if decision.outcome is Outcome.ALLOW:
                 found.append(WhoCan(user.arn, "user", (f"after assuming {role.role_name}",)))
     return found
+
+
+def _callers(sharing: list[authorization.Sharing], trust_set) -> list[_Caller]:
+    """The users a trust policy could let in, with their layers (`_may_assume` narrows
+    further): those it names, and when it names the account or anyone, every user of
+    a group whose policies may allow sts:AssumeRole."""
+    named = allowed_principals(trust_set)
+    callers = []
+    for group in sharing:
+        whole = named is None or settings.IAM_ACCOUNT_ID in named[0]
+        if whole and (named is None or may_allow(group.layers.identity, "sts:AssumeRole")):
+            users = group.users
+        else:
+            users = [user for user in group.users if user.arn in named[1]]
+        callers += [_Caller(user, group.layers_of(user)) for user in users]
+    return callers

@@ -38,7 +38,7 @@ Role sessions are looked up on every decision (they end without a change of
 generation); access keys on every request.
 """
 
-from policies.authorization.bulk import Account
+from policies.authorization.bulk import Account, Sharing, UserRow
 from policies.authorization.caches import clear as clear_caches
 from policies.authorization.decisions import (
     assume_role,
@@ -72,6 +72,8 @@ __all__ = [
     "EVERY_IAM_ACTION",
     "ROUTE_ACTIONS",
     "Account",
+    "Sharing",
+    "UserRow",
     "AmbiguousPrincipal",
     "Keys",
     "Layers",

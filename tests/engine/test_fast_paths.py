@@ -18,7 +18,16 @@ from unittest import mock
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policies.engine import PolicyError, PolicyKind, Request, authorize, compile_policies, parse_policy, wellformed
+from policies.engine import (
+    PolicyError,
+    PolicyKind,
+    Request,
+    authorize,
+    compile_policies,
+    match,
+    parse_policy,
+    wellformed,
+)
 from policies.engine import parse as thorough
 from policies.engine.document import OPERATORS, SET_QUALIFIERS
 from policies.engine.jsontext import JsonNumber
@@ -251,3 +260,22 @@ def test_the_identity_only_shortcut_decides_as_the_general_path(request, identit
     general = authorize(request, identity=[identity])  # a list of sets takes the general path
     assert quick == general  # outcome, deciding, blocking layers, missing keys, conditional, errors, findings
     assert quick.trace == general.trace
+
+
+ARN_TEXT = st.text(alphabet="ab:/*?-", max_size=24)
+
+
+@given(
+    st.lists(st.sampled_from(["arn", "aws", "s3", "", "us-east-1", ACCOUNT, "b/k", "a:b"]), min_size=3, max_size=6),
+    ARN_TEXT,
+    st.lists(ARN_TEXT, max_size=4),
+)
+def test_a_pattern_with_only_a_trailing_star_matches_as_the_tokenizer_reads_it(parts, tail, subjects):
+    """compile_arn's prefix shortcut for `prefix*` agrees with the character-by-character
+    reading on every pattern it takes, for subjects that extend the prefix and others."""
+    pattern = ":".join(parts) + tail.replace("*", "").replace("?", "") + "*"
+    shortcut, thorough_match = match.compile_arn(pattern), match.compile_arn_tokens(pattern)
+    for subject in [*subjects, pattern[:-1], pattern[:-1] + "x:y/z", *RESOURCES]:
+        assert shortcut(subject) == thorough_match(subject), (pattern, subject)
+    if pattern.count(":", 0, -1) >= 3:
+        assert match._only_a_trailing_star(pattern)

@@ -148,3 +148,42 @@ def test_trying_only_the_users_a_trust_policy_can_let_in_loses_no_one(org, monke
     via = {entry.arn.rsplit("/", 1)[1] for entry in narrowed[0] if entry.paths == ("after assuming Publisher",)}
     # henry is named; james may assume it through the account; no one else is either.
     assert via == {"henry", "james"}
+
+
+def test_users_who_share_a_groups_policy_are_still_told_apart_by_the_keys_it_reads(org):
+    """who-can asks the engine once per set of users with the same documents, unless those
+    documents read keys that differ between them: a home prefix by ${aws:username}, a team
+    by aws:PrincipalTag, a permission boundary of one of them. Deciding each user finds the same."""
+    from identities import services as identity_services
+    from policies import services
+    from tests.documents import allow, statement
+
+    group = identity_services.create_group(group_name="Homes", actor=None)
+    home = statement("Allow", "storage:PutObject", "arn:aws:storage:::homes/${aws:username}/*")
+    team = statement(
+        "Allow", "storage:GetObject", "arn:aws:storage:::teams/*", {"StringEquals": {"aws:PrincipalTag/team": "blue"}}
+    )
+    services.put_inline_policy(
+        identity=group, policy_name="Homes", document={"Version": "2012-10-17", "Statement": [home, team]}, actor=None
+    )
+    users = [identity_services.create_user(username=f"home{index}", actor=None) for index in range(4)]
+    identity_services.add_members(group=group, users=users, actor=None)
+    for user in users[:2]:
+        identity_services.set_user_tags(user=user, tags={"team": "blue"}, actor=None)
+    narrow, _ = services.create_policy(policy_name="NoHomes", document=allow("storage:GetObject"), actor=None)
+    services.set_permissions_boundary(identity=users[1], policy=narrow, actor=None)
+
+    cases = {
+        ("storage:PutObject", "arn:aws:storage:::homes/home2/notes.txt"): {"home2"},
+        ("storage:PutObject", "arn:aws:storage:::homes/home1/notes.txt"): set(),  # its boundary refuses
+        ("storage:GetObject", "arn:aws:storage:::teams/plan.txt"): {"home0", "home1"},
+    }
+    for (action, resource), expected in cases.items():
+        found = {entry.arn.rsplit("/", 1)[1] for entry in reports.who_can(action, resource) if entry.kind == "user"}
+        decided = {
+            user.username
+            for user in User.objects.filter(is_superuser=False)
+            if single(user, action, resource) is Outcome.ALLOW
+        }
+        assert found == decided
+        assert found & {user.username for user in users} == expected, (action, resource)
