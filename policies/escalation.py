@@ -10,8 +10,8 @@ from typing import NamedTuple
 
 from django.db.models import Count
 
-from identities.models import Group, Role, User
-from policies import authorization, reports
+from identities.models import Group, Role
+from policies import authorization
 from policies.builtin_policies import ADMINISTRATOR_ACCESS
 from policies.engine import Outcome, allow_resources, may_allow
 from policies.models import ManagedPolicy
@@ -49,11 +49,11 @@ class _Principal(NamedTuple):
 class _World(NamedTuple):
     account: authorization.Account
     policies: dict[int, ManagedPolicy]
-    users: list[User]
+    users: list[authorization.UserRow]
     roles: list[Role]
     groups: dict[int, Group]
     # For narrowing the targets of a step to those a principal's own statements name.
-    users_by_name: dict[str, list[User]]
+    users_by_name: dict[str, list[authorization.UserRow]]
     groups_by_name: dict[str, list[Group]]
     group_labels: dict[int, frozenset[str]]
 
@@ -73,10 +73,10 @@ def _read_world() -> _World:
     policies = ManagedPolicy.objects.annotate(version_count=Count("versions")).only(
         "pk", "policy_name", "path", "aws_managed", "builtin"
     )
-    users = list(User.objects.filter(is_active=True, is_superuser=False).only(*reports.USER_FIELDS))
+    account = authorization.Account()
+    users = account.active_users()
     roles = list(Role.objects.order_by("role_name"))
     groups = {group.pk: group for group in Group.objects.only("pk", "group_name", "path")}
-    account = authorization.Account()
     return _World(
         account,
         {policy.pk: policy for policy in policies},
@@ -97,15 +97,28 @@ def _by_name(items, field: str) -> dict:
 
 
 def _principals(world: _World):
+    """Every principal that may have a path. Users are read in sets that share their documents,
+    and a set none of whose documents may allow a route action is passed over whole: every
+    path begins with one of them allowed, and without an Allow naming it none is (exact)."""
     account = world.account
-    for user in world.users:
-        groups = tuple(account.groups_of(user))
-        layers = account.user_layers(user)
-        owners = [("user", user.pk), *(("group", group_id) for group_id in groups)]
-        yield _principal(account, user.arn, "user", user.username, layers, groups, owners)
+    for sharing in account.sharing(world.users):
+        if _may_have_a_path(sharing):
+            yield from _users_of(account, sharing)
     for role in world.roles:
         layers = account.role_layers(role)
         yield _principal(account, role.arn, "role", role.role_name, layers, (), [("role", role.pk)])
+
+
+def _may_have_a_path(sharing: authorization.Sharing) -> bool:
+    return any(may_allow(sharing.layers.identity, action) for action in authorization.ROUTE_ACTIONS)
+
+
+def _users_of(account, sharing: authorization.Sharing):
+    for user in sharing.users:
+        groups = tuple(account.groups_of(user))
+        layers = sharing.layers_of(user)
+        owners = [("user", user.pk), *(("group", group_id) for group_id in groups)]
+        yield _principal(account, user.arn, "user", user.username, layers, groups, owners)
 
 
 def _principal(account, arn, kind, name, layers, groups, owners) -> _Principal:

@@ -125,3 +125,24 @@ def test_narrowing_targets_by_the_statements_names_loses_no_path(org, monkeypatc
     kinds = {(entry.name, path.kind) for entry in narrowed for path in entry.paths}
     assert {("ivy", "create-keys"), ("jack", "create-keys"), ("lou", "create-keys")} <= kinds
     assert {("kim", "join-group"), ("max", "join-group")} <= kinds
+
+
+def test_passing_over_users_whose_documents_allow_no_route_action_loses_no_path(org, monkeypatch):
+    """The report skips, whole, each set of users whose documents name none of the route
+    actions in an Allow; trying every user, as before, must find the same paths, and a user
+    granted a route action only through a group is still found."""
+    group = identity_services.create_group(group_name="KeyMakers", actor=None)
+    services.put_inline_policy(
+        identity=group,
+        policy_name="Keys",
+        document=allow("iam:CreateAccessKey", f"arn:aws:iam::{ACCOUNT}:user/*"),
+        actor=None,
+    )
+    nora = identity_services.create_user(username="nora", actor=None)
+    identity_services.add_members(group=group, users=[nora], actor=None)
+
+    skipping = escalation.escalation_paths()
+    monkeypatch.setattr(escalation, "_may_have_a_path", lambda sharing: True)
+    authorization.clear_caches()
+    assert escalation.escalation_paths() == skipping
+    assert "create-keys" in {path.kind for path in paths_by_name()["nora"]}
