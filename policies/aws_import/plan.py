@@ -9,7 +9,7 @@ boundaries are removed); identities the file does not name are left alone.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -26,6 +26,7 @@ from policies.aws_import.reader import (
     PolicyDetail,
     Problems,
     RoleDetail,
+    Skipped,
     UserDetail,
 )
 from policies.aws_import.steps import (
@@ -58,9 +59,11 @@ class Change:
 
 @dataclass
 class ImportPlan:
-    details: AccountDetails
+    details: AccountDetails  # as read: planned again, with the same options, when applied
     changes: list[Change]
     notes: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    skip_invalid: bool = False
 
     def count(self, kind: str, action: str) -> int:
         return sum(1 for change in self.changes if change.kind == kind and change.action == action)
@@ -86,7 +89,7 @@ class ImportPlan:
 
     def lines(self) -> list[str]:
         """The plan for a person: each change with its steps, then the notes and the counts."""
-        lines = []
+        lines = [skipped.line() for skipped in self.skipped]
         for change in self.changes:
             if change.action != UNCHANGED:
                 lines.append(f"{change.action} {change.kind} {change.arn}")
@@ -98,22 +101,133 @@ class ImportPlan:
             lines.append(
                 f"{kind}: {counts[CREATE]} to create, {counts[UPDATE]} to update, {counts[UNCHANGED]} unchanged"
             )
+        if self.skip_invalid:
+            lines.append(f"skipped: {len(self.skipped)}")
         return lines
 
 
-def plan_import(details: AccountDetails) -> ImportPlan:
-    """Every change the import would make; raise ImportRefused listing every problem."""
+def plan_import(details: AccountDetails, *, skip_invalid: bool = False) -> ImportPlan:
+    """Every change the import would make; raise ImportRefused listing every problem.
+
+    With `skip_invalid`, an entity with a problem is skipped instead, and so is every identity it
+    could restrict, until what is left imports cleanly: nothing lands with fewer restrictions
+    than the file gives it."""
     _check_account(details)
-    problems = Problems()
-    _check_references(details, problems)
-    _check_trusted_principals(details, problems)
-    notes: list[str] = []
-    changes = [_plan_policy(detail, problems, notes) for detail in details.policies]
-    changes += [_plan_group(detail, problems, notes) for detail in details.groups]
-    changes += [_plan_user(detail, problems, notes) for detail in details.users]
-    changes += [_plan_role(detail, problems, notes) for detail in details.roles]
-    problems.refuse_if_any()
-    return ImportPlan(details, changes, notes)
+    skipped = list(details.skipped)
+    while True:
+        kept, notes = _cascade(details, skipped)
+        problems = Problems()
+        _check_references(kept, problems)
+        _check_trusted_principals(kept, problems)
+        changes = [_plan_policy(detail, problems, notes) for detail in kept.policies]
+        changes += [_plan_group(detail, problems, notes) for detail in kept.groups]
+        changes += [_plan_user(detail, problems, notes) for detail in kept.users]
+        changes += [_plan_role(detail, problems, notes) for detail in kept.roles]
+        if not problems.messages:
+            break
+        if not skip_invalid:
+            problems.refuse_if_any()
+        skipped += _skipped_by_problems(kept, problems)
+    notes = [*details.notes, *notes]
+    return ImportPlan(details, changes, notes, skipped=skipped, skip_invalid=skip_invalid)
+
+
+def _entities(details: AccountDetails) -> dict[str, tuple[str, object]]:
+    return {
+        detail.arn: (kind, detail)
+        for kind, details_of_kind in (
+            ("policy", details.policies),
+            ("group", details.groups),
+            ("user", details.users),
+            ("role", details.roles),
+        )
+        for detail in details_of_kind
+    }
+
+
+def _skipped_by_problems(kept: AccountDetails, problems: Problems) -> list[Skipped]:
+    """The planning's problems are each about one entity, named first (its ARN)."""
+    reasons: dict[str, list[str]] = {}
+    for message in problems.messages:
+        arn, _, reason = message.partition(": ")
+        reasons.setdefault(arn, []).append(reason)
+    entities = _entities(kept)
+    unplaced = [arn for arn in reasons if arn not in entities]
+    if unplaced:
+        raise ImportRefused([message for message in problems.messages if message.partition(": ")[0] in unplaced])
+    return [
+        Skipped(entities[arn][0], arn, tuple(found), name=entities[arn][1].name, restricts=_restricts(entities[arn]))
+        for arn, found in reasons.items()
+    ]
+
+
+def _restricts(entity: tuple[str, object]) -> bool:
+    kind, detail = entity
+    if kind != "policy":
+        return True
+    return any(_has_deny(document) for _, document in detail.versions)
+
+
+def _has_deny(document: dict) -> bool:
+    statements = document.get("Statement", [])
+    statements = [statements] if isinstance(statements, dict) else statements
+    return any(statement.get("Effect") != "Allow" for statement in statements)
+
+
+def _cascade(details: AccountDetails, skipped: list[Skipped]) -> tuple[AccountDetails, list[str]]:
+    """The details without what is skipped, skipping (into `skipped`) every identity a skipped
+    policy or group could restrict, and leaving out attachments of skipped policies that only
+    allow, each with a note."""
+    while True:
+        gone = {(entry.kind, entry.arn) for entry in skipped}
+        policies = {entry.arn: entry.restricts for entry in skipped if entry.kind == "policy"}
+        groups = {entry.name.lower() for entry in skipped if entry.kind == "group" and entry.name}
+        added, notes, kept = [], [], {}
+        for kind, identities in (("group", details.groups), ("user", details.users), ("role", details.roles)):
+            kept[kind] = []
+            for identity in identities:
+                if (kind, identity.arn) in gone:
+                    continue
+                reasons = _cascade_reasons(identity, policies, groups)
+                if reasons:
+                    added.append(Skipped(kind, identity.arn, tuple(reasons), name=identity.name))
+                    continue
+                kept[kind].append(_without_policies(identity, policies, notes))
+        if not added:
+            break
+        skipped += added
+    policies_kept = tuple(policy for policy in details.policies if ("policy", policy.arn) not in gone)
+    groups_kept, users_kept, roles_kept = (tuple(kept[kind]) for kind in ("group", "user", "role"))
+    return replace(details, policies=policies_kept, groups=groups_kept, users=users_kept, roles=roles_kept), notes
+
+
+def _cascade_reasons(identity, policies: dict[str, bool], groups: set[str]) -> list[str]:
+    wanted = identity.policies
+    reasons = []
+    if wanted.boundary in policies:
+        reasons.append(f"its permissions boundary {wanted.boundary} is skipped")
+    reasons += [
+        f"it attaches {arn}, which is skipped and may restrict it (a Deny, or a document that cannot be read)"
+        for arn in wanted.attached
+        if policies.get(arn)
+    ]
+    reasons += [
+        f"it is a member of group {name}, which is skipped and may restrict it"
+        for name in getattr(identity, "groups", ())
+        if name.lower() in groups
+    ]
+    return reasons
+
+
+def _without_policies(identity, policies: dict[str, bool], notes: list[str]):
+    """The identity without attachments of skipped policies that only allow."""
+    dropped = [arn for arn in identity.policies.attached if arn in policies]
+    if not dropped:
+        return identity
+    for arn in dropped:
+        notes.append(f"{identity.arn}: not attached to {arn}, which is skipped (it only allows, so this narrows)")
+    attached = tuple(arn for arn in identity.policies.attached if arn not in policies)
+    return replace(identity, policies=replace(identity.policies, attached=attached))
 
 
 def apply_import(
@@ -128,7 +242,7 @@ def apply_import(
 
     Returns the plan applied. An empty plan writes nothing, not even the import's own event."""
     with transaction.atomic():
-        fresh = plan_import(plan.details)
+        fresh = plan_import(plan.details, skip_invalid=plan.skip_invalid)
         steps = fresh.steps
         if not steps:
             return fresh
@@ -153,6 +267,10 @@ def _record_import(plan: ImportPlan, *, actor: User | None, source_name: str, sy
         "updated": [change.arn for change in plan.changes if change.action == UPDATE],
         "steps": len(plan.steps),
     }
+    if plan.skip_invalid:
+        after["skipped"] = [
+            {"kind": entry.kind, "arn": entry.arn, "reasons": list(entry.reasons)} for entry in plan.skipped
+        ]
     if actor is None:
         after["system_user"] = system_user
     record("ImportAccountAuthorizationDetails", actor=actor, target_arn=naming.root_arn(), after=after)
@@ -311,7 +429,8 @@ def _plan_group(detail: GroupDetail, problems: Problems, notes: list[str]) -> Ch
 def _plan_role(detail: RoleDetail, problems: Problems, notes: list[str]) -> Change:
     role = Role.objects.filter(role_name__lower=detail.name.lower()).first()
     if detail.instance_profiles:
-        notes.append(f"{detail.arn}: instance profiles are not imported ({', '.join(detail.instance_profiles)})")
+        profiles = ", ".join(detail.instance_profiles)
+        notes.append(f"{detail.arn}: instance profiles have no meaning here and are not imported ({profiles})")
     if role is None:
         _check_new_id(Role, detail.iam_id, detail.arn, problems)
         steps = create_role_steps(detail)

@@ -86,12 +86,29 @@ class PolicyDetail:
 
 
 @dataclass(frozen=True)
+class Skipped:
+    """An entity of the file that is not imported, and why; `restricts`: for a policy, whether it
+    may narrow the permissions of those it is attached to (it has a Deny, or cannot be read)."""
+
+    kind: str
+    arn: str
+    reasons: tuple[str, ...]
+    name: str = ""
+    restricts: bool = True
+
+    def line(self) -> str:
+        return f"skip {self.kind} {self.arn}: {'; '.join(self.reasons)}"
+
+
+@dataclass(frozen=True)
 class AccountDetails:
     account_id: str | None
     users: tuple[UserDetail, ...] = ()
     groups: tuple[GroupDetail, ...] = ()
     roles: tuple[RoleDetail, ...] = ()
     policies: tuple[PolicyDetail, ...] = ()
+    skipped: tuple[Skipped, ...] = ()  # only when read with skip_invalid
+    notes: tuple[str, ...] = ()
 
     @property
     def item_count(self) -> int:
@@ -110,26 +127,67 @@ class Problems:
             raise ImportRefused(self.messages)
 
 
-def read_authorization_details(source: str | bytes) -> AccountDetails:
-    """Parse and check the whole file; raise ImportRefused listing every problem."""
-    data = _load_json(source)
-    problems = Problems()
-    if data.get("IsTruncated") is True:
-        problems.add(
-            "IsTruncated",
-            "the file is one page of a longer answer; run the command without --max-items or --no-paginate",
+_LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
+_KINDS = {"UserDetailList": "user", "GroupDetailList": "group", "RoleDetailList": "role", "Policies": "policy"}
+_NAME_KEYS = {"user": "UserName", "group": "GroupName", "role": "RoleName", "policy": "PolicyName"}
+
+
+def read_authorization_details(source: str | bytes | list, *, skip_invalid: bool = False) -> AccountDetails:
+    """Parse and check the whole file; raise ImportRefused listing every problem.
+
+    `source` is one file, or several pages of one answer (a list of files, or one file holding
+    a JSON list of pages), read as one account. With `skip_invalid`, an entity with a problem
+    is left out and listed in `skipped` with its reasons; only a file that cannot be read at
+    all is refused."""
+    pages = _pages(source)
+    problems, skipped, notes = Problems(), [], []
+    if pages[-1][1].get("IsTruncated") is True:
+        message = "the file is one page of a longer answer; run the command without --max-items or --no-paginate"
+        if skip_invalid:
+            notes.append(f"{message}: what the missing pages hold is not imported, nor what refers to it")
+        else:
+            problems.add(f"{pages[-1][0]}IsTruncated", message)
+    read = {"UserDetailList": _read_user, "GroupDetailList": _read_group, "RoleDetailList": _read_role}
+    read["Policies"] = _read_policy
+    found: dict[str, list] = {key: [] for key in _LISTS}
+    for prefix, data in pages:
+        for key in _LISTS:
+            found[key] += _read_list(data, key, read[key], problems, skipped, prefix)
+    account_id = _account_id(found, problems, skipped, skip_invalid=skip_invalid)
+    _check_unique(found, problems, skipped)
+    if not skip_invalid:
+        problems.refuse_if_any()
+    return AccountDetails(
+        account_id,
+        *(tuple(found[key]) for key in _LISTS),
+        skipped=tuple(skipped) if skip_invalid else (),
+        notes=tuple(notes),
+    )
+
+
+def _pages(source: str | bytes | list) -> list[tuple[str, dict]]:
+    """Each page with the prefix its places get: none for a single page."""
+    pages = []
+    for text in source if isinstance(source, list) else [source]:
+        data = _load_json(text)
+        pages += data if isinstance(data, list) else [data]
+    if not pages or not all(isinstance(page, dict) for page in pages):
+        raise ImportRefused(
+            "The file is not the output of get-account-authorization-details: expected a JSON object "
+            "(or a list of the objects of several pages)."
         )
-    users = _read_list(data, "UserDetailList", _read_user, problems)
-    groups = _read_list(data, "GroupDetailList", _read_group, problems)
-    roles = _read_list(data, "RoleDetailList", _read_role, problems)
-    policies = _read_list(data, "Policies", _read_policy, problems)
-    details = AccountDetails(_account_id(data, problems), tuple(users), tuple(groups), tuple(roles), tuple(policies))
-    _check_unique(details, problems)
-    problems.refuse_if_any()
-    return details
+    if len(pages) == 1:
+        return [("", pages[0])]
+    for number, page in enumerate(pages[:-1], start=1):
+        if page.get("IsTruncated") is not True:
+            raise ImportRefused(
+                f"Page {number} of {len(pages)} says no page follows (IsTruncated is not true); "
+                "give the pages in the order the command printed them."
+            )
+    return [(f"page {number}: ", page) for number, page in enumerate(pages, start=1)]
 
 
-def _load_json(source: str | bytes) -> dict:
+def _load_json(source: str | bytes) -> dict | list:
     try:
         text = source.decode("utf-8-sig") if isinstance(source, bytes) else source.removeprefix("\ufeff")
     except UnicodeDecodeError as error:
@@ -140,24 +198,61 @@ def _load_json(source: str | bytes) -> dict:
         raise ImportRefused(f"The file is {error}.") from error
     except json.JSONDecodeError as error:
         raise ImportRefused(f"The file is not JSON: line {error.lineno}, column {error.colno}: {error.msg}.") from error
-    if not isinstance(data, dict):
+    if not isinstance(data, dict | list):
         raise ImportRefused("The file is not the output of get-account-authorization-details: expected a JSON object.")
     return data
 
 
-def _read_list(data: dict, key: str, read, problems: Problems) -> list:
+def _read_list(data: dict, key: str, read, problems: Problems, skipped: list, prefix: str) -> list:
     items = data.get(key, [])
     if not isinstance(items, list):
-        problems.add(key, "expected a list")
+        problems.add(f"{prefix}{key}", "expected a list")
         return []
     found = []
     for index, item in enumerate(items):
-        where = f"{key}[{index}]"
+        where = f"{prefix}{key}[{index}]"
+        own = Problems()
         if isinstance(item, dict):
-            found.append(read(item, where, problems))
+            detail = read(item, where, own)
         else:
-            problems.add(where, "expected an object")
+            own.add(where, "expected an object")
+        problems.messages += own.messages
+        if own.messages:
+            skipped.append(_skipped(_KINDS[key], item, where, own.messages))
+        else:
+            found.append(detail)
     return found
+
+
+def _skipped(kind: str, item: object, where: str, reasons: list[str]) -> Skipped:
+    """What can be told of an entity that is not imported: its ARN (or else its place) and name."""
+    item = item if isinstance(item, dict) else {}
+    arn, name = item.get("Arn"), item.get(_NAME_KEYS[kind])
+    return Skipped(
+        kind,
+        arn if isinstance(arn, str) and arn else where,
+        tuple(reasons),
+        name=name if isinstance(name, str) else "",
+        restricts=kind != "policy" or _may_restrict(item),
+    )
+
+
+def _may_restrict(item: dict) -> bool:
+    """Whether any version of a policy that is not imported has a Deny, or it cannot be told."""
+    for entry in item.get("PolicyVersionList") or [None]:
+        document = entry.get("Document") if isinstance(entry, dict) else None
+        if isinstance(document, str):
+            try:
+                document = json.loads(urllib.parse.unquote(document))
+            except ValueError:
+                return True
+        statements = document.get("Statement") if isinstance(document, dict) else None
+        statements = [statements] if isinstance(statements, dict) else statements
+        if not isinstance(statements, list):
+            return True
+        if any(not isinstance(statement, dict) or statement.get("Effect") != "Allow" for statement in statements):
+            return True
+    return False
 
 
 # Fields
@@ -208,6 +303,9 @@ def _arn(item: dict, kind: str, path: str, name: str, where: str, problems: Prob
     expected = f"{kind}{path}{name}"
     if value and (match is None or match["rest"] != expected):
         problems.add(f"{where}.Arn", f"{value!r} is not arn:aws:iam::<account>:{expected}")
+    elif value and kind != "policy" and match["account"] == "aws":
+        # Only policies live in AWS's own account: a user or group there is a foreign ARN.
+        problems.add(f"{where}.Arn", f"{value!r} is not of an account: a {kind} ARN needs a 12-digit account ID")
     return value
 
 
@@ -454,32 +552,47 @@ def _version_number(value: str, where: str, problems: Problems) -> int:
 # The file as a whole
 
 
-def _account_id(data: dict, problems: Problems) -> str | None:
-    """The one account the file's users, groups, roles and customer policies belong to."""
-    accounts = set()
-    for key in ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies"):
-        for item in data.get(key) or []:
-            match = _ARN.fullmatch(item.get("Arn", "")) if isinstance(item, dict) else None
-            if match is not None and match["account"] != "aws":
-                accounts.add(match["account"])
-    if len(accounts) > 1:
+def _account_id(found: dict[str, list], problems: Problems, skipped: list, *, skip_invalid: bool) -> str | None:
+    """The one account the file's users, groups, roles and customer policies belong to. Read
+    with skip_invalid, a file of several accounts keeps this console's, skipping the others."""
+    accounts = {_ARN.fullmatch(item.arn)["account"] for key in _LISTS for item in found[key]} - {"aws"}
+    if len(accounts) <= 1:
+        return min(accounts) if accounts else None
+    if not skip_invalid or settings.IAM_ACCOUNT_ID not in accounts:
         problems.add("", f"The file's ARNs name several accounts: {', '.join(sorted(accounts))}.")
-    return min(accounts) if accounts else None
+        return min(accounts)
+    kept = settings.IAM_ACCOUNT_ID
+    for key in _LISTS:
+        for item in list(found[key]):
+            account = _ARN.fullmatch(item.arn)["account"]
+            if account not in ("aws", kept):
+                found[key].remove(item)
+                reason = f"it belongs to account {account}, not to this console's account {kept}"
+                skipped.append(Skipped(_KINDS[key], item.arn, (reason,), name=item.name))
+    return kept
 
 
-def _check_unique(details: AccountDetails, problems: Problems) -> None:
-    """Names are unique without regard to case, IDs exactly, as in AWS."""
-    kinds = (
-        ("UserDetailList", "user", details.users),
-        ("GroupDetailList", "group", details.groups),
-        ("RoleDetailList", "role", details.roles),
-        ("Policies", "customer managed policy", [p for p in details.policies if not p.aws_managed]),
-        ("Policies", "AWS managed policy", [p for p in details.policies if p.aws_managed]),
+def _check_unique(found: dict[str, list], problems: Problems, skipped: list) -> None:
+    """Names are unique without regard to case, IDs exactly (those of policies across customer
+    and AWS managed ones), as in AWS: the first in the file keeps them, later ones are skipped."""
+    name, unique_id = ("name", lambda item: item.name.lower()), ("ID", lambda item: item.iam_id)
+    checks = (
+        ("UserDetailList", "user", lambda item: True, (name, unique_id)),
+        ("GroupDetailList", "group", lambda item: True, (name, unique_id)),
+        ("RoleDetailList", "role", lambda item: True, (name, unique_id)),
+        ("Policies", "customer managed policy", lambda item: not item.aws_managed, (name,)),
+        ("Policies", "AWS managed policy", lambda item: item.aws_managed, (name,)),
+        ("Policies", "policie", lambda item: True, (unique_id,)),
     )
-    for key, kind, items in kinds:
-        for label, value in (("name", lambda item: item.name.lower()), ("ID", lambda item: item.iam_id)):
-            seen: set[str] = set()
-            for item in items:
-                if value(item) in seen:
+    for key, kind, chosen, labels in checks:
+        firsts: dict[tuple[str, str], object] = {}
+        for item in [item for item in found[key] if chosen(item)]:
+            clashes = []
+            for label, value in labels:
+                first = firsts.setdefault((label, value(item)), item)
+                if first is not item:
                     problems.add(key, f"two {kind}s share the {label} of {item.name!r}")
-                seen.add(value(item))
+                    clashes.append(f"its {label} is already that of {first.arn}, earlier in the file")
+            if clashes:
+                found[key].remove(item)
+                skipped.append(Skipped(_KINDS[key], item.arn, tuple(clashes), name=item.name))

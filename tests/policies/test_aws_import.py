@@ -185,7 +185,7 @@ def test_a_dry_run_prints_the_plan_and_changes_nothing(capsys):
     assert "    add to group Developers" in output
     assert "create with versions v2, v3, v4 (default v3)" in output
     assert "user: 4 to create, 0 to update, 0 unchanged" in output
-    assert "instance profiles are not imported (ec2-app-server)" in output
+    assert "instance profiles have no meaning here and are not imported (ec2-app-server)" in output
     assert output.rstrip().endswith("Dry run: nothing was changed.")
 
 
