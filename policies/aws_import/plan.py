@@ -16,9 +16,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from identities import naming, trust
+from identities import rules as identity_rules
 from identities.audit import record
 from identities.models import Group, Role, User
 from policies import services
+from policies.aws_import.extension import extension_changes
 from policies.aws_import.reader import (
     AccountDetails,
     GroupDetail,
@@ -46,6 +48,7 @@ from policies.models import ManagedPolicy
 
 CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
 KINDS = ("policy", "group", "user", "role")
+EXTENSION_KINDS = ("guardrail", "role assignment")
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,8 @@ class ImportPlan:
 
     @property
     def summary(self) -> dict[str, dict[str, int]]:
-        return {kind: {action: self.count(kind, action) for action in (CREATE, UPDATE, UNCHANGED)} for kind in KINDS}
+        kinds = KINDS + (EXTENSION_KINDS if self.details.extension is not None else ())
+        return {kind: {action: self.count(kind, action) for action in (CREATE, UPDATE, UNCHANGED)} for kind in kinds}
 
     @property
     def steps(self) -> list[Step]:
@@ -124,6 +128,9 @@ def plan_import(details: AccountDetails, *, skip_invalid: bool = False) -> Impor
         changes += [_plan_user(detail, problems, notes) for detail in kept.users]
         changes += [_plan_role(detail, problems, notes) for detail in kept.roles]
         if not problems.messages:
+            changes += [
+                _change(kind, arn, exists or None, steps) for kind, arn, exists, steps in extension_changes(kept, notes)
+            ]
             break
         if not skip_invalid:
             problems.refuse_if_any()
@@ -246,6 +253,8 @@ def apply_import(
         steps = fresh.steps
         if not steps:
             return fresh
+        if actor is not None:
+            _require_checks(actor, steps)
         writer = Writer(actor)
         for done, step in enumerate(steps, start=1):
             try:
@@ -256,6 +265,15 @@ def apply_import(
                 progress(done, len(steps), step.description)
         _record_import(fresh, actor=actor, source_name=source_name, system_user=system_user)
     return fresh
+
+
+def _require_checks(actor: User, steps: list[Step]) -> None:
+    """The actions the changes of this console's own section need, as by hand (rules)."""
+    checks = [check for step in steps if step.checks is not None for check in step.checks()]
+    try:
+        identity_rules.require(actor, checks)
+    except identity_rules.Refused as refused:
+        raise ImportRefused(f"{refused} Nothing was imported.") from refused
 
 
 def _record_import(plan: ImportPlan, *, actor: User | None, source_name: str, system_user: str) -> None:

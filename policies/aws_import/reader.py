@@ -10,6 +10,7 @@ import json
 import re
 import urllib.parse
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,6 +25,8 @@ _VERSION_ID = re.compile(r"v([1-9][0-9]*)")
 # The whole of AWS's partition: our ARNs are arn:aws:..., so aws-cn or aws-us-gov files do not fit.
 _ARN = re.compile(r"arn:aws:iam::(?P<account>\d{12}|aws):(?P<rest>.+)")
 _NO_LIMIT = 10**9
+# This console's own data in a file of AWS's format; AWS's tools read only the keys they know.
+EXTENSION = "IamconsoleExtension"
 
 
 class ImportRefused(ValidationError):
@@ -86,6 +89,29 @@ class PolicyDetail:
 
 
 @dataclass(frozen=True)
+class AssignmentDetail:
+    role_name: str
+    user_name: str
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class GuardrailDetail:
+    name: str
+    level: int
+    document: dict
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Extension:
+    """This console's own data, which AWS's format has no place for (EXTENSION in the file)."""
+
+    assignments: tuple[AssignmentDetail, ...] = ()
+    guardrails: tuple[GuardrailDetail, ...] = ()
+
+
+@dataclass(frozen=True)
 class Skipped:
     """An entity of the file that is not imported, and why; `restricts`: for a policy, whether it
     may narrow the permissions of those it is attached to (it has a Deny, or cannot be read)."""
@@ -109,6 +135,7 @@ class AccountDetails:
     policies: tuple[PolicyDetail, ...] = ()
     skipped: tuple[Skipped, ...] = ()  # only when read with skip_invalid
     notes: tuple[str, ...] = ()
+    extension: Extension | None = None  # None: the file has no EXTENSION section (AWS's own files)
 
     @property
     def item_count(self) -> int:
@@ -155,13 +182,20 @@ def read_authorization_details(source: str | bytes | list, *, skip_invalid: bool
             found[key] += _read_list(data, key, read[key], problems, skipped, prefix)
     account_id = _account_id(found, problems, skipped, skip_invalid=skip_invalid)
     _check_unique(found, problems, skipped)
-    if not skip_invalid:
+    # A guardrail restricts everyone: a file whose guardrails cannot all be read is refused.
+    guardrail_problems = Problems()
+    extension = _read_extension(pages, problems, guardrail_problems, skipped)
+    if skip_invalid:
+        guardrail_problems.refuse_if_any()
+    else:
+        problems.messages += guardrail_problems.messages
         problems.refuse_if_any()
     return AccountDetails(
         account_id,
         *(tuple(found[key]) for key in _LISTS),
         skipped=tuple(skipped) if skip_invalid else (),
         notes=tuple(notes),
+        extension=extension,
     )
 
 
@@ -547,6 +581,78 @@ def _version_number(value: str, where: str, problems: Problems) -> int:
             problems.add(where, f"a version ID is v followed by a number, not {value!r}")
         return 0
     return int(match[1])
+
+
+# This console's own section
+
+
+def _read_extension(pages, problems: Problems, guardrail_problems: Problems, skipped: list) -> Extension | None:
+    sections = [(prefix, data[EXTENSION]) for prefix, data in pages if EXTENSION in data]
+    if not sections:
+        return None
+    assignments, guardrails = [], []
+    for prefix, section in sections:
+        where = f"{prefix}{EXTENSION}"
+        if not isinstance(section, dict):
+            guardrail_problems.add(where, "expected an object")
+            continue
+        for index, item in enumerate(_list(section, "RoleAssignments", where, guardrail_problems)):
+            place = f"{where}.RoleAssignments[{index}]"
+            own = Problems()
+            assignment = _read_assignment(item, place, own)
+            problems.messages += own.messages
+            if own.messages:
+                skipped.append(Skipped("role assignment", place, tuple(own.messages)))
+            else:
+                assignments.append(assignment)
+        for index, item in enumerate(_list(section, "Guardrails", where, guardrail_problems)):
+            guardrails.append(_read_guardrail(item, f"{where}.Guardrails[{index}]", guardrail_problems))
+    names = [guardrail.name.lower() for guardrail in guardrails]
+    for name in {name for name in names if names.count(name) > 1}:
+        guardrail_problems.add(f"{EXTENSION}.Guardrails", f"two guardrails are named {name!r}")
+    return Extension(tuple(assignments), tuple(guardrails))
+
+
+def _read_assignment(item: object, where: str, problems: Problems) -> AssignmentDetail:
+    if not isinstance(item, dict):
+        problems.add(where, "expected an object")
+        return AssignmentDetail("", "")
+    expires_at = None
+    if item.get("ExpiresAt") is not None:
+        text = _text(item, "ExpiresAt", where, problems)
+        try:
+            expires_at = datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+        except ValueError:
+            problems.add(f"{where}.ExpiresAt", f"not a date and time: {text!r}")
+        if expires_at is not None and expires_at.tzinfo is None:
+            problems.add(f"{where}.ExpiresAt", "needs its time zone (such as Z)")
+            expires_at = None
+    return AssignmentDetail(
+        _name(item, "RoleName", where, problems, max_length=ROLE_NAME_MAX_LENGTH, kind="role name"),
+        _name(item, "UserName", where, problems, max_length=USER_NAME_MAX_LENGTH, kind="user name"),
+        expires_at,
+    )
+
+
+def _read_guardrail(item: object, where: str, problems: Problems) -> GuardrailDetail:
+    if not isinstance(item, dict):
+        problems.add(where, "expected an object")
+        return GuardrailDetail("", 1, {})
+    level = item.get("Level", 1)
+    if isinstance(level, bool) or not isinstance(level, int) or level < 1:
+        problems.add(f"{where}.Level", "a whole number from 1")
+    return GuardrailDetail(
+        _name(item, "GuardrailName", where, problems, max_length=POLICY_NAME_MAX_LENGTH, kind="guardrail name"),
+        level,
+        _document(
+            item.get("Document"),
+            f"{where}.Document",
+            problems,
+            kind=PolicyKind.GUARDRAIL,
+            size_limit=settings.IAM_GUARDRAIL_MAX_SIZE,
+        ),
+        _optional_description(item, where, problems) or "",
+    )
 
 
 # The file as a whole
