@@ -44,7 +44,7 @@ from policies.aws_import.steps import (
     role_attribute_steps,
     user_attribute_steps,
 )
-from policies.models import ManagedPolicy
+from policies.models import ManagedPolicy, PermissionBoundary, PolicyAttachment
 
 CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
 KINDS = ("policy", "group", "user", "role")
@@ -67,6 +67,7 @@ class ImportPlan:
     notes: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     skip_invalid: bool = False
+    replace_builtins: bool = False
 
     def count(self, kind: str, action: str) -> int:
         return sum(1 for change in self.changes if change.kind == kind and change.action == action)
@@ -110,9 +111,10 @@ class ImportPlan:
         return lines
 
 
-def plan_import(details: AccountDetails, *, skip_invalid: bool = False) -> ImportPlan:
+def plan_import(details: AccountDetails, *, skip_invalid: bool = False, replace_builtins: bool = False) -> ImportPlan:
     """Every change the import would make; raise ImportRefused listing every problem.
 
+    With `replace_builtins`, an AWS managed policy of the file replaces a built-in of its ARN.
     With `skip_invalid`, an entity with a problem is skipped instead, and so is every identity it
     could restrict, until what is left imports cleanly: nothing lands with fewer restrictions
     than the file gives it."""
@@ -123,7 +125,7 @@ def plan_import(details: AccountDetails, *, skip_invalid: bool = False) -> Impor
         problems = Problems()
         _check_references(kept, problems)
         _check_trusted_principals(kept, problems)
-        changes = [_plan_policy(detail, problems, notes) for detail in kept.policies]
+        changes = [_plan_policy(detail, problems, notes, replace_builtins=replace_builtins) for detail in kept.policies]
         changes += [_plan_group(detail, problems, notes) for detail in kept.groups]
         changes += [_plan_user(detail, problems, notes) for detail in kept.users]
         changes += [_plan_role(detail, problems, notes) for detail in kept.roles]
@@ -136,7 +138,9 @@ def plan_import(details: AccountDetails, *, skip_invalid: bool = False) -> Impor
             problems.refuse_if_any()
         skipped += _skipped_by_problems(kept, problems)
     notes = [*details.notes, *notes]
-    return ImportPlan(details, changes, notes, skipped=skipped, skip_invalid=skip_invalid)
+    return ImportPlan(
+        details, changes, notes, skipped=skipped, skip_invalid=skip_invalid, replace_builtins=replace_builtins
+    )
 
 
 def _entities(details: AccountDetails) -> dict[str, tuple[str, object]]:
@@ -249,7 +253,7 @@ def apply_import(
 
     Returns the plan applied. An empty plan writes nothing, not even the import's own event."""
     with transaction.atomic():
-        fresh = plan_import(plan.details, skip_invalid=plan.skip_invalid)
+        fresh = plan_import(plan.details, skip_invalid=plan.skip_invalid, replace_builtins=plan.replace_builtins)
         steps = fresh.steps
         if not steps:
             return fresh
@@ -351,7 +355,7 @@ def _change(kind: str, arn: str, instance, steps: list[Step], note: str = "") ->
 # Managed policies
 
 
-def _plan_policy(detail: PolicyDetail, problems: Problems, notes: list[str]) -> Change:
+def _plan_policy(detail: PolicyDetail, problems: Problems, notes: list[str], *, replace_builtins: bool) -> Change:
     policy = find_policy(detail.arn)
     if policy is None:
         clash = ManagedPolicy.objects.filter(
@@ -362,7 +366,7 @@ def _plan_policy(detail: PolicyDetail, problems: Problems, notes: list[str]) -> 
         _check_new_id(ManagedPolicy, detail.iam_id, detail.arn, problems)
         return _change("policy", detail.arn, None, [_create_policy_step(detail)])
     if policy.builtin:
-        return Change("policy", detail.arn, UNCHANGED, note="resolves to the built-in policy")
+        return _plan_builtin(detail, policy, problems, notes, replace_builtins=replace_builtins)
     _note_kept_id(policy, detail, notes)
     steps = []
     current = {version.number: version.document for version in policy.versions.all()}
@@ -379,6 +383,35 @@ def _plan_policy(detail: PolicyDetail, problems: Problems, notes: list[str]) -> 
             )
         )
     return _change("policy", detail.arn, policy, steps)
+
+
+def _plan_builtin(
+    detail: PolicyDetail, policy: ManagedPolicy, problems: Problems, notes: list[str], *, replace_builtins: bool
+) -> Change:
+    """AWS's policy keeps AWS's document: a built-in of its ARN that differs is replaced only when
+    asked, naming who holds it here, since what they may do changes."""
+    current = {version.number: version.document for version in policy.versions.all()}
+    default = next(version.document for version in policy.versions.all() if version.is_default)
+    if default == dict(detail.versions)[detail.default_number]:
+        return Change("policy", detail.arn, UNCHANGED, note="matches the built-in policy")
+    holders = ", ".join(_holders(policy)) or "no one here"
+    if not replace_builtins:
+        problems.add(
+            detail.arn,
+            "the file's document differs from the built-in policy of this ARN, which the import keeps "
+            f"unless told to replace it (--replace-builtins); attached here to: {holders}",
+        )
+        return Change("policy", detail.arn, UNCHANGED)
+    notes.append(f"{detail.arn}: the built-in policy is replaced by the file's; attached here to: {holders}")
+    step = _policy_versions_step(detail, replace_builtin=True)
+    return Change("policy", detail.arn, UPDATE if current != dict(detail.versions) else UNCHANGED, (step,))
+
+
+def _holders(policy: ManagedPolicy) -> list[str]:
+    attachments = PolicyAttachment.objects.filter(policy=policy).select_related("user", "group", "role")
+    boundaries = PermissionBoundary.objects.filter(policy=policy).select_related("user", "role")
+    found = [(attachment.user or attachment.group or attachment.role).arn for attachment in attachments]
+    return sorted(found) + sorted(f"{(boundary.user or boundary.role).arn} (boundary)" for boundary in boundaries)
 
 
 def _version_list(detail: PolicyDetail) -> str:
@@ -401,13 +434,14 @@ def _create_policy_step(detail: PolicyDetail) -> Step:
     return Step(f"create with versions {_version_list(detail)}", run)
 
 
-def _policy_versions_step(detail: PolicyDetail) -> Step:
+def _policy_versions_step(detail: PolicyDetail, *, replace_builtin: bool = False) -> Step:
     def run(writer: Writer) -> None:
         services.import_policy_versions(
             policy=writer.policy(detail.arn),
             versions=list(detail.versions),
             default_number=detail.default_number,
             actor=writer.actor,
+            replace_builtin=replace_builtin,
         )
 
     return Step(f"make its versions {_version_list(detail)}", run)

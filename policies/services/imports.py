@@ -90,15 +90,25 @@ def _create_imported_version(policy, number: int, document: dict, is_default: bo
 
 @transaction.atomic
 def import_policy_versions(
-    *, policy: ManagedPolicy, versions: list[tuple[int, dict]], default_number: int, actor: User | None
+    *,
+    policy: ManagedPolicy,
+    versions: list[tuple[int, dict]],
+    default_number: int,
+    actor: User | None,
+    replace_builtin: bool = False,
 ) -> ManagedPolicy:
     """Make an imported policy's versions exactly those given (numbers kept, default marked).
 
     A version whose number is kept but whose document differs is replaced: AWS never edits a
-    version, so it is another version that happens to share the number."""
+    version, so it is another version that happens to share the number. A built-in policy is
+    changed only with `replace_builtin` (AWS's own document for its ARN); it then stops being
+    built in, so a later release's built-in document does not overwrite it."""
     policy = ManagedPolicy.objects.select_for_update().get(pk=policy.pk)
-    if policy.builtin:
+    if policy.builtin and not replace_builtin:
         raise ValidationError(f"{policy.policy_name} is built in; an import never changes it.")
+    if policy.builtin:
+        ManagedPolicy.objects.filter(pk=policy.pk).update(builtin=False)
+        record("ReplaceBuiltinPolicy", actor=actor, target=policy, before={"builtin": True}, after={"builtin": False})
     wanted = dict(_imported_versions(versions, default_number, aws_managed=policy.aws_managed))
     existing = {version.number: version for version in policy.versions.all()}
     for number, version in existing.items():

@@ -13,6 +13,10 @@ pytestmark = pytest.mark.django_db
 
 DUMPS = Path(__file__).parent.parent / "data" / "authorization-details"
 BAD_ID = "a unique ID is 1 to 32 capital letters and digits"
+NOT_THE_BUILTIN = (
+    "the file's document differs from the built-in policy of this ARN, which the import keeps "
+    "unless told to replace it (--replace-builtins); attached here to: no one here",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -123,7 +127,15 @@ def test_the_cloudsplaining_example_keeps_the_account_of_this_console(settings):
         f"policy {other}:policy/NotYourPolicy": (f"Policies[56].PolicyId: {BAD_ID}; 'NotYourPolicy' is not",),
         f"policy {other}:policy/InsecurePolicy": (f"Policies[57].PolicyId: {BAD_ID}; 'InsecurePolicy' is not",),
         f"user {other}:user/userwithlotsofpermissions": elsewhere,
+        # AWS's current documents, not the console's smaller built-ins of the same ARN.
+        "policy arn:aws:iam::aws:policy/ReadOnlyAccess": NOT_THE_BUILTIN,
+        "policy arn:aws:iam::aws:policy/IAMFullAccess": NOT_THE_BUILTIN,
     }
+    sso = "arn:aws:iam::200611803367:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ViewOnlyAccess_0ace44bbc7092ea8"
+    assert [note for note in plan.notes if "not attached" in note] == [
+        f"{sso}: not attached to arn:aws:iam::aws:policy/ReadOnlyAccess, which is skipped "
+        "(it only allows, so this narrows)"
+    ]
     assert (User.objects.filter(is_superuser=False).count(), Group.objects.count(), Role.objects.count()) == (41, 3, 75)
     assert ManagedPolicy.objects.filter(aws_managed=False).count() == 44
     assert ManagedPolicy.objects.get(policy_name="privesc-sre-admin-policy").arn.startswith(
@@ -148,5 +160,6 @@ def test_the_cloudsplaining_test_file(settings):
         f"user {account}:user/userwithlotsofpermissions": (
             "it is a member of group admin, which is skipped and may restrict it",
         ),
+        "policy arn:aws:iam::aws:policy/IAMFullAccess": NOT_THE_BUILTIN,
     }
     assert (User.objects.filter(is_superuser=False).count(), Group.objects.count(), Role.objects.count()) == (0, 0, 0)

@@ -30,6 +30,11 @@ class Command(BaseCommand):
             help="import every valid entity and report each one skipped, with why, instead of refusing the file",
         )
         parser.add_argument(
+            "--replace-builtins",
+            action="store_true",
+            help="let an AWS managed policy of the file replace iamconsole's built-in policy of its ARN",
+        )
+        parser.add_argument(
             "--as", dest="actor", metavar="USERNAME", help="the IAM user the audit trail names as the actor"
         )
         parser.add_argument(
@@ -43,7 +48,7 @@ class Command(BaseCommand):
         skip_invalid = options["skip_invalid"]
         try:
             details = read_authorization_details(sources if len(sources) > 1 else sources[0], skip_invalid=skip_invalid)
-            plan = plan_import(details, skip_invalid=skip_invalid)
+            plan = plan_import(details, skip_invalid=skip_invalid, replace_builtins=options["replace_builtins"])
             self._print_plan(plan)
             if options["dry_run"] or plan.is_empty:
                 self.stdout.write("Dry run: nothing was changed." if options["dry_run"] else "Nothing to change.")
