@@ -20,6 +20,7 @@ from identities import rules as identity_rules
 from identities.audit import record
 from identities.models import Group, Role, User
 from policies import services
+from policies.aws_import.aws_managed import shipped_document
 from policies.aws_import.extension import extension_changes
 from policies.aws_import.reader import (
     AccountDetails,
@@ -317,11 +318,17 @@ def _check_references(details: AccountDetails, problems: Problems) -> None:
         wanted = identity.policies
         for arn in (*wanted.attached, *([wanted.boundary] if wanted.boundary else [])):
             if arn not in in_file and find_policy(arn) is None:
-                problems.add(identity.arn, f"the policy {arn} is neither in the file nor in iamconsole")
+                problems.add(identity.arn, f"the policy {arn} is neither in the file nor in iamconsole{_hint(arn)}")
     for user in details.users:
         for name in user.groups:
             if name.lower() not in groups_in_file and not Group.objects.filter(group_name__lower=name.lower()).exists():
                 problems.add(user.arn, f"the group {name} is neither in the file nor in iamconsole")
+
+
+def _hint(arn: str) -> str:
+    if shipped_document(arn) is None:
+        return ""
+    return " (iamconsole ships AWS's document of it: manage.py load_aws_managed_policies --for <file> loads it)"
 
 
 def _check_trusted_principals(details: AccountDetails, problems: Problems) -> None:

@@ -299,7 +299,8 @@ def test_a_policy_neither_in_the_file_nor_here_is_refused():
     data["Policies"] = [policy for policy in data["Policies"] if policy["PolicyName"] != "AmazonS3ReadOnlyAccess"]
     messages = refusal(json.dumps(data))
     missing = "the policy arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess is neither in the file nor in iamconsole"
-    assert f"{ACCOUNT_ARN}:user/oliver: {missing}" in messages
+    shipped = " (iamconsole ships AWS's document of it: manage.py load_aws_managed_policies --for <file> loads it)"
+    assert f"{ACCOUNT_ARN}:user/oliver: {missing}{shipped}" in messages
     assert len(messages) == 4  # oliver, charles, Operations and ec2-app-server attach it
 
 

@@ -4,15 +4,19 @@ imported with skip_invalid: exactly what is skipped and why, and what lands."""
 from pathlib import Path
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from identities.models import Group, Role, User
+from policies import authorization
 from policies.aws_import import apply_import, plan_import, read_authorization_details
+from policies.engine import Outcome
 from policies.models import ManagedPolicy, PolicyAttachment
 
 pytestmark = pytest.mark.django_db
 
 DUMPS = Path(__file__).parent.parent / "data" / "authorization-details"
 BAD_ID = "a unique ID is 1 to 32 capital letters and digits"
+SHIPPED = " (iamconsole ships AWS's document of it: manage.py load_aws_managed_policies --for <file> loads it)"
 NOT_THE_BUILTIN = (
     "the file's document differs from the built-in policy of this ARN, which the import keeps "
     "unless told to replace it (--replace-builtins); attached here to: no one here",
@@ -62,8 +66,9 @@ def test_the_aws_cli_documented_example(settings):
         ),
         f"user {account}:user/Alice": ("it is a member of group Admins, which is skipped and may restrict it",),
         f"role {account}:role/EC2role": (
-            "the policy arn:aws:iam::aws:policy/AmazonS3FullAccess is neither in the file nor in iamconsole",
-            "the policy arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess is neither in the file nor in iamconsole",
+            f"the policy arn:aws:iam::aws:policy/AmazonS3FullAccess is neither in the file nor in iamconsole{SHIPPED}",
+            f"the policy arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess is neither in the file nor in iamconsole"
+            f"{SHIPPED}",
         ),
     }
     assert plan.notes == [
@@ -163,3 +168,28 @@ def test_the_cloudsplaining_test_file(settings):
         "policy arn:aws:iam::aws:policy/IAMFullAccess": NOT_THE_BUILTIN,
     }
     assert (User.objects.filter(is_superuser=False).count(), Group.objects.count(), Role.objects.count()) == (0, 0, 0)
+
+
+def test_the_aws_cli_example_with_aws_managed_policies_loaded_from_the_shipped_copy(settings, capsys):
+    """EC2role attaches two AWS managed policies the page does not list: loaded first, it lands."""
+    settings.IAM_ACCOUNT_ID = "123456789012"
+    call_command("load_aws_managed_policies", "--for", str(DUMPS / "aws-cli-documented-example.json"))
+    assert capsys.readouterr().out.splitlines() == [
+        "loaded arn:aws:iam::aws:policy/AmazonDynamoDBFullAccess",
+        "loaded arn:aws:iam::aws:policy/AmazonS3FullAccess",
+        "Documents from z0ph/MAMIP, folder policies/, commit de4971a (2025-02-22): each AWS managed policy's "
+        "default version.",
+    ]
+    plan = import_dump("aws-cli-documented-example.json", settings, "123456789012")
+    assert "role arn:aws:iam::123456789012:role/EC2role" not in report(plan)
+    role = authorization.layers_of(Role.objects.get(role_name="EC2role"))
+    # AWS's AmazonS3FullAccess allows s3:* (and s3-object-lambda:*), nothing of IAM.
+    assert authorization.decide(role, "s3:DeleteBucket", "arn:aws:s3:::any-bucket").outcome is Outcome.ALLOW
+    assert authorization.decide(role, "iam:ListUsers", "*").outcome is Outcome.IMPLICIT_DENY
+    assert ManagedPolicy.objects.get(policy_name="AmazonS3FullAccess").aws_managed is True
+
+
+def test_loading_an_aws_managed_policy_iamconsole_does_not_ship_loads_nothing():
+    with pytest.raises(CommandError, match="does not ship arn:aws:iam::aws:policy/NoSuchPolicy"):
+        call_command("load_aws_managed_policies", "arn:aws:iam::aws:policy/NoSuchPolicy")
+    assert not ManagedPolicy.objects.filter(policy_name="NoSuchPolicy").exists()
