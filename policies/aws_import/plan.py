@@ -435,6 +435,9 @@ def _create_policy_step(detail: PolicyDetail) -> Step:
             description=detail.description,
             iam_id=detail.iam_id,
             aws_managed=detail.aws_managed,
+            created_at=detail.create_date,
+            updated_at=detail.update_date,
+            version_dates=dict(detail.version_dates),
             actor=writer.actor,
         )
 
@@ -449,6 +452,7 @@ def _policy_versions_step(detail: PolicyDetail, *, replace_builtin: bool = False
             default_number=detail.default_number,
             actor=writer.actor,
             replace_builtin=replace_builtin,
+            version_dates=dict(detail.version_dates),
         )
 
     return Step(f"make its versions {_version_list(detail)}", run)

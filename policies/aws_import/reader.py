@@ -86,6 +86,10 @@ class PolicyDetail:
     description: str
     versions: tuple[tuple[int, dict], ...]
     default_number: int
+    # As the file says; None where it says nothing. Versions' by number.
+    create_date: datetime | None = None
+    update_date: datetime | None = None
+    version_dates: tuple[tuple[int, datetime | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -529,7 +533,7 @@ def _read_policy(item: dict, where: str, problems: Problems) -> PolicyDetail:
     path = _path(item, where, problems)
     arn = _arn(item, "policy", path, name, where, problems)
     aws_managed = arn.startswith(f"{AWS_POLICY_PREFIX}/")
-    versions, default_number = _versions(item, where, problems, aws_managed=aws_managed)
+    versions, default_number, version_dates = _versions(item, where, problems, aws_managed=aws_managed)
     if not aws_managed and len(versions) > settings.IAM_MAX_POLICY_VERSIONS:
         limit = settings.IAM_MAX_POLICY_VERSIONS
         problems.add(f"{where}.PolicyVersionList", f"{len(versions)} versions; a policy may have {limit}")
@@ -543,12 +547,33 @@ def _read_policy(item: dict, where: str, problems: Problems) -> PolicyDetail:
         description=description or "",
         versions=versions,
         default_number=default_number,
+        create_date=_date(item, "CreateDate", where, problems),
+        update_date=_date(item, "UpdateDate", where, problems),
+        version_dates=version_dates,
     )
 
 
-def _versions(item: dict, where: str, problems: Problems, *, aws_managed: bool) -> tuple[tuple, int]:
+def _date(item: dict, key: str, where: str, problems: Problems) -> datetime | None:
+    """AWS's dates: ISO 8601 with a zone, as the CLI prints them (...Z, +00:00, or a space for T)."""
+    value = item.get(key)
+    if value is None:
+        return None
+    moment = None
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            moment = None
+    if moment is None or moment.tzinfo is None:
+        problems.add(f"{where}.{key}", f"not a date and time with its zone: {value!r}")
+        return None
+    return moment
+
+
+def _versions(item: dict, where: str, problems: Problems, *, aws_managed: bool) -> tuple[tuple, int, tuple]:
     size_limit = _NO_LIMIT if aws_managed else settings.IAM_MANAGED_POLICY_MAX_SIZE
     versions: dict[int, dict] = {}
+    dates: dict[int, datetime | None] = {}
     defaults = []
     for index, entry in enumerate(_list(item, "PolicyVersionList", where, problems)):
         place = f"{where}.PolicyVersionList[{index}]"
@@ -562,6 +587,7 @@ def _versions(item: dict, where: str, problems: Problems, *, aws_managed: bool) 
         versions[number] = _document(
             document, f"{place}.Document", problems, kind=PolicyKind.IDENTITY, size_limit=size_limit
         )
+        dates[number] = _date(entry, "CreateDate", place, problems)
         if entry.get("IsDefaultVersion") is True:
             defaults.append(number)
     default_number = _version_number(
@@ -571,7 +597,7 @@ def _versions(item: dict, where: str, problems: Problems, *, aws_managed: bool) 
         problems.add(f"{where}.PolicyVersionList", "a managed policy needs at least one version")
     elif defaults != [default_number] or default_number not in versions:
         problems.add(f"{where}.DefaultVersionId", "must name the one version marked IsDefaultVersion")
-    return tuple(sorted(versions.items())), default_number
+    return tuple(sorted(versions.items())), default_number, tuple(sorted(dates.items()))
 
 
 def _version_number(value: str, where: str, problems: Problems) -> int:

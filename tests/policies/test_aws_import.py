@@ -13,6 +13,7 @@ from policies.aws_import import (
     ImportRefused,
     apply_import,
     export_authorization_details,
+    find_policy,
     plan_import,
     read_authorization_details,
 )
@@ -439,3 +440,21 @@ def test_the_export_command_writes_standard_output_or_a_file(capsys, tmp_path):
     call_command("export_aws_authorization_details", "--output", str(target))
     assert json.loads(target.read_text()) == printed
     assert {"UserDetailList", "GroupDetailList", "RoleDetailList", "Policies"} <= set(printed)
+
+
+def test_policies_and_their_versions_keep_the_files_dates():
+    import_account()
+    exported = {policy["Arn"]: policy for policy in export_authorization_details()["Policies"]}
+    written = [policy for policy in sample()["Policies"] if not find_policy(policy["Arn"]).builtin]
+    assert len(written) == 4  # the fifth is AdministratorAccess, the built-in
+    for policy in written:
+        assert exported[policy["Arn"]]["CreateDate"] == policy["CreateDate"]
+        assert exported[policy["Arn"]]["UpdateDate"] == policy["UpdateDate"]
+        dates = {version["VersionId"]: version["CreateDate"] for version in policy["PolicyVersionList"]}
+        assert {v["VersionId"]: v["CreateDate"] for v in exported[policy["Arn"]]["PolicyVersionList"]} == dates
+
+
+def test_a_date_that_is_not_one_is_reported_with_its_place():
+    data = sample()
+    data["Policies"][0]["CreateDate"] = "yesterday"
+    assert refusal(json.dumps(data)) == ["Policies[0].CreateDate: not a date and time with its zone: 'yesterday'"]
