@@ -193,3 +193,16 @@ def test_loading_an_aws_managed_policy_iamconsole_does_not_ship_loads_nothing():
     with pytest.raises(CommandError, match="does not ship arn:aws:iam::aws:policy/NoSuchPolicy"):
         call_command("load_aws_managed_policies", "arn:aws:iam::aws:policy/NoSuchPolicy")
     assert not ManagedPolicy.objects.filter(policy_name="NoSuchPolicy").exists()
+
+
+def test_the_command_dry_run_prints_the_same_report_and_changes_nothing(settings, capsys):
+    settings.IAM_ACCOUNT_ID = "123456789012"
+    path = DUMPS / "aws-cli-documented-example.json"
+    expected = plan_import(read_authorization_details(path.read_bytes(), skip_invalid=True), skip_invalid=True)
+    call_command("import_aws_authorization_details", str(path), "--skip-invalid", "--dry-run")
+    output = capsys.readouterr().out.splitlines()
+    assert [line for line in output if line.startswith("skip ")] == [entry.line() for entry in expected.skipped]
+    assert "create group arn:aws:iam::123456789012:group/Finance" in output
+    assert "skipped: 8" in output
+    assert output[-1] == "Dry run: nothing was changed."
+    assert not Group.objects.exists()
