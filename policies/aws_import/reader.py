@@ -181,9 +181,13 @@ def read_authorization_details(source: str | bytes | list, *, skip_invalid: bool
     read = {"UserDetailList": _read_user, "GroupDetailList": _read_group, "RoleDetailList": _read_role}
     read["Policies"] = _read_policy
     found: dict[str, list] = {key: [] for key in _LISTS}
+    # Problems of the file's shape, not of one entity: nothing can be skipped for them.
+    shape = Problems()
     for prefix, data in pages:
         for key in _LISTS:
-            found[key] += _read_list(data, key, read[key], problems, skipped, prefix)
+            found[key] += _read_list(data, key, read[key], problems, skipped, prefix, shape)
+    if skip_invalid:
+        shape.refuse_if_any()
     account_id = _account_id(found, problems, skipped, skip_invalid=skip_invalid)
     _check_unique(found, problems, skipped)
     # A guardrail restricts everyone: a file whose guardrails cannot all be read is refused.
@@ -241,10 +245,11 @@ def _load_json(source: str | bytes) -> dict | list:
     return data
 
 
-def _read_list(data: dict, key: str, read, problems: Problems, skipped: list, prefix: str) -> list:
+def _read_list(data: dict, key: str, read, problems: Problems, skipped: list, prefix: str, shape: Problems) -> list:
     items = data.get(key, [])
     if not isinstance(items, list):
         problems.add(f"{prefix}{key}", "expected a list")
+        shape.add(f"{prefix}{key}", "expected a list")
         return []
     found = []
     for index, item in enumerate(items):

@@ -216,3 +216,11 @@ def test_a_user_or_group_arn_of_aws_s_own_account_is_refused_not_rewritten():
         "a group ARN needs a 12-digit account ID",
     ]
     assert state() == before
+
+
+def test_a_list_that_is_not_one_refuses_the_file_even_when_skipping():
+    data = sample()
+    data["Policies"] = {"not": "a list"}
+    with pytest.raises(ImportRefused) as refused:
+        read_authorization_details(json.dumps(data), skip_invalid=True)
+    assert refused.value.messages == ["Policies: expected a list"]
