@@ -18,7 +18,8 @@ from identities import services as identity_services
 from identities.context import Target
 from identities.models import Role, RoleAssignment, User
 from policies import services
-from policies.aws_import.reader import EXTENSION, AccountDetails, AssignmentDetail, GuardrailDetail
+from policies.aws_import.details import AccountDetails, AssignmentDetail, GuardrailDetail
+from policies.aws_import.reader import EXTENSION
 from policies.aws_import.steps import Step, Writer
 from policies.models import Guardrail
 
