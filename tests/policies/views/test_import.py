@@ -161,3 +161,13 @@ def test_ticked_the_preview_lists_what_is_skipped_and_confirming_imports_the_res
     assert not User.objects.filter(username="mia").exists()
     event = AuditEvent.objects.get(event_name="ImportAccountAuthorizationDetails")
     assert len(event.after["skipped"]) == 3
+
+
+def test_a_file_holding_the_pages_of_one_answer_imports_as_one_account(importer):
+    data = json.loads(SAMPLE.read_text())
+    first = {"UserDetailList": data["UserDetailList"], "GroupDetailList": data["GroupDetailList"], "IsTruncated": True}
+    second = {"RoleDetailList": data["RoleDetailList"], "Policies": data["Policies"], "IsTruncated": False}
+    response = upload(importer, json.dumps([first, second]).encode())
+    assert response.context["plan"].summary["role"]["create"] == 2
+    importer.post(CONFIRM, {"digest": importer.session[PENDING_IMPORT]["digest"]})
+    assert User.objects.filter(username="mia").exists() and Group.objects.filter(group_name="Developers").exists()
