@@ -18,7 +18,7 @@ from identities import services as identity_services
 from identities.context import Target
 from identities.models import Role, RoleAssignment, User
 from policies import services
-from policies.aws_import.details import AccountDetails, AssignmentDetail, GuardrailDetail
+from policies.aws_import.details import AccountDetails, AssignmentDetail, GuardrailDetail, Skipped
 from policies.aws_import.reader import EXTENSION
 from policies.aws_import.steps import Step, Writer
 from policies.models import Guardrail
@@ -57,7 +57,9 @@ def _date(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def extension_changes(kept: AccountDetails, notes: list[str]) -> list[Planned]:
+def extension_changes(kept: AccountDetails, notes: list[str], skipped: list[Skipped] = ()) -> list[Planned]:
+    """The changes of the section; `skipped`: what the import leaves out, whose assignments it
+    leaves out too, even where a user or role of that name is here already."""
     if kept.extension is None:
         return []
     changes = [_guardrail_change(detail) for detail in kept.extension.guardrails]
@@ -66,7 +68,8 @@ def extension_changes(kept: AccountDetails, notes: list[str]) -> list[Planned]:
         f"guardrail {name} is kept: the file does not name it, and an import never removes a restriction"
         for name in Guardrail.objects.exclude(guardrail_name__in=named).values_list("guardrail_name", flat=True)
     ]
-    return [change for change in changes if change is not None] + _assignment_changes(kept, notes)
+    left_out = {(entry.kind, entry.name.lower()) for entry in skipped if entry.name}
+    return [change for change in changes if change is not None] + _assignment_changes(kept, notes, left_out)
 
 
 # Guardrails
@@ -102,14 +105,16 @@ def _guardrail_change(detail: GuardrailDetail) -> Planned | None:
 # Role assignments
 
 
-def _assignment_changes(kept: AccountDetails, notes: list[str]) -> list[Planned]:
+def _assignment_changes(kept: AccountDetails, notes: list[str], left_out: set[tuple[str, str]]) -> list[Planned]:
     roles = {role.name.lower(): role.arn for role in kept.roles}
     users = {user.name.lower(): user.arn for user in kept.users}
     wanted: dict[tuple[str, str], AssignmentDetail] = {}
     for detail in kept.extension.assignments:
         role_arn, user_arn = _arn(Role, roles, detail.role_name), _arn(User, users, detail.user_name)
         what = f"the assignment of role {detail.role_name} to {detail.user_name}"
-        if role_arn is None or user_arn is None:
+        if ("role", detail.role_name.lower()) in left_out or ("user", detail.user_name.lower()) in left_out:
+            notes.append(f"{what} is not imported: the import skips its role or user")
+        elif role_arn is None or user_arn is None:
             missing = f"role {detail.role_name}" if role_arn is None else f"user {detail.user_name}"
             notes.append(f"{what} is not imported: the {missing} is neither imported nor here")
         elif detail.expires_at is not None and detail.expires_at <= timezone.now():
@@ -123,8 +128,10 @@ def _assignment_changes(kept: AccountDetails, notes: list[str]) -> list[Planned]
         )
     }
     changes = []
-    for pair in current:
-        if pair not in wanted:
+    for pair, assignment in current.items():
+        # A skipped user keeps what it has here, as every skipped identity does.
+        untouched = ("user", assignment.user.username.lower()) in left_out
+        if pair not in wanted and not untouched:
             changes.append(("role assignment", _label(pair), True, [_unassign_step(*pair)]))
     for pair, detail in wanted.items():
         existing = current.get(pair)

@@ -133,7 +133,8 @@ def plan_import(details: AccountDetails, *, skip_invalid: bool = False, replace_
         changes += [_plan_role(detail, problems, notes) for detail in kept.roles]
         if not problems.messages:
             changes += [
-                _change(kind, arn, exists or None, steps) for kind, arn, exists, steps in extension_changes(kept, notes)
+                _change(kind, arn, exists or None, steps)
+                for kind, arn, exists, steps in extension_changes(kept, notes, skipped)
             ]
             break
         if not skip_invalid:

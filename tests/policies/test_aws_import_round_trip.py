@@ -183,3 +183,23 @@ def test_an_unreadable_guardrail_refuses_the_file_even_when_skipping():
     with pytest.raises(ImportRefused) as refused:
         read_authorization_details(json.dumps(data), skip_invalid=True)
     assert all(message.startswith("IamconsoleExtension.Guardrails[0].Document") for message in refused.value.messages)
+
+
+def test_a_skipped_users_assignments_are_neither_imported_nor_removed(demo):
+    data = export_authorization_details()
+    mia = next(user for user in data["UserDetailList"] if user["UserName"] == "mia")
+    mia["UserId"] = "mia"
+    release = Role.objects.get(role_name="ReleaseManager")
+    identity_services.unassign_role(role=release, user=User.objects.get(username="mia"), actor=None)
+    identity_services.assign_role(
+        role=release, user=User.objects.get(username="mia"), expires_at=timezone.now() + timedelta(days=1), actor=None
+    )
+    kept = RoleAssignment.objects.get(user__username="mia", role=release).expires_at
+    # The file (exported before) says mia's assignment never expires: a change, were she imported.
+    details = read_authorization_details(json.dumps(data), skip_invalid=True)
+    plan = apply_import(plan_import(details, skip_invalid=True), actor=None)
+    assert [entry.name for entry in plan.skipped] == ["mia"]
+    assert (
+        "the assignment of role ReleaseManager to mia is not imported: the import skips its role or user" in plan.notes
+    )
+    assert RoleAssignment.objects.get(user__username="mia", role=release).expires_at == kept
