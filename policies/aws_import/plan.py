@@ -140,10 +140,26 @@ def plan_import(details: AccountDetails, *, skip_invalid: bool = False, replace_
         if not skip_invalid:
             problems.refuse_if_any()
         skipped += skipped_by_problems(kept, problems)
-    notes = [*details.notes, *notes]
+    notes = [*details.notes, *notes, *_skipped_but_here(skipped)]
     return ImportPlan(
         details, changes, notes, skipped=skipped, skip_invalid=skip_invalid, replace_builtins=replace_builtins
     )
+
+
+def _skipped_but_here(skipped: list[Skipped]) -> list[str]:
+    """A skipped identity or policy that is here already is not changed: say so, since the file
+    may have narrowed it."""
+    models = {"user": (User, "username"), "group": (Group, "group_name"), "role": (Role, "role_name")}
+    found = []
+    for entry in skipped:
+        if entry.kind in models and entry.name:
+            model, name_field = models[entry.kind]
+            here = model.objects.filter(**{f"{name_field}__lower": entry.name.lower()}).exists()
+        else:
+            here = entry.kind == "policy" and find_policy(entry.arn) is not None
+        if here:
+            found.append(f"{entry.arn} is skipped but here already: it stays as it is, whatever the file says of it")
+    return found
 
 
 def apply_import(
