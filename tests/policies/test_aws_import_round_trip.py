@@ -202,4 +202,6 @@ def test_a_skipped_users_assignments_are_neither_imported_nor_removed(demo):
     assert (
         "the assignment of role ReleaseManager to mia is not imported: the import skips its role or user" in plan.notes
     )
+    mia_arn = User.objects.get(username="mia").arn
+    assert f"{mia_arn} is skipped but here already: it stays as it is, whatever the file says of it" in plan.notes
     assert RoleAssignment.objects.get(user__username="mia", role=release).expires_at == kept
