@@ -83,7 +83,7 @@ def _load_policies(apps) -> None:
         )
         if created:
             version_model.objects.create(policy=policy, number=1, document=builtin.document, is_default=True)
-        else:
+        elif policy.builtin:  # not one an import replaced with AWS's own document
             # A newer release of iamconsole may ship a corrected document.
             version_model.objects.filter(policy=policy, is_default=True).exclude(document=builtin.document).update(
                 document=builtin.document

@@ -441,6 +441,14 @@ class ImportUploadForm(forms.Form):
         help_text="The JSON that aws iam get-account-authorization-details prints, at most 5 MB.",
         widget=forms.ClearableFileInput(attrs={"accept": ".json,application/json"}),
     )
+    skip_invalid = forms.BooleanField(
+        required=False,
+        label="Skip what is invalid",
+        help_text=(
+            "Import every valid user, group, role and policy and list each one skipped, with why. "
+            "Whatever a skipped policy or group could restrict is skipped too."
+        ),
+    )
 
     def clean_file(self) -> tuple[str, str]:
         upload = self.cleaned_data["file"]

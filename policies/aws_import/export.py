@@ -9,6 +9,7 @@ from django.db.models import Count, Prefetch, Q
 
 from identities import trust
 from identities.models import Group, Membership, Role, User
+from policies.aws_import.extension import export_extension
 from policies.models import InlinePolicy, ManagedPolicy, PermissionBoundary, PolicyAttachment, PolicyVersion
 
 Owner = tuple[str, int]
@@ -18,7 +19,8 @@ def export_authorization_details() -> dict:
     """Users (not the root user), groups, roles, every customer managed policy, and AWS managed
     or built-in policies only where attached or used as a boundary, as AWS does. Documents are
     JSON objects, as the CLI prints them. Roles also carry Description and MaxSessionDuration,
-    which AWS's RoleDetail leaves out, so that an export imports back whole."""
+    which AWS's RoleDetail leaves out, so that an export imports back whole; role assignments
+    and guardrails are in this console's own section (policies.aws_import.extension)."""
     relations = _Relations()
     return {
         "UserDetailList": [_user(user, relations) for user in User.objects.filter(is_superuser=False)],
@@ -26,6 +28,7 @@ def export_authorization_details() -> dict:
         "RoleDetailList": _roles(relations),
         "Policies": [_policy(policy) for policy in _exported_policies()],
         "IsTruncated": False,
+        **export_extension(),
     }
 
 

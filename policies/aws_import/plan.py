@@ -16,9 +16,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from identities import naming, trust
+from identities import rules as identity_rules
 from identities.audit import record
 from identities.models import Group, Role, User
 from policies import services
+from policies.aws_import.aws_managed import shipped_document
+from policies.aws_import.extension import extension_changes
 from policies.aws_import.reader import (
     AccountDetails,
     GroupDetail,
@@ -26,8 +29,10 @@ from policies.aws_import.reader import (
     PolicyDetail,
     Problems,
     RoleDetail,
+    Skipped,
     UserDetail,
 )
+from policies.aws_import.skipping import cascade, skipped_by_problems
 from policies.aws_import.steps import (
     Step,
     Writer,
@@ -41,10 +46,11 @@ from policies.aws_import.steps import (
     role_attribute_steps,
     user_attribute_steps,
 )
-from policies.models import ManagedPolicy
+from policies.models import ManagedPolicy, PermissionBoundary, PolicyAttachment
 
 CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
 KINDS = ("policy", "group", "user", "role")
+EXTENSION_KINDS = ("guardrail", "role assignment")
 
 
 @dataclass(frozen=True)
@@ -58,16 +64,20 @@ class Change:
 
 @dataclass
 class ImportPlan:
-    details: AccountDetails
+    details: AccountDetails  # as read: planned again, with the same options, when applied
     changes: list[Change]
     notes: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    skip_invalid: bool = False
+    replace_builtins: bool = False
 
     def count(self, kind: str, action: str) -> int:
         return sum(1 for change in self.changes if change.kind == kind and change.action == action)
 
     @property
     def summary(self) -> dict[str, dict[str, int]]:
-        return {kind: {action: self.count(kind, action) for action in (CREATE, UPDATE, UNCHANGED)} for kind in KINDS}
+        kinds = KINDS + (EXTENSION_KINDS if self.details.extension is not None else ())
+        return {kind: {action: self.count(kind, action) for action in (CREATE, UPDATE, UNCHANGED)} for kind in kinds}
 
     @property
     def steps(self) -> list[Step]:
@@ -86,7 +96,7 @@ class ImportPlan:
 
     def lines(self) -> list[str]:
         """The plan for a person: each change with its steps, then the notes and the counts."""
-        lines = []
+        lines = [skipped.line() for skipped in self.skipped]
         for change in self.changes:
             if change.action != UNCHANGED:
                 lines.append(f"{change.action} {change.kind} {change.arn}")
@@ -98,22 +108,58 @@ class ImportPlan:
             lines.append(
                 f"{kind}: {counts[CREATE]} to create, {counts[UPDATE]} to update, {counts[UNCHANGED]} unchanged"
             )
+        if self.skip_invalid:
+            lines.append(f"skipped: {len(self.skipped)}")
         return lines
 
 
-def plan_import(details: AccountDetails) -> ImportPlan:
-    """Every change the import would make; raise ImportRefused listing every problem."""
+def plan_import(details: AccountDetails, *, skip_invalid: bool = False, replace_builtins: bool = False) -> ImportPlan:
+    """Every change the import would make; raise ImportRefused listing every problem.
+
+    With `replace_builtins`, an AWS managed policy of the file replaces a built-in of its ARN.
+    With `skip_invalid`, an entity with a problem is skipped instead, and so is every identity it
+    could restrict, until what is left imports cleanly: nothing lands with fewer restrictions
+    than the file gives it."""
     _check_account(details)
-    problems = Problems()
-    _check_references(details, problems)
-    _check_trusted_principals(details, problems)
-    notes: list[str] = []
-    changes = [_plan_policy(detail, problems, notes) for detail in details.policies]
-    changes += [_plan_group(detail, problems, notes) for detail in details.groups]
-    changes += [_plan_user(detail, problems, notes) for detail in details.users]
-    changes += [_plan_role(detail, problems, notes) for detail in details.roles]
-    problems.refuse_if_any()
-    return ImportPlan(details, changes, notes)
+    skipped = list(details.skipped)
+    while True:
+        kept, notes = cascade(details, skipped)
+        problems = Problems()
+        _check_references(kept, problems)
+        _check_trusted_principals(kept, problems)
+        changes = [_plan_policy(detail, problems, notes, replace_builtins=replace_builtins) for detail in kept.policies]
+        changes += [_plan_group(detail, problems, notes) for detail in kept.groups]
+        changes += [_plan_user(detail, problems, notes) for detail in kept.users]
+        changes += [_plan_role(detail, problems, notes) for detail in kept.roles]
+        if not problems.messages:
+            changes += [
+                _change(kind, arn, exists or None, steps)
+                for kind, arn, exists, steps in extension_changes(kept, notes, skipped)
+            ]
+            break
+        if not skip_invalid:
+            problems.refuse_if_any()
+        skipped += skipped_by_problems(kept, problems)
+    notes = [*details.notes, *notes, *_skipped_but_here(skipped)]
+    return ImportPlan(
+        details, changes, notes, skipped=skipped, skip_invalid=skip_invalid, replace_builtins=replace_builtins
+    )
+
+
+def _skipped_but_here(skipped: list[Skipped]) -> list[str]:
+    """A skipped identity or policy that is here already is not changed: say so, since the file
+    may have narrowed it."""
+    models = {"user": (User, "username"), "group": (Group, "group_name"), "role": (Role, "role_name")}
+    found = []
+    for entry in skipped:
+        if entry.kind in models and entry.name:
+            model, name_field = models[entry.kind]
+            here = model.objects.filter(**{f"{name_field}__lower": entry.name.lower()}).exists()
+        else:
+            here = entry.kind == "policy" and find_policy(entry.arn) is not None
+        if here:
+            found.append(f"{entry.arn} is skipped but here already: it stays as it is, whatever the file says of it")
+    return found
 
 
 def apply_import(
@@ -128,10 +174,12 @@ def apply_import(
 
     Returns the plan applied. An empty plan writes nothing, not even the import's own event."""
     with transaction.atomic():
-        fresh = plan_import(plan.details)
+        fresh = plan_import(plan.details, skip_invalid=plan.skip_invalid, replace_builtins=plan.replace_builtins)
         steps = fresh.steps
         if not steps:
             return fresh
+        if actor is not None:
+            _require_checks(actor, steps)
         writer = Writer(actor)
         for done, step in enumerate(steps, start=1):
             try:
@@ -144,6 +192,15 @@ def apply_import(
     return fresh
 
 
+def _require_checks(actor: User, steps: list[Step]) -> None:
+    """The actions the changes of this console's own section need, as by hand (rules)."""
+    checks = [check for step in steps if step.checks is not None for check in step.checks()]
+    try:
+        identity_rules.require(actor, checks)
+    except identity_rules.Refused as refused:
+        raise ImportRefused(f"{refused} Nothing was imported.") from refused
+
+
 def _record_import(plan: ImportPlan, *, actor: User | None, source_name: str, system_user: str) -> None:
     after = {
         "file": source_name,
@@ -153,6 +210,10 @@ def _record_import(plan: ImportPlan, *, actor: User | None, source_name: str, sy
         "updated": [change.arn for change in plan.changes if change.action == UPDATE],
         "steps": len(plan.steps),
     }
+    if plan.skip_invalid:
+        after["skipped"] = [
+            {"kind": entry.kind, "arn": entry.arn, "reasons": list(entry.reasons)} for entry in plan.skipped
+        ]
     if actor is None:
         after["system_user"] = system_user
     record("ImportAccountAuthorizationDetails", actor=actor, target_arn=naming.root_arn(), after=after)
@@ -177,11 +238,17 @@ def _check_references(details: AccountDetails, problems: Problems) -> None:
         wanted = identity.policies
         for arn in (*wanted.attached, *([wanted.boundary] if wanted.boundary else [])):
             if arn not in in_file and find_policy(arn) is None:
-                problems.add(identity.arn, f"the policy {arn} is neither in the file nor in iamconsole")
+                problems.add(identity.arn, f"the policy {arn} is neither in the file nor in iamconsole{_hint(arn)}")
     for user in details.users:
         for name in user.groups:
             if name.lower() not in groups_in_file and not Group.objects.filter(group_name__lower=name.lower()).exists():
                 problems.add(user.arn, f"the group {name} is neither in the file nor in iamconsole")
+
+
+def _hint(arn: str) -> str:
+    if shipped_document(arn) is None:
+        return ""
+    return " (iamconsole ships AWS's document of it: manage.py load_aws_managed_policies --for <file> loads it)"
 
 
 def _check_trusted_principals(details: AccountDetails, problems: Problems) -> None:
@@ -215,7 +282,7 @@ def _change(kind: str, arn: str, instance, steps: list[Step], note: str = "") ->
 # Managed policies
 
 
-def _plan_policy(detail: PolicyDetail, problems: Problems, notes: list[str]) -> Change:
+def _plan_policy(detail: PolicyDetail, problems: Problems, notes: list[str], *, replace_builtins: bool) -> Change:
     policy = find_policy(detail.arn)
     if policy is None:
         clash = ManagedPolicy.objects.filter(
@@ -226,7 +293,7 @@ def _plan_policy(detail: PolicyDetail, problems: Problems, notes: list[str]) -> 
         _check_new_id(ManagedPolicy, detail.iam_id, detail.arn, problems)
         return _change("policy", detail.arn, None, [_create_policy_step(detail)])
     if policy.builtin:
-        return Change("policy", detail.arn, UNCHANGED, note="resolves to the built-in policy")
+        return _plan_builtin(detail, policy, problems, notes, replace_builtins=replace_builtins)
     _note_kept_id(policy, detail, notes)
     steps = []
     current = {version.number: version.document for version in policy.versions.all()}
@@ -245,6 +312,35 @@ def _plan_policy(detail: PolicyDetail, problems: Problems, notes: list[str]) -> 
     return _change("policy", detail.arn, policy, steps)
 
 
+def _plan_builtin(
+    detail: PolicyDetail, policy: ManagedPolicy, problems: Problems, notes: list[str], *, replace_builtins: bool
+) -> Change:
+    """AWS's policy keeps AWS's document: a built-in of its ARN that differs is replaced only when
+    asked, naming who holds it here, since what they may do changes."""
+    current = {version.number: version.document for version in policy.versions.all()}
+    default = next(version.document for version in policy.versions.all() if version.is_default)
+    if default == dict(detail.versions)[detail.default_number]:
+        return Change("policy", detail.arn, UNCHANGED, note="matches the built-in policy")
+    holders = ", ".join(_holders(policy)) or "no one here"
+    if not replace_builtins:
+        problems.add(
+            detail.arn,
+            "the file's document differs from the built-in policy of this ARN, which the import keeps "
+            f"unless told to replace it (--replace-builtins); attached here to: {holders}",
+        )
+        return Change("policy", detail.arn, UNCHANGED)
+    notes.append(f"{detail.arn}: the built-in policy is replaced by the file's; attached here to: {holders}")
+    step = _policy_versions_step(detail, replace_builtin=True)
+    return Change("policy", detail.arn, UPDATE if current != dict(detail.versions) else UNCHANGED, (step,))
+
+
+def _holders(policy: ManagedPolicy) -> list[str]:
+    attachments = PolicyAttachment.objects.filter(policy=policy).select_related("user", "group", "role")
+    boundaries = PermissionBoundary.objects.filter(policy=policy).select_related("user", "role")
+    found = [(attachment.user or attachment.group or attachment.role).arn for attachment in attachments]
+    return sorted(found) + sorted(f"{(boundary.user or boundary.role).arn} (boundary)" for boundary in boundaries)
+
+
 def _version_list(detail: PolicyDetail) -> str:
     return f"{', '.join(f'v{number}' for number, _ in detail.versions)} (default v{detail.default_number})"
 
@@ -259,19 +355,24 @@ def _create_policy_step(detail: PolicyDetail) -> Step:
             description=detail.description,
             iam_id=detail.iam_id,
             aws_managed=detail.aws_managed,
+            created_at=detail.create_date,
+            updated_at=detail.update_date,
+            version_dates=dict(detail.version_dates),
             actor=writer.actor,
         )
 
     return Step(f"create with versions {_version_list(detail)}", run)
 
 
-def _policy_versions_step(detail: PolicyDetail) -> Step:
+def _policy_versions_step(detail: PolicyDetail, *, replace_builtin: bool = False) -> Step:
     def run(writer: Writer) -> None:
         services.import_policy_versions(
             policy=writer.policy(detail.arn),
             versions=list(detail.versions),
             default_number=detail.default_number,
             actor=writer.actor,
+            replace_builtin=replace_builtin,
+            version_dates=dict(detail.version_dates),
         )
 
     return Step(f"make its versions {_version_list(detail)}", run)
@@ -311,7 +412,8 @@ def _plan_group(detail: GroupDetail, problems: Problems, notes: list[str]) -> Ch
 def _plan_role(detail: RoleDetail, problems: Problems, notes: list[str]) -> Change:
     role = Role.objects.filter(role_name__lower=detail.name.lower()).first()
     if detail.instance_profiles:
-        notes.append(f"{detail.arn}: instance profiles are not imported ({', '.join(detail.instance_profiles)})")
+        profiles = ", ".join(detail.instance_profiles)
+        notes.append(f"{detail.arn}: instance profiles have no meaning here and are not imported ({profiles})")
     if role is None:
         _check_new_id(Role, detail.iam_id, detail.arn, problems)
         steps = create_role_steps(detail)

@@ -9,13 +9,25 @@ from __future__ import annotations
 import json
 import re
 import urllib.parse
-from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from identities import jsoninput, naming
 from identities.models import GROUP_NAME_MAX_LENGTH, ROLE_NAME_MAX_LENGTH, USER_NAME_MAX_LENGTH
+from policies.aws_import.details import (
+    AccountDetails,
+    AssignmentDetail,
+    Extension,
+    GroupDetail,
+    GuardrailDetail,
+    IdentityPolicies,
+    PolicyDetail,
+    RoleDetail,
+    Skipped,
+    UserDetail,
+)
 from policies.engine import Level, PolicyKind, policy_size, validate_policy
 from policies.models import AWS_POLICY_PREFIX, POLICY_NAME_MAX_LENGTH
 
@@ -24,78 +36,12 @@ _VERSION_ID = re.compile(r"v([1-9][0-9]*)")
 # The whole of AWS's partition: our ARNs are arn:aws:..., so aws-cn or aws-us-gov files do not fit.
 _ARN = re.compile(r"arn:aws:iam::(?P<account>\d{12}|aws):(?P<rest>.+)")
 _NO_LIMIT = 10**9
+# This console's own data in a file of AWS's format; AWS's tools read only the keys they know.
+EXTENSION = "IamconsoleExtension"
 
 
 class ImportRefused(ValidationError):
     """The file cannot be imported; `messages` lists every problem, each with its place."""
-
-
-@dataclass(frozen=True)
-class IdentityPolicies:
-    """What users, groups and roles share: inline policies, attachments and a boundary."""
-
-    inline: dict[str, dict] = field(default_factory=dict)
-    attached: tuple[str, ...] = ()
-    boundary: str | None = None
-
-
-@dataclass(frozen=True)
-class UserDetail:
-    name: str
-    path: str
-    iam_id: str
-    arn: str
-    groups: tuple[str, ...]
-    policies: IdentityPolicies
-    tags: dict[str, str]
-
-
-@dataclass(frozen=True)
-class GroupDetail:
-    name: str
-    path: str
-    iam_id: str
-    arn: str
-    policies: IdentityPolicies
-
-
-@dataclass(frozen=True)
-class RoleDetail:
-    name: str
-    path: str
-    iam_id: str
-    arn: str
-    trust_policy: dict
-    policies: IdentityPolicies
-    tags: dict[str, str]
-    description: str | None = None  # None: not in the file (AWS's RoleDetail has no Description)
-    max_session_duration: int | None = None
-    instance_profiles: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class PolicyDetail:
-    name: str
-    path: str
-    iam_id: str
-    arn: str
-    aws_managed: bool
-    description: str
-    versions: tuple[tuple[int, dict], ...]
-    default_number: int
-
-
-@dataclass(frozen=True)
-class AccountDetails:
-    account_id: str | None
-    users: tuple[UserDetail, ...] = ()
-    groups: tuple[GroupDetail, ...] = ()
-    roles: tuple[RoleDetail, ...] = ()
-    policies: tuple[PolicyDetail, ...] = ()
-
-    @property
-    def item_count(self) -> int:
-        return len(self.users) + len(self.groups) + len(self.roles) + len(self.policies)
 
 
 class Problems:
@@ -110,26 +56,78 @@ class Problems:
             raise ImportRefused(self.messages)
 
 
-def read_authorization_details(source: str | bytes) -> AccountDetails:
-    """Parse and check the whole file; raise ImportRefused listing every problem."""
-    data = _load_json(source)
-    problems = Problems()
-    if data.get("IsTruncated") is True:
-        problems.add(
-            "IsTruncated",
-            "the file is one page of a longer answer; run the command without --max-items or --no-paginate",
+_LISTS = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
+_KINDS = {"UserDetailList": "user", "GroupDetailList": "group", "RoleDetailList": "role", "Policies": "policy"}
+_NAME_KEYS = {"user": "UserName", "group": "GroupName", "role": "RoleName", "policy": "PolicyName"}
+
+
+def read_authorization_details(source: str | bytes | list, *, skip_invalid: bool = False) -> AccountDetails:
+    """Parse and check the whole file; raise ImportRefused listing every problem.
+
+    `source` is one file, or several pages of one answer (a list of files, or one file holding
+    a JSON list of pages), read as one account. With `skip_invalid`, an entity with a problem
+    is left out and listed in `skipped` with its reasons; only a file that cannot be read at
+    all is refused."""
+    pages = _pages(source)
+    problems, skipped, notes = Problems(), [], []
+    if pages[-1][1].get("IsTruncated") is True:
+        message = "the file is one page of a longer answer; run the command without --max-items or --no-paginate"
+        if skip_invalid:
+            notes.append(f"{message}: what the missing pages hold is not imported, nor what refers to it")
+        else:
+            problems.add(f"{pages[-1][0]}IsTruncated", message)
+    read = {"UserDetailList": _read_user, "GroupDetailList": _read_group, "RoleDetailList": _read_role}
+    read["Policies"] = _read_policy
+    found: dict[str, list] = {key: [] for key in _LISTS}
+    # Problems of the file's shape, not of one entity: nothing can be skipped for them.
+    shape = Problems()
+    for prefix, data in pages:
+        for key in _LISTS:
+            found[key] += _read_list(data, key, read[key], problems, skipped, prefix, shape)
+    if skip_invalid:
+        shape.refuse_if_any()
+    account_id = _account_id(found, problems, skipped, skip_invalid=skip_invalid)
+    _check_unique(found, problems, skipped)
+    # A guardrail restricts everyone: a file whose guardrails cannot all be read is refused.
+    guardrail_problems = Problems()
+    extension = _read_extension(pages, problems, guardrail_problems, skipped)
+    if skip_invalid:
+        guardrail_problems.refuse_if_any()
+    else:
+        problems.messages += guardrail_problems.messages
+        problems.refuse_if_any()
+    return AccountDetails(
+        account_id,
+        *(tuple(found[key]) for key in _LISTS),
+        skipped=tuple(skipped) if skip_invalid else (),
+        notes=tuple(notes),
+        extension=extension,
+    )
+
+
+def _pages(source: str | bytes | list) -> list[tuple[str, dict]]:
+    """Each page with the prefix its places get: none for a single page."""
+    pages = []
+    for text in source if isinstance(source, list) else [source]:
+        data = _load_json(text)
+        pages += data if isinstance(data, list) else [data]
+    if not pages or not all(isinstance(page, dict) for page in pages):
+        raise ImportRefused(
+            "The file is not the output of get-account-authorization-details: expected a JSON object "
+            "(or a list of the objects of several pages)."
         )
-    users = _read_list(data, "UserDetailList", _read_user, problems)
-    groups = _read_list(data, "GroupDetailList", _read_group, problems)
-    roles = _read_list(data, "RoleDetailList", _read_role, problems)
-    policies = _read_list(data, "Policies", _read_policy, problems)
-    details = AccountDetails(_account_id(data, problems), tuple(users), tuple(groups), tuple(roles), tuple(policies))
-    _check_unique(details, problems)
-    problems.refuse_if_any()
-    return details
+    if len(pages) == 1:
+        return [("", pages[0])]
+    for number, page in enumerate(pages[:-1], start=1):
+        if page.get("IsTruncated") is not True:
+            raise ImportRefused(
+                f"Page {number} of {len(pages)} says no page follows (IsTruncated is not true); "
+                "give the pages in the order the command printed them."
+            )
+    return [(f"page {number}: ", page) for number, page in enumerate(pages, start=1)]
 
 
-def _load_json(source: str | bytes) -> dict:
+def _load_json(source: str | bytes) -> dict | list:
     try:
         text = source.decode("utf-8-sig") if isinstance(source, bytes) else source.removeprefix("\ufeff")
     except UnicodeDecodeError as error:
@@ -140,24 +138,62 @@ def _load_json(source: str | bytes) -> dict:
         raise ImportRefused(f"The file is {error}.") from error
     except json.JSONDecodeError as error:
         raise ImportRefused(f"The file is not JSON: line {error.lineno}, column {error.colno}: {error.msg}.") from error
-    if not isinstance(data, dict):
+    if not isinstance(data, dict | list):
         raise ImportRefused("The file is not the output of get-account-authorization-details: expected a JSON object.")
     return data
 
 
-def _read_list(data: dict, key: str, read, problems: Problems) -> list:
+def _read_list(data: dict, key: str, read, problems: Problems, skipped: list, prefix: str, shape: Problems) -> list:
     items = data.get(key, [])
     if not isinstance(items, list):
-        problems.add(key, "expected a list")
+        problems.add(f"{prefix}{key}", "expected a list")
+        shape.add(f"{prefix}{key}", "expected a list")
         return []
     found = []
     for index, item in enumerate(items):
-        where = f"{key}[{index}]"
+        where = f"{prefix}{key}[{index}]"
+        own = Problems()
         if isinstance(item, dict):
-            found.append(read(item, where, problems))
+            detail = read(item, where, own)
         else:
-            problems.add(where, "expected an object")
+            own.add(where, "expected an object")
+        problems.messages += own.messages
+        if own.messages:
+            skipped.append(_skipped(_KINDS[key], item, where, own.messages))
+        else:
+            found.append(detail)
     return found
+
+
+def _skipped(kind: str, item: object, where: str, reasons: list[str]) -> Skipped:
+    """What can be told of an entity that is not imported: its ARN (or else its place) and name."""
+    item = item if isinstance(item, dict) else {}
+    arn, name = item.get("Arn"), item.get(_NAME_KEYS[kind])
+    return Skipped(
+        kind,
+        arn if isinstance(arn, str) and arn else where,
+        tuple(reasons),
+        name=name if isinstance(name, str) else "",
+        restricts=kind != "policy" or _may_restrict(item),
+    )
+
+
+def _may_restrict(item: dict) -> bool:
+    """Whether any version of a policy that is not imported has a Deny, or it cannot be told."""
+    for entry in item.get("PolicyVersionList") or [None]:
+        document = entry.get("Document") if isinstance(entry, dict) else None
+        if isinstance(document, str):
+            try:
+                document = json.loads(urllib.parse.unquote(document))
+            except ValueError:
+                return True
+        statements = document.get("Statement") if isinstance(document, dict) else None
+        statements = [statements] if isinstance(statements, dict) else statements
+        if not isinstance(statements, list):
+            return True
+        if any(not isinstance(statement, dict) or statement.get("Effect") != "Allow" for statement in statements):
+            return True
+    return False
 
 
 # Fields
@@ -208,6 +244,9 @@ def _arn(item: dict, kind: str, path: str, name: str, where: str, problems: Prob
     expected = f"{kind}{path}{name}"
     if value and (match is None or match["rest"] != expected):
         problems.add(f"{where}.Arn", f"{value!r} is not arn:aws:iam::<account>:{expected}")
+    elif value and kind != "policy" and match["account"] == "aws":
+        # Only policies live in AWS's own account: a user or group there is a foreign ARN.
+        problems.add(f"{where}.Arn", f"{value!r} is not of an account: a {kind} ARN needs a 12-digit account ID")
     return value
 
 
@@ -397,7 +436,7 @@ def _read_policy(item: dict, where: str, problems: Problems) -> PolicyDetail:
     path = _path(item, where, problems)
     arn = _arn(item, "policy", path, name, where, problems)
     aws_managed = arn.startswith(f"{AWS_POLICY_PREFIX}/")
-    versions, default_number = _versions(item, where, problems, aws_managed=aws_managed)
+    versions, default_number, version_dates = _versions(item, where, problems, aws_managed=aws_managed)
     if not aws_managed and len(versions) > settings.IAM_MAX_POLICY_VERSIONS:
         limit = settings.IAM_MAX_POLICY_VERSIONS
         problems.add(f"{where}.PolicyVersionList", f"{len(versions)} versions; a policy may have {limit}")
@@ -411,12 +450,33 @@ def _read_policy(item: dict, where: str, problems: Problems) -> PolicyDetail:
         description=description or "",
         versions=versions,
         default_number=default_number,
+        create_date=_date(item, "CreateDate", where, problems),
+        update_date=_date(item, "UpdateDate", where, problems),
+        version_dates=version_dates,
     )
 
 
-def _versions(item: dict, where: str, problems: Problems, *, aws_managed: bool) -> tuple[tuple, int]:
+def _date(item: dict, key: str, where: str, problems: Problems) -> datetime | None:
+    """AWS's dates: ISO 8601 with a zone, as the CLI prints them (...Z, +00:00, or a space for T)."""
+    value = item.get(key)
+    if value is None:
+        return None
+    moment = None
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            moment = None
+    if moment is None or moment.tzinfo is None:
+        problems.add(f"{where}.{key}", f"not a date and time with its zone: {value!r}")
+        return None
+    return moment
+
+
+def _versions(item: dict, where: str, problems: Problems, *, aws_managed: bool) -> tuple[tuple, int, tuple]:
     size_limit = _NO_LIMIT if aws_managed else settings.IAM_MANAGED_POLICY_MAX_SIZE
     versions: dict[int, dict] = {}
+    dates: dict[int, datetime | None] = {}
     defaults = []
     for index, entry in enumerate(_list(item, "PolicyVersionList", where, problems)):
         place = f"{where}.PolicyVersionList[{index}]"
@@ -430,6 +490,7 @@ def _versions(item: dict, where: str, problems: Problems, *, aws_managed: bool) 
         versions[number] = _document(
             document, f"{place}.Document", problems, kind=PolicyKind.IDENTITY, size_limit=size_limit
         )
+        dates[number] = _date(entry, "CreateDate", place, problems)
         if entry.get("IsDefaultVersion") is True:
             defaults.append(number)
     default_number = _version_number(
@@ -439,7 +500,7 @@ def _versions(item: dict, where: str, problems: Problems, *, aws_managed: bool) 
         problems.add(f"{where}.PolicyVersionList", "a managed policy needs at least one version")
     elif defaults != [default_number] or default_number not in versions:
         problems.add(f"{where}.DefaultVersionId", "must name the one version marked IsDefaultVersion")
-    return tuple(sorted(versions.items())), default_number
+    return tuple(sorted(versions.items())), default_number, tuple(sorted(dates.items()))
 
 
 def _version_number(value: str, where: str, problems: Problems) -> int:
@@ -451,35 +512,122 @@ def _version_number(value: str, where: str, problems: Problems) -> int:
     return int(match[1])
 
 
+# This console's own section
+
+
+def _read_extension(pages, problems: Problems, guardrail_problems: Problems, skipped: list) -> Extension | None:
+    sections = [(prefix, data[EXTENSION]) for prefix, data in pages if EXTENSION in data]
+    if not sections:
+        return None
+    assignments, guardrails = [], []
+    for prefix, section in sections:
+        where = f"{prefix}{EXTENSION}"
+        if not isinstance(section, dict):
+            guardrail_problems.add(where, "expected an object")
+            continue
+        for index, item in enumerate(_list(section, "RoleAssignments", where, guardrail_problems)):
+            place = f"{where}.RoleAssignments[{index}]"
+            own = Problems()
+            assignment = _read_assignment(item, place, own)
+            problems.messages += own.messages
+            if own.messages:
+                skipped.append(Skipped("role assignment", place, tuple(own.messages)))
+            else:
+                assignments.append(assignment)
+        for index, item in enumerate(_list(section, "Guardrails", where, guardrail_problems)):
+            guardrails.append(_read_guardrail(item, f"{where}.Guardrails[{index}]", guardrail_problems))
+    names = [guardrail.name.lower() for guardrail in guardrails]
+    for name in {name for name in names if names.count(name) > 1}:
+        guardrail_problems.add(f"{EXTENSION}.Guardrails", f"two guardrails are named {name!r}")
+    return Extension(tuple(assignments), tuple(guardrails))
+
+
+def _read_assignment(item: object, where: str, problems: Problems) -> AssignmentDetail:
+    if not isinstance(item, dict):
+        problems.add(where, "expected an object")
+        return AssignmentDetail("", "")
+    expires_at = None
+    if item.get("ExpiresAt") is not None:
+        text = _text(item, "ExpiresAt", where, problems)
+        try:
+            expires_at = datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+        except ValueError:
+            problems.add(f"{where}.ExpiresAt", f"not a date and time: {text!r}")
+        if expires_at is not None and expires_at.tzinfo is None:
+            problems.add(f"{where}.ExpiresAt", "needs its time zone (such as Z)")
+            expires_at = None
+    return AssignmentDetail(
+        _name(item, "RoleName", where, problems, max_length=ROLE_NAME_MAX_LENGTH, kind="role name"),
+        _name(item, "UserName", where, problems, max_length=USER_NAME_MAX_LENGTH, kind="user name"),
+        expires_at,
+    )
+
+
+def _read_guardrail(item: object, where: str, problems: Problems) -> GuardrailDetail:
+    if not isinstance(item, dict):
+        problems.add(where, "expected an object")
+        return GuardrailDetail("", 1, {})
+    level = item.get("Level", 1)
+    if isinstance(level, bool) or not isinstance(level, int) or level < 1:
+        problems.add(f"{where}.Level", "a whole number from 1")
+    return GuardrailDetail(
+        _name(item, "GuardrailName", where, problems, max_length=POLICY_NAME_MAX_LENGTH, kind="guardrail name"),
+        level,
+        _document(
+            item.get("Document"),
+            f"{where}.Document",
+            problems,
+            kind=PolicyKind.GUARDRAIL,
+            size_limit=settings.IAM_GUARDRAIL_MAX_SIZE,
+        ),
+        _optional_description(item, where, problems) or "",
+    )
+
+
 # The file as a whole
 
 
-def _account_id(data: dict, problems: Problems) -> str | None:
-    """The one account the file's users, groups, roles and customer policies belong to."""
-    accounts = set()
-    for key in ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies"):
-        for item in data.get(key) or []:
-            match = _ARN.fullmatch(item.get("Arn", "")) if isinstance(item, dict) else None
-            if match is not None and match["account"] != "aws":
-                accounts.add(match["account"])
-    if len(accounts) > 1:
+def _account_id(found: dict[str, list], problems: Problems, skipped: list, *, skip_invalid: bool) -> str | None:
+    """The one account the file's users, groups, roles and customer policies belong to. Read
+    with skip_invalid, a file of several accounts keeps this console's, skipping the others."""
+    accounts = {_ARN.fullmatch(item.arn)["account"] for key in _LISTS for item in found[key]} - {"aws"}
+    if len(accounts) <= 1:
+        return min(accounts) if accounts else None
+    if not skip_invalid or settings.IAM_ACCOUNT_ID not in accounts:
         problems.add("", f"The file's ARNs name several accounts: {', '.join(sorted(accounts))}.")
-    return min(accounts) if accounts else None
+        return min(accounts)
+    kept = settings.IAM_ACCOUNT_ID
+    for key in _LISTS:
+        for item in list(found[key]):
+            account = _ARN.fullmatch(item.arn)["account"]
+            if account not in ("aws", kept):
+                found[key].remove(item)
+                reason = f"it belongs to account {account}, not to this console's account {kept}"
+                skipped.append(Skipped(_KINDS[key], item.arn, (reason,), name=item.name))
+    return kept
 
 
-def _check_unique(details: AccountDetails, problems: Problems) -> None:
-    """Names are unique without regard to case, IDs exactly, as in AWS."""
-    kinds = (
-        ("UserDetailList", "user", details.users),
-        ("GroupDetailList", "group", details.groups),
-        ("RoleDetailList", "role", details.roles),
-        ("Policies", "customer managed policy", [p for p in details.policies if not p.aws_managed]),
-        ("Policies", "AWS managed policy", [p for p in details.policies if p.aws_managed]),
+def _check_unique(found: dict[str, list], problems: Problems, skipped: list) -> None:
+    """Names are unique without regard to case, IDs exactly (those of policies across customer
+    and AWS managed ones), as in AWS: the first in the file keeps them, later ones are skipped."""
+    name, unique_id = ("name", lambda item: item.name.lower()), ("ID", lambda item: item.iam_id)
+    checks = (
+        ("UserDetailList", "user", lambda item: True, (name, unique_id)),
+        ("GroupDetailList", "group", lambda item: True, (name, unique_id)),
+        ("RoleDetailList", "role", lambda item: True, (name, unique_id)),
+        ("Policies", "customer managed policy", lambda item: not item.aws_managed, (name,)),
+        ("Policies", "AWS managed policy", lambda item: item.aws_managed, (name,)),
+        ("Policies", "policie", lambda item: True, (unique_id,)),
     )
-    for key, kind, items in kinds:
-        for label, value in (("name", lambda item: item.name.lower()), ("ID", lambda item: item.iam_id)):
-            seen: set[str] = set()
-            for item in items:
-                if value(item) in seen:
+    for key, kind, chosen, labels in checks:
+        firsts: dict[tuple[str, str], object] = {}
+        for item in [item for item in found[key] if chosen(item)]:
+            clashes = []
+            for label, value in labels:
+                first = firsts.setdefault((label, value(item)), item)
+                if first is not item:
                     problems.add(key, f"two {kind}s share the {label} of {item.name!r}")
-                seen.add(value(item))
+                    clashes.append(f"its {label} is already that of {first.arn}, earlier in the file")
+            if clashes:
+                found[key].remove(item)
+                skipped.append(Skipped(_KINDS[key], item.arn, tuple(clashes), name=item.name))

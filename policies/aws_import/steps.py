@@ -48,6 +48,9 @@ class Step:
     description: str
     run: Callable[[Writer], object]
     last: bool = False  # run after every other step of the import (trust policies)
+    # What making this change by hand needs (the rule table), asked of the import's actor before
+    # any step runs; None where the import's own action governs it.
+    checks: Callable[[], list] | None = None
 
 
 def find_policy(arn: str) -> ManagedPolicy | None:

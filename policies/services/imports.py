@@ -1,5 +1,7 @@
 """Managed policies as an imported account has them (policies.aws_import)."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -50,27 +52,35 @@ def import_managed_policy(
     description: str = "",
     iam_id: str | None = None,
     aws_managed: bool = False,
+    created_at: datetime | None = None,
+    updated_at: datetime | None = None,
+    version_dates: dict[int, datetime | None] | None = None,
 ) -> ManagedPolicy:
     """A managed policy as another account has it: each version under its own number, the
-    default marked. `aws_managed` policies (arn:aws:iam::aws:policy/...) are read-only."""
+    default marked, with the account's dates where given (else now). `aws_managed` policies
+    (arn:aws:iam::aws:policy/...) are read-only."""
     checked = _imported_versions(versions, default_number, aws_managed=aws_managed)
+    now = timezone.now()
     policy = ManagedPolicy(
         policy_name=policy_name,
         path=path,
         description=description,
         aws_managed=aws_managed,
         next_version_number=checked[-1][0] + 1,
+        created_at=created_at or now,
+        updated_at=updated_at or created_at or now,
     )
     if iam_id:
         policy.iam_id = iam_id
     policy.full_clean()
     policy.save()
+    dates = version_dates or {}
     (first, first_document), *others = checked
-    _create_imported_version(policy, first, first_document, first == default_number, actor)
+    _create_imported_version(policy, first, first_document, first == default_number, actor, dates.get(first))
     after = {"policy_name": policy_name, "path": path, "version": f"v{first}", "document": first_document}
     record("CreatePolicy", actor=actor, target=policy, after=after | {"aws_managed": aws_managed})
     for number, document in others:
-        _create_imported_version(policy, number, document, number == default_number, actor)
+        _create_imported_version(policy, number, document, number == default_number, actor, dates.get(number))
         record(
             "CreatePolicyVersion",
             actor=actor,
@@ -80,23 +90,41 @@ def import_managed_policy(
     return policy
 
 
-def _create_imported_version(policy, number: int, document: dict, is_default: bool, actor) -> PolicyVersion:
+def _create_imported_version(
+    policy, number: int, document: dict, is_default: bool, actor, created_at: datetime | None = None
+) -> PolicyVersion:
     return PolicyVersion.objects.create(
-        policy=policy, number=number, document=document, is_default=is_default, created_by=actor
+        policy=policy,
+        number=number,
+        document=document,
+        is_default=is_default,
+        created_by=actor,
+        created_at=created_at or timezone.now(),
     )
 
 
 @transaction.atomic
 def import_policy_versions(
-    *, policy: ManagedPolicy, versions: list[tuple[int, dict]], default_number: int, actor: User | None
+    *,
+    policy: ManagedPolicy,
+    versions: list[tuple[int, dict]],
+    default_number: int,
+    actor: User | None,
+    replace_builtin: bool = False,
+    version_dates: dict[int, datetime | None] | None = None,
 ) -> ManagedPolicy:
     """Make an imported policy's versions exactly those given (numbers kept, default marked).
 
     A version whose number is kept but whose document differs is replaced: AWS never edits a
-    version, so it is another version that happens to share the number."""
+    version, so it is another version that happens to share the number. A built-in policy is
+    changed only with `replace_builtin` (AWS's own document for its ARN); it then stops being
+    built in, so a later release's built-in document does not overwrite it."""
     policy = ManagedPolicy.objects.select_for_update().get(pk=policy.pk)
-    if policy.builtin:
+    if policy.builtin and not replace_builtin:
         raise ValidationError(f"{policy.policy_name} is built in; an import never changes it.")
+    if policy.builtin:
+        ManagedPolicy.objects.filter(pk=policy.pk).update(builtin=False)
+        record("ReplaceBuiltinPolicy", actor=actor, target=policy, before={"builtin": True}, after={"builtin": False})
     wanted = dict(_imported_versions(versions, default_number, aws_managed=policy.aws_managed))
     existing = {version.number: version for version in policy.versions.all()}
     for number, version in existing.items():
@@ -105,7 +133,7 @@ def import_policy_versions(
             version.delete()
     for number, document in wanted.items():
         if number not in existing or existing[number].document != document:
-            _create_imported_version(policy, number, document, False, actor)
+            _create_imported_version(policy, number, document, False, actor, (version_dates or {}).get(number))
             record(
                 "CreatePolicyVersion", actor=actor, target=policy, after={"version": f"v{number}", "document": document}
             )

@@ -4,7 +4,9 @@ Between the two steps the uploaded text waits in the server-side session (one im
 session), keyed by its SHA-256; the confirm form sends only that hash, so the client can
 neither change the file nor confirm a different upload than the preview it saw. Confirming
 plans again inside the import's transaction, so a preview gone stale writes nothing stale.
-Governed by `iam:ImportAccountAuthorizationDetails` (403 without it, as it is a write).
+Governed by `iam:ImportAccountAuthorizationDetails` (403 without it, as it is a write). With
+"skip what is invalid" ticked, the choice is kept with the file and the preview lists what is
+skipped beside what would change.
 """
 
 from hashlib import sha256
@@ -31,12 +33,13 @@ def account_import(request):
     if not (request.method == "POST" and form.is_valid()):
         return _upload_page(request, form)
     name, text = form.cleaned_data["file"]
+    skip_invalid = form.cleaned_data["skip_invalid"]
     try:
-        plan = plan_import(read_authorization_details(text))
+        plan = _plan(text, skip_invalid)
     except ImportRefused as refused:
         return _upload_page(request, form, problems=refused.messages, name=name)
     digest = sha256(text.encode()).hexdigest()
-    request.session[PENDING_IMPORT] = {"digest": digest, "name": name, "text": text}
+    request.session[PENDING_IMPORT] = {"digest": digest, "name": name, "text": text, "skip_invalid": skip_invalid}
     confirm = ImportConfirmForm(initial={"digest": digest})
     return render(request, "policies/import_preview.html", {"plan": plan, "name": name, "confirm": confirm})
 
@@ -50,15 +53,20 @@ def account_import_confirm(request):
         messages.error(request, "That import is no longer waiting for confirmation; upload the file again.")
         return redirect("policies:import")
     try:
-        plan = plan_import(read_authorization_details(pending["text"]))
+        plan = _plan(pending["text"], pending.get("skip_invalid") is True)
         applied = rules.perform(request.user, apply_import, plan=plan, source_name=pending["name"])
     except ImportRefused as refused:
         return _upload_page(request, ImportUploadForm(), problems=refused.messages, name=pending["name"])
     del request.session[PENDING_IMPORT]
-    messages.success(request, f"Imported {pending['name']}: {_summary(applied)}.")
+    skipped = f"; {len(applied.skipped)} skipped" if applied.skip_invalid else ""
+    messages.success(request, f"Imported {pending['name']}: {_summary(applied)}{skipped}.")
     if request.user.has_perm("iam:ListAuditEvents"):
         return redirect(f"{reverse('identities:audit-list')}?event=ImportAccountAuthorizationDetails")
     return redirect("policies:import")
+
+
+def _plan(text: str, skip_invalid: bool):
+    return plan_import(read_authorization_details(text, skip_invalid=skip_invalid), skip_invalid=skip_invalid)
 
 
 def _upload_page(request, form, **context):

@@ -13,6 +13,7 @@ from policies.aws_import import (
     ImportRefused,
     apply_import,
     export_authorization_details,
+    find_policy,
     plan_import,
     read_authorization_details,
 )
@@ -185,7 +186,7 @@ def test_a_dry_run_prints_the_plan_and_changes_nothing(capsys):
     assert "    add to group Developers" in output
     assert "create with versions v2, v3, v4 (default v3)" in output
     assert "user: 4 to create, 0 to update, 0 unchanged" in output
-    assert "instance profiles are not imported (ec2-app-server)" in output
+    assert "instance profiles have no meaning here and are not imported (ec2-app-server)" in output
     assert output.rstrip().endswith("Dry run: nothing was changed.")
 
 
@@ -299,7 +300,8 @@ def test_a_policy_neither_in_the_file_nor_here_is_refused():
     data["Policies"] = [policy for policy in data["Policies"] if policy["PolicyName"] != "AmazonS3ReadOnlyAccess"]
     messages = refusal(json.dumps(data))
     missing = "the policy arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess is neither in the file nor in iamconsole"
-    assert f"{ACCOUNT_ARN}:user/oliver: {missing}" in messages
+    shipped = " (iamconsole ships AWS's document of it: manage.py load_aws_managed_policies --for <file> loads it)"
+    assert f"{ACCOUNT_ARN}:user/oliver: {missing}{shipped}" in messages
     assert len(messages) == 4  # oliver, charles, Operations and ec2-app-server attach it
 
 
@@ -438,3 +440,21 @@ def test_the_export_command_writes_standard_output_or_a_file(capsys, tmp_path):
     call_command("export_aws_authorization_details", "--output", str(target))
     assert json.loads(target.read_text()) == printed
     assert {"UserDetailList", "GroupDetailList", "RoleDetailList", "Policies"} <= set(printed)
+
+
+def test_policies_and_their_versions_keep_the_files_dates():
+    import_account()
+    exported = {policy["Arn"]: policy for policy in export_authorization_details()["Policies"]}
+    written = [policy for policy in sample()["Policies"] if not find_policy(policy["Arn"]).builtin]
+    assert len(written) == 4  # the fifth is AdministratorAccess, the built-in
+    for policy in written:
+        assert exported[policy["Arn"]]["CreateDate"] == policy["CreateDate"]
+        assert exported[policy["Arn"]]["UpdateDate"] == policy["UpdateDate"]
+        dates = {version["VersionId"]: version["CreateDate"] for version in policy["PolicyVersionList"]}
+        assert {v["VersionId"]: v["CreateDate"] for v in exported[policy["Arn"]]["PolicyVersionList"]} == dates
+
+
+def test_a_date_that_is_not_one_is_reported_with_its_place():
+    data = sample()
+    data["Policies"][0]["CreateDate"] = "yesterday"
+    assert refusal(json.dumps(data)) == ["Policies[0].CreateDate: not a date and time with its zone: 'yesterday'"]

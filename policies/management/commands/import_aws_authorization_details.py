@@ -2,6 +2,9 @@
 
 python manage.py import_aws_authorization_details account.json --dry-run
 python manage.py import_aws_authorization_details account.json --as alice
+python manage.py import_aws_authorization_details page1.json page2.json --skip-invalid
+
+Several files are the pages of one answer (IsTruncated, Marker), read as one account.
 """
 
 from pathlib import Path
@@ -17,8 +20,20 @@ class Command(BaseCommand):
     help = "Import users, groups, roles and managed policies from get-account-authorization-details output."
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="the JSON file the AWS CLI wrote")
+        parser.add_argument(
+            "file", nargs="+", help="the JSON file the AWS CLI wrote, or its pages in the order it wrote them"
+        )
         parser.add_argument("--dry-run", action="store_true", help="print what would change and change nothing")
+        parser.add_argument(
+            "--skip-invalid",
+            action="store_true",
+            help="import every valid entity and report each one skipped, with why, instead of refusing the file",
+        )
+        parser.add_argument(
+            "--replace-builtins",
+            action="store_true",
+            help="let an AWS managed policy of the file replace iamconsole's built-in policy of its ARN",
+        )
         parser.add_argument(
             "--as", dest="actor", metavar="USERNAME", help="the IAM user the audit trail names as the actor"
         )
@@ -28,13 +43,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         actor = self._actor(options["actor"])
-        path = Path(options["file"])
+        paths = [Path(name) for name in options["file"]]
+        sources = [self._read(path) for path in paths]
+        skip_invalid = options["skip_invalid"]
         try:
-            source = path.read_bytes()
-        except OSError as error:
-            raise CommandError(f"Cannot read {path}: {error.strerror}.") from error
-        try:
-            plan = plan_import(read_authorization_details(source))
+            details = read_authorization_details(sources if len(sources) > 1 else sources[0], skip_invalid=skip_invalid)
+            plan = plan_import(details, skip_invalid=skip_invalid, replace_builtins=options["replace_builtins"])
             self._print_plan(plan)
             if options["dry_run"] or plan.is_empty:
                 self.stdout.write("Dry run: nothing was changed." if options["dry_run"] else "Nothing to change.")
@@ -42,7 +56,7 @@ class Command(BaseCommand):
             applied = apply_import(
                 plan,
                 actor=actor,
-                source_name=path.name,
+                source_name=", ".join(path.name for path in paths),
                 system_user="" if actor else system_user(),
                 progress=self._progress(options["progress_every"]),
             )
@@ -50,7 +64,15 @@ class Command(BaseCommand):
             raise CommandError(
                 "The import was refused; nothing was imported.\n" + "\n".join(refusal.messages)
             ) from refusal
-        self.stdout.write(self.style.SUCCESS(f"Imported {path.name}: {len(applied.steps)} changes."))
+        skipped = f", {len(applied.skipped)} skipped" if skip_invalid else ""
+        names = ", ".join(path.name for path in paths)
+        self.stdout.write(self.style.SUCCESS(f"Imported {names}: {len(applied.steps)} changes{skipped}."))
+
+    def _read(self, path: Path) -> bytes:
+        try:
+            return path.read_bytes()
+        except OSError as error:
+            raise CommandError(f"Cannot read {path}: {error.strerror}.") from error
 
     def _actor(self, username: str | None) -> User | None:
         if username is None:

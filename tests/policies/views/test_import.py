@@ -129,3 +129,45 @@ def test_without_the_action_the_page_is_forbidden_and_nothing_is_written(db):
 
 def test_wrong_method_on_confirm(importer):
     assert importer.get(CONFIRM).status_code == 405
+
+
+def with_bad_boundary() -> bytes:
+    data = json.loads(SAMPLE.read_text())
+    boundary = next(policy for policy in data["Policies"] if policy["PolicyName"] == "DeveloperBoundary")
+    boundary["PolicyId"] = "not-an-id"
+    return json.dumps(data).encode()
+
+
+def test_unticked_a_file_with_an_invalid_entity_is_refused_whole(importer):
+    response = upload(importer, with_bad_boundary())
+    assert any("'not-an-id' is not" in problem for problem in response.context["problems"])
+    assert PENDING_IMPORT not in importer.session
+
+
+def test_ticked_the_preview_lists_what_is_skipped_and_confirming_imports_the_rest(importer):
+    assert 'type="checkbox" name="skip_invalid"' in importer.get(UPLOAD).content.decode()
+    content = with_bad_boundary()
+    response = importer.post(UPLOAD, {"file": SimpleUploadedFile("account.json", content), "skip_invalid": "on"})
+    page = response.content.decode()
+    assert 'id="import-skipped"' in page
+    assert "its permissions boundary arn:aws:iam::123456789012:policy/boundaries/DeveloperBoundary is skipped" in page
+    assert sorted(entry.arn.rsplit("/", 1)[-1] for entry in response.context["plan"].skipped) == [
+        "DeployRole",
+        "DeveloperBoundary",
+        "mia",
+    ]
+    importer.post(CONFIRM, {"digest": importer.session[PENDING_IMPORT]["digest"]})
+    assert User.objects.filter(username="oliver").exists()
+    assert not User.objects.filter(username="mia").exists()
+    event = AuditEvent.objects.get(event_name="ImportAccountAuthorizationDetails")
+    assert len(event.after["skipped"]) == 3
+
+
+def test_a_file_holding_the_pages_of_one_answer_imports_as_one_account(importer):
+    data = json.loads(SAMPLE.read_text())
+    first = {"UserDetailList": data["UserDetailList"], "GroupDetailList": data["GroupDetailList"], "IsTruncated": True}
+    second = {"RoleDetailList": data["RoleDetailList"], "Policies": data["Policies"], "IsTruncated": False}
+    response = upload(importer, json.dumps([first, second]).encode())
+    assert response.context["plan"].summary["role"]["create"] == 2
+    importer.post(CONFIRM, {"digest": importer.session[PENDING_IMPORT]["digest"]})
+    assert User.objects.filter(username="mia").exists() and Group.objects.filter(group_name="Developers").exists()
