@@ -26,6 +26,7 @@ from identities.views.groups import (
     group_members_add,
     group_members_remove,
 )
+from identities.views.passwords import user_password
 from identities.views.roles import (
     role_assign,
     role_create,
@@ -83,6 +84,7 @@ __all__ = [
     "user_group_add",
     "user_group_remove",
     "user_list",
+    "user_password",
     "user_role_add",
     "user_role_remove",
     "user_tags",
