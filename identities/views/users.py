@@ -11,9 +11,23 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from identities import forms, passwords, queries, rules, services, staleness
-from identities.console import answer, delete_page, history, mark_openable, page_of, problems_of, readable, require
+from identities.console import (
+    adds_self,
+    answer,
+    ask,
+    confirmed,
+    delete_page,
+    history,
+    mark_openable,
+    page_of,
+    problems_of,
+    question,
+    readable,
+    require,
+)
 from identities.context import PENDING
 from identities.models import Group, Role, User
+from identities.views.groups import SELF_ADDED, self_addition
 from identities.views.passwords import show_once
 
 
@@ -69,12 +83,15 @@ def _user_context(request, subject: User) -> dict:
     }
 
 
+_PAGE = "identities/user_detail.html"
+
+
 @login_required
 @require_GET
 def user_detail(request, pk: int):
     subject = readable(request, User, pk, "iam:GetUser")
     context = _user_context(request, subject) | history(request, subject)
-    return render(request, "identities/user_detail.html", context)
+    return render(request, _PAGE, context)
 
 
 def _section(request, subject: User, template: str, **outcome):
@@ -92,11 +109,19 @@ def user_group_add(request, pk: int):
     if not form.is_valid():
         return _section(request, subject, "identities/_user_groups.html", problems=form.errors["name"])
     group = form.cleaned_data["name"]
+    yourself = adds_self(request, [subject])
+    if yourself and not confirmed(request):
+        rules.require(request.user, rules.required(services.add_members, group=group, users=[subject]))
+        page = reverse("identities:user-detail", args=[subject.pk])
+        asked = question(request, **self_addition(group), section="user-groups", cancel=page)
+        context = _user_context(request, subject) | {"question": asked}
+        return ask(request, template="identities/_user_groups.html", page=_PAGE, context=context, obj=subject)
     try:
         rules.perform(request.user, services.add_members, group=group, users=[subject])
     except ValidationError as error:
         return _section(request, subject, "identities/_user_groups.html", problems=problems_of(error))
     done = f"{subject.username} was added to {group.group_name}."
+    done += f" {SELF_ADDED.format(group=group.group_name)}" if yourself else ""
     return _section(request, subject, "identities/_user_groups.html", done=done)
 
 
