@@ -5,6 +5,8 @@ on the edit page."""
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from identities import services
@@ -140,3 +142,23 @@ def test_requiring_mfa_needs_update_user(org):
     data = {"username": "mia", "path": "/", "is_active": "on", "mfa_required": "on"}
     assert client_for("charles").post(url("user-edit", org.mia.pk), data).status_code == 403
     assert user("mia").mfa_required is False
+
+
+def _page_queries(client, path: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)
+
+
+def test_the_create_page_costs_the_same_queries_with_more_policies_and_groups(org):
+    client = client_for("iam-admin")
+    client.get(url("user-create"))
+    counts = []
+    for batch in range(2):
+        for number in range(10 * batch, 10 * batch + 10):
+            policy_services.create_policy(
+                policy_name=f"Fence{number}", document=document(statement("Allow")), actor=None
+            )
+            services.create_group(group_name=f"Team{number}", actor=None)
+        counts.append(_page_queries(client, url("user-create")))
+    assert counts[0] == counts[1]

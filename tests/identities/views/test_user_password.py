@@ -2,7 +2,9 @@
 typed or generated (shown once), the reset requirement, and the sessions a reset ends."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -125,3 +127,20 @@ def test_the_user_page_links_the_password_page_to_those_who_may_set_it(org):
     assert link not in client_for("charles").get(url("user-detail", org.mia.pk)).content.decode()
     root_page = client_for("iam-admin").get(url("user-detail", org.root.pk)).content.decode()
     assert url("user-password", org.root.pk) not in root_page
+
+
+def _page_queries(client, path: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured)
+
+
+def test_the_password_page_costs_the_same_queries_as_users_are_added(org):
+    client = client_for("iam-admin")
+    client.get(url("user-password", org.mia.pk))
+    counts = []
+    for batch in range(2):
+        for number in range(10 * batch, 10 * batch + 10):
+            services.create_user(username=f"extra{number}", password=NEW, actor=None)
+        counts.append(_page_queries(client, url("user-password", org.mia.pk)))
+    assert counts[0] == counts[1]
