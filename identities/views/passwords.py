@@ -43,10 +43,10 @@ def _refuse_root(subject: User) -> None:
         )
 
 
-def _page(request, subject: User, form, shown: str = "", status: int = 200) -> HttpResponse:
+def _page(request, subject: User, form, shown: str = "") -> HttpResponse:
     may_set = not subject.is_superuser and rules.allows(request.user, services.set_password, user=subject)
     context = {"subject": subject, "form": form if may_set else None, "shown": shown}
-    return render(request, "identities/user_password.html", context, status=status)
+    return render(request, "identities/user_password.html", context)
 
 
 @login_required
