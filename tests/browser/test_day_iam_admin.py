@@ -1,6 +1,6 @@
 """The IAM administrator's day in Chromium: a new user created with groups, a boundary and a
-generated password shown once; a policy attached after the console's question; and a decision
-of the policy check read down to its near misses. At desktop and phone widths."""
+generated password shown once; a policy attached after the console's question; MFA required;
+and a decision of the policy check read down to its near misses. At desktop and phone widths."""
 
 import pytest
 from playwright.sync_api import expect
@@ -64,6 +64,13 @@ def test_the_administrator_onboards_a_developer_and_checks_what_they_may_do(page
     expect(page.get_by_text("IAMFullAccess is attached to nora.")).to_be_visible()
     assert PolicyAttachment.objects.filter(user=nora, policy__policy_name="IAMFullAccess").exists()
     both_widths(page, screenshot, "day-iam-admin-user-page")
+
+    page.get_by_role("link", name="Edit", exact=True).click()
+    page.get_by_label("Require MFA").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("User nora was saved.")).to_be_visible()
+    expect(page.locator(".summary-list")).to_contain_text("required")
+    assert User.objects.get(pk=nora.pk).mfa_required
 
     page.get_by_role("link", name="Policy check").first.click()
     page.get_by_label("Principal", exact=True).fill("nora")
