@@ -4,6 +4,7 @@ import json
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.forms.fields import InvalidJSONInput
 from django.utils import timezone
@@ -338,6 +339,17 @@ class UserCreateForm(UserForm, ConsolePasswordForm):
         super().__init__(*args, **kwargs)
         # Named in settings: the boundaries are the policies app's, which identities does not import.
         self.fields["boundary"].queryset = import_string(settings.IAM_BOUNDARY_POLICIES)()
+
+    def clean(self):
+        cleaned = super().clean()
+        typed = cleaned.get("console_password")
+        if typed:
+            # Said at the field before anything is created; the service checks it again when it saves.
+            try:
+                password_validation.validate_password(typed, User(username=cleaned.get("username") or ""))
+            except forms.ValidationError as error:
+                self.add_error("console_password", error)
+        return cleaned
 
     def clean_password_choice(self) -> str:
         # A form that names no choice (a script, an older page) means the password typed, if any.

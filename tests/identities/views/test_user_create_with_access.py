@@ -97,6 +97,8 @@ def test_an_unknown_group_is_explained_and_nothing_is_created(org):
     assert response.status_code == 200 and "No such group: Nobodies." in response.content.decode()
     typed = client_for("iam-admin").post(url("user-create"), creation(password_choice="typed"))
     assert "Type the password" in typed.content.decode()
+    short = client_for("iam-admin").post(url("user-create"), creation(password_choice="typed", console_password="abc"))
+    assert "The password must be at least 8 characters long." in short.context["form"].errors["console_password"]
     assert everything() == before
 
 
