@@ -278,6 +278,10 @@ IAM_SELF_SERVICE_FOR_NEW_USERS = env_bool("IAM_SELF_SERVICE_FOR_NEW_USERS", defa
 # Called with (user=, actor=) after a user is created in the console, in the same
 # transaction; named here so identities needs no import of policies.
 IAM_NEW_USER_HOOKS = ["policies.services.attach_new_user_policies"]
+# The console's create-user form: the managed policies it offers as a boundary (a queryset),
+# and what sets the one chosen (identity=, policy=, actor=), in the creation's transaction.
+IAM_BOUNDARY_POLICIES = "policies.queries.boundary_policies"
+IAM_SET_PERMISSIONS_BOUNDARY = "policies.services.set_permissions_boundary"
 # Called with a trust policy before it is stored (the engine's grammar and findings: a
 # document that cannot be evaluated is refused, with every problem and its place).
 IAM_TRUST_POLICY_CHECKS = ["policies.services.check_trust_policy"]

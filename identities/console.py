@@ -111,6 +111,38 @@ def answer(request, *, template: str, context: dict, url: str, done: str = "", p
     return redirect(url)
 
 
+def confirmed(request) -> bool:
+    """Whether this POST is the one that answered a question (`question`) with yes."""
+    return request.POST.get("confirm") == "yes"
+
+
+def question(request, *, text: str, button: str, section: str, cancel: str) -> dict:
+    """A question asked before a change is saved (templates/console/_question.html): the same
+    POST, sent again with confirm=yes, makes it; `section`: the id of the part of the page htmx
+    swaps with the answer; `cancel`: the page to go back to, nothing changed."""
+    fields = [
+        (name, value)
+        for name in request.POST
+        if name not in ("csrfmiddlewaretoken", "confirm")
+        for value in request.POST.getlist(name)
+    ]
+    return {"text": text, "button": button, "fields": fields, "url": request.path, "section": section, "cancel": cancel}
+
+
+def ask(request, *, template: str, page: str, context: dict, obj) -> HttpResponse:
+    """A question (`question`) instead of the change: htmx gets the section with it, a plain POST
+    the whole page of `obj` (`page`) with it."""
+    if request.htmx:
+        return render(request, template, context)
+    return render(request, page, context | history(request, obj))
+
+
+def adds_self(request, users: Iterable[User]) -> bool:
+    """Whether a membership change adds the signed-in user themself: allowed when their policies
+    allow it (as in AWS), but they are told before it is saved and in its confirmation."""
+    return any(user.pk == request.user.pk for user in users)
+
+
 def history(request, obj) -> dict:
     """The object's recent audit events, for those who may read the trail (iam:ListAuditEvents)."""
     if not request.user.has_perm("iam:ListAuditEvents"):

@@ -3,14 +3,17 @@
 import json
 
 from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.forms.fields import InvalidJSONInput
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from identities import jsoninput, naming, trust
 from identities.audit import AuditEvent
 from identities.models import Group, User
-from identities.queries import AuditFilter, UserFilters, users_named
+from identities.queries import AuditFilter, UserFilters, groups_named, users_named
 
 MAX_USERS_AT_ONCE = 200
 
@@ -223,15 +226,135 @@ class UserForm(forms.Form):
         return path
 
 
-class UserCreateForm(UserForm):
-    tags = TagsField(label="Tags")
-    console_password = forms.CharField(
+class UserEditForm(UserForm):
+    mfa_required = forms.BooleanField(
+        label="Require MFA",
+        required=False,
+        help_text="They must sign in with an MFA device; one who has none sets it up at their next sign-in.",
+    )
+
+
+NO_PASSWORD, TYPED_PASSWORD, GENERATED_PASSWORD = "none", "typed", "generated"
+
+
+class ConsolePasswordForm(forms.Form):
+    """A console password typed or generated (the page generates it and shows it once), and
+    whether it must be changed at the next sign-in. The account password policy is checked
+    by the service that sets it."""
+
+    password_choice = forms.ChoiceField(
         label="Console password",
+        choices=[(GENERATED_PASSWORD, "Generate a password (shown once)"), (TYPED_PASSWORD, "Type a password")],
+        initial=GENERATED_PASSWORD,
+        widget=forms.RadioSelect,
+    )
+    console_password = forms.CharField(
+        label="Password",
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="Optional. Leave empty for a user who only uses access keys; the account password policy applies.",
+        help_text="Only with “Type a password”; the account password policy applies.",
     )
+    password_reset_required = forms.BooleanField(
+        label="Require a new password at next sign-in",
+        required=False,
+        initial=True,
+        help_text="They choose their own password when they first sign in with this one.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        choice, typed = cleaned.get("password_choice"), cleaned.get("console_password")
+        if choice == TYPED_PASSWORD and not typed:
+            self.add_error("console_password", "Type the password, or choose to generate one.")
+        if choice != TYPED_PASSWORD:
+            cleaned["console_password"] = ""
+        if choice == NO_PASSWORD:
+            cleaned["password_reset_required"] = False
+        return cleaned
+
+    def wants_generated(self) -> bool:
+        return self.cleaned_data["password_choice"] == GENERATED_PASSWORD
+
+
+class GroupNamesField(forms.CharField):
+    """Groups named one a line or separated by commas, normalised to the groups (each must exist)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("max_length", 4000)
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> list[Group]:
+        text = (super().to_python(value) or "").replace(",", "\n")
+        names = list(dict.fromkeys(name.strip() for name in text.splitlines() if name.strip()))
+        if len(names) > settings.IAM_MAX_GROUPS_PER_USER:
+            raise forms.ValidationError(f"A user may be in {settings.IAM_MAX_GROUPS_PER_USER} groups at most.")
+        groups = {group.group_name.lower(): group for group in groups_named(names)}
+        missing = [name for name in names if name.lower() not in groups]
+        if missing:
+            raise forms.ValidationError(f"No such group: {', '.join(missing)}.")
+        return list({group.pk: group for group in groups.values()}.values())
+
+
+class UserCreateForm(UserForm, ConsolePasswordForm):
+    """A new user with all it starts with: password, groups, boundary and tags, created at once."""
+
+    password_choice = forms.ChoiceField(
+        label="Console password",
+        choices=[
+            (NO_PASSWORD, "None: access keys only, no console sign-in"),
+            *ConsolePasswordForm.base_fields["password_choice"].choices,
+        ],
+        initial=NO_PASSWORD,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    groups = GroupNamesField(
+        label="Groups",
+        help_text="Optional. Group names, separated by commas; the user starts with their permissions.",
+    )
+    boundary = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label="Permission boundary",
+        empty_label="No boundary",
+        help_text="Optional. The most this user's own policies can ever give them.",
+    )
+    tags = TagsField(label="Tags")
+
+    field_order = [
+        "username",
+        "path",
+        "password_choice",
+        "console_password",
+        "password_reset_required",
+        "groups",
+        "boundary",
+        "tags",
+        "is_active",
+    ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Named in settings: the boundaries are the policies app's, which identities does not import.
+        self.fields["boundary"].queryset = import_string(settings.IAM_BOUNDARY_POLICIES)()
+
+    def clean(self):
+        cleaned = super().clean()
+        typed = cleaned.get("console_password")
+        if typed:
+            # Said at the field before anything is created; the service checks it again when it saves.
+            try:
+                password_validation.validate_password(typed, User(username=cleaned.get("username") or ""))
+            except forms.ValidationError as error:
+                self.add_error("console_password", error)
+        return cleaned
+
+    def clean_password_choice(self) -> str:
+        # A form that names no choice (a script, an older page) means the password typed, if any.
+        typed = self.data.get(self.add_prefix("console_password"))
+        return self.cleaned_data["password_choice"] or (TYPED_PASSWORD if typed else NO_PASSWORD)
 
 
 class GroupForm(forms.Form):

@@ -6,6 +6,8 @@ first, so "reuse of the last N passwords" can be refused without ever
 keeping a password in clear.
 """
 
+import secrets
+import string
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -178,3 +180,19 @@ class AccountPasswordPolicyValidator:
 
     def get_help_text(self) -> str:
         return " ".join(PasswordPolicy.current().rules())
+
+
+GENERATED_LENGTH = 20
+
+
+def generate_password() -> str:
+    """A password the account's policy accepts whatever it requires: every class of character
+    at least once, at least GENERATED_LENGTH long (or the policy's minimum), from `secrets`."""
+    policy = PasswordPolicy.current()
+    classes = [string.ascii_uppercase, string.ascii_lowercase, string.digits, SYMBOLS]
+    length = max(GENERATED_LENGTH, policy.minimum_length)
+    alphabet = "".join(classes)
+    characters = [secrets.choice(each) for each in classes]
+    characters += [secrets.choice(alphabet) for _ in range(length - len(characters))]
+    secrets.SystemRandom().shuffle(characters)
+    return "".join(characters)

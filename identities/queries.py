@@ -297,6 +297,12 @@ def users_named(names: list[str]) -> list[User]:
     return list(User.objects.filter(username__lower__in=lowered).order_by("username")) if names else []
 
 
+def groups_named(names: list[str]) -> list[Group]:
+    """Groups by name, without regard to case (the ones that exist)."""
+    lowered = [name.lower() for name in names]
+    return list(Group.objects.filter(group_name__lower__in=lowered).order_by("group_name")) if names else []
+
+
 @dataclass(frozen=True)
 class TrustedPrincipal:
     """A user or role that may assume a role; `conditional`: only when its conditions hold."""

@@ -143,7 +143,9 @@ def subject(obj):
 
 
 @rule(services.create_user, services.create_console_user)
-def _create_user(*, username=None, path="/", tags=None, password=None, boundary=None, **_):
+def _create_user(*, username=None, path="/", tags=None, password=None, boundary=None, groups=(), **_):
+    """All of a creation, asked before anything is created: a password is its login profile
+    (with its reset requirement), each group its own AddUserToGroup."""
     keys = {"iam:PermissionsBoundary": boundary.arn} if boundary is not None else {}
     target = new_target("user", path, username, keys)
     yield Check("iam:CreateUser", target)
@@ -152,6 +154,8 @@ def _create_user(*, username=None, path="/", tags=None, password=None, boundary=
     yield from tag_checks("User", target, {}, tags or None)
     if boundary is not None:
         yield Check("iam:PutUserPermissionsBoundary", target)
+    for group in sorted(groups or (), key=lambda group: group.group_name.lower()):
+        yield Check("iam:AddUserToGroup", group)
 
 
 @rule(services.update_user)
@@ -181,7 +185,9 @@ def _revoke_role_sessions(*, user=None, role=None, **_):
 
 @rule(services.set_password)
 def _set_password(*, user=None, **_):
-    yield Check("iam:UpdateLoginProfile", subject(user))
+    """A first password creates the login profile; one that replaces another updates it."""
+    creates = user is not None and not user.has_usable_password()
+    yield Check("iam:CreateLoginProfile" if creates else "iam:UpdateLoginProfile", subject(user))
 
 
 @rule(services.require_password_reset)

@@ -34,6 +34,7 @@ urlpatterns = [
     path("users/<int:pk>/edit/", views.user_edit, name="user-edit"),
     path("users/<int:pk>/delete/", views.user_delete, name="user-delete"),
     path("users/<int:pk>/tags/", views.user_tags, name="user-tags"),
+    path("users/<int:pk>/password/", views.user_password, name="user-password"),
     path("users/<int:pk>/groups/", views.user_group_add, name="user-group-add"),
     path("users/<int:pk>/groups/candidates/", views.user_group_candidates, name="user-group-candidates"),
     path("users/<int:pk>/groups/<int:group_pk>/remove/", views.user_group_remove, name="user-group-remove"),

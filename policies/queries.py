@@ -208,6 +208,12 @@ def _attachment_count(model, **filters):
     return Coalesce(Subquery(rows.annotate(count=Count("pk")).values("count")), 0)
 
 
+def boundary_policies() -> QuerySet[ManagedPolicy]:
+    """The managed policies the console's create-user form offers as the new user's boundary
+    (settings.IAM_BOUNDARY_POLICIES), by name."""
+    return ManagedPolicy.objects.order_by("policy_name")
+
+
 def managed_policies(search: str = "", kind: str = "", attached: str = "") -> QuerySet[ManagedPolicy]:
     """Managed policies with where each is attached, counted in the same query."""
     policies = ManagedPolicy.objects.annotate(

@@ -208,6 +208,20 @@ CONSOLE_ROWS = [
         data=lambda w, me: {"tags": "team=blue"},
     ),
     Row(
+        "identities:user-password",
+        "GET",
+        lambda w, me: [read("iam:GetUser", w.target), *rule(identity_services.set_password, user=w.target)],
+        _user_page,
+        ok=200,
+    ),
+    Row(
+        "identities:user-password",
+        "POST",
+        lambda w, me: [read("iam:GetUser", w.target), *rule(identity_services.set_password, user=w.target)],
+        _user_page,
+        data=lambda w, me: {"password_choice": "typed", "console_password": "a-new-pass-phrase-31"},
+    ),
+    Row(
         "identities:user-group-add",
         "POST",
         lambda w, me: [read("iam:GetUser", w.target), *rule(identity_services.add_members, group=w.other)],

@@ -1,6 +1,7 @@
 """Writes to users and the account root user."""
 
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -12,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from identities import queries, staleness
 from identities.audit import record
 from identities.credentials import AccessKey
-from identities.models import Membership, RoleAssignment, User
+from identities.models import Group, Membership, RoleAssignment, User
 from identities.services._common import (
     apply_changes,
     apply_password,
@@ -25,7 +26,7 @@ from identities.services._common import (
     user_state,
 )
 from identities.services.credentials import delete_access_key, revoke_role_sessions
-from identities.services.groups import remove_members
+from identities.services.groups import add_members, remove_members
 from identities.services.roles import unassign_role
 from identities.services.signin import remove_mfa_device
 
@@ -42,15 +43,23 @@ def create_user(
     password: str | None = None,
     is_active: bool = True,
     iam_id: str | None = None,
+    password_reset_required: bool = False,
 ) -> User:
+    """`password_reset_required`: the new password must be changed at the first sign-in
+    (AWS's CreateLoginProfile with PasswordResetRequired)."""
+    if password_reset_required and not password:
+        raise ValidationError("Only a user with a console password can be asked to choose a new one.")
     user = User(username=username, path=path, tags=tags or {}, is_active=is_active)
     if iam_id:  # an imported account keeps AWS's unique IDs
         user.iam_id = iam_id
     clean(user)
     apply_password(user, password)
+    user.password_reset_required = password_reset_required
     user.save()
     remember_password(user)
-    record("CreateUser", actor=actor, target=user, after=user_state(user))
+    # "reset_required": the trail drops every key naming a password.
+    after = user_state(user) | ({"reset_required": True} if password_reset_required else {})
+    record("CreateUser", actor=actor, target=user, after=after)
     return user
 
 
@@ -143,23 +152,27 @@ def set_user_tags(*, user: User, tags: dict[str, str], actor: User | None, based
 
 
 @transaction.atomic
-def set_password(*, user: User, password: str | None, actor: User | None) -> User:
+def set_password(*, user: User, password: str | None, actor: User | None, reset_required: bool | None = None) -> User:
+    """A new password (None: no console access) ends the user's console sessions: the session
+    auth hash is made from the password. `reset_required`: whether they must choose another at
+    their next sign-in (None leaves it as it is); their own change never requires one."""
     refuse_unless_root_acts(user, actor)
     had_password = user.has_usable_password()
+    if reset_required and password is None:
+        raise ValidationError("Only a user with a console password can be asked to choose a new one.")
     apply_password(user, password)
     own = actor is not None and actor.pk == user.pk
-    if own:
-        user.password_reset_required = False
+    if own or password is None:
+        reset_required = False
+    if reset_required is not None:
+        user.password_reset_required = reset_required
     user.save(update_fields=["password", "password_changed_at", "password_reset_required"])
     remember_password(user)
-    event = "ChangePassword" if own else "UpdateLoginProfile"
-    record(
-        event,
-        actor=actor,
-        target=user,
-        before={"console_access": had_password},
-        after={"console_access": password is not None},
-    )
+    event = "ChangePassword" if own else ("UpdateLoginProfile" if had_password else "CreateLoginProfile")
+    after = {"console_access": password is not None}
+    if reset_required is not None:
+        after["reset_required"] = reset_required
+    record(event, actor=actor, target=user, before={"console_access": had_password}, after=after)
     return user
 
 
@@ -210,14 +223,24 @@ def _remove_what_blocks_deletion(user: User, actor: User | None) -> None:
 
 
 @transaction.atomic
-def create_console_user(*, actor: User | None, **fields: Any) -> User:
+def create_console_user(
+    *, actor: User | None, groups: Iterable[Group] = (), boundary: Any = None, **fields: Any
+) -> User:
     """A user created in the console (its pages or the admin): created, then given what the
     account gives every new console user, through the hooks named in IAM_NEW_USER_HOOKS
     (policies attaches the self-service policy there), in the same transaction.
 
+    `groups`: added to each, one AddUserToGroup record a group. `boundary`: a managed policy
+    of the policies app, set by IAM_SET_PERMISSIONS_BOUNDARY (identities does not know policies).
+    Any refusal (a group's quota, the password policy) leaves nothing created.
+
     Imports and management commands call create_user, which runs no hook: they create
     exactly what they are told."""
     user = create_user(actor=actor, **fields)
+    for group in sorted(groups, key=lambda group: group.group_name.lower()):
+        add_members(group=group, users=[user], actor=actor)
+    if boundary is not None:
+        import_string(settings.IAM_SET_PERMISSIONS_BOUNDARY)(identity=user, policy=boundary, actor=actor)
     for hook in settings.IAM_NEW_USER_HOOKS:
         import_string(hook)(user=user, actor=actor)
     return user

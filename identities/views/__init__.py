@@ -27,6 +27,7 @@ from identities.views.groups import (
     group_members_add,
     group_members_remove,
 )
+from identities.views.passwords import user_password
 from identities.views.pickers import user_group_candidates, user_role_candidates
 from identities.views.roles import (
     role_assign,
@@ -91,6 +92,7 @@ __all__ = [
     "user_group_candidates",
     "user_group_remove",
     "user_list",
+    "user_password",
     "user_role_add",
     "user_role_candidates",
     "user_role_remove",

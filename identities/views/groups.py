@@ -10,7 +10,20 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from identities import forms, queries, rules, services
-from identities.console import answer, delete_page, history, mark_openable, page_of, problems_of, readable, require
+from identities.console import (
+    adds_self,
+    answer,
+    ask,
+    confirmed,
+    delete_page,
+    history,
+    mark_openable,
+    page_of,
+    problems_of,
+    question,
+    readable,
+    require,
+)
 from identities.models import Group
 
 
@@ -89,6 +102,11 @@ def group_members_add(request, pk: int):
             request, template=template, context=_group_context(request, group), url=url, problems=form.errors["users"]
         )
     users = form.cleaned_data["users"]
+    yourself = adds_self(request, users)
+    if yourself and not confirmed(request):
+        asked = question(request, **self_addition(group), section="group-members", cancel=url)
+        context = _group_context(request, group) | {"question": asked}
+        return ask(request, template=template, page="identities/group_detail.html", context=context, obj=group)
     try:
         rules.perform(request.user, services.add_members, group=group, users=users)
     except ValidationError as error:
@@ -96,7 +114,21 @@ def group_members_add(request, pk: int):
             request, template=template, context=_group_context(request, group), url=url, problems=problems_of(error)
         )
     done = f"Added to {group.group_name}: {', '.join(user.username for user in users)}."
+    done += f" {SELF_ADDED.format(group=group.group_name)}" if yourself else ""
     return answer(request, template=template, context=_group_context(request, group), url=url, done=done)
+
+
+# A delegated administrator who manages a group's members may add themself (as in AWS): told first, and after.
+SELF_ADDED = "You added yourself: you now have the permissions of {group}."
+
+
+def self_addition(group: Group) -> dict:
+    """The question asked before the signed-in user adds themself to `group`."""
+    return {
+        "text": f"You are adding yourself to {group.group_name}. Your policies allow it, but you would then have "
+        f"every permission {group.group_name} gives, on top of your own. Confirm to add yourself.",
+        "button": f"Add myself to {group.group_name}",
+    }
 
 
 @login_required

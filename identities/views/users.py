@@ -5,14 +5,30 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from identities import forms, queries, rules, services, staleness
-from identities.console import answer, delete_page, history, mark_openable, page_of, problems_of, readable, require
+from identities import forms, passwords, queries, rules, services, staleness
+from identities.console import (
+    adds_self,
+    answer,
+    ask,
+    confirmed,
+    delete_page,
+    history,
+    mark_openable,
+    page_of,
+    problems_of,
+    question,
+    readable,
+    require,
+)
 from identities.context import PENDING
 from identities.models import Group, Role, User
+from identities.views.groups import SELF_ADDED, self_addition
+from identities.views.passwords import show_once
 
 
 @login_required
@@ -53,6 +69,7 @@ def _user_context(request, subject: User) -> dict:
         "ListAccessKeys": _may(request, "iam:ListAccessKeys", subject),
         "ListUsers": _may(request, "iam:ListUsers", None),
     }
+    allowed["SetPassword"] = not subject.is_superuser and rules.allows(actor, services.set_password, user=subject)
     allowed["AddUserToGroup"] = not subject.is_superuser and rules.allows(actor, services.add_members)
     allowed["AssignRole"] = not subject.is_superuser and rules.allows(actor, services.assign_role)
     # The pickers search as one types only for a viewer who may list what they offer.
@@ -69,12 +86,15 @@ def _user_context(request, subject: User) -> dict:
     }
 
 
+_PAGE = "identities/user_detail.html"
+
+
 @login_required
 @require_GET
 def user_detail(request, pk: int):
     subject = readable(request, User, pk, "iam:GetUser")
     context = _user_context(request, subject) | history(request, subject)
-    return render(request, "identities/user_detail.html", context)
+    return render(request, _PAGE, context)
 
 
 def _section(request, subject: User, template: str, **outcome):
@@ -92,11 +112,19 @@ def user_group_add(request, pk: int):
     if not form.is_valid():
         return _section(request, subject, "identities/_user_groups.html", problems=form.errors["name"])
     group = form.cleaned_data["name"]
+    yourself = adds_self(request, [subject])
+    if yourself and not confirmed(request):
+        rules.require(request.user, rules.required(services.add_members, group=group, users=[subject]))
+        page = reverse("identities:user-detail", args=[subject.pk])
+        asked = question(request, **self_addition(group), section="user-groups", cancel=page)
+        context = _user_context(request, subject) | {"question": asked}
+        return ask(request, template="identities/_user_groups.html", page=_PAGE, context=context, obj=subject)
     try:
         rules.perform(request.user, services.add_members, group=group, users=[subject])
     except ValidationError as error:
         return _section(request, subject, "identities/_user_groups.html", problems=problems_of(error))
     done = f"{subject.username} was added to {group.group_name}."
+    done += f" {SELF_ADDED.format(group=group.group_name)}" if yourself else ""
     return _section(request, subject, "identities/_user_groups.html", done=done)
 
 
@@ -161,26 +189,32 @@ def user_tags(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def user_create(request):
+    """One step, one transaction: the user with its password, groups, boundary and tags, every
+    action of it asked before anything is created; a generated password is then shown once."""
     rules.require(request.user, rules.required(services.create_console_user))
     form = forms.UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        generated = passwords.generate_password() if form.wants_generated() else None
+        fields = ("username", "path", "tags", "is_active", "password_reset_required", "groups", "boundary")
+        change = {name: data[name] for name in fields} | {"password": generated or data["console_password"] or None}
         try:
-            user = rules.perform(
-                request.user,
-                services.create_console_user,
-                username=data["username"],
-                path=data["path"],
-                tags=data["tags"],
-                is_active=data["is_active"],
-                password=data["console_password"] or None,
-            )
+            user = rules.perform(request.user, services.create_console_user, **change)
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"User {user.username} was created.")
-            return redirect("identities:user-detail", pk=user.pk)
+            messages.success(request, _created(user, data["groups"], data["boundary"]))
+            return show_once(request, user, generated) if generated else redirect("identities:user-detail", pk=user.pk)
     return render(request, "identities/user_form.html", {"form": form})
+
+
+def _created(user: User, groups: list[Group], boundary) -> str:
+    told = [f"User {user.username} was created"]
+    if groups:
+        told.append(f"in {', '.join(group.group_name for group in groups)}")
+    if boundary is not None:
+        told.append(f"under the boundary {boundary}")
+    return " ".join(told) + "."
 
 
 @login_required
@@ -188,17 +222,32 @@ def user_create(request):
 def user_edit(request, pk: int):
     subject = readable(request, User, pk, "iam:GetUser")
     rules.require(request.user, rules.required(services.update_user, user=subject))
-    initial = {"username": subject.username, "path": subject.path, "is_active": subject.is_active}
-    form = forms.UserForm(request.POST or None, initial=initial)
+    initial = {
+        "username": subject.username,
+        "path": subject.path,
+        "is_active": subject.is_active,
+        "mfa_required": subject.mfa_required,
+    }
+    form = forms.UserEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            rules.perform(request.user, services.update_user, user=subject, **form.cleaned_data)
+            _save_user(request, subject, form)
         except ValidationError as error:
             form.add_error(None, error)
         else:
             messages.success(request, f"User {subject.username} was saved.")
             return redirect("identities:user-detail", pk=subject.pk)
     return render(request, "identities/user_form.html", {"form": form, "subject": User.objects.get(pk=pk)})
+
+
+@transaction.atomic
+def _save_user(request, subject: User, form) -> None:
+    """The name, path and status, and whether MFA is required (iam:UpdateUser both), saved together."""
+    data = dict(form.cleaned_data)
+    mfa_required = data.pop("mfa_required")
+    rules.perform(request.user, services.update_user, user=subject, **data)
+    if mfa_required != subject.mfa_required:
+        rules.perform(request.user, services.set_mfa_required, user=subject, required=mfa_required)
 
 
 @login_required
