@@ -205,7 +205,7 @@ NOT_WRITES = {
     "membership_problems",
     "GUARDRAIL_MANAGEMENT_ACTIONS",
     "SELF_SERVICE_ARN",
-    "catalogue",
+    "validation_catalogue",
     "check_document",
     "check_trust_policy",
     "highest_guardrail_level",
