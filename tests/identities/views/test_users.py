@@ -13,6 +13,7 @@ from identities import services
 from identities.audit import AuditEvent
 from identities.credentials import AccessKey
 from identities.models import Group, Membership, Role, RoleAssignment, User
+from identities.templatetags.console_tags import arn as wrapped_arn
 from tests import factories
 from tests.clients import client_for
 from tests.identities.views.helpers import HTMX, listed, state, url, user
@@ -105,7 +106,7 @@ def test_the_page_shows_arn_groups_roles_and_history(org):
     response = client_for("iam-admin").get(url("user-detail", user("mia").pk))
     body = response.content.decode()
     assert response.status_code == 200
-    assert "arn:aws:iam::123456789012:user/mia" in body
+    assert wrapped_arn("arn:aws:iam::123456789012:user/mia") in body
     assert "Developers" in body and "ReleaseManager" in body
     assert f'hx-get="/policies/fragments/user/{user("mia").pk}/"' in body and 'hx-trigger="load"' in body
     assert "Manage access keys" in body
