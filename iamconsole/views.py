@@ -1,13 +1,13 @@
 """The console shell: the home page and the credential report."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from iamconsole.navigation import Allowed
 from identities import queries, reports
+from identities.console import require
 from identities.exports import csv_lines
 
 
@@ -34,8 +34,7 @@ def home(request):
 def credential_report(request):
     """Every user and the state of their credentials, in AWS's credential report columns."""
     for action in ("iam:GenerateCredentialReport", "iam:GetCredentialReport"):
-        if not request.user.has_perm(action):
-            raise PermissionDenied(f"{action} is not allowed.")
+        require(request, action)
     lines = csv_lines(_with_header(reports.credential_report_rows()))
     response = StreamingHttpResponse(lines, content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="credential-report.csv"'

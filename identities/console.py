@@ -21,7 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from identities import queries, rules, staleness
-from identities.context import context_of
+from identities.context import Target, context_of
 from identities.models import Group, Role, User
 
 PER_PAGE = 50
@@ -159,9 +159,21 @@ def forbidden(request, exception=None) -> HttpResponse:
         resource = getattr(check.target, "arn", None) or "*"
         context = {"action": check.action, "resource": resource}
         context["check_url"] = _policy_check_url(request, check, resource)
+    context["may_check"] = _may_check(request)
     response = render(request, "403.html", context, status=403)
     response.console_refusal = True
     return response
+
+
+def _may_check(request) -> bool:
+    """Whether the viewer may run the policy check the page offers: iam:SimulatePrincipalPolicy
+    on the principal acting now (the user, or their role session)."""
+    user = request.user
+    if not user.is_authenticated:
+        return False
+    acting = context_of(user)
+    principal = acting.principal_arn if acting is not None and acting.principal_arn else user.arn
+    return user.has_perm("iam:SimulatePrincipalPolicy", Target(principal))
 
 
 def _policy_check_url(request, check: rules.Check, resource: str) -> str:
