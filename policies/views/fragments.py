@@ -71,7 +71,8 @@ def _render(request, kind: str, identity, *, inline_form=None, question=None, st
     can = _permissions(request, kind, identity)
     root = kind == "user" and identity.is_superuser
     policies = queries.identity_policies(identity)
-    mark_openable(request, policies.attachments, "iam:GetPolicy", of=lambda attachment: attachment.policy)
+    opens_policy = (*policies.attachments, *([policies.boundary] if policies.boundary else []))
+    mark_openable(request, opens_policy, "iam:GetPolicy", of=lambda row: row.policy)
     page = {
         "kind": kind,
         "identity": identity,

@@ -8,13 +8,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from identities import rules, staleness
-from identities.console import history, mark_openable, page_of, readable, require
+from identities.console import history, mark_openable, page_of, page_url, readable, require
 from identities.context import Target
 from identities.forms import refused_as_stale
 from policies import queries, services
 from policies.engine import Level, PolicyKind
 from policies.forms import PolicyCreateForm, PolicyDeleteForm, PolicyFilterForm, PolicyVersionForm, findings_of
-from policies.models import ManagedPolicy, PolicyVersion
+from policies.models import ManagedPolicy, PolicyAttachment, PolicyVersion
 from policies.templatetags.policy_tags import numbered_lines
 
 
@@ -46,6 +46,16 @@ def policy_list(request):
     return render(request, "policies/policy_list.html", context)
 
 
+def _linked_places(request, policy: ManagedPolicy) -> queries.PolicyPlaces:
+    """Where the policy is attached or bounds, each place with its `identity` and `url`: the
+    identity's page if the viewer may open it."""
+    places = queries.policy_places(policy)
+    for place in (*places.attachments, *places.boundaries):
+        place.identity = place.owner if isinstance(place, PolicyAttachment) else place.user or place.role
+        place.url = page_url(request, place.identity)
+    return places
+
+
 def _detail_context(request, policy: ManagedPolicy, version_form=None) -> dict:
     versions = queries.policy_versions(policy)
     default = next((version for version in versions if version.is_default), None)
@@ -56,7 +66,7 @@ def _detail_context(request, policy: ManagedPolicy, version_form=None) -> dict:
         "policy": policy,
         "versions": versions,
         "default": default,
-        "places": queries.policy_places(policy),
+        "places": _linked_places(request, policy),
         **history(request, policy),
         "form": form,
         "lines": numbered_lines(text, findings_of(text) if version_form is not None else []),
