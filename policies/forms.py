@@ -10,9 +10,8 @@ from django.core.exceptions import ValidationError
 from identities import jsoninput, naming, staleness
 from identities.models import Role
 from policies import services
-from policies.engine import Level, PolicyKind, validate_policy
+from policies.engine import Level, PolicyKind
 from policies.models import POLICY_NAME_MAX_LENGTH, CatalogAction, ManagedPolicy, validate_policy_name
-from policies.services import catalogue
 
 _DOCUMENT_ATTRS = {"rows": 16, "cols": 90, "spellcheck": "false", "class": "policy-document"}
 
@@ -48,7 +47,7 @@ def warnings_of(text: str, kind: PolicyKind = PolicyKind.IDENTITY) -> list[str]:
         _, findings = services.check_document(text, kind=kind)
     except ValidationError:
         return []
-    return [str(finding) for finding in findings if finding.level is not Level.ERROR]
+    return [services.finding_in_words(finding) for finding in findings if finding.level is not Level.ERROR]
 
 
 # The session lengths the switch page offers, each only to a role whose maximum allows it.
@@ -266,7 +265,7 @@ class WhoCanForm(forms.Form):
 
 def findings_of(text: str, kind: PolicyKind = PolicyKind.IDENTITY, size_limit: int | None = None) -> list:
     """Every finding of a document as typed, each with its JSON path and, for text, its line."""
-    return validate_policy(text, kind=kind, catalogue=catalogue(), size_limit=size_limit)
+    return services.document_findings(text, kind=kind, size_limit=size_limit)
 
 
 class PolicyFilterForm(forms.Form):

@@ -9,6 +9,8 @@ from policies.services._common import (
     catalogue,
     check_document,
     check_trust_policy,
+    document_findings,
+    finding_in_words,
 )
 from policies.services.action_catalogue import (
     delete_catalog_action,
@@ -60,6 +62,8 @@ __all__ = [
     "catalogue",
     "check_document",
     "check_trust_policy",
+    "document_findings",
+    "finding_in_words",
     "create_policy",
     "create_policy_version",
     "current_inline_policy",

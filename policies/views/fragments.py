@@ -213,7 +213,7 @@ def identity_inline_put(request, kind: str, pk: int):
         return _done(request, kind, identity, _errors(error), error=True, inline_form=form)
     for finding in findings:
         if finding.level is not Level.ERROR:
-            messages.warning(request, str(finding))
+            messages.warning(request, services.finding_in_words(finding))
     return _done(request, kind, identity, f"Inline policy {form.cleaned_data['policy_name']} is saved.")
 
 
