@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from identities import rules, staleness
-from identities.console import mark_openable, readable
+from identities.console import mark_openable, readable, with_history
 from identities.context import Target
 from identities.forms import refused_as_stale
 from identities.models import Group, Role, User
@@ -104,7 +104,7 @@ def _done(request, kind: str, identity, text: str, *, error: bool = False, inlin
     """After a change: the fragment again for htmx, else a message and a redirect to the identity's page."""
     (messages.error if error else messages.success)(request, text)
     if request.htmx:
-        return _render(request, kind, identity, inline_form=inline_form)
+        return with_history(request, _render(request, kind, identity, inline_form=inline_form), identity)
     return redirect(_next_url(request, kind, identity.pk))
 
 
