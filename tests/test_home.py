@@ -143,7 +143,7 @@ def test_sign_out_is_a_post(client, mia):
 
 def test_audit_records_the_requests_source_ip(root_client, mia):
     url = reverse("admin:identities_user_change", args=[mia.pk])
-    fields = {"username": "mia", "path": "/eu/", "tags": "{}", "is_active": "on"}
+    fields = {"username": "mia", "path": "/eu/", "tags": "", "is_active": "on"}
     root_client.post(url, admin_form_data(root_client, url, fields), REMOTE_ADDR="203.0.113.9")
     event = AuditEvent.objects.get(event_name="UpdateUser")
     assert (event.source_ip, event.actor_arn) == ("203.0.113.9", "arn:aws:iam::123456789012:root")
