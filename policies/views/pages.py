@@ -106,9 +106,10 @@ def policy_validate(request, edited: str = "managed"):
     text = request.POST.get(field, "")
     findings = findings_of(text, kind=kind, size_limit=getattr(settings, limit)) if text.strip() else []
     context = {"lines": numbered_lines(text, findings), "findings": findings, "checked": bool(text.strip())}
+    errors = [finding for finding in findings if finding.level is Level.ERROR]
+    context["error_count"] = len(errors)
     refused = request.POST.get("banner")
     if refused in _BANNERS:  # after a refused save: the banner follows the document as typed now
-        errors = [finding for finding in findings if finding.level is Level.ERROR]
         context |= {"live_banner": True, "refused": refused, "banner_errors": errors}
     return render(request, "policies/_findings.html", context)
 
