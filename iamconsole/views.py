@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 from iamconsole.navigation import Allowed
 from identities import queries, reports
 from identities.console import mark_openable, page_url, require
-from identities.context import context_of
+from identities.context import Target, context_of
 from identities.exports import csv_lines
 from policies import queries as policy_queries
 
@@ -40,6 +40,8 @@ def _session_access(request, session) -> policy_queries.SessionAccess:
     access = policy_queries.session_access(session)
     mark_openable(request, access.attachments, "iam:GetPolicy", of=lambda attachment: attachment.policy)
     session.role.url = page_url(request, session.role)
+    # The session's own policies decide whether it may look at itself (the role may not allow it).
+    session.may_check = request.user.has_perm("iam:SimulatePrincipalPolicy", Target(session.arn))
     return access
 
 

@@ -199,6 +199,7 @@ def test_acting_as_a_role_it_may_not_read_names_it_and_its_policies_unlinked(org
     assert "Your access: role ReleaseManager" in section and "ShipReleases" in section
     assert "Developers" not in section
     assert "/roles/" not in section
+    assert "What can I do?" not in section  # ReleaseManager may not simulate itself: no link to a 403
 
 
 def test_the_role_sessions_dashboard_costs_the_same_queries_at_two_sizes(org):
