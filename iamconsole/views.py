@@ -1,32 +1,48 @@
 """The console shell: the home page and the credential report."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from iamconsole.navigation import Allowed
 from identities import queries, reports
+from identities.console import mark_openable, page_url, require
+from identities.context import Target, context_of
 from identities.exports import csv_lines
+from policies import queries as policy_queries
 
 
 @login_required
 def home(request):
     """The account at a glance for those who may list it; everyone sees their own access."""
     may = Allowed(request)
+    # Acting in a role session, "your access" is the role's: the user's own groups and roles do not apply.
+    acting = context_of(request.user)
+    session = acting.role_session if acting is not None else None
     kinds = [kind for kind in ("users", "groups", "roles") if may[kind]]
     version = queries.directory_version() if kinds else None
+    no_group = may["users"] and mark_openable(request, queries.users_in_no_group_cached(version=version), "iam:GetUser")
     context = {
         "may": may,
         "counts": queries.identity_counts(kinds, version),
-        "users_in_no_group": queries.users_in_no_group_cached(version=version) if may["users"] else None,
+        "users_in_no_group": no_group if may["users"] else None,
         "is_root": request.user.is_superuser,
         "warnings": reports.security_warnings() if may["credential_report"] else None,
         "may_report": may["credential_report"],
-        "own": None if request.user.is_superuser else queries.user_summary(request.user),
+        "own": None if request.user.is_superuser or session else queries.user_summary(request.user),
+        "session_access": _session_access(request, session) if session else None,
     }
     return render(request, "home.html", context)
+
+
+def _session_access(request, session) -> policy_queries.SessionAccess:
+    access = policy_queries.session_access(session)
+    mark_openable(request, access.attachments, "iam:GetPolicy", of=lambda attachment: attachment.policy)
+    session.role.url = page_url(request, session.role)
+    # The session's own policies decide whether it may look at itself (the role may not allow it).
+    session.may_check = request.user.has_perm("iam:SimulatePrincipalPolicy", Target(session.arn))
+    return access
 
 
 @login_required
@@ -34,8 +50,7 @@ def home(request):
 def credential_report(request):
     """Every user and the state of their credentials, in AWS's credential report columns."""
     for action in ("iam:GenerateCredentialReport", "iam:GetCredentialReport"):
-        if not request.user.has_perm(action):
-            raise PermissionDenied(f"{action} is not allowed.")
+        require(request, action)
     lines = csv_lines(_with_header(reports.credential_report_rows()))
     response = StreamingHttpResponse(lines, content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="credential-report.csv"'

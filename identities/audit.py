@@ -41,6 +41,10 @@ logger = logging.getLogger(__name__)
 _SECRET_KEY_PARTS = ("password", "secret", "token", "hash", "otp_key", "private")
 
 
+# The keys of an event's before and after that name what it changed on its target.
+SUBJECT_KEYS = ("policy", "policy_name", "boundary")
+
+
 class AuditEvent(models.Model):
     class Outcome(models.TextChoices):
         SUCCESS = "Success"
@@ -78,6 +82,17 @@ class AuditEvent(models.Model):
     @property
     def actor_display(self) -> str:
         return self.actor_arn or "system"
+
+    @property
+    def subject(self) -> str:
+        """What the event changed on its target, by name: the managed policy attached or detached,
+        the inline policy put or deleted, the boundary set or removed ("" for other events)."""
+        for values in (self.after, self.before):
+            for key in SUBJECT_KEYS:
+                value = values.get(key) if isinstance(values, dict) else None
+                if isinstance(value, str) and value:
+                    return value.rsplit("/", 1)[-1] if value.startswith("arn:") else value
+        return ""
 
     @property
     def changes_json(self) -> str:

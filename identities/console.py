@@ -18,10 +18,11 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from identities import queries, rules, staleness
-from identities.context import context_of
+from identities.context import Target, context_of
 from identities.models import Group, Role, User
 
 PER_PAGE = 50
@@ -100,10 +101,12 @@ def problems_of(error: ValidationError) -> list[str]:
     return list(error.messages)
 
 
-def answer(request, *, template: str, context: dict, url: str, done: str = "", problems=()) -> HttpResponse:
-    """An htmx request gets the section again with the outcome in it; a plain POST gets a redirect."""
+def answer(request, *, template: str, context: dict, url: str, done: str = "", problems=(), about=None) -> HttpResponse:
+    """An htmx request gets the section again with the outcome in it, and, with `about`, the
+    page's recent history of that object again (it may have a new event); a plain POST gets a redirect."""
     if request.htmx:
-        return render(request, template, context | {"done": done, "problems": list(problems)})
+        response = render(request, template, context | {"done": done, "problems": list(problems)})
+        return with_history(request, response, about) if about is not None else response
     for problem in problems:
         messages.error(request, problem)
     if done:
@@ -151,6 +154,17 @@ def history(request, obj) -> dict:
     return {"events": queries.recent_events(obj.arn), "audit_link": link}
 
 
+def with_history(request, response: HttpResponse, obj) -> HttpResponse:
+    """A section changed in place, followed by the page's recent history of `obj` swapped in out
+    of band, so the history shows the event just recorded (for those who may read the trail)."""
+    recent = history(request, obj)
+    if recent["events"] is not None:
+        response.content += render_to_string(
+            "console/_recent_events.html", recent | {"out_of_band": True}, request=request
+        ).encode()
+    return response
+
+
 def delete_page(request, change, *, subject: str, arguments: dict, template: str, context: dict, listed_by: tuple):
     """A deletion's confirmation and, on POST, the deletion. What stands in the way is listed
     and removed first in the same step; a removal the viewer may not make refuses it all (403).
@@ -191,9 +205,21 @@ def forbidden(request, exception=None) -> HttpResponse:
         resource = getattr(check.target, "arn", None) or "*"
         context = {"action": check.action, "resource": resource}
         context["check_url"] = _policy_check_url(request, check, resource)
+    context["may_check"] = _may_check(request)
     response = render(request, "403.html", context, status=403)
     response.console_refusal = True
     return response
+
+
+def _may_check(request) -> bool:
+    """Whether the viewer may run the policy check the page offers: iam:SimulatePrincipalPolicy
+    on the principal acting now (the user, or their role session)."""
+    user = request.user
+    if not user.is_authenticated:
+        return False
+    acting = context_of(user)
+    principal = acting.principal_arn if acting is not None and acting.principal_arn else user.arn
+    return user.has_perm("iam:SimulatePrincipalPolicy", Target(principal))
 
 
 def _policy_check_url(request, check: rules.Check, resource: str) -> str:

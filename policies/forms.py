@@ -10,9 +10,8 @@ from django.core.exceptions import ValidationError
 from identities import jsoninput, naming, staleness
 from identities.models import Role
 from policies import services
-from policies.engine import DocumentKind, Level, PolicyKind, validate_policy
+from policies.engine import DocumentKind, Level, PolicyKind
 from policies.models import POLICY_NAME_MAX_LENGTH, CatalogAction, ManagedPolicy, validate_policy_name
-from policies.services import validation_catalogue
 
 _DOCUMENT_ATTRS = {"rows": 16, "cols": 90, "spellcheck": "false", "class": "policy-document"}
 
@@ -54,7 +53,7 @@ def warnings_of(text: str, kind: DocumentKind | PolicyKind = DocumentKind.CUSTOM
         _, findings = services.check_document(text, kind=kind)
     except ValidationError:
         return []
-    return [str(finding) for finding in findings if finding.level is not Level.ERROR]
+    return [services.finding_in_words(finding) for finding in findings if finding.level is not Level.ERROR]
 
 
 # The session lengths the switch page offers, each only to a role whose maximum allows it.
@@ -274,7 +273,7 @@ def findings_of(
     text: str, kind: DocumentKind | PolicyKind = DocumentKind.CUSTOMER_MANAGED, size_limit: int | None = None
 ) -> list:
     """Every finding of a document as typed, each with its JSON path and, for text, its line."""
-    return validate_policy(text, kind=kind, size_limit=size_limit, **validation_catalogue())
+    return services.document_findings(text, kind=kind, size_limit=size_limit)
 
 
 class PolicyFilterForm(forms.Form):

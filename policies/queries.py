@@ -291,6 +291,26 @@ def identity_policies(identity) -> IdentityPolicies:
     return IdentityPolicies(attachments, inline, boundary, attachable, all_policies)
 
 
+class SessionAccess(NamedTuple):
+    """What a role session carries: its role's policies, not its user's."""
+
+    session: object
+    attachments: list[PolicyAttachment]
+    inline: list[str]
+    boundary: PermissionBoundary | None
+
+
+def session_access(session) -> SessionAccess:
+    """A role session's role and its attached, inline and boundary policies (3 queries)."""
+    role = session.role
+    attachments = list(
+        PolicyAttachment.objects.filter(role=role).select_related("policy").order_by("policy__policy_name")
+    )
+    inline = list(InlinePolicy.objects.filter(role=role).order_by("policy_name").values_list("policy_name", flat=True))
+    boundary = PermissionBoundary.objects.filter(role=role).select_related("policy").first()
+    return SessionAccess(session, attachments, inline, boundary)
+
+
 def identity_policy_obstacles(*, identity) -> list[Obstacle]:
     """What policies attach to a user, group or role about to be deleted, each with the action
     that removes it (settings.IAM_DELETION_OBSTACLE_HOOKS). As in AWS, attached and inline

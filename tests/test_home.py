@@ -143,7 +143,7 @@ def test_sign_out_is_a_post(client, mia):
 
 def test_audit_records_the_requests_source_ip(root_client, mia):
     url = reverse("admin:identities_user_change", args=[mia.pk])
-    fields = {"username": "mia", "path": "/eu/", "tags": "{}", "is_active": "on"}
+    fields = {"username": "mia", "path": "/eu/", "tags": "", "is_active": "on"}
     root_client.post(url, admin_form_data(root_client, url, fields), REMOTE_ADDR="203.0.113.9")
     event = AuditEvent.objects.get(event_name="UpdateUser")
     assert (event.source_ip, event.actor_arn) == ("203.0.113.9", "arn:aws:iam::123456789012:root")
@@ -164,3 +164,81 @@ def test_the_console_and_the_admin_name_the_same_svg_favicon(root_client):
     console, admin_page = icon_of(root_client.get(reverse("home"))), icon_of(root_client.get(reverse("admin:index")))
     assert console == admin_page
     assert console.startswith("<svg xmlns=")
+
+
+def _acting_as(name: str, role_name: str):
+    from identities.models import Role
+
+    client = client_for(name)
+    role = Role.objects.get(role_name=role_name)
+    assert client.post(reverse("policies:role-switch"), {"role": role.pk, "duration": 900}).status_code == 302
+    return client
+
+
+def _own_section(response) -> str:
+    text = response.content.decode()
+    start = text.index('aria-labelledby="own-heading"')
+    return text[start : text.index("</section>", start)]
+
+
+def test_acting_as_a_role_your_access_is_the_roles_not_the_users(org):
+    response = _acting_as("charles", "AuditReviewer").get(reverse("home"))
+    assert response.context["own"] is None
+    section = _own_section(response)
+    assert "Your access: role AuditReviewer" in section
+    assert "Developers" not in section and "AuditTeam" not in section  # charles's own groups
+    assert "assumed-role/AuditReviewer/charles" in section
+    policy = org.policies["ReadOnlyAccess"]
+    assert f'href="{reverse("policies:policy-detail", args=[policy.pk])}">ReadOnlyAccess</a>' in section
+    session_arn = "arn%3Aaws%3Asts%3A%3A123456789012%3Aassumed-role/AuditReviewer/charles"
+    assert f"?kind=session&amp;principal={session_arn}" in section
+
+
+def test_acting_as_a_role_it_may_not_read_names_it_and_its_policies_unlinked(org):
+    section = _own_section(_acting_as("mia", "ReleaseManager").get(reverse("home")))
+    assert "Your access: role ReleaseManager" in section and "ShipReleases" in section
+    assert "Developers" not in section
+    assert "/roles/" not in section
+    assert "What can I do?" not in section  # ReleaseManager may not simulate itself: no link to a 403
+
+
+def test_the_role_sessions_dashboard_costs_the_same_queries_at_two_sizes(org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from identities.models import Role
+    from policies.models import ManagedPolicy, PolicyAttachment, PolicyVersion
+    from tests.documents import allow
+
+    role = Role.objects.get(role_name="AuditReviewer")
+
+    def attach(count: int, prefix: str) -> None:
+        created = ManagedPolicy.objects.bulk_create(
+            [ManagedPolicy(policy_name=f"{prefix}{index:04}", next_version_number=2) for index in range(count)]
+        )
+        document = allow("storage:GetObject")
+        PolicyVersion.objects.bulk_create(
+            [PolicyVersion(policy=item, number=1, is_default=True, document=document) for item in created]
+        )
+        PolicyAttachment.objects.bulk_create([PolicyAttachment(policy=item, role=role) for item in created])
+
+    def counted(client) -> int:
+        client.get(reverse("home"))
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("home")).status_code == 200
+        return len(captured)
+
+    client = _acting_as("charles", "AuditReviewer")
+    attach(2, "Few")
+    small = counted(client)
+    attach(40, "Many")
+    assert "Many0039" in _own_section(client.get(reverse("home")))
+    assert counted(client) == small
+
+
+def test_users_in_no_group_are_linked_only_where_the_viewer_may_open_them(org):
+    henry = reverse("identities:user-detail", args=[org.henry.pk])
+    listed_only = client_for("dev-admin").get(reverse("home"))  # lists users, opens none
+    assert "henry" in [person.username for person in listed_only.context["users_in_no_group"]]
+    assert f'href="{henry}"' not in listed_only.content.decode()
+    assert f'href="{henry}"' in client_for("iam-admin").get(reverse("home")).content.decode()

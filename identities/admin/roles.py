@@ -5,7 +5,7 @@ from django.contrib import admin
 from identities import rules, services, staleness, trust
 from identities.admin.base import RowsInline, ServiceBackedAdmin, adopt, count_of, fields_of
 from identities.admin.forms import StaleCheckedForm
-from identities.forms import BasedOnField, TrustPolicyField
+from identities.forms import BasedOnField, TagsField, TrustPolicyField
 from identities.models import Role, RoleAssignment
 
 
@@ -28,6 +28,8 @@ class NewRoleAssignmentInline(RoleAssignmentInline):
 
 
 class RoleAdminForm(StaleCheckedForm):
+    # key=value lines, as in the console: one parser and formatter of tags for both.
+    tags = TagsField(label="Tags")
     tags_based_on = BasedOnField()
     trust_policy_based_on = BasedOnField()
     guarded = {"tags_based_on": "tags", "trust_policy_based_on": "trust_policy"}

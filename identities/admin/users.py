@@ -9,7 +9,7 @@ from identities import mfa, rules, services, staleness
 from identities.admin.base import MembershipFormSet, RowsInline, ServiceBackedAdmin, adopt, count_of, fields_of
 from identities.admin.forms import StaleCheckedForm
 from identities.credentials import RoleSession
-from identities.forms import BasedOnField
+from identities.forms import BasedOnField, TagsField
 from identities.models import Membership, RoleAssignment, User
 
 
@@ -70,6 +70,8 @@ class UserAdminForm(StaleCheckedForm):
         help_text="Ends every role session the user holds now, in the console and through the API.",
     )
 
+    # key=value lines, as in the console: one parser and formatter of tags for both.
+    tags = TagsField(label="Tags")
     tags_based_on = BasedOnField()
     guarded = {"tags_based_on": "tags"}
 

@@ -99,7 +99,12 @@ def group_members_add(request, pk: int):
     template = "identities/_group_members.html"
     if not form.is_valid():
         return answer(
-            request, template=template, context=_group_context(request, group), url=url, problems=form.errors["users"]
+            request,
+            template=template,
+            context=_group_context(request, group),
+            url=url,
+            about=group,
+            problems=form.errors["users"],
         )
     users = form.cleaned_data["users"]
     yourself = adds_self(request, users)
@@ -111,11 +116,16 @@ def group_members_add(request, pk: int):
         rules.perform(request.user, services.add_members, group=group, users=users)
     except ValidationError as error:
         return answer(
-            request, template=template, context=_group_context(request, group), url=url, problems=problems_of(error)
+            request,
+            template=template,
+            context=_group_context(request, group),
+            url=url,
+            about=group,
+            problems=problems_of(error),
         )
     done = f"Added to {group.group_name}: {', '.join(user.username for user in users)}."
     done += f" {SELF_ADDED.format(group=group.group_name)}" if yourself else ""
-    return answer(request, template=template, context=_group_context(request, group), url=url, done=done)
+    return answer(request, template=template, context=_group_context(request, group), url=url, about=group, done=done)
 
 
 # A delegated administrator who manages a group's members may add themself (as in AWS): told first, and after.

@@ -71,7 +71,9 @@ def role_detail(request, pk: int):
 def _assignments(request, role: Role, **outcome):
     url = reverse("identities:role-detail", args=[role.pk])
     context = _role_context(request, role)
-    return answer(request, template="identities/_role_assignments.html", context=context, url=url, **outcome)
+    return answer(
+        request, template="identities/_role_assignments.html", context=context, url=url, about=role, **outcome
+    )
 
 
 @login_required

@@ -100,7 +100,12 @@ def user_detail(request, pk: int):
 def _section(request, subject: User, template: str, **outcome):
     context = _user_context(request, subject)
     return answer(
-        request, template=template, context=context, url=reverse("identities:user-detail", args=[subject.pk]), **outcome
+        request,
+        template=template,
+        context=context,
+        url=reverse("identities:user-detail", args=[subject.pk]),
+        about=subject,
+        **outcome,
     )
 
 

@@ -62,7 +62,7 @@ class GuardrailAdmin(IAMActionsAdmin, admin.ModelAdmin):
             based_on=form.based_on("based_on") if change else None,
             **fields_of(data, "guardrail_name", "description", "level", "document"),
         )
-        warn(request, [str(f) for f in findings if f.level is not Level.ERROR])
+        warn(request, [services.finding_in_words(f) for f in findings if f.level is not Level.ERROR])
         adopt(obj, saved)
 
     def delete_model(self, request, obj):

@@ -201,7 +201,7 @@ class PolicyInlinesMixin:
                 document=row.document,
                 based_on=based_on,
             )
-            warn(request, [str(f) for f in findings if f.level is not Level.ERROR])
+            warn(request, [services.finding_in_words(f) for f in findings if f.level is not Level.ERROR])
         else:
             self.perform(request, services.set_permissions_boundary, identity=identity, policy=row.policy)
 

@@ -208,7 +208,7 @@ class ManagedPolicyAdmin(IAMActionsAdmin, admin.ModelAdmin):
         if not change:
             fields = fields_of(data, "policy_name", "path", "description", "document")
             created, findings = self.perform(request, services.create_policy, **fields)
-            warn(request, [str(f) for f in findings if f.level is not Level.ERROR])
+            warn(request, [services.finding_in_words(f) for f in findings if f.level is not Level.ERROR])
             return adopt(obj, created)
         if data.get("new_version"):
             # As in AWS, CreatePolicyVersion alone may make the new version the default.
@@ -220,7 +220,7 @@ class ManagedPolicyAdmin(IAMActionsAdmin, admin.ModelAdmin):
                 set_as_default=data.get("set_as_default", False),
                 based_on=form.based_on("based_on"),
             )
-            warn(request, [str(f) for f in findings if f.level is not Level.ERROR])
+            warn(request, [services.finding_in_words(f) for f in findings if f.level is not Level.ERROR])
         if data.get("default_version") and "default_version" in form.changed_data:
             version = obj.versions.get(number=data["default_version"])
             self.perform(request, services.set_default_version, version=version)

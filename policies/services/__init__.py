@@ -8,6 +8,8 @@ can alter a decision bumps the permissions generation in its transaction.
 from policies.services._common import (
     check_document,
     check_trust_policy,
+    document_findings,
+    finding_in_words,
     validation_catalogue,
 )
 from policies.services.action_catalogue import (
@@ -60,6 +62,8 @@ __all__ = [
     "validation_catalogue",
     "check_document",
     "check_trust_policy",
+    "document_findings",
+    "finding_in_words",
     "create_policy",
     "create_policy_version",
     "current_inline_policy",

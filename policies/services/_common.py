@@ -4,6 +4,7 @@ The modules of policies.services import these; nothing outside the package does.
 """
 
 import json
+from dataclasses import replace
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -48,15 +49,60 @@ def _names(value: object) -> list[str]:
     return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
+def document_findings(
+    source: str | dict, *, kind: DocumentKind | PolicyKind, size_limit: int | None = None
+) -> list[Finding]:
+    """Every finding of a document against the catalogue, each naming the actions as the
+    document writes them (the engine compares actions without regard to case, and says so)."""
+    findings = validate_policy(source, kind=kind, size_limit=size_limit, **validation_catalogue())
+    if not any("Action" in finding.path for finding in findings):
+        return findings
+    written = _actions_as_written(source)
+    return [_as_written(finding, written) for finding in findings]
+
+
+def _actions_as_written(source: str | dict) -> dict[str, str]:
+    """Each action of the document, in lower case, to its spelling there."""
+    try:
+        document = json.loads(source) if isinstance(source, (str, bytes)) else source
+    except (ValueError, RecursionError):
+        return {}
+    written, pending = {}, [document]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, list):
+            pending.extend(node)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                names = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+                if key in ("Action", "NotAction"):
+                    written.update({name.lower(): name for name in names if isinstance(name, str)})
+                pending.append(value)
+    return written
+
+
+def _as_written(finding: Finding, written: dict[str, str]) -> Finding:
+    message = finding.message
+    for lowered, name in written.items():
+        if lowered != name:
+            message = message.replace(repr(lowered), repr(name))
+    return finding if message == finding.message else replace(finding, message=message)
+
+
+def finding_in_words(finding: Finding) -> str:
+    """A finding as a sentence with its place (line and column for text, then its JSON path)."""
+    return _in_words(finding)
+
+
 def check_document(
     source: str | dict, *, kind: DocumentKind | PolicyKind, size_limit: int | None = None
 ) -> tuple[dict, list[Finding]]:
-    """Parse and validate; refuse on any ERROR with every problem and its place. `kind` sets the
-    grammar and the size quota (`size_limit`, from settings, overrides AWS's)."""
-    findings = validate_policy(source, kind=kind, size_limit=size_limit, **validation_catalogue())
+    """Parse and validate; refuse on any ERROR with every problem, in words, and its place. `kind`
+    sets the grammar and the size quota (`size_limit`, from settings, overrides AWS's)."""
+    findings = document_findings(source, kind=kind, size_limit=size_limit)
     errors = [finding for finding in findings if finding.level is Level.ERROR]
     if errors:
-        raise ValidationError([str(finding) for finding in errors], code="policy_document")
+        raise ValidationError([_in_words(finding) for finding in errors], code="policy_document")
     document = json.loads(source) if isinstance(source, (str, bytes)) else source
     return document, findings
 
@@ -64,9 +110,7 @@ def check_document(
 def check_trust_policy(document: str | dict) -> None:
     """A role's trust policy as the engine reads it (as typed or decoded): ValidationError
     with every ERROR finding, each in words with its place (line and column for text)."""
-    findings = validate_policy(
-        document, kind=DocumentKind.TRUST, size_limit=settings.IAM_TRUST_POLICY_MAX_SIZE, **validation_catalogue()
-    )
+    findings = document_findings(document, kind=DocumentKind.TRUST, size_limit=settings.IAM_TRUST_POLICY_MAX_SIZE)
     errors = [finding for finding in findings if finding.level is Level.ERROR]
     if errors:
         raise ValidationError([_in_words(finding) for finding in errors], code="policy_document")

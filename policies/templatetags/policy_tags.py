@@ -6,6 +6,8 @@ from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
+from policies.services import finding_in_words
+
 register = template.Library()
 
 
@@ -101,3 +103,9 @@ def level_class(finding) -> str:
 @register.filter
 def level_label(finding) -> str:
     return finding.level.value.replace("_", " ").capitalize()
+
+
+@register.filter
+def in_words(finding) -> str:
+    """A finding as a sentence with its place; its code is shown apart, as a secondary detail."""
+    return finding_in_words(finding)

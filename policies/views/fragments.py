@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from identities import rules, staleness
-from identities.console import mark_openable, readable
+from identities.console import mark_openable, readable, with_history
 from identities.context import Target
 from identities.forms import refused_as_stale
 from identities.models import Group, Role, User
@@ -71,7 +71,8 @@ def _render(request, kind: str, identity, *, inline_form=None, question=None, st
     can = _permissions(request, kind, identity)
     root = kind == "user" and identity.is_superuser
     policies = queries.identity_policies(identity)
-    mark_openable(request, policies.attachments, "iam:GetPolicy", of=lambda attachment: attachment.policy)
+    opens_policy = (*policies.attachments, *([policies.boundary] if policies.boundary else []))
+    mark_openable(request, opens_policy, "iam:GetPolicy", of=lambda row: row.policy)
     page = {
         "kind": kind,
         "identity": identity,
@@ -103,7 +104,7 @@ def _done(request, kind: str, identity, text: str, *, error: bool = False, inlin
     """After a change: the fragment again for htmx, else a message and a redirect to the identity's page."""
     (messages.error if error else messages.success)(request, text)
     if request.htmx:
-        return _render(request, kind, identity, inline_form=inline_form)
+        return with_history(request, _render(request, kind, identity, inline_form=inline_form), identity)
     return redirect(_next_url(request, kind, identity.pk))
 
 
@@ -212,7 +213,7 @@ def identity_inline_put(request, kind: str, pk: int):
         return _done(request, kind, identity, _errors(error), error=True, inline_form=form)
     for finding in findings:
         if finding.level is not Level.ERROR:
-            messages.warning(request, str(finding))
+            messages.warning(request, services.finding_in_words(finding))
     return _done(request, kind, identity, f"Inline policy {form.cleaned_data['policy_name']} is saved.")
 
 

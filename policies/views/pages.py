@@ -8,13 +8,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from identities import rules, staleness
-from identities.console import history, mark_openable, page_of, readable, require
+from identities.console import history, mark_openable, page_of, page_url, readable, require
 from identities.context import Target
 from identities.forms import refused_as_stale
 from policies import queries, services
 from policies.engine import DocumentKind, Level
 from policies.forms import PolicyCreateForm, PolicyDeleteForm, PolicyFilterForm, PolicyVersionForm, findings_of
-from policies.models import ManagedPolicy, PolicyVersion
+from policies.models import ManagedPolicy, PolicyAttachment, PolicyVersion
 from policies.templatetags.policy_tags import numbered_lines
 
 
@@ -46,20 +46,32 @@ def policy_list(request):
     return render(request, "policies/policy_list.html", context)
 
 
+def _linked_places(request, policy: ManagedPolicy) -> queries.PolicyPlaces:
+    """Where the policy is attached or bounds, each place with its `identity` and `url`: the
+    identity's page if the viewer may open it."""
+    places = queries.policy_places(policy)
+    for place in (*places.attachments, *places.boundaries):
+        place.identity = place.owner if isinstance(place, PolicyAttachment) else place.user or place.role
+        place.url = page_url(request, place.identity)
+    return places
+
+
 def _detail_context(request, policy: ManagedPolicy, version_form=None) -> dict:
     versions = queries.policy_versions(policy)
     default = next((version for version in versions if version.is_default), None)
     changeable, actor = not policy.read_only, request.user
     form = version_form or PolicyVersionForm.editing(default)
     text = form["document"].value() or ""
+    findings = _managed_findings(text) if version_form is not None else []
     return {
+        **_banner(form, findings, "saved"),
         "policy": policy,
         "versions": versions,
         "default": default,
-        "places": queries.policy_places(policy),
+        "places": _linked_places(request, policy),
         **history(request, policy),
         "form": form,
-        "lines": numbered_lines(text, _managed_findings(text) if version_form is not None else []),
+        "lines": numbered_lines(text, findings),
         "can": {
             "create_version": changeable and rules.allows(actor, services.create_policy_version, policy=policy),
             "set_default": changeable and rules.allows(actor, services.set_default_version, policy=policy),
@@ -98,7 +110,25 @@ def policy_validate(request, edited: str = "managed"):
     text = request.POST.get(field, "")
     findings = findings_of(text, kind=kind, size_limit=getattr(settings, limit)) if text.strip() else []
     context = {"lines": numbered_lines(text, findings), "findings": findings, "checked": bool(text.strip())}
+    errors = [finding for finding in findings if finding.level is Level.ERROR]
+    context["error_count"] = len(errors)
+    refused = request.POST.get("banner")
+    if refused in _BANNERS:  # after a refused save: the banner follows the document as typed now
+        context |= {"live_banner": True, "refused": refused, "banner_errors": errors}
     return render(request, "policies/_findings.html", context)
+
+
+# What a refused save's banner says was not done, by page.
+_BANNERS = ("created", "saved")
+
+
+def _banner(form, findings, refused: str) -> dict:
+    """The banner of a save refused for its document: the error findings, or the field's own
+    errors when the engine found none (an empty document)."""
+    if not form.is_bound or not form["document"].errors:
+        return {"refused": refused, "banner_errors": [], "banner_texts": []}
+    errors = [finding for finding in findings if finding.level is Level.ERROR]
+    return {"refused": refused, "banner_errors": errors, "banner_texts": [] if errors else form["document"].errors}
 
 
 @login_required
@@ -133,7 +163,7 @@ def policy_version_create(request, pk: int):
 def _warn(request, findings) -> None:
     for finding in findings:
         if finding.level is not Level.ERROR:
-            messages.warning(request, str(finding))
+            messages.warning(request, services.finding_in_words(finding))
 
 
 def _version(request, pk: int, number: int, change) -> PolicyVersion:
@@ -185,10 +215,9 @@ def policy_create(request):
             messages.success(request, f"{policy.policy_name} is created.")
             return redirect("policies:policy-detail", pk=policy.pk)
     text = form["document"].value() or ""
-    lines = numbered_lines(text, _managed_findings(text) if form.is_bound else [])
-    return render(
-        request, "policies/policy_create.html", {"form": form, "lines": lines}, status=400 if form.errors else 200
-    )
+    findings = _managed_findings(text) if form.is_bound else []
+    page = {"form": form, "lines": numbered_lines(text, findings), **_banner(form, findings, "created")}
+    return render(request, "policies/policy_create.html", page, status=400 if form.errors else 200)
 
 
 @login_required

@@ -44,3 +44,15 @@ document.querySelectorAll("[data-expand-all]").forEach((button) => {
     button.textContent = opening ? "Collapse all" : label;
   });
 });
+
+/* After the live check of a policy editor (#findings swapped in), its textarea is marked invalid
+   only while the checked document has errors: a refused save's mark does not outlive them. */
+document.body.addEventListener("htmx:afterSettle", () => {
+  const findings = document.getElementById("findings");
+  if (!findings || findings.dataset.errorCount === undefined) {
+    return;
+  }
+  document.querySelectorAll('[hx-target="#findings"]').forEach((editor) => {
+    editor.classList.toggle("is-invalid", findings.dataset.errorCount !== "0");
+  });
+});

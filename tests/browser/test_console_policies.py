@@ -60,9 +60,18 @@ def test_saving_a_typo_is_refused_with_its_place(page, screenshot, org):
     page.goto(f"/policies/{ManagedPolicy.objects.get(policy_name='PublishingAccess').pk}/")
     type_document(page, TYPO)
     page.get_by_role("button", name="Save as new version").click()
-    expect(page.get_by_text("Not saved: the document has errors. Nothing was changed.")).to_be_visible()
+    banner = page.locator("#document-banner")
+    expect(banner).to_contain_text("Not saved: the document has")
+    expect(banner).to_contain_text("Unknown element 'Acton'; did you mean 'Action'? (line 4, column 25")
+    expect(banner).not_to_contain_text("ERROR ")
     expect(page.locator("#line-4 .finding").first).to_contain_text("Acton")
     screenshot("policy-save-refused")
+    # The banner follows the live findings: once the document is valid, it is gone.
+    type_document(page, VALID)
+    expect(page.get_by_text("No findings: the document is valid.")).to_be_visible()
+    expect(banner.locator(".alert")).to_have_count(0)
+    expect(page.locator("textarea.policy-document.is-invalid")).to_have_count(0)
+    screenshot("policy-save-refused-then-fixed")
 
 
 def test_other_policy_pages(page, screenshot, org):

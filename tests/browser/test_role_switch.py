@@ -18,6 +18,15 @@ def test_mia_switches_into_her_assigned_role_and_back(page, screenshot, org):
     expect(banner).to_contain_text("ReleaseManager")
     expect(banner).to_contain_text("minutes left")
     screenshot("role-switch-acting")
+    # The dashboard's "Your access" is the role's now, not mia's groups and roles.
+    page.get_by_role("link", name="Dashboard").click()
+    access = page.locator("section", has=page.get_by_role("heading", name="Your access: role ReleaseManager"))
+    expect(access).to_contain_text("ShipReleases")
+    expect(access).to_contain_text("assumed-role/ReleaseManager/mia")
+    expect(access).not_to_contain_text("Developers")
+    for width, size in (("1366", {"width": 1366, "height": 900}), ("390", {"width": 390, "height": 844})):
+        page.set_viewport_size(size)
+        screenshot(f"role-switch-dashboard-{width}")
     banner.get_by_role("button", name="Switch back").click()
     expect(page.get_by_text("Acting as role")).to_have_count(0)
     expect(page.get_by_text("You left ReleaseManager and act as yourself again.")).to_be_visible()

@@ -93,7 +93,7 @@ def test_adding_a_user_in_the_admin_records_create_user(root_client):
     fields = {
         "username": "oliver",
         "path": "/dev/",
-        "tags": '{"team": "dev"}',
+        "tags": "team=dev",
         "is_active": "on",
         "password": "a-long-enough-pass-1",
     }
@@ -114,7 +114,7 @@ def test_adding_a_user_in_the_admin_records_create_user(root_client):
 def test_the_self_service_setting_can_be_turned_off(root_client, settings):
     settings.IAM_SELF_SERVICE_FOR_NEW_USERS = False
     url = reverse("admin:identities_user_add")
-    fields = {"username": "oliver", "path": "/", "tags": "{}", "is_active": "on", "password": ""}
+    fields = {"username": "oliver", "path": "/", "tags": "", "is_active": "on", "password": ""}
     assert root_client.post(url, admin_form_data(root_client, url, fields)).status_code == 302
     assert list(AuditEvent.objects.values_list("event_name", flat=True)) == ["CreateUser"]
 
@@ -122,7 +122,7 @@ def test_the_self_service_setting_can_be_turned_off(root_client, settings):
 def test_a_duplicate_name_in_the_admin_shows_the_rule(root_client, mia):
     users = User.objects.count()
     url = reverse("admin:identities_user_add")
-    fields = {"username": "MIA", "path": "/", "tags": "{}", "is_active": "on", "password": ""}
+    fields = {"username": "MIA", "path": "/", "tags": "", "is_active": "on", "password": ""}
     response = root_client.post(url, admin_form_data(root_client, url, fields))
     assert response.status_code == 200
     assert "without regard to case" in response.content.decode()
@@ -195,8 +195,33 @@ def test_the_root_user_cannot_be_deleted_in_the_admin(root_client, root):
 def test_a_password_the_policy_refuses_is_said_at_its_field_in_the_admin(root_client):
     users, events = User.objects.count(), AuditEvent.objects.count()
     url = reverse("admin:identities_user_add")
-    fields = {"username": "oliver", "path": "/", "tags": "{}", "is_active": "on", "password": "short"}
+    fields = {"username": "oliver", "path": "/", "tags": "", "is_active": "on", "password": "short"}
     response = root_client.post(url, admin_form_data(root_client, url, fields))
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["password"] == ["The password must be at least 8 characters long."]
     assert (User.objects.count(), AuditEvent.objects.count()) == (users, events)
+
+
+def test_the_admin_shows_and_takes_tags_as_key_value_lines_as_the_console_does(root_client, mia):
+    from identities.forms import TagsField
+
+    services.set_user_tags(user=mia, tags={"team": "dev", "cost": "42"}, actor=None)
+    url = reverse("admin:identities_user_change", args=[mia.pk])
+    shown = root_client.get(url).context["adminform"].form["tags"].value()
+    assert TagsField().prepare_value(shown) == "team=dev\ncost=42"
+    assert "team=dev\ncost=42</textarea>" in root_client.get(url).content.decode()
+    fields = {"username": "mia", "path": "/", "tags": "team = ops\nowner=mia", "is_active": "on"}
+    assert root_client.post(url, admin_form_data(root_client, url, fields)).status_code == 302
+    mia.refresh_from_db()
+    assert mia.tags == {"team": "ops", "owner": "mia"}
+    refused = root_client.post(url, admin_form_data(root_client, url, fields | {"tags": '{"team": "x"}'}))
+    assert refused.status_code == 200 and "tags" in refused.context["adminform"].form.errors
+    mia.refresh_from_db()
+    assert mia.tags == {"team": "ops", "owner": "mia"}
+
+
+def test_a_roles_tags_are_key_value_lines_in_the_admin_too(root_client):
+    role = services.create_role(role_name="Tagged", trust_policy={}, actor=None)
+    services.update_role(role=role, tags={"team": "dev", "tier": "1"}, actor=None)
+    url = reverse("admin:identities_role_change", args=[role.pk])
+    assert "team=dev\ntier=1</textarea>" in root_client.get(url).content.decode()

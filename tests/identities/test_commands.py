@@ -170,3 +170,53 @@ def test_the_user_manager_refuses_to_create_users(method):
 
 def test_migrations_are_complete():
     call_command("makemigrations", "--check", "--dry-run", stdout=io.StringIO())
+
+
+# changepassword: through the password service, never straight to the row
+
+
+def change_password(username: str, stdin=None) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("changepassword", username, stdout=out, stderr=err, stdin=stdin or Terminal())
+    return out.getvalue(), err.getvalue()
+
+
+def test_identities_provides_changepassword_not_django():
+    assert get_commands()["changepassword"] == "identities"
+
+
+def test_changepassword_goes_through_the_service_with_audit_and_history(monkeypatch):
+    from identities.passwords import PasswordHistory
+    from tests.factories import UserFactory
+
+    mia = UserFactory(username="mia")
+    answers(monkeypatch, passwords=["x", "x", PASSWORD, PASSWORD])
+    out, err = change_password("MIA")
+    mia.refresh_from_db()
+    assert mia.check_password(PASSWORD)
+    assert "Error:" in err and "The password of mia is changed" in out
+    events = list(AuditEvent.objects.filter(target_arn=mia.arn).values_list("event_name", "actor_arn"))
+    assert events == [("UpdateLoginProfile", "")]
+    assert PasswordHistory.objects.filter(user=mia).count() == 1
+
+
+def test_changepassword_refuses_the_root_user_with_a_pointer(monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", PASSWORD)
+    create("--no-input", "--username", "owner")
+    before = (User.objects.get().password, AuditEvent.objects.count())
+    answers(monkeypatch)
+    with pytest.raises(CommandError, match="reset_root_user"):
+        change_password("owner")
+    assert (User.objects.get().password, AuditEvent.objects.count()) == before
+
+
+def test_changepassword_outside_a_terminal_or_for_no_one_changes_nothing(monkeypatch):
+    from tests.factories import UserFactory
+
+    mia = UserFactory(username="mia")
+    answers(monkeypatch)
+    with pytest.raises(CommandError, match="Not in a terminal"):
+        change_password("mia", stdin=io.StringIO())
+    with pytest.raises(CommandError, match="no user 'nobody'"):
+        change_password("nobody")
+    assert (User.objects.get(pk=mia.pk).password, AuditEvent.objects.count()) == (mia.password, 0)

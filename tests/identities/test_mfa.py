@@ -219,7 +219,7 @@ def test_an_administrator_removes_a_lost_device_in_the_admin(root_client, mia):
     enrolled_device(mia)
     url = reverse("admin:identities_user_change", args=[mia.pk])
     assert b"Remove the MFA device" in root_client.get(url).content
-    fields = {"username": "mia", "path": "/", "tags": "{}", "is_active": "on", "remove_mfa_device": "on"}
+    fields = {"username": "mia", "path": "/", "tags": "", "is_active": "on", "remove_mfa_device": "on"}
     assert root_client.post(url, admin_form_data(root_client, url, fields)).status_code == 302
     assert not mfa.TOTPDevice.objects.filter(user=mia).exists()
     event = AuditEvent.objects.get(event_name="DeactivateMFADevice")
@@ -228,7 +228,7 @@ def test_an_administrator_removes_a_lost_device_in_the_admin(root_client, mia):
 
 def test_the_admin_sets_mfa_and_password_reset_requirements_through_services(root_client, mia):
     url = reverse("admin:identities_user_change", args=[mia.pk])
-    fields = {"username": "mia", "path": "/", "tags": "{}", "is_active": "on"}
+    fields = {"username": "mia", "path": "/", "tags": "", "is_active": "on"}
     fields |= {"mfa_required": "on", "password_reset_required": "on"}
     assert root_client.post(url, admin_form_data(root_client, url, fields)).status_code == 302
     mia.refresh_from_db()

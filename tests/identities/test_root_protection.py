@@ -78,7 +78,7 @@ def test_the_admin_shows_root_read_only_and_refuses_every_change(root_with_mfa, 
     posted = {
         "username": "owned",
         "path": "/owned/",
-        "tags": '{"owner": "admin"}',
+        "tags": "owner=admin",
         "mfa_required": "",
         "password_reset_required": "on",
         "remove_mfa_device": "on",

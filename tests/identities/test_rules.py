@@ -64,7 +64,7 @@ def test_renaming_a_user_out_of_the_delegated_path_is_refused(dev_manager, devus
     url = reverse("identities:user-edit", args=[devuser.pk])
     assert client.post(url, {"username": "iam-admin2", "path": "/", "is_active": "on"}).status_code == 403
     admin_url = reverse("admin:identities_user_change", args=[devuser.pk])
-    fields = {"username": "iam-admin2", "path": "/", "is_active": "on", "tags": "{}"}
+    fields = {"username": "iam-admin2", "path": "/", "is_active": "on", "tags": ""}
     assert client.post(admin_url, admin_form_data(client, admin_url, fields)).status_code == 403
     assert _names() == before
     assert client.post(url, {"username": "devuser2", "path": "/dev/", "is_active": "on"}).status_code == 302

@@ -86,7 +86,7 @@ def test_adding_through_a_users_page_checks_the_group_at_save(org):
     data = admin_form_data(
         root,
         url,
-        {"username": "henry", "path": "/", "tags": "{}", "is_active": "on"},
+        {"username": "henry", "path": "/", "tags": "", "is_active": "on"},
         {"membership": [{"group": operations.pk}]},
     )
     assert client.post(url, data).status_code == 403
@@ -148,7 +148,7 @@ def test_attaching_a_policy_to_oneself_is_refused(eve):
     data = admin_form_data(
         client_for("root"),
         url,
-        {"username": "eve", "path": "/", "tags": "{}", "is_active": "on"},
+        {"username": "eve", "path": "/", "tags": "", "is_active": "on"},
         {"policyattachment": [{"policy": administrator.pk}]},
     )
     assert client.post(url, data).status_code in (200, 302, 403)
@@ -161,7 +161,7 @@ def test_putting_an_inline_policy_on_oneself_is_refused(eve):
     data = admin_form_data(
         client_for("root"),
         url,
-        {"username": "eve", "path": "/", "tags": "{}", "is_active": "on"},
+        {"username": "eve", "path": "/", "tags": "", "is_active": "on"},
         {"inlinepolicy": [{"policy_name": "Escalate", "document": json.dumps(allow("*"))}]},
     )
     client.post(url, data)
@@ -200,7 +200,7 @@ def test_editing_a_roles_trust_policy_is_refused(eve):
             "description": role.description,
             "trust_policy": json.dumps(trust),
             "max_session_duration": "3600",
-            "tags": "{}",
+            "tags": "",
         },
         {"roleassignment": [{"user": eve.pk}]},
     )
@@ -320,7 +320,7 @@ def bounded_creator(org):
 
 def add_user(client, username: str, boundary=None):
     url = reverse("admin:identities_user_add")
-    fields = {"username": username, "path": "/", "tags": "{}", "is_active": "on", "password": ""}
+    fields = {"username": username, "path": "/", "tags": "", "is_active": "on", "password": ""}
     if boundary is not None:
         fields["permissions_boundary"] = str(boundary.pk)
     data = admin_form_data(client_for("root"), url, fields)
@@ -450,7 +450,7 @@ def test_a_users_admin_page_shows_its_attached_inline_and_boundary_policies(root
 
 def test_detaching_a_policy_in_the_admin_is_recorded(root_client, nora_with_policies):
     url = reverse("admin:identities_user_change", args=[nora_with_policies.pk])
-    data = admin_form_data(root_client, url, {"username": "nora", "path": "/", "tags": "{}", "is_active": "on"})
+    data = admin_form_data(root_client, url, {"username": "nora", "path": "/", "tags": "", "is_active": "on"})
     (prefix,) = [
         inline.formset.prefix
         for inline in root_client.get(url).context["inline_admin_formsets"]

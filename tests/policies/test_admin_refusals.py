@@ -34,7 +34,7 @@ def test_a_guardrail_that_would_lock_root_out_is_refused_on_its_page(org):
 def test_an_attachment_over_the_quota_is_refused_on_the_users_page(org, settings):
     settings.IAM_MAX_ATTACHED_POLICIES = 1  # henry has SelfService attached already
     client, url = signed_in(org.iam_admin), reverse("admin:identities_user_change", args=[org.henry.pk])
-    fields = {"username": "henry", "path": "/", "tags": "{}", "is_active": "on"}
+    fields = {"username": "henry", "path": "/", "tags": "", "is_active": "on"}
     reader = org.policies["ReadOnlyAccess"]
     response = client.post(url, admin_form_data(client, url, fields, {"policyattachment": [{"policy": reader.pk}]}))
     assert response.status_code == 302

@@ -26,6 +26,13 @@ pytestmark = pytest.mark.django_db
 
 LIMIT = 64
 TOO_DEEP = f"nested deeper than {LIMIT} levels"
+
+
+def folded(text: str) -> str:
+    """Refusals say it as a sentence ("Nested deeper ..."): compare without regard to case."""
+    return text.lower()
+
+
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
@@ -165,7 +172,7 @@ def test_the_editor_refuses_a_deep_new_policy(root_client, shape, depth):
         {"policy_name": "Deep", "path": "/", "description": "", "document": text_of(shape, depth)},
     )
     assert response.status_code == 400
-    assert (TOO_DEEP in response.content.decode()) is (depth > LIMIT)
+    assert (TOO_DEEP in folded(response.content.decode())) is (depth > LIMIT)
     assert row_counts() == before
 
 
@@ -177,7 +184,7 @@ def test_the_editor_refuses_a_deep_new_version(root_client, customer_policy, sha
         {"document": text_of(shape, depth), "set_as_default": "on"},
     )
     assert response.status_code == 400
-    assert (TOO_DEEP in response.content.decode()) is (depth > LIMIT)
+    assert (TOO_DEEP in folded(response.content.decode())) is (depth > LIMIT)
     assert row_counts() == before
 
 
@@ -203,7 +210,7 @@ def test_an_inline_policy_nested_too_deep_is_refused(root_client, mia, shape, de
         **HTMX,
     )
     assert response.status_code == 200
-    assert (TOO_DEEP in response.content.decode()) is (depth > LIMIT)
+    assert (TOO_DEEP in folded(response.content.decode())) is (depth > LIMIT)
     assert row_counts() == before
 
 
@@ -214,7 +221,7 @@ def test_without_htmx_a_deep_inline_policy_is_a_message_after_the_redirect(root_
         {"policy_name": "Deep", "document": arrays(100_000)},
     )
     assert response.status_code == 302
-    assert TOO_DEEP in " ".join(str(message) for message in response.wsgi_request._messages)
+    assert TOO_DEEP in folded(" ".join(str(message) for message in response.wsgi_request._messages))
     assert row_counts() == before
 
 
@@ -235,7 +242,7 @@ def test_creating_a_role_refuses_a_trust_policy_nested_past_the_limit(root_clien
     response = root_client.post(reverse("identities:role-create"), role_fields(text_of(shape, depth)))
     assert response.status_code == 200
     assert list(response.context["form"].errors) == ["trust_policy"]
-    assert (TOO_DEEP in response.content.decode()) is (depth > LIMIT)
+    assert (TOO_DEEP in folded(response.content.decode())) is (depth > LIMIT)
     assert row_counts() == before
 
 
@@ -246,7 +253,7 @@ def test_editing_a_role_refuses_a_trust_policy_nested_past_the_limit(root_client
     response = root_client.post(reverse("identities:role-edit", args=[role.pk]), role_fields(text_of(shape, depth)))
     assert response.status_code == 200
     assert list(response.context["form"].errors) == ["trust_policy"]
-    assert (TOO_DEEP in response.content.decode()) is (depth > LIMIT)
+    assert (TOO_DEEP in folded(response.content.decode())) is (depth > LIMIT)
     role.refresh_from_db()
     assert (role.trust_policy, row_counts()) == ({}, before)
 
@@ -278,7 +285,7 @@ def test_the_policy_check_refuses_deep_pasted_documents(root_client, field, shap
     assert response.status_code == 200
     errors = response.context["pasted"].errors
     assert list(errors) == [field]
-    assert (TOO_DEEP in " ".join(errors[field])) is (depth > LIMIT)
+    assert (TOO_DEEP in folded(" ".join(errors[field]))) is (depth > LIMIT)
     assert row_counts() == before
 
 
@@ -304,33 +311,40 @@ def assert_refused(response, field: str, depth: int) -> None:
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
     assert field in errors
-    assert (TOO_DEEP in " ".join(errors[field])) is (depth > LIMIT)
+    assert (TOO_DEEP in folded(" ".join(errors[field]))) is (depth > LIMIT)
 
 
-@deep_page
-def test_the_admin_refuses_deep_tags_on_a_new_user(root_client, shape, depth):
-    fields = {"username": "ivy", "path": "/", "tags": text_of(shape, depth), "is_active": "on"}
+def assert_tags_refused(response) -> None:
+    assert response.status_code == 200
+    assert "tags" in response.context["adminform"].form.errors
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_the_admin_takes_deep_looking_tags_on_a_new_user_as_text(root_client, shape):
+    # Tags are key=value lines in the admin as in the console: a value that looks like deep
+    # JSON is only text, refused for its length, never decoded.
+    fields = {"username": "ivy", "path": "/", "tags": f"team={text_of(shape, 100_000)}", "is_active": "on"}
     before = row_counts()
     response = root_client.post(admin_url(User), admin_form_data(root_client, admin_url(User), fields))
-    assert_refused(response, "tags", depth)
+    assert_tags_refused(response)
     assert row_counts() == before
 
 
-@deep_page
-def test_the_admin_refuses_deep_tags_on_a_user(root_client, mia, shape, depth):
+@pytest.mark.parametrize("shape", SHAPES)
+def test_the_admin_takes_deep_looking_tags_on_a_user_as_text(root_client, mia, shape):
     url = admin_url(User, mia.pk)
-    fields = {"username": "mia", "path": "/", "tags": text_of(shape, depth), "is_active": "on"}
+    fields = {"username": "mia", "path": "/", "tags": f"team={text_of(shape, 100_000)}", "is_active": "on"}
     before = row_counts()
     response = root_client.post(url, admin_form_data(root_client, url, fields))
-    assert_refused(response, "tags", depth)
+    assert_tags_refused(response)
     mia.refresh_from_db()
     assert (mia.tags, row_counts()) == ({}, before)
 
 
 @deep_page
-@pytest.mark.parametrize("field", ["trust_policy", "tags"])
+@pytest.mark.parametrize("field", ["trust_policy"])
 def test_the_admin_refuses_json_nested_past_the_limit_on_a_new_role(root_client, field, shape, depth):
-    fields = role_fields("{}", "{}") | {field: text_of(shape, depth)}
+    fields = role_fields("{}") | {field: text_of(shape, depth)}
     before = row_counts()
     response = root_client.post(admin_url(Role), admin_form_data(root_client, admin_url(Role), fields))
     assert_refused(response, field, depth)
@@ -338,11 +352,11 @@ def test_the_admin_refuses_json_nested_past_the_limit_on_a_new_role(root_client,
 
 
 @deep_page
-@pytest.mark.parametrize("field", ["trust_policy", "tags"])
+@pytest.mark.parametrize("field", ["trust_policy"])
 def test_the_admin_refuses_json_nested_past_the_limit_on_a_role(root_client, field, shape, depth):
     role = identity_services.create_role(role_name="Deep", trust_policy={}, actor=None)
     url = admin_url(Role, role.pk)
-    fields = role_fields("{}", "{}") | {field: text_of(shape, depth)}
+    fields = role_fields("{}") | {field: text_of(shape, depth)}
     before = row_counts()
     response = root_client.post(url, admin_form_data(root_client, url, fields))
     assert_refused(response, field, depth)
@@ -374,7 +388,7 @@ def test_the_admin_refuses_a_deep_new_version(root_client, customer_policy, shap
 @deep_page
 def test_the_admin_refuses_a_deep_inline_policy(root_client, mia, shape, depth):
     url = admin_url(User, mia.pk)
-    fields = {"username": "mia", "path": "/", "tags": "{}", "is_active": "on"}
+    fields = {"username": "mia", "path": "/", "tags": "", "is_active": "on"}
     data = admin_form_data(root_client, url, fields)
     page = root_client.get(url).context["inline_admin_formsets"]
     prefix = next(inline.formset.prefix for inline in page if inline.formset.model is InlinePolicy)
@@ -390,7 +404,7 @@ def test_the_admin_refuses_a_deep_inline_policy(root_client, mia, shape, depth):
         inline.formset for inline in response.context["inline_admin_formsets"] if inline.formset.prefix == prefix
     ]
     errors = " ".join(" ".join(messages) for form in formset.forms for messages in form.errors.values())
-    assert errors and (TOO_DEEP in errors) is (depth > LIMIT)
+    assert errors and (TOO_DEEP in folded(errors)) is (depth > LIMIT)
     assert (InlinePolicy.objects.count(), row_counts()) == (0, before)
 
 
@@ -420,7 +434,7 @@ def test_the_admin_refuses_catalogue_lists_nested_past_the_limit(root_client, fi
         return
     assert response.status_code == 200
     (formset,) = [inline.formset for inline in response.context["inline_admin_formsets"]]
-    assert (TOO_DEEP in " ".join(formset.forms[0].errors[field])) is (depth > LIMIT)
+    assert (TOO_DEEP in folded(" ".join(formset.forms[0].errors[field]))) is (depth > LIMIT)
     assert row_counts() == before
 
 
@@ -444,9 +458,7 @@ def test_every_json_field_of_the_admin_refuses_deep_text(root):
                 if isinstance(field, forms.JSONField):
                     json_fields.append((form._meta.model.__name__, name, type(field)))
     assert {(model, name) for model, name, _ in json_fields} == {
-        ("User", "tags"),
         ("Role", "trust_policy"),
-        ("Role", "tags"),
         ("CatalogAction", "resource_types"),
         ("CatalogAction", "condition_keys"),
     }
@@ -469,7 +481,7 @@ def test_a_deep_import_file_is_refused(root_client, shape, depth):
         # An object of unknown keys is an account with nothing in it: the preview plans nothing.
         assert response.context["plan"].is_empty
     else:
-        assert (TOO_DEEP in " ".join(response.context["problems"])) is (depth > LIMIT)
+        assert (TOO_DEEP in folded(" ".join(response.context["problems"]))) is (depth > LIMIT)
     assert row_counts() == before
 
 
@@ -488,5 +500,5 @@ def test_a_deep_document_inside_an_import_file_is_refused(root_client, shape, de
     response = upload(root_client, text)
     assert response.status_code == 200
     problems = " ".join(response.context["problems"])
-    assert problems and (TOO_DEEP in problems) is (depth > LIMIT)
+    assert problems and (TOO_DEEP in folded(problems)) is (depth > LIMIT)
     assert row_counts() == before

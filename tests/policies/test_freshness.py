@@ -208,6 +208,8 @@ NOT_WRITES = {
     "validation_catalogue",
     "check_document",
     "check_trust_policy",
+    "document_findings",
+    "finding_in_words",
     "highest_guardrail_level",
     # A stale form's checks (identities.staleness): they read, under a lock, and write nothing.
     "current_inline_policy",

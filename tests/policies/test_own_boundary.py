@@ -58,7 +58,7 @@ def boundary_formset(client: Client, dale: User):
 
 def admin_delete(client: Client, dale: User):
     """The user's admin page posted with its boundary row ticked for deletion."""
-    fields = {"username": "dale", "path": "/", "tags": "{}", "is_active": "on"}
+    fields = {"username": "dale", "path": "/", "tags": "", "is_active": "on"}
     data = admin_form_data(client, change_url(dale), fields)
     data[f"{boundary_formset(client, dale).prefix}-0-DELETE"] = "on"
     return client.post(change_url(dale), data)

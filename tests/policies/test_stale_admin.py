@@ -77,7 +77,7 @@ def test_a_role_page_opened_before_a_tag_change_cannot_put_the_old_tags_back(org
     first, second = admins
     release = org.roles["ReleaseManager"]
     by_first, by_second = opened(first, release), opened(second, release)
-    by_first["tags"] = json.dumps({"team": "release"})
+    by_first["tags"] = "team=release"
     assert first.post(change_url(release), by_first).status_code == 302
     by_second["description"] = "Ships releases"
     assert refusals(second.post(change_url(release), by_second)) == [f"This role's set of tags {OPEN_IT_AGAIN}"]
@@ -89,13 +89,13 @@ def test_stale_user_tags_are_refused_on_the_user_page(org, admins):
     first, second = admins
     mia = org.mia
     by_first, by_second = opened(first, mia), opened(second, mia)
-    by_first["tags"] = json.dumps({"team": "blue"})
+    by_first["tags"] = "team=blue"
     assert first.post(change_url(mia), by_first).status_code == 302
-    by_second["tags"] = json.dumps({"team": "red"})
+    by_second["tags"] = "team=red"
     assert refusals(second.post(change_url(mia), by_second)) == [f"This user's set of tags {OPEN_IT_AGAIN}"]
     assert User.objects.get(pk=mia.pk).tags == {"team": "blue"}
     fresh = opened(second, mia)
-    fresh["tags"] = json.dumps({"team": "red"})
+    fresh["tags"] = "team=red"
     assert second.post(change_url(mia), fresh).status_code == 302
     assert User.objects.get(pk=mia.pk).tags == {"team": "red"}
 

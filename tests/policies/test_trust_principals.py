@@ -213,7 +213,7 @@ def admin_fields(role_name: str, trust_policy: dict | str) -> dict:
         "description": "",
         "trust_policy": text,
         "max_session_duration": "3600",
-        "tags": "{}",
+        "tags": "",
     }
 
 

@@ -93,6 +93,29 @@ def test_the_403_links_the_policy_check_of_the_refused_request(org):
     assert check.context["rows"]
 
 
+def test_the_403_offers_the_policy_check_only_to_those_who_may_run_it(org):
+    from policies import services as policy_services
+
+    dev_admin = user("dev-admin")
+    policy_services.detach_policy(policy=org.policies["SelfService"], identity=dev_admin, actor=None)
+    developers = Group.objects.get(group_name="Developers")
+    response = client_for("dev-admin").get(url("group-edit", developers.pk))
+    assert response.status_code == 403
+    card = _card(response)
+    assert "<code>iam:UpdateGroup</code>" in card
+    assert "Check this request" not in card
+    assert reverse("policies:policy-check") not in card
+
+
+def test_the_credential_reports_403_names_the_action_and_links_its_check(org):
+    response = client_for("mia").get(reverse("credential-report"))
+    assert response.status_code == 403
+    card = _card(response)
+    assert "<code>iam:GenerateCredentialReport</code>" in card
+    link = re.search(r'<a href="([^"]+)">Check this request</a>', card).group(1).replace("&amp;", "&")
+    assert parse_qs(urlsplit(link).query)["actions"] == ["iam:GenerateCredentialReport"]
+
+
 def test_the_admin_keeps_its_own_answer_to_a_missing_object(org, debug):
     # Django's admin sends a missing object back to its index with a message, not to a 404.
     response = client_for("iam-admin").get("/admin/identities/user/987654/change/")

@@ -61,7 +61,7 @@ def test_changes_made_in_a_role_session_name_the_session(mia_client, deployer):
     from tests.admin_forms import admin_form_data
 
     url = reverse("admin:identities_user_change", args=[henry.pk])
-    data = admin_form_data(mia_client, url, {"username": "nora", "path": "/eu/", "tags": "{}", "is_active": "on"})
+    data = admin_form_data(mia_client, url, {"username": "nora", "path": "/eu/", "tags": "", "is_active": "on"})
     assert mia_client.post(url, data).status_code == 302
     event = AuditEvent.objects.get(event_name="UpdateUser")
     assert event.actor_arn == "arn:aws:iam::123456789012:user/mia"
@@ -118,7 +118,7 @@ def test_an_administrator_revokes_a_users_role_sessions_in_the_admin(mia_client,
     data = admin_form_data(
         root_client,
         url,
-        {"username": "mia", "path": "/", "tags": "{}", "is_active": "on", "revoke_role_sessions": "on"},
+        {"username": "mia", "path": "/", "tags": "", "is_active": "on", "revoke_role_sessions": "on"},
     )
     assert root_client.post(url, data).status_code == 302
     assert RoleSession.objects.get().revoked_at is not None
@@ -132,7 +132,7 @@ def test_a_console_role_session_revoked_in_the_admin_ends_at_the_next_request(mi
     root_client = Client()
     root_client.force_login(root)
     url = reverse("admin:identities_user_change", args=[mia.pk])
-    fields = {"username": "mia", "path": "/", "tags": "{}", "is_active": "on", "revoke_role_sessions": "on"}
+    fields = {"username": "mia", "path": "/", "tags": "", "is_active": "on", "revoke_role_sessions": "on"}
     assert root_client.post(url, admin_form_data(root_client, url, fields)).status_code == 302
     page = mia_client.get(reverse("home")).content.decode()
     assert "Your session as Deployer has ended; you act as yourself again." in page

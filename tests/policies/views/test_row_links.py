@@ -84,3 +84,49 @@ def test_the_list_of_a_viewer_who_may_open_some_costs_the_same_queries_at_two_si
     response = client.get(address)
     assert _linked(response) == {f"Bulk{index:05}" for index in range(10)}
     assert _queries(client, address) == small
+
+
+def test_a_boundary_is_linked_only_when_the_viewer_may_open_its_policy(org):
+    henry = org.henry
+    boundary = ManagedPolicy.objects.get(policy_name="DevelopersStorageAccess")
+    services.set_permissions_boundary(identity=henry, policy=boundary, actor=None)
+    address = reverse("policies:identity-fragment", args=["user", henry.pk])
+    refused = _viewer(statement("Allow", ["iam:GetUser", "iam:ListAttachedUserPolicies"]))
+    response = refused.get(address)
+    assert response.context["policies"].boundary.policy == boundary
+    assert "DevelopersStorageAccess" in response.content.decode()
+    assert _linked(response) == set()
+    allowed = _viewer_named(
+        "reader", statement("Allow", ["iam:GetUser", "iam:ListAttachedUserPolicies", "iam:GetPolicy"])
+    )
+    assert _linked(allowed.get(address)) == {"DevelopersStorageAccess", "SelfService"}
+
+
+def _viewer_named(name: str, *statements) -> Client:
+    viewer = identity_services.create_user(username=name, actor=None)
+    services.put_inline_policy(identity=viewer, policy_name="View", document=document(*statements), actor=None)
+    client = Client()
+    client.force_login(viewer)
+    return client
+
+
+def _identity_links(response) -> set[str]:
+    text = response.content.decode()
+    return set(re.findall(r'href="(/(?:users|groups|roles)/\d+/)"', text))
+
+
+def test_where_a_policy_is_attached_links_only_the_identities_the_viewer_may_open(org):
+    policy = ManagedPolicy.objects.get(policy_name="DevelopersStorageAccess")
+    services.set_permissions_boundary(identity=org.henry, policy=policy, actor=None)
+    developers = Group.objects.get(group_name="Developers")
+    address = reverse("policies:policy-detail", args=[policy.pk])
+    client = _viewer(statement("Allow", "iam:GetPolicy"), statement("Allow", "iam:GetGroup", developers.arn))
+    response = client.get(address)
+    body = response.content.decode()
+    assert "Developers" in body and "henry" in body
+    assert _identity_links(response) == {reverse("identities:group-detail", args=[developers.pk])}
+    everything = _viewer_named("reader", statement("Allow", ["iam:GetPolicy", "iam:GetGroup", "iam:GetUser"]))
+    assert _identity_links(everything.get(address)) == {
+        reverse("identities:group-detail", args=[developers.pk]),
+        reverse("identities:user-detail", args=[org.henry.pk]),
+    }
