@@ -322,6 +322,7 @@ class UserCreateForm(UserForm, ConsolePasswordForm):
         help_text="Optional. The most this user's own policies can ever give them.",
     )
     tags = TagsField(label="Tags")
+    mfa_required = UserEditForm.base_fields["mfa_required"]
 
     field_order = [
         "username",
@@ -329,6 +330,7 @@ class UserCreateForm(UserForm, ConsolePasswordForm):
         "password_choice",
         "console_password",
         "password_reset_required",
+        "mfa_required",
         "groups",
         "boundary",
         "tags",

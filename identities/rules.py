@@ -143,14 +143,18 @@ def subject(obj):
 
 
 @rule(services.create_user, services.create_console_user)
-def _create_user(*, username=None, path="/", tags=None, password=None, boundary=None, groups=(), **_):
+def _create_user(
+    *, username=None, path="/", tags=None, password=None, boundary=None, groups=(), mfa_required=False, **_
+):
     """All of a creation, asked before anything is created: a password is its login profile
-    (with its reset requirement), each group its own AddUserToGroup."""
+    (with its reset requirement), requiring MFA an UpdateUser, each group its own AddUserToGroup."""
     keys = {"iam:PermissionsBoundary": boundary.arn} if boundary is not None else {}
     target = new_target("user", path, username, keys)
     yield Check("iam:CreateUser", target)
     if password:
         yield Check("iam:CreateLoginProfile", target)
+    if mfa_required:
+        yield Check("iam:UpdateUser", target)
     yield from tag_checks("User", target, {}, tags or None)
     if boundary is not None:
         yield Check("iam:PutUserPermissionsBoundary", target)

@@ -9,6 +9,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
+from django.utils.text import capfirst
 
 from identities import rules, services
 from identities.forms import BoundedJSONField
@@ -191,6 +192,12 @@ class RowsInline(admin.TabularInline):
 
     def has_view_permission(self, request, obj=None):
         return obj is None or allowed(request, self.view_action_on_parent, obj)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # The console's pickers say their zone; so do the admin's (times are kept and shown in UTC).
+        moments = [field for field in self.model._meta.concrete_fields if isinstance(field, models.DateTimeField)]
+        labels = {field.name: f"{capfirst(field.verbose_name)} (UTC)" for field in moments}
+        return super().get_formset(request, obj, labels=labels | kwargs.pop("labels", {}), **kwargs)
 
     def has_add_permission(self, request, obj=None):
         return not self.existing_rows and self._allows(request, self.add_change, obj)

@@ -28,7 +28,7 @@ from identities.services._common import (
 from identities.services.credentials import delete_access_key, revoke_role_sessions
 from identities.services.groups import add_members, remove_members
 from identities.services.roles import unassign_role
-from identities.services.signin import remove_mfa_device
+from identities.services.signin import remove_mfa_device, set_mfa_required
 
 # Users
 
@@ -224,12 +224,18 @@ def _remove_what_blocks_deletion(user: User, actor: User | None) -> None:
 
 @transaction.atomic
 def create_console_user(
-    *, actor: User | None, groups: Iterable[Group] = (), boundary: Any = None, **fields: Any
+    *,
+    actor: User | None,
+    groups: Iterable[Group] = (),
+    boundary: Any = None,
+    mfa_required: bool = False,
+    **fields: Any,
 ) -> User:
     """A user created in the console (its pages or the admin): created, then given what the
     account gives every new console user, through the hooks named in IAM_NEW_USER_HOOKS
     (policies attaches the self-service policy there), in the same transaction.
 
+    `mfa_required`: they must sign in with MFA (an UpdateUser record, as set_mfa_required writes).
     `groups`: added to each, one AddUserToGroup record a group. `boundary`: a managed policy
     of the policies app, set by IAM_SET_PERMISSIONS_BOUNDARY (identities does not know policies).
     Any refusal (a group's quota, the password policy) leaves nothing created.
@@ -237,6 +243,8 @@ def create_console_user(
     Imports and management commands call create_user, which runs no hook: they create
     exactly what they are told."""
     user = create_user(actor=actor, **fields)
+    if mfa_required:
+        set_mfa_required(user=user, required=True, actor=actor)
     for group in sorted(groups, key=lambda group: group.group_name.lower()):
         add_members(group=group, users=[user], actor=actor)
     if boundary is not None:

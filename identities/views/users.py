@@ -201,7 +201,10 @@ def user_create(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         generated = passwords.generate_password() if form.wants_generated() else None
-        fields = ("username", "path", "tags", "is_active", "password_reset_required", "groups", "boundary")
+        fields = (
+            *("username", "path", "tags", "is_active"),
+            *("password_reset_required", "mfa_required", "groups", "boundary"),
+        )
         change = {name: data[name] for name in fields} | {"password": generated or data["console_password"] or None}
         try:
             user = rules.perform(request.user, services.create_console_user, **change)

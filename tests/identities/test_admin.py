@@ -225,3 +225,9 @@ def test_a_roles_tags_are_key_value_lines_in_the_admin_too(root_client):
     services.update_role(role=role, tags={"team": "dev", "tier": "1"}, actor=None)
     url = reverse("admin:identities_role_change", args=[role.pk])
     assert "team=dev\ntier=1</textarea>" in root_client.get(url).content.decode()
+
+
+def test_the_admins_expiry_picker_says_its_times_are_utc(root_client):
+    role = services.create_role(role_name="Expiring", trust_policy={}, actor=None)
+    page = root_client.get(reverse("admin:identities_role_change", args=[role.pk])).content.decode()
+    assert "Expires at (UTC)" in page

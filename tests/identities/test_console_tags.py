@@ -74,3 +74,19 @@ def test_descriptions_show_their_bidi_controls_escaped_on_every_page(org):
         assert SHOWN in body, page
         assert "\u202e" not in body, page
     assert Group.objects.get(pk=group.pk).description == HIDDEN
+
+
+def test_no_template_writes_a_moment_in_a_format_of_its_own():
+    """Every moment a page shows goes through `when` (the machine-readable `date:'c'` of a
+    <time> element aside), so one format with its zone holds everywhere."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    found = []
+    for folder in settings.TEMPLATES[0]["DIRS"]:
+        for path in Path(folder).rglob("*.html"):
+            for number, line in enumerate(path.read_text().splitlines(), 1):
+                if "|date:" in line.replace("|date:'c'", "").replace('|date:"c"', ""):
+                    found.append(f"{path.name}:{number}")
+    assert found == []

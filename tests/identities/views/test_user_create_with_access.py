@@ -131,6 +131,18 @@ def test_every_action_of_the_creation_is_asked_before_anything_is_created(onboar
     assert allowed.status_code == 302 and created_with() == (["Developers"], "HRFence", False)
 
 
+def test_mfa_is_required_at_creation_only_by_whom_iam_update_user_allows(onboarder, org):
+    client, fence = onboarder
+    before = everything()
+    refused = client.post(url("user-create"), creation(boundary=fence.pk, mfa_required="on"))
+    assert refused.status_code == 403 and "iam:UpdateUser" in refused.content.decode()
+    assert everything() == before
+    response = client_for("iam-admin").post(url("user-create"), creation(mfa_required="on"))
+    assert response.status_code == 302 and user("nora").mfa_required is True
+    event = AuditEvent.objects.get(event_name="UpdateUser", target_arn=user("nora").arn)
+    assert event.after == {"mfa_required": True} and event.actor_arn == org.iam_admin.arn
+
+
 def test_the_administrator_requires_mfa_on_the_edit_page(org):
     data = {"username": "mia", "path": "/", "is_active": "on", "mfa_required": "on"}
     response = client_for("iam-admin").post(url("user-edit", org.mia.pk), data)
