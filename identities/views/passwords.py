@@ -16,7 +16,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -53,15 +53,19 @@ def _page(request, subject: User, form, shown: str = "") -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def user_password(request, pk: int):
-    subject = readable(request, User, pk, "iam:GetUser")
     if request.method == "GET":
         # Out of the session whichever password page comes next: a password never waits there for long.
         new = request.session.pop(NEW_PASSWORD_SESSION_KEY, None)
-        shown = new["password"] if new and new.get("user") == subject.pk else ""
-        if not shown:
-            _refuse_root(subject)
-            rules.require(request.user, rules.required(services.set_password, user=subject))
-        return _page(request, subject, forms.ConsolePasswordForm(), shown)
+        if new and new.get("user") == pk:
+            # What this session was just given, shown to it even without iam:GetUser on the user
+            # (a creator may create users it may not read): the secret exists nowhere else.
+            subject = get_object_or_404(User, pk=pk, is_superuser=False)
+            return _page(request, subject, forms.ConsolePasswordForm(), new["password"])
+        subject = readable(request, User, pk, "iam:GetUser")
+        _refuse_root(subject)
+        rules.require(request.user, rules.required(services.set_password, user=subject))
+        return _page(request, subject, forms.ConsolePasswordForm())
+    subject = readable(request, User, pk, "iam:GetUser")
     _refuse_root(subject)
     rules.require(request.user, rules.required(services.set_password, user=subject))
     return _set(request, subject, forms.ConsolePasswordForm(request.POST))

@@ -71,6 +71,22 @@ def test_a_generated_password_is_shown_once_after_the_creation(org):
     assert escape(held) not in client.get(response["Location"]).content.decode()
 
 
+def test_a_creator_who_may_not_read_users_still_sees_the_password_it_was_given_once(org):
+    """May create users with a password but not read them (no iam:GetUser): the generated
+    password must not be lost behind a 404; a second look finds nothing."""
+    person = services.create_user(username="enroller", actor=None)
+    rights = document(statement("Allow", ["iam:CreateUser", "iam:CreateLoginProfile", "iam:ListUsers"]))
+    policy_services.put_inline_policy(identity=person, policy_name="Enrolling", document=rights, actor=None)
+    client = signed_in(person)
+    response = client.post(url("user-create"), creation(password_choice="generated"))
+    assert response.status_code == 303
+    held = client.session[NEW_PASSWORD_SESSION_KEY]["password"]
+    shown = client.get(response["Location"])
+    assert shown.status_code == 200 and escape(held) in shown.content.decode()
+    assert "no-store" in shown["Cache-Control"]
+    assert client.get(response["Location"]).status_code == 404
+
+
 def test_no_password_chosen_creates_a_user_for_access_keys_only(org):
     client_for("iam-admin").post(url("user-create"), creation(password_choice="none", password_reset_required="on"))
     nora = user("nora")
