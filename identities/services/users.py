@@ -28,7 +28,7 @@ from identities.services._common import (
 from identities.services.credentials import delete_access_key, revoke_role_sessions
 from identities.services.groups import add_members, remove_members
 from identities.services.roles import unassign_role
-from identities.services.signin import remove_mfa_device, set_mfa_required
+from identities.services.signin import end_console_sessions, remove_mfa_device, set_mfa_required
 
 # Users
 
@@ -124,6 +124,7 @@ def update_user(
     user.save()
     if disabling:
         revoke_role_sessions(user=user, actor=actor)
+        end_console_sessions(user=user, actor=actor)
     record("UpdateUser", actor=actor, target=user, before=before, after=user_state(user))
     return user
 
@@ -173,6 +174,8 @@ def set_password(*, user: User, password: str | None, actor: User | None, reset_
     if reset_required is not None:
         after["reset_required"] = reset_required
     record(event, actor=actor, target=user, before={"console_access": had_password}, after=after)
+    if not own:  # the browsers are signed out by the new auth hash; their rows end with them
+        end_console_sessions(user=user, actor=actor)
     return user
 
 

@@ -128,3 +128,17 @@ def test_ending_all_but_one(org):
     assert list(ConsoleSession.objects.filter(ended_at__isnull=True).values_list("pk", flat=True)) == [kept.pk]
     assert AuditEvent.objects.get(event_name="EndConsoleSessions").after == {"ended": 1}
     assert ConsoleSession.objects.get(pk=other.pk).ended_at is not None
+
+
+def test_a_reset_by_an_administrator_or_disabling_the_user_ends_its_session_rows(org):
+    """Django signs those browsers out (the session auth hash, the session generation); the rows
+    must end with them, or the credentials page keeps listing sessions that are gone."""
+    laptop, phone = browser("mia", "laptop"), browser("mia", "phone")
+    services.set_password(user=org.mia, password=NEW_PASSWORD, actor=org.iam_admin)
+    assert [tracked(client).ended_at is not None for client in (laptop, phone)] == [True, True]
+    ended = AuditEvent.objects.get(event_name="EndConsoleSessions", target_arn=org.mia.arn)
+    assert (ended.actor_arn, ended.after) == (org.iam_admin.arn, {"ended": 2})
+    tablet = Client(HTTP_USER_AGENT="tablet")
+    assert sign_in(tablet, "mia", NEW_PASSWORD).status_code == 302
+    services.update_user(user=org.mia, is_active=False, actor=org.iam_admin)
+    assert tracked(tablet).ended_at is not None
