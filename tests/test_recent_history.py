@@ -40,7 +40,7 @@ def test_attaching_in_place_sends_the_history_naming_the_policy(org):
     address = reverse("policies:identity-attach", args=["user", henry.pk])
     response = client_for("iam-admin").post(address, {"policy": policy.pk}, **HTMX)
     assert response.status_code == 200
-    assert _rows(_history(response))[1].split(" ")[2:4] == ["AttachUserPolicy", "PublishingAccess"]
+    assert "AttachUserPolicy PublishingAccess" in _rows(_history(response))[1]
 
 
 def test_putting_and_detaching_name_the_inline_and_the_managed_policy(org):
@@ -61,7 +61,7 @@ def test_adding_members_in_place_sends_the_groups_history(org):
     address = reverse("identities:group-members-add", args=[developers.pk])
     response = client_for("iam-admin").post(address, {"users": ["henry"]}, **HTMX)
     assert response.status_code == 200
-    assert _rows(_history(response))[1].split(" ")[2] == "AddUserToGroup"
+    assert " AddUserToGroup " in f" {_rows(_history(response))[1]} "
 
 
 def test_without_the_audit_trail_no_history_is_sent(org):

@@ -64,7 +64,8 @@ def test_the_comparison_with_vakt_agrees_with_the_engine_and_prints_a_ratio_per_
         "40 statements, allowed",
         "40 statements, implicit deny",
     ]
-    assert all(float(ratio) > 0 for _, ratio in printed) and len(ratios) == 3
+    # the figures themselves, not their one-decimal print (a descheduled round on a loaded machine prints 0.0)
+    assert len(ratios) == 3 and all(ratio > 0 for ratio in ratios.values())
 
 
 def test_the_large_principal_has_the_statements_asked_for_and_allows_the_compared_request():
