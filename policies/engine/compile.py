@@ -8,8 +8,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .conditions import compile_condition
-from .document import Effect, Policy, PolicyKind, Principal, Statement
+from .conditions import CompiledCondition, compile_condition
+from .document import Condition, Effect, Policy, PolicyKind, Principal, Statement
 from .errors import Finding, Level
 from .match import compile_action, compile_arn, split_arn
 from .parse import Source, parse_policy
@@ -181,6 +181,24 @@ class ResourceTest:
         return found != self.negated
 
 
+# The tests below are read-only once built and pure functions of their
+# arguments, so statements with the same patterns share them, as compile_arn
+# already shares its matchers: a corpus or a principal repeats its patterns.
+@functools.lru_cache(maxsize=16384)
+def resource_test(patterns: tuple[str, ...], negated: bool, variables: bool) -> ResourceTest:
+    return ResourceTest(patterns, negated, variables)
+
+
+@functools.lru_cache(maxsize=8192)
+def principal_test(principal: Principal) -> PrincipalTest:
+    return PrincipalTest(principal)
+
+
+@functools.lru_cache(maxsize=16384)
+def compile_conditions(conditions: tuple[Condition, ...], variables: bool) -> tuple[CompiledCondition, ...]:
+    return tuple(compile_condition(condition, variables) for condition in conditions)
+
+
 class CompiledStatement:
     """A statement whose tests are compiled when a request first reaches it.
 
@@ -219,12 +237,12 @@ class CompiledStatement:
         statement = self.statement
         patterns = statement.resources or statement.not_resources
         self.resource = (
-            None if patterns is None else ResourceTest(patterns, statement.resources is None, self.variables)
+            None if patterns is None else resource_test(patterns, statement.resources is None, self.variables)
         )
         principal = statement.principal or statement.not_principal
-        self.principal = None if principal is None else PrincipalTest(principal)
+        self.principal = None if principal is None else principal_test(principal)
         self.principal_negated = statement.not_principal is not None
-        self.conditions = [compile_condition(condition, self.variables) for condition in statement.conditions]
+        self.conditions = compile_conditions(statement.conditions, self.variables) if statement.conditions else ()
         self.ready = True
 
     def ref_for(self, layer: str) -> StatementRef:
