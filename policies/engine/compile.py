@@ -184,6 +184,12 @@ class ResourceTest:
 # The tests below are read-only once built and pure functions of their
 # arguments, so statements with the same patterns share them, as compile_arn
 # already shares its matchers: a corpus or a principal repeats its patterns.
+@functools.lru_cache(maxsize=65536)
+def any_action(patterns: tuple[str, ...], action: str) -> bool:
+    """Whether any of the patterns matches `action` (lowercased)."""
+    return any(compile_action(pattern)(action) for pattern in patterns)
+
+
 @functools.lru_cache(maxsize=16384)
 def resource_test(patterns: tuple[str, ...], negated: bool, variables: bool) -> ResourceTest:
     return ResourceTest(patterns, negated, variables)
@@ -203,8 +209,8 @@ class CompiledStatement:
     """A statement whose tests are compiled when a request first reaches it.
 
     A principal at AWS's quotas has thousands of statements and a request
-    touches few of them, so only the action tests and the findings about
-    condition values are worked out up front.
+    touches few of them, so only the findings about condition values are
+    worked out up front; action tests are shared answers (`any_action`).
     """
 
     __slots__ = (
@@ -213,8 +219,6 @@ class CompiledStatement:
         "statement",
         "variables",
         "ready",
-        "actions",
-        "action_negated",
         "resource",
         "principal",
         "principal_negated",
@@ -223,12 +227,11 @@ class CompiledStatement:
     )
 
     def __init__(self, source: tuple[str, int], statement: Statement, variables: bool):
-        # the other slots are filled by matches_action and prepare, before any use
+        # the other slots are filled by prepare, before any use
         self.source = source
         self.statement = statement
         self.variables = variables
         self.deny = statement.effect is Effect.DENY
-        self.actions: list | None = None
         self.ready = False
         self.refs: dict[str, StatementRef] | None = None
 
@@ -267,14 +270,10 @@ class CompiledStatement:
 
     def matches_action(self, action: str) -> bool:
         """`action` lowercased; NotAction matches when no entry does."""
-        tests = self.actions
-        if tests is None:
-            self.action_negated = self.statement.actions is None
-            tests = self.actions = list(map(compile_action, self.statement.actions or self.statement.not_actions))
-        for test in tests:
-            if test(action):
-                return not self.action_negated
-        return self.action_negated
+        statement = self.statement
+        if statement.actions is None:
+            return not any_action(statement.not_actions, action)
+        return any_action(statement.actions, action)
 
     def naming(self, caller: Caller, bounded: bool = False) -> Naming | None:
         """How the statement's Principal names the caller; None if it does not.
@@ -316,8 +315,7 @@ class PolicySet:
     documents, the statements, their order, the index and the findings are
     fixed there. Three things are filled in lazily, each a pure function of
     that fixed part, so filling them changes speed and never an answer: a
-    statement's action tests (`matches_action`), its resource, principal and
-    condition tests (`prepare`, when a request first reaches it) and its
+    statement's resource, principal and condition tests (`prepare`, when a request first reaches it) and its
     StatementRef per layer name (`ref_for`), and the candidates per action
     (`candidates`, a bounded memo emptied when full).
 
@@ -375,13 +373,16 @@ class PolicySet:
         return found
 
     def _find(self, action: str) -> tuple[CompiledStatement, ...]:
-        found = list(self._by_name.get(action, ()))
-        service = action.partition(":")[0]
-        for group in (self._by_service.get(service, ()), self._scanned):
-            found += [statement for statement in group if statement.matches_action(action)]
-        # each statement sits in one bucket only; document order keeps traces stable
-        if self._by_name or self._by_service:
-            found.sort(key=self.statements_order.__getitem__)
+        if self._scanned is self.statements:  # a small set, not indexed: already in document order
+            found = [statement for statement in self.statements if statement.matches_action(action)]
+        else:
+            found = list(self._by_name.get(action, ()))
+            service = action.partition(":")[0]
+            for group in (self._by_service.get(service, ()), self._scanned):
+                found += [statement for statement in group if statement.matches_action(action)]
+            # each statement sits in one bucket only; document order keeps traces stable
+            if self._by_name or self._by_service:
+                found.sort(key=self.statements_order.__getitem__)
         for statement in found:
             if not statement.ready:
                 statement.prepare()
