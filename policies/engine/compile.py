@@ -315,9 +315,11 @@ class PolicySet:
     documents, the statements, their order, the index and the findings are
     fixed there. Three things are filled in lazily, each a pure function of
     that fixed part, so filling them changes speed and never an answer: a
-    statement's resource, principal and condition tests (`prepare`, when a request first reaches it) and its
-    StatementRef per layer name (`ref_for`), and the candidates per action
-    (`candidates`, a bounded memo emptied when full).
+    statement's resource, principal and condition tests (`prepare`, when a
+    request first reaches it), its StatementRef per layer name (`ref_for`),
+    and the candidates per action (`candidates`, a bounded memo emptied when
+    full). The tests themselves may be shared with other statements and sets
+    (`resource_test` and its neighbours): they are read-only once built.
 
     Sharing one set between threads is safe without a lock: two threads may
     both compute the same lazy value, and each then stores an equal one with
