@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from .conditions import CompiledCondition, compile_condition
@@ -184,10 +184,10 @@ class ResourceTest:
 # The tests below are read-only once built and pure functions of their
 # arguments, so statements with the same patterns share them, as compile_arn
 # already shares its matchers: a corpus or a principal repeats its patterns.
-@functools.lru_cache(maxsize=65536)
-def any_action(patterns: tuple[str, ...], action: str) -> bool:
-    """Whether any of the patterns matches `action` (lowercased)."""
-    return any(compile_action(pattern)(action) for pattern in patterns)
+@functools.lru_cache(maxsize=16384)
+def action_tests(patterns: tuple[str, ...]) -> tuple[Callable[[str], bool], ...]:
+    """The matchers of an Action or NotAction list, one per entry."""
+    return tuple(map(compile_action, patterns))
 
 
 @functools.lru_cache(maxsize=16384)
@@ -209,8 +209,8 @@ class CompiledStatement:
     """A statement whose tests are compiled when a request first reaches it.
 
     A principal at AWS's quotas has thousands of statements and a request
-    touches few of them, so only the findings about condition values are
-    worked out up front; action tests are shared answers (`any_action`).
+    touches few of them, so only the action tests and the findings about
+    condition values are worked out up front.
     """
 
     __slots__ = (
@@ -219,6 +219,8 @@ class CompiledStatement:
         "statement",
         "variables",
         "ready",
+        "actions",
+        "action_negated",
         "resource",
         "principal",
         "principal_negated",
@@ -227,11 +229,12 @@ class CompiledStatement:
     )
 
     def __init__(self, source: tuple[str, int], statement: Statement, variables: bool):
-        # the other slots are filled by prepare, before any use
+        # the other slots are filled by matches_action and prepare, before any use
         self.source = source
         self.statement = statement
         self.variables = variables
         self.deny = statement.effect is Effect.DENY
+        self.actions: tuple | None = None
         self.ready = False
         self.refs: dict[str, StatementRef] | None = None
 
@@ -270,10 +273,14 @@ class CompiledStatement:
 
     def matches_action(self, action: str) -> bool:
         """`action` lowercased; NotAction matches when no entry does."""
-        statement = self.statement
-        if statement.actions is None:
-            return not any_action(statement.not_actions, action)
-        return any_action(statement.actions, action)
+        tests = self.actions
+        if tests is None:
+            self.action_negated = self.statement.actions is None
+            tests = self.actions = action_tests(self.statement.actions or self.statement.not_actions)
+        for test in tests:
+            if test(action):
+                return not self.action_negated
+        return self.action_negated
 
     def naming(self, caller: Caller, bounded: bool = False) -> Naming | None:
         """How the statement's Principal names the caller; None if it does not.
@@ -313,13 +320,14 @@ class PolicySet:
 
     The invariant: what a set decides never changes after `__init__`. The
     documents, the statements, their order, the index and the findings are
-    fixed there. Three things are filled in lazily, each a pure function of
+    fixed there. Four things are filled in lazily, each a pure function of
     that fixed part, so filling them changes speed and never an answer: a
-    statement's resource, principal and condition tests (`prepare`, when a
-    request first reaches it), its StatementRef per layer name (`ref_for`),
-    and the candidates per action (`candidates`, a bounded memo emptied when
-    full). The tests themselves may be shared with other statements and sets
-    (`resource_test` and its neighbours): they are read-only once built.
+    statement's action tests (`matches_action`), its resource, principal and
+    condition tests (`prepare`, when a request first reaches it), its
+    StatementRef per layer name (`ref_for`), and the candidates per action
+    (`candidates`, a bounded memo emptied when full). The tests themselves
+    may be shared with other statements and sets (`action_tests`,
+    `resource_test` and their neighbours): they are read-only once built.
 
     Sharing one set between threads is safe without a lock: two threads may
     both compute the same lazy value, and each then stores an equal one with
