@@ -185,6 +185,7 @@ def report_disagreements(cases: list[dict], ours: list[str], theirs: list[str], 
 
 def run(*, count: int = 3000, seed: int = 14, rounds: int = 5, peer: bool = True) -> float | None:
     """Print each round's cases/s and the median ratio; return that median, or None without the peer."""
+    print(f"    machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start")
     cases = corpus(count, seed)
     texts = lines(cases)
     print(f"    corpus: {len(cases)} cases from seed {seed}, {dict(Counter(case['category'] for case in cases))}")
@@ -210,6 +211,7 @@ def run(*, count: int = 3000, seed: int = 14, rounds: int = 5, peer: bool = True
     median = statistics.median(ratios)
     print(f"(s) simulate versus {PEER_PACKAGE} {PEER_VERSION}: {median:.2f} times its cases/s (median of {rounds})")
     report_disagreements(cases, ours, theirs)
+    print(f"    machine: load average {os.getloadavg()[0]:.1f} at the end")
     return median
 
 
