@@ -110,6 +110,16 @@ def test_python_m_benchmarks_simulate_without_the_peer_prints_our_rate():
     assert re.search(r"^    engine: [\d,]+ cases/s", result.stdout, re.M), result.stdout
 
 
+def test_the_benchmark_imports_no_django():
+    code = (
+        "import sys, benchmarks.simulate;"
+        "loaded = [m for m in sys.modules if m == 'django' or m.startswith('django.')];"
+        "assert not loaded, loaded"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+
+
 def test_fewer_than_three_rounds_are_refused():
     result = subprocess.run(
         [sys.executable, "-m", "benchmarks.simulate", "--rounds", "2"],
