@@ -5,11 +5,11 @@ from __future__ import annotations
 import enum
 import functools
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from .conditions import compile_condition
-from .document import Effect, Policy, PolicyKind, Principal, Statement
+from .conditions import CompiledCondition, compile_condition
+from .document import Condition, Effect, Policy, PolicyKind, Principal, Statement
 from .errors import Finding, Level
 from .match import compile_action, compile_arn, split_arn
 from .parse import Source, parse_policy
@@ -181,6 +181,30 @@ class ResourceTest:
         return found != self.negated
 
 
+# The tests below are read-only once built and pure functions of their
+# arguments, so statements with the same patterns share them, as compile_arn
+# already shares its matchers: a corpus or a principal repeats its patterns.
+@functools.lru_cache(maxsize=16384)
+def action_tests(patterns: tuple[str, ...]) -> tuple[Callable[[str], bool], ...]:
+    """The matchers of an Action or NotAction list, one per entry."""
+    return tuple(map(compile_action, patterns))
+
+
+@functools.lru_cache(maxsize=16384)
+def resource_test(patterns: tuple[str, ...], negated: bool, variables: bool) -> ResourceTest:
+    return ResourceTest(patterns, negated, variables)
+
+
+@functools.lru_cache(maxsize=8192)
+def principal_test(principal: Principal) -> PrincipalTest:
+    return PrincipalTest(principal)
+
+
+@functools.lru_cache(maxsize=16384)
+def compile_conditions(conditions: tuple[Condition, ...], variables: bool) -> tuple[CompiledCondition, ...]:
+    return tuple(compile_condition(condition, variables) for condition in conditions)
+
+
 class CompiledStatement:
     """A statement whose tests are compiled when a request first reaches it.
 
@@ -210,7 +234,7 @@ class CompiledStatement:
         self.statement = statement
         self.variables = variables
         self.deny = statement.effect is Effect.DENY
-        self.actions: list | None = None
+        self.actions: tuple | None = None
         self.ready = False
         self.refs: dict[str, StatementRef] | None = None
 
@@ -219,12 +243,12 @@ class CompiledStatement:
         statement = self.statement
         patterns = statement.resources or statement.not_resources
         self.resource = (
-            None if patterns is None else ResourceTest(patterns, statement.resources is None, self.variables)
+            None if patterns is None else resource_test(patterns, statement.resources is None, self.variables)
         )
         principal = statement.principal or statement.not_principal
-        self.principal = None if principal is None else PrincipalTest(principal)
+        self.principal = None if principal is None else principal_test(principal)
         self.principal_negated = statement.not_principal is not None
-        self.conditions = [compile_condition(condition, self.variables) for condition in statement.conditions]
+        self.conditions = compile_conditions(statement.conditions, self.variables) if statement.conditions else ()
         self.ready = True
 
     def ref_for(self, layer: str) -> StatementRef:
@@ -252,7 +276,7 @@ class CompiledStatement:
         tests = self.actions
         if tests is None:
             self.action_negated = self.statement.actions is None
-            tests = self.actions = list(map(compile_action, self.statement.actions or self.statement.not_actions))
+            tests = self.actions = action_tests(self.statement.actions or self.statement.not_actions)
         for test in tests:
             if test(action):
                 return not self.action_negated
@@ -296,12 +320,14 @@ class PolicySet:
 
     The invariant: what a set decides never changes after `__init__`. The
     documents, the statements, their order, the index and the findings are
-    fixed there. Three things are filled in lazily, each a pure function of
+    fixed there. Four things are filled in lazily, each a pure function of
     that fixed part, so filling them changes speed and never an answer: a
     statement's action tests (`matches_action`), its resource, principal and
-    condition tests (`prepare`, when a request first reaches it) and its
+    condition tests (`prepare`, when a request first reaches it), its
     StatementRef per layer name (`ref_for`), and the candidates per action
-    (`candidates`, a bounded memo emptied when full).
+    (`candidates`, a bounded memo emptied when full). The tests themselves
+    may be shared with other statements and sets (`action_tests`,
+    `resource_test` and their neighbours): they are read-only once built.
 
     Sharing one set between threads is safe without a lock: two threads may
     both compute the same lazy value, and each then stores an equal one with
@@ -357,13 +383,16 @@ class PolicySet:
         return found
 
     def _find(self, action: str) -> tuple[CompiledStatement, ...]:
-        found = list(self._by_name.get(action, ()))
-        service = action.partition(":")[0]
-        for group in (self._by_service.get(service, ()), self._scanned):
-            found += [statement for statement in group if statement.matches_action(action)]
-        # each statement sits in one bucket only; document order keeps traces stable
-        if self._by_name or self._by_service:
-            found.sort(key=self.statements_order.__getitem__)
+        if self._scanned is self.statements:  # a small set, not indexed: already in document order
+            found = [statement for statement in self.statements if statement.matches_action(action)]
+        else:
+            found = list(self._by_name.get(action, ()))
+            service = action.partition(":")[0]
+            for group in (self._by_service.get(service, ()), self._scanned):
+                found += [statement for statement in group if statement.matches_action(action)]
+            # each statement sits in one bucket only; document order keeps traces stable
+            if self._by_name or self._by_service:
+                found.sort(key=self.statements_order.__getitem__)
         for statement in found:
             if not statement.ready:
                 statement.prepare()

@@ -47,18 +47,16 @@ def parse_operator(text: str) -> Operator | None:
 def _strings(raw: object) -> tuple[str, ...] | None:
     if raw.__class__ is str:
         return (raw,)
-    if raw.__class__ is list and raw and all(item.__class__ is str for item in raw):
-        return tuple(raw)
-    return None
+    if raw.__class__ is not list or not raw:
+        return None
+    for item in raw:  # a loop, not all(): no generator to set up for a list of one or two
+        if item.__class__ is not str:
+            return None
+    return tuple(raw)
 
 
 def _one_of(value: dict, name: str, negated: str):
     """(found, listed, negated_listed): exactly one of the pair, as strings."""
-    raw = value.get(name)
-    if raw.__class__ is str and negated not in value:
-        return True, (raw,), None
-    if raw.__class__ is list and negated not in value and raw and all(item.__class__ is str for item in raw):
-        return True, tuple(raw), None
     if name in value:
         if negated in value:
             return False, None, None
