@@ -1,11 +1,13 @@
 """Import and export of `aws iam get-account-authorization-details` output."""
 
 import json
+from datetime import UTC
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from identities import services as identity_services
 from identities.audit import AuditEvent
 from identities.models import Group, Membership, Role, RoleAssignment, User
 from policies import authorization, services
@@ -505,3 +507,20 @@ def test_an_identitys_date_that_cannot_be_is_refused_with_its_place(change, mess
     data = sample()
     change(data)
     assert refusal(json.dumps(data)) == [message]
+
+
+def test_an_identity_already_here_keeps_its_dates_and_the_plan_says_so():
+    """The file's dates are kept for what the import creates; one already here keeps its own."""
+    role_in_file = sample()["RoleDetailList"][0]
+    role = identity_services.create_role(role_name=role_in_file["RoleName"], path=role_in_file["Path"], actor=None)
+    created = role.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    used = role_in_file["RoleLastUsed"]
+    plan = plan_import(read_authorization_details(SAMPLE.read_bytes()))
+    assert [note for note in plan.notes if "keeps its creation date" in note] == [
+        f"{role_in_file['Arn']} already exists here and keeps its creation date {created} "
+        f"(the file has {role_in_file['CreateDate']}) and its recorded last use none "
+        f"(the file has {used['LastUsedDate']} {used['Region']})"
+    ]
+    apply_import(plan, actor=None)
+    role.refresh_from_db()
+    assert (role.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"), role.last_used_at) == (created, None)
