@@ -19,6 +19,8 @@ from identities.passwords import PasswordHistory, PasswordPolicy  # noqa: F401  
 USER_NAME_MAX_LENGTH = 64
 GROUP_NAME_MAX_LENGTH = 128
 ROLE_NAME_MAX_LENGTH = 64
+# Longer than any AWS region's name (ap-southeast-2, us-gov-west-1, ...).
+REGION_MAX_LENGTH = 32
 SESSION_DURATION_MIN = 3600
 SESSION_DURATION_MAX = 12 * 3600
 SESSION_HASH_SALT = "identities.models.User.session_generation"
@@ -252,6 +254,12 @@ class Role(IAMIdentity):
         help_text="3600 (1 hour) to 43200 (12 hours).",
     )
     tags = models.JSONField(default=dict, blank=True, validators=[naming.validate_tags])
+    # AWS's RoleLastUsed, as an imported account's file gives it: when the role was last used
+    # and in which region. Both empty when no use is recorded.
+    last_used_at = models.DateTimeField("last used", null=True, blank=True, editable=False)
+    last_used_region = models.CharField(
+        "last used in region", max_length=REGION_MAX_LENGTH, blank=True, default="", editable=False
+    )
     assignees = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="RoleAssignment",

@@ -65,6 +65,22 @@ def iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
+def refuse_unless_past(moment: datetime | None, *, what: str) -> None:
+    """A date another account's records give (an import's): with its time zone, and not
+    later than now, since nothing here can have happened in the future."""
+    if moment is None:
+        return
+    if timezone.is_naive(moment):
+        raise ValidationError(f"The {what} {moment.isoformat()} needs its time zone.")
+    if moment > timezone.now():
+        raise ValidationError(f"The {what} {moment.isoformat()} is in the future; give a date that has passed.")
+
+
+def dated(state: dict[str, Any], **moments: datetime | None) -> dict[str, Any]:
+    """An audit snapshot with the dates given to a create service, when any were."""
+    return state | {name: iso(moment) for name, moment in moments.items() if moment is not None}
+
+
 # The most a policy can ask not to reuse (AWS's limit); older hashes are dropped.
 PASSWORD_HISTORY_KEPT = 24
 

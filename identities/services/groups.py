@@ -1,6 +1,7 @@
 """Writes to groups and their memberships."""
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,8 +16,10 @@ from identities.services._common import (
     apply_changes,
     blocking_attached,
     clean,
+    dated,
     group_state,
     refuse_deletion,
+    refuse_unless_past,
     remove_attached,
 )
 
@@ -25,14 +28,25 @@ from identities.services._common import (
 
 @transaction.atomic
 def create_group(
-    *, group_name: str, actor: User | None, path: str = "/", description: str = "", iam_id: str | None = None
+    *,
+    group_name: str,
+    actor: User | None,
+    path: str = "/",
+    description: str = "",
+    iam_id: str | None = None,
+    created_at: datetime | None = None,
 ) -> Group:
+    """`created_at`: the creation date another account's records give (an import's), never
+    in the future; else now."""
+    refuse_unless_past(created_at, what="creation date")
     group = Group(group_name=group_name, path=path, description=description)
     if iam_id:
         group.iam_id = iam_id
+    if created_at is not None:
+        group.created_at = created_at
     clean(group)
     group.save()
-    record("CreateGroup", actor=actor, target=group, after=group_state(group))
+    record("CreateGroup", actor=actor, target=group, after=dated(group_state(group), created_at=created_at))
     return group
 
 

@@ -13,8 +13,10 @@ from identities.services._common import (
     apply_changes,
     blocking_attached,
     clean,
+    dated,
     iso,
     refuse_deletion,
+    refuse_unless_past,
     remove_attached,
     role_state,
 )
@@ -48,9 +50,21 @@ def create_role(
     max_session_duration: int = 3600,
     tags: dict[str, str] | None = None,
     iam_id: str | None = None,
+    created_at: datetime | None = None,
+    last_used_at: datetime | None = None,
+    last_used_region: str = "",
 ) -> Role:
     """The trust policy may name only users and roles that exist (the role itself does
-    not yet, as in AWS); it is stored by their unique IDs (identities.trust)."""
+    not yet, as in AWS); it is stored by their unique IDs (identities.trust).
+
+    `created_at`, `last_used_at` and `last_used_region`: what another account's records
+    give (an import's: AWS's CreateDate and RoleLastUsed), dates never in the future."""
+    refuse_unless_past(created_at, what="creation date")
+    refuse_unless_past(last_used_at, what="date of last use")
+    if last_used_region and last_used_at is None:
+        raise ValidationError("A region of last use needs the date of that use.")
+    if created_at is not None and last_used_at is not None and last_used_at < created_at:
+        raise ValidationError("A role cannot have been used before it was created.")
     given = trust_policy or {}
     role = Role(
         role_name=role_name,
@@ -62,9 +76,14 @@ def create_role(
     )
     if iam_id:
         role.iam_id = iam_id
+    if created_at is not None:
+        role.created_at = created_at
+    role.last_used_at, role.last_used_region = last_used_at, last_used_region
     clean(role)
     role.save()
-    record("CreateRole", actor=actor, target=role, after=role_state(role) | {"trust_policy": given})
+    after = dated(role_state(role), created_at=created_at, last_used_at=last_used_at)
+    after |= {"last_used_region": last_used_region} if last_used_region else {}
+    record("CreateRole", actor=actor, target=role, after=after | {"trust_policy": given})
     return role
 
 

@@ -2,6 +2,7 @@
 
 import secrets
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -19,7 +20,9 @@ from identities.services._common import (
     apply_password,
     blocking_attached,
     clean,
+    dated,
     refuse_deletion,
+    refuse_unless_past,
     refuse_unless_root_acts,
     remember_password,
     remove_attached,
@@ -44,21 +47,27 @@ def create_user(
     is_active: bool = True,
     iam_id: str | None = None,
     password_reset_required: bool = False,
+    created_at: datetime | None = None,
 ) -> User:
     """`password_reset_required`: the new password must be changed at the first sign-in
-    (AWS's CreateLoginProfile with PasswordResetRequired)."""
+    (AWS's CreateLoginProfile with PasswordResetRequired). `created_at`: the creation date
+    another account's records give (an import's), never in the future; else now."""
     if password_reset_required and not password:
         raise ValidationError("Only a user with a console password can be asked to choose a new one.")
+    refuse_unless_past(created_at, what="creation date")
     user = User(username=username, path=path, tags=tags or {}, is_active=is_active)
     if iam_id:  # an imported account keeps AWS's unique IDs
         user.iam_id = iam_id
+    if created_at is not None:
+        user.created_at = created_at
     clean(user)
     apply_password(user, password)
     user.password_reset_required = password_reset_required
     user.save()
     remember_password(user)
     # "reset_required": the trail drops every key naming a password.
-    after = user_state(user) | ({"reset_required": True} if password_reset_required else {})
+    after = dated(user_state(user), created_at=created_at)
+    after |= {"reset_required": True} if password_reset_required else {}
     record("CreateUser", actor=actor, target=user, after=after)
     return user
 

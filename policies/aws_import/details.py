@@ -24,6 +24,7 @@ class UserDetail:
     groups: tuple[str, ...]
     policies: IdentityPolicies
     tags: dict[str, str]
+    create_date: datetime | None = None  # None: the file says nothing
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class GroupDetail:
     iam_id: str
     arn: str
     policies: IdentityPolicies
+    create_date: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,10 @@ class RoleDetail:
     description: str | None = None  # None: not in the file (AWS's RoleDetail has no Description)
     max_session_duration: int | None = None
     instance_profiles: tuple[str, ...] = ()
+    create_date: datetime | None = None
+    # RoleLastUsed: None and "" when the file records no use.
+    last_used_at: datetime | None = None
+    last_used_region: str = ""
 
 
 @dataclass(frozen=True)

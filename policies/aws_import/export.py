@@ -119,8 +119,16 @@ def _role(role: Role, relations: _Relations, arns: dict[str, str]) -> dict:
         "InstanceProfileList": [],
         **relations.policies("role", role, "RolePolicyList"),
         **_tags(role.tags),
-        "RoleLastUsed": {},
+        "RoleLastUsed": _last_used(role),
     }
+
+
+def _last_used(role: Role) -> dict:
+    # AWS's form: {} for a role with no recorded use.
+    if role.last_used_at is None:
+        return {}
+    found = {"LastUsedDate": _date(role.last_used_at)}
+    return found | ({"Region": role.last_used_region} if role.last_used_region else {})
 
 
 def _exported_policies():

@@ -13,9 +13,15 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from identities import jsoninput, naming
-from identities.models import GROUP_NAME_MAX_LENGTH, ROLE_NAME_MAX_LENGTH, USER_NAME_MAX_LENGTH
+from identities.models import (
+    GROUP_NAME_MAX_LENGTH,
+    REGION_MAX_LENGTH,
+    ROLE_NAME_MAX_LENGTH,
+    USER_NAME_MAX_LENGTH,
+)
 from policies.aws_import.details import (
     AccountDetails,
     AssignmentDetail,
@@ -33,6 +39,8 @@ from policies.models import AWS_POLICY_PREFIX, POLICY_NAME_MAX_LENGTH
 
 _UNIQUE_ID = re.compile(r"[A-Z0-9]{1,32}")
 _VERSION_ID = re.compile(r"v([1-9][0-9]*)")
+# A region's name as AWS writes them: us-east-1, ap-southeast-2, us-gov-west-1.
+_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}")
 # The whole of AWS's partition: our ARNs are arn:aws:..., so aws-cn or aws-us-gov files do not fit.
 _ARN = re.compile(r"arn:aws:iam::(?P<account>\d{12}|aws):(?P<rest>.+)")
 _NO_LIMIT = 10**9
@@ -375,6 +383,7 @@ def _read_user(item: dict, where: str, problems: Problems) -> UserDetail:
         groups=tuple(groups),
         policies=_identity_policies(item, "user", where, problems),
         tags=_tags(item, where, problems),
+        create_date=_past_date(item, "CreateDate", where, problems),
     )
 
 
@@ -387,6 +396,7 @@ def _read_group(item: dict, where: str, problems: Problems) -> GroupDetail:
         iam_id=_unique_id(item, "GroupId", where, problems),
         arn=_arn(item, "group", path, name, where, problems),
         policies=_identity_policies(item, "group", where, problems),
+        create_date=_past_date(item, "CreateDate", where, problems),
     )
 
 
@@ -398,6 +408,8 @@ def _read_role(item: dict, where: str, problems: Problems) -> RoleDetail:
     if trust != {}:
         trust = _document(trust, f"{where}.AssumeRolePolicyDocument", problems, kind=PolicyKind.TRUST, size_limit=None)
     profiles = _list(item, "InstanceProfileList", where, problems)
+    create_date = _past_date(item, "CreateDate", where, problems)
+    last_used_at, last_used_region = _role_last_used(item, create_date, where, problems)
     return RoleDetail(
         name=name,
         path=path,
@@ -409,7 +421,33 @@ def _read_role(item: dict, where: str, problems: Problems) -> RoleDetail:
         description=_optional_description(item, where, problems),
         max_session_duration=_max_session_duration(item, where, problems),
         instance_profiles=tuple(str(p.get("InstanceProfileName", "?")) for p in profiles if isinstance(p, dict)),
+        create_date=create_date,
+        last_used_at=last_used_at,
+        last_used_region=last_used_region,
     )
+
+
+def _role_last_used(
+    item: dict, create_date: datetime | None, where: str, problems: Problems
+) -> tuple[datetime | None, str]:
+    """AWS's RoleLastUsed: {} (or no key) when the role has not been used in AWS's tracking period."""
+    value = item.get("RoleLastUsed")
+    place = f"{where}.RoleLastUsed"
+    if value is None:
+        return None, ""
+    if not isinstance(value, dict):
+        problems.add(place, "expected an object")
+        return None, ""
+    moment = _past_date(value, "LastUsedDate", place, problems)
+    region = _text(value, "Region", place, problems, default="")
+    if region and (not _REGION.fullmatch(region) or len(region) > REGION_MAX_LENGTH):
+        problems.add(f"{place}.Region", f"not the name of a region: {region!r}")
+        region = ""
+    if region and moment is None and "LastUsedDate" not in value:
+        problems.add(place, "a Region of last use needs its LastUsedDate")
+    if moment is not None and create_date is not None and moment < create_date:
+        problems.add(f"{place}.LastUsedDate", "the role cannot have been used before its CreateDate")
+    return moment, region
 
 
 def _optional_description(item: dict, where: str, problems: Problems) -> str | None:
@@ -469,6 +507,15 @@ def _date(item: dict, key: str, where: str, problems: Problems) -> datetime | No
             moment = None
     if moment is None or moment.tzinfo is None:
         problems.add(f"{where}.{key}", f"not a date and time with its zone: {value!r}")
+        return None
+    return moment
+
+
+def _past_date(item: dict, key: str, where: str, problems: Problems) -> datetime | None:
+    """A date of what already happened: a later one than now is a problem of the file."""
+    moment = _date(item, key, where, problems)
+    if moment is not None and moment > timezone.now():
+        problems.add(f"{where}.{key}", f"{item[key]!r} is in the future")
         return None
     return moment
 

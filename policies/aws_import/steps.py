@@ -72,7 +72,13 @@ def create_step(kind: str, detail, **fields) -> Step:
     name_field = _MODELS[kind][1]
 
     def run(writer: Writer) -> None:
-        create(**{name_field: detail.name}, iam_id=detail.iam_id, actor=writer.actor, **fields)
+        create(
+            **{name_field: detail.name},
+            iam_id=detail.iam_id,
+            created_at=detail.create_date,
+            actor=writer.actor,
+            **fields,
+        )
 
     return Step(f"create {kind} {detail.name} (ID {detail.iam_id})", run)
 
@@ -88,6 +94,9 @@ def create_role_steps(detail: RoleDetail) -> list[Step]:
             max_session_duration=detail.max_session_duration or 3600,
             tags=detail.tags,
             iam_id=detail.iam_id,
+            created_at=detail.create_date,
+            last_used_at=detail.last_used_at,
+            last_used_region=detail.last_used_region,
             actor=writer.actor,
         )
 

@@ -28,8 +28,19 @@ def migrate(target) -> None:
     executor.migrate([target])
 
 
+def latest() -> tuple[str, str]:
+    """The newest identities migration, where the test leaves the schema for those after it."""
+    (leaf,) = MigrationExecutor(connection).loader.graph.leaf_nodes("identities")
+    return leaf
+
+
+def stored(role_name: str) -> Role:
+    # Only the columns every schema from 0009 on has: later migrations add others to roles.
+    return Role.objects.only("role_name", "path", "trust_policy").get(role_name=role_name)
+
+
 def principals(role_name: str) -> list:
-    return Role.objects.get(role_name=role_name).trust_policy["Statement"][0]["Principal"]["AWS"]
+    return stored(role_name).trust_policy["Statement"][0]["Principal"]["AWS"]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -57,10 +68,10 @@ def test_arns_become_unique_ids_and_an_arn_naming_no_one_a_fresh_id_that_names_n
         assert [unique_id[:4] for unique_id in made_up] == ["AIDA", "AROA", "AIDA", "AIDA"]
         assert all(trust.UNIQUE_ID.fullmatch(unique_id) for unique_id in made_up)
         assert mia_id == mia.iam_id and len({*made_up, mia_id}) == 5
-        assert Role.objects.get(role_name="Odd").trust_policy == legacy["Odd"]
+        assert stored("Odd").trust_policy == legacy["Odd"]
         namesake = services.create_user(username="ghost", actor=None)
         assert namesake.iam_id != ghost_id
-        haunted = Role.objects.get(role_name="Haunted")
+        haunted = stored("Haunted")
         assert trust.shown_form(haunted.trust_policy) == trusting(*made_up, mia.arn)
         (event,) = AuditEvent.objects.filter(event_name="UpdateAssumeRolePolicy")
         assert event.target_arn == haunted.arn
@@ -70,4 +81,4 @@ def test_arns_become_unique_ids_and_an_arn_naming_no_one_a_fresh_id_that_names_n
         assert principals("Deployer") == [mia.arn, builder.arn, *kept]
         assert principals("Haunted") == [*made_up, mia.arn]
     finally:
-        migrate(AFTER)
+        migrate(latest())

@@ -1,11 +1,13 @@
 """Import and export of `aws iam get-account-authorization-details` output."""
 
 import json
+from datetime import UTC
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
+from identities import services as identity_services
 from identities.audit import AuditEvent
 from identities.models import Group, Membership, Role, RoleAssignment, User
 from policies import authorization, services
@@ -391,14 +393,6 @@ def test_decisions_follow_the_files_policies(username, action, resource, keys, o
 # Export
 
 
-def _without_dates(value):
-    if isinstance(value, dict):
-        return {key: _without_dates(item) for key, item in value.items() if key not in ("CreateDate", "UpdateDate")}
-    if isinstance(value, list):
-        return [_without_dates(item) for item in value]
-    return value
-
-
 def _empty_account() -> None:
     for model in (PolicyAttachment, PermissionBoundary, InlinePolicy, Membership, RoleAssignment):
         model.objects.all().delete()
@@ -414,7 +408,8 @@ def test_an_export_imported_into_an_empty_account_gives_back_the_same_account():
     _empty_account()
     assert export_authorization_details()["UserDetailList"] == []
     import_account(json.dumps(first))
-    assert _without_dates(export_authorization_details()) == _without_dates(first)
+    # Dates included: every identity and policy keeps the one the first export gave it.
+    assert export_authorization_details() == first
 
 
 def test_the_export_has_what_aws_would_list():
@@ -458,3 +453,74 @@ def test_a_date_that_is_not_one_is_reported_with_its_place():
     data = sample()
     data["Policies"][0]["CreateDate"] = "yesterday"
     assert refusal(json.dumps(data)) == ["Policies[0].CreateDate: not a date and time with its zone: 'yesterday'"]
+
+
+def test_users_groups_and_roles_keep_the_files_creation_dates_and_last_use():
+    import_account()
+    exported = export_authorization_details()
+    for key in ("UserDetailList", "GroupDetailList", "RoleDetailList"):
+        written = {item["Arn"]: item["CreateDate"] for item in sample()[key]}
+        assert {item["Arn"]: item["CreateDate"] for item in exported[key]} == written
+    last_used = {role["Arn"]: role.get("RoleLastUsed", {}) for role in sample()["RoleDetailList"]}
+    assert {role["Arn"]: role["RoleLastUsed"] for role in exported["RoleDetailList"]} == last_used
+    assert any(last_used.values())
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda data: data["UserDetailList"][0].update(CreateDate="2999-01-01T00:00:00Z"),
+            "UserDetailList[0].CreateDate: '2999-01-01T00:00:00Z' is in the future",
+        ),
+        (
+            lambda data: data["GroupDetailList"][0].update(CreateDate="2019-05-14 10:00"),
+            "GroupDetailList[0].CreateDate: not a date and time with its zone: '2019-05-14 10:00'",
+        ),
+        (
+            lambda data: data["RoleDetailList"][0].update(RoleLastUsed={"LastUsedDate": "2999-01-01T00:00:00Z"}),
+            "RoleDetailList[0].RoleLastUsed.LastUsedDate: '2999-01-01T00:00:00Z' is in the future",
+        ),
+        (
+            lambda data: data["RoleDetailList"][0].update(
+                RoleLastUsed={"LastUsedDate": "2023-01-01T00:00:00Z", "Region": "Mars"}
+            ),
+            "RoleDetailList[0].RoleLastUsed.Region: not the name of a region: 'Mars'",
+        ),
+        (
+            lambda data: data["RoleDetailList"][0].update(RoleLastUsed={"Region": "us-east-1"}),
+            "RoleDetailList[0].RoleLastUsed: a Region of last use needs its LastUsedDate",
+        ),
+        (
+            lambda data: data["RoleDetailList"][0].update(
+                CreateDate="2020-01-01T00:00:00Z", RoleLastUsed={"LastUsedDate": "2019-12-31T23:59:59Z"}
+            ),
+            "RoleDetailList[0].RoleLastUsed.LastUsedDate: the role cannot have been used before its CreateDate",
+        ),
+        (
+            lambda data: data["RoleDetailList"][0].update(RoleLastUsed=[]),
+            "RoleDetailList[0].RoleLastUsed: expected an object",
+        ),
+    ],
+)
+def test_an_identitys_date_that_cannot_be_is_refused_with_its_place(change, message):
+    data = sample()
+    change(data)
+    assert refusal(json.dumps(data)) == [message]
+
+
+def test_an_identity_already_here_keeps_its_dates_and_the_plan_says_so():
+    """The file's dates are kept for what the import creates; one already here keeps its own."""
+    role_in_file = sample()["RoleDetailList"][0]
+    role = identity_services.create_role(role_name=role_in_file["RoleName"], path=role_in_file["Path"], actor=None)
+    created = role.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    used = role_in_file["RoleLastUsed"]
+    plan = plan_import(read_authorization_details(SAMPLE.read_bytes()))
+    assert [note for note in plan.notes if "keeps its creation date" in note] == [
+        f"{role_in_file['Arn']} already exists here and keeps its creation date {created} "
+        f"(the file has {role_in_file['CreateDate']}) and its recorded last use none "
+        f"(the file has {used['LastUsedDate']} {used['Region']})"
+    ]
+    apply_import(plan, actor=None)
+    role.refresh_from_db()
+    assert (role.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"), role.last_used_at) == (created, None)

@@ -1,6 +1,8 @@
 """The four public account dumps of tests/data/authorization-details/ (see its README), each
 imported with skip_invalid: exactly what is skipped and why, and what lands."""
 
+import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -8,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from identities.models import Group, Role, User
 from policies import authorization
-from policies.aws_import import apply_import, plan_import, read_authorization_details
+from policies.aws_import import apply_import, export_authorization_details, plan_import, read_authorization_details
 from policies.engine import Outcome
 from policies.models import ManagedPolicy, PolicyAttachment
 
@@ -34,7 +36,44 @@ def import_dump(name: str, settings, account: str):
     plan = plan_import(details, skip_invalid=True)
     applied = apply_import(plan, actor=None, source_name=name)
     assert [entry.line() for entry in applied.skipped] == [entry.line() for entry in plan.skipped]
+    assert_the_files_dates_are_kept(name)
     return plan
+
+
+def _moment(text: str) -> datetime:
+    # The dumps write "2013-10-14T18:32:24Z" (the CLI) or "2022-08-07 12:56:48+00:00" (boto3).
+    return datetime.fromisoformat(text)
+
+
+def file_dates(name: str) -> dict[str, tuple]:
+    return dates_of(json.loads((DUMPS / name).read_bytes()))
+
+
+def dates_of(data: dict | list) -> dict[str, tuple]:
+    """By ARN, as a file says: each user's, group's and role's CreateDate, and for a role its
+    RoleLastUsed (date and region, or None and "" when it records no use)."""
+    found = {}
+    for page in data if isinstance(data, list) else [data]:
+        for key in ("UserDetailList", "GroupDetailList"):
+            for item in page.get(key, []):
+                found[item["Arn"]] = (_moment(item["CreateDate"]),)
+        for item in page.get("RoleDetailList", []):
+            used = item.get("RoleLastUsed") or {}
+            last = _moment(used["LastUsedDate"]) if "LastUsedDate" in used else None
+            found[item["Arn"]] = (_moment(item["CreateDate"]), last, used.get("Region", ""))
+    return found
+
+
+def dates_here() -> dict[str, tuple]:
+    found = {user.arn: (user.created_at,) for user in User.objects.filter(is_superuser=False)}
+    found |= {group.arn: (group.created_at,) for group in Group.objects.all()}
+    found |= {role.arn: (role.created_at, role.last_used_at, role.last_used_region) for role in Role.objects.all()}
+    return found
+
+
+def assert_the_files_dates_are_kept(name: str) -> None:
+    here, in_file = dates_here(), file_dates(name)
+    assert {arn: (dates, in_file[arn]) for arn, dates in here.items() if dates != in_file[arn]} == {}
 
 
 def report(plan) -> dict[str, tuple[str, ...]]:
@@ -148,6 +187,22 @@ def test_the_cloudsplaining_example_keeps_the_account_of_this_console(settings):
     )
 
 
+def test_the_cloudsplaining_examples_dates_survive_an_export(settings):
+    """Imported, then exported: each identity's CreateDate and each role's RoleLastUsed are the file's."""
+    import_dump("cloudsplaining-example.json", settings, "200611803367")
+    in_file = file_dates("cloudsplaining-example.json")
+    exported = dates_of(export_authorization_details())
+    assert {arn: (dates, in_file[arn]) for arn, dates in exported.items() if dates != in_file[arn]} == {}
+    assert len(exported) == 41 + 3 + 75
+    # What the comparison covers: every role of this account whose use the file records.
+    assert used_roles(exported) == used_roles(in_file, account="200611803367")
+    assert len(used_roles(exported)) > 20
+
+
+def used_roles(dates: dict[str, tuple], account: str = "") -> set[str]:
+    return {arn for arn, found in dates.items() if f":{account}:" in arn and len(found) == 3 and found[1] is not None}
+
+
 def test_the_cloudsplaining_test_file(settings):
     """Hand-made IDs throughout; the one user with a valid ID is in a skipped group."""
     plan = import_dump("cloudsplaining-test-example-authz-details.json", settings, "012345678901")
@@ -182,6 +237,10 @@ def test_the_aws_cli_example_with_aws_managed_policies_loaded_from_the_shipped_c
     ]
     plan = import_dump("aws-cli-documented-example.json", settings, "123456789012")
     assert "role arn:aws:iam::123456789012:role/EC2role" not in report(plan)
+    ec2 = Role.objects.get(role_name="EC2role")
+    last_used = file_dates("aws-cli-documented-example.json")[ec2.arn][1:]
+    assert (ec2.last_used_at, ec2.last_used_region) == last_used
+    assert last_used[1] == "us-west-2"
     role = authorization.layers_of(Role.objects.get(role_name="EC2role"))
     # AWS's AmazonS3FullAccess allows s3:* (and s3-object-lambda:*), nothing of IAM.
     assert authorization.decide(role, "s3:DeleteBucket", "arn:aws:s3:::any-bucket").outcome is Outcome.ALLOW

@@ -4,7 +4,7 @@ export's IamconsoleExtension section, and importing it asks the rule table."""
 
 import io
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -205,3 +205,33 @@ def test_a_skipped_users_assignments_are_neither_imported_nor_removed(demo):
     mia_arn = User.objects.get(username="mia").arn
     assert f"{mia_arn} is skipped but here already: it stays as it is, whatever the file says of it" in plan.notes
     assert RoleAssignment.objects.get(user__username="mia", role=release).expires_at == kept
+
+
+def test_export_then_import_keeps_creation_dates_and_a_roles_last_use(demo):
+    used = datetime(2025, 1, 2, 10, 0, 41, tzinfo=UTC)
+    identity_services.create_role(
+        role_name="Deployer",
+        created_at=datetime(2024, 6, 1, 8, 30, tzinfo=UTC),
+        last_used_at=used,
+        last_used_region="eu-west-1",
+        actor=None,
+    )
+
+    def dates() -> dict[str, tuple]:
+        # The export writes whole seconds, as AWS does.
+        found = {
+            user.arn: (user.created_at.replace(microsecond=0),) for user in User.objects.filter(is_superuser=False)
+        }
+        found |= {group.arn: (group.created_at.replace(microsecond=0),) for group in Group.objects.all()}
+        return found | {
+            role.arn: (role.created_at.replace(microsecond=0), role.last_used_at, role.last_used_region)
+            for role in Role.objects.all()
+        }
+
+    before = dates()
+    text = json.dumps(export_authorization_details())
+    empty_console()
+    import_text(text, actor=None)
+    assert dates() == before
+    assert before["arn:aws:iam::123456789012:role/Deployer"][1:] == (used, "eu-west-1")
+    assert before["arn:aws:iam::123456789012:role/ReleaseManager"][1:] == (None, "")

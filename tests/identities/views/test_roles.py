@@ -1,13 +1,14 @@
 """The console's role pages: list, trust policy and effective trust, assignments, create, edit, delete."""
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from identities import services as identity_services
 from identities.audit import AuditEvent
 from identities.models import Role, RoleAssignment, User
 from identities.templatetags.console_tags import arn as wrapped_arn
@@ -240,3 +241,20 @@ def test_effective_trust_names_the_principals_outside_the_account_apart(org):
         "arn:aws:iam::123456789012:user/mia"
     ]
     assert "Named outside this account" in response.content.decode()
+
+
+def _last_used_line(response) -> str:
+    body = response.content.decode()
+    start = body.index('id="role-last-used">') + len('id="role-last-used">')
+    return body[start : body.index("</dd>", start)]
+
+
+def test_the_role_page_says_when_and_where_the_role_was_last_used(org):
+    # As an import gives it; the page shows minutes, as every moment of the console.
+    used = datetime(2025, 1, 2, 10, 0, 41, tzinfo=UTC)
+    deployer = identity_services.create_role(
+        role_name="Deployer", last_used_at=used, last_used_region="us-east-1", actor=None
+    )
+    admin = client_for("iam-admin")
+    assert _last_used_line(admin.get(url("role-detail", deployer.pk))) == "2025-01-02 10:00 UTC in us-east-1"
+    assert _last_used_line(admin.get(url("role-detail", role("ReleaseManager").pk))) == "No use recorded"
