@@ -107,6 +107,9 @@ def start_role_session(
         session_policy=session_policy,
         expires_at=timezone.now() + timedelta(seconds=duration),
     )
+    # As AWS's RoleLastUsed: when the role was last assumed (no region here). Not a decision's
+    # input, so the permissions generation does not watch it.
+    Role.objects.filter(pk=role.pk).update(last_used_at=session.created_at, last_used_region="")
     event = "SwitchRole" if source == RoleSession.Source.CONSOLE else "AssumeRole"
     record(
         event,

@@ -155,3 +155,17 @@ def test_session_names_follow_awss_rule(mia):
         services.start_role_session(
             role=role, user=mia, session_name="no spaces", duration=900, source="api", actor=mia
         )
+
+
+def test_assuming_a_role_records_when_it_was_last_used_and_leaves_the_generation(mia):
+    from identities import generation
+
+    role = factories.RoleFactory(role_name="Reporter", max_session_duration=3600)
+    assert role.last_used_at is None
+    before = generation.current()
+    session, _, _ = services.start_role_session(
+        role=role, user=mia, session_name="report", duration=900, source="api", actor=mia
+    )
+    role.refresh_from_db()
+    assert role.last_used_at == session.created_at and role.last_used_region == ""
+    assert generation.current() == before  # when a role was used decides nothing
