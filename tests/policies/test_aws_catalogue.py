@@ -14,6 +14,7 @@ from django.urls import reverse
 from identities.audit import AuditEvent
 from policies import authorization, queries, reports, services
 from policies.aws_catalogue import shipped_path
+from policies.builtins import load_builtins
 from policies.engine import DocumentKind, validate_policy
 from policies.models import CatalogAction, CatalogConditionKey, CatalogOrigin, CatalogResourceType, CatalogService
 from tests.clients import client_for
@@ -270,3 +271,13 @@ def test_a_tag_key_written_as_tag_key_stands_for_every_tag(builtins, definition,
     }
     findings = validate_policy(document, **services.validation_catalogue())
     assert [finding.code for finding in findings if finding.code == "UNKNOWN_CONDITION_KEY"] == []
+
+
+def test_an_action_the_console_takes_up_later_replaces_awss_entry(builtins, tmp_path):
+    CatalogAction.objects.filter(service__prefix="storage", name="GetObject").delete()  # as before an upgrade
+    path = hand_made(tmp_path, {"storage": service("storage", "S", {"getobject": ("Write", "theirs")})})
+    call_command("load_aws_catalogue", file=path)
+    assert CatalogAction.objects.get(service__prefix="storage", name__iexact="GetObject").origin == CatalogOrigin.AWS
+    load_builtins()
+    row = CatalogAction.objects.get(service__prefix="storage", name__iexact="GetObject")
+    assert (row.name, row.access_level, row.origin) == ("GetObject", "Read", CatalogOrigin.OWN)
