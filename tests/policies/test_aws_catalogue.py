@@ -281,3 +281,17 @@ def test_an_action_the_console_takes_up_later_replaces_awss_entry(builtins, tmp_
     load_builtins()
     row = CatalogAction.objects.get(service__prefix="storage", name__iexact="GetObject")
     assert (row.name, row.access_level, row.origin) == ("GetObject", "Read", CatalogOrigin.OWN)
+
+
+def test_the_admin_lists_the_catalogues_own_services_apart_from_awss(org, tmp_path):
+    call_command(
+        "load_aws_catalogue", file=hand_made(tmp_path, {"queue": service("queue", "Q", {"Send": ("Write", "")})})
+    )
+    url = reverse("admin:policies_catalogservice_changelist")
+    response = client_for("iam-admin").get(f"{url}?origin__exact=own")
+    assert [spec.field.name for spec in response.context["cl"].filter_specs] == ["origin"]
+    listed = {row.prefix for row in response.context["cl"].result_list}
+    assert {"iam", "sts", "storage"} <= listed
+    assert "queue" not in listed
+    aws = client_for("iam-admin").get(f"{url}?origin__exact=aws")
+    assert [row.prefix for row in aws.context["cl"].result_list] == ["queue"]
