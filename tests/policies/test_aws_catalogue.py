@@ -12,8 +12,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from identities.audit import AuditEvent
-from policies import authorization, queries, reports, services
-from policies.aws_catalogue import shipped_path
+from policies import authorization, catalogue_data, queries, reports, services
+from policies.aws_catalogue import read_aws_catalogue, shipped_path
 from policies.builtins import load_builtins
 from policies.engine import DocumentKind, validate_policy
 from policies.models import CatalogAction, CatalogConditionKey, CatalogOrigin, CatalogResourceType, CatalogService
@@ -295,3 +295,16 @@ def test_the_admin_lists_the_catalogues_own_services_apart_from_awss(org, tmp_pa
     assert "queue" not in listed
     aws = client_for("iam-admin").get(f"{url}?origin__exact=aws")
     assert [row.prefix for row in aws.context["cl"].result_list] == ["queue"]
+
+
+def test_the_plain_data_catalogue_validates_as_the_loaded_database_does(builtins, definition, tmp_path):
+    # The validator's benchmark reads AWS's catalogue without Django: it must be what a load stores.
+    path = subset(definition, ["s3", "iam", "sts", "secretsmanager"], tmp_path)
+    call_command("load_aws_catalogue", file=path)
+    plain = catalogue_data.validation_catalogue(read_aws_catalogue(Path(path).read_bytes()))
+    stored = services.validation_catalogue()
+    assert set(plain["catalogue"]) == set(stored["catalogue"])
+    assert {name: sorted(keys) for name, keys in plain["action_keys"].items()} == {
+        name: sorted(keys) for name, keys in stored["action_keys"].items()
+    }
+    assert plain["key_types"] == stored["key_types"]

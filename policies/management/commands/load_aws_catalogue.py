@@ -7,11 +7,10 @@ python manage.py load_aws_catalogue --file iam-definition.json
 
 from pathlib import Path
 
-from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from policies import services
-from policies.aws_catalogue import read_aws_catalogue, shipped_path
+from policies.aws_catalogue import DefinitionRefused, read_aws_catalogue, shipped_path
 
 
 class Command(BaseCommand):
@@ -41,7 +40,7 @@ class Command(BaseCommand):
             catalogue = read_aws_catalogue(path.read_bytes(), options["prefixes"])
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}.") from error
-        except ValidationError as refused:
+        except DefinitionRefused as refused:
             raise CommandError(
                 "\n".join([f"{path.name} was refused; nothing was loaded.", *refused.messages])
             ) from refused
