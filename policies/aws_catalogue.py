@@ -98,6 +98,11 @@ def _service(prefix: str, entry: object, problems: list[str]) -> Service:
         _condition_key(f"{prefix}.conditions.{key}", key, value, problems)
         for key, value in _object(entry, "conditions", prefix, problems)
     )
+    seen: set[str] = set()
+    for action in actions:
+        if action.name.lower() in seen:
+            problems.append(f"{prefix}.privileges.{action.name}: the service names this action twice (case aside).")
+        seen.add(action.name.lower())
     return Service(prefix, name, actions, resource_types, keys)
 
 

