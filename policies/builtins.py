@@ -34,6 +34,7 @@ def _load_catalogue(apps) -> None:
         row, _ = service_model.objects.update_or_create(
             prefix=service.prefix, defaults={"name": service.name, "builtin": True}
         )
+        _yield_aws_actions(action_model, row, service)
         known = set(action_model.objects.filter(service=row).values_list("name", flat=True))
         action_model.objects.bulk_create(
             action_model(
@@ -56,6 +57,17 @@ def _load_catalogue(apps) -> None:
             if kind.name not in known_types
         )
         _load_keys(key_model, row, service.condition_keys)
+
+
+def _yield_aws_actions(action_model, row, service) -> None:
+    """AWS's reference (load_aws_catalogue) may hold an action that a later iamconsole implements:
+    the catalogue's own entry wins, so AWS's row gives way to it. Migrations older than the
+    origin column have no such rows."""
+    if not any(field.name == "origin" for field in action_model._meta.get_fields()):
+        return
+    ours = {action.name.lower() for action in service.actions}
+    theirs = action_model.objects.filter(service=row, origin="aws").values_list("pk", "name")
+    action_model.objects.filter(pk__in=[pk for pk, name in theirs if name.lower() in ours]).delete()
 
 
 def _load_keys(key_model, service, keys) -> None:

@@ -18,6 +18,7 @@ descriptions start with "iamconsole:" so they can be told apart from AWS's.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from policies.engine import keys
@@ -778,17 +779,24 @@ def all_actions() -> dict[str, str]:
     return {f"{svc.prefix}:{action.name}".lower(): action.access_level for svc in SERVICES for action in svc.actions}
 
 
-def validation_catalogue() -> dict:
+def validation_catalogue(aws: Iterable[Service] = ()) -> dict:
     """The built-in catalogue as validation reads it (`validate_policy`'s keywords), as
-    `policies.services.validation_catalogue` reads it from the database once loaded."""
-    action_keys = {}
-    for svc in SERVICES:
+    `policies.services.validation_catalogue` reads it from the database once loaded; with
+    `aws` (policies.aws_catalogue), as after load_aws_catalogue: the built-in entries win."""
+    services = (*SERVICES, *aws)
+    action_keys: dict[str, list[str]] = {}
+    for svc in services:
         type_keys = {kind.name: kind.condition_keys for kind in svc.resource_types}
         for action in svc.actions:
             from_types = [key for kind in action.resource_types for key in type_keys.get(kind, ())]
-            action_keys[f"{svc.prefix}:{action.name}".lower()] = [*action.condition_keys, *from_types]
+            action_keys.setdefault(f"{svc.prefix}:{action.name}".lower(), [*action.condition_keys, *from_types])
+    # A key is the first owner's, global keys first, as the database loaders store it.
     key_types = dict(GLOBAL_CONDITION_KEYS)
-    key_types.update(pair for svc in SERVICES for pair in svc.condition_keys)
+    known = {key.lower() for key in key_types}
+    for key, value_type in (pair for svc in services for pair in svc.condition_keys):
+        if key.lower() not in known:
+            known.add(key.lower())
+            key_types[key] = value_type
     return {"catalogue": action_keys, "action_keys": action_keys, "key_types": key_types}
 
 

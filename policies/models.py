@@ -243,6 +243,18 @@ class Guardrail(models.Model):
         return self.arn
 
 
+class CatalogOrigin(models.TextChoices):
+    """Where a catalogue entry comes from. AWS's entries are reference data for reading real
+    AWS documents: nothing here performs their actions (catalogue_data.has_feature)."""
+
+    OWN = "own", "iamconsole or an administrator"
+    AWS = "aws", "AWS's service authorization reference"
+
+
+def _origin_field() -> models.CharField:
+    return models.CharField(max_length=8, choices=CatalogOrigin.choices, default=CatalogOrigin.OWN, editable=False)
+
+
 class CatalogService(models.Model):
     prefix = models.CharField(
         max_length=64,
@@ -252,6 +264,7 @@ class CatalogService(models.Model):
     )
     name = models.CharField(max_length=200)
     builtin = models.BooleanField(default=False, editable=False)
+    origin = _origin_field()
 
     class Meta:
         ordering = ["prefix"]
@@ -281,7 +294,9 @@ class CatalogAction(models.Model):
     access_level = models.CharField(max_length=32, choices=AccessLevel.choices)
     resource_types = models.JSONField(default=list, blank=True)
     condition_keys = models.JSONField(default=list, blank=True)
-    description = models.CharField(max_length=500, blank=True)
+    # AWS's longest description runs past 500 characters.
+    description = models.CharField(max_length=1000, blank=True)
+    origin = _origin_field()
 
     class Meta:
         ordering = ["service__prefix", "name"]
@@ -300,6 +315,7 @@ class CatalogResourceType(models.Model):
     name = models.CharField(max_length=128)
     arn_pattern = models.CharField(max_length=1000)
     condition_keys = models.JSONField(default=list, blank=True)
+    origin = _origin_field()
 
     class Meta:
         ordering = ["service__prefix", "name"]
@@ -315,6 +331,7 @@ class CatalogConditionKey(models.Model):
     )
     key = models.CharField(max_length=256)
     value_type = models.CharField(max_length=32)
+    origin = _origin_field()
 
     class Meta:
         ordering = ["key"]

@@ -16,7 +16,7 @@ from identities.models import Role, User
 from policies import authorization
 from policies.catalogue_data import has_feature
 from policies.engine import Outcome, allowed_principals, may_allow
-from policies.models import CatalogAction
+from policies.models import CatalogAction, CatalogOrigin
 
 _VARIABLE = re.compile(r"\$\{([^}]+)\}")
 
@@ -31,8 +31,14 @@ class Grant(NamedTuple):
 
 
 def catalogue_actions() -> list[tuple[str, str]]:
-    """Every catalogue action as (prefix:Name, access level), in order."""
-    rows = CatalogAction.objects.select_related("service").order_by("service__prefix", "name")
+    """Every catalogue action as (prefix:Name, access level), in order, but AWS's reference
+    (policies.aws_catalogue): nothing here performs those, and a report asks about them only
+    when it is given them."""
+    rows = (
+        CatalogAction.objects.exclude(origin=CatalogOrigin.AWS)
+        .select_related("service")
+        .order_by("service__prefix", "name")
+    )
     return [(row.full_name, row.access_level) for row in rows]
 
 
@@ -61,7 +67,8 @@ def _fill(pattern: str, keys: dict) -> str:
 
 
 def featured_actions() -> list[tuple[str, str]]:
-    """The catalogue actions that something performs (catalogue_data.has_feature)."""
+    """The catalogue actions that something performs: the catalogue's own (AWS's reference has
+    no feature here), less iam and sts actions the console does not implement (catalogue_data.has_feature)."""
     return [(action, level) for action, level in catalogue_actions() if has_feature(action)]
 
 

@@ -42,7 +42,9 @@ class CatalogServiceAdmin(IAMActionsAdmin, admin.ModelAdmin):
     def has_add_permission(self, request, obj=None):
         return rules.allows(request.user, services.save_catalog_service)
 
-    list_display = ("prefix", "name", "action_count", "builtin")
+    list_display = ("prefix", "name", "action_count", "builtin", "origin")
+    # Hundreds of AWS's services once load_aws_catalogue ran: the organisation's own are one click away.
+    list_filter = ("origin",)
     search_fields = ("prefix", "name")
     fields = ("prefix", "name")
     inlines = (CatalogActionInline,)

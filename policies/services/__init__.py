@@ -15,6 +15,7 @@ from policies.services._common import (
 from policies.services.action_catalogue import (
     delete_catalog_action,
     delete_catalog_service,
+    load_aws_catalogue,
     save_catalog_action,
     save_catalog_service,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "import_managed_policy",
     "import_policy_versions",
     "inline_policy_token",
+    "load_aws_catalogue",
     "put_inline_policy",
     "refuse_if_default_changed",
     "refuse_stale_guardrail",

@@ -14,7 +14,7 @@ from identities import generation
 from identities import services as identity_services
 from identities.credentials import AccessKey
 from identities.models import Membership, User
-from policies import services
+from policies import catalogue_data, services
 from policies.models import CatalogAction, CatalogService, Guardrail, PolicyAttachment
 from tests import factories
 from tests.documents import allow, deny
@@ -52,6 +52,14 @@ def _session(w):
     )
     return session
 
+
+_AWS_QUEUE = catalogue_data.Service(
+    prefix="queue",
+    name="A queue service",
+    actions=(catalogue_data.Action("SendMessage", "Write", ("queue",), ("queue:Size",)),),
+    resource_types=(catalogue_data.ResourceType("queue", "arn:${Partition}:queue:::${QueueName}"),),
+    condition_keys=(("queue:Size", "Numeric"),),
+)
 
 # Each change, and whether it can alter a decision.
 RENEWS = {
@@ -196,6 +204,9 @@ LEAVES = {
         actor=None,
     ),
     "delete_catalog_service": lambda w: services.delete_catalog_service(service=w.service, actor=None),
+    "load_aws_catalogue": lambda w: services.load_aws_catalogue(
+        services=[_AWS_QUEUE], source="iam-definition.json", actor=None
+    ),
 }
 
 # Public names of the services modules that are not writes.
