@@ -26,6 +26,8 @@ class EscalationPath(NamedTuple):
     kind: str
     summary: str
     steps: tuple[str, ...]
+    # The resources a collapsed path reaches, each by the same steps (one line, not one per role).
+    targets: tuple[str, ...] = ()
 
 
 class PrincipalPaths(NamedTuple):
@@ -242,16 +244,27 @@ def _short(label: str) -> str:
 
 
 def _role_paths(world: _World, principal: _Principal):
-    """Rewrite a role's trust policy to name itself, then assume the role."""
-    for role in world.roles:
-        if role.arn == principal.arn:
-            continue
-        if _allowed(principal, "iam:UpdateAssumeRolePolicy", role.arn):
-            yield EscalationPath(
-                "trust-and-assume",
-                f"Trust itself in {role.role_name}'s trust policy, then act as {role.role_name}.",
-                (f"iam:UpdateAssumeRolePolicy on {role.arn}", f"sts:AssumeRole on {role.arn}"),
-            )
+    """Rewrite a role's trust policy to name itself, then assume the role: one path listing
+    every role it may do that to (a broad principal reaches hundreds)."""
+    roles = [
+        role
+        for role in world.roles
+        if role.arn != principal.arn and _allowed(principal, "iam:UpdateAssumeRolePolicy", role.arn)
+    ]
+    if len(roles) == 1:
+        (role,) = roles
+        yield EscalationPath(
+            "trust-and-assume",
+            f"Trust itself in {role.role_name}'s trust policy, then act as {role.role_name}.",
+            (f"iam:UpdateAssumeRolePolicy on {role.arn}", f"sts:AssumeRole on {role.arn}"),
+        )
+    elif roles:
+        yield EscalationPath(
+            "trust-and-assume",
+            f"Trust itself in the trust policy of any of {len(roles)} roles, then act as that role.",
+            ("iam:UpdateAssumeRolePolicy on the role", "sts:AssumeRole on the role"),
+            tuple(role.arn for role in roles),
+        )
 
 
 def _key_paths(world: _World, principal: _Principal):

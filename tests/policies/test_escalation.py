@@ -86,8 +86,18 @@ def test_page_lists_the_chains(org):
     response = client_for("iam-admin").get(URL)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "iam:UpdateAssumeRolePolicy on arn:aws:iam::123456789012:role/ReleaseManager" in html
-    assert "sts:AssumeRole on arn:aws:iam::123456789012:role/ReleaseManager" in html
+    assert "iam:AttachUserPolicy on arn:aws:iam::123456789012:user/iam-admin" in html
+    assert "iam:UpdateAssumeRolePolicy on the role" in html
+
+
+def test_trust_and_assume_is_one_line_listing_every_role(org):
+    """iam-admin may rewrite the trust of both of the organisation's roles: one path, both roles."""
+    (path,) = [path for path in paths_by_name()["iam-admin"] if path.kind == "trust-and-assume"]
+    assert path.targets == (f"arn:aws:iam::{ACCOUNT}:role/AuditReviewer", f"arn:aws:iam::{ACCOUNT}:role/ReleaseManager")
+    html = client_for("iam-admin").get(URL).content.decode()
+    assert html.count('data-kind="trust-and-assume"') == 1
+    assert "The 2 roles it reaches" in html
+    assert "role/<wbr>AuditReviewer" in html and "role/<wbr>ReleaseManager" in html
 
 
 def test_page_needs_simulate_on_every_principal(org):
