@@ -8,18 +8,21 @@ principal is allowed now, ending with more permissions than it has.
 
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db.models import Count
 
-from identities.models import Group, Role
+from identities.models import Group, Role, User
 from policies import authorization
 from policies.builtin_policies import ADMINISTRATOR_ACCESS
-from policies.engine import Outcome, allow_resources, may_allow
+from policies.engine import Outcome, PolicySet, allow_resources, allowed_principals, may_allow
 from policies.models import ManagedPolicy
 
 # The policy an escalating principal would attach or set: the most powerful there is, so that a
 # grant confined to harmless policies (iam:PolicyARN) is not reported.
 STRONGEST_POLICY_ARN = ADMINISTRATOR_ACCESS.arn
 TARGETS_SHOWN = 3
+# How many sts:AssumeRole hops a chain may take: AWS sets no limit, a report must.
+MAX_HOPS = 4
 
 
 class EscalationPath(NamedTuple):
@@ -58,14 +61,33 @@ class _World(NamedTuple):
     users_by_name: dict[str, list[authorization.UserRow]]
     groups_by_name: dict[str, list[Group]]
     group_labels: dict[int, frozenset[str]]
+    role_layers: dict[int, authorization.Layers]
+    # Each role's effective trust, compiled, and what it names (None: anyone).
+    trusts: dict[int, PolicySet | None]
+    named: dict[int, tuple[frozenset[str], frozenset[str]] | None]
+    with_password: frozenset[int]
+
+
+class _Reached(NamedTuple):
+    """A role the principal may act as, through `chain` (the roles assumed in turn, it last)."""
+
+    role: Role
+    chain: tuple[Role, ...]
 
 
 def escalation_paths() -> list[PrincipalPaths]:
-    """Every user and role with at least one path, in ARN order."""
+    """Every user and role with at least one path, in ARN order. A role's own paths are
+    found first: a principal that may reach the role, through a chain of sts:AssumeRole,
+    has them too."""
     world = _read_world()
+    principals = list(_principals(world))
+    own = {principal.arn: tuple(_paths_of(world, principal)) for principal in principals if principal.kind == "role"}
     found = []
-    for principal in _principals(world):
-        paths = tuple(_paths_of(world, principal))
+    for principal in principals:
+        reached = _reach(world, principal)
+        paths = (*own.get(principal.arn, ()), *_reached_paths(world, principal, reached, own))
+        if principal.kind == "user":
+            paths = (*_paths_of(world, principal), *paths)
         if paths:
             found.append(PrincipalPaths(principal.arn, principal.kind, principal.name, paths))
     return sorted(found, key=lambda entry: entry.arn)
@@ -79,6 +101,11 @@ def _read_world() -> _World:
     users = account.active_users()
     roles = list(Role.objects.order_by("role_name"))
     groups = {group.pk: group for group in Group.objects.only("pk", "group_name", "path")}
+    arns = account.trusted_arns(roles)
+    trusts = {role.pk: account.trust(role, arns) for role in roles}
+    # Users with a password: a login profile is created for the others, updated for these.
+    unusable = User.objects.filter(password__startswith="!").values("pk")
+    with_password = frozenset(User.objects.exclude(pk__in=unusable).exclude(password="").values_list("pk", flat=True))
     return _World(
         account,
         {policy.pk: policy for policy in policies},
@@ -88,6 +115,13 @@ def _read_world() -> _World:
         _by_name(users, "username"),
         _by_name(groups.values(), "group_name"),
         {pk: frozenset(label for label, _ in account.owned(("group", pk))) for pk in groups},
+        {role.pk: account.role_layers(role) for role in roles},
+        trusts,
+        {
+            pk: allowed_principals(trust) if trust is not None else (frozenset(), frozenset())
+            for pk, trust in trusts.items()
+        },
+        with_password,
     )
 
 
@@ -100,14 +134,21 @@ def _by_name(items, field: str) -> dict:
 
 def _principals(world: _World):
     """Every principal that may have a path. Users are read in sets that share their documents,
-    and a set none of whose documents may allow a route action is passed over whole: every
-    path begins with one of them allowed, and without an Allow naming it none is (exact)."""
+    and a set none of whose documents may allow a route action is passed over whole, but for
+    the users a trust policy names itself (they may assume the role with no Allow of their
+    own): every path begins with one of those actions allowed, and without an Allow naming it
+    none is (exact)."""
     account = world.account
+    named = [names for names in world.named.values()]
+    anyone = any(names is None for names in named)
+    trusted = frozenset().union(*(names[1] for names in named if names is not None))
     for sharing in account.sharing(world.users):
-        if _may_have_a_path(sharing):
-            yield from _users_of(account, sharing)
+        if anyone or _may_have_a_path(sharing):
+            yield from _users_of(account, sharing, sharing.users)
+        else:
+            yield from _users_of(account, sharing, [user for user in sharing.users if user.arn in trusted])
     for role in world.roles:
-        layers = account.role_layers(role)
+        layers = world.role_layers[role.pk]
         yield _principal(account, role.arn, "role", role.role_name, layers, (), [("role", role.pk)])
 
 
@@ -115,8 +156,8 @@ def _may_have_a_path(sharing: authorization.Sharing) -> bool:
     return any(may_allow(sharing.layers.identity, action) for action in authorization.ROUTE_ACTIONS)
 
 
-def _users_of(account, sharing: authorization.Sharing):
-    for user in sharing.users:
+def _users_of(account, sharing: authorization.Sharing, users: list[authorization.UserRow]):
+    for user in users:
         groups = tuple(account.groups_of(user))
         layers = sharing.layers_of(user)
         owners = [("user", user.pk), *(("group", group_id) for group_id in groups)]
@@ -160,6 +201,7 @@ def _paths_of(world: _World, principal: _Principal):
     yield from _group_paths(world, principal)
     yield from _role_paths(world, principal)
     yield from _key_paths(world, principal)
+    yield from _login_paths(world, principal)
     if _allowed(principal, "iam:PassRole", "*"):
         yield EscalationPath(
             "pass-role",
@@ -283,3 +325,108 @@ def _key_paths(world: _World, principal: _Principal):
             f"Create an access key for another user ({shown}), then act as that user.",
             (f"iam:CreateAccessKey on {first}", "sign requests with that key"),
         )
+
+
+def _login_paths(world: _World, principal: _Principal):
+    """Give another user a password, or replace theirs, then sign in to the console as them."""
+    for action, has_password in (("iam:CreateLoginProfile", False), ("iam:UpdateLoginProfile", True)):
+        others = []
+        for user in _targets(principal, action, world.users_by_name, world.users):
+            if user.arn == principal.arn or (user.pk in world.with_password) is not has_password:
+                continue
+            if _allowed(principal, action, user.arn):
+                others.append(user)
+                if len(others) > TARGETS_SHOWN:
+                    break
+        if others:
+            shown = ", ".join(user.username for user in others[:TARGETS_SHOWN])
+            shown += " and others" if len(others) > TARGETS_SHOWN else ""
+            verb = "Replace the password of" if has_password else "Give a password to"
+            yield EscalationPath(
+                "login-profile",
+                f"{verb} another user ({shown}), then sign in to the console as that user.",
+                (f"{action} on {others[0].arn}", "sign in with that password"),
+            )
+
+
+def _reach(world: _World, principal: _Principal) -> list[_Reached]:
+    """The roles the principal may act as through up to MAX_HOPS sts:AssumeRole, each hop
+    decided by the engine with the role's effective trust and the caller of that hop (the
+    principal, then each role's session in turn); every role once, by its shortest chain."""
+    reached: dict[int, _Reached] = {}
+    frontier: list[tuple[authorization.Layers, tuple[Role, ...]]] = [(principal.layers, ())]
+    context = authorization.time_keys()
+    for _ in range(MAX_HOPS):
+        following = []
+        for caller, chain in frontier:
+            for role in world.roles:
+                if role.pk in reached or role.arn == principal.arn:
+                    continue
+                if not _may_be_let_in(world.named[role.pk], caller):
+                    continue
+                decision = authorization.assume_with(caller, role.arn, world.trusts[role.pk], context=context)
+                if decision.outcome is Outcome.ALLOW:
+                    reached[role.pk] = _Reached(role, (*chain, role))
+                    following.append((world.role_layers[role.pk], (*chain, role)))
+        frontier = following
+    return list(reached.values())
+
+
+def _may_be_let_in(named, caller: authorization.Layers) -> bool:
+    """Whether a trust naming `named` could let the caller in (docs/policy-evaluation.md,
+    "Trust policies"): it names the caller, or the account and the caller's own policies may
+    allow sts:AssumeRole, or anyone. The engine decides it."""
+    if named is None:
+        return True
+    accounts, arns = named
+    if caller.principal_arn in arns:
+        return True
+    return settings.IAM_ACCOUNT_ID in accounts and may_allow(caller.identity, "sts:AssumeRole")
+
+
+def _assumed(chain: tuple[Role, ...]) -> tuple[str, ...]:
+    return tuple(f"sts:AssumeRole on {role.arn}" for role in chain)
+
+
+def _through(chain: tuple[Role, ...]) -> str:
+    return ", then ".join(role.role_name for role in chain)
+
+
+def _reached_paths(world: _World, principal: _Principal, reached: list[_Reached], own: dict):
+    """What the roles it may act as give it: their own paths, and changes it may make to
+    them with its own credentials before assuming them."""
+    for role, chain in reached:
+        for path in own.get(role.arn, ()):
+            yield EscalationPath(
+                "assume-chain",
+                f"Assume {_through(chain)}, which can: {path.summary}",
+                (*_assumed(chain), *path.steps),
+            )
+            break
+        yield from _reached_role_changes(world, principal, role, chain)
+
+
+def _reached_role_changes(world: _World, principal: _Principal, role: Role, chain: tuple[Role, ...]):
+    """Attach or put a policy on a role it may assume, or write a new default version of a
+    policy attached to that role; then assume it."""
+    then = _assumed(chain)
+    if _allowed(principal, "iam:AttachRolePolicy", role.arn, {"iam:PolicyARN": STRONGEST_POLICY_ARN}):
+        yield EscalationPath(
+            "attach-policy",
+            f"Attach any managed policy, AdministratorAccess included, to {role.role_name}, then act as it.",
+            (f"iam:AttachRolePolicy on {role.arn}", *then),
+        )
+    if _allowed(principal, "iam:PutRolePolicy", role.arn):
+        yield EscalationPath(
+            "put-policy",
+            f"Write an inline policy granting anything on {role.role_name}, then act as it.",
+            (f"iam:PutRolePolicy on {role.arn}", *then),
+        )
+    for policy_id in world.account.attached(("role", role.pk)):
+        policy = world.policies[policy_id]
+        if not policy.read_only and _allowed(principal, "iam:CreatePolicyVersion", policy.arn):
+            yield EscalationPath(
+                "modify-policy",
+                f"Write a new default version of {policy.policy_name}, attached to {role.role_name}, then act as it.",
+                (f"iam:CreatePolicyVersion on {policy.arn} (with SetAsDefault)", *then),
+            )

@@ -24,7 +24,16 @@ def paths_by_name() -> dict[str, list]:
 def test_iam_admin_has_several_paths(org):
     kinds = {path.kind for path in paths_by_name()["iam-admin"]}
     # IAMFullAccess is iam:* on *; its built-in policies cannot be changed, so no modify-policy path.
-    assert kinds == {"attach-policy", "put-policy", "join-group", "trust-and-assume", "create-keys", "pass-role"}
+    # Every other persona has a console password, which iam:UpdateLoginProfile replaces: login-profile.
+    assert kinds == {
+        "attach-policy",
+        "put-policy",
+        "join-group",
+        "trust-and-assume",
+        "create-keys",
+        "login-profile",
+        "pass-role",
+    }
 
 
 def test_dev_admin_can_join_developers(org):
