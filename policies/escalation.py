@@ -21,6 +21,8 @@ from policies.models import ManagedPolicy
 # grant confined to harmless policies (iam:PolicyARN) is not reported.
 STRONGEST_POLICY_ARN = ADMINISTRATOR_ACCESS.arn
 TARGETS_SHOWN = 3
+# An action no catalogue lists: only an allow-all guardrail allows it.
+_UNNAMED_ACTION = "xyzzy1:Plugh1"
 # How many sts:AssumeRole hops a chain may take: AWS sets no limit, a report must.
 MAX_HOPS = 4
 
@@ -49,6 +51,7 @@ class _Principal(NamedTuple):
     policy_ids: tuple[int, ...]
     labels: frozenset[str]
     bounded: bool
+    owner: tuple[str, int]
 
 
 class _World(NamedTuple):
@@ -167,7 +170,8 @@ def _users_of(account, sharing: authorization.Sharing, users: list[authorization
 def _principal(account, arn, kind, name, layers, groups, owners) -> _Principal:
     policy_ids = tuple(dict.fromkeys(pid for owner in owners for pid in account.attached(owner)))
     labels = frozenset(label for owner in owners for label, _ in account.owned(owner))
-    return _Principal(arn, kind, name, layers, groups, policy_ids, labels, layers.boundary is not None)
+    bounded = layers.boundary is not None
+    return _Principal(arn, kind, name, layers, groups, policy_ids, labels, bounded, owners[0])
 
 
 def _allowed(principal: _Principal, action: str, resource: str, keys: authorization.Keys | None = None) -> bool:
@@ -202,6 +206,8 @@ def _paths_of(world: _World, principal: _Principal):
     yield from _role_paths(world, principal)
     yield from _key_paths(world, principal)
     yield from _login_paths(world, principal)
+    yield from _deny_paths(world, principal)
+    yield from _guardrail_paths(world, principal)
     if _allowed(principal, "iam:PassRole", "*"):
         yield EscalationPath(
             "pass-role",
@@ -258,6 +264,13 @@ def _self_paths(world: _World, principal: _Principal):
             "remove-boundary",
             "Remove its own permission boundary.",
             (f"iam:Delete{kind}PermissionsBoundary on {principal.arn}",),
+        )
+    strongest = {"iam:PermissionsBoundary": STRONGEST_POLICY_ARN}
+    if principal.bounded and _allowed(principal, f"iam:Put{kind}PermissionsBoundary", principal.arn, strongest):
+        yield EscalationPath(
+            "remove-boundary",
+            "Replace its own permission boundary with AdministratorAccess, which bounds nothing.",
+            (f"iam:Put{kind}PermissionsBoundary on {principal.arn}",),
         )
 
 
@@ -430,3 +443,61 @@ def _reached_role_changes(world: _World, principal: _Principal, role: Role, chai
                 f"Write a new default version of {policy.policy_name}, attached to {role.role_name}, then act as it.",
                 (f"iam:CreatePolicyVersion on {policy.arn} (with SetAsDefault)", *then),
             )
+
+
+def _denies(document) -> bool:
+    statements = document.get("Statement", []) if isinstance(document, dict) else []
+    statements = [statements] if isinstance(statements, dict) else statements
+    return any(isinstance(item, dict) and item.get("Effect") == "Deny" for item in statements)
+
+
+def _deny_paths(world: _World, principal: _Principal):
+    """Detach, or delete, a policy with a Deny that applies to it: its own or a group's."""
+    owners = [(principal.owner, principal.kind.title(), principal.arn, "itself")]
+    owners += [
+        (("group", gid), "Group", world.groups[gid].arn, world.groups[gid].group_name) for gid in principal.groups
+    ]
+    documents = world.account.documents
+    for owner, kind, arn, label in owners:
+        for policy_id in documents.attached.get(owner, []):
+            policy = world.policies[policy_id]
+            if not _denies(documents.versions[policy_id][1]):
+                continue
+            if _allowed(principal, f"iam:Detach{kind}Policy", arn, {"iam:PolicyARN": policy.arn}):
+                yield EscalationPath(
+                    "remove-deny",
+                    f"Detach {policy.policy_name}, whose Deny applies to it, from {label}.",
+                    (f"iam:Detach{kind}Policy on {arn}",),
+                )
+        for source, document in documents.inline.get(owner, []):
+            if _denies(document) and _allowed(principal, f"iam:Delete{kind}Policy", arn):
+                yield EscalationPath(
+                    "remove-deny",
+                    f"Delete {source.rpartition(' inline ')[2]}, an inline policy of {label} whose Deny applies to it.",
+                    (f"iam:Delete{kind}Policy on {arn}",),
+                )
+
+
+def _guardrail_paths(world: _World, principal: _Principal):
+    """Change or delete a guardrail that denies something; or add an Allow to a level that
+    lacks one for some action (guardrails grant nothing, so only those widen anything)."""
+    levels = world.account.documents.guardrails
+    for sources in levels:
+        for arn, document in sources:
+            if not _denies(document):
+                continue
+            for action in ("iam:UpdateGuardrail", "iam:DeleteGuardrail"):
+                if _allowed(principal, action, arn):
+                    yield EscalationPath(
+                        "edit-guardrail",
+                        f"Change or delete the guardrail {arn.rsplit('/', 1)[-1]}, whose Deny binds everyone.",
+                        (f"{action} on {arn}",),
+                    )
+                    break
+    narrow = [level for level in world.account.guardrails or () if not may_allow(level, _UNNAMED_ACTION)]
+    if narrow and _allowed(principal, "iam:CreateGuardrail", "*"):
+        yield EscalationPath(
+            "edit-guardrail",
+            "Create a guardrail that allows what a level of guardrails allows no one.",
+            ("iam:CreateGuardrail",),
+        )

@@ -6,7 +6,7 @@ import pytest
 
 from identities import services as identity_services
 from policies import authorization, escalation, services
-from tests.documents import allow, document
+from tests.documents import allow, deny, document, statement
 
 pytestmark = pytest.mark.django_db
 
@@ -217,3 +217,120 @@ def test_users_a_trust_names_are_not_passed_over_for_want_of_an_allow(org, monke
     authorization.clear_caches()
     assert escalation.escalation_paths() == skipping
     assert kinds_of("ivy") == ["assume-chain"]
+
+
+# Removing one's own boundary, or a Deny that applies to oneself
+
+
+def bounded_user(name: str, grant: dict):
+    """A user bounded to storage:ListBucket and the changes of boundaries (else the boundary
+    would block the change itself)."""
+    user = user_with(name, grant)
+    bound = allow(["storage:ListBucket", "iam:*PermissionsBoundary"])
+    policy = services.create_policy(policy_name="Bound", document=bound, actor=None)[0]
+    services.set_permissions_boundary(identity=user, policy=policy, actor=None)
+    return user
+
+
+def test_replacing_ones_own_boundary_with_one_that_bounds_nothing(org):
+    ivy = bounded_user("ivy", allow("iam:PutUserPermissionsBoundary", arn("user", "ivy")))
+    (path,) = paths_of("ivy")
+    assert (path.kind, path.steps) == ("remove-boundary", (f"iam:PutUserPermissionsBoundary on {ivy.arn}",))
+
+
+def test_removing_ones_own_boundary(org):
+    ivy = bounded_user("ivy", allow("iam:DeleteUserPermissionsBoundary", arn("user", "ivy")))
+    (path,) = paths_of("ivy")
+    assert (path.kind, path.steps) == ("remove-boundary", (f"iam:DeleteUserPermissionsBoundary on {ivy.arn}",))
+
+
+def test_near_miss_replacing_ones_boundary_only_with_the_same_one(org):
+    bound_only = {"ArnEquals": {"iam:PermissionsBoundary": arn("policy", "Bound")}}
+    bounded_user("ivy", allow("iam:PutUserPermissionsBoundary", arn("user", "ivy"), bound_only))
+    assert paths_of("ivy") == []
+
+
+def test_near_miss_removing_a_boundary_one_does_not_have(org):
+    user_with("ivy", allow(["iam:DeleteUserPermissionsBoundary", "iam:PutUserPermissionsBoundary"], arn("user", "ivy")))
+    assert paths_of("ivy") == []
+
+
+def fenced(identity):
+    """A managed policy of one Deny, attached to `identity`."""
+    fence = services.create_policy(policy_name="Fence", document=deny("storage:DeleteBucket"), actor=None)[0]
+    services.attach_policy(policy=fence, identity=identity, actor=None)
+    return fence
+
+
+def test_detaching_a_deny_policy_from_oneself(org):
+    ivy = user_with("ivy", allow("iam:DetachUserPolicy", arn("user", "ivy")))
+    fenced(ivy)
+    (path,) = paths_of("ivy")
+    assert (path.kind, path.steps) == ("remove-deny", (f"iam:DetachUserPolicy on {ivy.arn}",))
+    assert "Fence" in path.summary
+
+
+def test_detaching_a_deny_policy_from_ones_group(org):
+    group = identity_services.create_group(group_name="Fenced", actor=None)
+    fenced(group)
+    ivy = user_with("ivy", allow("iam:DetachGroupPolicy", group.arn))
+    identity_services.add_members(group=group, users=[ivy], actor=None)
+    (path,) = paths_of("ivy")
+    assert (path.kind, path.steps) == ("remove-deny", (f"iam:DetachGroupPolicy on {group.arn}",))
+
+
+def test_deleting_an_inline_deny_of_ones_own(org):
+    ivy = user_with("ivy", allow("iam:DeleteUserPolicy", arn("user", "ivy")))
+    services.put_inline_policy(identity=ivy, policy_name="NoDeletes", document=deny("storage:DeleteBucket"), actor=None)
+    (path,) = paths_of("ivy")
+    assert (path.kind, path.steps) == ("remove-deny", (f"iam:DeleteUserPolicy on {ivy.arn}",))
+    assert "NoDeletes" in path.summary
+
+
+def test_near_miss_detaching_only_policies_without_a_deny(org):
+    """ivy may detach anything but Fence, her only Deny; her Grant is inline."""
+    only_others = {"ArnNotEquals": {"iam:PolicyARN": arn("policy", "Fence")}}
+    ivy = user_with("ivy", allow("iam:DetachUserPolicy", arn("user", "ivy"), only_others))
+    fenced(ivy)
+    services.attach_policy(policy=customer_policy("Harmless"), identity=ivy, actor=None)
+    assert paths_of("ivy") == []
+
+
+def test_near_miss_detaching_a_deny_from_someone_else(org):
+    user_with("ivy", allow("iam:DetachUserPolicy", arn("user", "henry")))
+    fenced(org.henry)
+    assert paths_of("ivy") == []
+
+
+# Editing guardrails
+
+
+def test_changing_or_deleting_a_guardrail_that_denies(org):
+    services.save_guardrail(guardrail_name="AllowAll", document=allow("*"), actor=None)
+    services.save_guardrail(guardrail_name="NoDeletes", document=deny("storage:DeleteBucket"), actor=None)
+    user_with("ivy", allow("iam:DeleteGuardrail", arn("guardrail", "NoDeletes")))
+    (path,) = paths_of("ivy")
+    assert (path.kind, path.steps) == ("edit-guardrail", (f"iam:DeleteGuardrail on {arn('guardrail', 'NoDeletes')}",))
+
+
+def test_creating_a_guardrail_where_a_level_allows_only_some_actions(org):
+    services.save_guardrail(guardrail_name="AllowAll", document=allow("*"), actor=None)
+    narrow = document(statement("Allow", ["iam:*", "sts:*", "storage:Get*"]))
+    services.save_guardrail(guardrail_name="Narrow", document=narrow, level=2, actor=None)
+    user_with("ivy", allow("iam:CreateGuardrail"))
+    (path,) = paths_of("ivy")
+    assert (path.kind, path.steps) == ("edit-guardrail", ("iam:CreateGuardrail",))
+
+
+def test_near_miss_editing_only_the_allow_all_guardrail(org):
+    services.save_guardrail(guardrail_name="AllowAll", document=allow("*"), actor=None)
+    services.save_guardrail(guardrail_name="NoDeletes", document=deny("storage:DeleteBucket"), actor=None)
+    user_with(
+        "ivy",
+        allow(["iam:CreateGuardrail", "iam:UpdateGuardrail", "iam:DeleteGuardrail"], arn("guardrail", "AllowAll")),
+    )
+    assert paths_of("ivy") == []
+
+
+def test_every_guardrail_management_action_is_a_route_action():
+    assert set(services.GUARDRAIL_MANAGEMENT_ACTIONS) <= set(authorization.ROUTE_ACTIONS)
