@@ -45,6 +45,9 @@ ROUTE_ACTIONS = (
     "iam:CreateLoginProfile",
     "iam:UpdateLoginProfile",
     "iam:PassRole",
+    # A new name or path that other documents match by name (aws:PrincipalArn, ARN patterns).
+    "iam:UpdateUser",
+    "iam:UpdateGroup",
     # The first hop of a chain to a role that can escalate (a trust naming the caller
     # itself needs no Allow: the report looks for those users apart).
     "sts:AssumeRole",

@@ -334,3 +334,77 @@ def test_near_miss_editing_only_the_allow_all_guardrail(org):
 
 def test_every_guardrail_management_action_is_a_route_action():
     assert set(services.GUARDRAIL_MANAGEMENT_ACTIONS) <= set(authorization.ROUTE_ACTIONS)
+
+
+# Renaming or moving into a name that other documents match by name
+
+
+def group_policy(grant: dict, *members):
+    """A group holding `grant`, with `members` in it."""
+    group = identity_services.create_group(group_name="Staff", actor=None)
+    services.put_inline_policy(identity=group, policy_name="ByName", document=grant, actor=None)
+    identity_services.add_members(group=group, users=list(members), actor=None)
+    return group
+
+
+def test_moving_oneself_into_a_path_a_condition_on_the_principal_arn_matches(org):
+    ivy = user_with("ivy", allow("iam:UpdateUser", arn("user", "*")))
+    admins_only = {"ArnLike": {"aws:PrincipalArn": arn("user", "admins/*")}}
+    group_policy(allow("storage:DeleteBucket", "*", admins_only), ivy)
+    (path,) = paths_of("ivy")
+    assert path.kind == "rename"
+    assert path.steps == (f"iam:UpdateUser on {ivy.arn} and {arn('user', 'admins/ivy')}", "storage:DeleteBucket on *")
+
+
+def test_renaming_oneself_out_of_a_deny_that_spares_one_username(org):
+    ivy = user_with("ivy", allow(["iam:UpdateUser", "storage:*"], "*"))
+    spare = {"StringNotEquals": {"aws:username": "breakglass"}}
+    group_policy(deny("storage:DeleteBucket", "*", spare), ivy)
+    (path,) = paths_of("ivy")
+    assert path.steps == (f"iam:UpdateUser on {ivy.arn} and {arn('user', 'breakglass')}", "storage:DeleteBucket on *")
+
+
+def test_renaming_oneself_into_a_name_ones_own_policy_lets_one_attach_to(org):
+    grant = document(
+        statement("Allow", "iam:UpdateUser", [arn("user", "ivy"), arn("user", "ops-*")]),
+        statement("Allow", "iam:AttachUserPolicy", arn("user", "ops-*")),
+    )
+    ivy = user_with("ivy", grant)
+    (path,) = paths_of("ivy")
+    assert path.steps == (f"iam:UpdateUser on {ivy.arn} and {arn('user', 'ops-ivy')}", "iam:AttachUserPolicy on itself")
+
+
+def test_near_miss_a_condition_naming_a_user_who_exists(org):
+    """Names are unique: ivy cannot take mia's."""
+    ivy = user_with("ivy", allow(["iam:UpdateUser", "storage:*"], "*"))
+    group_policy(deny("storage:DeleteBucket", "*", {"StringNotEquals": {"aws:username": "mia"}}), ivy)
+    assert paths_of("ivy") == []
+
+
+def test_near_miss_renaming_allowed_only_in_place(org):
+    """iam:UpdateUser on her own ARN only: a rename also needs it on the new ARN."""
+    ivy = user_with("ivy", allow("iam:UpdateUser", arn("user", "ivy")))
+    group_policy(allow("storage:DeleteBucket", "*", {"ArnLike": {"aws:PrincipalArn": arn("user", "admins/*")}}), ivy)
+    assert paths_of("ivy") == []
+
+
+def test_renaming_ones_group_into_a_name_one_may_write_policies_on(org):
+    grant = document(
+        statement("Allow", "iam:UpdateGroup", arn("group", "*")),
+        statement("Allow", "iam:PutGroupPolicy", arn("group", "sandbox-*")),
+    )
+    ivy = user_with("ivy", grant)
+    staff = group_policy(allow("storage:ListBucket"), ivy)
+    (path,) = paths_of("ivy")
+    sandbox = arn("group", "sandbox-Staff")
+    assert path.steps == (f"iam:UpdateGroup on {staff.arn} and {sandbox}", f"iam:PutGroupPolicy on {sandbox}")
+
+
+def test_near_miss_renaming_a_group_one_is_not_in(org):
+    grant = document(
+        statement("Allow", "iam:UpdateGroup", arn("group", "*")),
+        statement("Allow", "iam:PutGroupPolicy", arn("group", "sandbox-*")),
+    )
+    user_with("ivy", grant)
+    group_policy(allow("storage:ListBucket"), org.henry)
+    assert paths_of("ivy") == []
