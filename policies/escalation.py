@@ -11,7 +11,7 @@ import re
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from identities import naming
 from identities.models import Group, Role, User
@@ -71,6 +71,8 @@ class _World(NamedTuple):
     # Each role's effective trust, compiled, and what it names (None: anyone).
     trusts: dict[int, PolicySet | None]
     named: dict[int, tuple[frozenset[str], frozenset[str]] | None]
+    # The roles by what their trusts name: an ARN, the account, or None for anyone.
+    trusting: dict[str | None, list[Role]]
     with_password: frozenset[int]
 
 
@@ -109,9 +111,13 @@ def _read_world() -> _World:
     groups = {group.pk: group for group in Group.objects.only("pk", "group_name", "path")}
     arns = account.trusted_arns(roles)
     trusts = {role.pk: account.trust(role, arns) for role in roles}
+    named = {
+        pk: allowed_principals(trust) if trust is not None else (frozenset(), frozenset())
+        for pk, trust in trusts.items()
+    }
     # Users with a password: a login profile is created for the others, updated for these.
-    unusable = User.objects.filter(password__startswith="!").values("pk")
-    with_password = frozenset(User.objects.exclude(pk__in=unusable).exclude(password="").values_list("pk", flat=True))
+    unusable = Q(password__startswith="!") | Q(password="")
+    with_password = frozenset(User.objects.exclude(unusable).values_list("pk", flat=True))
     return _World(
         account,
         {policy.pk: policy for policy in policies},
@@ -123,12 +129,19 @@ def _read_world() -> _World:
         {pk: frozenset(label for label, _ in account.owned(("group", pk))) for pk in groups},
         {role.pk: account.role_layers(role) for role in roles},
         trusts,
-        {
-            pk: allowed_principals(trust) if trust is not None else (frozenset(), frozenset())
-            for pk, trust in trusts.items()
-        },
+        named,
+        _trusting(roles, named),
         with_password,
     )
+
+
+def _trusting(roles: list[Role], named: dict) -> dict[str | None, list[Role]]:
+    found: dict[str | None, list[Role]] = {}
+    for role in roles:
+        names = named[role.pk]
+        for key in [None] if names is None else [*names[0], *names[1]]:
+            found.setdefault(key, []).append(role)
+    return found
 
 
 def _by_name(items, field: str) -> dict:
@@ -377,10 +390,8 @@ def _reach(world: _World, principal: _Principal) -> list[_Reached]:
     for _ in range(MAX_HOPS):
         following = []
         for caller, chain in frontier:
-            for role in world.roles:
+            for role in _may_let_in(world, caller):
                 if role.pk in reached or role.arn == principal.arn:
-                    continue
-                if not _may_be_let_in(world.named[role.pk], caller):
                     continue
                 decision = authorization.assume_with(caller, role.arn, world.trusts[role.pk], context=context)
                 if decision.outcome is Outcome.ALLOW:
@@ -390,16 +401,15 @@ def _reach(world: _World, principal: _Principal) -> list[_Reached]:
     return list(reached.values())
 
 
-def _may_be_let_in(named, caller: authorization.Layers) -> bool:
-    """Whether a trust naming `named` could let the caller in (docs/policy-evaluation.md,
-    "Trust policies"): it names the caller, or the account and the caller's own policies may
-    allow sts:AssumeRole, or anyone. The engine decides it."""
-    if named is None:
-        return True
-    accounts, arns = named
-    if caller.principal_arn in arns:
-        return True
-    return settings.IAM_ACCOUNT_ID in accounts and may_allow(caller.identity, "sts:AssumeRole")
+def _may_let_in(world: _World, caller: authorization.Layers) -> list[Role]:
+    """The roles whose trust could let the caller in (docs/policy-evaluation.md, "Trust
+    policies"): those naming it, those naming anyone, and, when the caller's own policies may
+    allow sts:AssumeRole, those naming the account. The engine decides each."""
+    trusting = world.trusting
+    roles = [*trusting.get(None, ()), *trusting.get(caller.principal_arn, ())]
+    if may_allow(caller.identity, "sts:AssumeRole"):
+        roles += trusting.get(settings.IAM_ACCOUNT_ID, ())
+    return list(dict.fromkeys(roles))
 
 
 def _assumed(chain: tuple[Role, ...]) -> tuple[str, ...]:
@@ -462,9 +472,10 @@ def _deny_paths(world: _World, principal: _Principal):
     owners += [
         (("group", gid), "Group", world.groups[gid].arn, world.groups[gid].group_name) for gid in principal.groups
     ]
-    documents = world.account.documents
+    documents, identity = world.account.documents, principal.layers.identity
     for owner, kind, arn, label in owners:
-        for policy_id in documents.attached.get(owner, []):
+        detach = may_allow(identity, f"iam:Detach{kind}Policy")
+        for policy_id in documents.attached.get(owner, []) if detach else ():
             policy = world.policies[policy_id]
             if not _denies(documents.versions[policy_id][1]):
                 continue
@@ -474,7 +485,8 @@ def _deny_paths(world: _World, principal: _Principal):
                     f"Detach {policy.policy_name}, whose Deny applies to it, from {label}.",
                     (f"iam:Detach{kind}Policy on {arn}",),
                 )
-        for source, document in documents.inline.get(owner, []):
+        delete = may_allow(identity, f"iam:Delete{kind}Policy")
+        for source, document in documents.inline.get(owner, []) if delete else ():
             if _denies(document) and _allowed(principal, f"iam:Delete{kind}Policy", arn):
                 yield EscalationPath(
                     "remove-deny",
