@@ -138,7 +138,7 @@ def test_narrowing_targets_by_the_statements_names_loses_no_path(org, monkeypatc
 
     narrowed = escalation.escalation_paths()
     # Every user and group tried for every principal, as before the narrowing:
-    monkeypatch.setattr(escalation, "_targets", lambda principal, action, by_name, everyone: list(everyone))
+    monkeypatch.setattr(escalation.paths, "_targets", lambda principal, action, by_name, everyone: list(everyone))
     authorization.clear_caches()
     assert escalation.escalation_paths() == narrowed
     kinds = {(entry.name, path.kind) for entry in narrowed for path in entry.paths}
@@ -161,7 +161,7 @@ def test_passing_over_users_whose_documents_allow_no_route_action_loses_no_path(
     identity_services.add_members(group=group, users=[nora], actor=None)
 
     skipping = escalation.escalation_paths()
-    monkeypatch.setattr(escalation, "_may_have_a_path", lambda sharing: True)
+    monkeypatch.setattr(escalation.world, "_may_have_a_path", lambda sharing: True)
     authorization.clear_caches()
     assert escalation.escalation_paths() == skipping
     assert "create-keys" in {path.kind for path in paths_by_name()["nora"]}

@@ -213,7 +213,7 @@ def test_users_a_trust_names_are_not_passed_over_for_want_of_an_allow(org, monke
     ivy = identity_services.create_user(username="ivy", actor=None)
     chain_of(2, ivy.arn)
     skipping = escalation.escalation_paths()
-    monkeypatch.setattr(escalation, "_may_have_a_path", lambda sharing: True)
+    monkeypatch.setattr(escalation.world, "_may_have_a_path", lambda sharing: True)
     authorization.clear_caches()
     assert escalation.escalation_paths() == skipping
     assert kinds_of("ivy") == ["assume-chain"]
