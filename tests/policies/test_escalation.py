@@ -109,6 +109,19 @@ def test_trust_and_assume_is_one_line_listing_every_role(org):
     assert "role/<wbr>AuditReviewer" in html and "role/<wbr>ReleaseManager" in html
 
 
+def test_page_shows_a_chain_of_roles_step_by_step(org):
+    ivy = identity_services.create_user(username="ivy", actor=None)
+    trust = document({"Effect": "Allow", "Principal": {"AWS": ivy.arn}, "Action": "sts:AssumeRole"})
+    hop = identity_services.create_role(role_name="Hop", trust_policy=trust, actor=None)
+    services.put_inline_policy(
+        identity=hop, policy_name="Self", document=allow("iam:PutRolePolicy", hop.arn), actor=None
+    )
+    html = client_for("iam-admin").get(URL).content.decode()
+    assert 'data-kind="assume-chain"' in html
+    assert f"sts:AssumeRole on {hop.arn}</code>" in html
+    assert "a chain of up to 4 roles" in html
+
+
 def test_page_needs_simulate_on_every_principal(org):
     assert client_for("mia").get(URL).status_code == 403
 
