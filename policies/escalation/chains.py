@@ -67,7 +67,9 @@ def _reached_paths(world: _World, principal: _Principal, reached: list[_Reached]
 
 def _reached_role_changes(world: _World, principal: _Principal, role: Role, chain: tuple[Role, ...]):
     """Attach or put a policy on a role it may assume, or write a new default version of a
-    policy attached to that role; then assume it."""
+    policy attached to that role; then assume it. A role's permission boundary is not
+    weighed: what it would still let through is not asked, so a bounded role is listed too
+    (reporting once too often is the safe mistake)."""
     then = _assumed(chain)
     if _allowed(principal, "iam:AttachRolePolicy", role.arn, {"iam:PolicyARN": STRONGEST_POLICY_ARN}):
         yield EscalationPath(
