@@ -13,7 +13,9 @@ EVERY_ACTION = "*"
 EVERY_IAM_ACTION = "iam:*"
 
 # The actions the escalation report follows its paths through (policies.escalation), AWS's
-# Attach*Policy, Put*Policy and Delete*PermissionsBoundary written out for each identity.
+# Attach*Policy, Put*Policy and Delete*PermissionsBoundary written out for each identity:
+# every path begins with one of them, which lets the report pass over, whole, users whose
+# documents allow none.
 ROUTE_ACTIONS = (
     "iam:CreatePolicyVersion",
     "iam:SetDefaultPolicyVersion",
@@ -25,10 +27,30 @@ ROUTE_ACTIONS = (
     "iam:PutRolePolicy",
     "iam:DeleteUserPermissionsBoundary",
     "iam:DeleteRolePermissionsBoundary",
+    "iam:PutUserPermissionsBoundary",
+    "iam:PutRolePermissionsBoundary",
+    "iam:DetachUserPolicy",
+    "iam:DetachGroupPolicy",
+    "iam:DetachRolePolicy",
+    "iam:DeleteUserPolicy",
+    "iam:DeleteGroupPolicy",
+    "iam:DeleteRolePolicy",
+    # policies.services.GUARDRAIL_MANAGEMENT_ACTIONS: a guardrail's Deny binds everyone.
+    "iam:CreateGuardrail",
+    "iam:UpdateGuardrail",
+    "iam:DeleteGuardrail",
     "iam:AddUserToGroup",
     "iam:UpdateAssumeRolePolicy",
     "iam:CreateAccessKey",
+    "iam:CreateLoginProfile",
+    "iam:UpdateLoginProfile",
     "iam:PassRole",
+    # A new name or path that other documents match by name (aws:PrincipalArn, ARN patterns).
+    "iam:UpdateUser",
+    "iam:UpdateGroup",
+    # The first hop of a chain to a role that can escalate (a trust naming the caller
+    # itself needs no Allow: the report looks for those users apart).
+    "sts:AssumeRole",
 )
 
 # Names no catalogue lists and no one writes (the digit keeps them apart from every real action

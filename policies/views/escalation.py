@@ -14,4 +14,5 @@ from policies import escalation
 def escalation_paths(request):
     """Principals that can give themselves more, each with the chain of actions."""
     require(request, "iam:SimulatePrincipalPolicy", Target("*"))
-    return render(request, "policies/escalation_paths.html", {"entries": escalation.escalation_paths()})
+    entries = escalation.escalation_paths()
+    return render(request, "policies/escalation_paths.html", {"entries": entries, "max_hops": escalation.MAX_HOPS})

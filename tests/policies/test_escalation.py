@@ -24,7 +24,16 @@ def paths_by_name() -> dict[str, list]:
 def test_iam_admin_has_several_paths(org):
     kinds = {path.kind for path in paths_by_name()["iam-admin"]}
     # IAMFullAccess is iam:* on *; its built-in policies cannot be changed, so no modify-policy path.
-    assert kinds == {"attach-policy", "put-policy", "join-group", "trust-and-assume", "create-keys", "pass-role"}
+    # Every other persona has a console password, which iam:UpdateLoginProfile replaces: login-profile.
+    assert kinds == {
+        "attach-policy",
+        "put-policy",
+        "join-group",
+        "trust-and-assume",
+        "create-keys",
+        "login-profile",
+        "pass-role",
+    }
 
 
 def test_dev_admin_can_join_developers(org):
@@ -86,8 +95,31 @@ def test_page_lists_the_chains(org):
     response = client_for("iam-admin").get(URL)
     assert response.status_code == 200
     html = response.content.decode()
-    assert "iam:UpdateAssumeRolePolicy on arn:aws:iam::123456789012:role/ReleaseManager" in html
-    assert "sts:AssumeRole on arn:aws:iam::123456789012:role/ReleaseManager" in html
+    assert "iam:AttachUserPolicy on arn:aws:iam::123456789012:user/iam-admin" in html
+    assert "iam:UpdateAssumeRolePolicy on the role" in html
+
+
+def test_trust_and_assume_is_one_line_listing_every_role(org):
+    """iam-admin may rewrite the trust of both of the organisation's roles: one path, both roles."""
+    (path,) = [path for path in paths_by_name()["iam-admin"] if path.kind == "trust-and-assume"]
+    assert path.targets == (f"arn:aws:iam::{ACCOUNT}:role/AuditReviewer", f"arn:aws:iam::{ACCOUNT}:role/ReleaseManager")
+    html = client_for("iam-admin").get(URL).content.decode()
+    assert html.count('data-kind="trust-and-assume"') == 1
+    assert "The 2 roles it reaches" in html
+    assert "role/<wbr>AuditReviewer" in html and "role/<wbr>ReleaseManager" in html
+
+
+def test_page_shows_a_chain_of_roles_step_by_step(org):
+    ivy = identity_services.create_user(username="ivy", actor=None)
+    trust = document({"Effect": "Allow", "Principal": {"AWS": ivy.arn}, "Action": "sts:AssumeRole"})
+    hop = identity_services.create_role(role_name="Hop", trust_policy=trust, actor=None)
+    services.put_inline_policy(
+        identity=hop, policy_name="Self", document=allow("iam:PutRolePolicy", hop.arn), actor=None
+    )
+    html = client_for("iam-admin").get(URL).content.decode()
+    assert 'data-kind="assume-chain"' in html
+    assert f"sts:AssumeRole on {hop.arn}</code>" in html
+    assert "a chain of up to 4 roles" in html
 
 
 def test_page_needs_simulate_on_every_principal(org):
@@ -119,7 +151,7 @@ def test_narrowing_targets_by_the_statements_names_loses_no_path(org, monkeypatc
 
     narrowed = escalation.escalation_paths()
     # Every user and group tried for every principal, as before the narrowing:
-    monkeypatch.setattr(escalation, "_targets", lambda principal, action, by_name, everyone: list(everyone))
+    monkeypatch.setattr(escalation.paths, "_targets", lambda principal, action, by_name, everyone: list(everyone))
     authorization.clear_caches()
     assert escalation.escalation_paths() == narrowed
     kinds = {(entry.name, path.kind) for entry in narrowed for path in entry.paths}
@@ -142,7 +174,7 @@ def test_passing_over_users_whose_documents_allow_no_route_action_loses_no_path(
     identity_services.add_members(group=group, users=[nora], actor=None)
 
     skipping = escalation.escalation_paths()
-    monkeypatch.setattr(escalation, "_may_have_a_path", lambda sharing: True)
+    monkeypatch.setattr(escalation.world, "_may_have_a_path", lambda sharing: True)
     authorization.clear_caches()
     assert escalation.escalation_paths() == skipping
     assert "create-keys" in {path.kind for path in paths_by_name()["nora"]}

@@ -18,6 +18,8 @@ from tests.html_forms import form_data
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 ROUTES = list(authorization.ROUTE_ACTIONS)
+# iam:* leaves out the one route action of another service: the first hop of a role chain.
+IAM_ROUTES = [action for action in ROUTES if action.startswith("iam:")]
 
 
 def url(name: str, identity) -> str:
@@ -50,12 +52,13 @@ def reverse_of(response) -> str:
     ("body", "expected"),
     [
         (ADMINISTRATOR_ACCESS.document, ["*", "iam:*", *ROUTES]),
-        (IAM_FULL_ACCESS.document, ["iam:*", *ROUTES]),
+        (IAM_FULL_ACCESS.document, ["iam:*", *IAM_ROUTES]),
         (allow("iam:PassRole", "arn:aws:iam::123456789012:role/deploy-*"), ["iam:PassRole"]),
         (allow("iam:Attach*Policy"), ["iam:AttachUserPolicy", "iam:AttachGroupPolicy", "iam:AttachRolePolicy"]),
         (allow("iam:AddUserToGroup", "*", {"Bool": {"aws:MultiFactorAuthPresent": "true"}}), ["iam:AddUserToGroup"]),
         (document({"Effect": "Allow", "NotAction": "storage:*", "Resource": "*"}), ["*", "iam:*", *ROUTES]),
-        (document({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}), []),
+        # Everything but IAM still assumes roles, which may reach one that can escalate.
+        (document({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}), ["sts:AssumeRole"]),
         (allow("iam:CreateAccessKey"), ["iam:CreateAccessKey"]),
         (allow("iam:CreateAccessKey", "arn:aws:iam::*:user/${aws:PrincipalTag/team}-*"), ["iam:CreateAccessKey"]),
         (allow("iam:CreateAccessKey", "arn:aws:iam::*:user/${aws:username}"), []),
