@@ -140,3 +140,12 @@ def _delete_catalog_service(*, service=None, **_):
 def _apply_import(**_):
     # The console's own action: an import is one change of many identities, in one transaction.
     yield Check("iam:ImportAccountAuthorizationDetails", Target("*"))
+
+
+# The assessment
+
+
+@rule(services.acknowledge_finding)
+def _acknowledge_finding(**_):
+    # The console's own action: a finding is about the account's state, not one resource.
+    yield Check("iam:AcknowledgeFinding", Target("*"))

@@ -196,6 +196,13 @@ LEAVES = {
         actor=None,
     ),
     "delete_catalog_service": lambda w: services.delete_catalog_service(service=w.service, actor=None),
+    "acknowledge_finding": lambda w: services.acknowledge_finding(
+        finding_key=f"user-in-no-group:{w.ana.arn}",
+        target_arn=w.ana.arn,
+        reason="A contractor for one week.",
+        expires_at=timezone.now() + timedelta(days=7),
+        actor=None,
+    ),
 }
 
 # Public names of the services modules that are not writes.
