@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 from iamconsole.navigation import Allowed
 from identities import queries, reports
 from identities.exports import csv_lines
+from policies import assessment
 
 
 @login_required
@@ -25,6 +26,7 @@ def home(request):
         "warnings": reports.security_warnings() if may["credential_report"] else None,
         "may_report": may["credential_report"],
         "own": None if request.user.is_superuser else queries.user_summary(request.user),
+        "assessment": assessment.cached_counts() if may["assessment"] else None,
     }
     return render(request, "home.html", context)
 

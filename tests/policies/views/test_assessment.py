@@ -141,3 +141,20 @@ def test_the_page_keeps_its_query_count_as_the_account_grows(org):
     small = measured()
     grow(20, "large")
     assert measured() == small
+
+
+def test_the_dashboard_tile_counts_by_severity_for_those_who_may_read_the_report(org):
+    body = client_for("iam-admin").get(reverse("home")).content.decode()
+    assert 'id="assessment-tile"' in body
+    for number, severity in ((2, "high"), (10, "medium"), (11, "low")):
+        assert f'data-severity="{severity}">{number} {severity}</span>' in body
+    assert 'id="assessment-tile"' not in client_for("henry").get(reverse("home")).content.decode()
+
+
+def test_the_tile_counts_again_after_an_acknowledgement(org):
+    client = client_for("iam-admin")
+    client.get(reverse("home"))
+    until = (timezone.now() + timedelta(days=5)).date().isoformat()
+    data = {"finding": HENRY_NO_GROUP, "reason": "Joins a team on Monday.", "expires": until}
+    client.post(reverse("policies:assessment-acknowledge"), data)
+    assert 'data-severity="low">10 low</span>' in client.get(reverse("home")).content.decode()
