@@ -530,4 +530,6 @@ def _guardrail_findings():
 def _no_guardrail_detail(count: int) -> str:
     if not count:
         return "There is no guardrail at all."
-    return f"The {count} guardrail(s) allow everything and deny nothing."
+    if count == 1:
+        return "The only guardrail allows everything and denies nothing."
+    return f"All {count} guardrails together allow everything and deny nothing."
