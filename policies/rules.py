@@ -146,6 +146,10 @@ def _apply_import(**_):
 
 
 @rule(services.acknowledge_finding)
-def _acknowledge_finding(**_):
-    # The console's own action: a finding is about the account's state, not one resource.
-    yield Check("iam:AcknowledgeFinding", Target("*"))
+def _acknowledge_finding(*, target_arn=None, **_):
+    # The console's own action, on the entity the finding is about ("*" for the account's own,
+    # such as its guardrails), so a root user's finding is root's alone to accept.
+    if target_arn is None:
+        yield Check("iam:AcknowledgeFinding", subject(None))
+        return
+    yield Check("iam:AcknowledgeFinding", Target(target_arn or "*"))

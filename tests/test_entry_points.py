@@ -600,7 +600,7 @@ CONSOLE_ROWS = [
     Row(
         "policies:assessment-acknowledge",
         "POST",
-        lambda w, me: rule(services.acknowledge_finding),
+        lambda w, me: rule(services.acknowledge_finding, target_arn=w.org.henry.arn),
         data=lambda w, me: {
             "finding": f"user-in-no-group:arn:aws:iam::{ACCOUNT}:user/henry",
             "reason": "A contractor for a month.",

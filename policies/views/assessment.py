@@ -43,7 +43,6 @@ def assessment_report(request):
     context = {
         "rows": _rows(request, findings),
         "counts": assessment.counts(findings),
-        "may_acknowledge": rules.allows(request.user, services.acknowledge_finding),
         "checks": assessment.CHECKS.values(),
     }
     return render(request, "policies/assessment_report.html", context)
@@ -123,7 +122,8 @@ def _rows(request, findings: list[assessment.Finding]) -> list[dict]:
             url = reverse("identities:user-detail", args=[pk]) if request.user.is_superuser else ""
         else:
             url = pages.get(finding.arn, "")
-        rows.append({"finding": finding, "fix_url": url})
+        may_acknowledge = rules.allows(request.user, services.acknowledge_finding, target_arn=finding.arn)
+        rows.append({"finding": finding, "fix_url": url, "may_acknowledge": may_acknowledge})
     return rows
 
 

@@ -158,3 +158,19 @@ def test_the_tile_counts_again_after_an_acknowledgement(org):
     data = {"finding": HENRY_NO_GROUP, "reason": "Joins a team on Monday.", "expires": until}
     client.post(reverse("policies:assessment-acknowledge"), data)
     assert 'data-severity="low">10 low</span>' in client.get(reverse("home")).content.decode()
+
+
+def test_only_root_acknowledges_a_finding_about_the_root_user(org):
+    key = f"root-no-mfa:arn:aws:iam::{ACCOUNT}:root"
+    data = {
+        "finding": key,
+        "reason": "Hardware token on order.",
+        "expires": (timezone.now() + timedelta(days=9)).date(),
+    }
+    admin = client_for("iam-admin")
+    # All 23 findings are listed to iam-admin, but root's is offered no form.
+    assert admin.get(URL).content.decode().count('name="finding"') == 22
+    assert admin.post(reverse("policies:assessment-acknowledge"), data).status_code == 403
+    assert not FindingAcknowledgement.objects.exists()
+    assert client_for("root").post(reverse("policies:assessment-acknowledge"), data).status_code == 302
+    assert FindingAcknowledgement.objects.get().finding_key == key
