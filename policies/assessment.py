@@ -22,14 +22,14 @@ Rules worth stating, since they are choices:
 
 import json
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.conf import settings
-from django.contrib.auth.hashers import is_password_usable
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.cache import cache
-from django.db.models import Max
+from django.db.models import Case, Exists, Max, OuterRef, When
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -195,7 +195,7 @@ CHECKS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Finding:
     """One finding: `entity` names it as people read it, `arn` for links; `fix`: where it is fixed,
     as (kind, pk) with kind one of user, role, policy, guardrails."""
@@ -230,7 +230,9 @@ def assess(at: datetime | None = None) -> list[Finding]:
     at = at or timezone.now()
     found = [*_user_findings(at), *_policy_findings(), *_role_findings(at), *_guardrail_findings()]
     live = {ack.finding_key: ack for ack in FindingAcknowledgement.objects.filter(expires_at__gt=at)}
-    found = [replace(finding, acknowledgement=live.get(finding.key)) for finding in found]
+    if live:
+        for finding in found:
+            finding.acknowledgement = live.get(finding.key)
     order = {severity: index for index, severity in enumerate(SEVERITIES)}
     return sorted(found, key=lambda finding: (order[finding.severity], finding.code, finding.entity, finding.part))
 
@@ -258,40 +260,51 @@ def cached_counts() -> tuple[dict[str, int], datetime]:
 
 
 def _user_findings(at: datetime):
-    rows = User.objects.filter(is_active=True).values_list(
-        "pk", "username", "path", "is_superuser", "password", "password_changed_at", "created_at", "last_login"
+    max_age = PasswordPolicy.current().max_age_days
+    # At 100,000 users the columns read are most of the time: the password's dates only when the
+    # policy limits its age, whether it is usable (a console user) and in a group from the database.
+    dates = ("password_changed_at", "created_at") if max_age else ()
+    rows = (
+        User.objects.filter(is_active=True)
+        .annotate(
+            console=Case(When(password__startswith=UNUSABLE_PASSWORD_PREFIX, then=False), default=True),
+            in_group=Exists(Membership.objects.filter(user=OuterRef("pk"))),
+        )
+        .order_by()
+        .values_list("pk", "username", "path", "is_superuser", "console", "in_group", *dates)
     )
-    with_mfa = set(TOTPDevice.objects.filter(confirmed=True).values_list("user_id", flat=True))
-    in_groups = set(Membership.objects.values_list("user_id", flat=True).distinct())
+    with_mfa = set(TOTPDevice.objects.filter(confirmed=True).order_by().values_list("user_id", flat=True))
     own = defaultdict(list)
-    for user_id, name in PolicyAttachment.objects.filter(user__isnull=False).values_list(
-        "user_id", "policy__policy_name"
-    ):
+    attachments = PolicyAttachment.objects.filter(user__isnull=False).order_by()
+    for user_id, name in attachments.values_list("user_id", "policy__policy_name"):
         own[user_id].append(name)
-    for user_id, name in InlinePolicy.objects.filter(user__isnull=False).values_list("user_id", "policy_name"):
+    for user_id, name in (
+        InlinePolicy.objects.filter(user__isnull=False).order_by().values_list("user_id", "policy_name")
+    ):
         own[user_id].append(f"{name} (inline)")
     keys = defaultdict(list)
-    for row in AccessKey.objects.values_list("user_id", "key_id", "status", "created_at", "last_used_at"):
+    for row in AccessKey.objects.order_by().values_list("user_id", "key_id", "status", "created_at", "last_used_at"):
         keys[row[0]].append(row[1:])
-    max_age = PasswordPolicy.current().max_age_days
-    for pk, username, path, is_root, password, changed, created, last_login in rows:
+    root_login = User.objects.filter(is_superuser=True).values_list("last_login", flat=True).first()
+    for pk, username, path, is_root, console, in_group, *changed_created in rows:
         arn = naming.root_arn() if is_root else naming.build_arn("user", path, username)
         entity, fix = ("root user" if is_root else username), ("user", pk)
-        console = is_password_usable(password)
         if is_root:
-            yield from _root_findings(arn, fix, pk in with_mfa, bool(keys.get(pk)), last_login, at)
+            yield from _root_findings(arn, fix, pk in with_mfa, bool(keys.get(pk)), root_login, at)
         else:
             if console and pk not in with_mfa:
                 yield Finding("user-no-mfa", entity, arn, "Signs in with a password alone.", fix)
-            if pk not in in_groups:
+            if not in_group:
                 yield Finding("user-in-no-group", entity, arn, "Is a member of no group.", fix)
             if own.get(pk):
                 yield Finding("user-direct-policies", entity, arn, "Holds " + ", ".join(sorted(own[pk])) + ".", fix)
-        if console and max_age and (changed or created) + timedelta(days=max_age) <= at:
-            days = (at - (changed or created)).days
-            detail = f"Password set {days} days ago; the password policy allows {max_age}."
-            yield Finding("password-too-old", entity, arn, detail, fix)
-        yield from _key_findings(entity, arn, fix, keys.get(pk, ()), at)
+        if console and max_age:
+            set_at = changed_created[0] or changed_created[1]
+            if set_at + timedelta(days=max_age) <= at:
+                detail = f"Password set {(at - set_at).days} days ago; the password policy allows {max_age}."
+                yield Finding("password-too-old", entity, arn, detail, fix)
+        if pk in keys:
+            yield from _key_findings(entity, arn, fix, keys[pk], at)
 
 
 def _root_findings(arn, fix, has_mfa: bool, has_keys: bool, last_login, at: datetime):
@@ -332,7 +345,7 @@ class _Held:
 
 
 def _policy_findings():
-    attached = set(PolicyAttachment.objects.values_list("policy_id", flat=True).distinct())
+    attached = set(PolicyAttachment.objects.order_by().values_list("policy_id", flat=True).distinct())
     defaults = PolicyVersion.objects.filter(is_default=True).values_list(
         "policy_id", "policy__policy_name", "policy__path", "policy__aws_managed", "document"
     )
@@ -454,8 +467,8 @@ def _role_findings(at: datetime):
     )
     for pk, name, path, trust, created, last_used in rows:
         arn = naming.build_arn("role", path, name)
-        for code, detail in _trust_findings(trust):
-            yield Finding(code, f"role {name}", arn, detail, ("role", pk), part=detail)
+        for code, detail, principal in _trust_findings(trust):
+            yield Finding(code, f"role {name}", arn, detail, ("role", pk), part=principal)
         if last_used is not None and at - last_used > timedelta(days=UNUSED_DAYS):
             detail = f"Last assumed {last_used:%Y-%m-%d}, {(at - last_used).days} days ago."
             yield Finding("role-unused", f"role {name}", arn, detail, ("role", pk))
@@ -464,9 +477,9 @@ def _role_findings(at: datetime):
             yield Finding("role-unused", f"role {name}", arn, detail, ("role", pk))
 
 
-def _trust_findings(trust) -> list[tuple[str, str]]:
-    """What a trust policy's Allow statements let in that AWS advises against; trusting this
-    account (its ID or its root) is AWS's normal pattern and no finding."""
+def _trust_findings(trust) -> list[tuple[str, str, str]]:
+    """What a trust policy's Allow statements let in that AWS advises against, as (check, detail,
+    principal); trusting this account (its ID or its root) is AWS's normal pattern and no finding."""
     if not trust:
         return []
     try:
@@ -479,15 +492,15 @@ def _trust_findings(trust) -> list[tuple[str, str]]:
             continue
         keys = {condition.key.lower() for condition in statement.conditions}
         if statement.principal.wildcard:
-            found.append(("trust-anyone", 'Trusts any principal ("*")' + _under(keys)))
+            found.append(("trust-anyone", 'Trusts any principal ("*")' + _under(keys), "*"))
             continue
         for kind, value in statement.principal.entries:
             if kind == "AWS" and value == "*":
-                found.append(("trust-anyone", 'Trusts any principal ("*")' + _under(keys)))
+                found.append(("trust-anyone", 'Trusts any principal ("*")' + _under(keys), "*"))
             elif kind == "AWS" and _account_of(value) not in (None, settings.IAM_ACCOUNT_ID) and not keys:
-                found.append(("trust-other-account", f"Trusts {value} with no condition."))
+                found.append(("trust-other-account", f"Trusts {value} with no condition.", value))
             elif kind == "Federated" and not any(key.endswith(":sub") for key in keys):
-                found.append(("trust-federated-no-sub", f"Trusts {value} with no condition on :sub."))
+                found.append(("trust-federated-no-sub", f"Trusts {value} with no condition on :sub.", value))
     return found
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, time
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,8 +15,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from identities import rules
-from identities.console import links_to, require
+from identities.console import PER_PAGE, links_to, page_url, require
 from identities.context import Target
+from identities.models import Group, Role, User
 from policies import assessment, services
 
 READ_ACTION = "iam:GetAssessmentReport"
@@ -40,8 +42,11 @@ def assessment_report(request):
     """Every finding, worst first, each with why it matters and a link to where it is fixed."""
     require(request, READ_ACTION, Target("*"))
     findings = assessment.assess()
+    page = Paginator(findings, PER_PAGE).get_page(request.GET.get("page"))
+    shown = list(page.object_list)
     context = {
-        "rows": _rows(request, findings),
+        "page": page,
+        "rows": _rows(request, shown, links_to(request, [finding.arn for finding in shown if _on_identity(finding)])),
         "counts": assessment.counts(findings),
         "checks": assessment.CHECKS.values(),
     }
@@ -54,9 +59,10 @@ def assessment_export(request, form: str):
     """The report as a file: every finding with its acknowledgement, if any."""
     require(request, READ_ACTION, Target("*"))
     findings = assessment.assess()
-    records = [
-        _record(finding, row["fix_url"]) for finding, row in zip(findings, _rows(request, findings), strict=True)
-    ]
+    rows = _rows(
+        request, findings, _every_page(request, {finding.arn for finding in findings if _on_identity(finding)})
+    )
+    records = [_record(row["finding"], row["fix_url"]) for row in rows]
     if form == "json":
         document = {"generated_at": timezone.now().isoformat(), "counts": assessment.counts(findings)}
         response = JsonResponse(document | {"findings": records}, json_dumps_params={"indent": 2})
@@ -105,9 +111,23 @@ def _end_of(text: str) -> datetime:
     return datetime.combine(day, time.max, tzinfo=UTC)
 
 
-def _rows(request, findings: list[assessment.Finding]) -> list[dict]:
-    """Each finding with the page to fix it on, where the viewer may open that page."""
-    pages = links_to(request, [finding.arn for finding in findings if finding.fix[0] in ("user", "group", "role")])
+def _on_identity(finding: assessment.Finding) -> bool:
+    return finding.fix[0] in ("user", "group", "role")
+
+
+def _every_page(request, arns: set[str]) -> dict[str, str]:
+    """links_to for a whole report: each kind's table read once, however many findings there are
+    (an IN list of 100,000 names is past what a database takes in one query)."""
+    kinds = {arn.split(":", 5)[-1].split("/", 1)[0] for arn in arns}
+    pages = {}
+    for model, kind in ((User, "user"), (Group, "group"), (Role, "role")):
+        if kind in kinds:
+            pages |= {row.arn: page_url(request, row) for row in model.objects.all() if row.arn in arns}
+    return {arn: url for arn, url in pages.items() if url}
+
+
+def _rows(request, findings: list[assessment.Finding], pages: dict[str, str]) -> list[dict]:
+    """Each finding with the page to fix it on (`pages`: by ARN, those the viewer may open)."""
     policies = {finding.arn for finding in findings if finding.fix[0] == "policy"}
     may_read = {arn: request.user.has_perm("iam:GetPolicy", Target(arn)) for arn in policies}
     guardrails = request.user.has_perm("iam:ListGuardrails", Target("*"))

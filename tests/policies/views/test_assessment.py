@@ -141,6 +141,25 @@ def test_the_page_keeps_its_query_count_as_the_account_grows(org):
     small = measured()
     grow(20, "large")
     assert measured() == small
+    # 23 + 3 for each of the 22 grown users (no MFA, in no group, a key never used): two pages.
+    response = client.get(URL)
+    assert len(finding_items(response)) == 50
+    assert "Page 1 of 2" in response.content.decode()
+
+
+def test_the_report_keeps_its_query_count_as_the_account_grows(org):
+    client = client_for("iam-admin")
+
+    def measured() -> tuple[int, int]:
+        client.get(reverse("policies:assessment-json"))
+        with CaptureQueriesContext(connection) as captured:
+            report = json.loads(client.get(reverse("policies:assessment-json")).content)
+        return len(captured), len(report["findings"])
+
+    factories.bulk_users(2, prefix="small")
+    small, first = measured()
+    factories.bulk_users(30, prefix="large")
+    assert measured() == (small, first + 60)  # no MFA and in no group, each
 
 
 def test_the_dashboard_tile_counts_by_severity_for_those_who_may_read_the_report(org):
