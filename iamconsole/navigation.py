@@ -21,6 +21,7 @@ ACTIONS = {
     # Who-can and the escalation report look at every principal.
     "account_reports": "iam:SimulatePrincipalPolicy",
     "credential_report": "iam:GetCredentialReport",
+    "assessment": "iam:GetAssessmentReport",
 }
 
 

@@ -10,6 +10,7 @@ from identities import queries, reports
 from identities.console import mark_openable, page_url, require
 from identities.context import Target, context_of
 from identities.exports import csv_lines
+from policies import assessment
 from policies import queries as policy_queries
 
 
@@ -32,6 +33,7 @@ def home(request):
         "may_report": may["credential_report"],
         "own": None if request.user.is_superuser or session else queries.user_summary(request.user),
         "session_access": _session_access(request, session) if session else None,
+        "assessment": assessment.cached_counts() if may["assessment"] else None,
     }
     return render(request, "home.html", context)
 

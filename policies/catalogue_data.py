@@ -369,6 +369,13 @@ _IAM_CONSOLE_ACTIONS: tuple[Action, ...] = (
         (),
         description=_console("import users, groups, roles and policies from GetAccountAuthorizationDetails output"),
     ),
+    Action("GetAssessmentReport", READ, (), description=_console("read the best-practice assessment's findings")),
+    Action(
+        "AcknowledgeFinding",
+        WRITE,
+        (),
+        description=_console("accept an assessment finding for a while, with a reason"),
+    ),
     Action("ListSessions", LIST, ("user",), description=_console("list a user's live console and role sessions")),
     Action(
         "RevokeSession",
@@ -742,6 +749,8 @@ CONSOLE_FEATURES: frozenset[str] = frozenset(
         "iam:ListAuditEvents",
         "iam:GetAuditEvent",
         "iam:ExportAuditEvents",
+        "iam:GetAssessmentReport",
+        "iam:AcknowledgeFinding",
         "sts:AssumeRole",
         "sts:GetCallerIdentity",
         "sts:GetAccessKeyInfo",

@@ -339,3 +339,24 @@ class CatalogConditionKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class FindingAcknowledgement(models.Model):
+    """An assessment finding someone has looked at and accepts for a while (policies.assessment):
+    the report keeps showing it, marked, and leaves it out of the open counts until it expires."""
+
+    finding_key = models.CharField(max_length=2400, unique=True, editable=False)
+    target_arn = models.CharField(max_length=2048, blank=True, editable=False)
+    reason = models.CharField(max_length=1000)
+    expires_at = models.DateTimeField()
+    acknowledged_by_arn = models.CharField(max_length=2048, blank=True, editable=False)
+    acknowledged_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["finding_key"]
+
+    def __str__(self) -> str:
+        return f"{self.finding_key} acknowledged until {self.expires_at:%Y-%m-%d}"
+
+    def is_live(self, at=None) -> bool:
+        return self.expires_at > (at or timezone.now())

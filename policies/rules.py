@@ -140,3 +140,16 @@ def _delete_catalog_service(*, service=None, **_):
 def _apply_import(**_):
     # The console's own action: an import is one change of many identities, in one transaction.
     yield Check("iam:ImportAccountAuthorizationDetails", Target("*"))
+
+
+# The assessment
+
+
+@rule(services.acknowledge_finding)
+def _acknowledge_finding(*, target_arn=None, **_):
+    # The console's own action, on the entity the finding is about ("*" for the account's own,
+    # such as its guardrails), so a root user's finding is root's alone to accept.
+    if target_arn is None:
+        yield Check("iam:AcknowledgeFinding", subject(None))
+        return
+    yield Check("iam:AcknowledgeFinding", Target(target_arn or "*"))

@@ -11,6 +11,11 @@ urlpatterns = [
     path("what-can/", views.what_can, name="what-can"),
     path("who-can/", views.who_can, name="who-can"),
     path("escalation-paths/", views.escalation_paths, name="escalation-paths"),
+    # The best-practice assessment.
+    path("assessment/", views.assessment_report, name="assessment"),
+    path("assessment/report.csv", views.assessment_export, {"form": "csv"}, name="assessment-csv"),
+    path("assessment/report.json", views.assessment_export, {"form": "json"}, name="assessment-json"),
+    path("assessment/acknowledge/", views.assessment_acknowledge, name="assessment-acknowledge"),
     # Managed policies.
     path("policies/", views.policy_list, name="policy-list"),
     path("policies/new/", views.policy_create, name="policy-create"),

@@ -12,6 +12,7 @@ resolver and the admin's registry: a new URL or admin model without a row fails.
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -19,6 +20,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from identities import rules
 from identities import services as identity_services
@@ -592,6 +594,19 @@ CONSOLE_ROWS = [
         ok=200,
     ),
     Row("policies:escalation-paths", "GET", lambda w, me: [read("iam:SimulatePrincipalPolicy", Target("*"))], ok=200),
+    Row("policies:assessment", "GET", lambda w, me: [read("iam:GetAssessmentReport", Target("*"))], ok=200),
+    Row("policies:assessment-csv", "GET", lambda w, me: [read("iam:GetAssessmentReport", Target("*"))], ok=200),
+    Row("policies:assessment-json", "GET", lambda w, me: [read("iam:GetAssessmentReport", Target("*"))], ok=200),
+    Row(
+        "policies:assessment-acknowledge",
+        "POST",
+        lambda w, me: rule(services.acknowledge_finding, target_arn=w.org.henry.arn),
+        data=lambda w, me: {
+            "finding": f"user-in-no-group:arn:aws:iam::{ACCOUNT}:user/henry",
+            "reason": "A contractor for a month.",
+            "expires": (timezone.now() + timedelta(days=30)).date().isoformat(),
+        },
+    ),
     Row("policies:role-switch", "GET", lambda w, me: [], ok=200),
     Row(
         "policies:role-switch",

@@ -32,6 +32,7 @@ from policies.services.attachments import (
     remove_identity_policies,
     set_permissions_boundary,
 )
+from policies.services.findings import acknowledge_finding
 from policies.services.guardrails import (
     GUARDRAIL_MANAGEMENT_ACTIONS,
     delete_guardrail,
@@ -58,6 +59,7 @@ from policies.services.managed import (
 __all__ = [
     "GUARDRAIL_MANAGEMENT_ACTIONS",
     "SELF_SERVICE_ARN",
+    "acknowledge_finding",
     "attach_new_user_policies",
     "attach_policy",
     "validation_catalogue",

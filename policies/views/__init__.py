@@ -1,5 +1,6 @@
 """Console views of policies, one module per page family; every view is importable from here."""
 
+from policies.views.assessment import assessment_acknowledge, assessment_export, assessment_report
 from policies.views.checks import (
     check_export,
     policy_check,
@@ -34,6 +35,9 @@ from policies.views.pages import (
 __all__ = [
     "account_import",
     "account_import_confirm",
+    "assessment_acknowledge",
+    "assessment_export",
+    "assessment_report",
     "check_export",
     "escalation_paths",
     "guardrail_detail",

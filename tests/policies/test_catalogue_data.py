@@ -335,6 +335,8 @@ CONSOLE_ACTIONS = {
     "ListRoleAssignments": ("List", ("role",)),
     "ListSessions": ("List", ("user",)),
     "RevokeSession": ("Write", ("user",)),
+    "GetAssessmentReport": ("Read", ()),
+    "AcknowledgeFinding": ("Write", ()),
 }
 
 
