@@ -12,29 +12,28 @@ from identities.models import User
 TEMPLATE = "identities/_picker_choices.html"
 
 
+def _offered(request, pk: int, kind: str, change, list_action: str, candidates, name: str):
+    """The `kind`s `candidates` finds for the user, named, those the viewer may `change` it with."""
+    subject = readable(request, User, pk, "iam:GetUser")
+    rules.require(request.user, rules.required(change))
+    require(request, list_action)
+    find = request.GET.get("name", "").strip()
+    found = [] if subject.is_superuser else candidates(subject, find)
+    names = [getattr(item, name) for item in found if rules.allows(request.user, change, **{kind: item})]
+    context = {"list_id": f"{kind}-choices", "kind": kind, "subject": subject, "find": find, "names": names}
+    return render(request, TEMPLATE, context)
+
+
 @login_required
 @require_GET
 def user_group_candidates(request, pk: int):
     """Up to 20 groups the user is not in whose name contains the text, those the viewer may add them to."""
-    subject = readable(request, User, pk, "iam:GetUser")
-    rules.require(request.user, rules.required(services.add_members))
-    require(request, "iam:ListGroups")
-    find = request.GET.get("name", "").strip()
-    groups = [] if subject.is_superuser else queries.group_candidates(subject, find)
-    names = [group.group_name for group in groups if rules.allows(request.user, services.add_members, group=group)]
-    context = {"list_id": "group-choices", "kind": "group", "subject": subject, "find": find, "names": names}
-    return render(request, TEMPLATE, context)
+    found = queries.group_candidates
+    return _offered(request, pk, "group", services.add_members, "iam:ListGroups", found, "group_name")
 
 
 @login_required
 @require_GET
 def user_role_candidates(request, pk: int):
     """Up to 20 roles not yet assigned to the user whose name contains the text, those the viewer may assign."""
-    subject = readable(request, User, pk, "iam:GetUser")
-    rules.require(request.user, rules.required(services.assign_role))
-    require(request, "iam:ListRoles")
-    find = request.GET.get("name", "").strip()
-    roles = [] if subject.is_superuser else queries.role_candidates(subject, find)
-    names = [role.role_name for role in roles if rules.allows(request.user, services.assign_role, role=role)]
-    context = {"list_id": "role-choices", "kind": "role", "subject": subject, "find": find, "names": names}
-    return render(request, TEMPLATE, context)
+    return _offered(request, pk, "role", services.assign_role, "iam:ListRoles", queries.role_candidates, "role_name")

@@ -5,8 +5,6 @@ import re
 import subprocess
 import sys
 
-import pytest
-
 from benchmarks.engine import ACCOUNT, CONTEXT, PRINCIPAL, large_principal, quota_documents, simulate_lines, versus_vakt
 from policies.engine import Outcome, Request, authorize, compile_policies
 from policies.engine.simulate import answer
@@ -56,7 +54,6 @@ def test_the_engines_own_command_line_no_longer_benchmarks_and_says_where_it_wen
 
 
 def test_the_comparison_with_vakt_agrees_with_the_engine_and_prints_a_ratio_per_scenario(capsys):
-    pytest.importorskip("vakt")
     ratios = versus_vakt(rounds=1, scale=1000, statements=40)
     printed = re.findall(r"^\(v\) (.+?) +([\d.]+) times vakt's speed", capsys.readouterr().out, re.M)
     assert [name for name, _ in printed] == [
