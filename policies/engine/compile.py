@@ -226,6 +226,7 @@ class CompiledStatement:
         "principal_negated",
         "conditions",
         "refs",
+        "plain",
     )
 
     def __init__(self, source: tuple[str, int], statement: Statement, variables: bool):
@@ -249,7 +250,17 @@ class CompiledStatement:
         self.principal = None if principal is None else principal_test(principal)
         self.principal_negated = statement.not_principal is not None
         self.conditions = compile_conditions(statement.conditions, self.variables) if statement.conditions else ()
+        self.plain = self._plain_test()
         self.ready = True
+
+    def _plain_test(self):
+        """The one ARN matcher that decides whether this statement applies, when that is all
+        there is to it (no principal, no condition, one Resource pattern without variables):
+        the commonest statement of identity policies, tested without the general steps."""
+        test = self.resource
+        if self.principal is not None or self.conditions or test is None or test.negated or test.templates:
+            return None
+        return test.fixed[0] if len(test.fixed) == 1 else None
 
     def ref_for(self, layer: str) -> StatementRef:
         """This statement's reference under a layer name (kept, as sets are reused)."""
@@ -345,7 +356,7 @@ class PolicySet:
             source = (label, policy_index)
             for statement in policy.statements:
                 self.statements.append(CompiledStatement(source, statement, variables))
-        self.findings: list[Finding] = value_findings(self.policies)
+        self.findings: tuple[Finding, ...] = tuple(value_findings(self.policies))
         self._by_name: dict[str, list[CompiledStatement]] = {}
         self._by_service: dict[str, list[CompiledStatement]] = {}
         self._scanned: list[CompiledStatement] = []

@@ -24,6 +24,12 @@ class Request:
     strings; principal type and tags travel there too (`aws:PrincipalType`,
     `aws:PrincipalTag/team`), as in AWS. `resource_account` defaults to the
     resource ARN's account, then the principal's.
+
+    The context is normalised when a statement first reads it: a value of a
+    type no condition can read (a list of numbers, a nested object) makes the
+    decision a deny carrying that error whenever a statement that applies to
+    the action reads the context, and a decision that reads none does not
+    pay for normalising it.
     """
 
     principal: str
@@ -39,7 +45,8 @@ class Prepared:
     __slots__ = (
         "action",
         "resource",
-        "context",
+        "_context",
+        "_given_context",
         "principal",
         "account_id",
         "_caller",
@@ -48,11 +55,20 @@ class Prepared:
         "bounded",
     )
 
-    def __init__(self, request: Request, context: Context, account_id: str | None):
-        self.action = request.action.lower()
-        self.resource = request.resource
-        self.context = context
-        self.principal = request.principal
+    def __init__(self, request: Request, account_id: str | None = None):
+        principal, action, resource = request.principal, request.action, request.resource
+        if not (principal.__class__ is str and action.__class__ is str and resource.__class__ is str):
+            for name in ("principal", "action", "resource"):
+                if not isinstance(getattr(request, name), str):
+                    raise RequestError(f"request {name} must be a string")
+        context = request.context
+        if context and context.__class__ is not dict and not isinstance(context, Mapping):
+            raise RequestError("context must be an object")
+        self.action = action.lower()
+        self.resource = resource
+        self._given_context = context
+        self._context: Context | None = None
+        self.principal = principal
         self.account_id = account_id
         self.given = request.resource_account
         self._caller: Caller | None = None
@@ -60,9 +76,21 @@ class Prepared:
         self.bounded = False  # whether a permission boundary applies to the caller
 
     @property
+    def context(self) -> Context:
+        """The request's context normalised, on first use: a decision no statement's
+        resource or condition reads it for does not pay for it."""
+        context = self._context
+        if context is None:
+            given = self._given_context
+            context = self._context = normalise_context(given) if given else {}
+        return context
+
+    @property
     def caller(self) -> Caller:
         if self._caller is None:
-            self._caller = caller_of(self.principal, self.context, self.account_id)
+            # only a role session's ARN reads aws:PrincipalArn (to name its role's path)
+            arn = _principal_arn(self.context) if ":sts:" in self.principal else None
+            self._caller = _caller(self.principal, arn, self.account_id)
         return self._caller
 
     @property
@@ -83,6 +111,18 @@ class Prepared:
             resource_account = parts[4]
         return account != resource_account
 
+    def within_own_account(self) -> bool:
+        """Neither the root user nor a request across accounts: the case where identity
+        policies alone decide (is_root and cross_account in one pass, for the hot path)."""
+        caller = self._caller or self.caller
+        if caller.type == "root":
+            return False
+        account = caller.account
+        if account is None:
+            return True
+        resource_account = self.given or _arn_account(self.resource)
+        return not resource_account or resource_account == account
+
     @property
     def resource_account(self) -> str | None:
         """As given, else the resource ARN's account, else the principal's."""
@@ -93,6 +133,14 @@ class Prepared:
                 account = parts[4] if len(parts) == 6 and parts[4] else self.caller.account
             self._resource_account = account
         return self._resource_account
+
+
+@functools.lru_cache(maxsize=4096)
+def _arn_account(arn: str) -> str:
+    """The account part of an ARN ("" when it has none): resources repeat from request to
+    request, and a cache hit is cheaper than splitting."""
+    parts = split_arn(arn)
+    return parts[4] if len(parts) == 6 else ""
 
 
 def _context_value(key: object, value: object) -> tuple[str, ...]:
@@ -164,14 +212,16 @@ def _principal_arn(context: Context) -> str | None:
 
 
 def prepare(request: Request, account_id: str | None = None) -> Prepared:
-    if not (
-        request.principal.__class__ is str and request.action.__class__ is str and request.resource.__class__ is str
-    ):
-        for name in ("principal", "action", "resource"):
-            if not isinstance(getattr(request, name), str):
-                raise RequestError(f"request {name} must be a string")
-    context = request.context
-    return Prepared(request, normalise_context(context) if context else {}, account_id)
+    """The request checked and normalised for every layer (a RequestError if it cannot be)."""
+    return Prepared(request, account_id)
+
+
+# Naming.DIRECT as a global for the hot path (an Enum class's attribute costs about ten
+# times a global in Python 3.11).
+_DIRECT = Naming.DIRECT
+
+# What a resource test without policy variables is given: it reads no context.
+_NO_CONTEXT: Context = {}
 
 
 class LayerResult:
@@ -187,9 +237,10 @@ class LayerResult:
 
 def applies(statement: CompiledStatement, request: Prepared, missing: set[str]) -> Naming | None:
     """How the statement names the caller when it applies, else None."""
-    if statement.resource is not None and not statement.resource(request.resource, request.context, missing):
+    test = statement.resource
+    if test is not None and not test(request.resource, request.context if test.templates else _NO_CONTEXT, missing):
         return None
-    naming = Naming.DIRECT if statement.principal is None else statement.naming(request.caller, request.bounded)
+    naming = _DIRECT if statement.principal is None else statement.naming(request.caller, request.bounded)
     if naming is None:
         return None
     matched = True
@@ -204,10 +255,17 @@ def evaluate(policy_set: PolicySet, request: Prepared) -> LayerResult:
     """Every statement of the set that applies to the request."""
     result = LayerResult()
     missing = result.missing
+    resource = request.resource
     for statement in policy_set.candidates(request.action):
-        naming = applies(statement, request, missing)
-        if naming is None:
-            continue
+        plain = statement.plain
+        if plain is not None:
+            if not plain(resource):
+                continue
+            naming = _DIRECT
+        else:
+            naming = applies(statement, request, missing)
+            if naming is None:
+                continue
         if statement.deny:
             result.denies.append(statement)
         else:

@@ -387,6 +387,22 @@ def test_an_engine_failure_is_a_deny_carrying_the_error():
     assert broken.errors
 
 
+def test_a_context_value_the_engine_cannot_read_is_a_deny_when_a_statement_reads_it():
+    bad = {"aws:username": [1, 2]}
+    conditioned = document(statement("Allow", "s3:GetObject", "*", Condition={"StringEquals": {"aws:username": "a"}}))
+    decision = authorize(Request(ALICE, "s3:GetObject", OBJECT, bad), identity=[conditioned])
+    assert decision.outcome is IMPLICIT
+    assert decision.errors == ("RequestError: context value of 'aws:username' must be a string or a list of strings",)
+    home = allow("s3:GetObject", BUCKET + "/${aws:username}/*")
+    assert authorize(Request(ALICE, "s3:GetObject", OBJECT, bad), identity=[home]).errors
+    # a decision that reads no context is the same whatever the context holds
+    plain = authorize(Request(ALICE, "s3:GetObject", OBJECT, bad), identity=[READ])
+    assert (plain.outcome, plain.errors) == (ALLOW, ())
+    assert authorize(Request(ALICE, "s3:GetObject", OBJECT, ["not", "an", "object"]), identity=[READ]).errors == (
+        "RequestError: context must be an object",
+    )
+
+
 def test_policy_set_is_reusable_across_requests():
     identity = compile_policies(
         [("p", document(statement("Allow", "s3:Get*", BUCKET + "/*"), statement("Allow", "iam:GetUser", "*")))]

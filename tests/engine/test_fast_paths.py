@@ -1,8 +1,10 @@
 """The engine's fast paths agree with its thorough ones (hypothesis).
 
-Two shortcuts are kept for speed: `wellformed` reads a statement with nothing
-wrong in it before `parse`'s thorough reading, and `authorize` decides a
-request against identity policies alone without the general bookkeeping.
+Three shortcuts are kept for speed: `wellformed` reads a statement with nothing
+wrong in it before `parse`'s thorough reading, `authorize` decides a request
+against identity policies alone without the general bookkeeping, and a
+statement whose only test is one Resource pattern is tested by that pattern's
+matcher alone.
 Each is kept only because these properties hold on documents and requests
 generated broadly: every element, NotAction/NotResource/NotPrincipal,
 condition operators with IfExists and the set qualifiers, policy variables,
@@ -28,6 +30,7 @@ from policies.engine import (
     parse_policy,
     wellformed,
 )
+from policies.engine import evaluate as evaluation
 from policies.engine import parse as thorough
 from policies.engine.document import OPERATORS, SET_QUALIFIERS
 from policies.engine.jsontext import JsonNumber
@@ -260,6 +263,15 @@ def test_the_identity_only_shortcut_decides_as_the_general_path(request, identit
     general = authorize(request, identity=[identity])  # a list of sets takes the general path
     assert quick == general  # outcome, deciding, blocking layers, missing keys, conditional, errors, findings
     assert quick.trace == general.trace
+
+
+@given(request=REQUESTS, identity=identity_sets())
+def test_a_statement_with_one_plain_resource_test_applies_as_the_general_test_says(request, identity):
+    prepared = evaluation.prepare(request)
+    for statement in identity.candidates(prepared.action):
+        if statement.plain is not None:
+            general = evaluation.applies(statement, prepared, set()) is not None
+            assert statement.plain(prepared.resource) is general
 
 
 ARN_TEXT = st.text(alphabet="ab:/*?-", max_size=24)
