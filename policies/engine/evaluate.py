@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from .compile import Caller, CompiledStatement, Naming, PolicySet
@@ -220,6 +221,8 @@ def prepare(request: Request, account_id: str | None = None) -> Prepared:
 # times a global in Python 3.11).
 _DIRECT = Naming.DIRECT
 
+_NO_KEYS: frozenset[str] = frozenset()
+
 # What a resource test without policy variables is given: it reads no context.
 _NO_CONTEXT: Context = {}
 
@@ -232,7 +235,9 @@ class LayerResult:
     def __init__(self) -> None:
         self.allows: list[tuple[CompiledStatement, Naming]] = []
         self.denies: list[CompiledStatement] = []
-        self.missing: set[str] = set()
+        # the condition keys the request lacked: a set of its own once a statement's tests
+        # may add to it, the shared empty set while none has
+        self.missing: AbstractSet[str] = _NO_KEYS
 
 
 def applies(statement: CompiledStatement, request: Prepared, missing: set[str]) -> Naming | None:
@@ -254,7 +259,7 @@ def applies(statement: CompiledStatement, request: Prepared, missing: set[str]) 
 def evaluate(policy_set: PolicySet, request: Prepared) -> LayerResult:
     """Every statement of the set that applies to the request."""
     result = LayerResult()
-    missing = result.missing
+    missing = None
     resource = request.resource
     for statement in policy_set.candidates(request.action):
         plain = statement.plain
@@ -263,6 +268,8 @@ def evaluate(policy_set: PolicySet, request: Prepared) -> LayerResult:
                 continue
             naming = _DIRECT
         else:
+            if missing is None:
+                missing = result.missing = set()
             naming = applies(statement, request, missing)
             if naming is None:
                 continue
