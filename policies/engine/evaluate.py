@@ -5,10 +5,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import NamedTuple
 
 from .compile import Caller, CompiledStatement, Naming, PolicySet
-from .document import quick_init
 from .errors import RequestError
 from .match import split_arn
 from .variables import Context
@@ -16,9 +16,11 @@ from .variables import Context
 ContextValue = str | Sequence[str]
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
-class Request:
+# A request without context shares this one, which no one can change.
+_EMPTY_CONTEXT: Mapping[str, ContextValue] = MappingProxyType({})
+
+
+class Request(NamedTuple):
     """What is asked: who, which action, on what, and the request's context.
 
     `context` maps condition keys (any case) to a string or a list of
@@ -31,12 +33,15 @@ class Request:
     decision a deny carrying that error whenever a statement that applies to
     the action reads the context, and a decision that reads none does not
     pay for normalising it.
+
+    A named tuple rather than a frozen dataclass: as immutable and equal by value, and
+    built in about half the time, which a decision of one statement notices.
     """
 
     principal: str
     action: str
     resource: str
-    context: Mapping[str, ContextValue] = field(default_factory=dict)
+    context: Mapping[str, ContextValue] = _EMPTY_CONTEXT
     resource_account: str | None = None
 
 

@@ -58,6 +58,7 @@ def requests_from(principals):
         action=st.sampled_from(ACTIONS),
         resource=st.sampled_from(RESOURCES),
         context=CONTEXTS,
+        resource_account=st.none(),  # the resource's account is its ARN's, or the caller's
     )
 
 
