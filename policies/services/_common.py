@@ -10,7 +10,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from identities.models import Group, Role, User
-from policies.engine import DocumentKind, Finding, Level, PolicyKind, validate_policy
+from policies import catalogue_version
+from policies.engine import CatalogueIndex, DocumentKind, Finding, Level, PolicyKind, validate_policy
 from policies.models import (
     CatalogAction,
     CatalogConditionKey,
@@ -24,7 +25,23 @@ Identity = User | Group | Role
 def validation_catalogue() -> dict:
     """What validation reads from the catalogue, as `validate_policy`'s keywords: the actions,
     each action's condition keys (its resource types' included, as in AWS's tables) and the
-    keys' types. Empty when there are no actions."""
+    keys' types. Empty when there are no actions. Kept per process under the catalogue's
+    version (policies.catalogue_version): callers must not change it."""
+    return catalogue_version.remembered("validation", _read_validation_catalogue)["keywords"]
+
+
+def catalogue_index() -> CatalogueIndex | None:
+    """The catalogue indexed for the engine once per catalogue version, as `validate_policy`'s
+    `catalogue`; None when there are no actions."""
+    return catalogue_version.remembered("validation", _read_validation_catalogue)["index"]
+
+
+def _read_validation_catalogue() -> dict:
+    keywords = _validation_keywords()
+    return {"keywords": keywords, "index": CatalogueIndex(**keywords) if keywords else None}
+
+
+def _validation_keywords() -> dict:
     rows = CatalogAction.objects.values_list(
         "service_id", "service__prefix", "name", "resource_types", "condition_keys"
     )
@@ -54,7 +71,7 @@ def document_findings(
 ) -> list[Finding]:
     """Every finding of a document against the catalogue, each naming the actions as the
     document writes them (the engine compares actions without regard to case, and says so)."""
-    findings = validate_policy(source, kind=kind, size_limit=size_limit, **validation_catalogue())
+    findings = validate_policy(source, kind=kind, size_limit=size_limit, catalogue=catalogue_index())
     if not any("Action" in finding.path for finding in findings):
         return findings
     written = _actions_as_written(source)

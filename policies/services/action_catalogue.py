@@ -8,7 +8,7 @@ from django.db import transaction
 
 from identities.audit import record
 from identities.models import User
-from policies import catalogue_data
+from policies import catalogue_data, catalogue_version
 from policies.models import (
     CatalogAction,
     CatalogConditionKey,
@@ -36,6 +36,7 @@ def save_catalog_service(
     service.prefix, service.name = prefix, name
     service.full_clean()
     service.save()
+    catalogue_version.renew()
     record("PutCatalogService", actor=actor, target=service, before=before, after=_catalog_state(service))
     return service
 
@@ -45,6 +46,7 @@ def save_catalog_action(*, action: CatalogAction, actor: User | None) -> Catalog
     _refuse_reference(action)
     action.full_clean()
     action.save()
+    catalogue_version.renew()
     record(
         "PutCatalogAction",
         actor=actor,
@@ -59,6 +61,7 @@ def delete_catalog_action(*, action: CatalogAction, actor: User | None) -> None:
     _refuse_reference(action)
     record("DeleteCatalogAction", actor=actor, target=action.service, before={"action": action.full_name})
     action.delete()
+    catalogue_version.renew()
 
 
 @transaction.atomic
@@ -67,6 +70,7 @@ def delete_catalog_service(*, service: CatalogService, actor: User | None) -> No
         raise ValidationError(f"The {service.prefix} service is built in and cannot be deleted.")
     record("DeleteCatalogService", actor=actor, target=service, before=_catalog_state(service))
     service.delete()
+    catalogue_version.renew()
 
 
 def _refuse_reference(action: CatalogAction) -> None:
@@ -112,6 +116,7 @@ def load_aws_catalogue(
         services_added, actions_added, actions_updated, kept, resource_types_added, condition_keys_added
     )
     if load.changed:
+        catalogue_version.renew()
         after = {"source": source, "services": len(services), **load._asdict()}
         record("LoadAwsCatalogue", actor=actor, target_arn="", after=after)
     return load

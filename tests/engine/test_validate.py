@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policies.engine import (
+    CatalogueIndex,
     DocumentKind,
     Level,
     PolicyKind,
@@ -233,6 +234,22 @@ def test_an_unknown_service_is_one_finding_listing_its_actions():
     assert found[1].message == (
         "no action of service 'lambda' is in the catalogue (1 action named here: lambda:InvokeFunction)"
     )
+
+
+def test_a_kept_index_finds_what_the_plain_catalogue_finds_document_after_document():
+    action_keys = {"s3:GetObject": ["s3:ExistingObjectTag/${TagKey}"], "iam:CreateUser": []}
+    key_types = {"s3:max-keys": "Numeric"}
+    index = CatalogueIndex(CATALOGUE, action_keys, key_types)
+    first = document(
+        statement("Allow", ["ec2:RunInstances", "s3:GetObjct"], "*"),
+        statement("Allow", "s3:GetObject", "*", {"StringEquals": {"s3:max-keys": "10", "s3:prefix": "a"}}),
+    )
+    second = allow(["lambda:InvokeFunction", "iam:CreateUser"], "*")
+    for policy in (first, second, first):
+        plain = validate_policy(policy, catalogue=CATALOGUE, action_keys=action_keys, key_types=key_types)
+        assert validate_policy(policy, catalogue=index) == plain
+    unknown = [f.message for f in validate_policy(second, catalogue=index) if f.code == "UNKNOWN_SERVICE"]
+    assert unknown == ["no action of service 'lambda' is in the catalogue (1 action named here: lambda:InvokeFunction)"]
 
 
 @pytest.mark.parametrize(
