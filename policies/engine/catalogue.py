@@ -93,8 +93,9 @@ class UnknownServices:
         self.services: dict[str, tuple[str, str, list[str]]] = {}
 
     def note(self, action: str, path: str) -> None:
-        service = action.partition(":")[0].lower()
-        self.services.setdefault(service, (service, path, []))[2].append(action)
+        """`action` as the document writes it: the finding names its service as first written."""
+        written = action.partition(":")[0]
+        self.services.setdefault(written.lower(), (written, path, []))[2].append(action)
 
     def report(self, problems) -> None:
         for written, path, actions in self.services.values():

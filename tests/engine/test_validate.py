@@ -236,6 +236,23 @@ def test_an_unknown_service_is_one_finding_listing_its_actions():
     )
 
 
+def test_findings_name_actions_and_services_as_the_document_writes_them():
+    policy = document(
+        statement("Allow", ["IAM:CreateUsr", "S3:Get*Thing", "EC2:RunInstances", "ec2:StopInstances"], "*")
+    )
+    messages = {f.code: f.message for f in validate_policy(policy, catalogue=CATALOGUE)}
+    assert messages == {
+        "UNKNOWN_ACTION": "'IAM:CreateUsr' is not in the catalogue",
+        "NO_MATCHING_ACTION": "'S3:Get*Thing' matches no catalogued action",
+        "UNKNOWN_SERVICE": (
+            "no action of service 'EC2' is in the catalogue (2 actions named here: EC2:RunInstances, ec2:StopInstances)"
+        ),
+    }
+    trust = document({"Effect": "Allow", "Principal": {"AWS": "123456789012"}, "Action": "STS:AssumeRol"})
+    found = [f.message for f in validate_policy(trust, kind=PolicyKind.TRUST) if f.code == "TRUST_ACTION"]
+    assert found[0].startswith("'STS:AssumeRol' is not an action a trust policy can allow")
+
+
 def test_a_kept_index_finds_what_the_plain_catalogue_finds_document_after_document():
     action_keys = {"s3:GetObject": ["s3:ExistingObjectTag/${TagKey}"], "iam:CreateUser": []}
     key_types = {"s3:max-keys": "Numeric"}

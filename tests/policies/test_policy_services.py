@@ -241,3 +241,13 @@ def test_validation_reads_catalogue_rows_whatever_json_the_admin_typed(db):
         policy_name="Voids", document=allow("billing:Void", "*", condition), actor=None
     )
     assert findings == []
+
+
+def test_a_saved_policys_findings_name_its_actions_and_services_as_written(builtins):
+    _, findings = services.create_policy(
+        policy_name="AsWritten", document=allow(["Storage:GetObjectt", "Billing:Pay", "billing:Refund"]), actor=None
+    )
+    assert sorted(finding.message for finding in findings) == [
+        "'Storage:GetObjectt' is not in the catalogue",
+        "no action of service 'Billing' is in the catalogue (2 actions named here: Billing:Pay, billing:Refund)",
+    ]
