@@ -198,6 +198,13 @@ def _check_statement(statement: Statement, policy: Policy, kind, index, unknown,
         _check_trust_actions(statement, problems)
     _check_resources(statement, policy, problems)
     _check_principals(statement, problems)
+    if kind is PolicyKind.TRUST and statement.not_principal is not None:
+        # AWS's NotPrincipal page: not in a role's trust policy, whatever the effect.
+        problems[Level.ERROR].add(
+            "NOT_PRINCIPAL_IN_TRUST",
+            "a role's trust policy cannot use NotPrincipal; name the principals it trusts in Principal",
+            jsontext.member_path(statement.path, "NotPrincipal"),
+        )
     _check_conditions(statement, policy, problems)
 
 

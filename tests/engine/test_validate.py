@@ -217,6 +217,18 @@ def test_a_trust_policy_allows_only_the_actions_of_assuming_a_role(actions, refu
     assert not {code for _, code in found} & {"UNKNOWN_ACTION", "UNKNOWN_SERVICE", "NO_MATCHING_ACTION"}
 
 
+@pytest.mark.parametrize("effect", ["Deny", "Allow"])
+def test_a_trust_policy_cannot_use_not_principal(effect):
+    trusting = {"Effect": "Allow", "Principal": {"AWS": "123456789012"}, "Action": "sts:AssumeRole"}
+    excepting = {"Effect": effect, "NotPrincipal": {"AWS": "arn:aws:iam::123456789012:user/mia"}}
+    trust = document(trusting, {**excepting, "Action": "sts:AssumeRole"})
+    found = [f for f in validate_policy(trust, kind=DocumentKind.TRUST) if f.code == "NOT_PRINCIPAL_IN_TRUST"]
+    assert [(f.level, f.path) for f in found] == [(Level.ERROR, "Statement[1].NotPrincipal")]
+    # A resource policy may deny everyone but the principals it names.
+    resource = document({**trusting, "Resource": "*"}, {**excepting, "Action": "s3:GetObject", "Resource": "*"})
+    assert "NOT_PRINCIPAL_IN_TRUST" not in {f.code for f in validate_policy(resource, kind=DocumentKind.RESOURCE)}
+
+
 def test_an_unknown_service_is_one_finding_listing_its_actions():
     policy = document(
         statement("Allow", ["ec2:RunInstances", "ec2:StopInstances", "s3:GetObject"], "*"),
