@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -40,6 +39,7 @@ from policies.aws_import.steps import (
     create_role_steps,
     create_step,
     current_policies,
+    date_steps,
     find_policy,
     group_attribute_steps,
     membership_steps,
@@ -275,30 +275,6 @@ def _note_kept_id(instance, detail, notes: list[str]) -> None:
         )
 
 
-def _note_kept_dates(instance, detail, notes: list[str]) -> None:
-    """An identity already here keeps its own creation date and its role's recorded use: the
-    create services alone take them (identities.services), so the report says where the file's
-    differ."""
-    kept = []
-    if detail.create_date is not None and _to_the_second(instance.created_at) != _to_the_second(detail.create_date):
-        kept.append(f"its creation date {_shown(instance.created_at)} (the file has {_shown(detail.create_date)})")
-    if isinstance(detail, RoleDetail) and detail.last_used_at is not None:
-        here = (instance.last_used_at, instance.last_used_region)
-        if here != (detail.last_used_at, detail.last_used_region):
-            file_use = f"{_shown(detail.last_used_at)} {detail.last_used_region}".strip()
-            kept.append(f"its recorded last use {_shown(here[0]) or 'none'} (the file has {file_use})")
-    if kept:
-        notes.append(f"{detail.arn} already exists here and keeps {' and '.join(kept)}")
-
-
-def _to_the_second(moment):
-    return moment.replace(microsecond=0) if moment is not None else None
-
-
-def _shown(moment) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment is not None else ""
-
-
 def _change(kind: str, arn: str, instance, steps: list[Step], note: str = "") -> Change:
     action = CREATE if instance is None else UPDATE if steps else UNCHANGED
     return Change(kind, arn, action, tuple(steps), note)
@@ -416,8 +392,7 @@ def _plan_user(detail: UserDetail, problems: Problems, notes: list[str]) -> Chan
         steps = [create_step("user", detail, path=detail.path, tags=detail.tags)]
     else:
         _note_kept_id(user, detail, notes)
-        _note_kept_dates(user, detail, notes)
-        steps = user_attribute_steps(user, detail)
+        steps = user_attribute_steps(user, detail) + date_steps("user", user, detail, notes)
     steps += membership_steps(user, detail)
     steps += policy_steps("user", detail.name, detail.policies, current_policies("user", user))
     return _change("user", detail.arn, user, steps)
@@ -430,8 +405,7 @@ def _plan_group(detail: GroupDetail, problems: Problems, notes: list[str]) -> Ch
         steps = [create_step("group", detail, path=detail.path)]
     else:
         _note_kept_id(group, detail, notes)
-        _note_kept_dates(group, detail, notes)
-        steps = group_attribute_steps(group, detail)
+        steps = group_attribute_steps(group, detail) + date_steps("group", group, detail, notes)
     steps += policy_steps("group", detail.name, detail.policies, current_policies("group", group))
     return _change("group", detail.arn, group, steps)
 
@@ -446,7 +420,6 @@ def _plan_role(detail: RoleDetail, problems: Problems, notes: list[str]) -> Chan
         steps = create_role_steps(detail)
     else:
         _note_kept_id(role, detail, notes)
-        _note_kept_dates(role, detail, notes)
-        steps = role_attribute_steps(role, detail)
+        steps = role_attribute_steps(role, detail) + date_steps("role", role, detail, notes)
     steps += policy_steps("role", detail.name, detail.policies, current_policies("role", role))
     return _change("role", detail.arn, role, steps)
