@@ -50,6 +50,9 @@ from policies.aws_import.steps import (
 from policies.models import ManagedPolicy, PermissionBoundary, PolicyAttachment
 
 CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
+# How a refusal tells the reader to replace built-ins: the command's flag, unless the caller
+# (the console) offers it another way.
+REPLACE_BUILTINS_OPTION = "--replace-builtins"
 KINDS = ("policy", "group", "user", "role")
 EXTENSION_KINDS = ("guardrail", "role assignment")
 
@@ -71,6 +74,9 @@ class ImportPlan:
     skipped: list[Skipped] = field(default_factory=list)
     skip_invalid: bool = False
     replace_builtins: bool = False
+    replace_option: str = REPLACE_BUILTINS_OPTION
+    # Each built-in the file's AWS managed policy replaces, with who holds it here (ARNs).
+    replaced_builtins: list[tuple[str, list[str]]] = field(default_factory=list)
 
     def count(self, kind: str, action: str) -> int:
         return sum(1 for change in self.changes if change.kind == kind and change.action == action)
@@ -114,10 +120,17 @@ class ImportPlan:
         return lines
 
 
-def plan_import(details: AccountDetails, *, skip_invalid: bool = False, replace_builtins: bool = False) -> ImportPlan:
+def plan_import(
+    details: AccountDetails,
+    *,
+    skip_invalid: bool = False,
+    replace_builtins: bool = False,
+    replace_option: str = REPLACE_BUILTINS_OPTION,
+) -> ImportPlan:
     """Every change the import would make; raise ImportRefused listing every problem.
 
-    With `replace_builtins`, an AWS managed policy of the file replaces a built-in of its ARN.
+    With `replace_builtins`, an AWS managed policy of the file replaces a built-in of its ARN;
+    without it, the refusal names `replace_option` as the way to ask for it.
     With `skip_invalid`, an entity with a problem is skipped instead, and so is every identity it
     could restrict, until what is left imports cleanly: nothing lands with fewer restrictions
     than the file gives it."""
@@ -128,7 +141,8 @@ def plan_import(details: AccountDetails, *, skip_invalid: bool = False, replace_
         problems = Problems()
         _check_references(kept, problems)
         _check_trusted_principals(kept, problems)
-        changes = [_plan_policy(detail, problems, notes, replace_builtins=replace_builtins) for detail in kept.policies]
+        replaced = Replacing(replace_builtins, replace_option)
+        changes = [_plan_policy(detail, problems, notes, replaced) for detail in kept.policies]
         changes += [_plan_group(detail, problems, notes) for detail in kept.groups]
         changes += [_plan_user(detail, problems, notes) for detail in kept.users]
         changes += [_plan_role(detail, problems, notes) for detail in kept.roles]
@@ -143,7 +157,14 @@ def plan_import(details: AccountDetails, *, skip_invalid: bool = False, replace_
         skipped += skipped_by_problems(kept, problems)
     notes = [*details.notes, *notes, *_skipped_but_here(skipped)]
     return ImportPlan(
-        details, changes, notes, skipped=skipped, skip_invalid=skip_invalid, replace_builtins=replace_builtins
+        details,
+        changes,
+        notes,
+        skipped=skipped,
+        skip_invalid=skip_invalid,
+        replace_builtins=replace_builtins,
+        replace_option=replace_option,
+        replaced_builtins=replaced.policies,
     )
 
 
@@ -175,7 +196,12 @@ def apply_import(
 
     Returns the plan applied. An empty plan writes nothing, not even the import's own event."""
     with transaction.atomic():
-        fresh = plan_import(plan.details, skip_invalid=plan.skip_invalid, replace_builtins=plan.replace_builtins)
+        fresh = plan_import(
+            plan.details,
+            skip_invalid=plan.skip_invalid,
+            replace_builtins=plan.replace_builtins,
+            replace_option=plan.replace_option,
+        )
         steps = fresh.steps
         if not steps:
             return fresh
@@ -211,6 +237,8 @@ def _record_import(plan: ImportPlan, *, actor: User | None, source_name: str, sy
         "updated": [change.arn for change in plan.changes if change.action == UPDATE],
         "steps": len(plan.steps),
     }
+    if plan.replaced_builtins:
+        after["replaced_builtins"] = {arn: holders for arn, holders in plan.replaced_builtins}
     if plan.skip_invalid:
         after["skipped"] = [
             {"kind": entry.kind, "arn": entry.arn, "reasons": list(entry.reasons)} for entry in plan.skipped
@@ -283,7 +311,17 @@ def _change(kind: str, arn: str, instance, steps: list[Step], note: str = "") ->
 # Managed policies
 
 
-def _plan_policy(detail: PolicyDetail, problems: Problems, notes: list[str], *, replace_builtins: bool) -> Change:
+@dataclass
+class Replacing:
+    """Whether the file's AWS managed policies may replace built-ins, how a refusal says to ask,
+    and the built-ins replaced so far with who holds each."""
+
+    allowed: bool
+    option: str
+    policies: list[tuple[str, list[str]]] = field(default_factory=list)
+
+
+def _plan_policy(detail: PolicyDetail, problems: Problems, notes: list[str], replacing: Replacing) -> Change:
     policy = find_policy(detail.arn)
     if policy is None:
         clash = ManagedPolicy.objects.filter(
@@ -294,7 +332,7 @@ def _plan_policy(detail: PolicyDetail, problems: Problems, notes: list[str], *, 
         _check_new_id(ManagedPolicy, detail.iam_id, detail.arn, problems)
         return _change("policy", detail.arn, None, [_create_policy_step(detail)])
     if policy.builtin:
-        return _plan_builtin(detail, policy, problems, notes, replace_builtins=replace_builtins)
+        return _plan_builtin(detail, policy, problems, notes, replacing)
     _note_kept_id(policy, detail, notes)
     steps = []
     current = {version.number: version.document for version in policy.versions.all()}
@@ -314,7 +352,7 @@ def _plan_policy(detail: PolicyDetail, problems: Problems, notes: list[str], *, 
 
 
 def _plan_builtin(
-    detail: PolicyDetail, policy: ManagedPolicy, problems: Problems, notes: list[str], *, replace_builtins: bool
+    detail: PolicyDetail, policy: ManagedPolicy, problems: Problems, notes: list[str], replacing: Replacing
 ) -> Change:
     """AWS's policy keeps AWS's document: a built-in of its ARN that differs is replaced only when
     asked, naming who holds it here, since what they may do changes."""
@@ -322,14 +360,16 @@ def _plan_builtin(
     default = next(version.document for version in policy.versions.all() if version.is_default)
     if default == dict(detail.versions)[detail.default_number]:
         return Change("policy", detail.arn, UNCHANGED, note="matches the built-in policy")
-    holders = ", ".join(_holders(policy)) or "no one here"
-    if not replace_builtins:
+    held_by = _holders(policy)
+    holders = ", ".join(held_by) or "no one here"
+    if not replacing.allowed:
         problems.add(
             detail.arn,
             "the file's document differs from the built-in policy of this ARN, which the import keeps "
-            f"unless told to replace it (--replace-builtins); attached here to: {holders}",
+            f"unless told to replace it ({replacing.option}); attached here to: {holders}",
         )
         return Change("policy", detail.arn, UNCHANGED)
+    replacing.policies.append((detail.arn, held_by))
     notes.append(f"{detail.arn}: the built-in policy is replaced by the file's; attached here to: {holders}")
     step = _policy_versions_step(detail, replace_builtin=True)
     return Change("policy", detail.arn, UPDATE if current != dict(detail.versions) else UNCHANGED, (step,))
