@@ -295,6 +295,16 @@ def _remove_members(*, group=None, **_):
     yield Check("iam:RemoveUserFromGroup", subject(group))
 
 
+# Dates another account's records give (an import's CreateDate and RoleLastUsed)
+
+
+@rule(services.set_identity_dates)
+def _set_identity_dates(*, identity=None, **_):
+    # AWS writes these dates itself and has no action to set them; here only an import brings
+    # them, so its own action governs them, asked on each identity whose dates it sets.
+    yield Check("iam:ImportAccountAuthorizationDetails", subject(identity))
+
+
 # Roles (AWS has no rename or move of a role: UpdateRole changes its description and session length)
 
 

@@ -7,6 +7,7 @@ it again after a transactional flush. Running it twice changes nothing.
 
 from django.apps import apps as global_apps
 
+from policies import catalogue_version
 from policies.builtin_policies import BUILTIN_POLICIES
 from policies.catalogue_data import GLOBAL_CONDITION_KEYS, SERVICES
 
@@ -19,6 +20,7 @@ ALLOW_ALL = {
 
 def load_builtins(apps=global_apps) -> None:
     _load_catalogue(apps)
+    _renew_catalogue_version(apps)
     _load_policies(apps)
     _load_default_guardrail(apps)
 
@@ -57,6 +59,16 @@ def _load_catalogue(apps) -> None:
             if kind.name not in known_types
         )
         _load_keys(key_model, row, service.condition_keys)
+
+
+def _renew_catalogue_version(apps) -> None:
+    """Validation keeps the catalogue per process under its version (policies.catalogue_version).
+    Migrations older than 0007 have no version yet: 0007 gives the catalogue its first."""
+    try:
+        apps.get_model("policies", "CatalogueVersion")
+    except LookupError:
+        return
+    catalogue_version.renew(apps)
 
 
 def _yield_aws_actions(action_model, row, service) -> None:

@@ -448,6 +448,14 @@ class ImportUploadForm(forms.Form):
             "Whatever a skipped policy or group could restrict is skipped too."
         ),
     )
+    replace_builtins = forms.BooleanField(
+        required=False,
+        label="Replace built-in policies",
+        help_text=(
+            "Let an AWS managed policy of the file replace iamconsole's built-in policy of its ARN where their "
+            "documents differ; what everyone it is attached to may do changes, and the preview lists them."
+        ),
+    )
 
     def clean_file(self) -> tuple[str, str]:
         upload = self.cleaned_data["file"]

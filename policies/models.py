@@ -341,6 +341,20 @@ class CatalogConditionKey(models.Model):
         return self.key
 
 
+class CatalogueVersion(models.Model):
+    """One value, set to a new random one in the same transaction as any change of the
+    catalogue's rows (policies.catalogue_version): each process keeps the catalogue as
+    validation reads it under this value, so it reads one row per validation, not the catalogue."""
+
+    value = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="catalogue_version_single_row")]
+
+    def __str__(self) -> str:
+        return f"catalogue version {self.value}"
+
+
 class FindingAcknowledgement(models.Model):
     """An assessment finding someone has looked at and accepts for a while (policies.assessment):
     the report keeps showing it, marked, and leaves it out of the open counts until it expires."""

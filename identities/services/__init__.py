@@ -15,6 +15,7 @@ from identities.services.credentials import (
     start_role_session,
     update_access_key,
 )
+from identities.services.dates import set_identity_dates
 from identities.services.groups import (
     add_members,
     create_group,
@@ -93,6 +94,7 @@ __all__ = [
     "require_password_reset",
     "reset_root_user",
     "revoke_role_sessions",
+    "set_identity_dates",
     "set_mfa_required",
     "set_password",
     "set_user_tags",

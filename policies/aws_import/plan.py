@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -40,6 +39,7 @@ from policies.aws_import.steps import (
     create_role_steps,
     create_step,
     current_policies,
+    date_steps,
     find_policy,
     group_attribute_steps,
     membership_steps,
@@ -50,6 +50,9 @@ from policies.aws_import.steps import (
 from policies.models import ManagedPolicy, PermissionBoundary, PolicyAttachment
 
 CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
+# How a refusal tells the reader to replace built-ins: the command's flag, unless the caller
+# (the console) offers it another way.
+REPLACE_BUILTINS_OPTION = "--replace-builtins"
 KINDS = ("policy", "group", "user", "role")
 EXTENSION_KINDS = ("guardrail", "role assignment")
 
@@ -71,6 +74,9 @@ class ImportPlan:
     skipped: list[Skipped] = field(default_factory=list)
     skip_invalid: bool = False
     replace_builtins: bool = False
+    replace_option: str = REPLACE_BUILTINS_OPTION
+    # Each built-in the file's AWS managed policy replaces, with who holds it here (ARNs).
+    replaced_builtins: list[tuple[str, list[str]]] = field(default_factory=list)
 
     def count(self, kind: str, action: str) -> int:
         return sum(1 for change in self.changes if change.kind == kind and change.action == action)
@@ -114,10 +120,17 @@ class ImportPlan:
         return lines
 
 
-def plan_import(details: AccountDetails, *, skip_invalid: bool = False, replace_builtins: bool = False) -> ImportPlan:
+def plan_import(
+    details: AccountDetails,
+    *,
+    skip_invalid: bool = False,
+    replace_builtins: bool = False,
+    replace_option: str = REPLACE_BUILTINS_OPTION,
+) -> ImportPlan:
     """Every change the import would make; raise ImportRefused listing every problem.
 
-    With `replace_builtins`, an AWS managed policy of the file replaces a built-in of its ARN.
+    With `replace_builtins`, an AWS managed policy of the file replaces a built-in of its ARN;
+    without it, the refusal names `replace_option` as the way to ask for it.
     With `skip_invalid`, an entity with a problem is skipped instead, and so is every identity it
     could restrict, until what is left imports cleanly: nothing lands with fewer restrictions
     than the file gives it."""
@@ -128,7 +141,8 @@ def plan_import(details: AccountDetails, *, skip_invalid: bool = False, replace_
         problems = Problems()
         _check_references(kept, problems)
         _check_trusted_principals(kept, problems)
-        changes = [_plan_policy(detail, problems, notes, replace_builtins=replace_builtins) for detail in kept.policies]
+        replaced = Replacing(replace_builtins, replace_option)
+        changes = [_plan_policy(detail, problems, notes, replaced) for detail in kept.policies]
         changes += [_plan_group(detail, problems, notes) for detail in kept.groups]
         changes += [_plan_user(detail, problems, notes) for detail in kept.users]
         changes += [_plan_role(detail, problems, notes) for detail in kept.roles]
@@ -143,7 +157,14 @@ def plan_import(details: AccountDetails, *, skip_invalid: bool = False, replace_
         skipped += skipped_by_problems(kept, problems)
     notes = [*details.notes, *notes, *_skipped_but_here(skipped)]
     return ImportPlan(
-        details, changes, notes, skipped=skipped, skip_invalid=skip_invalid, replace_builtins=replace_builtins
+        details,
+        changes,
+        notes,
+        skipped=skipped,
+        skip_invalid=skip_invalid,
+        replace_builtins=replace_builtins,
+        replace_option=replace_option,
+        replaced_builtins=replaced.policies,
     )
 
 
@@ -175,7 +196,12 @@ def apply_import(
 
     Returns the plan applied. An empty plan writes nothing, not even the import's own event."""
     with transaction.atomic():
-        fresh = plan_import(plan.details, skip_invalid=plan.skip_invalid, replace_builtins=plan.replace_builtins)
+        fresh = plan_import(
+            plan.details,
+            skip_invalid=plan.skip_invalid,
+            replace_builtins=plan.replace_builtins,
+            replace_option=plan.replace_option,
+        )
         steps = fresh.steps
         if not steps:
             return fresh
@@ -211,6 +237,8 @@ def _record_import(plan: ImportPlan, *, actor: User | None, source_name: str, sy
         "updated": [change.arn for change in plan.changes if change.action == UPDATE],
         "steps": len(plan.steps),
     }
+    if plan.replaced_builtins:
+        after["replaced_builtins"] = {arn: holders for arn, holders in plan.replaced_builtins}
     if plan.skip_invalid:
         after["skipped"] = [
             {"kind": entry.kind, "arn": entry.arn, "reasons": list(entry.reasons)} for entry in plan.skipped
@@ -275,30 +303,6 @@ def _note_kept_id(instance, detail, notes: list[str]) -> None:
         )
 
 
-def _note_kept_dates(instance, detail, notes: list[str]) -> None:
-    """An identity already here keeps its own creation date and its role's recorded use: the
-    create services alone take them (identities.services), so the report says where the file's
-    differ."""
-    kept = []
-    if detail.create_date is not None and _to_the_second(instance.created_at) != _to_the_second(detail.create_date):
-        kept.append(f"its creation date {_shown(instance.created_at)} (the file has {_shown(detail.create_date)})")
-    if isinstance(detail, RoleDetail) and detail.last_used_at is not None:
-        here = (instance.last_used_at, instance.last_used_region)
-        if here != (detail.last_used_at, detail.last_used_region):
-            file_use = f"{_shown(detail.last_used_at)} {detail.last_used_region}".strip()
-            kept.append(f"its recorded last use {_shown(here[0]) or 'none'} (the file has {file_use})")
-    if kept:
-        notes.append(f"{detail.arn} already exists here and keeps {' and '.join(kept)}")
-
-
-def _to_the_second(moment):
-    return moment.replace(microsecond=0) if moment is not None else None
-
-
-def _shown(moment) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment is not None else ""
-
-
 def _change(kind: str, arn: str, instance, steps: list[Step], note: str = "") -> Change:
     action = CREATE if instance is None else UPDATE if steps else UNCHANGED
     return Change(kind, arn, action, tuple(steps), note)
@@ -307,7 +311,17 @@ def _change(kind: str, arn: str, instance, steps: list[Step], note: str = "") ->
 # Managed policies
 
 
-def _plan_policy(detail: PolicyDetail, problems: Problems, notes: list[str], *, replace_builtins: bool) -> Change:
+@dataclass
+class Replacing:
+    """Whether the file's AWS managed policies may replace built-ins, how a refusal says to ask,
+    and the built-ins replaced so far with who holds each."""
+
+    allowed: bool
+    option: str
+    policies: list[tuple[str, list[str]]] = field(default_factory=list)
+
+
+def _plan_policy(detail: PolicyDetail, problems: Problems, notes: list[str], replacing: Replacing) -> Change:
     policy = find_policy(detail.arn)
     if policy is None:
         clash = ManagedPolicy.objects.filter(
@@ -318,7 +332,7 @@ def _plan_policy(detail: PolicyDetail, problems: Problems, notes: list[str], *, 
         _check_new_id(ManagedPolicy, detail.iam_id, detail.arn, problems)
         return _change("policy", detail.arn, None, [_create_policy_step(detail)])
     if policy.builtin:
-        return _plan_builtin(detail, policy, problems, notes, replace_builtins=replace_builtins)
+        return _plan_builtin(detail, policy, problems, notes, replacing)
     _note_kept_id(policy, detail, notes)
     steps = []
     current = {version.number: version.document for version in policy.versions.all()}
@@ -338,7 +352,7 @@ def _plan_policy(detail: PolicyDetail, problems: Problems, notes: list[str], *, 
 
 
 def _plan_builtin(
-    detail: PolicyDetail, policy: ManagedPolicy, problems: Problems, notes: list[str], *, replace_builtins: bool
+    detail: PolicyDetail, policy: ManagedPolicy, problems: Problems, notes: list[str], replacing: Replacing
 ) -> Change:
     """AWS's policy keeps AWS's document: a built-in of its ARN that differs is replaced only when
     asked, naming who holds it here, since what they may do changes."""
@@ -346,14 +360,16 @@ def _plan_builtin(
     default = next(version.document for version in policy.versions.all() if version.is_default)
     if default == dict(detail.versions)[detail.default_number]:
         return Change("policy", detail.arn, UNCHANGED, note="matches the built-in policy")
-    holders = ", ".join(_holders(policy)) or "no one here"
-    if not replace_builtins:
+    held_by = _holders(policy)
+    holders = ", ".join(held_by) or "no one here"
+    if not replacing.allowed:
         problems.add(
             detail.arn,
             "the file's document differs from the built-in policy of this ARN, which the import keeps "
-            f"unless told to replace it (--replace-builtins); attached here to: {holders}",
+            f"unless told to replace it ({replacing.option}); attached here to: {holders}",
         )
         return Change("policy", detail.arn, UNCHANGED)
+    replacing.policies.append((detail.arn, held_by))
     notes.append(f"{detail.arn}: the built-in policy is replaced by the file's; attached here to: {holders}")
     step = _policy_versions_step(detail, replace_builtin=True)
     return Change("policy", detail.arn, UPDATE if current != dict(detail.versions) else UNCHANGED, (step,))
@@ -416,8 +432,7 @@ def _plan_user(detail: UserDetail, problems: Problems, notes: list[str]) -> Chan
         steps = [create_step("user", detail, path=detail.path, tags=detail.tags)]
     else:
         _note_kept_id(user, detail, notes)
-        _note_kept_dates(user, detail, notes)
-        steps = user_attribute_steps(user, detail)
+        steps = user_attribute_steps(user, detail) + date_steps("user", user, detail, notes)
     steps += membership_steps(user, detail)
     steps += policy_steps("user", detail.name, detail.policies, current_policies("user", user))
     return _change("user", detail.arn, user, steps)
@@ -430,8 +445,7 @@ def _plan_group(detail: GroupDetail, problems: Problems, notes: list[str]) -> Ch
         steps = [create_step("group", detail, path=detail.path)]
     else:
         _note_kept_id(group, detail, notes)
-        _note_kept_dates(group, detail, notes)
-        steps = group_attribute_steps(group, detail)
+        steps = group_attribute_steps(group, detail) + date_steps("group", group, detail, notes)
     steps += policy_steps("group", detail.name, detail.policies, current_policies("group", group))
     return _change("group", detail.arn, group, steps)
 
@@ -446,7 +460,6 @@ def _plan_role(detail: RoleDetail, problems: Problems, notes: list[str]) -> Chan
         steps = create_role_steps(detail)
     else:
         _note_kept_id(role, detail, notes)
-        _note_kept_dates(role, detail, notes)
-        steps = role_attribute_steps(role, detail)
+        steps = role_attribute_steps(role, detail) + date_steps("role", role, detail, notes)
     steps += policy_steps("role", detail.name, detail.policies, current_policies("role", role))
     return _change("role", detail.arn, role, steps)

@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from identities import rules as identity_rules
 from identities import services as identity_services
 from identities import trust
 from identities.models import Group, Role, User
@@ -152,6 +154,43 @@ def role_attribute_steps(role: Role, detail: RoleDetail) -> list[Step]:
     if trust.shown_form(role.trust_policy) != trust.shown_form(detail.trust_policy):
         steps.append(_trust_policy_step(detail))
     return steps
+
+
+def date_steps(kind: str, identity: User | Group | Role, detail, notes: list[str]) -> list[Step]:
+    """The file's creation date for an identity already here, and a role's last use when the
+    file's is the later one: a use here since the file was written is not forgotten (the plan
+    says so). Compared to the second, as the file writes them."""
+    changed, told = {}, []
+    if detail.create_date is not None and _to_the_second(identity.created_at) != _to_the_second(detail.create_date):
+        changed["created_at"] = detail.create_date
+        told.append(f"its creation date {shown_date(detail.create_date)} (here {shown_date(identity.created_at)})")
+    if isinstance(detail, RoleDetail) and detail.last_used_at is not None:
+        here = (identity.last_used_at, identity.last_used_region)
+        in_file = f"{shown_date(detail.last_used_at)} {detail.last_used_region}".strip()
+        if here[0] is None or _to_the_second(detail.last_used_at) > _to_the_second(here[0]):
+            changed |= {"last_used_at": detail.last_used_at, "last_used_region": detail.last_used_region}
+            told.append(f"its last use {in_file} (here {shown_date(here[0]) or 'none'})")
+        elif _to_the_second(here[0]) != _to_the_second(detail.last_used_at) or here[1] != detail.last_used_region:
+            used = f"{shown_date(here[0])} {here[1]}".strip()
+            notes.append(f"{detail.arn} keeps its last use here, {used}, which is later than the file's ({in_file})")
+    if not changed:
+        return []
+
+    def run(writer: Writer) -> None:
+        identity_services.set_identity_dates(identity=writer.identity(kind, detail.name), actor=writer.actor, **changed)
+
+    def checks() -> list:
+        return identity_rules.required(identity_services.set_identity_dates, identity=identity)
+
+    return [Step(f"set {' and '.join(told)}", run, checks=checks)]
+
+
+def _to_the_second(moment: datetime | None) -> datetime | None:
+    return moment.replace(microsecond=0) if moment is not None else None
+
+
+def shown_date(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment is not None else ""
 
 
 def membership_steps(user: User | None, detail: UserDetail) -> list[Step]:

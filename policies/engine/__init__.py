@@ -23,7 +23,9 @@ Documents
         values ignored, e.g. access levels) or any iterable of action names.
         `action_keys` (each action's condition keys) and `key_types` (keys to
         AWS's types) let it judge service keys and operators; global keys
-        (`keys.GLOBAL_CONDITION_KEYS`) are always known.
+        (`keys.GLOBAL_CONDITION_KEYS`) are always known. To validate many
+        documents against one catalogue, build `CatalogueIndex(catalogue,
+        action_keys, key_types)` once and pass it as `catalogue`.
     `validate_guardrail_levels(levels) -> list[Finding]` warns about a level
         without an Allow; `policy_size(source) -> int` counts characters
         without white space, as AWS does for its size quotas.
@@ -81,6 +83,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from .authorize import Decision, LayerInput, LayerTrace, Outcome, as_policy_set, authorize
+from .catalogue import CatalogueIndex
 from .compile import PolicySet, StatementRef, compile_policies
 from .document import Effect, Policy, PolicyKind
 from .errors import Finding, Level, PolicyError, RequestError
@@ -93,6 +96,7 @@ from .variables import parse_template, variable_keys
 
 __all__ = [
     "DOCUMENT_KINDS",
+    "CatalogueIndex",
     "ConditionMiss",
     "Decision",
     "DocumentKind",

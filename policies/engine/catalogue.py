@@ -2,7 +2,8 @@
 
 The catalogue is plain data handed in by the caller: action names, and optionally each
 action's condition keys (its resource types' included) and the types of service keys.
-It is read once per validation into a `CatalogueIndex`.
+It is read into a `CatalogueIndex`, once per validation or once for many (a caller that
+keeps the index hands it in as the catalogue).
 """
 
 from __future__ import annotations
@@ -35,13 +36,16 @@ def matcher(pattern: str):
 
 
 class CatalogueIndex:
-    """The catalogue's action names by service, each action's condition keys when given.
+    """The catalogue's action names by service, each action's condition keys when given, and
+    the types of its condition keys: read once from the catalogue's data, never changed
+    after, so one index serves every validation (and thread) until the catalogue changes."""
 
-    It also gathers the actions of services it does not know, so that each such
-    service is one finding however many of its actions a document names.
-    """
-
-    def __init__(self, catalogue: Catalogue, action_keys: Mapping[str, Iterable[str]] | None = None) -> None:
+    def __init__(
+        self,
+        catalogue: Catalogue,
+        action_keys: Mapping[str, Iterable[str]] | None = None,
+        key_types: Mapping[str, str] | None = None,
+    ) -> None:
         self.names = frozenset(str(name).lower() for name in catalogue)
         self.by_service: dict[str, list[str]] = {}
         for name in self.names:
@@ -49,7 +53,7 @@ class CatalogueIndex:
         self.action_keys = (
             {str(action).lower(): tuple(keys) for action, keys in action_keys.items()} if action_keys else None
         )
-        self.unknown: dict[str, tuple[str, list[str]]] = {}
+        self.key_types = key_types_table(key_types)
 
     def matching(self, pattern: str) -> list[str]:
         """The catalogued actions a lowercased pattern names."""
@@ -59,20 +63,6 @@ class CatalogueIndex:
         candidates = self.names if "*" in service or "?" in service else self.by_service.get(service, ())
         match = matcher(pattern)
         return [name for name in candidates if match(name)]
-
-    def note_unknown(self, service: str, action: str, path: str) -> None:
-        self.unknown.setdefault(service, (path, []))[1].append(action)
-
-    def report_unknown_services(self, problems) -> None:
-        for service, (path, actions) in self.unknown.items():
-            listed = ", ".join(dict.fromkeys(actions))
-            count = len(actions)
-            problems[Level.WARNING].add(
-                "UNKNOWN_SERVICE",
-                f"no action of service {service!r} is in the catalogue "
-                f"({count} {'action' if count == 1 else 'actions'} named here: {listed})",
-                path,
-            )
 
     def statement_keys(self, statement: Statement) -> KeyTable | None:
         """The condition keys of every action the statement names; None when the catalogue
@@ -90,12 +80,41 @@ class CatalogueIndex:
         return table
 
 
+def key_types_table(key_types: Mapping[str, str] | None) -> KeyTable:
+    """The types of the global keys and of `key_types`' service keys, for KeyCheck."""
+    return key_table(key_types) if key_types else GLOBAL_KEYS
+
+
+class UnknownServices:
+    """The actions a document names of services the catalogue does not know, gathered so that
+    each such service is one finding however many of its actions the document names."""
+
+    def __init__(self) -> None:
+        self.services: dict[str, tuple[str, str, list[str]]] = {}
+
+    def note(self, action: str, path: str) -> None:
+        """`action` as the document writes it: the finding names its service as first written."""
+        written = action.partition(":")[0]
+        self.services.setdefault(written.lower(), (written, path, []))[2].append(action)
+
+    def report(self, problems) -> None:
+        for written, path, actions in self.services.values():
+            listed = ", ".join(dict.fromkeys(actions))
+            count = len(actions)
+            problems[Level.WARNING].add(
+                "UNKNOWN_SERVICE",
+                f"no action of service {written!r} is in the catalogue "
+                f"({count} {'action' if count == 1 else 'actions'} named here: {listed})",
+                path,
+            )
+
+
 class KeyCheck:
     """Unknown condition keys and operators that do not suit a key's type, for one validation."""
 
-    def __init__(self, index: CatalogueIndex | None, types: Mapping[str, str] | None) -> None:
+    def __init__(self, index: CatalogueIndex | None, types: KeyTable) -> None:
         self.index = index
-        self.types = key_table(types) if types else GLOBAL_KEYS
+        self.types = types
 
     def check(self, statement: Statement, problems) -> None:
         keys: KeyTable | None = None

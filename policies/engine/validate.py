@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from . import jsontext
-from .catalogue import Catalogue, CatalogueIndex, KeyCheck, glob
+from .catalogue import Catalogue, CatalogueIndex, KeyCheck, UnknownServices, glob, key_types_table
 from .document import VERSION_2012, Policy, PolicyKind, Statement
 from .errors import Finding, Level, PolicyError
 from .parse import Problems, Source, load_source, parse_policy, sid_is_plain
@@ -105,7 +105,7 @@ def validate_policy(
     source: Source,
     *,
     kind: DocumentKind | PolicyKind | str = DocumentKind.CUSTOMER_MANAGED,
-    catalogue: Catalogue | None = None,
+    catalogue: Catalogue | CatalogueIndex | None = None,
     size_limit: int | None = None,
     action_keys: Mapping[str, Iterable[str]] | None = None,
     key_types: Mapping[str, str] | None = None,
@@ -122,7 +122,9 @@ def validate_policy(
     types' included; `aws:ResourceTag/${TagKey}` stands for every tag) and
     `key_types` service keys to AWS's types (`"ARN"`, `"ArrayOfString"`, ...): with
     them, a service key that none of a statement's actions has is reported, and an
-    operator that does not suit a key's type; global keys need neither.
+    operator that does not suit a key's type; global keys need neither. A caller that
+    validates many documents against one catalogue builds its `CatalogueIndex` once and
+    passes it as `catalogue` (then `action_keys` and `key_types` are the index's).
     """
     document = document_kind(kind)
     kind, default_limit = DOCUMENT_KINDS[document]
@@ -133,15 +135,17 @@ def validate_policy(
         return list(error.findings)
     problems: dict[Level, Problems] = {level: Problems() for level in Level}
     _check_document(source, policy, kind, size_limit, problems)
+    if catalogue is not None and not isinstance(catalogue, CatalogueIndex):
+        catalogue = CatalogueIndex(catalogue, action_keys, key_types)
     # A trust policy's actions are STS's few, checked exactly: the catalogue would only repeat it.
-    trust = kind is PolicyKind.TRUST
-    index = CatalogueIndex(catalogue, action_keys) if catalogue is not None and not trust else None
-    key_check = KeyCheck(index, key_types)
+    index = catalogue if kind is not PolicyKind.TRUST else None
+    types = catalogue.key_types if catalogue is not None else key_types_table(key_types)
+    key_check = KeyCheck(index, types)
+    unknown = UnknownServices()
     for statement in policy.statements:
-        _check_statement(statement, policy, kind, index, problems)
+        _check_statement(statement, policy, kind, index, unknown, problems)
         key_check.check(statement, problems)
-    if index is not None:
-        index.report_unknown_services(problems)
+    unknown.report(problems)
     _check_duplicate_sids(policy, problems)
     _check_redundant(policy, problems)
     places = _places(source) if any(p.items for p in problems.values()) else None
@@ -186,14 +190,21 @@ def _duplicate_keys(source: Source) -> list[str]:
     return duplicates
 
 
-def _check_statement(statement: Statement, policy: Policy, kind, index, problems) -> None:
+def _check_statement(statement: Statement, policy: Policy, kind, index, unknown, problems) -> None:
     _check_sid(statement, kind, problems)
     _check_grants(statement, problems)
-    _check_actions(statement, index, problems)
+    _check_actions(statement, index, unknown, problems)
     if kind is PolicyKind.TRUST:
         _check_trust_actions(statement, problems)
     _check_resources(statement, policy, problems)
     _check_principals(statement, problems)
+    if kind is PolicyKind.TRUST and statement.not_principal is not None:
+        # AWS's NotPrincipal page: not in a role's trust policy, whatever the effect.
+        problems[Level.ERROR].add(
+            "NOT_PRINCIPAL_IN_TRUST",
+            "a role's trust policy cannot use NotPrincipal; name the principals it trusts in Principal",
+            jsontext.member_path(statement.path, "NotPrincipal"),
+        )
     _check_conditions(statement, policy, problems)
 
 
@@ -247,7 +258,7 @@ def _names_pass_role(pattern: str) -> bool:
     return pattern[:1] in ("i", "I", "*", "?") and glob(pattern.lower(), "iam:passrole")
 
 
-def _check_actions(statement: Statement, index: CatalogueIndex | None, problems) -> None:
+def _check_actions(statement: Statement, index: CatalogueIndex | None, unknown: UnknownServices, problems) -> None:
     element = "Action" if statement.actions is not None else "NotAction"
     patterns = statement.actions or statement.not_actions or ()
     for position, pattern in enumerate(patterns):
@@ -257,14 +268,14 @@ def _check_actions(statement: Statement, index: CatalogueIndex | None, problems)
         elif "${" in pattern:
             problems[Level.WARNING].add("VARIABLE_IN_ACTION", "policy variables do not work in actions", path)
         elif index is not None and pattern != "*":
-            _check_known_action(pattern, index, path, problems)
+            _check_known_action(pattern, index, unknown, path, problems)
 
 
-def _check_known_action(written: str, index: CatalogueIndex, path: str, problems) -> None:
+def _check_known_action(written: str, index: CatalogueIndex, unknown: UnknownServices, path: str, problems) -> None:
     pattern = written.lower()
     service = pattern.split(":", 1)[0]
     if "*" not in service and "?" not in service and service not in index.by_service:
-        index.note_unknown(service, written, path)
+        unknown.note(written, path)
     elif "*" in pattern or "?" in pattern:
         if not index.matching(pattern):
             problems[Level.WARNING].add("NO_MATCHING_ACTION", f"{written!r} matches no catalogued action", path)

@@ -4,13 +4,13 @@ The modules of policies.services import these; nothing outside the package does.
 """
 
 import json
-from dataclasses import replace
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from identities.models import Group, Role, User
-from policies.engine import DocumentKind, Finding, Level, PolicyKind, validate_policy
+from policies import catalogue_version
+from policies.engine import CatalogueIndex, DocumentKind, Finding, Level, PolicyKind, validate_policy
 from policies.models import (
     CatalogAction,
     CatalogConditionKey,
@@ -24,7 +24,23 @@ Identity = User | Group | Role
 def validation_catalogue() -> dict:
     """What validation reads from the catalogue, as `validate_policy`'s keywords: the actions,
     each action's condition keys (its resource types' included, as in AWS's tables) and the
-    keys' types. Empty when there are no actions."""
+    keys' types. Empty when there are no actions. Kept per process under the catalogue's
+    version (policies.catalogue_version): callers must not change it."""
+    return catalogue_version.remembered("validation", _read_validation_catalogue)["keywords"]
+
+
+def catalogue_index() -> CatalogueIndex | None:
+    """The catalogue indexed for the engine once per catalogue version, as `validate_policy`'s
+    `catalogue`; None when there are no actions."""
+    return catalogue_version.remembered("validation", _read_validation_catalogue)["index"]
+
+
+def _read_validation_catalogue() -> dict:
+    keywords = _validation_keywords()
+    return {"keywords": keywords, "index": CatalogueIndex(**keywords) if keywords else None}
+
+
+def _validation_keywords() -> dict:
     rows = CatalogAction.objects.values_list(
         "service_id", "service__prefix", "name", "resource_types", "condition_keys"
     )
@@ -52,41 +68,9 @@ def _names(value: object) -> list[str]:
 def document_findings(
     source: str | dict, *, kind: DocumentKind | PolicyKind, size_limit: int | None = None
 ) -> list[Finding]:
-    """Every finding of a document against the catalogue, each naming the actions as the
-    document writes them (the engine compares actions without regard to case, and says so)."""
-    findings = validate_policy(source, kind=kind, size_limit=size_limit, **validation_catalogue())
-    if not any("Action" in finding.path for finding in findings):
-        return findings
-    written = _actions_as_written(source)
-    return [_as_written(finding, written) for finding in findings]
-
-
-def _actions_as_written(source: str | dict) -> dict[str, str]:
-    """Each action of the document, in lower case, to its spelling there."""
-    try:
-        document = json.loads(source) if isinstance(source, (str, bytes)) else source
-    except (ValueError, RecursionError):
-        return {}
-    written, pending = {}, [document]
-    while pending:
-        node = pending.pop()
-        if isinstance(node, list):
-            pending.extend(node)
-        elif isinstance(node, dict):
-            for key, value in node.items():
-                names = [value] if isinstance(value, str) else value if isinstance(value, list) else []
-                if key in ("Action", "NotAction"):
-                    written.update({name.lower(): name for name in names if isinstance(name, str)})
-                pending.append(value)
-    return written
-
-
-def _as_written(finding: Finding, written: dict[str, str]) -> Finding:
-    message = finding.message
-    for lowered, name in written.items():
-        if lowered != name:
-            message = message.replace(repr(lowered), repr(name))
-    return finding if message == finding.message else replace(finding, message=message)
+    """Every finding of a document against the catalogue (the engine names actions as the
+    document writes them)."""
+    return validate_policy(source, kind=kind, size_limit=size_limit, catalogue=catalogue_index())
 
 
 def finding_in_words(finding: Finding) -> str:

@@ -6,7 +6,8 @@ neither change the file nor confirm a different upload than the preview it saw. 
 plans again inside the import's transaction, so a preview gone stale writes nothing stale.
 Governed by `iam:ImportAccountAuthorizationDetails` (403 without it, as it is a write). With
 "skip what is invalid" ticked, the choice is kept with the file and the preview lists what is
-skipped beside what would change.
+skipped beside what would change; so is "replace built-in policies", and the preview lists each
+built-in replaced with who holds it here.
 """
 
 from hashlib import sha256
@@ -23,6 +24,8 @@ from policies.aws_import import ImportRefused, apply_import, plan_import, read_a
 from policies.forms import ImportConfirmForm, ImportUploadForm
 
 PENDING_IMPORT = "iam_pending_import"
+# How a refusal tells a person here to let the file replace built-ins: the form's checkbox.
+REPLACE_OPTION = f'tick "{ImportUploadForm.base_fields["replace_builtins"].label}"'
 
 
 @login_required
@@ -33,13 +36,13 @@ def account_import(request):
     if not (request.method == "POST" and form.is_valid()):
         return _upload_page(request, form)
     name, text = form.cleaned_data["file"]
-    skip_invalid = form.cleaned_data["skip_invalid"]
+    options = {name: form.cleaned_data[name] for name in ("skip_invalid", "replace_builtins")}
     try:
-        plan = _plan(text, skip_invalid)
+        plan = _plan(text, **options)
     except ImportRefused as refused:
         return _upload_page(request, form, problems=refused.messages, name=name)
     digest = sha256(text.encode()).hexdigest()
-    request.session[PENDING_IMPORT] = {"digest": digest, "name": name, "text": text, "skip_invalid": skip_invalid}
+    request.session[PENDING_IMPORT] = {"digest": digest, "name": name, "text": text, **options}
     confirm = ImportConfirmForm(initial={"digest": digest})
     return render(request, "policies/import_preview.html", {"plan": plan, "name": name, "confirm": confirm})
 
@@ -53,7 +56,11 @@ def account_import_confirm(request):
         messages.error(request, "That import is no longer waiting for confirmation; upload the file again.")
         return redirect("policies:import")
     try:
-        plan = _plan(pending["text"], pending.get("skip_invalid") is True)
+        plan = _plan(
+            pending["text"],
+            skip_invalid=pending.get("skip_invalid") is True,
+            replace_builtins=pending.get("replace_builtins") is True,
+        )
         applied = rules.perform(request.user, apply_import, plan=plan, source_name=pending["name"])
     except ImportRefused as refused:
         return _upload_page(request, ImportUploadForm(), problems=refused.messages, name=pending["name"])
@@ -65,8 +72,11 @@ def account_import_confirm(request):
     return redirect("policies:import")
 
 
-def _plan(text: str, skip_invalid: bool):
-    return plan_import(read_authorization_details(text, skip_invalid=skip_invalid), skip_invalid=skip_invalid)
+def _plan(text: str, *, skip_invalid: bool, replace_builtins: bool):
+    details = read_authorization_details(text, skip_invalid=skip_invalid)
+    return plan_import(
+        details, skip_invalid=skip_invalid, replace_builtins=replace_builtins, replace_option=REPLACE_OPTION
+    )
 
 
 def _upload_page(request, form, **context):

@@ -58,3 +58,40 @@ def test_import_preview_confirm_then_the_audit_trail_names_who_ran_it(page, scre
     page.get_by_role("button", name="Filter").click()
     expect(page.locator("#audit-table tbody tr").first).to_be_visible()
     screenshot("audit-trail-all")
+
+
+DESKTOP, PHONE = {"width": 1366, "height": 900}, {"width": 390, "height": 844}
+
+
+def test_replacing_a_built_in_is_asked_on_the_page_and_the_preview_names_its_holders(
+    page, screenshot, administrator, tmp_path
+):
+    from tests.policies.test_aws_import_builtins import aws_iam_full_access
+
+    holder = identity_services.create_user(username="ada", actor=None)
+    services.attach_policy(policy=find_policy("arn:aws:iam::aws:policy/IAMFullAccess"), identity=holder, actor=None)
+    upload = tmp_path / "iam-full-access.json"
+    upload.write_text(aws_iam_full_access())
+    sign_in(page, "iam-admin", TEST_PASSWORD)
+    for size, width in ((DESKTOP, 1366), (PHONE, 390)):
+        page.set_viewport_size(size)
+        page.goto("/import/")
+        expect(page.get_by_label("Skip what is invalid")).to_be_visible()
+        expect(page.get_by_label("Replace built-in policies")).to_be_visible()
+        screenshot(f"import-checkboxes-{width}")
+    page.set_viewport_size(DESKTOP)
+    page.get_by_label("Authorization details file").set_input_files(str(upload))
+    page.get_by_role("button", name="Preview the import").click()
+    problems = page.locator("#import-problems")
+    expect(problems).to_contain_text('tick "Replace built-in policies"')
+    expect(problems).not_to_contain_text("--replace-builtins")
+    screenshot("import-builtin-refused-1366")
+    page.get_by_label("Authorization details file").set_input_files(str(upload))
+    page.get_by_label("Replace built-in policies").check()
+    page.get_by_role("button", name="Preview the import").click()
+    replaced = page.locator("#import-replaced")
+    expect(replaced).to_contain_text("arn:aws:iam::aws:policy/IAMFullAccess")
+    expect(replaced).to_contain_text(holder.arn)
+    screenshot("import-builtin-replaced-1366")
+    page.set_viewport_size(PHONE)
+    screenshot("import-builtin-replaced-390")

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policies.engine import (
+    CatalogueIndex,
     DocumentKind,
     Level,
     PolicyKind,
@@ -216,6 +217,18 @@ def test_a_trust_policy_allows_only_the_actions_of_assuming_a_role(actions, refu
     assert not {code for _, code in found} & {"UNKNOWN_ACTION", "UNKNOWN_SERVICE", "NO_MATCHING_ACTION"}
 
 
+@pytest.mark.parametrize("effect", ["Deny", "Allow"])
+def test_a_trust_policy_cannot_use_not_principal(effect):
+    trusting = {"Effect": "Allow", "Principal": {"AWS": "123456789012"}, "Action": "sts:AssumeRole"}
+    excepting = {"Effect": effect, "NotPrincipal": {"AWS": "arn:aws:iam::123456789012:user/mia"}}
+    trust = document(trusting, {**excepting, "Action": "sts:AssumeRole"})
+    found = [f for f in validate_policy(trust, kind=DocumentKind.TRUST) if f.code == "NOT_PRINCIPAL_IN_TRUST"]
+    assert [(f.level, f.path) for f in found] == [(Level.ERROR, "Statement[1].NotPrincipal")]
+    # A resource policy may deny everyone but the principals it names.
+    resource = document({**trusting, "Resource": "*"}, {**excepting, "Action": "s3:GetObject", "Resource": "*"})
+    assert "NOT_PRINCIPAL_IN_TRUST" not in {f.code for f in validate_policy(resource, kind=DocumentKind.RESOURCE)}
+
+
 def test_an_unknown_service_is_one_finding_listing_its_actions():
     policy = document(
         statement("Allow", ["ec2:RunInstances", "ec2:StopInstances", "s3:GetObject"], "*"),
@@ -233,6 +246,39 @@ def test_an_unknown_service_is_one_finding_listing_its_actions():
     assert found[1].message == (
         "no action of service 'lambda' is in the catalogue (1 action named here: lambda:InvokeFunction)"
     )
+
+
+def test_findings_name_actions_and_services_as_the_document_writes_them():
+    policy = document(
+        statement("Allow", ["IAM:CreateUsr", "S3:Get*Thing", "EC2:RunInstances", "ec2:StopInstances"], "*")
+    )
+    messages = {f.code: f.message for f in validate_policy(policy, catalogue=CATALOGUE)}
+    assert messages == {
+        "UNKNOWN_ACTION": "'IAM:CreateUsr' is not in the catalogue",
+        "NO_MATCHING_ACTION": "'S3:Get*Thing' matches no catalogued action",
+        "UNKNOWN_SERVICE": (
+            "no action of service 'EC2' is in the catalogue (2 actions named here: EC2:RunInstances, ec2:StopInstances)"
+        ),
+    }
+    trust = document({"Effect": "Allow", "Principal": {"AWS": "123456789012"}, "Action": "STS:AssumeRol"})
+    found = [f.message for f in validate_policy(trust, kind=PolicyKind.TRUST) if f.code == "TRUST_ACTION"]
+    assert found[0].startswith("'STS:AssumeRol' is not an action a trust policy can allow")
+
+
+def test_a_kept_index_finds_what_the_plain_catalogue_finds_document_after_document():
+    action_keys = {"s3:GetObject": ["s3:ExistingObjectTag/${TagKey}"], "iam:CreateUser": []}
+    key_types = {"s3:max-keys": "Numeric"}
+    index = CatalogueIndex(CATALOGUE, action_keys, key_types)
+    first = document(
+        statement("Allow", ["ec2:RunInstances", "s3:GetObjct"], "*"),
+        statement("Allow", "s3:GetObject", "*", {"StringEquals": {"s3:max-keys": "10", "s3:prefix": "a"}}),
+    )
+    second = allow(["lambda:InvokeFunction", "iam:CreateUser"], "*")
+    for policy in (first, second, first):
+        plain = validate_policy(policy, catalogue=CATALOGUE, action_keys=action_keys, key_types=key_types)
+        assert validate_policy(policy, catalogue=index) == plain
+    unknown = [f.message for f in validate_policy(second, catalogue=index) if f.code == "UNKNOWN_SERVICE"]
+    assert unknown == ["no action of service 'lambda' is in the catalogue (1 action named here: lambda:InvokeFunction)"]
 
 
 @pytest.mark.parametrize(

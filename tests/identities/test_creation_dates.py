@@ -4,7 +4,7 @@ role's last use; a date in the future, or without its zone, is refused and creat
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from identities import services
@@ -88,3 +88,80 @@ def test_a_last_use_that_cannot_be_is_refused_and_creates_nothing(fields, messag
     with pytest.raises(ValidationError, match=message):
         services.create_role(role_name="EC2role", actor=None, **fields)
     assert not Role.objects.exists()
+
+
+# An identity already here (set_identity_dates, which an import runs)
+
+
+def _existing(kind: str):
+    create, _, _ = CREATES[kind]
+    return create(actor=None)
+
+
+@pytest.mark.parametrize("kind", CREATES)
+def test_an_identity_already_here_takes_the_given_creation_date_audited(kind):
+    identity = _existing(kind)
+    here = identity.created_at
+    services.set_identity_dates(identity=identity, created_at=LONG_AGO, actor=None)
+    identity.refresh_from_db()
+    assert identity.created_at == LONG_AGO
+    event = AuditEvent.objects.get(event_name="SetIdentityDates")
+    assert (event.target_arn, event.before["created_at"], event.after["created_at"]) == (
+        identity.arn,
+        here.isoformat(),
+        "2013-10-14T18:32:24+00:00",
+    )
+
+
+def test_a_role_already_here_takes_the_given_last_use():
+    role = _existing("role")
+    used = datetime(2024, 2, 1, 9, 0, tzinfo=UTC)
+    services.set_identity_dates(
+        identity=role, created_at=LONG_AGO, last_used_at=used, last_used_region="eu-west-1", actor=None
+    )
+    role.refresh_from_db()
+    assert (role.created_at, role.last_used_at, role.last_used_region) == (LONG_AGO, used, "eu-west-1")
+    after = AuditEvent.objects.get(event_name="SetIdentityDates").after
+    assert after == {
+        "created_at": "2013-10-14T18:32:24+00:00",
+        "last_used_at": "2024-02-01T09:00:00+00:00",
+        "last_used_region": "eu-west-1",
+    }
+
+
+def test_the_same_dates_again_write_and_record_nothing():
+    role = _existing("role")
+    services.set_identity_dates(identity=role, created_at=LONG_AGO, actor=None)
+    services.set_identity_dates(identity=Role.objects.get(), created_at=LONG_AGO, actor=None)
+    assert AuditEvent.objects.filter(event_name="SetIdentityDates").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields", "message"),
+    [
+        ("user", {"created_at": timezone.now() + timedelta(days=1)}, "is in the future"),
+        ("group", {"created_at": datetime(2020, 1, 1)}, "needs its time zone"),
+        ("user", {"last_used_at": LONG_AGO}, "Only a role has a recorded last use."),
+        ("role", {"last_used_region": "eu-west-1"}, "A region of last use needs the date of that use."),
+        (
+            "role",
+            {"created_at": datetime(2020, 1, 2, tzinfo=UTC), "last_used_at": datetime(2020, 1, 1, tzinfo=UTC)},
+            "A role cannot have been used before it was created.",
+        ),
+    ],
+)
+def test_dates_that_cannot_be_are_refused_and_change_nothing(kind, fields, message):
+    identity = _existing(kind)
+    model = type(identity)
+    before = list(model.objects.values())
+    with pytest.raises(ValidationError, match=message):
+        services.set_identity_dates(identity=identity, actor=None, **fields)
+    assert list(model.objects.values()) == before
+    assert not AuditEvent.objects.filter(event_name="SetIdentityDates").exists()
+
+
+def test_the_root_users_dates_are_never_set():
+    root = services.create_root_user(username="owner", password=None, actor=None)
+    with pytest.raises(PermissionDenied):
+        services.set_identity_dates(identity=root, created_at=LONG_AGO, actor=None)
+    assert User.objects.get(pk=root.pk).created_at != LONG_AGO

@@ -318,3 +318,94 @@ def test_the_plain_data_catalogue_validates_as_the_loaded_database_does(builtins
         name: sorted(keys) for name, keys in stored["action_keys"].items()
     }
     assert plain["key_types"] == stored["key_types"]
+
+
+# A newer file: AWS's entries brought up to date, and those AWS removed deleted
+
+
+def with_resources(entry: dict, resources: dict[str, tuple[str, list[str]]]) -> dict:
+    """A service of hand_made's format with these resource types (name: ARN format, condition keys)."""
+    entry["resources"] = {
+        name: {"resource": name, "arn": arn, "condition_keys": keys} for name, (arn, keys) in resources.items()
+    }
+    return entry
+
+
+def queue_file(tmp_path: Path, *, arn: str, size_type: str, purge: bool = True, old: bool = True) -> str:
+    actions = {"Send": ("Write", "")} | ({"Purge": ("Write", "")} if purge else {})
+    keys = {"queue:Size": size_type} | ({"queue:Old": "String"} if old else {})
+    resources = {"queue": (arn, ["queue:Size"])} | (
+        {"dlq": ("arn:${Partition}:queue:::dlq/${Name}", [])} if old else {}
+    )
+    return hand_made(tmp_path, {"queue": with_resources(service("queue", "Q", actions, keys), resources)})
+
+
+def test_a_newer_file_updates_awss_resource_types_and_condition_keys(builtins, tmp_path):
+    call_command(
+        "load_aws_catalogue", file=queue_file(tmp_path, arn="arn:${Partition}:queue:::${Name}", size_type="String")
+    )
+    call_command(
+        "load_aws_catalogue",
+        file=queue_file(tmp_path, arn="arn:${Partition}:queue:${Region}::${Name}", size_type="Numeric"),
+    )
+    kind = CatalogResourceType.objects.get(service__prefix="queue", name="queue")
+    assert (kind.arn_pattern, kind.condition_keys) == ("arn:${Partition}:queue:${Region}::${Name}", ["queue:Size"])
+    assert CatalogConditionKey.objects.get(key="queue:Size").value_type == "Numeric"
+    last = AuditEvent.objects.filter(event_name="LoadAwsCatalogue").latest("pk").after
+    assert (last["resource_types_updated"], last["condition_keys_updated"], last["actions_updated"]) == (1, 1, 0)
+
+
+def test_a_newer_file_deletes_what_aws_removed_and_says_what(builtins, tmp_path, capsys):
+    arn = "arn:${Partition}:queue:::${Name}"
+    retired = service("retired", "Gone", {"Frob": ("Read", ""), "Twiddle": ("Write", "")})
+    first = queue_file(tmp_path, arn=arn, size_type="String")
+    data = json.loads(Path(first).read_text()) | {"retired": retired}
+    Path(first).write_text(json.dumps(data))
+    call_command("load_aws_catalogue", file=first)
+    assert CatalogService.objects.filter(prefix="retired").exists()
+    capsys.readouterr()
+    call_command("load_aws_catalogue", file=queue_file(tmp_path, arn=arn, size_type="String", purge=False, old=False))
+    out = capsys.readouterr().out
+    assert "4 removed" in out
+    assert out.splitlines()[-5:] == [
+        "Removed, as AWS's reference no longer has them:",
+        "    service retired (2 actions)",
+        "    queue:Purge",
+        "    queue resource type dlq",
+        "    condition key queue:Old",
+    ]
+    assert not CatalogService.objects.filter(prefix="retired").exists()
+    assert not CatalogAction.objects.filter(name__in=["Frob", "Twiddle", "Purge"]).exists()
+    assert list(CatalogResourceType.objects.filter(service__prefix="queue").values_list("name", flat=True)) == ["queue"]
+    assert not CatalogConditionKey.objects.filter(key="queue:Old").exists()
+    last = AuditEvent.objects.filter(event_name="LoadAwsCatalogue").latest("pk").after
+    assert last["removed"] == [
+        "service retired (2 actions)",
+        "queue:Purge",
+        "queue resource type dlq",
+        "condition key queue:Old",
+    ]
+
+
+def test_a_load_never_deletes_the_catalogues_own_entries(builtins, tmp_path):
+    billing = services.save_catalog_service(prefix="billing", name="Our billing", actor=None)
+    services.save_catalog_action(action=CatalogAction(service=billing, name="Pay", access_level="Write"), actor=None)
+    own = catalogue_rows()[:4]
+    # iam's own actions are not in the file, nor the storage service, nor billing: all stay.
+    call_command(
+        "load_aws_catalogue", file=hand_made(tmp_path, {"iam": service("iam", "IAM", {"Frobnicate": ("Write", "")})})
+    )
+    call_command("load_aws_catalogue", file=hand_made(tmp_path, {"iam": service("iam", "IAM", {})}))
+    assert not CatalogAction.objects.filter(name="Frobnicate").exists()
+    assert catalogue_rows()[:4] == own
+    assert CatalogAction.objects.get(service=billing, name="Pay").origin == CatalogOrigin.OWN
+
+
+def test_a_load_of_some_services_deletes_no_other_service(builtins, tmp_path):
+    both = {
+        "queue": service("queue", "Q", {"Send": ("Write", "")}),
+        "other": service("other", "O", {"Go": ("Read", "")}),
+    }
+    call_command("load_aws_catalogue", file=hand_made(tmp_path, both))
+    call_command("load_aws_catalogue", "--service", "queue", file=hand_made(tmp_path, {"queue": both["queue"]}))
+    assert CatalogAction.objects.filter(service__prefix="other", name="Go").exists()

@@ -1,11 +1,12 @@
 """Import and export of `aws iam get-account-authorization-details` output."""
 
 import json
-from datetime import UTC
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from identities import services as identity_services
 from identities.audit import AuditEvent
@@ -509,18 +510,83 @@ def test_an_identitys_date_that_cannot_be_is_refused_with_its_place(change, mess
     assert refusal(json.dumps(data)) == [message]
 
 
-def test_an_identity_already_here_keeps_its_dates_and_the_plan_says_so():
-    """The file's dates are kept for what the import creates; one already here keeps its own."""
+def _existing_role(**dates):
     role_in_file = sample()["RoleDetailList"][0]
     role = identity_services.create_role(role_name=role_in_file["RoleName"], path=role_in_file["Path"], actor=None)
-    created = role.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if dates:
+        identity_services.set_identity_dates(identity=role, actor=None, **dates)
+    return role_in_file, Role.objects.get(pk=role.pk)
+
+
+def _shown(moment) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_an_identity_already_here_takes_the_files_dates_and_the_plan_says_so():
+    role_in_file, role = _existing_role()
+    group_in_file = sample()["GroupDetailList"][0]
+    group = identity_services.create_group(group_name=group_in_file["GroupName"], actor=None)
     used = role_in_file["RoleLastUsed"]
     plan = plan_import(read_authorization_details(SAMPLE.read_bytes()))
-    assert [note for note in plan.notes if "keeps its creation date" in note] == [
-        f"{role_in_file['Arn']} already exists here and keeps its creation date {created} "
-        f"(the file has {role_in_file['CreateDate']}) and its recorded last use none "
-        f"(the file has {used['LastUsedDate']} {used['Region']})"
+    lines = plan.lines()
+    role_line = lines.index(f"update role {role_in_file['Arn']}")
+    assert (
+        f"    set its creation date {role_in_file['CreateDate']} (here {_shown(role.created_at)}) "
+        f"and its last use {used['LastUsedDate']} {used['Region']} (here none)"
+    ) in lines[role_line:]
+    assert f"    set its creation date {group_in_file['CreateDate']} (here {_shown(group.created_at)})" in lines
+    assert not [note for note in plan.notes if "last use" in note or "creation date" in note]
+    apply_import(plan, actor=None)
+    role.refresh_from_db()
+    group.refresh_from_db()
+    assert (_shown(role.created_at), _shown(role.last_used_at), role.last_used_region) == (
+        role_in_file["CreateDate"],
+        used["LastUsedDate"],
+        used["Region"],
+    )
+    assert _shown(group.created_at) == group_in_file["CreateDate"]
+    events = AuditEvent.objects.filter(event_name="SetIdentityDates")
+    assert sorted(events.values_list("target_arn", flat=True)) == sorted([role.arn, group.arn])
+    again = plan_import(read_authorization_details(SAMPLE.read_bytes()))
+    assert not [line for line in again.lines() if "set its creation date" in line or "its last use" in line]
+
+
+def test_a_role_used_here_since_the_file_keeps_its_later_use_and_the_plan_says_so():
+    later = timezone.now() - timedelta(hours=1)
+    role_in_file, role = _existing_role(
+        created_at=later - timedelta(days=1), last_used_at=later, last_used_region="us-east-1"
+    )
+    used = role_in_file["RoleLastUsed"]
+    plan = plan_import(read_authorization_details(SAMPLE.read_bytes()))
+    assert not [line for line in plan.lines() if line.startswith("    set") and "its last use" in line]
+    assert [note for note in plan.notes if role_in_file["Arn"] in note and "last use" in note] == [
+        f"{role_in_file['Arn']} keeps its last use here, {_shown(later)} us-east-1, which is later than the "
+        f"file's ({used['LastUsedDate']} {used['Region']})"
     ]
     apply_import(plan, actor=None)
     role.refresh_from_db()
-    assert (role.created_at.strftime("%Y-%m-%dT%H:%M:%SZ"), role.last_used_at) == (created, None)
+    assert (role.last_used_at, role.last_used_region, _shown(role.created_at)) == (
+        later,
+        "us-east-1",
+        role_in_file["CreateDate"],
+    )
+
+
+def test_setting_an_identitys_dates_needs_the_import_action_on_it():
+    role_in_file, role = _existing_role()
+    importer = factories.UserFactory(username="importer")
+    everything = {"Effect": "Allow", "Action": "*", "Resource": "*"}
+    not_this_role = {"Effect": "Deny", "Action": "iam:ImportAccountAuthorizationDetails", "Resource": role.arn}
+    policy, _ = services.create_policy(
+        policy_name="AllButOne",
+        document={"Version": "2012-10-17", "Statement": [everything, not_this_role]},
+        actor=None,
+    )
+    services.attach_policy(policy=policy, identity=importer, actor=None)
+    before = state(), role.created_at
+    with pytest.raises(ImportRefused) as caught:
+        import_account(actor=importer)
+    assert caught.value.messages == [
+        f"Your policies do not allow iam:ImportAccountAuthorizationDetails on {role.arn}. Nothing was imported."
+    ]
+    assert (state(), Role.objects.get(pk=role.pk).created_at) == before

@@ -137,6 +137,13 @@ RENEWS = {
 }
 
 LEAVES = {
+    "set_identity_dates": lambda w: identity_services.set_identity_dates(
+        identity=w.deployer,
+        created_at=timezone.now() - timedelta(days=400),
+        last_used_at=timezone.now() - timedelta(days=3),
+        last_used_region="eu-west-1",
+        actor=None,
+    ),
     "reset_root_user": lambda w: (
         identity_services.create_root_user(username="owner", password=None, actor=None),
         _renewal_left_by(lambda: identity_services.reset_root_user(password="an-operators-new-pass-9")),

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from identities.audit import AuditEvent
-from policies import catalogue_data, services
+from policies import catalogue_data, catalogue_version, services
 from policies.models import InlinePolicy, ManagedPolicy, PolicyAttachment, PolicyVersion
 from tests import factories
 from tests.documents import allow
@@ -229,6 +229,7 @@ def test_validation_reads_catalogue_rows_whatever_json_the_admin_typed(db):
     CatalogAction.objects.create(
         service=service, name="Void", access_level="Write", condition_keys=[1, None, "billing:Reason"]
     )
+    catalogue_version.renew()  # as every write of catalogue rows does
     action_keys = services.validation_catalogue()["action_keys"]
     assert (action_keys["billing:pay"], action_keys["billing:refund"], action_keys["billing:void"]) == (
         [],
@@ -240,3 +241,13 @@ def test_validation_reads_catalogue_rows_whatever_json_the_admin_typed(db):
         policy_name="Voids", document=allow("billing:Void", "*", condition), actor=None
     )
     assert findings == []
+
+
+def test_a_saved_policys_findings_name_its_actions_and_services_as_written(builtins):
+    _, findings = services.create_policy(
+        policy_name="AsWritten", document=allow(["Storage:GetObjectt", "Billing:Pay", "billing:Refund"]), actor=None
+    )
+    assert sorted(finding.message for finding in findings) == [
+        "'Storage:GetObjectt' is not in the catalogue",
+        "no action of service 'Billing' is in the catalogue (2 actions named here: Billing:Pay, billing:Refund)",
+    ]

@@ -271,3 +271,16 @@ def test_the_admin_shows_a_read_only_trust_policy_with_arns(mia, henry):
     client.force_login(mia)
     body = client.get(reverse("admin:identities_role_change", args=[role.pk])).content.decode()
     assert henry.arn in body and henry.iam_id not in body
+
+
+def test_a_trust_policy_with_not_principal_is_refused_and_nothing_changes(mia):
+    trust = trusting(mia.arn)
+    trust["Statement"].append({"Effect": "Deny", "NotPrincipal": {"AWS": mia.arn}, "Action": "sts:AssumeRole"})
+    before = state()
+    with pytest.raises(ValidationError) as caught:
+        identity_services.create_role(role_name="Deployer", trust_policy=trust, actor=None)
+    assert caught.value.messages == [
+        "A role's trust policy cannot use NotPrincipal; name the principals it trusts in Principal "
+        "(Statement[1].NotPrincipal)."
+    ]
+    assert state() == before

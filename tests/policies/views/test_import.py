@@ -1,6 +1,7 @@
 """The console import: upload, dry-run preview, confirm; governed, and kept server-side between steps."""
 
 import json
+import re
 from hashlib import sha256
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from identities import services as identity_services
 from identities.audit import AuditEvent
 from identities.models import Group, User
 from policies import services
+from policies.models import ManagedPolicy
 from policies.views.imports import PENDING_IMPORT
 from tests.documents import allow
 
@@ -171,3 +173,51 @@ def test_a_file_holding_the_pages_of_one_answer_imports_as_one_account(importer)
     assert response.context["plan"].summary["role"]["create"] == 2
     importer.post(CONFIRM, {"digest": importer.session[PENDING_IMPORT]["digest"]})
     assert User.objects.filter(username="mia").exists() and Group.objects.filter(group_name="Developers").exists()
+
+
+def _iam_full_access_holder() -> tuple[User, bytes]:
+    """ada holds the built-in IAMFullAccess; the file lists AWS's own, whose document differs."""
+    from tests.policies.test_aws_import_builtins import aws_iam_full_access
+
+    ada = identity_services.create_user(username="ada", actor=None)
+    builtin = ManagedPolicy.objects.get(policy_name="IAMFullAccess", builtin=True)
+    services.attach_policy(policy=builtin, identity=ada, actor=None)
+    return ada, aws_iam_full_access().encode()
+
+
+def test_unticked_a_differing_built_in_refuses_the_file_pointing_at_the_checkbox(importer):
+    ada, content = _iam_full_access_holder()
+    response = upload(importer, content)
+    assert response.context["problems"] == [
+        "arn:aws:iam::aws:policy/IAMFullAccess: the file's document differs from the built-in policy of this ARN, "
+        'which the import keeps unless told to replace it (tick "Replace built-in policies"); '
+        f"attached here to: {ada.arn}"
+    ]
+    assert "--replace-builtins" not in response.content.decode()
+    assert PENDING_IMPORT not in importer.session
+    assert ManagedPolicy.objects.get(policy_name="IAMFullAccess").builtin
+
+
+def test_ticked_the_preview_lists_each_built_in_replaced_with_its_attachments(importer):
+    assert 'type="checkbox" name="replace_builtins"' in importer.get(UPLOAD).content.decode()
+    ada, content = _iam_full_access_holder()
+    response = importer.post(UPLOAD, {"file": SimpleUploadedFile("account.json", content), "replace_builtins": "on"})
+    assert response.context["plan"].replaced_builtins == [("arn:aws:iam::aws:policy/IAMFullAccess", [ada.arn])]
+    replaced = re.search(r'<ul class="[^"]*" id="import-replaced">(.*?)</ul>\s*</li>', response.content.decode(), re.S)
+    assert "<code>arn:aws:iam::aws:policy/IAMFullAccess</code>" in replaced.group(1)
+    assert "which changes what these may do (1 attachment here):" in replaced.group(1)
+    assert f"<li><code>{ada.arn}</code></li>" in replaced.group(1)
+    assert ManagedPolicy.objects.get(policy_name="IAMFullAccess").builtin  # the preview writes nothing
+    assert importer.post(CONFIRM, {"digest": importer.session[PENDING_IMPORT]["digest"]}).status_code == 302
+    policy = ManagedPolicy.objects.get(policy_name="IAMFullAccess")
+    assert (policy.builtin, policy.aws_managed) == (False, True)
+    event = AuditEvent.objects.get(event_name="ImportAccountAuthorizationDetails")
+    assert event.after["replaced_builtins"] == {"arn:aws:iam::aws:policy/IAMFullAccess": [ada.arn]}
+
+
+def test_the_preview_says_so_when_ticked_but_no_built_in_differs(importer):
+    response = importer.post(
+        UPLOAD, {"file": SimpleUploadedFile("account.json", SAMPLE.read_bytes()), "replace_builtins": "on"}
+    )
+    assert "No built-in policy differs from the file's: none is replaced." in response.content.decode()
+    assert importer.session[PENDING_IMPORT]["replace_builtins"] is True

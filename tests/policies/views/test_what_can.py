@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from identities import services as identity_services
 from identities.models import User
-from policies import services
+from policies import catalogue_version, services
 from policies.models import CatalogAction, CatalogService
 from tests.clients import client_for
 from tests.documents import allow
@@ -82,6 +82,7 @@ def _grow(first: int, last: int) -> None:
     CatalogAction.objects.bulk_create(
         [CatalogAction(service=service, name=f"Action{n}", access_level="Read") for n in range(first, last)]
     )
+    catalogue_version.renew()  # as every write of catalogue rows does
     grower = identity_services.create_user(username="grower", actor=None) if first == 0 else org_user("grower")
     for n in range(first, last):
         group = identity_services.create_group(group_name=f"billing-{n}", actor=None)
