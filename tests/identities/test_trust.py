@@ -13,12 +13,10 @@ ACCOUNT = "123456789012"
 GHOST = f"arn:aws:iam::{ACCOUNT}:user/ghost"
 
 
-def trusting(*principals, element: str = "Principal") -> dict:
-    # NotPrincipal only with Deny, as AWS supports it.
-    effect = "Deny" if element == "NotPrincipal" else "Allow"
+def trusting(*principals) -> dict:
     return {
         "Version": "2012-10-17",
-        "Statement": [{"Effect": effect, element: {"AWS": list(principals)}, "Action": "sts:AssumeRole"}],
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": list(principals)}, "Action": "sts:AssumeRole"}],
     }
 
 
@@ -43,9 +41,9 @@ def refused(call) -> list[str]:
 
 def test_users_and_roles_of_this_account_are_stored_by_unique_id_and_shown_by_arn(mia):
     deployer = services.create_role(role_name="Deployer", path="/ops/", actor=None)
-    given = trusting(mia.arn, deployer.arn, element="NotPrincipal")
+    given = trusting(mia.arn, deployer.arn)
     stored = trust.stored_form(given)
-    assert stored["Statement"][0]["NotPrincipal"] == {"AWS": [mia.iam_id, deployer.iam_id]}
+    assert stored["Statement"][0]["Principal"] == {"AWS": [mia.iam_id, deployer.iam_id]}
     assert trust.shown_form(stored) == given
 
 
