@@ -76,6 +76,8 @@ def broken_by_change(before: dict[int, tuple[set[Failure], bool, int]], after: R
 def _before(rows: list[AccessExpectation], locked: int) -> dict[int, tuple[set[Failure], bool, int]]:
     stale = [row for row in rows if row.checked_generation != locked]
     fresh = check_rows(stale) if stale else {}
+    if stale:
+        store(stale, fresh)  # the state at this generation: the next change need not check again
     found = {}
     for row in rows:
         if row.pk in fresh:
