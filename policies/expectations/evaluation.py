@@ -19,7 +19,7 @@ How an expectation is decided, each (principal, action, resource):
 """
 
 import re
-from functools import cache
+from functools import cache, cached_property
 from typing import NamedTuple
 
 from django.conf import settings
@@ -103,9 +103,11 @@ class Checker:
             for group_id in group_ids:
                 self._members.setdefault(group_id, set()).add(user_id)
         self.roles = {role.role_name.lower(): role for role in Role.objects.all()}
-        self._catalogue = [
-            f"{prefix}:{name}" for prefix, name in CatalogAction.objects.values_list("service__prefix", "name")
-        ]
+
+    @cached_property
+    def _catalogue(self) -> list[str]:
+        """The catalogue's actions, read only when an expectation names actions by a wildcard."""
+        return [f"{prefix}:{name}" for prefix, name in CatalogAction.objects.values_list("service__prefix", "name")]
 
     def check(self, definition: Definition) -> Result:
         failures: list[Failure] = []

@@ -195,3 +195,51 @@ def test_a_change_made_outside_the_rule_table_is_seen_as_the_state_before_the_ne
     )
     rules.perform(_editor(), identity_services.remove_members, group=org.groups["AuditTeam"], users=[org.charles])
     assert AccessExpectation.objects.get().held is False
+
+
+# The assessment and the escalation report know them
+
+
+def test_the_assessment_lists_a_failing_expectation_and_not_one_that_holds(org):
+    from policies import assessment
+
+    services.put_access_expectation(definition=LUCAS_KEEPS_PRODUCTION, actor=None)
+    services.put_access_expectation(definition={**MIA_READS, "principals": {"users": ["henry"]}}, actor=None)
+    found = [finding for finding in assessment.assess() if finding.code == "expectation-failing"]
+    assert [(finding.entity, finding.arn, finding.fix) for finding in found] == [
+        (
+            "mia-reads-production-data",
+            "arn:aws:iam::123456789012:access-expectation/mia-reads-production-data",
+            ("expectations", None),
+        )
+    ]
+    assert found[0].detail == (
+        f'"henry may storage:GetObject on {PRODUCTION}/*" does not hold: '
+        f"{org.henry.arn}: ImplicitDeny for storage:GetObject on {PRODUCTION}/*."
+    )
+
+
+def _paths_of(name: str) -> list:
+    from policies import escalation
+
+    return [path for entry in escalation.escalation_paths() if entry.name == name for path in entry.paths]
+
+
+def test_deleting_or_overriding_an_expectation_about_oneself_is_an_escalation_route(org):
+    services.put_access_expectation(definition={**ONLY_OPERATIONS, "except": {}}, actor=None)
+    ivy = identity_services.create_user(username="ivy", actor=None)
+    arn = "arn:aws:iam::123456789012:access-expectation/only-operations-delete-production-buckets"
+    services.put_inline_policy(
+        identity=ivy, policy_name="Lift", document=allow("iam:OverrideAccessExpectation", arn), actor=None
+    )
+    (path,) = _paths_of("ivy")
+    assert (path.kind, path.steps) == ("lift-expectation", (f"iam:OverrideAccessExpectation on {arn}",))
+
+
+def test_near_miss_an_expectation_about_someone_else_or_one_that_they_may(org):
+    services.put_access_expectation(definition=LUCAS_KEEPS_PRODUCTION, actor=None)
+    services.put_access_expectation(definition={**MIA_READS, "principals": "*"}, actor=None)
+    ivy = identity_services.create_user(username="ivy", actor=None)
+    lifting = allow(["iam:DeleteAccessExpectation", "iam:OverrideAccessExpectation"])
+    services.put_inline_policy(identity=ivy, policy_name="Lift", document=lifting, actor=None)
+    assert _paths_of("ivy") == []
