@@ -236,6 +236,15 @@ def test_deleting_or_overriding_an_expectation_about_oneself_is_an_escalation_ro
     assert (path.kind, path.steps) == ("lift-expectation", (f"iam:OverrideAccessExpectation on {arn}",))
 
 
+def test_near_miss_an_expectation_that_leaves_one_out(org):
+    services.put_access_expectation(definition=ONLY_OPERATIONS, actor=None)
+    ivy = identity_services.create_user(username="ivy", actor=None)
+    identity_services.add_members(group=org.groups["Operations"], users=[ivy], actor=None)
+    lifting = allow(["iam:DeleteAccessExpectation", "iam:OverrideAccessExpectation"])
+    services.put_inline_policy(identity=ivy, policy_name="Lift", document=lifting, actor=None)
+    assert _paths_of("ivy") == []
+
+
 def test_near_miss_an_expectation_about_someone_else_or_one_that_they_may(org):
     services.put_access_expectation(definition=LUCAS_KEEPS_PRODUCTION, actor=None)
     services.put_access_expectation(definition={**MIA_READS, "principals": "*"}, actor=None)
@@ -243,3 +252,30 @@ def test_near_miss_an_expectation_about_someone_else_or_one_that_they_may(org):
     lifting = allow(["iam:DeleteAccessExpectation", "iam:OverrideAccessExpectation"])
     services.put_inline_policy(identity=ivy, policy_name="Lift", document=lifting, actor=None)
     assert _paths_of("ivy") == []
+
+
+def test_a_checked_change_takes_the_generations_row_lock_before_it_writes(org):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from identities import generation
+
+    services.put_access_expectation(definition=LUCAS_KEEPS_PRODUCTION, actor=None)
+    editor = _editor()
+    with CaptureQueriesContext(connection) as captured:
+        rules.perform(editor, identity_services.remove_members, group=org.groups["AuditTeam"], users=[org.lucas])
+    statements = [query["sql"] for query in captured]
+    lock = "FOR UPDATE" if connection.vendor == "postgresql" else f"UPDATE {generation.TABLE} SET value = value"
+    taken = next(index for index, sql in enumerate(statements) if lock in sql)
+    removal = 'DELETE FROM "identities_membership"'
+    deleted = next(index for index, sql in enumerate(statements) if sql.startswith(removal))
+    assert taken < deleted
+
+
+def test_the_lock_answers_the_generation(org):
+    from django.db import transaction
+
+    from identities import generation
+
+    with transaction.atomic():
+        assert generation.lock() == generation.current() != 0

@@ -115,6 +115,8 @@ def test_putting_without_the_action_is_refused_and_changes_nothing(org):
     before = _state()
     response = reader.post(PUT, {"definition": json.dumps(LUCAS)})
     assert response.status_code == 403
+    # Refused before the input is read: no one learns from the page what it would say of it.
+    assert reader.post(PUT, {"definition": "{not json"}).status_code == 403
     assert _state() == before
 
 
