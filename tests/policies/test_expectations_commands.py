@@ -104,3 +104,22 @@ def test_load_with_prune_deletes_what_the_file_leaves_out_and_a_bad_file_changes
     assert _run("load_expectations", _file(tmp_path, LUCAS), "--prune")[0] == 0
     assert list(AccessExpectation.objects.values_list("name", flat=True)) == [LUCAS["name"]]
     assert AuditEvent.objects.filter(event_name="DeleteAccessExpectation").count() == 1
+
+
+def test_the_import_command_is_refused_when_it_would_break_one(tmp_path):
+    """The file's people get access; "no one may do anything" breaks, so nothing is imported."""
+    from pathlib import Path
+
+    from policies.builtins import load_builtins
+
+    load_builtins()
+    sample = Path(__file__).parent.parent / "data" / "aws-authorization-details.json"
+    services.put_access_expectation(
+        definition={"name": "no-one-acts", "principals": "*", "may": False, "actions": "storage:*"}, actor=None
+    )
+    events = AuditEvent.objects.count()
+    status, out = _run("import_aws_authorization_details", str(sample))
+    assert status == 1
+    assert "The import was refused." in out and "no-one-acts" in out
+    assert AuditEvent.objects.count() == events
+    assert AccessExpectation.objects.get().held is True
