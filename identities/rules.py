@@ -20,8 +20,9 @@ from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 
-from identities import mfa, naming, queries, services
+from identities import guards, mfa, naming, queries, services
 from identities.context import PENDING, Target
 
 
@@ -88,9 +89,11 @@ def allows(actor, change: Callable, **arguments) -> bool:
 
 
 def perform(actor, change: Callable, **arguments):
-    """Check every action the change needs, then make it (as `actor`)."""
+    """Check every action the change needs, then make it (as `actor`) in one transaction with
+    the guards' checks of the state it makes (identities.guards: a refusal rolls it all back)."""
     require(actor, required(change, **arguments))
-    return change(actor=actor, **arguments)
+    with transaction.atomic(), guards.around(actor, change):
+        return change(actor=actor, **arguments)
 
 
 # Targets

@@ -6,8 +6,12 @@ class PoliciesConfig(AppConfig):
     verbose_name = "Policies"
 
     def ready(self):
-        from identities import generation
+        from identities import generation, guards
         from policies import rules  # noqa: F401  (registers the rule table's changes of policies)
+        from policies.expectations.state import guard as expectations_guard
+
+        # Every change through the rule table keeps the access expectations (policies.expectations).
+        guards.register(expectations_guard)
 
         # What a decision is built from, on this app's side (identities.generation).
         # A policy in use cannot be deleted (its attachments protect it), and a new one is in use nowhere.

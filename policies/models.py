@@ -374,3 +374,40 @@ class FindingAcknowledgement(models.Model):
 
     def is_live(self, at=None) -> bool:
         return self.expires_at > (at or timezone.now())
+
+
+EXPECTATION_NAME_MAX_LENGTH = 128
+
+
+def validate_expectation_name(value: str) -> None:
+    naming.validate_name(value, max_length=EXPECTATION_NAME_MAX_LENGTH, kind="expectation name")
+
+
+class AccessExpectation(models.Model):
+    """A stored test of access (policies.expectations): who may, or may not, do which actions on
+    which resources. `definition` is the expectation as its JSON file writes it; the rest is
+    the state its latest check found, and the generation it was checked at."""
+
+    name = models.CharField(max_length=EXPECTATION_NAME_MAX_LENGTH, validators=[validate_expectation_name])
+    description = models.CharField(max_length=1000, blank=True)
+    definition = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_by_arn = models.CharField(max_length=2048, blank=True, editable=False)
+    held = models.BooleanField(null=True, editable=False, help_text="Whether it held at its latest check.")
+    failures = models.JSONField(default=list, editable=False)
+    failure_count = models.PositiveIntegerField(default=0, editable=False)
+    checked_at = models.DateTimeField(null=True, editable=False)
+    checked_generation = models.BigIntegerField(null=True, editable=False)
+    last_held_at = models.DateTimeField(null=True, editable=False)
+
+    class Meta:
+        ordering = [Lower("name")]
+        constraints = [models.UniqueConstraint(Lower("name"), name="access_expectation_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def arn(self) -> str:
+        return naming.build_arn("access-expectation", "/", self.name)

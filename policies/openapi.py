@@ -172,10 +172,11 @@ def document() -> dict:
                     | _errors(*common),
                 }
             },
+            **_expectation_paths(common),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": _schemas(),
+            "schemas": _schemas() | _expectation_schemas(),
         },
     }
 
@@ -237,5 +238,101 @@ def _schemas() -> dict:
                 },
                 "Authorization": {"type": "string", "description": "The ready-made Authorization header value."},
             },
+        },
+    }
+
+
+# Access expectations (policies.api_expectations, docs/expectations.md)
+
+_PRINCIPAL_LISTS = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {"users": _STRINGS, "groups": _STRINGS, "roles": _STRINGS},
+}
+_TEXTS = {"oneOf": [{"type": "string", "minLength": 1}, {**_STRINGS, "minItems": 1}]}
+_DEFINITION = {
+    "type": "object",
+    "required": ["name", "principals", "may", "actions"],
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string", "pattern": "^[\\w+=,.@-]{1,128}$"},
+        "description": {"type": "string", "maxLength": 1000},
+        "principals": {"oneOf": [{"const": "*"}, _PRINCIPAL_LISTS], "description": '"*" for anyone.'},
+        "except": _PRINCIPAL_LISTS,
+        "may": {"type": "boolean", "description": "true: they may; false: they may not."},
+        "actions": _TEXTS,
+        "resources": {**_TEXTS, "description": 'ARNs or patterns; "*" when left out.'},
+        "context": _CONTEXT,
+    },
+}
+_FAILURE = {
+    "type": "object",
+    "required": ["principal", "action", "resource", "decision"],
+    "properties": {
+        "principal": {"type": "string"},
+        "action": {"type": "string"},
+        "resource": {"type": "string"},
+        "decision": {"enum": ["Allow", "ExplicitDeny", "ImplicitDeny", "NoSuchPrincipal"]},
+    },
+}
+_EXPECTATION = {
+    "type": "object",
+    "required": [*_DEFINITION["required"], "arn", "expectation", "held", "failures", "failure_count"],
+    "properties": {
+        **_DEFINITION["properties"],
+        "arn": {"type": "string"},
+        "expectation": {"type": "string", "description": "In words."},
+        "held": {"type": ["boolean", "null"]},
+        "failures": {"type": "array", "items": _FAILURE, "description": "The first 100."},
+        "failure_count": {"type": "integer"},
+        "last_held_at": {"type": ["string", "null"], "format": "date-time"},
+        "checked_at": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
+
+
+def _expectation_schemas() -> dict:
+    return {
+        "AccessExpectationDefinition": _DEFINITION,
+        "AccessExpectation": _EXPECTATION,
+        "AccessExpectations": {
+            "type": "object",
+            "required": ["expectations"],
+            "properties": {"expectations": {"type": "array", "items": _EXPECTATION}},
+        },
+        "DeletedAccessExpectation": {
+            "type": "object",
+            "required": ["deleted", "arn"],
+            "properties": {"deleted": {"type": "string"}, "arn": {"type": "string"}},
+        },
+    }
+
+
+def _expectation_paths(common: tuple[int, ...]) -> dict:
+    one = {"$ref": "#/components/schemas/AccessExpectation"}
+    return {
+        "/access-expectations": {
+            "get": {
+                "operationId": "listAccessExpectations",
+                "summary": "Every access expectation, checked now (iam:ListAccessExpectations)",
+                "responses": _ok({"$ref": "#/components/schemas/AccessExpectations"}, "The expectations")
+                | _errors(401, 403, 405, 503),
+            },
+            "post": {
+                "operationId": "putAccessExpectation",
+                "summary": "Create or replace an access expectation (iam:PutAccessExpectation)",
+                "requestBody": _json_body({"$ref": "#/components/schemas/AccessExpectationDefinition"}),
+                "responses": _ok(one, "The stored expectation, with its state") | _errors(*common),
+            },
+        },
+        "/access-expectations/{name}": {
+            "delete": {
+                "operationId": "deleteAccessExpectation",
+                "summary": "Delete an access expectation (iam:DeleteAccessExpectation)",
+                "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": _ok({"$ref": "#/components/schemas/DeletedAccessExpectation"}, "Deleted")
+                | _errors(401, 403, 405, 503)
+                | {"404": {**_errors(404)["404"], "description": "No such expectation"}},
+            }
         },
     }

@@ -153,3 +153,19 @@ def _acknowledge_finding(*, target_arn=None, **_):
         yield Check("iam:AcknowledgeFinding", subject(None))
         return
     yield Check("iam:AcknowledgeFinding", Target(target_arn or "*"))
+
+
+# Access expectations
+
+
+@rule(services.put_access_expectation)
+def _put_access_expectation(*, definition=None, **_):
+    name = definition.get("name") if isinstance(definition, dict) else getattr(definition, "name", None)
+    yield Check(
+        "iam:PutAccessExpectation", new_target("access-expectation", "/", name if isinstance(name, str) else None)
+    )
+
+
+@rule(services.delete_access_expectation)
+def _delete_access_expectation(*, expectation=None, **_):
+    yield Check("iam:DeleteAccessExpectation", subject(expectation))

@@ -16,6 +16,10 @@ urlpatterns = [
     path("assessment/report.csv", views.assessment_export, {"form": "csv"}, name="assessment-csv"),
     path("assessment/report.json", views.assessment_export, {"form": "json"}, name="assessment-json"),
     path("assessment/acknowledge/", views.assessment_acknowledge, name="assessment-acknowledge"),
+    # Access expectations.
+    path("expectations/", views.expectation_list, name="expectation-list"),
+    path("expectations/put/", views.expectation_put, name="expectation-put"),
+    path("expectations/<int:pk>/delete/", views.expectation_delete, name="expectation-delete"),
     # Managed policies.
     path("policies/", views.policy_list, name="policy-list"),
     path("policies/new/", views.policy_create, name="policy-create"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from policies import api
+from policies import api, api_expectations
 
 app_name = "api"
 
@@ -8,5 +8,7 @@ urlpatterns = [
     path("caller-identity", api.caller_identity, name="caller-identity"),
     path("assume-role", api.assume_role, name="assume-role"),
     path("authorize", api.authorize, name="authorize"),
+    path("access-expectations", api_expectations.access_expectations, name="access-expectations"),
+    path("access-expectations/<str:name>", api_expectations.access_expectation, name="access-expectation"),
     path("openapi.json", api.openapi, name="openapi"),
 ]

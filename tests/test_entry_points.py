@@ -95,7 +95,13 @@ def world(org):
     )
     w.fence, _ = services.save_guardrail(guardrail_name="Fence", document=deny("s:D"), actor=None)
     w.service = services.save_catalog_service(prefix="billing", name="Billing", actor=None)
+    # Stored, so every change below also passes the expectations' guard (nothing here breaks it).
+    w.expectation = services.put_access_expectation(definition=_EXPECTATION, actor=None)
     return w
+
+
+_EXPECTATION = {"name": "henry-bills-nothing", "principals": {"users": ["henry"]}, "may": False, "actions": "billing:*"}
+_NEW_EXPECTATION = {"name": "target-reads", "principals": {"users": ["target"]}, "may": True, "actions": "s:A"}
 
 
 def _trust_account() -> dict:
@@ -607,6 +613,23 @@ CONSOLE_ROWS = [
             "expires": (timezone.now() + timedelta(days=30)).date().isoformat(),
         },
     ),
+    # Access expectations
+    Row("policies:expectation-list", "GET", lambda w, me: [read("iam:ListAccessExpectations", Target("*"))], ok=200),
+    Row(
+        "policies:expectation-put",
+        "POST",
+        lambda w, me: rule(services.put_access_expectation, definition=_NEW_EXPECTATION),
+        data=lambda w, me: {"definition": json.dumps(_NEW_EXPECTATION)},
+    ),
+    Row(
+        "policies:expectation-delete",
+        "POST",
+        lambda w, me: [
+            read("iam:ListAccessExpectations", Target("*")),
+            *rule(services.delete_access_expectation, expectation=w.expectation),
+        ],
+        lambda w, me: {"pk": w.expectation.pk},
+    ),
     Row("policies:role-switch", "GET", lambda w, me: [], ok=200),
     Row(
         "policies:role-switch",
@@ -774,6 +797,29 @@ def _console_patterns(resolver=None, prefix=""):
 
 API_ROWS = [
     Row("api:caller-identity", "GET", lambda w, me: [], ok=200, api=True),
+    Row(
+        "api:access-expectations",
+        "GET",
+        lambda w, me: [read("iam:ListAccessExpectations", Target("*"))],
+        ok=200,
+        api=True,
+    ),
+    Row(
+        "api:access-expectations",
+        "POST",
+        lambda w, me: rule(services.put_access_expectation, definition=_NEW_EXPECTATION),
+        data=lambda w, me: _NEW_EXPECTATION,
+        ok=200,
+        api=True,
+    ),
+    Row(
+        "api:access-expectation",
+        "DELETE",
+        lambda w, me: rule(services.delete_access_expectation, expectation=w.expectation),
+        lambda w, me: {"name": w.expectation.name},
+        ok=200,
+        api=True,
+    ),
     Row(
         "api:assume-role",
         "POST",

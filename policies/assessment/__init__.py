@@ -18,6 +18,8 @@ Rules worth stating, since they are choices:
   (full access implies iam:PassRole and writes on "*") is not repeated.
 - A role's last use is its newest role session; a role with none is "no use recorded"
   once it is older than UNUSED_DAYS, never a guessed date.
+- An access expectation (policies.expectations) is checked on the account now, not
+  taken from its stored state.
 """
 
 from collections import Counter
@@ -39,6 +41,7 @@ from policies.assessment.checks import (
     Severity,
 )
 from policies.assessment.credentials import user_findings
+from policies.assessment.expectations import expectation_findings
 from policies.assessment.grants import guardrail_findings, policy_findings, role_findings
 from policies.models import FindingAcknowledgement
 
@@ -62,6 +65,7 @@ def assess(at: datetime | None = None) -> list[Finding]:
     """Every finding on the account now, by severity then entity, each with its live acknowledgement."""
     at = at or timezone.now()
     found = [*user_findings(at), *policy_findings(), *role_findings(at), *guardrail_findings()]
+    found += expectation_findings()
     live = {ack.finding_key: ack for ack in FindingAcknowledgement.objects.filter(expires_at__gt=at)}
     if live:
         for finding in found:

@@ -134,6 +134,13 @@ CHECKS = {
             "A role nobody assumes is access kept for nothing; delete it or find out who still needs it.",
         ),
         Check(
+            "expectation-failing",
+            Severity.HIGH,
+            "Access expectation failing",
+            "An expectation says who must, or must not, have some access; one that fails means the account "
+            "grants or withholds what its administrators decided it must not.",
+        ),
+        Check(
             "no-guardrail",
             Severity.MEDIUM,
             "No guardrail beyond the allow-all one",
@@ -146,7 +153,7 @@ CHECKS = {
 @dataclass(slots=True)
 class Finding:
     """One finding: `entity` names it as people read it, `arn` for links; `fix`: where it is fixed,
-    as (kind, pk) with kind one of user, role, policy, guardrails."""
+    as (kind, pk) with kind one of user, role, policy, guardrails, expectations."""
 
     code: str
     entity: str

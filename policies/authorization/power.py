@@ -48,6 +48,9 @@ ROUTE_ACTIONS = (
     # A new name or path that other documents match by name (aws:PrincipalArn, ARN patterns).
     "iam:UpdateUser",
     "iam:UpdateGroup",
+    # A "may not" access expectation refuses the changes that would allow it (policies.expectations).
+    "iam:DeleteAccessExpectation",
+    "iam:OverrideAccessExpectation",
     # The first hop of a chain to a role that can escalate (a trust naming the caller
     # itself needs no Allow: the report looks for those users apart).
     "sts:AssumeRole",

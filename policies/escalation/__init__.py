@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from policies.escalation import paths as routes
 from policies.escalation.chains import MAX_HOPS, _reach, _reached_paths
+from policies.escalation.expectations import expectation_paths
 from policies.escalation.renames import _group_rename_paths, _rename_paths
 from policies.escalation.world import EscalationPath, _Principal, _principals, _read_world, _World
 
@@ -58,3 +59,4 @@ def _paths_of(world: _World, principal: _Principal):
     yield from _rename_paths(world, principal)
     yield from _group_rename_paths(world, principal)
     yield from routes.pass_role_paths(principal)
+    yield from expectation_paths(world, principal)

@@ -53,6 +53,8 @@ class _World(NamedTuple):
     # The roles by what their trusts name: an ARN, the account, or None for anyone.
     trusting: dict[str | None, list[Role]]
     with_password: frozenset[int]
+    # The access expectations that something may not be done (policies.escalation.expectations).
+    fences: tuple = ()
 
 
 class _Reached(NamedTuple):
@@ -93,7 +95,14 @@ def _read_world() -> _World:
         named,
         _trusting(roles, named),
         with_password,
+        _fences(),
     )
+
+
+def _fences() -> tuple:
+    from policies.escalation.expectations import read_fences
+
+    return read_fences()
 
 
 def _trusting(roles: list[Role], named: dict) -> dict[str | None, list[Role]]:

@@ -32,6 +32,11 @@ from policies.services.attachments import (
     remove_identity_policies,
     set_permissions_boundary,
 )
+from policies.services.expectations import (
+    delete_access_expectation,
+    put_access_expectation,
+    record_expectation_checks,
+)
 from policies.services.findings import acknowledge_finding
 from policies.services.guardrails import (
     GUARDRAIL_MANAGEMENT_ACTIONS,
@@ -71,6 +76,7 @@ __all__ = [
     "create_policy_version",
     "current_inline_policy",
     "default_version_number",
+    "delete_access_expectation",
     "delete_catalog_action",
     "delete_catalog_service",
     "delete_guardrail",
@@ -85,7 +91,9 @@ __all__ = [
     "import_policy_versions",
     "inline_policy_token",
     "load_aws_catalogue",
+    "put_access_expectation",
     "put_inline_policy",
+    "record_expectation_checks",
     "refuse_if_default_changed",
     "refuse_stale_guardrail",
     "remove_identity_policies",

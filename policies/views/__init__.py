@@ -10,6 +10,7 @@ from policies.views.checks import (
     who_can,
 )
 from policies.views.escalation import escalation_paths
+from policies.views.expectations import expectation_delete, expectation_list, expectation_put
 from policies.views.fragments import (
     identity_attach,
     identity_boundary_delete,
@@ -40,6 +41,9 @@ __all__ = [
     "assessment_report",
     "check_export",
     "escalation_paths",
+    "expectation_delete",
+    "expectation_list",
+    "expectation_put",
     "guardrail_detail",
     "guardrail_list",
     "identity_attach",

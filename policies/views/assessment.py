@@ -131,6 +131,7 @@ def _rows(request, findings: list[assessment.Finding], pages: dict[str, str]) ->
     policies = {finding.arn for finding in findings if finding.fix[0] == "policy"}
     may_read = {arn: request.user.has_perm("iam:GetPolicy", Target(arn)) for arn in policies}
     guardrails = request.user.has_perm("iam:ListGuardrails", Target("*"))
+    expectation_list = request.user.has_perm("iam:ListAccessExpectations", Target("*"))
     rows = []
     for finding in findings:
         kind, pk = finding.fix
@@ -138,6 +139,8 @@ def _rows(request, findings: list[assessment.Finding], pages: dict[str, str]) ->
             url = reverse("policies:policy-detail", args=[pk]) if may_read[finding.arn] else ""
         elif kind == "guardrails":
             url = reverse("policies:guardrail-list") if guardrails else ""
+        elif kind == "expectations":
+            url = reverse("policies:expectation-list") if expectation_list else ""
         elif finding.code.startswith("root-") or finding.entity == "root user":
             url = reverse("identities:user-detail", args=[pk]) if request.user.is_superuser else ""
         else:

@@ -337,6 +337,10 @@ CONSOLE_ACTIONS = {
     "RevokeSession": ("Write", ("user",)),
     "GetAssessmentReport": ("Read", ()),
     "AcknowledgeFinding": ("Write", ()),
+    "ListAccessExpectations": ("List", ()),
+    "PutAccessExpectation": ("Permissions management", ("access-expectation",)),
+    "DeleteAccessExpectation": ("Permissions management", ("access-expectation",)),
+    "OverrideAccessExpectation": ("Permissions management", ("access-expectation",)),
 }
 
 
@@ -352,6 +356,7 @@ def test_console_resource_types():
     types = {rt.name: rt.arn_pattern for rt in service("iam").resource_types}
     assert types["guardrail"] == "arn:${Partition}:iam::${Account}:guardrail/${GuardrailNameWithPath}"
     assert types["catalog-service"] == "arn:${Partition}:iam::${Account}:catalog-service/${ServicePrefix}"
+    assert types["access-expectation"] == "arn:${Partition}:iam::${Account}:access-expectation/${ExpectationName}"
 
 
 def test_sts_actions_follow_aws():

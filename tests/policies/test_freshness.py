@@ -61,6 +61,8 @@ _AWS_QUEUE = catalogue_data.Service(
     condition_keys=(("queue:Size", "Numeric"),),
 )
 
+_EXPECTATION = {"name": "ana-reads", "principals": {"users": ["ana"]}, "may": True, "actions": "storage:GetObject"}
+
 # Each change, and whether it can alter a decision.
 RENEWS = {
     "create_root_user": lambda w: identity_services.create_root_user(username="owner", password=None, actor=None),
@@ -213,6 +215,14 @@ LEAVES = {
     "delete_catalog_service": lambda w: services.delete_catalog_service(service=w.service, actor=None),
     "load_aws_catalogue": lambda w: services.load_aws_catalogue(
         services=[_AWS_QUEUE], source="iam-definition.json", actor=None
+    ),
+    "put_access_expectation": lambda w: services.put_access_expectation(definition=_EXPECTATION, actor=None),
+    "delete_access_expectation": lambda w: services.delete_access_expectation(
+        expectation=services.put_access_expectation(definition=_EXPECTATION, actor=None), actor=None
+    ),
+    "record_expectation_checks": lambda w: (
+        services.put_access_expectation(definition=_EXPECTATION, actor=None),
+        services.record_expectation_checks(),
     ),
     "acknowledge_finding": lambda w: services.acknowledge_finding(
         finding_key=f"user-in-no-group:{w.ana.arn}",

@@ -10,7 +10,10 @@ Several files are the pages of one answer (IsTruncated, Marker), read as one acc
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
+from identities import guards
+from identities.guards import ChangeRefused
 from identities.management import system_user
 from identities.models import User
 from policies.aws_import import ImportRefused, apply_import, plan_import, read_authorization_details
@@ -53,13 +56,17 @@ class Command(BaseCommand):
             if options["dry_run"] or plan.is_empty:
                 self.stdout.write("Dry run: nothing was changed." if options["dry_run"] else "Nothing to change.")
                 return
-            applied = apply_import(
-                plan,
-                actor=actor,
-                source_name=", ".join(path.name for path in paths),
-                system_user="" if actor else system_user(),
-                progress=self._progress(options["progress_every"]),
-            )
+            # Checked against the access expectations as the console's import is (identities.guards).
+            with transaction.atomic(), guards.around(actor, apply_import):
+                applied = apply_import(
+                    plan,
+                    actor=actor,
+                    source_name=", ".join(path.name for path in paths),
+                    system_user="" if actor else system_user(),
+                    progress=self._progress(options["progress_every"]),
+                )
+        except ChangeRefused as refusal:
+            raise CommandError("The import was refused.\n" + "\n".join(refusal.messages)) from refusal
         except ImportRefused as refusal:
             raise CommandError(
                 "The import was refused; nothing was imported.\n" + "\n".join(refusal.messages)

@@ -2,7 +2,8 @@
 
 Its people, groups and roles; the built-in policies and the catalogue (with its demo
 storage service); a policy per team, the IAM administrator's and the delegated
-service administrator's permissions, and the self-service policy for everyone.
+service administrator's permissions, the self-service policy for everyone, and a few
+access expectations that describe the organisation.
 It lives here, not in `identities`, because it creates policies.
 """
 
@@ -14,7 +15,7 @@ from identities import services as identity_services
 from identities.models import Group, Membership, Role, RoleAssignment, User
 from policies import services
 from policies.builtins import load_builtins
-from policies.models import InlinePolicy, ManagedPolicy, PolicyAttachment
+from policies.models import AccessExpectation, InlinePolicy, ManagedPolicy, PolicyAttachment
 
 ROOT = ("root", "root-demo-password")
 PEOPLE = {
@@ -103,6 +104,45 @@ def delegated_group_policy(group_name: str) -> dict:
     )
 
 
+# Access expectations that describe the article's organisation (docs/examples/access-expectations.json
+# is the same file, for load_expectations); each holds on the demo.
+EXPECTATIONS = [
+    {
+        "name": "mia-reads-production-data",
+        "description": "Developers read every bucket, production's objects included.",
+        "principals": {"users": ["mia"]},
+        "may": True,
+        "actions": ["storage:GetObject"],
+        "resources": [f"{PRODUCTION_BUCKET}/*"],
+    },
+    {
+        "name": "lucas-keeps-production-data",
+        "description": "Operations run the buckets, but never delete the production bucket.",
+        "principals": {"users": ["lucas"]},
+        "may": False,
+        "actions": ["storage:DeleteBucket"],
+        "resources": [PRODUCTION_BUCKET],
+    },
+    {
+        "name": "only-operations-delete-production-buckets",
+        "description": "No one outside Operations deletes a production bucket.",
+        "principals": "*",
+        "except": {"groups": ["Operations"]},
+        "may": False,
+        "actions": ["storage:DeleteBucket"],
+        "resources": ["arn:aws:storage:::production-*"],
+    },
+    {
+        "name": "henry-grants-no-access",
+        "description": "Henry, in no group, manages his own credentials and gives no one any access.",
+        "principals": {"users": ["henry"]},
+        "may": False,
+        "actions": ["iam:Attach*", "iam:Put*", "iam:CreatePolicy*", "iam:AddUserToGroup", "iam:UpdateAssumeRolePolicy"],
+        "resources": ["*"],
+    },
+]
+
+
 class Command(BaseCommand):
     help = "Create the demo organisation: Mia, Oliver, Charles, Lucas, James, Henry, their groups, roles and policies."
 
@@ -111,6 +151,7 @@ class Command(BaseCommand):
             self.seed_identities()
             load_builtins()
             self.seed_policies()
+            self.seed_expectations()
         self.print_personas()
 
     def seed_identities(self) -> None:
@@ -142,6 +183,12 @@ class Command(BaseCommand):
         self._inline(service_admin, "ManageDevelopers", delegated_group_policy("Developers"))
         for person in User.objects.filter(is_superuser=False):
             self._attach(self._builtin("SelfService"), person)
+
+    def seed_expectations(self) -> None:
+        stored = {name.lower() for name in AccessExpectation.objects.values_list("name", flat=True)}
+        for definition in EXPECTATIONS:
+            if definition["name"].lower() not in stored:
+                services.put_access_expectation(definition=definition, actor=None)
 
     def print_personas(self) -> None:
         self.stdout.write(self.style.SUCCESS("Demo organisation ready. Sign in at /sign-in/ as (demo passwords only):"))

@@ -1,0 +1,46 @@
+"""Checks of the state after a change, before it commits: the rule table's hook registry.
+
+`rules.perform` runs every change inside one transaction and, around it, each guard
+registered here. A guard is a function `guard(actor, change)` that returns a context
+manager (or None when it has nothing to do for this change): entered before the change,
+left after it on the state the change made, still inside the transaction. A guard that
+refuses raises `ChangeRefused` (a ValidationError, which every entry point already shows
+as a problem of the input), and the transaction rolls the change back with its audit record.
+
+identities cannot import policies; policies registers its guards (access expectations)
+in its AppConfig.ready.
+"""
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack
+
+from django.core.exceptions import ValidationError
+
+Guard = Callable[[object, Callable], AbstractContextManager | None]
+
+_GUARDS: list[Guard] = []
+
+
+class ChangeRefused(ValidationError):
+    """A change that a guard refused on the state it would have made; `details` is what the
+    guard found (plain data, for a page or an API answer to show)."""
+
+    def __init__(self, messages: list[str], details: list | None = None):
+        super().__init__(messages)
+        self.details = details or []
+
+
+def register(guard: Guard) -> Guard:
+    if guard not in _GUARDS:
+        _GUARDS.append(guard)
+    return guard
+
+
+def around(actor, change: Callable) -> ExitStack:
+    """Every registered guard's context for this change, entered in registration order."""
+    stack = ExitStack()
+    for guard in _GUARDS:
+        context = guard(actor, change)
+        if context is not None:
+            stack.enter_context(context)
+    return stack
