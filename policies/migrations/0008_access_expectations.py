@@ -14,7 +14,7 @@ def load(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("policies", "0006_reload_builtins")]
+    dependencies = [("policies", "0007_catalogue_version")]
 
     operations = [
         migrations.CreateModel(
