@@ -19,7 +19,7 @@ from identities import services as identity_services
 from identities.context import Target, current_context
 from identities.credentials import AccessKey, Caller, authenticate_bearer
 from identities.models import Role
-from policies import authorization
+from policies import authorization, lastaccess
 from policies import openapi as openapi_document
 from policies.engine import DocumentKind, Level, Outcome, validate_policy
 
@@ -140,9 +140,11 @@ def assume_role(request):
     caller, data = request.api_caller, json_body(request)
     role = _role(data.get("RoleArn"))
     session_name, duration, policy = _assume_parameters(data, role, caller)
-    decision = authorization.assume_role(authorization.acting_layers(request.user), role, context=_request_keys())
+    layers = authorization.acting_layers(request.user)
+    decision = authorization.assume_role(layers, role, context=_request_keys())
     if decision.outcome is not Outcome.ALLOW:
         raise APIError(403, "AccessDenied", f"{caller.arn} is not authorized to perform sts:AssumeRole on {role.arn}.")
+    lastaccess.note_decision(layers, "sts:AssumeRole", role.arn, credential=_credential_id(caller))
     try:
         session, secret, token = identity_services.start_role_session(
             role=role,
@@ -256,7 +258,15 @@ def _decide_one(request, item, index: int | None, explain: bool = False) -> dict
     except authorization.UnknownPrincipal:
         raise APIError(404, "NoSuchPrincipal", f"{where}: no user, role or live role session is {principal}.") from None
     decision = authorization.decide(layers, action, resource, context=context, explain=explain)
+    if decision.outcome is Outcome.ALLOW:
+        # The answer authorizes the principal's real request: its last-accessed data.
+        credential = _credential_id(caller) if principal == caller.arn else ""
+        lastaccess.note_decision(layers, action, resource, credential=credential)
     return decision_json(decision, explain=explain)
+
+
+def _credential_id(caller: Caller) -> str:
+    return (caller.access_key or caller.session).key_id
 
 
 def _authorize_fields(item, where: str) -> tuple[str, str, str, dict]:

@@ -1,0 +1,164 @@
+"""Recording allowed requests: in memory on the hot path, written in batches.
+
+A use is kept per principal (by unique ID), action and resource, with the latest time and the
+credential that made it. Like the decision counts (identities.audit), uses wait in memory and
+are written at most every IAM_LAST_ACCESSED_FLUSH_SECONDS by whichever request finds them due,
+and at exit: a crash loses at most that many seconds of them. Each write is one upsert
+(`bulk_create` with `update_conflicts`), so processes writing the same rows never collide; of
+two processes writing the same row in one interval, the later write wins.
+"""
+
+import atexit
+import logging
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import DatabaseError, transaction
+
+from policies.models import CatalogAction, LastAccessed
+
+logger = logging.getLogger(__name__)
+
+EVERY_RESOURCE = "*"
+_RESOURCE_MAX = LastAccessed._meta.get_field("resource").max_length
+_ACTION_MAX = LastAccessed._meta.get_field("action").max_length
+_CREDENTIAL_MAX = LastAccessed._meta.get_field("credential").max_length
+
+
+@dataclass(frozen=True)
+class Use:
+    principal_arn: str
+    action: str
+    credential: str
+    at: datetime
+
+
+def kept_resource(resource: str) -> str:
+    """A resource as it is stored: one too long for the column becomes a prefix pattern that
+    still matches it, so a policy generated from it allows what was used."""
+    return resource if len(resource) <= _RESOURCE_MAX else resource[: _RESOURCE_MAX - 1] + "*"
+
+
+class _Pending:
+    """Uses waiting to be written, by (principal ID, lowercased action, resource); at most
+    IAM_LAST_ACCESSED_RESOURCES_PER_ACTION resources per principal and action, the rest "*"."""
+
+    def __init__(self):
+        self.uses: dict[tuple[str, str, str], Use] = {}
+        self.resources: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
+
+    def __bool__(self) -> bool:
+        return bool(self.uses)
+
+    def add(self, principal_id: str, resource: str, use: Use) -> None:
+        action = use.action.lower()
+        seen = self.resources[(principal_id, action)]
+        if resource not in seen:
+            if len(seen) >= settings.IAM_LAST_ACCESSED_RESOURCES_PER_ACTION:
+                resource = EVERY_RESOURCE
+            seen.add(resource)
+        key = (principal_id, action, resource)
+        earlier = self.uses.get(key)
+        if earlier is None or earlier.at <= use.at:
+            self.uses[key] = use
+
+
+class _Recorder:
+    def __init__(self):
+        self.pending = _Pending()
+        self.flushed_at = time.monotonic()
+        self.lock = threading.Lock()
+
+    def add(self, principal_id: str, resource: str, use: Use) -> None:
+        if not principal_id or len(use.action) > _ACTION_MAX:
+            return  # no action of any catalogue is that long; nothing could be granted from it
+        with self.lock:
+            self.pending.add(principal_id, kept_resource(resource), use)
+            due = time.monotonic() - self.flushed_at >= settings.IAM_LAST_ACCESSED_FLUSH_SECONDS
+        if due:
+            try:
+                self.flush()
+            except DatabaseError:
+                seconds = settings.IAM_LAST_ACCESSED_FLUSH_SECONDS
+                logger.warning("last-accessed data could not be written; up to %s seconds are lost", seconds)
+
+    def flush(self) -> None:
+        with self.lock:
+            pending, self.pending = self.pending, _Pending()
+            self.flushed_at = time.monotonic()
+        if pending:
+            _write(pending)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.pending = _Pending()
+
+
+recorder = _Recorder()
+
+
+def flush() -> None:
+    """Write what waits now (the recorder does it itself when due, and at exit)."""
+    recorder.flush()
+
+
+def _flush_quietly() -> None:
+    try:
+        recorder.flush()
+    except Exception:  # noqa: BLE001 - at exit the database may already be gone
+        logger.warning("last-accessed data could not be written at exit", exc_info=True)
+
+
+atexit.register(_flush_quietly)
+
+
+def _write(pending: _Pending) -> None:
+    spellings = _catalogue_spellings({action.split(":")[0] for _, action, _ in pending.uses})
+    rows: dict[tuple[str, str, str], LastAccessed] = {}
+    with transaction.atomic():
+        known = _known_resources(pending, spellings)
+        for (principal_id, lowered, resource), use in sorted(pending.uses.items()):
+            action = spellings.get(lowered, use.action)
+            taken = known[(principal_id, action)]
+            if resource not in taken and len(taken) >= settings.IAM_LAST_ACCESSED_RESOURCES_PER_ACTION:
+                resource = EVERY_RESOURCE  # processes writing at once may each take the last places
+            taken.add(resource)
+            earlier = rows.get((principal_id, action, resource))
+            if earlier is None or earlier.last_allowed_at <= use.at:
+                rows[(principal_id, action, resource)] = LastAccessed(
+                    principal_id=principal_id,
+                    principal_arn=use.principal_arn,
+                    service=action.split(":")[0].lower(),
+                    action=action,
+                    resource=resource,
+                    credential=use.credential[:_CREDENTIAL_MAX],
+                    last_allowed_at=use.at,
+                )
+        LastAccessed.objects.bulk_create(
+            [rows[key] for key in sorted(rows)],
+            update_conflicts=True,
+            unique_fields=["principal_id", "action", "resource"],
+            update_fields=["principal_arn", "service", "credential", "last_allowed_at"],
+        )
+
+
+def _catalogue_spellings(prefixes: set[str]) -> dict[str, str]:
+    """Lowercased action to the catalogue's spelling, so `storage:getobject` and
+    `storage:GetObject` are one row (AWS matches actions without regard to case)."""
+    rows = CatalogAction.objects.filter(service__prefix__in={prefix.lower() for prefix in prefixes})
+    return {row.full_name.lower(): row.full_name for row in rows.select_related("service")}
+
+
+def _known_resources(pending: _Pending, spellings: dict[str, str]) -> defaultdict[tuple[str, str], set[str]]:
+    """The resources already stored for the principals and actions about to be written."""
+    principal_ids = {principal_id for principal_id, _, _ in pending.uses}
+    actions = {spellings.get(lowered, use.action) for (_, lowered, _), use in pending.uses.items()}
+    known: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
+    stored = LastAccessed.objects.filter(principal_id__in=principal_ids, action__in=actions)
+    for principal_id, action, resource in stored.values_list("principal_id", "action", "resource"):
+        known[(principal_id, action)].add(resource)
+    return known
