@@ -725,6 +725,30 @@ for _kind in ("user", "group", "role"):
             )
 
 
+# The Access Advisor and the policy from activity, of each kind of entity.
+_ADVISED = {"user": ("target", "iam:GetUser"), "group": ("team", "iam:GetGroup"), "role": ("deployer", "iam:GetRole")}
+_ADVISED["policy"] = ("reader", "iam:GetPolicy")
+for _kind, (_name, _get) in _ADVISED.items():
+    for _page in ("policies:access-advisor", "policies:activity-policy"):
+        CONSOLE_ROWS.append(
+            Row(
+                _page,
+                "GET",
+                (
+                    lambda name, get: (
+                        lambda w, me: [
+                            read(get, getattr(w, name)),
+                            read("iam:GenerateServiceLastAccessedDetails", getattr(w, name)),
+                            read("iam:GetServiceLastAccessedDetails", Target("*")),
+                        ]
+                    )
+                )(_name, _get),
+                (lambda kind, name: lambda w, me: {"kind": kind, "pk": getattr(w, name).pk})(_kind, _name),
+                ok=200,
+            )
+        )
+
+
 def _import_rule() -> list[Check]:
     from policies.aws_import import apply_import
 
