@@ -22,6 +22,7 @@ from identities.models import Role
 from policies import authorization, lastaccess
 from policies import openapi as openapi_document
 from policies.engine import DocumentKind, Level, Outcome, validate_policy
+from policies.lastaccess import advisor
 
 SERVICE = "sts"
 CHAINED_SESSION_MAX = 3600
@@ -347,3 +348,59 @@ def openapi(request):
     if request.method != "GET":
         return error_response(405, "MethodNotAllowed", "Use GET here.", {"Allow": "GET"})
     return JsonResponse(openapi_document.document())
+
+
+# Last-accessed data (policies.lastaccess)
+
+UNUSED_DAYS_MAX = 3650
+
+
+@api_view("GET")
+def last_accessed(request):
+    """The Access Advisor of a user, role, group or managed policy: the services and actions it
+    is granted, each with when it was last used; `unused_days` keeps only those granted but not
+    used for that many days. As AWS's tab, it needs iam:GenerateServiceLastAccessedDetails on
+    the entity and iam:GetServiceLastAccessedDetails."""
+    arn = request.GET.get("principal", "")
+    if not arn:
+        raise APIError(400, "MissingParameter", "principal is required: a user, role, group or policy ARN.")
+    days = _unused_days(request.GET.get("unused_days"))
+    for action, target in ((lastaccess.GENERATE, arn), (lastaccess.GET, "*")):
+        # Permission first, so a caller learns nothing about entities it may not ask about.
+        if not request.user.has_perm(action, Target(target)):
+            raise APIError(403, "AccessDenied", f"{request.api_caller.arn} may not perform {action} on {target}.")
+    entity = advisor.entity_at(arn)
+    if entity is None:
+        raise APIError(404, "NoSuchEntity", f"No user, role, group or managed policy is {arn}.")
+    found = advisor.access_advisor(entity, unused_days=days)
+    return JsonResponse({"principal": entity.arn, "unused_days": days, "services": [_service_json(s) for s in found]})
+
+
+def _unused_days(value) -> int | None:
+    if value is None or value == "":
+        return None
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= UNUSED_DAYS_MAX:
+        raise APIError(400, "ValidationError", f"unused_days is a whole number of days from 1 to {UNUSED_DAYS_MAX}.")
+    return int(value)
+
+
+def _moment(value) -> str | None:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value is not None else None
+
+
+def _service_json(service) -> dict:
+    return {
+        "service": service.service,
+        "last_accessed": _moment(service.last_allowed_at),
+        "actions": [
+            {
+                "action": use.action,
+                "access_level": use.access_level,
+                "last_accessed": _moment(use.last_allowed_at),
+                "last_accessed_by": use.principal_arn or None,
+                "credential": use.credential or None,
+                "resources": use.resources,
+            }
+            for use in service.actions
+        ],
+    }

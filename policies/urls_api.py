@@ -8,5 +8,6 @@ urlpatterns = [
     path("caller-identity", api.caller_identity, name="caller-identity"),
     path("assume-role", api.assume_role, name="assume-role"),
     path("authorize", api.authorize, name="authorize"),
+    path("last-accessed", api.last_accessed, name="last-accessed"),
     path("openapi.json", api.openapi, name="openapi"),
 ]

@@ -814,6 +814,17 @@ API_ROWS = [
         ok=200,
         api=True,
     ),
+    Row(
+        "api:last-accessed",
+        "GET",
+        lambda w, me: [
+            read("iam:GenerateServiceLastAccessedDetails", Target(w.target.arn)),
+            read("iam:GetServiceLastAccessedDetails", Target("*")),
+        ],
+        data=lambda w, me: {"principal": w.target.arn},
+        ok=200,
+        api=True,
+    ),
 ]
 
 
@@ -1284,6 +1295,8 @@ def _send(row: Row, world, client, user):
             reader = Client()
             reader.force_login(world.root)
         data = admin_form_data(reader, url, data, new_rows)
+    if row.api and row.method == "GET":
+        return client.get(url, data)
     if row.api:
         return client.generic(row.method, url, json.dumps(data), content_type="application/json")
     if row.method == "GET":
