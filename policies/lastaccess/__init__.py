@@ -19,7 +19,7 @@ Uses wait in memory and are written in batches (`recording`); the pages and the 
 back through `advisor`, and `drafting` turns them into a least-privilege policy.
 """
 
-from django.utils import timezone
+from datetime import UTC, datetime
 
 from identities.context import Target, context_of
 from policies.lastaccess.recording import EVERY_RESOURCE, Use, flush, recorder
@@ -48,7 +48,7 @@ def note_decision(layers, action: str, resource: str, *, credential: str = "") -
         credential = credential or (f"session {session_name}" if session_name else "")
     else:
         return  # the root user
-    use = Use(layers.principal_arn, action, credential, timezone.now())
+    use = Use(layers.principal_arn, action, credential, datetime.now(UTC))
     recorder.add(principal_id, resource, use)
 
 
@@ -62,7 +62,7 @@ def note_console_checks(*, actor, checks) -> None:
         principal_id, arn, credential = session.role.iam_id, session.arn, session.key_id
     else:
         principal_id, arn, credential = actor.iam_id, actor.arn, "console"
-    moment = timezone.now()
+    moment = datetime.now(UTC)
     for check in checks:
         resource = getattr(check.target, "arn", EVERY_RESOURCE) or EVERY_RESOURCE
         recorder.add(principal_id, resource, Use(arn, check.action, credential, moment))

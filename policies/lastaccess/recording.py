@@ -13,11 +13,13 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import DatabaseError, transaction
+from django.dispatch import receiver
 
 from policies.models import CatalogAction, LastAccessed
 
@@ -29,8 +31,7 @@ _ACTION_MAX = LastAccessed._meta.get_field("action").max_length
 _CREDENTIAL_MAX = LastAccessed._meta.get_field("credential").max_length
 
 
-@dataclass(frozen=True)
-class Use:
+class Use(NamedTuple):
     principal_arn: str
     action: str
     credential: str
@@ -57,7 +58,7 @@ class _Pending:
     def add(self, principal_id: str, resource: str, use: Use) -> None:
         action = use.action.lower()
         seen = self.resources[(principal_id, action)]
-        if resource not in seen:
+        if resource not in seen:  # the settings are read only here, off the common path
             if len(seen) >= settings.IAM_LAST_ACCESSED_RESOURCES_PER_ACTION:
                 resource = EVERY_RESOURCE
             seen.add(resource)
@@ -68,18 +69,23 @@ class _Pending:
 
 
 class _Recorder:
+    """The hot path takes a lock, sets a dictionary entry and compares the clock with when the
+    next write is due (worked out at each write, and again when the setting changes)."""
+
     def __init__(self):
         self.pending = _Pending()
-        self.flushed_at = time.monotonic()
         self.lock = threading.Lock()
+        self.flushed_at = time.monotonic()
+        self.due_at = self.flushed_at + settings.IAM_LAST_ACCESSED_FLUSH_SECONDS
 
     def add(self, principal_id: str, resource: str, use: Use) -> None:
         if not principal_id or len(use.action) > _ACTION_MAX:
             return  # no action of any catalogue is that long; nothing could be granted from it
+        if len(resource) > _RESOURCE_MAX:
+            resource = kept_resource(resource)
         with self.lock:
-            self.pending.add(principal_id, kept_resource(resource), use)
-            due = time.monotonic() - self.flushed_at >= settings.IAM_LAST_ACCESSED_FLUSH_SECONDS
-        if due:
+            self.pending.add(principal_id, resource, use)
+        if time.monotonic() >= self.due_at:
             try:
                 self.flush()
             except DatabaseError:
@@ -90,8 +96,12 @@ class _Recorder:
         with self.lock:
             pending, self.pending = self.pending, _Pending()
             self.flushed_at = time.monotonic()
+            self.due_at = self.flushed_at + settings.IAM_LAST_ACCESSED_FLUSH_SECONDS
         if pending:
             _write(pending)
+
+    def reread(self) -> None:
+        self.due_at = self.flushed_at + settings.IAM_LAST_ACCESSED_FLUSH_SECONDS
 
     def clear(self) -> None:
         with self.lock:
@@ -99,6 +109,12 @@ class _Recorder:
 
 
 recorder = _Recorder()
+
+
+@receiver(setting_changed)
+def _setting_changed(*, setting: str, **_) -> None:
+    if setting == "IAM_LAST_ACCESSED_FLUSH_SECONDS":  # tests and benchmarks override it
+        recorder.reread()
 
 
 def flush() -> None:
