@@ -7,8 +7,9 @@ Recorded, only when allowed:
   own credential when it asks about itself, the session's name for a role session);
 - `assume-role`: the caller's `sts:AssumeRole` on the role;
 - the console's checks of a real request, through IAM_ALLOWED_REQUEST_HOOKS: every check of a
-  change the rule table allows and is about to make (`identities.rules.perform`) and the check
-  that opens an object page (`identities.console.readable`).
+  change the rule table allows and is about to make (`identities.rules.perform`), the check
+  that opens an object page (`identities.console.readable`) and a role switch's
+  `sts:AssumeRole`.
 
 Never recorded: the policy check, what-can, who-can, the reports and previews, which decide
 about a principal without it acting, nor a page's probing of which links and forms to offer

@@ -172,3 +172,11 @@ def test_the_root_user_and_requests_outside_a_request_are_not_recorded(org):
     identity_services.add_members(group=org.groups["Operations"], users=[org.henry], actor=org.iam_admin)
     lastaccess.flush()
     assert stored() == []
+
+
+def test_switching_role_in_the_console_records_its_assume_role(org):
+    role = org.roles["ReleaseManager"]
+    response = signed_in(org.mia).post(reverse("policies:role-switch"), {"role": role.pk, "duration": "3600"})
+    assert response.status_code == 302
+    lastaccess.flush()
+    assert stored(org.mia.iam_id) == [("sts:AssumeRole", role.arn, "console")]
