@@ -8,6 +8,7 @@ iam:GetServiceLastAccessedDetails; the entity's page must be readable (404 other
 import json
 
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
@@ -16,11 +17,11 @@ from django.views.decorators.http import require_GET
 from identities import rules
 from identities.console import readable, require
 from identities.context import Target
-from identities.models import Group, Role, User
-from policies import queries, services
+from identities.models import Group, Membership, Role, User
+from policies import services
 from policies.forms import AccessAdvisorFilterForm, ActivityWindowForm, PolicyCreateForm
 from policies.lastaccess import advisor, drafting
-from policies.models import ManagedPolicy
+from policies.models import ManagedPolicy, PolicyAttachment
 
 _KINDS = {
     "user": (User, "iam:GetUser"),
@@ -87,10 +88,15 @@ def activity_policy(request, kind: str, pk: int):
 
 
 def _broader_grants(kind: str, entity) -> list[ManagedPolicy]:
-    """The managed policies the draft is offered to replace: those attached to the entity."""
+    """The managed policies the draft is offered to replace: those attached to the entity, and
+    for a user to its groups (one query)."""
     if kind == "policy":
         return [entity]
-    return [attachment.policy for attachment in queries.identity_policies(entity).attachments]
+    attached = Q(**{kind: entity})
+    if kind == "user":
+        attached |= Q(group__in=Membership.objects.filter(user=entity).values("group_id"))
+    rows = PolicyAttachment.objects.filter(attached).select_related("policy").order_by("policy__policy_name")
+    return list({row.policy_id: row.policy for row in rows}.values())
 
 
 def _today() -> str:

@@ -83,6 +83,7 @@ def test_groups_roles_and_policies_are_answered_too(org, portal):  # noqa: F811
         org.groups["Developers"].arn,
         org.roles["ReleaseManager"].arn,
         f"arn:aws:iam::{ACCOUNT}:policy/DevelopersStorageAccess",
+        "arn:aws:iam::aws:policy/ReadOnlyAccess",  # a built-in, at AWS's ARN
     ):
         response = last_accessed(admin, principal=arn)
         assert (response.status_code, response.json()["principal"]) == (200, arn)

@@ -155,7 +155,8 @@ def test_the_policy_from_activity_is_offered_in_the_create_form(mia_used):
     assert document["Statement"] == [
         {"Sid": "UsedActions1", "Effect": "Allow", "Action": "storage:GetObject", "Resource": f"{DEV}/a"}
     ]
-    assert "DevelopersStorageAccess" not in page or "in place of" in page
+    replaced = re.search(r"in place of (.*?)</p>", page, re.S).group(1)
+    assert re.findall(r">([^<]+)</a>", replaced) == ["DevelopersStorageAccess", "SelfService"]
     created = client.post(
         reverse("policies:policy-create"),
         {"policy_name": "mia-from-activity", "path": "/", "description": "", "document": text.replace("&quot;", '"')},
