@@ -131,6 +131,7 @@ def caller_identity(request):
     caller = request.api_caller
     if not request.user.has_perm("sts:GetCallerIdentity", Target("*")):
         raise APIError(403, "AccessDenied", f"{caller.arn} is not authorized to perform sts:GetCallerIdentity.")
+    lastaccess.note_caller(caller, "sts:GetCallerIdentity", "*")
     user_id = caller.session.user_id_key if caller.session else caller.user.iam_id
     return JsonResponse({"UserId": user_id, "Account": settings.IAM_ACCOUNT_ID, "Arn": caller.arn})
 
@@ -251,6 +252,8 @@ def _decide_one(request, item, index: int | None, explain: bool = False) -> dict
     if principal != caller.arn and not request.user.has_perm("iam:SimulatePrincipalPolicy", Target(principal)):
         message = f"{caller.arn} may not ask about {principal} (iam:SimulatePrincipalPolicy)."
         raise APIError(403, "AccessDenied", message)
+    if principal != caller.arn:
+        lastaccess.note_caller(caller, "iam:SimulatePrincipalPolicy", principal)
     try:
         layers = authorization.layers_at(principal)
     except authorization.AmbiguousPrincipal:
@@ -365,10 +368,13 @@ def last_accessed(request):
     if not arn:
         raise APIError(400, "MissingParameter", "principal is required: a user, role, group or policy ARN.")
     days = _unused_days(request.GET.get("unused_days"))
-    for action, target in ((lastaccess.GENERATE, arn), (lastaccess.GET, "*")):
+    checks = ((lastaccess.GENERATE, arn), (lastaccess.GET, "*"))
+    for action, target in checks:
         # Permission first, so a caller learns nothing about entities it may not ask about.
         if not request.user.has_perm(action, Target(target)):
             raise APIError(403, "AccessDenied", f"{request.api_caller.arn} may not perform {action} on {target}.")
+    for action, target in checks:
+        lastaccess.note_caller(request.api_caller, action, target)
     entity = advisor.entity_at(arn)
     if entity is None:
         raise APIError(404, "NoSuchEntity", f"No user, role, group or managed policy is {arn}.")

@@ -6,6 +6,8 @@ Recorded, only when allowed:
 - the decision API's `authorize` answers, for the principal asked about (with the caller's
   own credential when it asks about itself, the session's name for a role session);
 - `assume-role`: the caller's `sts:AssumeRole` on the role;
+- the API's checks of its caller's own permissions (`sts:GetCallerIdentity`,
+  `iam:SimulatePrincipalPolicy` to ask about another principal, the Access Advisor's actions);
 - the console's checks of a real request, through IAM_ALLOWED_REQUEST_HOOKS: every check of a
   change the rule table allows and is about to make (`identities.rules.perform`), the check
   that opens an object page (`identities.console.readable`) and a role switch's
@@ -25,7 +27,7 @@ from datetime import UTC, datetime
 from identities.context import Target, context_of
 from policies.lastaccess.recording import EVERY_RESOURCE, Use, flush, recorder
 
-__all__ = ["EVERY_RESOURCE", "flush", "may_open_advisor", "note_console_checks", "note_decision"]
+__all__ = ["EVERY_RESOURCE", "flush", "may_open_advisor", "note_caller", "note_console_checks", "note_decision"]
 
 GENERATE = "iam:GenerateServiceLastAccessedDetails"
 GET = "iam:GetServiceLastAccessedDetails"
@@ -51,6 +53,17 @@ def note_decision(layers, action: str, resource: str, *, credential: str = "") -
         return  # the root user
     use = Use(layers.principal_arn, action, credential, datetime.now(UTC))
     recorder.add(principal_id, resource, use)
+
+
+def note_caller(caller, action: str, resource: str) -> None:
+    """An API caller's own permission check that allowed its request (identities.credentials.Caller)."""
+    if caller.session is not None:
+        principal_id, credential = caller.session.role.iam_id, caller.session.key_id
+    elif caller.user.is_superuser:
+        return
+    else:
+        principal_id, credential = caller.user.iam_id, caller.access_key.key_id
+    recorder.add(principal_id, resource, Use(caller.arn, action, credential, datetime.now(UTC)))
 
 
 def note_console_checks(*, actor, checks) -> None:

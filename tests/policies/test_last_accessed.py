@@ -61,7 +61,7 @@ def test_an_allowed_answer_waits_in_memory_until_flushed_then_survives_a_restart
     assert LastAccessed.objects.count() == 0  # the hot path wrote nothing
     lastaccess.flush()
     recorder.clear()  # what a new process starts with: nothing in memory
-    row = LastAccessed.objects.get()
+    row = LastAccessed.objects.get(principal_id=mia.iam_id)
     assert (row.principal_id, row.principal_arn, row.service) == (mia.iam_id, mia.arn, "storage")
     assert (row.action, row.resource, row.credential) == ("storage:GetObject", "arn:aws:storage:::dev-app/readme", "")
     assert timezone.now() - row.last_allowed_at < timedelta(minutes=1)
@@ -71,7 +71,23 @@ def test_a_denied_answer_is_not_recorded(org, portal):
     assert ask(portal, org.lucas.arn, "storage:DeleteBucket", PRODUCTION) == "ExplicitDeny"
     assert ask(portal, org.henry.arn, "storage:GetObject", PRODUCTION) == "ImplicitDeny"
     lastaccess.flush()
-    assert stored() == []
+    assert LastAccessed.objects.filter(principal_id__in=[org.lucas.iam_id, org.henry.iam_id]).count() == 0
+
+
+def test_the_callers_own_checks_are_recorded_with_its_key(org):
+    service = identity_services.create_user(username="asker", actor=None)
+    document = allow(["iam:SimulatePrincipalPolicy", "sts:GetCallerIdentity"], "*")
+    services.put_inline_policy(identity=service, policy_name="Ask", document=document, actor=None)
+    client, key_id = key_client(service)
+    assert client.get("/api/v1/caller-identity").status_code == 200
+    assert ask(client, org.henry.arn, "storage:GetObject", PRODUCTION) == "ImplicitDeny"
+    assert ask(client, service.arn, "iam:SimulatePrincipalPolicy", org.mia.arn) == "Allow"  # about itself
+    lastaccess.flush()
+    assert stored(service.iam_id) == [
+        ("iam:SimulatePrincipalPolicy", org.henry.arn, key_id),
+        ("iam:SimulatePrincipalPolicy", org.mia.arn, key_id),  # its answer: the request it authorized
+        ("sts:GetCallerIdentity", "*", key_id),
+    ]
 
 
 def test_a_caller_asking_about_itself_is_recorded_with_its_key(org):
@@ -97,11 +113,11 @@ def test_assume_role_and_a_role_sessions_requests_count_for_the_role(org, portal
 def test_the_same_use_again_updates_its_row_and_a_renamed_user_keeps_its_history(org, portal):
     ask(portal, org.mia.arn, "storage:GetObject", "arn:aws:storage:::dev-app/a")
     lastaccess.flush()
-    first = LastAccessed.objects.get().last_allowed_at
+    first = LastAccessed.objects.get(principal_id=org.mia.iam_id).last_allowed_at
     identity_services.update_user(user=org.mia, username="mia-renamed", actor=None)
     ask(portal, f"arn:aws:iam::{ACCOUNT}:user/mia-renamed", "storage:getobject", "arn:aws:storage:::dev-app/a")
     lastaccess.flush()
-    row = LastAccessed.objects.get()  # one row: the catalogue's spelling, the same unique ID
+    row = LastAccessed.objects.get(principal_id=org.mia.iam_id)  # one row: the catalogue's spelling, the same unique ID
     assert (row.principal_id, row.action, row.principal_arn) == (org.mia.iam_id, "storage:GetObject", org.mia.arn)
     assert row.last_allowed_at > first
 
