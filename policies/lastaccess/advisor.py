@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from identities.models import Group, Membership, Role, User
@@ -48,18 +49,20 @@ class ServiceUse:
         return sum(1 for use in self.actions if use.used)
 
 
-def principal_ids(entity) -> list[str]:
-    """The unique IDs whose uses count for `entity` (a user, role, group or managed policy)."""
+def whose_uses(entity) -> Q:
+    """Which rows count for `entity` (a user, role, group or managed policy), as subqueries, so
+    a group of 100,000 members is one query and no list of their IDs."""
     if isinstance(entity, (User, Role)):
-        return [entity.iam_id]
+        return Q(principal_id=entity.iam_id)
     if isinstance(entity, Group):
-        members = Membership.objects.filter(group=entity).values_list("user__iam_id", flat=True)
-        return list(members.order_by())
-    attachments = PolicyAttachment.objects.filter(policy=entity).order_by()
-    ids = attachments.filter(user__isnull=False).values_list("user__iam_id", flat=True)
-    roles = attachments.filter(role__isnull=False).values_list("role__iam_id", flat=True)
-    members = Membership.objects.filter(group__in=attachments.filter(group__isnull=False).values("group_id"))
-    return list(ids.union(roles, members.values_list("user__iam_id", flat=True).order_by()))
+        return Q(principal_id__in=Membership.objects.filter(group=entity).values("user__iam_id"))
+    attachments = PolicyAttachment.objects.filter(policy=entity)
+    groups = attachments.filter(group__isnull=False).values("group_id")
+    return (
+        Q(principal_id__in=attachments.filter(user__isnull=False).values("user__iam_id"))
+        | Q(principal_id__in=attachments.filter(role__isnull=False).values("role__iam_id"))
+        | Q(principal_id__in=Membership.objects.filter(group__in=groups).values("user__iam_id"))
+    )
 
 
 def granted_layers(entity) -> authorization.Layers:
@@ -73,7 +76,7 @@ def granted_layers(entity) -> authorization.Layers:
 def access_advisor(entity, *, unused_days: int | None = None) -> list[ServiceUse]:
     """Each service the entity's policies grant, its granted actions with their last use; with
     `unused_days`, only the actions granted but not used for that many days (or never)."""
-    uses = latest_uses(principal_ids(entity))
+    uses = latest_uses(whose_uses(entity))
     cutoff = timezone.now() - timedelta(days=unused_days) if unused_days is not None else None
     by_service: defaultdict[str, list[ActionUse]] = defaultdict(list)
     for grant in reports.what_can(granted_layers(entity)):
@@ -85,10 +88,10 @@ def access_advisor(entity, *, unused_days: int | None = None) -> list[ServiceUse
     return [ServiceUse(service, actions) for service, actions in sorted(by_service.items())]
 
 
-def latest_uses(ids: list[str], *, since: datetime | None = None) -> dict[str, ActionUse]:
-    """The latest use of each action by any of these principals (lowercased action), with
-    every resource it was used on (since `since`, if given)."""
-    rows = LastAccessed.objects.filter(principal_id__in=ids)
+def latest_uses(whose: Q, *, since: datetime | None = None) -> dict[str, ActionUse]:
+    """The latest use of each action among the rows `whose` selects (by lowercased action),
+    with every resource it was used on (since `since`, if given)."""
+    rows = LastAccessed.objects.filter(whose)
     if since is not None:
         rows = rows.filter(last_allowed_at__gte=since)
     found: dict[str, ActionUse] = {}

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from policies.engine import policy_size
-from policies.lastaccess.advisor import latest_uses, principal_ids
+from policies.lastaccess.advisor import latest_uses, whose_uses
 from policies.lastaccess.recording import EVERY_RESOURCE
 
 VERSION = "2012-10-17"
@@ -25,7 +25,7 @@ VERSION = "2012-10-17"
 def used_resources(entity, *, days: int) -> dict[str, set[str]]:
     """Each action the entity's principals were allowed in the last `days` days, and where."""
     since = timezone.now() - timedelta(days=days)
-    uses = latest_uses(principal_ids(entity), since=since)
+    uses = latest_uses(whose_uses(entity), since=since)
     return {use.action: set(use.resources) for use in uses.values()}
 
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from identities import services as identity_services
-from policies import lastaccess
+from policies import lastaccess, services
 from policies.lastaccess.recording import Use, recorder
 from policies.models import LastAccessed, ManagedPolicy
 from tests.clients import client_for
@@ -179,3 +179,24 @@ def test_a_bad_window_is_refused_with_a_message(mia_used, bad):
     )
     assert response.status_code == 400
     assert "not a number of days from 1 to 365" in response.content.decode()
+
+
+def test_a_policy_counts_the_uses_of_users_and_roles_it_is_attached_to_directly(org):
+    policy = ManagedPolicy.objects.get(policy_name="PublishingAccess")  # attached to an empty group
+    client = client_for("iam-admin")
+    use(org.henry, "storage:PutObject", "arn:aws:storage:::public-site/index.html")
+    role = org.roles["AuditReviewer"]
+    recorder.add(role.iam_id, "arn:aws:storage:::public-site", Use(role.arn, "storage:ListBucket", "", timezone.now()))
+    use(org.mia, "storage:GetObject", "arn:aws:storage:::public-site/index.html")  # not attached to her
+    lastaccess.flush()
+    shown = rows(client.get(advisor_url("policy", policy.pk)))
+    storage = {action: last for action, last in shown.items() if action.startswith("storage:")}
+    assert storage == {"storage:GetObject": "", "storage:ListBucket": "", "storage:PutObject": ""}
+    services.attach_policy(policy=policy, identity=org.henry, actor=None)
+    services.attach_policy(policy=policy, identity=role, actor=None)
+    shown = rows(client.get(advisor_url("policy", policy.pk)))
+    assert (shown["storage:GetObject"], shown["storage:ListBucket"] != "", shown["storage:PutObject"] != "") == (
+        "",
+        True,
+        True,
+    )
