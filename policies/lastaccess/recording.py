@@ -29,6 +29,7 @@ EVERY_RESOURCE = "*"
 _RESOURCE_MAX = LastAccessed._meta.get_field("resource").max_length
 _ACTION_MAX = LastAccessed._meta.get_field("action").max_length
 _CREDENTIAL_MAX = LastAccessed._meta.get_field("credential").max_length
+_PER_READ = 500
 
 
 class Use(NamedTuple):
@@ -165,16 +166,26 @@ def _write(pending: _Pending) -> None:
 def _catalogue_spellings(prefixes: set[str]) -> dict[str, str]:
     """Lowercased action to the catalogue's spelling, so `storage:getobject` and
     `storage:GetObject` are one row (AWS matches actions without regard to case)."""
-    rows = CatalogAction.objects.filter(service__prefix__in={prefix.lower() for prefix in prefixes})
-    return {row.full_name.lower(): row.full_name for row in rows.select_related("service")}
+    spellings = {}
+    for names in _slices(sorted({prefix.lower() for prefix in prefixes})):
+        rows = CatalogAction.objects.filter(service__prefix__in=names).select_related("service")
+        spellings.update({row.full_name.lower(): row.full_name for row in rows})
+    return spellings
 
 
 def _known_resources(pending: _Pending, spellings: dict[str, str]) -> defaultdict[tuple[str, str], set[str]]:
     """The resources already stored for the principals and actions about to be written."""
-    principal_ids = {principal_id for principal_id, _, _ in pending.uses}
-    actions = {spellings.get(lowered, use.action) for (_, lowered, _), use in pending.uses.items()}
+    principal_ids = sorted({principal_id for principal_id, _, _ in pending.uses})
+    actions = sorted({spellings.get(lowered, use.action) for (_, lowered, _), use in pending.uses.items()})
     known: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
-    stored = LastAccessed.objects.filter(principal_id__in=principal_ids, action__in=actions)
-    for principal_id, action, resource in stored.values_list("principal_id", "action", "resource"):
-        known[(principal_id, action)].add(resource)
+    # In slices, within SQLite's limit on a statement's parameters however busy the interval.
+    for ids in _slices(principal_ids):
+        for names in _slices(actions):
+            stored = LastAccessed.objects.filter(principal_id__in=ids, action__in=names)
+            for principal_id, action, resource in stored.values_list("principal_id", "action", "resource"):
+                known[(principal_id, action)].add(resource)
     return known
+
+
+def _slices(values: list[str]) -> list[list[str]]:
+    return [values[start : start + _PER_READ] for start in range(0, len(values), _PER_READ)]

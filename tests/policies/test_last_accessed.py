@@ -196,3 +196,23 @@ def test_switching_role_in_the_console_records_its_assume_role(org):
     assert response.status_code == 302
     lastaccess.flush()
     assert stored(org.mia.iam_id) == [("sts:AssumeRole", role.arn, "console")]
+
+
+def test_a_busy_interval_is_read_back_in_slices_and_still_bounded(monkeypatch, settings):
+    monkeypatch.setattr("policies.lastaccess.recording._PER_READ", 2)
+    settings.IAM_LAST_ACCESSED_RESOURCES_PER_ACTION = 1
+    ids = [f"AIDABUSY{index}" for index in range(5)]
+    actions = ["storage:GetObject", "storage:PutObject", "billing:GetInvoice"]
+    for resource in ("arn:aws:storage:::a", "arn:aws:storage:::b"):
+        for principal_id in ids:
+            for action in actions:
+                use = Use(f"arn:aws:iam::{ACCOUNT}:user/{principal_id}", action, "", timezone.now())
+                recorder.add(principal_id, resource, use)
+        lastaccess.flush()  # the second flush finds each principal's and action's one place taken
+    rows = LastAccessed.objects.values_list("principal_id", "action", "resource")
+    assert sorted(rows) == sorted(
+        (principal_id, action, resource)
+        for principal_id in ids
+        for action in actions
+        for resource in ("*", "arn:aws:storage:::a")
+    )
