@@ -346,6 +346,15 @@ IAM_DECISION_COUNT_FLUSH_SECONDS = env_int("IAM_DECISION_COUNT_FLUSH_SECONDS", d
 # per day, reason and client network (IPv4 /32, IPv6 /64), written with the decision counts;
 # past this many networks in a day the rest are counted together as "other".
 IAM_REFUSAL_NETWORKS_PER_DAY = env_int("IAM_REFUSAL_NETWORKS_PER_DAY", default=1000, minimum=1)
+# Last-accessed data (policies.lastaccess): when each principal's real requests were last
+# allowed each action, kept in memory and written at most this often (seconds), and the most
+# resources kept per principal and action (the rest are recorded together as "*").
+IAM_LAST_ACCESSED_FLUSH_SECONDS = env_int("IAM_LAST_ACCESSED_FLUSH_SECONDS", default=60, minimum=0)
+IAM_LAST_ACCESSED_RESOURCES_PER_ACTION = env_int("IAM_LAST_ACCESSED_RESOURCES_PER_ACTION", default=20, minimum=1)
+# Called with (actor=, checks=) once the rule table has allowed a change it is about to make
+# or the console an object page it opens (identities.rules); named here so identities needs
+# no import of policies.
+IAM_ALLOWED_REQUEST_HOOKS = ["policies.lastaccess.note_console_checks"]
 # Machine endpoints (the API under /api/v1/ and any other, identities.machine): token buckets,
 # requests a second after a burst, per client network (IPv4 address, IPv6 /64) before
 # authentication and per access key after it. Each process keeps its own buckets and

@@ -18,3 +18,5 @@ STORAGES = {
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Tests read the decision counts right after each call.
 IAM_DECISION_COUNT_FLUSH_SECONDS = 0
+# Last-accessed data is written only when a test flushes it (policies.lastaccess.flush).
+IAM_LAST_ACCESSED_FLUSH_SECONDS = 10**6

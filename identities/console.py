@@ -53,10 +53,13 @@ def readable(
     `change_action`, may change it (403)."""
     obj = get_object_or_404(model, **({"pk": pk} if pk is not None else {}), **lookups)
     actions = (get_action,) if isinstance(get_action, str) else get_action
-    if not any(request.user.has_perm(action, obj) for action in actions):
+    allowed = next((action for action in actions if request.user.has_perm(action, obj)), None)
+    if allowed is None:
         raise Http404("No such page.")
     if change_action:
         require(request, change_action, obj)
+    # The page is a real read of the object (and a change to come): the last-accessed data's.
+    rules.note_allowed(request.user, [rules.Check(action, obj) for action in (allowed, change_action) if action])
     return obj
 
 

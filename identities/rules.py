@@ -17,10 +17,13 @@ write on root to anyone but root, and the services refuse it again.
 """
 
 from collections.abc import Callable, Iterable
+from functools import cache
 from typing import NamedTuple
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.module_loading import import_string
 
 from identities import guards, mfa, naming, queries, services
 from identities.context import PENDING, Target
@@ -90,10 +93,28 @@ def allows(actor, change: Callable, **arguments) -> bool:
 
 def perform(actor, change: Callable, **arguments):
     """Check every action the change needs, then make it (as `actor`) in one transaction with
-    the guards' checks of the state it makes (identities.guards: a refusal rolls it all back)."""
-    require(actor, required(change, **arguments))
+    the guards' checks of the state it makes (identities.guards: a refusal rolls it all back).
+    A change made counts as an allowed request of the actor's (note_allowed)."""
+    checks = required(change, **arguments)
+    require(actor, checks)
     with transaction.atomic(), guards.around(actor, change):
-        return change(actor=actor, **arguments)
+        made = change(actor=actor, **arguments)
+    note_allowed(actor, checks)
+    return made
+
+
+def note_allowed(actor, checks: Iterable[Check]) -> None:
+    """Tell IAM_ALLOWED_REQUEST_HOOKS (the policies app's last-accessed data) that a real
+    request was allowed these checks: a change about to be made, an object page opened. Never
+    for a page's probing of what to offer (`allows`), which is no one's request."""
+    checks = list(checks)
+    for hook in _allowed_request_hooks():
+        hook(actor=actor, checks=checks)
+
+
+@cache
+def _allowed_request_hooks() -> tuple[Callable, ...]:
+    return tuple(import_string(hook) for hook in settings.IAM_ALLOWED_REQUEST_HOOKS)
 
 
 # Targets

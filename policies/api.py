@@ -19,9 +19,10 @@ from identities import services as identity_services
 from identities.context import Target, current_context
 from identities.credentials import AccessKey, Caller, authenticate_bearer
 from identities.models import Role
-from policies import authorization
+from policies import authorization, lastaccess
 from policies import openapi as openapi_document
 from policies.engine import DocumentKind, Level, Outcome, validate_policy
+from policies.lastaccess import advisor
 
 SERVICE = "sts"
 CHAINED_SESSION_MAX = 3600
@@ -130,6 +131,7 @@ def caller_identity(request):
     caller = request.api_caller
     if not request.user.has_perm("sts:GetCallerIdentity", Target("*")):
         raise APIError(403, "AccessDenied", f"{caller.arn} is not authorized to perform sts:GetCallerIdentity.")
+    lastaccess.note_caller(caller, "sts:GetCallerIdentity", "*")
     user_id = caller.session.user_id_key if caller.session else caller.user.iam_id
     return JsonResponse({"UserId": user_id, "Account": settings.IAM_ACCOUNT_ID, "Arn": caller.arn})
 
@@ -140,9 +142,11 @@ def assume_role(request):
     caller, data = request.api_caller, json_body(request)
     role = _role(data.get("RoleArn"))
     session_name, duration, policy = _assume_parameters(data, role, caller)
-    decision = authorization.assume_role(authorization.acting_layers(request.user), role, context=_request_keys())
+    layers = authorization.acting_layers(request.user)
+    decision = authorization.assume_role(layers, role, context=_request_keys())
     if decision.outcome is not Outcome.ALLOW:
         raise APIError(403, "AccessDenied", f"{caller.arn} is not authorized to perform sts:AssumeRole on {role.arn}.")
+    lastaccess.note_decision(layers, "sts:AssumeRole", role.arn, credential=_credential_id(caller))
     try:
         session, secret, token = identity_services.start_role_session(
             role=role,
@@ -248,6 +252,8 @@ def _decide_one(request, item, index: int | None, explain: bool = False) -> dict
     if principal != caller.arn and not request.user.has_perm("iam:SimulatePrincipalPolicy", Target(principal)):
         message = f"{caller.arn} may not ask about {principal} (iam:SimulatePrincipalPolicy)."
         raise APIError(403, "AccessDenied", message)
+    if principal != caller.arn:
+        lastaccess.note_caller(caller, "iam:SimulatePrincipalPolicy", principal)
     try:
         layers = authorization.layers_at(principal)
     except authorization.AmbiguousPrincipal:
@@ -256,7 +262,15 @@ def _decide_one(request, item, index: int | None, explain: bool = False) -> dict
     except authorization.UnknownPrincipal:
         raise APIError(404, "NoSuchPrincipal", f"{where}: no user, role or live role session is {principal}.") from None
     decision = authorization.decide(layers, action, resource, context=context, explain=explain)
+    if decision.outcome is Outcome.ALLOW:
+        # The answer authorizes the principal's real request: its last-accessed data.
+        credential = _credential_id(caller) if principal == caller.arn else ""
+        lastaccess.note_decision(layers, action, resource, credential=credential)
     return decision_json(decision, explain=explain)
+
+
+def _credential_id(caller: Caller) -> str:
+    return (caller.access_key or caller.session).key_id
 
 
 def _authorize_fields(item, where: str) -> tuple[str, str, str, dict]:
@@ -337,3 +351,62 @@ def openapi(request):
     if request.method != "GET":
         return error_response(405, "MethodNotAllowed", "Use GET here.", {"Allow": "GET"})
     return JsonResponse(openapi_document.document())
+
+
+# Last-accessed data (policies.lastaccess)
+
+UNUSED_DAYS_MAX = 3650
+
+
+@api_view("GET")
+def last_accessed(request):
+    """The Access Advisor of a user, role, group or managed policy: the services and actions it
+    is granted, each with when it was last used; `unused_days` keeps only those granted but not
+    used for that many days. As AWS's tab, it needs iam:GenerateServiceLastAccessedDetails on
+    the entity and iam:GetServiceLastAccessedDetails."""
+    arn = request.GET.get("principal", "")
+    if not arn:
+        raise APIError(400, "MissingParameter", "principal is required: a user, role, group or policy ARN.")
+    days = _unused_days(request.GET.get("unused_days"))
+    checks = ((lastaccess.GENERATE, arn), (lastaccess.GET, "*"))
+    for action, target in checks:
+        # Permission first, so a caller learns nothing about entities it may not ask about.
+        if not request.user.has_perm(action, Target(target)):
+            raise APIError(403, "AccessDenied", f"{request.api_caller.arn} may not perform {action} on {target}.")
+    for action, target in checks:
+        lastaccess.note_caller(request.api_caller, action, target)
+    entity = advisor.entity_at(arn)
+    if entity is None:
+        raise APIError(404, "NoSuchEntity", f"No user, role, group or managed policy is {arn}.")
+    found = advisor.access_advisor(entity, unused_days=days)
+    return JsonResponse({"principal": entity.arn, "unused_days": days, "services": [_service_json(s) for s in found]})
+
+
+def _unused_days(value) -> int | None:
+    if value is None or value == "":
+        return None
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= UNUSED_DAYS_MAX:
+        raise APIError(400, "ValidationError", f"unused_days is a whole number of days from 1 to {UNUSED_DAYS_MAX}.")
+    return int(value)
+
+
+def _moment(value) -> str | None:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value is not None else None
+
+
+def _service_json(service) -> dict:
+    return {
+        "service": service.service,
+        "last_accessed": _moment(service.last_allowed_at),
+        "actions": [
+            {
+                "action": use.action,
+                "access_level": use.access_level,
+                "last_accessed": _moment(use.last_allowed_at),
+                "last_accessed_by": use.principal_arn or None,
+                "credential": use.credential or None,
+                "resources": use.resources,
+            }
+            for use in service.actions
+        ],
+    }

@@ -768,6 +768,7 @@ CONSOLE_FEATURES: frozenset[str] = frozenset(
         "iam:GenerateCredentialReport",
         "iam:GetCredentialReport",
         "iam:GenerateServiceLastAccessedDetails",
+        "iam:GetServiceLastAccessedDetails",
         "iam:GetContextKeysForPrincipalPolicy",
         "iam:SimulatePrincipalPolicy",
         "iam:SimulateCustomPolicy",

@@ -472,3 +472,26 @@ class ImportConfirmForm(forms.Form):
     """Which previewed file to apply: its SHA-256, checked against the copy the server kept."""
 
     digest = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)
+
+
+# The Access Advisor (policies.lastaccess)
+
+
+class AccessAdvisorFilterForm(forms.Form):
+    unused_days = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=3650,
+        label="Granted but unused for days",
+        help_text="Only the actions granted and not used for this many days, or never.",
+    )
+
+
+class ActivityWindowForm(forms.Form):
+    days = forms.IntegerField(
+        initial=90,
+        min_value=1,
+        max_value=365,
+        label="Activity of the last days",
+        help_text="The actions used in this many days, on the resources they were used on.",
+    )

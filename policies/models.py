@@ -411,3 +411,33 @@ class AccessExpectation(models.Model):
     @property
     def arn(self) -> str:
         return naming.build_arn("access-expectation", "/", self.name)
+
+
+class LastAccessed(models.Model):
+    """When a real request of a principal was last allowed an action on a resource, and with
+    which credential (policies.lastaccess): the decision API's answers, assume-role and the
+    console's own checks of a change or an object page it opens, never simulations or reports.
+    Kept by the principal's unique ID, so a renamed user or role keeps its history and a new
+    one given an old name inherits none. Statistics, not the trail: written in batches."""
+
+    # A user's or a role's unique ID (a role's sessions count for the role).
+    principal_id = models.CharField(max_length=32, editable=False)
+    principal_arn = models.CharField(max_length=2048, editable=False)
+    service = models.CharField(max_length=64, editable=False)
+    action = models.CharField(max_length=128, editable=False)
+    # At most IAM_LAST_ACCESSED_RESOURCES_PER_ACTION per principal and action; the rest are "*".
+    resource = models.CharField(max_length=512, editable=False)
+    # The access key ID or role session key ID that made the request, "session <name>" for a role
+    # session another caller asked about, "console" for a console sign-in.
+    credential = models.CharField(max_length=80, blank=True, editable=False)
+    last_allowed_at = models.DateTimeField(editable=False)
+
+    class Meta:
+        ordering = ["principal_id", "action", "resource"]
+        constraints = [
+            models.UniqueConstraint(fields=["principal_id", "action", "resource"], name="last_accessed_unique")
+        ]
+        indexes = [models.Index(fields=["principal_id", "last_allowed_at"], name="last_accessed_principal_time")]
+
+    def __str__(self) -> str:
+        return f"{self.principal_arn} {self.action} on {self.resource} at {self.last_allowed_at:%Y-%m-%d %H:%M}"

@@ -173,10 +173,11 @@ def document() -> dict:
                 }
             },
             **_expectation_paths(common),
+            "/last-accessed": _last_accessed_path(),
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": _schemas() | _expectation_schemas(),
+            "schemas": _schemas() | _expectation_schemas() | _last_accessed_schemas(),
         },
     }
 
@@ -335,4 +336,76 @@ def _expectation_paths(common: tuple[int, ...]) -> dict:
                 | {"404": {**_errors(404)["404"], "description": "No such expectation"}},
             }
         },
+    }
+
+
+def _last_accessed_path() -> dict:
+    parameters = [
+        {
+            "name": "principal",
+            "in": "query",
+            "required": True,
+            "description": "A user, role, group or managed policy ARN.",
+            "schema": {"type": "string", "minLength": 1},
+        },
+        {
+            "name": "unused_days",
+            "in": "query",
+            "required": False,
+            "description": "Only the actions granted but not used for this many days, or never.",
+            "schema": {"type": "integer", "minimum": 1, "maximum": 3650},
+        },
+    ]
+    return {
+        "get": {
+            "operationId": "lastAccessed",
+            "summary": "The Access Advisor: granted services and actions, and when each was last used",
+            "description": "Needs iam:GenerateServiceLastAccessedDetails on the entity and "
+            "iam:GetServiceLastAccessedDetails. Uses are the principal's allowed requests (decision API answers, "
+            "assume-role, the console's own checks), written in batches, so the newest may take up to "
+            "IAM_LAST_ACCESSED_FLUSH_SECONDS to appear; a group's are its members', a policy's those of the "
+            "identities it is attached to.",
+            "parameters": parameters,
+            "responses": _ok({"$ref": "#/components/schemas/LastAccessed"}, "Granted services and actions")
+            | _errors(400, 401, 403, 404, 405, 503),
+        }
+    }
+
+
+def _last_accessed_schemas() -> dict:
+    moment = {"type": ["string", "null"], "format": "date-time", "description": "Null: never used."}
+    action = {
+        "type": "object",
+        "required": ["action", "access_level", "last_accessed", "last_accessed_by", "credential", "resources"],
+        "properties": {
+            "action": {"type": "string"},
+            "access_level": {"type": "string"},
+            "last_accessed": moment,
+            "last_accessed_by": {"type": ["string", "null"], "description": "The ARN that made the latest use."},
+            "credential": {
+                "type": ["string", "null"],
+                "description": "The access key or role session key ID, session <name>, or console.",
+            },
+            "resources": {**_STRINGS, "description": "Where it was used; * stands for resources past the limit."},
+        },
+    }
+    service = {
+        "type": "object",
+        "required": ["service", "last_accessed", "actions"],
+        "properties": {
+            "service": {"type": "string"},
+            "last_accessed": moment,
+            "actions": {"type": "array", "items": action},
+        },
+    }
+    return {
+        "LastAccessed": {
+            "type": "object",
+            "required": ["principal", "unused_days", "services"],
+            "properties": {
+                "principal": {"type": "string"},
+                "unused_days": {"type": ["integer", "null"]},
+                "services": {"type": "array", "items": service},
+            },
+        }
     }

@@ -51,6 +51,9 @@ urlpatterns = [
         views.identity_boundary_delete,
         name="identity-boundary-delete",
     ),
+    # The Access Advisor of a user, group, role or managed policy, and a policy from its activity.
+    path("access-advisor/<str:kind>/<int:pk>/", views.access_advisor, name="access-advisor"),
+    path("access-advisor/<str:kind>/<int:pk>/policy/", views.activity_policy, name="activity-policy"),
     # Import of an AWS account's authorization details (upload, preview, confirm).
     path("import/", views.account_import, name="import"),
     path("import/confirm/", views.account_import_confirm, name="import-confirm"),

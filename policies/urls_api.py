@@ -10,5 +10,6 @@ urlpatterns = [
     path("authorize", api.authorize, name="authorize"),
     path("access-expectations", api_expectations.access_expectations, name="access-expectations"),
     path("access-expectations/<str:name>", api_expectations.access_expectation, name="access-expectation"),
+    path("last-accessed", api.last_accessed, name="last-accessed"),
     path("openapi.json", api.openapi, name="openapi"),
 ]

@@ -56,7 +56,7 @@ def fresh_caches():
     from django.core.cache import cache
 
     from identities import machine
-    from policies import authorization
+    from policies import authorization, lastaccess
 
     authorization.clear_caches()
     cache.clear()
@@ -66,6 +66,7 @@ def fresh_caches():
     cache.clear()
     machine.limits.clear()  # each test starts with full rate-limit buckets
     audit.batched_counts.pending.clear()  # counts a test left unwritten belong to no other test
+    lastaccess.recorder.clear()  # so are last-accessed uses
 
 
 @pytest.fixture

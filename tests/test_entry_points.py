@@ -748,6 +748,30 @@ for _kind in ("user", "group", "role"):
             )
 
 
+# The Access Advisor and the policy from activity, of each kind of entity.
+_ADVISED = {"user": ("target", "iam:GetUser"), "group": ("team", "iam:GetGroup"), "role": ("deployer", "iam:GetRole")}
+_ADVISED["policy"] = ("reader", "iam:GetPolicy")
+for _kind, (_name, _get) in _ADVISED.items():
+    for _page in ("policies:access-advisor", "policies:activity-policy"):
+        CONSOLE_ROWS.append(
+            Row(
+                _page,
+                "GET",
+                (
+                    lambda name, get: (
+                        lambda w, me: [
+                            read(get, getattr(w, name)),
+                            read("iam:GenerateServiceLastAccessedDetails", getattr(w, name)),
+                            read("iam:GetServiceLastAccessedDetails", Target("*")),
+                        ]
+                    )
+                )(_name, _get),
+                (lambda kind, name: lambda w, me: {"kind": kind, "pk": getattr(w, name).pk})(_kind, _name),
+                ok=200,
+            )
+        )
+
+
 def _import_rule() -> list[Check]:
     from policies.aws_import import apply_import
 
@@ -833,6 +857,17 @@ API_ROWS = [
         "POST",
         lambda w, me: [read("iam:SimulatePrincipalPolicy", Target(w.target.arn))],
         data=lambda w, me: {"principal": w.target.arn, "action": "storage:GetObject", "resource": "*"},
+        ok=200,
+        api=True,
+    ),
+    Row(
+        "api:last-accessed",
+        "GET",
+        lambda w, me: [
+            read("iam:GenerateServiceLastAccessedDetails", Target(w.target.arn)),
+            read("iam:GetServiceLastAccessedDetails", Target("*")),
+        ],
+        data=lambda w, me: {"principal": w.target.arn},
         ok=200,
         api=True,
     ),
@@ -1306,6 +1341,8 @@ def _send(row: Row, world, client, user):
             reader = Client()
             reader.force_login(world.root)
         data = admin_form_data(reader, url, data, new_rows)
+    if row.api and row.method == "GET":
+        return client.get(url, data)
     if row.api:
         return client.generic(row.method, url, json.dumps(data), content_type="application/json")
     if row.method == "GET":

@@ -22,6 +22,7 @@ from policies.views.fragments import (
 )
 from policies.views.guardrails import guardrail_detail, guardrail_list
 from policies.views.imports import account_import, account_import_confirm
+from policies.views.lastaccess import access_advisor, activity_policy
 from policies.views.pages import (
     policy_create,
     policy_delete,
@@ -34,6 +35,8 @@ from policies.views.pages import (
 )
 
 __all__ = [
+    "access_advisor",
+    "activity_policy",
     "account_import",
     "account_import_confirm",
     "assessment_acknowledge",

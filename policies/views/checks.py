@@ -10,6 +10,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from identities import rules
 from identities import services as identity_services
 from identities.console import links_to, require
 from identities.context import Target, context_of
@@ -55,6 +56,8 @@ def _switch(request, form: SwitchRoleForm):
     except ValidationError as error:
         form.add_error(None, error)
         return None
+    # The console's own sts:AssumeRole, allowed: the last-accessed data's, as the API's is.
+    rules.note_allowed(request.user, [rules.Check("sts:AssumeRole", role)])
     request.session[ROLE_SESSION_KEY] = session.pk
     messages.success(request, f"You now act as {role.role_name} until {session.expires_at:%H:%M} UTC.")
     return redirect("home")

@@ -23,7 +23,7 @@ from identities.console import mark_openable, readable, with_history
 from identities.context import Target
 from identities.forms import refused_as_stale
 from identities.models import Group, Role, User
-from policies import authorization, queries, services
+from policies import authorization, lastaccess, queries, services
 from policies.engine import Level
 from policies.forms import AttachPolicyForm, BoundaryForm, DeleteInlinePolicyForm, DetachPolicyForm, InlinePolicyForm
 from policies.models import InlinePolicy
@@ -64,6 +64,7 @@ def _permissions(request, kind: str, identity) -> dict[str, bool]:
         "set_boundary": bounded and rules.allows(actor, services.set_permissions_boundary, identity=identity),
         "delete_boundary": bounded and rules.allows(actor, services.delete_permissions_boundary, identity=identity),
         "simulate": has("iam:SimulatePrincipalPolicy", Target(identity.arn)),
+        "advisor": lastaccess.may_open_advisor(actor, identity),
     }
 
 

@@ -11,7 +11,7 @@ from identities import rules, staleness
 from identities.console import history, mark_openable, page_of, page_url, readable, require
 from identities.context import Target
 from identities.forms import refused_as_stale
-from policies import queries, services
+from policies import lastaccess, queries, services
 from policies.engine import DocumentKind, Level
 from policies.forms import PolicyCreateForm, PolicyDeleteForm, PolicyFilterForm, PolicyVersionForm, findings_of
 from policies.models import ManagedPolicy, PolicyAttachment, PolicyVersion
@@ -77,6 +77,7 @@ def _detail_context(request, policy: ManagedPolicy, version_form=None) -> dict:
             "set_default": changeable and rules.allows(actor, services.set_default_version, policy=policy),
             "delete_version": changeable and rules.allows(actor, services.delete_policy_version, policy=policy),
             "delete": changeable and rules.allows(actor, services.delete_policy, policy=policy),
+            "advisor": lastaccess.may_open_advisor(actor, policy),
         },
         "version_limit": settings.IAM_MAX_POLICY_VERSIONS,
     }

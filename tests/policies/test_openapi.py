@@ -41,6 +41,7 @@ def test_the_document_is_served_and_names_every_endpoint(client):
         "/assume-role",
         "/access-expectations",
         "/access-expectations/{name}",
+        "/last-accessed",
     }
     assert document["openapi"].startswith("3.1")
 

@@ -1,0 +1,103 @@
+"""The Access Advisor of a user, group, role or managed policy: the services and actions its
+policies grant, with when each was last used; and a least-privilege policy drafted from that
+activity, offered in the create-policy form (policies.lastaccess).
+
+Both need, as in AWS, iam:GenerateServiceLastAccessedDetails on the entity and
+iam:GetServiceLastAccessedDetails; the entity's page must be readable (404 otherwise)."""
+
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from identities import rules
+from identities.console import readable, require
+from identities.context import Target
+from identities.models import Group, Membership, Role, User
+from policies import services
+from policies.forms import AccessAdvisorFilterForm, ActivityWindowForm, PolicyCreateForm
+from policies.lastaccess import advisor, drafting
+from policies.models import ManagedPolicy, PolicyAttachment
+
+_KINDS = {
+    "user": (User, "iam:GetUser"),
+    "group": (Group, "iam:GetGroup"),
+    "role": (Role, "iam:GetRole"),
+    "policy": (ManagedPolicy, "iam:GetPolicy"),
+}
+DEFAULT_DAYS = 90
+
+
+def _entity(request, kind: str, pk: int):
+    model, get_action = _KINDS.get(kind, (None, ""))
+    if model is None:
+        raise Http404("No such page.")
+    entity = readable(request, model, pk, get_action, "iam:GenerateServiceLastAccessedDetails")
+    if kind == "user" and entity.is_superuser:
+        raise Http404("The root user is beyond IAM policies and has no Access Advisor.")
+    require(request, "iam:GetServiceLastAccessedDetails", Target("*"))
+    return entity
+
+
+def _page(kind: str, entity) -> dict:
+    name = entity.policy_name if kind == "policy" else entity.name
+    return {"kind": kind, "entity": entity, "name": name}
+
+
+@login_required
+@require_GET
+def access_advisor(request, kind: str, pk: int):
+    """Granted services and actions with their last use; filtered to those unused for N days."""
+    entity = _entity(request, kind, pk)
+    form = AccessAdvisorFilterForm(request.GET or None)
+    valid = not form.is_bound or form.is_valid()
+    days = form.cleaned_data.get("unused_days") if form.is_bound and valid else None
+    found = advisor.access_advisor(entity, unused_days=days) if valid else []
+    context = _page(kind, entity) | {"form": form, "services": found, "unused_days": days, "valid": valid}
+    return render(request, "policies/access_advisor.html", context, status=200 if valid else 400)
+
+
+@login_required
+@require_GET
+def activity_policy(request, kind: str, pk: int):
+    """The policy of what the entity used over a window, in a create-policy form to save it."""
+    entity = _entity(request, kind, pk)
+    form = ActivityWindowForm(request.GET or None)
+    valid = not form.is_bound or form.is_valid()
+    days = form.cleaned_data["days"] if form.is_bound and valid else DEFAULT_DAYS
+    used = drafting.used_resources(entity, days=days) if valid else {}
+    document = drafting.draft_policy(used)
+    page = _page(kind, entity)
+    context = page | {"form": form, "days": days, "document": document, "valid": valid}
+    context["document_text"] = json.dumps(document, indent=2) if document is not None else ""
+    context["unused"] = sum(len(found.actions) for found in advisor.access_advisor(entity, unused_days=days))
+    context["replaced"] = _broader_grants(kind, entity)
+    if document is not None and rules.allows(request.user, services.create_policy):
+        context["create_form"] = PolicyCreateForm(
+            initial={
+                "policy_name": f"{page['name']}-from-activity"[:128],
+                "description": f"The actions {entity.arn} used in the {days} days to {_today()}.",
+                "document": context["document_text"],
+            }
+        )
+    return render(request, "policies/activity_policy.html", context, status=200 if valid else 400)
+
+
+def _broader_grants(kind: str, entity) -> list[ManagedPolicy]:
+    """The managed policies the draft is offered to replace: those attached to the entity, and
+    for a user to its groups (one query)."""
+    if kind == "policy":
+        return [entity]
+    attached = Q(**{kind: entity})
+    if kind == "user":
+        attached |= Q(group__in=Membership.objects.filter(user=entity).values("group_id"))
+    rows = PolicyAttachment.objects.filter(attached).select_related("policy").order_by("policy__policy_name")
+    return list({row.policy_id: row.policy for row in rows}.values())
+
+
+def _today() -> str:
+    return timezone.now().strftime("%Y-%m-%d")
