@@ -86,6 +86,20 @@ def current() -> int:
     return value
 
 
+def lock(using: str = "default") -> int:
+    """Take the permissions generation's row lock for the rest of the transaction and return its value"""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SELECT value FROM {TABLE} WHERE id = 1 FOR UPDATE")  # noqa: S608 - a constant table name
+        else:
+            # SQLite locks the whole database for a write, and this write changes nothing.
+            cursor.execute(f"UPDATE {TABLE} SET value = value WHERE id = 1")  # noqa: S608 - a constant table name
+            cursor.execute(f"SELECT value FROM {TABLE} WHERE id = 1")  # noqa: S608 - a constant table name
+        row = cursor.fetchone()
+    return row[0] if row else 0
+
+
 # The generation as a scalar subquery, for reading it beside another row (identities.rows.one_with).
 SELECT = f"SELECT value FROM {TABLE} WHERE id = 1"  # noqa: S608 - a constant table name
 

@@ -154,3 +154,19 @@ def test_a_new_assignment_gains_the_role(org):
     role = org.roles["ReleaseManager"]
     found = preview.preview(org.iam_admin, identity_services.assign_role, role=role, user=org.oliver)
     assert changes_of(found, "oliver", "gains") == {("sts:AssumeRole", role.arn)}
+
+
+def test_a_save_after_a_preview_is_refused_once_the_permissions_moved(org):
+    from django.db import transaction
+
+    from identities import generation
+    from policies.preview.stale import refuse_stale
+
+    developers, admin = org.groups["Developers"], org.policies["AdministratorAccess"]
+    found = preview.preview(org.iam_admin, services.attach_policy, identity=developers, policy=admin)
+    with transaction.atomic():
+        refuse_stale(found.generation)  # nothing moved since: the save may go on
+        assert generation.lock() == found.generation
+    identity_services.add_members(group=org.groups["Operations"], users=[org.henry], actor=None)
+    with pytest.raises(ValidationError, match="The preview is stale; preview again."), transaction.atomic():
+        refuse_stale(found.generation)
