@@ -10,7 +10,7 @@ runs with IAM_PLAIN_HTTP on loopback.
 from functools import wraps
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 
@@ -19,9 +19,10 @@ from identities import services as identity_services
 from identities.context import Target, current_context
 from identities.credentials import AccessKey, Caller, authenticate_bearer
 from identities.models import Role
-from policies import authorization
+from policies import authorization, preview
 from policies import openapi as openapi_document
 from policies.engine import DocumentKind, Level, Outcome, validate_policy
+from policies.preview import requests as preview_requests
 
 SERVICE = "sts"
 CHAINED_SESSION_MAX = 3600
@@ -328,6 +329,52 @@ def _credentials(session, secret: str, token: str) -> dict:
         },
         "AssumedRoleUser": {"AssumedRoleId": session.user_id_key, "Arn": session.arn},
         "Authorization": f"Bearer {session.key_id}:{secret}:{token}",
+    }
+
+
+@api_view("POST")
+def preview_change(request):
+    """Who would gain and who would lose what if the caller made this change (policies.preview)."""
+    data = json_body(request)
+    try:
+        change, arguments = preview_requests.change_from(data)
+        resources = preview_requests.typed_resources(data)
+        found = preview.preview(request.user, change, resources=resources, **arguments)
+    except preview_requests.ChangeError as error:
+        raise APIError(400, "InvalidChange", str(error)) from None
+    except ValidationError as error:
+        raise APIError(400, "ValidationError", " ".join(error.messages)) from None
+    except PermissionDenied as error:
+        raise APIError(403, "AccessDenied", f"{request.api_caller.arn}: {error}") from None
+    return JsonResponse(preview_json(found))
+
+
+def preview_json(found: preview.Preview) -> dict:
+    return {
+        "generation": found.generation,
+        "seconds": round(found.seconds, 6),
+        "principals": [
+            {
+                "arn": effect.arn,
+                "kind": effect.kind,
+                **{
+                    kind: [_change_json(change) for change in effect.of(kind)] for kind in ("gains", "loses", "changes")
+                },
+            }
+            for effect in found.shown
+        ],
+        "hidden_principals": found.hidden,
+        "not_covered": list(found.not_covered),
+    }
+
+
+def _change_json(change: preview.Change) -> dict:
+    """`before` and `after`: null when not allowed, [] when always, else the conditions (any one suffices)."""
+    return {
+        "action": change.action,
+        "resource": change.resource,
+        "before": None if change.before is None else list(change.before),
+        "after": None if change.after is None else list(change.after),
     }
 
 

@@ -790,6 +790,15 @@ API_ROWS = [
         ok=200,
         api=True,
     ),
+    # A preview needs what the change needs; who it shows is the caller's SimulatePrincipalPolicy.
+    Row(
+        "api:preview-change",
+        "POST",
+        lambda w, me: rule(services.attach_policy, identity=w.team, policy=w.unused),
+        data=lambda w, me: {"change": "attach-policy", "identity": w.team.arn, "policy": w.unused.arn},
+        ok=200,
+        api=True,
+    ),
 ]
 
 

@@ -89,7 +89,7 @@ def preview(actor, change: Callable, *, resources: Iterable[str] = (), **argumen
 
 
 def differences(before: Snapshot, after: Snapshot, actions: list[str], typed: list[str]) -> tuple[list[Effect], int]:
-    """Every principal whose access moves, users first, each decided once per run of
+    """Every principal whose access moves, users first and by ARN, each decided once per run of
     principals the engine cannot tell apart; and how many principals were tried."""
     runs: dict[tuple, list[str]] = {}
     for arn in [*before.principals, *(arn for arn in after.principals if arn not in before.principals)]:
@@ -108,8 +108,7 @@ def differences(before: Snapshot, after: Snapshot, actions: list[str], typed: li
         kind = (before.principals.get(arn) or after.principals[arn]).kind
         found = effects.get(arn)
         effects[arn] = Effect(arn, kind, (found.changes if found else ()) + tuple(changes))
-    order = {arn: index for index, arn in enumerate([*before.principals, *after.principals])}
-    ordered = sorted(effects.values(), key=lambda effect: (effect.kind != "user", order[effect.arn]))
+    ordered = sorted(effects.values(), key=lambda effect: (effect.kind != "user", effect.arn.lower()))
     return ordered, sum(len(arns) for arns in runs.values())
 
 

@@ -35,7 +35,7 @@ def credentials(db):
 
 def test_the_document_is_served_and_names_every_endpoint(client):
     document = client.get("/api/v1/openapi.json").json()
-    assert set(document["paths"]) == {"/caller-identity", "/authorize", "/assume-role"}
+    assert set(document["paths"]) == {"/caller-identity", "/authorize", "/assume-role", "/preview-change"}
     assert document["openapi"].startswith("3.1")
 
 
