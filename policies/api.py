@@ -338,7 +338,7 @@ def preview_change(request):
     data = json_body(request)
     try:
         change, arguments = preview_requests.change_from(data)
-        resources = preview_requests.typed_resources(data)
+        resources = preview_requests.typed_resources(data.get("resources", []))
         found = preview.preview(request.user, change, resources=resources, **arguments)
     except preview_requests.ChangeError as error:
         raise APIError(400, "InvalidChange", str(error)) from None

@@ -48,6 +48,7 @@ urlpatterns = [
         name="identity-boundary-delete",
     ),
     # Import of an AWS account's authorization details (upload, preview, confirm).
+    path("policies/change-preview/", views.change_preview, name="change-preview"),
     path("import/", views.account_import, name="import"),
     path("import/confirm/", views.account_import_confirm, name="import-confirm"),
 ]

@@ -738,6 +738,20 @@ def _upload():
     return SimpleUploadedFile("account.json", json.dumps(details).encode(), content_type="application/json")
 
 
+# The change preview section before Save: what the change needs (its principals by SimulatePrincipalPolicy).
+CONSOLE_ROWS += [
+    Row(
+        "policies:change-preview",
+        "POST",
+        lambda w, me: rule(services.attach_policy, identity=w.team, policy=w.unused),
+        data=lambda w, me: {
+            "preview_change": json.dumps({"change": "attach-policy", "identity": w.team.arn, "policy": w.unused.arn})
+        },
+        ok=200,
+    ),
+]
+
+
 # Pages every signed-in user (or anyone) may open: no IAM action, and nothing to change.
 OPEN = {
     "home": "the dashboard shows each person what they may see",

@@ -10,7 +10,7 @@ policies name (plus those typed). Nothing persists and nothing is audited.
 
 A principal is shown only to a viewer allowed iam:SimulatePrincipalPolicy on it; the rest
 are counted. Every preview carries the permissions generation it saw (`Preview.generation`),
-which the save compares under the generation's row lock (`stale`).
+which the save compares under the generation's row lock (`identities.console.refuse_stale_preview`).
 """
 
 from policies.preview.run import NOT_COVERED, Change, Effect, Preview, differences, preview

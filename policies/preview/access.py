@@ -127,3 +127,10 @@ def _condition(operator: str, key: str, values) -> str:
         word = _OPERATOR_WORDS.get(base.lower(), base)
         said = f"{key} {word} {' or '.join(texts)}"
     return f"{said} (or is absent)" if if_exists else said
+
+
+def in_words(found: tuple[str, ...] | None) -> str:
+    """An access as a page says it: "not allowed", "always", "when A, or when B"."""
+    if found is None:
+        return "not allowed"
+    return "always" if found == ALWAYS else "when " + ", or when ".join(found)

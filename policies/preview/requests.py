@@ -196,8 +196,8 @@ def change_from(data: dict) -> tuple[Callable, dict]:
     return service, arguments(data)
 
 
-def typed_resources(data: dict) -> list[str]:
-    values = data.get("resources", [])
+def typed_resources(values) -> list[str]:
+    """Resources the caller asks about beside those the policies name."""
     if not isinstance(values, list) or not all(isinstance(value, str) and value for value in values):
         raise ChangeError("resources is a list of resource ARNs.")
     if len(values) > 20:

@@ -31,6 +31,7 @@ from policies.views.pages import (
     policy_version_default,
     policy_version_delete,
 )
+from policies.views.preview import change_preview
 
 __all__ = [
     "account_import",
@@ -38,6 +39,7 @@ __all__ = [
     "assessment_acknowledge",
     "assessment_export",
     "assessment_report",
+    "change_preview",
     "check_export",
     "escalation_paths",
     "guardrail_detail",

@@ -160,7 +160,7 @@ def test_a_save_after_a_preview_is_refused_once_the_permissions_moved(org):
     from django.db import transaction
 
     from identities import generation
-    from policies.preview.stale import refuse_stale
+    from identities.console import refuse_stale_preview as refuse_stale
 
     developers, admin = org.groups["Developers"], org.policies["AdministratorAccess"]
     found = preview.preview(org.iam_admin, services.attach_policy, identity=developers, policy=admin)

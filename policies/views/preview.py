@@ -1,0 +1,69 @@
+"""The change preview section of a confirmation page, served here (identities never imports
+policies): the page's form carries the change it is about (`preview_change`, its kind and
+ARNs, as policies.preview.requests reads them) and this answers, before Save, who gains and
+who loses what, with the permissions generation the preview saw for the save to check."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import render
+from django.views.decorators.http import require_POST
+
+from identities import jsoninput
+from identities.console import links_to, problems_of
+from policies import preview
+from policies.preview import requests as preview_requests
+from policies.preview.access import in_words
+
+TEMPLATE = "policies/_change_preview.html"
+
+
+@login_required
+@require_POST
+def change_preview(request):
+    """Refused (403) as the change itself would be; a change the service refuses says why."""
+    described = request.POST.get("preview_change", "")
+    typed = request.POST.get("preview_resources", "")
+    context = {"preview_change": described, "typed": typed}
+    try:
+        change, arguments = preview_requests.change_from(_description(described))
+        resources = preview_requests.typed_resources(typed.split())
+        found = preview.preview(request.user, change, resources=resources, **arguments)
+    except preview_requests.ChangeError as error:
+        return render(request, TEMPLATE, context | {"problems": [str(error)]}, status=400)
+    except ValidationError as error:
+        return render(request, TEMPLATE, context | {"problems": problems_of(error), "refused": True})
+    return render(request, TEMPLATE, context | _shown(request, found))
+
+
+def _description(text: str) -> dict:
+    try:
+        data = jsoninput.loads(text or "null")
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise preview_requests.ChangeError("The change to preview is not described.")
+    return data
+
+
+def _shown(request, found: preview.Preview) -> dict:
+    links = links_to(request, [effect.arn for effect in found.shown])
+    principals = [
+        {
+            "arn": effect.arn,
+            "name": effect.arn.rsplit("/", 1)[-1],
+            "kind": effect.kind,
+            "url": links.get(effect.arn, ""),
+            **{kind: [_line(change) for change in effect.of(kind)] for kind in ("gains", "loses", "changes")},
+        }
+        for effect in found.shown
+    ]
+    return {"preview": found, "principals": principals, "milliseconds": round(found.seconds * 1000)}
+
+
+def _line(change: preview.Change) -> dict:
+    return {
+        "action": change.action,
+        "resource": "any resource" if change.resource == "*" else change.resource,
+        "before": in_words(change.before),
+        "after": in_words(change.after),
+    }

@@ -1,0 +1,149 @@
+"""The change preview section before Save (policies.views.preview), and the saves that check
+the generation it saw: removing members, deleting a user."""
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from identities import services as identity_services
+from identities.models import Membership, User
+from tests import factories
+from tests.clients import client_for
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("policies:change-preview")
+
+
+def described(**fields) -> dict:
+    return {"preview_change": json.dumps(fields)}
+
+
+def attach_admin(org) -> dict:
+    return described(
+        change="attach-policy", identity=org.groups["Developers"].arn, policy=org.policies["AdministratorAccess"].arn
+    )
+
+
+def test_the_section_names_each_developer_and_what_they_gain(org):
+    response = client_for("iam-admin").post(URL, attach_admin(org))
+    assert response.status_code == 200
+    text = response.content.decode()
+    for name in ("charles", "mia", "oliver"):
+        assert f'/users/{User.objects.get(username=name).pk}/">{name}</a>' in text
+    assert '<code>iam:CreateUser</code> on <code class="text-break">any resource</code>' in text
+    assert text.count("change-preview-principal") == 3
+    assert 'name="preview_generation"' in text
+    assert " ms." in text
+
+
+def test_a_condition_is_said_in_words(org):
+    from policies import services
+
+    needs_mfa = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "storage:DeleteBucket",
+                "Resource": "*",
+                "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+            }
+        ],
+    }
+    policy, _ = services.create_policy(policy_name="DeleteWithMFA", document=needs_mfa, actor=None)
+    data = described(change="attach-policy", identity=org.henry.arn, policy=policy.arn)
+    text = client_for("iam-admin").post(URL, data).content.decode()
+    assert "when aws:MultiFactorAuthPresent is true" in text
+
+
+def test_principals_the_viewer_may_not_simulate_are_counted(org):
+    data = described(change="add-members", group=org.groups["Developers"].arn, users=[org.henry.arn])
+    text = client_for("dev-admin").post(URL, data).content.decode()
+    assert "change-preview-principal" not in text
+    assert "And 1 principal you may not see" in text
+
+
+def test_a_viewer_who_may_not_make_the_change_gets_403(org):
+    response = client_for("mia").post(URL, attach_admin(org))
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("text", ["", "not json", "[1]", json.dumps({"change": "nothing"})])
+def test_an_undescribed_change_gets_a_clear_400(org, text):
+    response = client_for("iam-admin").post(URL, {"preview_change": text})
+    assert response.status_code == 400
+    assert 'role="alert"' in response.content.decode()
+
+
+def test_a_change_the_service_refuses_says_so(org):
+    data = described(change="add-members", group=org.groups["Developers"].arn, users=[org.mia.arn])
+    response = client_for("iam-admin").post(URL, data)
+    assert response.status_code == 200
+    assert "This change would be refused: " in response.content.decode()
+
+
+def test_a_get_is_refused(org):
+    assert client_for("iam-admin").get(URL).status_code == 405
+
+
+def test_the_section_costs_the_same_queries_as_the_account_grows(org):
+    client = client_for("iam-admin")
+    data = attach_admin(org)
+
+    def measured() -> int:
+        client.post(URL, data)  # the viewer's policies compiled and cached: measured warm at both sizes
+        with CaptureQueriesContext(connection) as captured:
+            assert client.post(URL, data).status_code == 200
+        return len(captured)
+
+    factories.bulk_memberships(org.groups["Developers"], factories.bulk_users(2, prefix="small"))
+    small = measured()
+    factories.bulk_memberships(org.groups["Developers"], factories.bulk_users(20, prefix="large"))
+    assert measured() == small
+
+
+# The saves that carry the preview's generation
+
+
+def test_removing_a_member_offers_the_preview_before_the_save(org):
+    operations = org.groups["Operations"]
+    url = reverse("identities:group-members-remove", args=[operations.pk])
+    text = client_for("iam-admin").post(url, {"users": "lucas"}).content.decode()
+    assert 'id="change-preview"' in text
+    assert "&quot;change&quot;: &quot;remove-members&quot;" in text
+
+
+def test_a_removal_after_a_stale_preview_is_refused_and_changes_nothing(org):
+    operations = org.groups["Operations"]
+    client = client_for("iam-admin")
+    data = described(change="remove-members", group=operations.arn, users=[org.lucas.arn])
+    preview = client.post(URL, data).content.decode()
+    seen = preview.split('name="preview_generation" value="')[1].split('"')[0]
+    identity_services.add_members(group=org.groups["IAMPublishers"], users=[org.henry], actor=None)
+    url = reverse("identities:group-members-remove", args=[operations.pk])
+    response = client.post(url, {"users": "lucas", "confirm": "yes", "preview_generation": seen}, follow=True)
+    assert "The preview is stale; preview again." in response.content.decode()
+    assert Membership.objects.filter(group=operations, user=org.lucas).exists()
+
+
+def test_a_removal_after_a_current_preview_is_made(org):
+    operations = org.groups["Operations"]
+    client = client_for("iam-admin")
+    data = described(change="remove-members", group=operations.arn, users=[org.lucas.arn])
+    seen = client.post(URL, data).content.decode().split('name="preview_generation" value="')[1].split('"')[0]
+    url = reverse("identities:group-members-remove", args=[operations.pk])
+    client.post(url, {"users": "lucas", "confirm": "yes", "preview_generation": seen})
+    assert not Membership.objects.filter(group=operations, user=org.lucas).exists()
+
+
+def test_a_deletion_after_a_stale_preview_is_refused(org):
+    client = client_for("iam-admin")
+    url = reverse("identities:user-delete", args=[org.james.pk])
+    assert 'id="change-preview"' in client.get(url).content.decode()
+    response = client.post(url, {"preview_generation": "12"}, follow=True)
+    assert "The preview is stale; preview again." in response.content.decode()
+    assert User.objects.filter(username="james").exists()
