@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from identities import jsoninput
 from identities.console import links_to, problems_of
 from policies import preview
+from policies.models import ManagedPolicy
 from policies.preview import requests as preview_requests
 from policies.preview.access import in_words
 
@@ -25,24 +26,38 @@ def change_preview(request):
     typed = request.POST.get("preview_resources", "")
     context = {"preview_change": described, "typed": typed}
     try:
-        change, arguments = preview_requests.change_from(_description(described))
+        change, arguments = preview_requests.change_from(_description(described, request.POST))
         resources = preview_requests.typed_resources(typed.split())
         found = preview.preview(request.user, change, resources=resources, **arguments)
     except preview_requests.ChangeError as error:
-        return render(request, TEMPLATE, context | {"problems": [str(error)]}, status=400)
+        # htmx swaps only a 2xx in: the section says what is missing, as the console's fragments do.
+        return render(request, TEMPLATE, context | {"problems": [str(error)]}, status=200 if request.htmx else 400)
     except ValidationError as error:
         return render(request, TEMPLATE, context | {"problems": problems_of(error), "refused": True})
     return render(request, TEMPLATE, context | _shown(request, found))
 
 
-def _description(text: str) -> dict:
+def _description(text: str, form) -> dict:
+    """The change the page describes, with what it leaves to its form taken from the form's
+    fields: the policy chosen (by its key), the policy's name and document typed."""
     try:
         data = jsoninput.loads(text or "null")
     except ValueError:
         data = None
     if not isinstance(data, dict):
         raise preview_requests.ChangeError("The change to preview is not described.")
+    for field in ("policy_name", "document"):
+        if field not in data and form.get(field, "").strip():
+            data[field] = form[field]
+    if "policy" not in data and form.get("policy", "").isdigit():
+        policy = ManagedPolicy.objects.filter(pk=int(form["policy"])).first()
+        data["policy"] = policy.arn if policy is not None else ""
+    if "policy" not in data and data.get("change") in _CHOOSING_A_POLICY or not data.get("policy", True):
+        raise preview_requests.ChangeError("Choose a policy to see what the change does.")
     return data
+
+
+_CHOOSING_A_POLICY = ("attach-policy", "set-permissions-boundary")
 
 
 def _shown(request, found: preview.Preview) -> dict:

@@ -113,7 +113,7 @@ def test_removing_a_member_offers_the_preview_before_the_save(org):
     operations = org.groups["Operations"]
     url = reverse("identities:group-members-remove", args=[operations.pk])
     text = client_for("iam-admin").post(url, {"users": "lucas"}).content.decode()
-    assert 'id="change-preview"' in text
+    assert 'class="change-preview ' in text
     assert "&quot;change&quot;: &quot;remove-members&quot;" in text
 
 
@@ -143,7 +143,54 @@ def test_a_removal_after_a_current_preview_is_made(org):
 def test_a_deletion_after_a_stale_preview_is_refused(org):
     client = client_for("iam-admin")
     url = reverse("identities:user-delete", args=[org.james.pk])
-    assert 'id="change-preview"' in client.get(url).content.decode()
+    assert 'class="change-preview ' in client.get(url).content.decode()
     response = client.post(url, {"preview_generation": "12"}, follow=True)
     assert "The preview is stale; preview again." in response.content.decode()
     assert User.objects.filter(username="james").exists()
+
+
+# Previews inside the identity fragment's forms, filled in from the form's own fields
+
+
+def test_the_attach_form_previews_the_policy_chosen(org):
+    fragment = client_for("iam-admin").get(
+        reverse("policies:identity-fragment", args=["group", org.groups["Developers"].pk]), HTTP_HX_REQUEST="true"
+    )
+    assert "&quot;change&quot;: &quot;attach-policy&quot;" in fragment.content.decode()
+    data = described(change="attach-policy", identity=org.groups["Developers"].arn)
+    data["policy"] = str(org.policies["AdministratorAccess"].pk)
+    text = client_for("iam-admin").post(URL, data).content.decode()
+    assert text.count("change-preview-principal") == 3
+
+
+def test_the_attach_form_before_a_policy_is_chosen_says_so(org):
+    data = described(change="attach-policy", identity=org.groups["Developers"].arn) | {"policy": ""}
+    response = client_for("iam-admin").post(URL, data, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "Choose a policy to see what the change does." in response.content.decode()
+
+
+def test_the_inline_form_previews_the_document_typed(org):
+    data = described(change="put-inline-policy", identity=org.henry.arn)
+    data |= {"policy_name": "Cleanup", "document": json.dumps(allow_delete_bucket())}
+    text = client_for("iam-admin").post(URL, data).content.decode()
+    assert "<code>storage:DeleteBucket</code>" in text
+
+
+def allow_delete_bucket() -> dict:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "storage:DeleteBucket", "Resource": "*"}],
+    }
+
+
+def test_an_attachment_after_a_stale_preview_is_refused(org):
+    from policies.models import PolicyAttachment
+
+    developers, admin = org.groups["Developers"], org.policies["AdministratorAccess"]
+    url = reverse("policies:identity-attach", args=["group", developers.pk])
+    response = client_for("iam-admin").post(
+        url, {"policy": admin.pk, "preview_generation": "7", "confirm": "yes"}, HTTP_HX_REQUEST="true"
+    )
+    assert "The preview is stale; preview again." in response.content.decode()
+    assert not PolicyAttachment.objects.filter(group=developers, policy=admin).exists()
