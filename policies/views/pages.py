@@ -8,7 +8,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from identities import rules, staleness
-from identities.console import history, mark_openable, page_of, page_url, readable, require
+from identities.console import (
+    history,
+    mark_openable,
+    page_of,
+    page_url,
+    perform_previewed,
+    preview_field,
+    readable,
+    require,
+)
 from identities.context import Target
 from identities.forms import refused_as_stale
 from policies import queries, services
@@ -79,6 +88,7 @@ def _detail_context(request, policy: ManagedPolicy, version_form=None) -> dict:
             "delete": changeable and rules.allows(actor, services.delete_policy, policy=policy),
         },
         "version_limit": settings.IAM_MAX_POLICY_VERSIONS,
+        "preview_change": preview_field({"change": "create-policy-version", "policy": policy.arn}),
     }
 
 
@@ -140,8 +150,8 @@ def policy_version_create(request, pk: int):
     policy = _changeable_policy(request, pk, services.create_policy_version)
     if form.is_valid():
         try:
-            version, findings = rules.perform(
-                request.user,
+            version, findings = perform_previewed(
+                request,
                 services.create_policy_version,
                 policy=policy,
                 document=form.cleaned_data["document"],

@@ -39,7 +39,8 @@ def change_preview(request):
 
 def _description(text: str, form) -> dict:
     """The change the page describes, with what it leaves to its form taken from the form's
-    fields: the policy chosen (by its key), the policy's name and document typed."""
+    fields: the policy chosen (by its key), the policy's name and document typed, whether the
+    new version becomes the default."""
     try:
         data = jsoninput.loads(text or "null")
     except ValueError:
@@ -49,6 +50,8 @@ def _description(text: str, form) -> dict:
     for field in ("policy_name", "document"):
         if field not in data and form.get(field, "").strip():
             data[field] = form[field]
+    if data.get("change") == "create-policy-version" and "set_as_default" not in data:
+        data["set_as_default"] = form.get("set_as_default") == "on"
     if "policy" not in data and form.get("policy", "").isdigit():
         policy = ManagedPolicy.objects.filter(pk=int(form["policy"])).first()
         data["policy"] = policy.arn if policy is not None else ""

@@ -194,3 +194,17 @@ def test_an_attachment_after_a_stale_preview_is_refused(org):
     )
     assert "The preview is stale; preview again." in response.content.decode()
     assert not PolicyAttachment.objects.filter(group=developers, policy=admin).exists()
+
+
+def test_the_version_editor_previews_a_new_default_version(org):
+    policy = org.policies["OperationsStorageAccess"]
+    page = client_for("iam-admin").get(reverse("policies:policy-detail", args=[policy.pk])).content.decode()
+    assert "&quot;change&quot;: &quot;create-policy-version&quot;" in page
+    data = described(change="create-policy-version", policy=policy.arn)
+    data |= {"document": json.dumps(allow_delete_bucket()), "set_as_default": "on"}
+    text = client_for("iam-admin").post(URL, data).content.decode()
+    assert [name for name in ("james", "lucas") if f">{name}</a>" in text] == ["james", "lucas"]
+    assert "<code>storage:PutObject</code>" in text  # what they lose
+    data.pop("set_as_default")
+    text = client_for("iam-admin").post(URL, data).content.decode()
+    assert "No one gains or loses anything." in text  # a version that is not the default decides nothing
