@@ -63,6 +63,64 @@ class Preview:
     def effect_of(self, arn: str) -> Effect | None:
         return next((effect for effect in self.shown if effect.arn == arn), None)
 
+    def as_data(self) -> dict:
+        """As the API answers it and a queued job keeps it: an access is null (not allowed),
+        [] (always) or its conditions, any one of which allows it."""
+        return {
+            "generation": self.generation,
+            "seconds": round(self.seconds, 6),
+            "principals": [
+                {
+                    "arn": effect.arn,
+                    "kind": effect.kind,
+                    **{kind: [_change_data(change) for change in effect.of(kind)] for kind in KINDS},
+                }
+                for effect in self.shown
+            ],
+            "hidden_principals": self.hidden,
+            "principals_tried": self.principals_tried,
+            "not_covered": list(self.not_covered),
+        }
+
+    @classmethod
+    def from_data(cls, data: dict) -> "Preview":
+        shown = [
+            Effect(
+                principal["arn"],
+                principal["kind"],
+                tuple(
+                    Change(change["action"], change["resource"], _access(change["before"]), _access(change["after"]))
+                    for kind in KINDS
+                    for change in principal[kind]
+                ),
+            )
+            for principal in data["principals"]
+        ]
+        return cls(
+            data["generation"],
+            data["seconds"],
+            shown,
+            data["hidden_principals"],
+            data["principals_tried"],
+            tuple(data["not_covered"]),
+        )
+
+
+KINDS = ("gains", "loses", "changes")
+
+
+def _change_data(change: Change) -> dict:
+    return {
+        "action": change.action,
+        "resource": change.resource,
+        "before": None if change.before is None else list(change.before),
+        "after": None if change.after is None else list(change.after),
+    }
+
+
+def _access(value) -> tuple[str, ...] | None:
+    return None if value is None else tuple(value)
+
 
 def preview(actor, change: Callable, *, resources: Iterable[str] = (), **arguments) -> Preview:
     """Who gains and who loses what if `actor` made `change(**arguments)`. Refused (as the
@@ -136,12 +194,13 @@ def _compare(old: Principal | None, new: Principal | None, actions: list[str], t
     present = [layers for layers in sides if layers is not None]
     changes = []
     for action in actions:
-        if not any(layers.may_allow(action) for layers in present):
+        possible = [layers is not None and layers.may_allow(action) for layers in sides]
+        if not any(possible):
             continue  # exact: nothing allows it on either side
         for resource in resources_to_ask(present, action, typed):
             was, now = (
-                access(layers, action, resource) if layers is not None and layers.may_allow(action) else None
-                for layers in sides
+                access(layers, action, resource) if allowed else None
+                for layers, allowed in zip(sides, possible, strict=True)
             )
             if was != now:
                 changes.append(Change(action, resource, was, now))
