@@ -346,36 +346,7 @@ def preview_change(request):
         raise APIError(400, "ValidationError", " ".join(error.messages)) from None
     except PermissionDenied as error:
         raise APIError(403, "AccessDenied", f"{request.api_caller.arn}: {error}") from None
-    return JsonResponse(preview_json(found))
-
-
-def preview_json(found: preview.Preview) -> dict:
-    return {
-        "generation": found.generation,
-        "seconds": round(found.seconds, 6),
-        "principals": [
-            {
-                "arn": effect.arn,
-                "kind": effect.kind,
-                **{
-                    kind: [_change_json(change) for change in effect.of(kind)] for kind in ("gains", "loses", "changes")
-                },
-            }
-            for effect in found.shown
-        ],
-        "hidden_principals": found.hidden,
-        "not_covered": list(found.not_covered),
-    }
-
-
-def _change_json(change: preview.Change) -> dict:
-    """`before` and `after`: null when not allowed, [] when always, else the conditions (any one suffices)."""
-    return {
-        "action": change.action,
-        "resource": change.resource,
-        "before": None if change.before is None else list(change.before),
-        "after": None if change.after is None else list(change.after),
-    }
+    return JsonResponse(found.as_data())
 
 
 @machine.machine_endpoint

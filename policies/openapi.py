@@ -138,7 +138,7 @@ _PREVIEW_REQUEST = {
 }
 _PREVIEW = {
     "type": "object",
-    "required": ["generation", "seconds", "principals", "hidden_principals", "not_covered"],
+    "required": ["generation", "seconds", "principals", "hidden_principals", "principals_tried", "not_covered"],
     "properties": {
         "generation": {"type": "integer", "description": "The permissions generation the preview saw."},
         "seconds": {"type": "number"},
@@ -162,6 +162,7 @@ _PREVIEW = {
             "type": "integer",
             "description": "Principals whose access moves that the caller may not see.",
         },
+        "principals_tried": {"type": "integer", "description": "Principals whose policies the change moves."},
         "not_covered": {**_STRINGS, "description": "What the preview does not decide."},
     },
 }

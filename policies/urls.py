@@ -49,6 +49,7 @@ urlpatterns = [
     ),
     # Import of an AWS account's authorization details (upload, preview, confirm).
     path("policies/change-preview/", views.change_preview, name="change-preview"),
+    path("policies/change-preview/<int:pk>/", views.change_preview_job, name="change-preview-job"),
     path("import/", views.account_import, name="import"),
     path("import/confirm/", views.account_import_confirm, name="import-confirm"),
 ]

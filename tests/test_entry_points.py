@@ -749,7 +749,22 @@ CONSOLE_ROWS += [
         },
         ok=200,
     ),
+    # A queued preview's answer is its own actor's alone (anyone else: 404); nothing more is asked.
+    Row(
+        "policies:change-preview-job",
+        "GET",
+        lambda w, me: [],
+        args=lambda w, me: {"pk": _preview_job(w, me).pk},
+        ok=200,
+    ),
 ]
+
+
+def _preview_job(w, me):
+    from policies.models import PreviewJob
+
+    description = {"change": "attach-policy", "identity": w.team.arn, "policy": w.unused.arn}
+    return PreviewJob.objects.create(actor=me, description=description)
 
 
 # Pages every signed-in user (or anyone) may open: no IAM action, and nothing to change.

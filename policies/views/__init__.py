@@ -31,7 +31,7 @@ from policies.views.pages import (
     policy_version_default,
     policy_version_delete,
 )
-from policies.views.preview import change_preview
+from policies.views.preview import change_preview, change_preview_job
 
 __all__ = [
     "account_import",
@@ -40,6 +40,7 @@ __all__ = [
     "assessment_export",
     "assessment_report",
     "change_preview",
+    "change_preview_job",
     "check_export",
     "escalation_paths",
     "guardrail_detail",

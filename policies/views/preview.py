@@ -5,13 +5,14 @@ who loses what, with the permissions generation the preview saw for the save to 
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import render
-from django.views.decorators.http import require_POST
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET, require_POST
 
 from identities import jsoninput
-from identities.console import links_to, problems_of
+from identities.console import links_to, preview_field, problems_of
 from policies import preview
-from policies.models import ManagedPolicy
+from policies.models import ManagedPolicy, PreviewJob
+from policies.preview import jobs
 from policies.preview import requests as preview_requests
 from policies.preview.access import in_words
 
@@ -26,8 +27,12 @@ def change_preview(request):
     typed = request.POST.get("preview_resources", "")
     context = {"preview_change": described, "typed": typed}
     try:
-        change, arguments = preview_requests.change_from(_description(described, request.POST))
+        description = _description(described, request.POST)
+        change, arguments = preview_requests.change_from(description)
         resources = preview_requests.typed_resources(typed.split())
+        if jobs.is_large():
+            job = jobs.queue(request.user, description, resources)
+            return render(request, TEMPLATE, context | {"job": job})
         found = preview.preview(request.user, change, resources=resources, **arguments)
     except preview_requests.ChangeError as error:
         # htmx swaps only a 2xx in: the section says what is missing, as the console's fragments do.
@@ -35,6 +40,20 @@ def change_preview(request):
     except ValidationError as error:
         return render(request, TEMPLATE, context | {"problems": problems_of(error), "refused": True})
     return render(request, TEMPLATE, context | _shown(request, found))
+
+
+@login_required
+@require_GET
+def change_preview_job(request, pk: int):
+    """A queued preview's section: still waiting (it asks again), or its answer. Only its own
+    actor's: anyone else gets 404."""
+    job = get_object_or_404(PreviewJob, pk=pk, actor=request.user)
+    context = {"preview_change": preview_field(job.description), "typed": "\n".join(job.resources)}
+    if job.status == PreviewJob.Status.FAILED:
+        return render(request, TEMPLATE, context | {"problems": [job.problem], "refused": True})
+    if job.status != PreviewJob.Status.DONE:
+        return render(request, TEMPLATE, context | {"job": job})
+    return render(request, TEMPLATE, context | _shown(request, preview.Preview.from_data(job.result)))
 
 
 def _description(text: str, form) -> dict:
