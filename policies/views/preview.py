@@ -90,17 +90,23 @@ def _shown(request, found: preview.Preview) -> dict:
             "name": effect.arn.rsplit("/", 1)[-1],
             "kind": effect.kind,
             "url": links.get(effect.arn, ""),
-            **{kind: [_line(change) for change in effect.of(kind)] for kind in ("gains", "loses", "changes")},
+            **{kind: _lines(effect.of(kind)) for kind in ("gains", "loses", "changes")},
+            "counts": {kind: len(effect.of(kind)) for kind in ("gains", "loses", "changes")},
         }
         for effect in found.shown
     ]
     return {"preview": found, "principals": principals, "milliseconds": round(found.seconds * 1000)}
 
 
-def _line(change: preview.Change) -> dict:
-    return {
-        "action": change.action,
-        "resource": "any resource" if change.resource == "*" else change.resource,
-        "before": in_words(change.before),
-        "after": in_words(change.after),
-    }
+def _lines(changes: list[preview.Change]) -> list[dict]:
+    """One line per resource and conditions, naming every action that moves there alike
+    (AdministratorAccess gains a developer some 140 actions on any resource: one line)."""
+    lines: dict[tuple, dict] = {}
+    for change in changes:
+        before, after = in_words(change.before), in_words(change.after)
+        resource = "any resource" if change.resource == "*" else change.resource
+        line = lines.setdefault(
+            (resource, before, after), {"resource": resource, "before": before, "after": after, "actions": []}
+        )
+        line["actions"].append(change.action)
+    return list(lines.values())

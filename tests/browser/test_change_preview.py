@@ -1,0 +1,50 @@
+"""The change preview before Save in Chromium: removing Lucas from Operations says what he
+loses, and the save goes through; attaching AdministratorAccess to Developers names each
+developer, at desktop and phone widths."""
+
+import pytest
+from playwright.sync_api import expect
+
+from identities.models import Membership
+from tests.browser.conftest import sign_in
+from tests.factories import TEST_PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DESKTOP, PHONE = {"width": 1366, "height": 860}, {"width": 390, "height": 844}
+
+
+def test_removing_lucas_from_operations_shows_what_he_loses_before_the_save(page, screenshot, org):
+    operations = org.groups["Operations"]
+    sign_in(page, "iam-admin", TEST_PASSWORD)
+    for width, viewport in (("1366", DESKTOP), ("390", PHONE)):
+        page.set_viewport_size(viewport)
+        page.goto(f"/groups/{operations.pk}/")
+        page.get_by_role("checkbox", name="Select lucas").check()
+        page.get_by_role("button", name="Remove selected…").click()
+        section = page.get_by_role("region", name="What this change does")
+        expect(section.get_by_role("link", name="lucas")).to_be_visible()
+        expect(section.get_by_text("What lucas gains and loses")).to_be_visible()  # one principal: shown open
+        expect(section).to_contain_text("storage:PutObject")
+        expect(section).to_contain_text(" ms.")
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]  # nothing runs off the side
+        screenshot(f"change-preview-remove-member-{width}")
+    page.get_by_role("button", name="Remove 1 member").click()
+    expect(page.get_by_text("Removed from Operations: lucas.")).to_be_visible()
+    assert not Membership.objects.filter(group=operations, user=org.lucas).exists()
+
+
+def test_attaching_administrator_access_to_developers_names_each_developer(page, screenshot, org):
+    developers = org.groups["Developers"]
+    sign_in(page, "iam-admin", TEST_PASSWORD)
+    for width, viewport in (("1366", DESKTOP), ("390", PHONE)):
+        page.set_viewport_size(viewport)
+        page.goto(f"/groups/{developers.pk}/")
+        page.get_by_label("Managed policy to attach").select_option(label="AdministratorAccess (built-in)")
+        section = page.get_by_role("region", name="What this change does")
+        for name in ("charles", "mia", "oliver"):
+            expect(section.get_by_role("link", name=name)).to_be_visible()
+        section.get_by_text("What mia gains and loses").click()
+        expect(section).to_contain_text("iam:CreateUser")
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        screenshot(f"change-preview-attach-{width}")
