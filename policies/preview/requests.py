@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 
+from identities import jsoninput
 from identities import services as identity_services
 from identities.models import Group, Role, User
 from policies import services
@@ -52,6 +53,19 @@ def _document(data: dict, field: str = "document"):
     value = data.get(field)
     if not isinstance(value, (dict, str)) or not value:
         raise ChangeError(f"{field} is a policy document (a JSON object, or its text).")
+    return value
+
+
+def _trust_policy(data: dict) -> dict:
+    """A trust policy as a JSON object (its text is read here: the service takes an object)."""
+    value = _document(data, "trust_policy")
+    if isinstance(value, str):
+        try:
+            value = jsoninput.loads(value)
+        except ValueError as error:
+            raise ChangeError(f"trust_policy is not JSON: {error}.") from None
+    if not isinstance(value, dict):
+        raise ChangeError("trust_policy is a JSON object.")
     return value
 
 
@@ -153,6 +167,10 @@ KINDS: dict[str, tuple[Callable, Callable[[dict], dict]]] = {
             "user": _identity(d.get("user"), "user", ("user",)),
         },
     ),
+    "assign-role-to-users": (
+        identity_services.assign_role_to_users,
+        lambda d: {"role": _identity(d.get("role"), "role", ("role",)), "users": _users(d)},
+    ),
     "unassign-role": (
         identity_services.unassign_role,
         lambda d: {
@@ -162,7 +180,7 @@ KINDS: dict[str, tuple[Callable, Callable[[dict], dict]]] = {
     ),
     "update-trust-policy": (
         identity_services.update_trust_policy,
-        lambda d: {"role": _identity(d.get("role"), "role", ("role",)), "trust_policy": _document(d, "trust_policy")},
+        lambda d: {"role": _identity(d.get("role"), "role", ("role",)), "trust_policy": _trust_policy(d)},
     ),
     "delete-user": (
         identity_services.delete_user,

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from identities import jsoninput
 from identities.console import links_to, preview_field, problems_of
+from identities.models import User
 from policies import preview
 from policies.models import ManagedPolicy, PreviewJob
 from policies.preview import jobs
@@ -71,6 +72,10 @@ def _description(text: str, form) -> dict:
             data[field] = form[field]
     if data.get("change") == "create-policy-version" and "set_as_default" not in data:
         data["set_as_default"] = form.get("set_as_default") == "on"
+    if data.get("change") == "update-trust-policy" and "trust_policy" not in data and form.get("trust_policy"):
+        data["trust_policy"] = form["trust_policy"]
+    if data.get("change") == "assign-role-to-users" and "users" not in data:
+        data["users"] = _user_arns(form.get("users", ""))
     if "policy" not in data and form.get("policy", "").isdigit():
         policy = ManagedPolicy.objects.filter(pk=int(form["policy"])).first()
         data["policy"] = policy.arn if policy is not None else ""
@@ -80,6 +85,16 @@ def _description(text: str, form) -> dict:
 
 
 _CHOOSING_A_POLICY = ("attach-policy", "set-permissions-boundary")
+
+
+def _user_arns(names: str) -> list[str]:
+    """The ARNs of the users a form names, separated by commas (as the assignment form takes them)."""
+    wanted = [name.strip() for name in names.split(",") if name.strip()]
+    found = {user.username.lower(): user.arn for user in User.objects.filter(username__in=wanted)}
+    missing = [name for name in wanted if name.lower() not in found]
+    if missing:
+        raise preview_requests.ChangeError(f"No user is named {', '.join(missing)}.")
+    return [found[name.lower()] for name in wanted]
 
 
 def _shown(request, found: preview.Preview) -> dict:

@@ -211,3 +211,48 @@ def test_the_version_editor_previews_a_new_default_version(org):
     data.pop("set_as_default")
     text = client_for("iam-admin").post(URL, data).content.decode()
     assert "No one gains or loses anything." in text  # a version that is not the default decides nothing
+
+
+def test_the_assignment_form_previews_the_users_named(org):
+    role = org.roles["ReleaseManager"]
+    page = client_for("iam-admin").get(reverse("identities:role-detail", args=[role.pk])).content.decode()
+    assert "&quot;change&quot;: &quot;assign-role-to-users&quot;" in page
+    data = described(change="assign-role-to-users", role=role.arn) | {"users": "oliver, henry"}
+    text = client_for("iam-admin").post(URL, data).content.decode()
+    assert [name for name in ("henry", "mia", "oliver") if f">{name}</a>" in text] == ["henry", "oliver"]
+    assert '<code>sts:AssumeRole</code> on <code class="text-break">' + role.arn in text
+
+
+def test_the_assignment_form_naming_nobody_says_so(org):
+    role = org.roles["ReleaseManager"]
+    data = described(change="assign-role-to-users", role=role.arn) | {"users": "nobody-here"}
+    response = client_for("iam-admin").post(URL, data)
+    assert response.status_code == 400
+    assert "No user is named nobody-here." in response.content.decode()
+
+
+def test_the_trust_policy_editor_previews_who_may_assume_the_role(org):
+    role = org.roles["AuditReviewer"]
+    page = client_for("iam-admin").get(reverse("identities:role-edit", args=[role.pk])).content.decode()
+    assert "&quot;change&quot;: &quot;update-trust-policy&quot;" in page
+    trust_james = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": org.james.arn}, "Action": "sts:AssumeRole"},
+        ],
+    }
+    data = described(change="update-trust-policy", role=role.arn) | {"trust_policy": json.dumps(trust_james)}
+    text = client_for("iam-admin").post(URL, data).content.decode()
+    assert ">james</a>" in text
+    # charles and lucas are assigned the role, which lets them in whatever the document says: no change.
+    assert ">charles</a>" not in text and ">lucas</a>" not in text
+
+
+def test_an_assignment_after_a_stale_preview_is_refused(org):
+    from identities.models import RoleAssignment
+
+    role = org.roles["ReleaseManager"]
+    url = reverse("identities:role-assign", args=[role.pk])
+    response = client_for("iam-admin").post(url, {"users": "oliver", "preview_generation": "3"}, HTTP_HX_REQUEST="true")
+    assert "The preview is stale; preview again." in response.content.decode()
+    assert not RoleAssignment.objects.filter(role=role, user=org.oliver).exists()
