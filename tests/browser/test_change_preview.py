@@ -48,3 +48,16 @@ def test_attaching_administrator_access_to_developers_names_each_developer(page,
         expect(section).to_contain_text("iam:CreateUser")
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
         screenshot(f"change-preview-attach-{width}")
+
+
+def test_the_admin_s_deletion_confirmation_previews_who_loses_what(page, screenshot, org):
+    sign_in(page, "root", TEST_PASSWORD)
+    for width, viewport in (("1366", DESKTOP), ("390", PHONE)):
+        page.set_viewport_size(viewport)
+        page.goto(f"/admin/identities/user/{org.james.pk}/delete/")
+        section = page.get_by_role("region", name="What this change does")
+        expect(section.get_by_role("link", name="james")).to_be_visible()
+        expect(section).to_contain_text("storage:PutObject")
+        screenshot(f"change-preview-admin-delete-{width}")
+    page.get_by_role("button", name="Delete james").click()
+    expect(page.get_by_text("was deleted successfully")).to_be_visible()
