@@ -126,6 +126,10 @@ _PREVIEW_REQUEST = {
         "trust_policy": _DOCUMENT,
         "policy_name": {"type": "string"},
         "guardrail_name": {"type": "string"},
+        "existing": {
+            "type": "string",
+            "description": "save-guardrail: the name of the guardrail it changes (renames).",
+        },
         "level": {"type": "integer", "minimum": 1},
         "version": {"type": "integer", "minimum": 1},
         "set_as_default": {"type": "boolean", "default": True},

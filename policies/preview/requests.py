@@ -101,7 +101,8 @@ def _guardrail(data: dict) -> dict:
     level = data.get("level", 1)
     if not isinstance(level, int) or isinstance(level, bool) or not 0 < level < 2**31:
         raise ChangeError("level is a positive whole number.")
-    existing = Guardrail.objects.filter(guardrail_name=name).first()
+    # `existing`: the name of the guardrail being changed, when the change renames it.
+    existing = Guardrail.objects.filter(guardrail_name=data.get("existing") or name).first()
     based_on = services.guardrail_token(existing) if existing is not None else None
     return {
         "guardrail_name": name,

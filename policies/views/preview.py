@@ -76,6 +76,10 @@ def _description(text: str, form) -> dict:
         data["trust_policy"] = form["trust_policy"]
     if data.get("change") == "assign-role-to-users" and "users" not in data:
         data["users"] = _user_arns(form.get("users", ""))
+    if data.get("change") == "save-guardrail":
+        data.setdefault("guardrail_name", form.get("guardrail_name", "").strip())
+        if "level" not in data and form.get("level", "").isdigit():
+            data["level"] = int(form["level"])
     if "policy" not in data and form.get("policy", "").isdigit():
         policy = ManagedPolicy.objects.filter(pk=int(form["policy"])).first()
         data["policy"] = policy.arn if policy is not None else ""

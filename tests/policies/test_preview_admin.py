@@ -2,6 +2,7 @@
 the deletion refuses a stale one (identities.admin.base.ServiceBackedAdmin)."""
 
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -35,3 +36,37 @@ def test_a_deletion_after_a_current_preview_is_made(org):
     url = reverse("admin:identities_user_delete", args=[org.james.pk])
     client.post(url, {"post": "yes", "preview_generation": seen})
     assert not User.objects.filter(username="james").exists()
+
+
+def deny_deletes() -> dict:
+    statement = {"Effect": "Deny", "Action": "storage:DeleteBucket", "Resource": "*"}
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+def test_the_guardrail_form_previews_what_a_new_guardrail_takes_away(org):
+    page = client_for("root").get(reverse("admin:policies_guardrail_add")).content.decode()
+    assert 'class="change-preview ' in page
+    form = {"guardrail_name": "NoBucketDeletes", "level": "1", "document": json.dumps(deny_deletes())}
+    data = {"preview_change": json.dumps({"change": "save-guardrail"})} | form
+    answer = client_for("root").post(reverse("policies:change-preview"), data).content.decode()
+    # Operations (james, lucas) delete any bucket, Developers (charles, mia, oliver) their dev-* buckets;
+    # henry never could. That, and nothing else, is what they lose.
+    names = ("charles", "henry", "james", "lucas", "mia", "oliver")
+    assert [name for name in names if f">{name}</a>" in answer] == ["charles", "james", "lucas", "mia", "oliver"]
+    assert set(re.findall(r"<code>([a-z]+:\w+)</code>", answer)) == {"storage:DeleteBucket"}
+
+
+def test_a_guardrail_saved_after_a_stale_preview_is_refused(org):
+    from policies.models import Guardrail
+
+    form = {
+        "guardrail_name": "NoBucketDeletes",
+        "level": "1",
+        "description": "",
+        "document": json.dumps(deny_deletes()),
+    }
+    response = client_for("root").post(
+        reverse("admin:policies_guardrail_add"), form | {"preview_generation": "9"}, follow=True
+    )
+    assert "The preview is stale; preview again." in response.content.decode()
+    assert not Guardrail.objects.filter(guardrail_name="NoBucketDeletes").exists()
