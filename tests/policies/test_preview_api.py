@@ -99,3 +99,69 @@ def test_typed_resources_are_asked_about(org):
         "after": [],
     } in henry["gains"]
     assert not any(change["resource"] == "arn:aws:storage:::dev-app/build.log" for change in henry["loses"])
+
+
+def _kinds(org):
+    """Each kind of change, described as a program would, with a principal and something it loses or gains."""
+    from policies import services
+
+    developers, operations = org.groups["Developers"], org.groups["Operations"]
+    release, reviewer = org.roles["ReleaseManager"], org.roles["AuditReviewer"]
+    storage = org.policies["DevelopersStorageAccess"]
+    reader = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "storage:Get*", "Resource": "*"}]}
+    services.create_policy_version(policy=storage, document=reader, actor=None)
+    services.set_permissions_boundary(identity=org.henry, policy=org.policies["ReadOnlyAccess"], actor=None)
+    return [
+        ({"change": "detach-policy", "identity": developers.arn, "policy": storage.arn}, "oliver", "loses"),
+        ({"change": "set-default-version", "policy": storage.arn, "version": 2}, "oliver", "loses"),
+        (
+            {"change": "delete-inline-policy", "identity": org.dev_admin.arn, "policy_name": "ManageDevelopers"},
+            "dev-admin",
+            "loses",
+        ),
+        ({"change": "delete-permissions-boundary", "identity": org.henry.arn}, "henry", "gains"),
+        ({"change": "unassign-role", "role": release.arn, "user": org.mia.arn}, "mia", "loses"),
+        ({"change": "assign-role-to-users", "role": release.arn, "users": [org.james.arn]}, "james", "gains"),
+        ({"change": "delete-group", "group": operations.arn}, "james", "loses"),
+        ({"change": "delete-role", "role": reviewer.arn}, "AuditReviewer", "loses"),
+        (
+            {"change": "put-inline-policy", "identity": org.henry.arn, "policy_name": "More", "document": reader},
+            "henry",
+            "gains",
+        ),
+        ({"change": "set-permissions-boundary", "identity": org.james.arn, "policy": storage.arn}, "james", "loses"),
+        (
+            {
+                "change": "update-trust-policy",
+                "role": release.arn,
+                "trust_policy": json.dumps(_trusting(org.oliver.arn)),
+            },
+            "oliver",
+            "gains",
+        ),
+        (
+            {"change": "save-guardrail", "guardrail_name": "Fence", "document": _denying("storage:PutObject")},
+            "james",
+            "loses",
+        ),
+    ]
+
+
+def _trusting(arn: str) -> dict:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": arn}, "Action": "sts:AssumeRole"}],
+    }
+
+
+def _denying(action: str) -> dict:
+    return {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": action, "Resource": "*"}]}
+
+
+def test_every_kind_of_change_is_previewed(org):
+    client = caller(org.root)
+    for body, name, kind in _kinds(org):
+        response = post(client, body)
+        assert response.status_code == 200, (body["change"], response.json())
+        found = {principal["arn"].rsplit("/", 1)[-1]: principal for principal in response.json()["principals"]}
+        assert found[name][kind], (body["change"], name, kind)

@@ -88,3 +88,33 @@ def test_a_small_account_previews_while_the_page_waits(org):
     text = client_for("iam-admin").post(URL, remove_lucas(org)).content.decode()
     assert not PreviewJob.objects.exists()
     assert text.count("change-preview-principal") == 1
+
+
+def test_a_queued_preview_s_answer_costs_the_same_queries_as_it_grows(org, large):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests import factories
+
+    client = client_for("iam-admin")
+    attach = {
+        "change": "attach-policy",
+        "identity": org.groups["Developers"].arn,
+        "policy": org.policies["AdministratorAccess"].arn,
+    }
+
+    def measured() -> int:
+        client.post(URL, {"preview_change": json.dumps(attach)})
+        run_jobs()
+        url = reverse("policies:change-preview-job", args=[PreviewJob.objects.latest("pk").pk])
+        client.get(url)  # the viewer's policies compiled and cached: measured warm at both sizes
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    factories.bulk_memberships(org.groups["Developers"], factories.bulk_users(2, prefix="small"))
+    small = measured()
+    factories.bulk_memberships(org.groups["Developers"], factories.bulk_users(20, prefix="large"))
+    assert measured() == small
+    text = client.get(reverse("policies:change-preview-job", args=[PreviewJob.objects.latest("pk").pk])).content
+    assert text.decode().count("change-preview-principal") == 25
