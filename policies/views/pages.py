@@ -68,6 +68,9 @@ def _linked_places(request, policy: ManagedPolicy) -> queries.PolicyPlaces:
 def _detail_context(request, policy: ManagedPolicy, version_form=None) -> dict:
     versions = queries.policy_versions(policy)
     default = next((version for version in versions if version.is_default), None)
+    for version in versions:
+        described = {"change": "set-default-version", "policy": policy.arn, "version": version.number}
+        version.preview_change = preview_field(described)
     changeable, actor = not policy.read_only, request.user
     form = version_form or PolicyVersionForm.editing(default)
     text = form["document"].value() or ""
@@ -187,7 +190,11 @@ def _version(request, pk: int, number: int, change) -> PolicyVersion:
 @require_POST
 def policy_version_default(request, pk: int, number: int):
     version = _version(request, pk, number, services.set_default_version)
-    rules.perform(request.user, services.set_default_version, version=version)
+    try:
+        perform_previewed(request, services.set_default_version, version=version)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("policies:policy-detail", pk=pk)
     messages.success(request, f"{version.version_id} is now the default version of {version.policy.policy_name}.")
     return redirect("policies:policy-detail", pk=pk)
 

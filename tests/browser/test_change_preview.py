@@ -61,3 +61,22 @@ def test_the_admin_s_deletion_confirmation_previews_who_loses_what(page, screens
         screenshot(f"change-preview-admin-delete-{width}")
     page.get_by_role("button", name="Delete james").click()
     expect(page.get_by_text("was deleted successfully")).to_be_visible()
+
+
+def test_making_an_older_version_the_default_is_previewed_when_asked(page, screenshot, org):
+    from policies import services
+
+    policy = org.policies["OperationsStorageAccess"]
+    reader = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "storage:Get*", "Resource": "*"}]}
+    services.create_policy_version(policy=policy, document=reader, actor=None)
+    sign_in(page, "iam-admin", TEST_PASSWORD)
+    for width, viewport in (("1366", DESKTOP), ("390", PHONE)):
+        page.set_viewport_size(viewport)
+        page.goto(f"/policies/{policy.pk}/")
+        page.get_by_text("What making v2 the default does").click()
+        section = page.get_by_role("region", name="What this change does")
+        expect(section.get_by_role("link", name="james")).to_be_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        screenshot(f"change-preview-default-version-{width}")
+    page.get_by_role("button", name="Make v2 the default").last.click()
+    expect(page.get_by_text("v2 is now the default version of OperationsStorageAccess.")).to_be_visible()

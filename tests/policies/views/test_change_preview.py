@@ -256,3 +256,20 @@ def test_an_assignment_after_a_stale_preview_is_refused(org):
     response = client_for("iam-admin").post(url, {"users": "oliver", "preview_generation": "3"}, HTTP_HX_REQUEST="true")
     assert "The preview is stale; preview again." in response.content.decode()
     assert not RoleAssignment.objects.filter(role=role, user=org.oliver).exists()
+
+
+def test_making_an_older_version_the_default_is_previewed_and_a_stale_save_refused(org):
+    from policies import services
+
+    policy = org.policies["OperationsStorageAccess"]
+    services.create_policy_version(policy=policy, document=allow_delete_bucket(), actor=None)
+    page = client_for("iam-admin").get(reverse("policies:policy-detail", args=[policy.pk])).content.decode()
+    assert "What making v2 the default does" in page
+    assert "&quot;change&quot;: &quot;set-default-version&quot;" in page
+    data = described(change="set-default-version", policy=policy.arn, version=2)
+    text = client_for("iam-admin").post(URL, data).content.decode()
+    assert [name for name in ("james", "lucas") if f">{name}</a>" in text] == ["james", "lucas"]
+    url = reverse("policies:policy-version-default", args=[policy.pk, 2])
+    response = client_for("iam-admin").post(url, {"preview_generation": "4"}, follow=True)
+    assert "The preview is stale; preview again." in response.content.decode()
+    assert policy.versions.get(is_default=True).number == 1
