@@ -80,3 +80,17 @@ def test_making_an_older_version_the_default_is_previewed_when_asked(page, scree
         screenshot(f"change-preview-default-version-{width}")
     page.get_by_role("button", name="Make v2 the default").last.click()
     expect(page.get_by_text("v2 is now the default version of OperationsStorageAccess.")).to_be_visible()
+
+
+def test_the_policy_editor_previews_a_new_default_version_when_asked(page, screenshot, org):
+    policy = org.policies["OperationsStorageAccess"]
+    sign_in(page, "iam-admin", TEST_PASSWORD)
+    for width, viewport in (("1366", DESKTOP), ("390", PHONE)):
+        page.set_viewport_size(viewport)
+        page.goto(f"/policies/{policy.pk}/")
+        page.get_by_label("Make this version the default").check()
+        page.get_by_role("button", name="Preview who gains and who loses what").click()
+        section = page.get_by_role("region", name="What this change does")
+        expect(section).to_contain_text("No one gains or loses anything.")  # the same document again
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        screenshot(f"change-preview-editor-{width}")
