@@ -41,7 +41,9 @@ def test_attaching_administrator_access_to_developers_names_each_developer(page,
         page.set_viewport_size(viewport)
         page.goto(f"/groups/{developers.pk}/")
         page.get_by_label("Managed policy to attach").select_option(label="AdministratorAccess (built-in)")
-        section = page.get_by_role("region", name="What this change does")
+        attach = page.locator("form", has=page.get_by_label("Managed policy to attach"))
+        attach.get_by_role("button", name="Preview who gains and who loses what").click()
+        section = attach.get_by_role("region", name="What this change does")
         for name in ("charles", "mia", "oliver"):
             expect(section.get_by_role("link", name=name)).to_be_visible()
         section.get_by_text("What mia gains and loses").click()
