@@ -337,6 +337,10 @@ OTP_TOTP_ISSUER = env_str("IAM_MFA_ISSUER", "iamconsole")
 # The most requests one call to the decision API may batch.
 IAM_AUTHORIZE_BATCH_MAX = env_int("IAM_AUTHORIZE_BATCH_MAX", default=100, minimum=1)
 
+# Change previews (policies.preview): past this many principals (active users and roles) the
+# console's preview runs as a job of `run_preview_jobs` instead of while the page waits.
+IAM_PREVIEW_INLINE_MAX = env_int("IAM_PREVIEW_INLINE_MAX", default=20_000, minimum=0)
+
 # The audit trail. Decision API answers are always counted per day and outcome;
 # with this on, each answer of an allowed call is also recorded in full (a row per decision).
 IAM_AUDIT_ALLOWED_DECISIONS = env_bool("IAM_AUDIT_ALLOWED_DECISIONS", default=False)

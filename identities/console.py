@@ -8,6 +8,7 @@ so `policies` may use it; every decision goes through `has_perm` and
 `identities.rules`.
 """
 
+import json
 from collections.abc import Callable, Iterable
 from urllib.parse import urlencode
 
@@ -15,15 +16,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
+from django.db import router, transaction
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from identities import queries, rules, staleness
+from identities import generation, queries, rules, staleness
 from identities.context import Target, context_of
-from identities.models import Group, Role, User
+from identities.models import Group, PermissionsGeneration, Role, User
 
 PER_PAGE = 50
 # The console page of each kind of identity, and the action that opens it.
@@ -178,7 +180,7 @@ def delete_page(request, change, *, subject: str, arguments: dict, template: str
     refused = [str(check) for check in rules.refused(request.user, rules.required(change, **arguments))]
     if request.method == "POST" and not refused:
         try:
-            rules.perform(request.user, change, **arguments)
+            perform_previewed(request, change, **arguments)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -187,7 +189,37 @@ def delete_page(request, change, *, subject: str, arguments: dict, template: str
             return redirect(list_url if request.user.has_perm(list_action) else "home")
     status = 403 if request.method == "POST" and refused else 200
     page = context | {"obstacles": queries.deletion_obstacles(identity), "refused": refused}
+    if not refused:
+        page["preview_change"] = preview_field({"change": f"delete-{subject}", subject: identity.arn})
     return render(request, template, page, status=status)
+
+
+# Saving after a change preview (policies.preview: the section before Save)
+
+
+def preview_field(description: dict) -> str:
+    """The change a confirmation page previews, as the preview section reads it: its kind
+    and the ARNs it names (policies.preview.requests)."""
+    return json.dumps(description, sort_keys=True)
+
+
+def perform_previewed(request, change: Callable, **arguments):
+    """`rules.perform`, refused ("the preview is stale; preview again") when the permissions
+    moved since the preview the form carries was made: checked under the generation's row
+    lock, in the saving transaction."""
+    seen = request.POST.get("preview_generation")
+    with transaction.atomic():
+        if seen is not None:
+            refuse_stale_preview(int(seen) if seen.lstrip("-").isdigit() else -1)
+        return rules.perform(request.user, change, **arguments)
+
+
+def refuse_stale_preview(seen: int | None) -> None:
+    """Inside the saving transaction: take the generation's row lock (so no other change
+    lands between this check and the save) and refuse when it is not the one the preview
+    saw. `seen` None: the save came without a preview."""
+    if seen is not None and generation.lock(router.db_for_write(PermissionsGeneration)) != seen:
+        raise ValidationError(staleness.PREVIEW_STALE, code="stale")
 
 
 # Refusals: the console's own pages, whatever DEBUG says

@@ -17,6 +17,8 @@ write on root to anyone but root, and the services refuse it again.
 """
 
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from typing import NamedTuple
 
@@ -103,10 +105,28 @@ def perform(actor, change: Callable, **arguments):
     return made
 
 
+# False while a change is only tried (a change preview, rolled back): it is no one's request.
+_noting = ContextVar("noting_allowed_requests", default=True)
+
+
+@contextmanager
+def unnoted():
+    """Changes performed inside are tried, not made (a change preview): note_allowed leaves
+    them out of the last-accessed data."""
+    token = _noting.set(False)
+    try:
+        yield
+    finally:
+        _noting.reset(token)
+
+
 def note_allowed(actor, checks: Iterable[Check]) -> None:
     """Tell IAM_ALLOWED_REQUEST_HOOKS (the policies app's last-accessed data) that a real
-    request was allowed these checks: a change about to be made, an object page opened. Never
-    for a page's probing of what to offer (`allows`), which is no one's request."""
+    request was allowed these checks: a change made, an object page opened. Never for a
+    page's probing of what to offer (`allows`), which is no one's request, nor inside
+    `unnoted()`."""
+    if not _noting.get():
+        return
     checks = list(checks)
     for hook in _allowed_request_hooks():
         hook(actor=actor, checks=checks)

@@ -56,3 +56,8 @@ def refuse_if_stale(based_on, current, *, what: str) -> None:
         return
     if based_on != current:
         raise StaleEdit(what)
+
+
+# A save after a change preview (policies.preview) whose permissions generation moved since
+# (identities.console.refuse_stale_preview).
+PREVIEW_STALE = "The preview is stale; preview again."

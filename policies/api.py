@@ -10,7 +10,7 @@ runs with IAM_PLAIN_HTTP on loopback.
 from functools import wraps
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 
@@ -19,10 +19,11 @@ from identities import services as identity_services
 from identities.context import Target, current_context
 from identities.credentials import AccessKey, Caller, authenticate_bearer
 from identities.models import Role
-from policies import authorization, lastaccess
+from policies import authorization, lastaccess, preview
 from policies import openapi as openapi_document
 from policies.engine import DocumentKind, Level, Outcome, validate_policy
 from policies.lastaccess import advisor
+from policies.preview import requests as preview_requests
 
 SERVICE = "sts"
 CHAINED_SESSION_MAX = 3600
@@ -343,6 +344,23 @@ def _credentials(session, secret: str, token: str) -> dict:
         "AssumedRoleUser": {"AssumedRoleId": session.user_id_key, "Arn": session.arn},
         "Authorization": f"Bearer {session.key_id}:{secret}:{token}",
     }
+
+
+@api_view("POST")
+def preview_change(request):
+    """Who would gain and who would lose what if the caller made this change (policies.preview)."""
+    data = json_body(request)
+    try:
+        change, arguments = preview_requests.change_from(data)
+        resources = preview_requests.typed_resources(data.get("resources", []))
+        found = preview.preview(request.user, change, resources=resources, **arguments)
+    except preview_requests.ChangeError as error:
+        raise APIError(400, "InvalidChange", str(error)) from None
+    except ValidationError as error:
+        raise APIError(400, "ValidationError", " ".join(error.messages)) from None
+    except PermissionDenied as error:
+        raise APIError(403, "AccessDenied", f"{request.api_caller.arn}: {error}") from None
+    return JsonResponse(found.as_data())
 
 
 @machine.machine_endpoint

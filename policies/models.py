@@ -441,3 +441,31 @@ class LastAccessed(models.Model):
 
     def __str__(self) -> str:
         return f"{self.principal_arn} {self.action} on {self.resource} at {self.last_allowed_at:%Y-%m-%d %H:%M}"
+
+
+class PreviewJob(models.Model):
+    """A change preview too large to make while the page waits (past IAM_PREVIEW_INLINE_MAX
+    principals): queued by the console, made by `run_preview_jobs` as `actor`, read back
+    by the actor's page. `description` is the change as policies.preview.requests reads it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    actor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", editable=False)
+    description = models.JSONField(editable=False)
+    resources = models.JSONField(default=list, editable=False)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED, editable=False)
+    result = models.JSONField(null=True, editable=False)
+    problem = models.CharField(max_length=2000, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    finished_at = models.DateTimeField(null=True, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["status", "created_at"], name="policies_previewjob_queue")]
+
+    def __str__(self) -> str:
+        return f"preview {self.pk} ({self.status})"

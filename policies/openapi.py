@@ -2,6 +2,8 @@
 
 from django.conf import settings
 
+from policies.preview.requests import KINDS
+
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 _CONTEXT = {
     "type": "object",
@@ -81,6 +83,91 @@ _RESULT = {
             "condition keys).",
             "items": _NEAR_MISS,
         },
+    },
+}
+_ACCESS = {
+    "description": "null: not allowed; []: allowed; otherwise conditions in words, any one of which allows it.",
+    "oneOf": [{"type": "null"}, _STRINGS],
+}
+_MOVED = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["action", "resource", "before", "after"],
+        "properties": {
+            "action": {"type": "string"},
+            "resource": {"type": "string", "description": "A resource ARN, or * for any resource."},
+            "before": _ACCESS,
+            "after": _ACCESS,
+        },
+    },
+}
+_DOCUMENT = {
+    "description": "A policy document: a JSON object, or its text.",
+    "oneOf": [{"type": "object"}, {"type": "string"}],
+}
+_PREVIEW_REQUEST = {
+    "type": "object",
+    "required": ["change"],
+    "description": "The change and what it names, by ARN: each kind reads only the fields it needs "
+    "(attach-policy: identity and policy; add-members: group and users; create-policy-version: policy, "
+    "document, set_as_default; set-default-version: policy and version; put-inline-policy: identity, "
+    "policy_name, document; save-guardrail: guardrail_name, document, level; assign-role: role and user; "
+    "update-trust-policy: role and trust_policy; delete-user, delete-group, delete-role: the one).",
+    "properties": {
+        "change": {"enum": list(KINDS)},
+        "identity": {"type": "string", "description": "A user, group or role ARN."},
+        "policy": {"type": "string", "description": "A managed policy's ARN."},
+        "group": {"type": "string"},
+        "user": {"type": "string"},
+        "role": {"type": "string"},
+        "users": {**_STRINGS, "minItems": 1},
+        "document": _DOCUMENT,
+        "trust_policy": _DOCUMENT,
+        "policy_name": {"type": "string"},
+        "guardrail_name": {"type": "string"},
+        "existing": {
+            "type": "string",
+            "description": "save-guardrail: the name of the guardrail it changes (renames).",
+        },
+        "level": {"type": "integer", "minimum": 1},
+        "version": {"type": "integer", "minimum": 1},
+        "set_as_default": {"type": "boolean", "default": True},
+        "resources": {
+            **_STRINGS,
+            "maxItems": 20,
+            "description": "Resources to ask about beside those the policies name.",
+        },
+    },
+}
+_PREVIEW = {
+    "type": "object",
+    "required": ["generation", "seconds", "principals", "hidden_principals", "principals_tried", "not_covered"],
+    "properties": {
+        "generation": {"type": "integer", "description": "The permissions generation the preview saw."},
+        "seconds": {"type": "number"},
+        "principals": {
+            "type": "array",
+            "description": "Principals whose access moves, each only if the caller may "
+            "iam:SimulatePrincipalPolicy on it.",
+            "items": {
+                "type": "object",
+                "required": ["arn", "kind", "gains", "loses", "changes"],
+                "properties": {
+                    "arn": {"type": "string"},
+                    "kind": {"enum": ["user", "role"]},
+                    "gains": _MOVED,
+                    "loses": _MOVED,
+                    "changes": {**_MOVED, "description": "Allowed before and after, under other conditions."},
+                },
+            },
+        },
+        "hidden_principals": {
+            "type": "integer",
+            "description": "Principals whose access moves that the caller may not see.",
+        },
+        "principals_tried": {"type": "integer", "description": "Principals whose policies the change moves."},
+        "not_covered": {**_STRINGS, "description": "What the preview does not decide."},
     },
 }
 _ERROR = {
@@ -163,6 +250,17 @@ def document() -> dict:
                     | _errors(*common, 404),
                 }
             },
+            "/preview-change": {
+                "post": {
+                    "operationId": "previewChange",
+                    "summary": "Who would gain and who would lose what if the caller made this change",
+                    "description": "Refused unless the caller may make the change itself. Nothing is saved. "
+                    "Principals the caller may not iam:SimulatePrincipalPolicy on are only counted.",
+                    "requestBody": _json_body({"$ref": "#/components/schemas/PreviewRequest"}),
+                    "responses": _ok({"$ref": "#/components/schemas/Preview"}, "The principals whose access moves")
+                    | _errors(*common),
+                }
+            },
             "/assume-role": {
                 "post": {
                     "operationId": "assumeRole",
@@ -195,6 +293,8 @@ def _schemas() -> dict:
             },
         },
         "Result": _RESULT,
+        "PreviewRequest": _PREVIEW_REQUEST,
+        "Preview": _PREVIEW,
         "Results": {
             "type": "object",
             "required": ["results"],

@@ -55,6 +55,8 @@ urlpatterns = [
     path("access-advisor/<str:kind>/<int:pk>/", views.access_advisor, name="access-advisor"),
     path("access-advisor/<str:kind>/<int:pk>/policy/", views.activity_policy, name="activity-policy"),
     # Import of an AWS account's authorization details (upload, preview, confirm).
+    path("policies/change-preview/", views.change_preview, name="change-preview"),
+    path("policies/change-preview/<int:pk>/", views.change_preview_job, name="change-preview-job"),
     path("import/", views.account_import, name="import"),
     path("import/confirm/", views.account_import_confirm, name="import-confirm"),
 ]

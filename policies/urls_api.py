@@ -11,5 +11,6 @@ urlpatterns = [
     path("access-expectations", api_expectations.access_expectations, name="access-expectations"),
     path("access-expectations/<str:name>", api_expectations.access_expectation, name="access-expectation"),
     path("last-accessed", api.last_accessed, name="last-accessed"),
+    path("preview-change", api.preview_change, name="preview-change"),
     path("openapi.json", api.openapi, name="openapi"),
 ]

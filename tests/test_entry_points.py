@@ -785,6 +785,35 @@ def _upload():
     return SimpleUploadedFile("account.json", json.dumps(details).encode(), content_type="application/json")
 
 
+# The change preview section before Save: what the change needs (its principals by SimulatePrincipalPolicy).
+CONSOLE_ROWS += [
+    Row(
+        "policies:change-preview",
+        "POST",
+        lambda w, me: rule(services.attach_policy, identity=w.team, policy=w.unused),
+        data=lambda w, me: {
+            "preview_change": json.dumps({"change": "attach-policy", "identity": w.team.arn, "policy": w.unused.arn})
+        },
+        ok=200,
+    ),
+    # A queued preview's answer is its own actor's alone (anyone else: 404); nothing more is asked.
+    Row(
+        "policies:change-preview-job",
+        "GET",
+        lambda w, me: [],
+        args=lambda w, me: {"pk": _preview_job(w, me).pk},
+        ok=200,
+    ),
+]
+
+
+def _preview_job(w, me):
+    from policies.models import PreviewJob
+
+    description = {"change": "attach-policy", "identity": w.team.arn, "policy": w.unused.arn}
+    return PreviewJob.objects.create(actor=me, description=description)
+
+
 # Pages every signed-in user (or anyone) may open: no IAM action, and nothing to change.
 OPEN = {
     "home": "the dashboard shows each person what they may see",
@@ -868,6 +897,15 @@ API_ROWS = [
             read("iam:GetServiceLastAccessedDetails", Target("*")),
         ],
         data=lambda w, me: {"principal": w.target.arn},
+        ok=200,
+        api=True,
+    ),
+    # A preview needs what the change needs; who it shows is the caller's SimulatePrincipalPolicy.
+    Row(
+        "api:preview-change",
+        "POST",
+        lambda w, me: rule(services.attach_policy, identity=w.team, policy=w.unused),
+        data=lambda w, me: {"change": "attach-policy", "identity": w.team.arn, "policy": w.unused.arn},
         ok=200,
         api=True,
     ),

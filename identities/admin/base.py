@@ -12,6 +12,7 @@ from django.http import HttpResponseRedirect
 from django.utils.text import capfirst
 
 from identities import rules, services
+from identities.console import perform_previewed, preview_field
 from identities.forms import BoundedJSONField
 from identities.models import Group, Membership, Role
 
@@ -165,8 +166,19 @@ class ServiceBackedAdmin(IAMActionsAdmin, admin.ModelAdmin):
             perms_needed.update(f"{check} ({obj.name})" for check in rules.refused(request.user, checks))
         return deleted, counts, perms_needed, protected
 
+    # Users, groups and roles: the confirmation previews who loses what (policies.preview), and
+    # the deletion refuses a stale preview, as the console's.
+    delete_confirmation_template = "admin/delete_confirmation_previewed.html"
+
+    def delete_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is not None and self.subject_argument in ("user", "group", "role"):
+            change = {"change": f"delete-{self.subject_argument}", self.subject_argument: obj.arn}
+            extra_context = {**(extra_context or {}), "preview_change": preview_field(change)}
+        return super().delete_view(request, object_id, extra_context)
+
     def delete_model(self, request, obj):
-        self.perform(request, self.delete_change, **{self.subject_argument: obj}, **self.delete_arguments)
+        perform_previewed(request, self.delete_change, **{self.subject_argument: obj}, **self.delete_arguments)
 
 
 class MembershipFormSet(BaseInlineFormSet):

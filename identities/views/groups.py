@@ -19,6 +19,8 @@ from identities.console import (
     history,
     mark_openable,
     page_of,
+    perform_previewed,
+    preview_field,
     problems_of,
     question,
     readable,
@@ -153,9 +155,11 @@ def group_members_remove(request, pk: int):
         return redirect("identities:group-detail", pk=group.pk)
     users = form.cleaned_data["users"]
     if request.POST.get("confirm") != "yes":
-        return render(request, "identities/group_members_remove.html", {"group": group, "users": users})
+        described = {"change": "remove-members", "group": group.arn, "users": [user.arn for user in users]}
+        context = {"group": group, "users": users, "preview_change": preview_field(described)}
+        return render(request, "identities/group_members_remove.html", context)
     try:
-        rules.perform(request.user, services.remove_members, group=group, users=users)
+        perform_previewed(request, services.remove_members, group=group, users=users)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

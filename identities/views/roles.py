@@ -16,6 +16,8 @@ from identities.console import (
     mark_openable,
     page_of,
     page_url,
+    perform_previewed,
+    preview_field,
     problems_of,
     readable,
     require,
@@ -57,6 +59,7 @@ def _role_context(request, role: Role) -> dict:
         "page": page,
         "allowed": allowed,
         "assign_form": forms.AssignUsersForm(),
+        "assign_preview": preview_field({"change": "assign-role-to-users", "role": role.arn}),
     }
 
 
@@ -86,7 +89,7 @@ def role_assign(request, pk: int):
         return _assignments(request, role, problems=[text for errors in form.errors.values() for text in errors])
     users, expires_at = form.cleaned_data["users"], form.cleaned_data["expires_at"]
     try:
-        rules.perform(request.user, services.assign_role_to_users, role=role, users=users, expires_at=expires_at)
+        perform_previewed(request, services.assign_role_to_users, role=role, users=users, expires_at=expires_at)
     except ValidationError as error:
         return _assignments(request, role, problems=problems_of(error))
     return _assignments(request, role, done=f"May now assume {role}: {', '.join(str(user) for user in users)}.")
@@ -149,7 +152,7 @@ def role_edit(request, pk: int):
         data = form.cleaned_data
         change = {"role": role, "trust_policy": data["trust_policy"] or {}, **{n: data[n] for n in _SUBMITTED}}
         try:
-            rules.perform(request.user, services.update_role_and_trust_policy, **change)
+            perform_previewed(request, services.update_role_and_trust_policy, **change)
         except staleness.StaleEdit as error:
             problem = staleness.message(error.what, current_shown=True)
             form = forms.refused_as_stale(_role_edit_form(Role.objects.get(pk=pk)), problem)
@@ -158,7 +161,9 @@ def role_edit(request, pk: int):
         else:
             messages.success(request, f"Role {role.role_name} was saved.")
             return redirect("identities:role-detail", pk=role.pk)
-    return render(request, "identities/role_form.html", {"form": form, "role": Role.objects.get(pk=pk)})
+    trust_preview = preview_field({"change": "update-trust-policy", "role": role.arn})
+    context = {"form": form, "role": Role.objects.get(pk=pk), "trust_preview": trust_preview}
+    return render(request, "identities/role_form.html", context)
 
 
 @login_required

@@ -6,6 +6,7 @@ from django.contrib import admin
 from identities import rules
 from identities.admin.base import IAMActionsAdmin, adopt, fields_of
 from identities.admin.forms import StaleCheckedForm
+from identities.console import perform_previewed, preview_field
 from identities.context import PENDING
 from identities.forms import BasedOnField
 from policies import services
@@ -49,13 +50,22 @@ class GuardrailAdmin(IAMActionsAdmin, admin.ModelAdmin):
     def has_add_permission(self, request, obj=None):
         return rules.allows(request.user, services.save_guardrail)
 
+    # The form previews what the guardrail would change (policies.preview), and the save refuses a stale preview.
+    change_form_template = "admin/change_form_previewed.html"
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        stored = Guardrail.objects.filter(pk=object_id).first() if object_id and object_id.isdigit() else None
+        change = {"change": "save-guardrail", **({"existing": stored.guardrail_name} if stored else {})}
+        extra_context = {**(extra_context or {}), "preview_change": preview_field(change)}
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
     list_display = ("guardrail_name", "level", "description", "updated_at")
     search_fields = ("guardrail_name", "description")
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         original = Guardrail.objects.get(pk=obj.pk) if change else None
-        saved, findings = self.perform(
+        saved, findings = perform_previewed(
             request,
             services.save_guardrail,
             guardrail=original,

@@ -33,6 +33,7 @@ from policies.views.pages import (
     policy_version_default,
     policy_version_delete,
 )
+from policies.views.preview import change_preview, change_preview_job
 
 __all__ = [
     "access_advisor",
@@ -42,6 +43,8 @@ __all__ = [
     "assessment_acknowledge",
     "assessment_export",
     "assessment_report",
+    "change_preview",
+    "change_preview_job",
     "check_export",
     "escalation_paths",
     "expectation_delete",

@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from identities import rules, staleness
-from identities.console import mark_openable, readable, with_history
+from identities.console import mark_openable, perform_previewed, preview_field, readable, with_history
 from identities.context import Target
 from identities.forms import refused_as_stale
 from identities.models import Group, Role, User
@@ -86,12 +86,23 @@ def _render(request, kind: str, identity, *, inline_form=None, question=None, st
         "inline_form": inline_form or InlinePolicyForm.showing(policies.inline),
         "show_messages": bool(request.htmx),
         "question": question,
+        "previews": _previews(identity),
         "summary": queries.permission_summary(authorization.layers_of(identity))
         if can["simulate"] and not root
         else None,
     }
     template = "policies/_identity_policies.html" if request.htmx else "policies/identity_policies.html"
     return render(request, template, page, status=status)
+
+
+def _previews(identity) -> dict[str, str]:
+    """The changes the forms preview before they save, each filled in from its form's own
+    fields (the policy chosen, the name and document typed: policies.views.preview)."""
+    return {
+        "attach": preview_field({"change": "attach-policy", "identity": identity.arn}),
+        "inline": preview_field({"change": "put-inline-policy", "identity": identity.arn}),
+        "boundary": preview_field({"change": "set-permissions-boundary", "identity": identity.arn}),
+    }
 
 
 @login_required
@@ -167,7 +178,7 @@ def identity_attach(request, kind: str, pk: int):
     if asked is not None:
         return asked
     try:
-        rules.perform(request.user, services.attach_policy, policy=policy, identity=identity)
+        perform_previewed(request, services.attach_policy, policy=policy, identity=identity)
     except ValidationError as error:
         return _done(request, kind, identity, _errors(error), error=True)
     return _done(request, kind, identity, f"{policy.policy_name} is attached to {identity.name}.")
@@ -200,8 +211,8 @@ def identity_inline_put(request, kind: str, pk: int):
     if asked is not None:
         return asked
     try:
-        _, findings = rules.perform(
-            request.user,
+        _, findings = perform_previewed(
+            request,
             services.put_inline_policy,
             identity=identity,
             policy_name=form.cleaned_data["policy_name"],
@@ -262,7 +273,7 @@ def identity_boundary_set(request, kind: str, pk: int):
     if asked is not None:
         return asked
     try:
-        rules.perform(request.user, services.set_permissions_boundary, identity=identity, policy=policy)
+        perform_previewed(request, services.set_permissions_boundary, identity=identity, policy=policy)
     except ValidationError as error:
         return _done(request, kind, identity, _errors(error), error=True)
     return _done(request, kind, identity, f"{policy.policy_name} is now the permission boundary of {identity.name}.")

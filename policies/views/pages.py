@@ -8,7 +8,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from identities import rules, staleness
-from identities.console import history, mark_openable, page_of, page_url, readable, require
+from identities.console import (
+    history,
+    mark_openable,
+    page_of,
+    page_url,
+    perform_previewed,
+    preview_field,
+    readable,
+    require,
+)
 from identities.context import Target
 from identities.forms import refused_as_stale
 from policies import lastaccess, queries, services
@@ -59,6 +68,9 @@ def _linked_places(request, policy: ManagedPolicy) -> queries.PolicyPlaces:
 def _detail_context(request, policy: ManagedPolicy, version_form=None) -> dict:
     versions = queries.policy_versions(policy)
     default = next((version for version in versions if version.is_default), None)
+    for version in versions:
+        described = {"change": "set-default-version", "policy": policy.arn, "version": version.number}
+        version.preview_change = preview_field(described)
     changeable, actor = not policy.read_only, request.user
     form = version_form or PolicyVersionForm.editing(default)
     text = form["document"].value() or ""
@@ -80,6 +92,7 @@ def _detail_context(request, policy: ManagedPolicy, version_form=None) -> dict:
             "advisor": lastaccess.may_open_advisor(actor, policy),
         },
         "version_limit": settings.IAM_MAX_POLICY_VERSIONS,
+        "preview_change": preview_field({"change": "create-policy-version", "policy": policy.arn}),
     }
 
 
@@ -141,8 +154,8 @@ def policy_version_create(request, pk: int):
     policy = _changeable_policy(request, pk, services.create_policy_version)
     if form.is_valid():
         try:
-            version, findings = rules.perform(
-                request.user,
+            version, findings = perform_previewed(
+                request,
                 services.create_policy_version,
                 policy=policy,
                 document=form.cleaned_data["document"],
@@ -178,7 +191,11 @@ def _version(request, pk: int, number: int, change) -> PolicyVersion:
 @require_POST
 def policy_version_default(request, pk: int, number: int):
     version = _version(request, pk, number, services.set_default_version)
-    rules.perform(request.user, services.set_default_version, version=version)
+    try:
+        perform_previewed(request, services.set_default_version, version=version)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("policies:policy-detail", pk=pk)
     messages.success(request, f"{version.version_id} is now the default version of {version.policy.policy_name}.")
     return redirect("policies:policy-detail", pk=pk)
 

@@ -42,6 +42,7 @@ def test_the_document_is_served_and_names_every_endpoint(client):
         "/access-expectations",
         "/access-expectations/{name}",
         "/last-accessed",
+        "/preview-change",
     }
     assert document["openapi"].startswith("3.1")
 
