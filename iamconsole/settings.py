@@ -64,7 +64,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before every middleware that may answer (refusals, redirects, the lockout page), so all carry the policy.
-    "csp.middleware.CSPMiddleware",
+    "iamconsole.content_security.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -91,7 +91,7 @@ MIDDLEWARE = [
 IAM_API_PATH_PREFIX = "/api/v1/"
 API_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "iamconsole.content_security.CSPMiddleware",
     "django.middleware.common.CommonMiddleware",
     "identities.middleware.RequestContextMiddleware",
     "identities.middleware.AuditRefusalMiddleware",

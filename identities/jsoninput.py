@@ -27,6 +27,8 @@ class TooDeep(ValueError):
 
 def too_deep_at(text: str) -> int | None:
     """The offset of the first array or object opened past MAX_DEPTH, or None."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return None  # nothing can nest deeper than it has brackets: most texts need no walk
     depth = 0
     for token in _TOKENS.finditer(text):
         char = text[token.start()]

@@ -56,7 +56,7 @@ def machine_endpoint(view=None, *, rate_limited: Callable[[RateLimited], HttpRes
     @wraps(view)
     def limited(request, *args, **kwargs):
         try:
-            _admit("address", ratelimit.network_of(source_ip(request)), "from this address")
+            _admit("address", ratelimit.network_of(_address(request)), "from this address")
             return view(request, *args, **kwargs)
         except RateLimited as refusal:
             return rate_limited(refusal)
@@ -64,6 +64,12 @@ def machine_endpoint(view=None, *, rate_limited: Callable[[RateLimited], HttpRes
     limited = csrf_exempt(limited)
     setattr(limited, MARK, True)
     return limited
+
+
+def _address(request) -> str | None:
+    """The client's address, as the request's context already read it (identities.middleware)."""
+    context = current_context()
+    return context.source_ip if context is not None else source_ip(request)
 
 
 def _admit(limit: str, subject: str, described: str) -> None:

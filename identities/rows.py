@@ -35,7 +35,9 @@ def one_with(model, scalar: str, *, related: tuple[str, ...] = (), **equals) -> 
     values = iter(row)
     instance = _instance(model, statement.columns[0], values, connection)
     for name, columns in zip(related, statement.columns[1:], strict=True):
-        setattr(instance, name, _instance(model._meta.get_field(name).related_model, columns, values, connection))
+        link = model._meta.get_field(name)
+        # As select_related caches it: the descriptor's checks are for assignments, not reads.
+        link.set_cached_value(instance, _instance(link.related_model, columns, values, connection))
     return instance, (row[-1] if scalar else None)
 
 

@@ -26,6 +26,7 @@ Every cache a decision goes through:
 | decisions of one request | `RequestContext.decisions` | action, resource, request keys | one request | any write the request makes (`identities.middleware`); a generation that moved |
 | the generation of one request | `RequestContext.generation` | (none: one value) | one request | any write the request makes; entering or leaving a transaction |
 | compiled layers, per process | `caches._compiled` (LRU, `IAM_POLICY_CACHE_SIZE`) | principal kind, pk and ARN (or an ARN for the decision API; "guardrails"; a role's effective trust), generation | until evicted, or the entry's `valid_until` (the earliest expiry of a role assignment it holds) | a new generation makes every key unreachable |
+| plain decisions of one set of layers | `Layers.answers` (`decisions.evaluate`, at most `decisions.ANSWERS_MAX`) | action, resource, account, every request key in order (the time keys included) | the layers' own | a new generation brings new layers; explained decisions and resource policies are never kept |
 | plain documents, shared | Django's cache (Redis in production) | `policies:documents:<kind>:<pk>:<generation>` | `caches.DOCUMENT_CACHE_SECONDS` | a new generation makes the key unreachable |
 | dashboard figures | Django's cache (`identities.queries`) | generation and the newest user, group and role | `DASHBOARD_CACHE_SECONDS` | a new generation or a new row |
 | engine memos | `policies/engine` (`functools.lru_cache`) | pattern and value text | until evicted | nothing: pure functions of their text |

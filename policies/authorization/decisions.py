@@ -29,12 +29,47 @@ def time_keys(at=None) -> Keys:
     return {"aws:CurrentTime": moment.strftime("%Y-%m-%dT%H:%M:%SZ"), "aws:EpochTime": str(int(moment.timestamp()))}
 
 
+# Answers kept on one Layers object at most; the time keys change every second, so more
+# would only hold answers that can no longer be asked.
+ANSWERS_MAX = 256
+
+
 def evaluate(
     layers: Layers, action: str, resource: str, values: Keys, resource_policy=None, explain: bool = False
 ) -> Decision:
     """The engine's answer for these layers; `values` are the request's keys (the
     principal's own keys are added last, so no caller can supply them). `explain`
-    asks for the near misses too, for a person reading the reasons."""
+    asks for the near misses too, for a person reading the reasons.
+
+    The engine is a pure function of its inputs, so a plain decision (no resource
+    policy, no explanation) is kept on the layers under all the others (the time keys
+    included): a caller asking the same again within the second is not evaluated again."""
+    key = _answer_key(action, resource, values) if resource_policy is None and not explain else None
+    if key is None:
+        return _evaluate(layers, action, resource, values, resource_policy, explain)
+    decision = layers.answers.get(key)
+    if decision is None:
+        decision = _evaluate(layers, action, resource, values, resource_policy, explain)
+        if len(layers.answers) >= ANSWERS_MAX:
+            layers.answers.clear()
+        layers.answers[key] = decision
+    return decision
+
+
+def _answer_key(action: str, resource: str, values: Keys) -> tuple | None:
+    """The inputs as a dictionary key, or None when a value is not a string or strings."""
+    items = []
+    for name, value in values.items():
+        if isinstance(value, list) and all(isinstance(item, str) for item in value):
+            value = tuple(value)
+        elif not isinstance(value, str):
+            return None
+        items.append((name, value))
+    # In their order: the engine is given them in this order.
+    return action, resource, settings.IAM_ACCOUNT_ID, tuple(items)
+
+
+def _evaluate(layers: Layers, action: str, resource: str, values: Keys, resource_policy, explain: bool) -> Decision:
     values = {**values, **layers.keys}
     request = Request(layers.principal_arn, action, resource, values, resource_account=resource_account(resource))
     return (authorize_explained if explain else authorize)(

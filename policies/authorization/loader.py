@@ -38,6 +38,9 @@ class Layers:
     documents: dict[str, dict] = field(default_factory=dict, compare=False)
     # Cached layers are used until then at most (the earliest expiry among what they hold).
     valid_until: datetime | None = field(default=None, compare=False)
+    # Plain decisions of these layers by their inputs (decisions.evaluate): layers are cached
+    # under the permissions generation, so a new generation brings new layers and no answers.
+    answers: dict = field(default_factory=dict, compare=False, repr=False)
 
     def may_allow(self, action: str) -> bool:
         """Whether some resource could be allowed `action`: every layer that applies has an

@@ -62,6 +62,13 @@ def test_another_address_is_unaffected(address_limit):
     assert statuses(Client(REMOTE_ADDR="198.51.100.10"), 2) == [401, 401]
 
 
+def test_behind_a_proxy_each_forwarded_client_has_its_own_limit(address_limit, settings):
+    settings.IAM_PROXY_COUNT = 1
+    proxy = Client(REMOTE_ADDR="10.0.0.1")
+    assert statuses(proxy, 3, HTTP_X_FORWARDED_FOR="198.51.100.9") == [401, 401, 429]
+    assert statuses(proxy, 2, HTTP_X_FORWARDED_FOR="198.51.100.10") == [401, 401]
+
+
 def test_an_address_is_served_again_once_time_has_passed(address_limit):
     client = Client(REMOTE_ADDR="198.51.100.9")
     assert statuses(client, 3) == [401, 401, 429]
