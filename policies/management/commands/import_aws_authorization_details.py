@@ -15,8 +15,8 @@ from django.db import transaction
 from identities import guards
 from identities.guards import ChangeRefused
 from identities.management import system_user
-from identities.models import User
 from policies.aws_import import ImportRefused, apply_import, plan_import, read_authorization_details
+from policies.management.actors import acting_as
 
 
 class Command(BaseCommand):
@@ -45,7 +45,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        actor = self._actor(options["actor"])
+        actor = acting_as(options["actor"])
         paths = [Path(name) for name in options["file"]]
         sources = [self._read(path) for path in paths]
         skip_invalid = options["skip_invalid"]
@@ -80,14 +80,6 @@ class Command(BaseCommand):
             return path.read_bytes()
         except OSError as error:
             raise CommandError(f"Cannot read {path}: {error.strerror}.") from error
-
-    def _actor(self, username: str | None) -> User | None:
-        if username is None:
-            return None
-        actor = User.objects.filter(username__lower=username.lower()).first()
-        if actor is None:
-            raise CommandError(f"No IAM user named {username} (--as).")
-        return actor
 
     def _print_plan(self, plan) -> None:
         for line in plan.lines():

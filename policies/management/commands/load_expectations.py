@@ -18,6 +18,7 @@ from identities import rules
 from identities.models import User
 from policies import services
 from policies.expectations.files import read_path
+from policies.management.actors import acting_as
 from policies.models import AccessExpectation
 
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("--prune", action="store_true", help="delete the stored expectations the file leaves out")
 
     def handle(self, *args, **options):
-        actor = self._actor(options["actor"])
+        actor = acting_as(options["actor"])
         try:
             definitions = read_path(Path(options["file"]))
             with transaction.atomic():
@@ -52,12 +53,3 @@ class Command(BaseCommand):
         if actor is None:
             return change(actor=None, **arguments)
         return rules.perform(actor, change, **arguments)
-
-    @staticmethod
-    def _actor(username: str | None) -> User | None:
-        if username is None:
-            return None
-        actor = User.objects.filter(username__lower=username.lower()).first()
-        if actor is None:
-            raise CommandError(f"No IAM user named {username} (--as).")
-        return actor
