@@ -40,7 +40,9 @@ class Layers:
     valid_until: datetime | None = field(default=None, compare=False)
     # Plain decisions of these layers by their inputs (decisions.evaluate): layers are cached
     # under the permissions generation, so a new generation brings new layers and no answers.
-    answers: dict = field(default_factory=dict, compare=False, repr=False)
+    # Not an argument: layers made from these (dataclasses.replace with another principal,
+    # other keys or another boundary) start with answers of their own.
+    answers: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def may_allow(self, action: str) -> bool:
         """Whether some resource could be allowed `action`: every layer that applies has an

@@ -88,3 +88,21 @@ def test_the_answers_of_one_layers_object_stay_bounded(service, settings):
     for index in range(decisions.ANSWERS_MAX + 10):
         authorization.decide(layers, "storage:GetObject", f"arn:aws:storage:::bucket-{index}", at=AT)
     assert len(layers.answers) <= decisions.ANSWERS_MAX
+
+
+def test_layers_made_from_others_keep_no_answer_of_theirs(service):
+    """Who-can, the escalation report and a boundary tried on a principal copy layers with
+    another principal, other keys or another boundary: the copy decides for itself."""
+    import dataclasses
+
+    from policies.engine import compile_policies
+
+    layers = authorization.layers_at(ARN)
+    asked = {"aws:SourceIp": "10.1.2.3"}
+    assert authorization.decide(layers, "storage:GetObject", "*", context=asked, at=AT).outcome is Outcome.ALLOW
+    denying = compile_policies(
+        [{"Version": "2012-10-17", "Statement": {"Effect": "Deny", "Action": "*", "Resource": "*"}}]
+    )
+    bounded = dataclasses.replace(layers, boundary=denying)
+    assert bounded.answers == {}
+    assert authorization.decide(bounded, "storage:GetObject", "*", context=asked, at=AT).outcome is not Outcome.ALLOW
