@@ -44,6 +44,25 @@ class Check(NamedTuple):
         return f"{told} ({self.about})" if self.about else told
 
 
+class AnyOf(NamedTuple):
+    """A check met by any one of several routes, each a list of checks all of which must be
+    allowed (an access request is decided by whoever may make the change it asks for, or by
+    whoever may approve it). Named, on a refusal, by its first route's first check."""
+
+    routes: tuple[tuple[Check, ...], ...]
+
+    @property
+    def action(self) -> str:
+        return self.routes[0][0].action
+
+    @property
+    def target(self) -> object:
+        return self.routes[0][0].target
+
+    def __str__(self) -> str:
+        return " or ".join(" and ".join(str(check) for check in route) for route in self.routes)
+
+
 _RULES: dict[Callable, list[Callable[..., Iterable[Check]]]] = {}
 
 
@@ -70,7 +89,26 @@ def required(change: Callable, **arguments) -> list[Check]:
 
 
 def refused(actor, checks: Iterable[Check]) -> list[Check]:
-    return [check for check in checks if not actor.has_perm(check.action, check.target)]
+    return [check for check in checks if not _allowed(actor, check)]
+
+
+def _allowed(actor, check) -> bool:
+    if isinstance(check, AnyOf):
+        return any(all(_allowed(actor, part) for part in route) for route in check.routes)
+    return actor.has_perm(check.action, check.target)
+
+
+def _as_allowed(actor, checks: Iterable[Check]) -> list[Check]:
+    """The checks with each AnyOf replaced by the first of its routes the actor was allowed:
+    what the actor's request was really allowed, for the last-accessed data."""
+    found = []
+    for check in checks:
+        if isinstance(check, AnyOf):
+            route = next(route for route in check.routes if not refused(actor, route))
+            found += _as_allowed(actor, route)
+        else:
+            found.append(check)
+    return found
 
 
 class Refused(PermissionDenied):
@@ -99,9 +137,10 @@ def perform(actor, change: Callable, **arguments):
     A change made counts as an allowed request of the actor's (note_allowed)."""
     checks = required(change, **arguments)
     require(actor, checks)
+    allowed = _as_allowed(actor, checks)
     with transaction.atomic(), guards.around(actor, change):
         made = change(actor=actor, **arguments)
-    note_allowed(actor, checks)
+    note_allowed(actor, allowed)
     return made
 
 
