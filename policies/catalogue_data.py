@@ -711,7 +711,40 @@ STORAGE = Service(
     ),
 )
 
-SERVICES: tuple[Service, ...] = (IAM, STS, STORAGE)
+# --------------------------------------------------------------------------------------------
+# iamconsole: the console's own service, for what AWS has no action for
+# --------------------------------------------------------------------------------------------
+
+_REQUEST_KEYS = ("iamconsole:RequestedGroup", "iamconsole:RequestedRole", "iamconsole:RequestedAction")
+
+ICONSOLE = Service(
+    prefix="iamconsole",
+    name="iamconsole",
+    actions=(
+        Action(
+            "ApproveAccessRequest",
+            PERMISSIONS_MANAGEMENT,
+            ("group", "role", "resource"),
+            _REQUEST_KEYS,
+            _console(
+                "approve or deny another person's access request: asked on the requested group, the requested "
+                "role, or each requested resource (with the requested action as iamconsole:RequestedAction)"
+            ),
+        ),
+    ),
+    resource_types=(
+        ResourceType("group", "arn:${Partition}:iam::${Account}:group/${GroupNameWithPath}"),
+        ResourceType("role", "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}"),
+        ResourceType("resource", "arn:${Partition}:${Service}:${Region}:${Account}:${Resource}"),
+    ),
+    condition_keys=(
+        ("iamconsole:RequestedGroup", "ARN"),
+        ("iamconsole:RequestedRole", "ARN"),
+        ("iamconsole:RequestedAction", "String"),
+    ),
+)
+
+SERVICES: tuple[Service, ...] = (IAM, STS, STORAGE, ICONSOLE)
 
 # AWS's tables list every iam: and sts: action; the console implements these (the
 # others are accepted in policies, as AWS's are, but nothing here performs them).

@@ -62,8 +62,9 @@ def test_data_modules_use_only_the_standard_library():
         assert not re.search(r"^\s*(from|import)\s+django", source, re.MULTILINE), module.__name__
 
 
-def test_services_are_iam_sts_and_the_demo_storage():
-    assert [s.prefix for s in SERVICES] == ["iam", "sts", "storage"]
+def test_services_are_iam_sts_the_demo_storage_and_the_consoles_own():
+    assert [s.prefix for s in SERVICES] == ["iam", "sts", "storage", "iamconsole"]
+    assert [a.name for a in service("iamconsole").actions] == ["ApproveAccessRequest"]
     assert service("IAM").name == "AWS Identity and Access Management (IAM)"
     assert service("sts").name == "AWS Security Token Service"
     assert service("storage").name == "Demo object storage"
