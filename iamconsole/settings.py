@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     # let override another app's; policies follows, as it depends on identities.
     "identities",
     "policies",
+    "access",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -340,6 +341,29 @@ IAM_AUTHORIZE_BATCH_MAX = env_int("IAM_AUTHORIZE_BATCH_MAX", default=100, minimu
 # Change previews (policies.preview): past this many principals (active users and roles) the
 # console's preview runs as a job of `run_preview_jobs` instead of while the page waits.
 IAM_PREVIEW_INLINE_MAX = env_int("IAM_PREVIEW_INLINE_MAX", default=20_000, minimum=0)
+
+# Access requests (access): the longest a grant may last (seconds), whether "until revoked"
+# may be asked for, how many people must approve (1 or 2), the hours before an undecided
+# request expires, the most open requests one user may have, and how long before a grant
+# ends its holder is told. A group or a role may be stricter (access.models.AccessLimit).
+IAM_ACCESS_MAX_DURATION = env_int("IAM_ACCESS_MAX_DURATION", default=8 * 3600, minimum=60)
+IAM_ACCESS_UNTIL_REVOKED = env_bool("IAM_ACCESS_UNTIL_REVOKED", default=False)
+IAM_ACCESS_APPROVALS = env_int("IAM_ACCESS_APPROVALS", default=1, minimum=1, maximum=2)
+IAM_ACCESS_REQUEST_EXPIRY_HOURS = env_int("IAM_ACCESS_REQUEST_EXPIRY_HOURS", default=72, minimum=1)
+IAM_ACCESS_MAX_OPEN_REQUESTS = env_int("IAM_ACCESS_MAX_OPEN_REQUESTS", default=5, minimum=1)
+IAM_ACCESS_EXPIRY_NOTICE = env_int("IAM_ACCESS_EXPIRY_NOTICE", default=3600, minimum=0)
+
+# E-mail (access requests' notices only): the console backend unless a host is set.
+EMAIL_HOST = env_str("EMAIL_HOST", "") or ""
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("EMAIL_PORT", default=587, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "") or ""
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "") or ""
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", default=10, minimum=1)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "iamconsole@localhost")
 
 # The audit trail. Decision API answers are always counted per day and outcome;
 # with this on, each answer of an allowed call is also recorded in full (a row per decision).
