@@ -383,6 +383,9 @@ IAM_LAST_ACCESSED_RESOURCES_PER_ACTION = env_int("IAM_LAST_ACCESSED_RESOURCES_PE
 # or the console an object page it opens (identities.rules); named here so identities needs
 # no import of policies.
 IAM_ALLOWED_REQUEST_HOOKS = ["policies.lastaccess.note_console_checks"]
+# The API's OpenAPI document (policies.openapi) adds the paths and schemas each of these
+# returns: the endpoints of apps that policies cannot import.
+IAM_API_DOCUMENT_PARTS = ["access.openapi.document_part"]
 # Machine endpoints (the API under /api/v1/ and any other, identities.machine): token buckets,
 # requests a second after a burst, per client network (IPv4 address, IPv6 /64) before
 # authentication and per access key after it. Each process keeps its own buckets and

@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("identities.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("policies.urls_api")),
+    path("api/v1/", include("access.urls_api")),
     path("", include("policies.urls")),
 ]

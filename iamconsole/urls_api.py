@@ -3,7 +3,7 @@
 from django.http import JsonResponse
 from django.urls import include, path
 
-urlpatterns = [path("api/v1/", include("policies.urls_api"))]
+urlpatterns = [path("api/v1/", include("policies.urls_api")), path("api/v1/", include("access.urls_api"))]
 
 
 def not_found(request, exception=None):

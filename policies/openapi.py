@@ -1,6 +1,7 @@
 """The OpenAPI document of /api/v1/, describing exactly what policies.api does."""
 
 from django.conf import settings
+from django.utils.module_loading import import_string
 
 from policies.preview.requests import KINDS
 
@@ -183,7 +184,7 @@ _ERROR = {
 }
 
 
-def _errors(*statuses: int) -> dict:
+def errors(*statuses: int) -> dict:
     described = {
         400: "Malformed request",
         401: "Missing, malformed, unknown or inactive credentials",
@@ -198,16 +199,19 @@ def _errors(*statuses: int) -> dict:
     return {str(status): {"description": described[status], "content": content} for status in statuses}
 
 
-def _json_body(schema: dict) -> dict:
+def json_body(schema: dict) -> dict:
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
-def _ok(schema: dict, description: str) -> dict:
+def ok(schema: dict, description: str) -> dict:
     return {"200": {"description": description, "content": {"application/json": {"schema": schema}}}}
 
 
 def document() -> dict:
     common = (400, 401, 403, 405, 413, 415, 503)
+    # Other apps' endpoints under /api/v1/ describe themselves (IAM_API_DOCUMENT_PARTS): policies
+    # imports none of them.
+    parts = [import_string(name)() for name in settings.IAM_API_DOCUMENT_PARTS]
     return {
         "openapi": "3.1.0",
         "info": {
@@ -225,8 +229,8 @@ def document() -> dict:
                     "summary": "Who the credentials belong to",
                     "description": "Needs no permission, as AWS's sts:GetCallerIdentity: an explicit Deny "
                     "does not stop it.",
-                    "responses": _ok({"$ref": "#/components/schemas/CallerIdentity"}, "The caller")
-                    | _errors(401, 403, 405, 503),
+                    "responses": ok({"$ref": "#/components/schemas/CallerIdentity"}, "The caller")
+                    | errors(401, 403, 405, 503),
                 }
             },
             "/authorize": {
@@ -235,7 +239,7 @@ def document() -> dict:
                     "summary": "Decide one request, or a batch",
                     "description": f"A batch holds at most {settings.IAM_AUTHORIZE_BATCH_MAX} requests. The caller "
                     "may ask about itself, or about others it is allowed iam:SimulatePrincipalPolicy on.",
-                    "requestBody": _json_body(
+                    "requestBody": json_body(
                         {
                             "oneOf": [
                                 {"$ref": "#/components/schemas/AuthorizeRequest"},
@@ -243,11 +247,11 @@ def document() -> dict:
                             ]
                         }
                     ),
-                    "responses": _ok(
+                    "responses": ok(
                         {"oneOf": [{"$ref": "#/components/schemas/Result"}, {"$ref": "#/components/schemas/Results"}]},
                         "One result, or one per request in order",
                     )
-                    | _errors(*common, 404),
+                    | errors(*common, 404),
                 }
             },
             "/preview-change": {
@@ -256,26 +260,30 @@ def document() -> dict:
                     "summary": "Who would gain and who would lose what if the caller made this change",
                     "description": "Refused unless the caller may make the change itself. Nothing is saved. "
                     "Principals the caller may not iam:SimulatePrincipalPolicy on are only counted.",
-                    "requestBody": _json_body({"$ref": "#/components/schemas/PreviewRequest"}),
-                    "responses": _ok({"$ref": "#/components/schemas/Preview"}, "The principals whose access moves")
-                    | _errors(*common),
+                    "requestBody": json_body({"$ref": "#/components/schemas/PreviewRequest"}),
+                    "responses": ok({"$ref": "#/components/schemas/Preview"}, "The principals whose access moves")
+                    | errors(*common),
                 }
             },
             "/assume-role": {
                 "post": {
                     "operationId": "assumeRole",
                     "summary": "Temporary credentials for a role (sts:AssumeRole)",
-                    "requestBody": _json_body({"$ref": "#/components/schemas/AssumeRoleRequest"}),
-                    "responses": _ok({"$ref": "#/components/schemas/AssumeRoleResult"}, "Credentials, shown once")
-                    | _errors(*common),
+                    "requestBody": json_body({"$ref": "#/components/schemas/AssumeRoleRequest"}),
+                    "responses": ok({"$ref": "#/components/schemas/AssumeRoleResult"}, "Credentials, shown once")
+                    | errors(*common),
                 }
             },
             **_expectation_paths(common),
             "/last-accessed": _last_accessed_path(),
+            **{path: item for part in parts for path, item in part["paths"].items()},
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": _schemas() | _expectation_schemas() | _last_accessed_schemas(),
+            "schemas": _schemas()
+            | _expectation_schemas()
+            | _last_accessed_schemas()
+            | {name: schema for part in parts for name, schema in part["schemas"].items()},
         },
     }
 
@@ -416,14 +424,14 @@ def _expectation_paths(common: tuple[int, ...]) -> dict:
             "get": {
                 "operationId": "listAccessExpectations",
                 "summary": "Every access expectation, checked now (iam:ListAccessExpectations)",
-                "responses": _ok({"$ref": "#/components/schemas/AccessExpectations"}, "The expectations")
-                | _errors(401, 403, 405, 503),
+                "responses": ok({"$ref": "#/components/schemas/AccessExpectations"}, "The expectations")
+                | errors(401, 403, 405, 503),
             },
             "post": {
                 "operationId": "putAccessExpectation",
                 "summary": "Create or replace an access expectation (iam:PutAccessExpectation)",
-                "requestBody": _json_body({"$ref": "#/components/schemas/AccessExpectationDefinition"}),
-                "responses": _ok(one, "The stored expectation, with its state") | _errors(*common),
+                "requestBody": json_body({"$ref": "#/components/schemas/AccessExpectationDefinition"}),
+                "responses": ok(one, "The stored expectation, with its state") | errors(*common),
             },
         },
         "/access-expectations/{name}": {
@@ -431,9 +439,9 @@ def _expectation_paths(common: tuple[int, ...]) -> dict:
                 "operationId": "deleteAccessExpectation",
                 "summary": "Delete an access expectation (iam:DeleteAccessExpectation)",
                 "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
-                "responses": _ok({"$ref": "#/components/schemas/DeletedAccessExpectation"}, "Deleted")
-                | _errors(401, 403, 405, 503)
-                | {"404": {**_errors(404)["404"], "description": "No such expectation"}},
+                "responses": ok({"$ref": "#/components/schemas/DeletedAccessExpectation"}, "Deleted")
+                | errors(401, 403, 405, 503)
+                | {"404": {**errors(404)["404"], "description": "No such expectation"}},
             }
         },
     }
@@ -466,8 +474,8 @@ def _last_accessed_path() -> dict:
             "IAM_LAST_ACCESSED_FLUSH_SECONDS to appear; a group's are its members', a policy's those of the "
             "identities it is attached to.",
             "parameters": parameters,
-            "responses": _ok({"$ref": "#/components/schemas/LastAccessed"}, "Granted services and actions")
-            | _errors(400, 401, 403, 404, 405, 503),
+            "responses": ok({"$ref": "#/components/schemas/LastAccessed"}, "Granted services and actions")
+            | errors(400, 401, 403, 404, 405, 503),
         }
     }
 

@@ -43,6 +43,13 @@ def test_the_document_is_served_and_names_every_endpoint(client):
         "/access-expectations/{name}",
         "/last-accessed",
         "/preview-change",
+        "/access-requests",
+        "/access-requests/to-decide",
+        "/access-requests/{pk}",
+        "/access-requests/{pk}/cancel",
+        "/access-requests/{pk}/decision",
+        "/access-requests/{pk}/end",
+        "/access-requests/{pk}/revoke",
     }
     assert document["openapi"].startswith("3.1")
 
