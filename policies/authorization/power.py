@@ -45,6 +45,8 @@ ROUTE_ACTIONS = (
     "iam:CreateLoginProfile",
     "iam:UpdateLoginProfile",
     "iam:PassRole",
+    # The console's own: approving another person's access request makes the change it asks for.
+    "iamconsole:ApproveAccessRequest",
     # A new name or path that other documents match by name (aws:PrincipalArn, ARN patterns).
     "iam:UpdateUser",
     "iam:UpdateGroup",

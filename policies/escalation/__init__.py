@@ -59,4 +59,5 @@ def _paths_of(world: _World, principal: _Principal):
     yield from _rename_paths(world, principal)
     yield from _group_rename_paths(world, principal)
     yield from routes.pass_role_paths(principal)
+    yield from routes.approval_paths(world, principal)
     yield from expectation_paths(world, principal)

@@ -229,3 +229,44 @@ def pass_role_paths(principal: _Principal):
             "Pass any role to a service, which then acts with that role's permissions.",
             ("iam:PassRole on *",),
         )
+
+
+# The console's own action (iamconsole:ApproveAccessRequest, the access app's): approving a request
+# makes the change it asks for. No one approves their own request, so this route needs a second
+# person: someone else who asks, or a user whose credentials the principal may use.
+APPROVE = "iamconsole:ApproveAccessRequest"
+
+
+def approval_paths(world: _World, principal: _Principal):
+    """Approve access requests for groups whose policies it lacks, for roles, or for
+    iam:PutUserPolicy on every user (which grants anything)."""
+    if not may_allow(principal.layers.identity, APPROVE):
+        return
+    groups = [
+        group
+        for group in _targets(principal, APPROVE, world.groups_by_name, world.groups.values())
+        if world.group_labels[group.pk] - principal.labels
+        and _allowed(principal, APPROVE, group.arn, {"iamconsole:RequestedGroup": group.arn})
+    ]
+    roles = [
+        role for role in world.roles if _allowed(principal, APPROVE, role.arn, {"iamconsole:RequestedRole": role.arn})
+    ]
+    steps = (f"{APPROVE} on the requested group or role", "another user asks, or one whose credentials it holds")
+    targets = tuple(item.arn for item in (*groups, *roles))
+    if targets:
+        names = ", ".join(item.name for item in (*groups, *roles)[:TARGETS_SHOWN])
+        more = f" and {len(targets) - TARGETS_SHOWN} more" if len(targets) > TARGETS_SHOWN else ""
+        yield EscalationPath(
+            "approve-request",
+            f"Approve requests for {names}{more}, never its own: with another person, or as a user it may act as.",
+            steps,
+            targets if len(targets) > 1 else (),
+        )
+    account = principal.arn.split(":")[4]
+    everyone = f"arn:aws:iam::{account}:user/*"
+    if _allowed(principal, APPROVE, everyone, {"iamconsole:RequestedAction": "iam:PutUserPolicy"}):
+        yield EscalationPath(
+            "approve-request",
+            "Approve a request for iam:PutUserPolicy on every user, which grants anything, never its own.",
+            (f"{APPROVE} on {everyone} (iamconsole:RequestedAction iam:PutUserPolicy)",),
+        )

@@ -408,3 +408,28 @@ def test_near_miss_renaming_a_group_one_is_not_in(org):
     user_with("ivy", grant)
     group_policy(allow("storage:ListBucket"), org.henry)
     assert paths_of("ivy") == []
+
+
+def test_approving_access_requests_for_a_group_is_a_route_to_it(org):
+    operations = arn("group", "Operations")
+    condition = {"Condition": {"ArnEquals": {"iamconsole:RequestedGroup": operations}}}
+    user_with("ops-lead", document(statement("Allow", "iamconsole:ApproveAccessRequest", operations, **condition)))
+    [path] = paths_of("ops-lead")
+    assert (path.kind, path.summary) == (
+        "approve-request",
+        "Approve requests for Operations, never its own: with another person, or as a user it may act as.",
+    )
+
+
+def test_approving_any_permission_request_is_a_route_to_anything(org):
+    user_with("approver", allow("iamconsole:ApproveAccessRequest", "*"))
+    kinds = kinds_of("approver")
+    assert kinds == ["approve-request", "approve-request"]
+    assert "iam:PutUserPolicy on every user" in paths_of("approver")[1].summary
+
+
+def test_near_miss_approving_requests_for_a_group_whose_policies_one_has(org):
+    developers = arn("group", "Developers")
+    mia_may = document(statement("Allow", "iamconsole:ApproveAccessRequest", developers))
+    services.put_inline_policy(identity=org.mia, policy_name="ApproveDevelopers", document=mia_may, actor=None)
+    assert "approve-request" not in kinds_of("mia")
