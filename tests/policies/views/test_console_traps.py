@@ -57,8 +57,12 @@ def reverse_of(response) -> str:
         (allow("iam:Attach*Policy"), ["iam:AttachUserPolicy", "iam:AttachGroupPolicy", "iam:AttachRolePolicy"]),
         (allow("iam:AddUserToGroup", "*", {"Bool": {"aws:MultiFactorAuthPresent": "true"}}), ["iam:AddUserToGroup"]),
         (document({"Effect": "Allow", "NotAction": "storage:*", "Resource": "*"}), ["*", "iam:*", *ROUTES]),
-        # Everything but IAM still assumes roles, which may reach one that can escalate.
-        (document({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}), ["sts:AssumeRole"]),
+        # Everything but IAM still assumes roles, which may reach one that can escalate, and
+        # approves others' access requests.
+        (
+            document({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}),
+            ["iamconsole:ApproveAccessRequest", "sts:AssumeRole"],
+        ),
         (allow("iam:CreateAccessKey"), ["iam:CreateAccessKey"]),
         (allow("iam:CreateAccessKey", "arn:aws:iam::*:user/${aws:PrincipalTag/team}-*"), ["iam:CreateAccessKey"]),
         (allow("iam:CreateAccessKey", "arn:aws:iam::*:user/${aws:username}"), []),
