@@ -5,7 +5,7 @@ of the API (policies.api), the same rule table and services as the console."""
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
 
-from access import queries, services
+from access import proposals, queries, services
 from access.models import AccessRequest
 from access.rules import may_decide
 from identities import rules
@@ -189,3 +189,29 @@ def revoke(request, pk: int):
     reason = _text(json_body(request).get("reason", ""), "reason")
     _performed(request.user, services.revoke_grant, request=row, reason=reason)
     return JsonResponse(request_json(queries.request_for(pk)))
+
+
+@api_view("GET")
+def request_proposals(request, pk: int):
+    """What would grant a permission request, smallest first, and what its requester would gain
+    beyond it if it were granted as asked (the change preview, for them alone)."""
+    row = _visible(request, pk)
+    found = proposals.proposals(row)
+    return JsonResponse(
+        {
+            "proposals": [
+                {
+                    "kind": proposal.kind,
+                    "arn": proposal.arn or None,
+                    "name": proposal.name,
+                    "beyond_request": [
+                        {"action": action, "resources": list(where)} for action, where in proposal.beyond
+                    ],
+                }
+                for proposal in found
+            ],
+            "gains_beyond_request": [
+                {"action": change.action, "resource": change.resource} for change in proposals.gains_beyond_request(row)
+            ],
+        }
+    )

@@ -67,6 +67,29 @@ _DECISION = {
         "duration_seconds": {"type": ["integer", "null"], "description": "Approve for less than was asked."},
     },
 }
+_BEYOND = {"type": "object", "properties": {"action": {"type": "string"}, "resources": _STRINGS}}
+_PROPOSALS = {
+    "type": "object",
+    "required": ["proposals", "gains_beyond_request"],
+    "properties": {
+        "proposals": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "kind": {"enum": ["group", "role", "statement"]},
+                    "arn": {"type": ["string", "null"]},
+                    "name": {"type": "string"},
+                    "beyond_request": {"type": "array", "items": _BEYOND},
+                },
+            },
+        },
+        "gains_beyond_request": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"action": {"type": "string"}, "resource": {"type": "string"}}},
+        },
+    },
+}
 _REASON = {"type": "object", "properties": {"reason": {"type": "string"}}}
 
 
@@ -117,6 +140,16 @@ def document_part() -> dict:
                     "responses": ok(_ONE, "The request") | errors(401, 403, 405, 503) | _missing(),
                 }
             },
+            "/access-requests/{pk}/proposals": {
+                "get": {
+                    "operationId": "proposeAccessGrants",
+                    "summary": "What would grant a request, smallest first, and what its requester would gain beyond",
+                    "parameters": _ID,
+                    "responses": ok({"$ref": "#/components/schemas/AccessProposals"}, "The proposals")
+                    | errors(401, 403, 405, 503)
+                    | _missing(),
+                }
+            },
             "/access-requests/{pk}/cancel": _action("cancelAccessRequest", "Cancel one's own open request"),
             "/access-requests/{pk}/decision": _action(
                 "decideAccessRequest",
@@ -135,5 +168,6 @@ def document_part() -> dict:
                 "properties": {"requests": {"type": "array", "items": _REQUEST}},
             },
             "AccessRequestDecision": _DECISION,
+            "AccessProposals": _PROPOSALS,
         },
     }

@@ -18,7 +18,17 @@ from django.utils import timezone
 from identities import naming, trust
 from identities.models import Group, Role, RoleAssignment, User
 from policies.authorization import principals
-from policies.authorization.loader import Compiler, Layers, Owner, Scope, Source, assemble, compile_guardrails, read
+from policies.authorization.loader import (
+    Compiler,
+    Layers,
+    Owner,
+    Scope,
+    Source,
+    account_keys,
+    assemble,
+    compile_guardrails,
+    read,
+)
 from policies.engine import PolicyKind, PolicySet, condition_keys
 from policies.models import InlinePolicy, PolicyAttachment
 
@@ -151,6 +161,12 @@ class Account:
 
     def role_layers(self, role: Role) -> Layers:
         return self._layers(role.arn, [("role", role.pk)], ("role", role.pk), principals.role_keys(role))
+
+    def group_layers(self, group: Group) -> Layers:
+        """A group's policies alone, as principals.group_layers reads them one at a time.
+        Needs the account read with every group's memberships or with policy groups only:
+        either holds every group's documents."""
+        return self._layers(group.arn, [("group", group.pk)], ("group", group.pk), account_keys())
 
     @cached_property
     def policy_by_label(self) -> dict[str, int]:

@@ -56,6 +56,9 @@ def test_the_story_matches_the_consoles(org):
     assert [row["id"] for row in henry.get(URL).json()["requests"]] == [asked["id"]]
     assert [row["id"] for row in admin.get(f"{URL}/to-decide").json()["requests"]] == [asked["id"]]
     assert henry.get(f"{URL}/to-decide").json()["requests"] == []
+    proposed = admin.get(f"{URL}/{asked['id']}/proposals").json()
+    assert [item["name"] for item in proposed["proposals"]][0] == "IAMPublishers"
+    assert proposed["proposals"][-1]["kind"] == "statement" and proposed["gains_beyond_request"] == []
     decided = post(admin, f"{URL}/{asked['id']}/decision", {"decision": "approve", "duration_seconds": 1800})
     assert decided.status_code == 200
     answer = decided.json()

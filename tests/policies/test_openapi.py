@@ -46,6 +46,7 @@ def test_the_document_is_served_and_names_every_endpoint(client):
         "/access-requests",
         "/access-requests/to-decide",
         "/access-requests/{pk}",
+        "/access-requests/{pk}/proposals",
         "/access-requests/{pk}/cancel",
         "/access-requests/{pk}/decision",
         "/access-requests/{pk}/end",
