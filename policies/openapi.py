@@ -183,12 +183,15 @@ _ERROR = {
 }
 
 
-def _errors(*statuses: int) -> dict:
+def _errors(*statuses: int, missing: str = "") -> dict:
+    """The error answers, each described; a 404 says what was missing (`missing`, required with it)."""
+    if 404 in statuses and not missing:
+        raise ValueError("a 404 answer names what was missing")
     described = {
         400: "Malformed request",
         401: "Missing, malformed, unknown or inactive credentials",
         403: "Not allowed, or plain HTTP",
-        404: "No such principal",
+        404: missing,
         405: "Wrong method",
         413: "Body too large",
         415: "Body not application/json",
@@ -247,7 +250,7 @@ def document() -> dict:
                         {"oneOf": [{"$ref": "#/components/schemas/Result"}, {"$ref": "#/components/schemas/Results"}]},
                         "One result, or one per request in order",
                     )
-                    | _errors(*common, 404),
+                    | _errors(*common, 404, missing="No such principal"),
                 }
             },
             "/preview-change": {
@@ -432,8 +435,7 @@ def _expectation_paths(common: tuple[int, ...]) -> dict:
                 "summary": "Delete an access expectation (iam:DeleteAccessExpectation)",
                 "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
                 "responses": _ok({"$ref": "#/components/schemas/DeletedAccessExpectation"}, "Deleted")
-                | _errors(401, 403, 405, 503)
-                | {"404": {**_errors(404)["404"], "description": "No such expectation"}},
+                | _errors(401, 403, 404, 405, 503, missing="No such expectation"),
             }
         },
     }
@@ -467,7 +469,7 @@ def _last_accessed_path() -> dict:
             "identities it is attached to.",
             "parameters": parameters,
             "responses": _ok({"$ref": "#/components/schemas/LastAccessed"}, "Granted services and actions")
-            | _errors(400, 401, 403, 404, 405, 503),
+            | _errors(400, 401, 403, 404, 405, 503, missing="No user, role, group or managed policy has that ARN"),
         }
     }
 
