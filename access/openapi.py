@@ -93,8 +93,7 @@ _PROPOSALS = {
 _REASON = {"type": "object", "properties": {"reason": {"type": "string"}}}
 
 
-def _missing() -> dict:
-    return {"404": {**errors(404)["404"], "description": "No such request of the caller's or for them to decide"}}
+MISSING = "No such request of the caller's or for them to decide"
 
 
 def _action(operation: str, summary: str, body: dict | None = None) -> dict:
@@ -102,7 +101,7 @@ def _action(operation: str, summary: str, body: dict | None = None) -> dict:
         "operationId": operation,
         "summary": summary,
         "parameters": _ID,
-        "responses": ok(_ONE, "The request now") | errors(400, 401, 403, 405, 413, 415, 503) | _missing(),
+        "responses": ok(_ONE, "The request now") | errors(400, 401, 403, 404, 405, 413, 415, 503, missing=MISSING),
     }
     return {"post": described | ({"requestBody": json_body(body)} if body is not None else {})}
 
@@ -122,7 +121,7 @@ def document_part() -> dict:
                     "operationId": "createAccessRequest",
                     "summary": "Ask for membership in a group, an assignment of a role, or actions on resources",
                     "requestBody": json_body({"$ref": "#/components/schemas/NewAccessRequest"}),
-                    "responses": created | errors(*common, 404),
+                    "responses": created | errors(*common, 404, missing="No such group or role"),
                 },
             },
             "/access-requests/to-decide": {
@@ -137,7 +136,7 @@ def document_part() -> dict:
                     "operationId": "getAccessRequest",
                     "summary": "One request, the caller's own or one they may decide",
                     "parameters": _ID,
-                    "responses": ok(_ONE, "The request") | errors(401, 403, 405, 503) | _missing(),
+                    "responses": ok(_ONE, "The request") | errors(401, 403, 404, 405, 503, missing=MISSING),
                 }
             },
             "/access-requests/{pk}/proposals": {
@@ -146,8 +145,7 @@ def document_part() -> dict:
                     "summary": "What would grant a request, smallest first, and what its requester would gain beyond",
                     "parameters": _ID,
                     "responses": ok({"$ref": "#/components/schemas/AccessProposals"}, "The proposals")
-                    | errors(401, 403, 405, 503)
-                    | _missing(),
+                    | errors(401, 403, 404, 405, 503, missing=MISSING),
                 }
             },
             "/access-requests/{pk}/cancel": _action("cancelAccessRequest", "Cancel one's own open request"),

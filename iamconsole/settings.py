@@ -341,6 +341,9 @@ IAM_AUTHORIZE_BATCH_MAX = env_int("IAM_AUTHORIZE_BATCH_MAX", default=100, minimu
 # Change previews (policies.preview): past this many principals (active users and roles) the
 # console's preview runs as a job of `run_preview_jobs` instead of while the page waits.
 IAM_PREVIEW_INLINE_MAX = env_int("IAM_PREVIEW_INLINE_MAX", default=20_000, minimum=0)
+# A queued preview still running this long after a runner took it lost its runner (stopped,
+# or its machine gone) and is taken again, once; longer than the largest preview takes.
+IAM_PREVIEW_JOB_TIMEOUT_SECONDS = env_int("IAM_PREVIEW_JOB_TIMEOUT_SECONDS", default=1800, minimum=60)
 
 # Access requests (access): the longest a grant may last (seconds), whether "until revoked"
 # may be asked for, how many people must approve (1 or 2), the hours before an undecided

@@ -36,6 +36,11 @@ def register(guard: Guard) -> Guard:
     return guard
 
 
+def unregister(guard: Guard) -> None:
+    if guard in _GUARDS:
+        _GUARDS.remove(guard)
+
+
 def around(actor, change: Callable) -> ExitStack:
     """Every registered guard's context for this change, entered in registration order."""
     stack = ExitStack()

@@ -461,6 +461,10 @@ class PreviewJob(models.Model):
     result = models.JSONField(null=True, editable=False)
     problem = models.CharField(max_length=2000, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # When a runner last took it, and how many times one has: a job still running long after
+    # it was taken lost its runner, and is taken again (policies.preview.jobs.claim).
+    started_at = models.DateTimeField(null=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     finished_at = models.DateTimeField(null=True, editable=False)
 
     class Meta:

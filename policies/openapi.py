@@ -184,12 +184,15 @@ _ERROR = {
 }
 
 
-def errors(*statuses: int) -> dict:
+def errors(*statuses: int, missing: str = "") -> dict:
+    """The error answers, each described; a 404 says what was missing (`missing`, required with it)."""
+    if 404 in statuses and not missing:
+        raise ValueError("a 404 answer names what was missing")
     described = {
         400: "Malformed request",
         401: "Missing, malformed, unknown or inactive credentials",
         403: "Not allowed, or plain HTTP",
-        404: "No such principal",
+        404: missing,
         405: "Wrong method",
         413: "Body too large",
         415: "Body not application/json",
@@ -251,7 +254,7 @@ def document() -> dict:
                         {"oneOf": [{"$ref": "#/components/schemas/Result"}, {"$ref": "#/components/schemas/Results"}]},
                         "One result, or one per request in order",
                     )
-                    | errors(*common, 404),
+                    | errors(*common, 404, missing="No such principal"),
                 }
             },
             "/preview-change": {
@@ -440,8 +443,7 @@ def _expectation_paths(common: tuple[int, ...]) -> dict:
                 "summary": "Delete an access expectation (iam:DeleteAccessExpectation)",
                 "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
                 "responses": ok({"$ref": "#/components/schemas/DeletedAccessExpectation"}, "Deleted")
-                | errors(401, 403, 405, 503)
-                | {"404": {**errors(404)["404"], "description": "No such expectation"}},
+                | errors(401, 403, 404, 405, 503, missing="No such expectation"),
             }
         },
     }
@@ -475,7 +477,7 @@ def _last_accessed_path() -> dict:
             "identities it is attached to.",
             "parameters": parameters,
             "responses": ok({"$ref": "#/components/schemas/LastAccessed"}, "Granted services and actions")
-            | errors(400, 401, 403, 404, 405, 503),
+            | errors(400, 401, 403, 404, 405, 503, missing="No user, role, group or managed policy has that ARN"),
         }
     }
 

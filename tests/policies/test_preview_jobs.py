@@ -3,10 +3,12 @@
 
 import io
 import json
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from identities.models import Membership
 from policies.models import PreviewJob
@@ -118,3 +120,70 @@ def test_a_queued_preview_s_answer_costs_the_same_queries_as_it_grows(org, large
     assert measured() == small
     text = client.get(reverse("policies:change-preview-job", args=[PreviewJob.objects.latest("pk").pk])).content
     assert text.decode().count("change-preview-principal") == 25
+
+
+# A runner lost while making a job, a job that fails, and the jobs kept
+
+
+def _queued(org) -> PreviewJob:
+    client_for("iam-admin").post(URL, remove_lucas(org))
+    return PreviewJob.objects.get()
+
+
+def _taken(job: PreviewJob, *, ago: timedelta, attempts: int = 1) -> None:
+    PreviewJob.objects.filter(pk=job.pk).update(
+        status=PreviewJob.Status.RUNNING, started_at=timezone.now() - ago, attempts=attempts
+    )
+
+
+def test_a_job_whose_runner_was_lost_is_made_again_after_the_timeout(org, large, settings):
+    settings.IAM_PREVIEW_JOB_TIMEOUT_SECONDS = 600
+    job = _queued(org)
+    _taken(job, ago=timedelta(seconds=60))
+    assert run_jobs() == "0 previews made.\n"  # still within the timeout: its runner may be at it
+    _taken(job, ago=timedelta(seconds=601))
+    assert run_jobs() == "1 previews made.\n"
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (PreviewJob.Status.DONE, 2)
+    assert "lucas" in json.dumps(job.result)
+
+
+def test_a_job_lost_twice_fails_and_its_page_says_why(org, large, settings):
+    settings.IAM_PREVIEW_JOB_TIMEOUT_SECONDS = 600
+    job = _queued(org)
+    _taken(job, ago=timedelta(seconds=601), attempts=2)
+    assert run_jobs() == "0 previews made.\n"
+    job.refresh_from_db()
+    assert job.status == PreviewJob.Status.FAILED
+    text = client_for("iam-admin").get(reverse("policies:change-preview-job", args=[job.pk])).content.decode()
+    assert "started 2 times and never finished" in text
+
+
+def test_a_job_that_fails_unexpectedly_fails_alone_and_the_runner_goes_on(org, large, caplog):
+    broken = _queued(org)
+    # Resources the console never writes (an object, not a string): the preview raises.
+    PreviewJob.objects.filter(pk=broken.pk).update(resources=[{"not": "a resource"}])
+    client_for("iam-admin").post(URL, remove_lucas(org))
+    assert run_jobs() == "2 previews made.\n"
+    broken.refresh_from_db()
+    assert broken.status == PreviewJob.Status.FAILED
+    assert "the runner's log has the details" in broken.problem
+    assert f"Change preview {broken.pk} failed" in caplog.text
+    assert PreviewJob.objects.exclude(pk=broken.pk).get().status == PreviewJob.Status.DONE
+
+
+def test_finished_jobs_are_forgotten_a_day_after_they_finished(org, large):
+    old, recent, waiting = (_queued_again(org) for _ in range(3))
+    PreviewJob.objects.filter(pk=old.pk).update(
+        status="done", finished_at=timezone.now() - timedelta(days=1, seconds=1)
+    )
+    PreviewJob.objects.filter(pk=recent.pk).update(status="failed", finished_at=timezone.now() - timedelta(hours=23))
+    from policies.preview import jobs
+
+    assert jobs.forget_finished() == 1
+    assert set(PreviewJob.objects.values_list("pk", flat=True)) == {recent.pk, waiting.pk}
+
+
+def _queued_again(org) -> PreviewJob:
+    client_for("iam-admin").post(URL, remove_lucas(org))
+    return PreviewJob.objects.latest("pk")

@@ -3,7 +3,9 @@
     python manage.py run_preview_jobs            # run beside gunicorn: waits for jobs until stopped
     python manage.py run_preview_jobs --once     # run the queued ones and exit
 
-Several may run at once, on one server or several: each job is claimed by one.
+Several may run at once, on one server or several: each job is claimed by one. A job whose
+runner was stopped while making it is taken again after IAM_PREVIEW_JOB_TIMEOUT_SECONDS;
+finished jobs are deleted a day after they finished.
 """
 
 import time
@@ -22,6 +24,7 @@ class Command(BaseCommand):
         parser.add_argument("--interval", type=float, default=1.0, help="Seconds between looks at an empty queue.")
 
     def handle(self, *args, once: bool, interval: float, **options):
+        jobs.forget_finished()
         if once:
             self.stdout.write(f"{jobs.run_queued()} previews made.")
             return
@@ -29,7 +32,9 @@ class Command(BaseCommand):
         try:
             while True:
                 close_old_connections()  # a server restarted or a connection dropped while waiting
-                if not jobs.run_queued():
+                if jobs.run_queued():
+                    jobs.forget_finished()
+                else:
                     time.sleep(max(interval, 0.1))
         except KeyboardInterrupt:
             self.stdout.write("Stopped.")
