@@ -232,6 +232,11 @@ class UserEditForm(UserForm):
         required=False,
         help_text="They must sign in with an MFA device; one who has none sets it up at their next sign-in.",
     )
+    contact_email = forms.EmailField(
+        label="Contact address",
+        required=False,
+        help_text="Where notices of access requests are sent; it is never used to sign in or to identify anyone.",
+    )
 
 
 NO_PASSWORD, TYPED_PASSWORD, GENERATED_PASSWORD = "none", "typed", "generated"

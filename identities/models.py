@@ -105,6 +105,12 @@ class User(IAMIdentity, AbstractBaseUser):
         default=False,
         help_text="At sign-in, a user without an MFA device is sent to set one up before anything else.",
     )
+    contact_email = models.EmailField(
+        "contact address",
+        blank=True,
+        default="",
+        help_text="Where notices (of access requests) are sent. Never used to sign in or to identify anyone.",
+    )
     # Replaced with a random value when the user is disabled. The session auth hash that
     # each console session stores covers it, so those sessions end for good. Empty until
     # the first time: the hash is then Django's own, of the password alone.

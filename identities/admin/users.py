@@ -77,7 +77,7 @@ class UserAdminForm(StaleCheckedForm):
 
     class Meta:
         model = User
-        fields = ("username", "path", "tags", "is_active", "mfa_required", "password_reset_required")
+        fields = ("username", "path", "tags", "is_active", "contact_email", "mfa_required", "password_reset_required")
 
     def clean_password(self) -> str:
         # The account's password policy, said at the field before anything is saved (the
@@ -121,7 +121,7 @@ class UserAdmin(ServiceBackedAdmin):
         fields = ["username", "path", "tags", "is_active"]
         if obj is None:
             return fields + ["password"]
-        fields.append("tags_based_on")
+        fields += ["tags_based_on", "contact_email"]
         sign_in = ["mfa_required", "password_reset_required", "mfa_device"]
         if mfa.TOTPDevice.objects.filter(user=obj).exists() and self.allows(request, services.remove_mfa_device, obj):
             sign_in.append("remove_mfa_device")
@@ -157,8 +157,8 @@ class UserAdmin(ServiceBackedAdmin):
             rules.require(request.user, rules.required(self.create_change, **fields, **self.create_rule_extras(form)))
             return adopt(obj, self.create_change(actor=request.user, **fields))
         user = User.objects.get(pk=obj.pk)
-        if {"username", "path", "is_active"} & set(form.changed_data):
-            moved = fields_of(data, "username", "path", "is_active")
+        if {"username", "path", "is_active", "contact_email"} & set(form.changed_data):
+            moved = fields_of(data, "username", "path", "is_active", "contact_email")
             user = self.perform(request, services.update_user, user=user, **moved)
         if "tags" in form.changed_data:
             based_on = form.based_on("tags_based_on")

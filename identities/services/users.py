@@ -120,13 +120,18 @@ def update_user(
     username: str | None = None,
     path: str | None = None,
     is_active: bool | None = None,
+    contact_email: str | None = None,
 ) -> User:
     """Disabling a user also ends its console sessions (a new session generation) and
-    revokes its live role sessions, for good: enabling it again revives none of them."""
+    revokes its live role sessions, for good: enabling it again revives none of them.
+    `contact_email`: where notices go ("" for none); it identifies no one."""
     refuse_unless_root_acts(user, actor)
     before = user_state(user)
     disabling = user.is_active and is_active is False
-    apply_changes(user, {"username": username, "path": path, "is_active": is_active})
+    readdressed = contact_email is not None and contact_email != user.contact_email
+    if readdressed:
+        before["contact_email"] = user.contact_email
+    apply_changes(user, {"username": username, "path": path, "is_active": is_active, "contact_email": contact_email})
     clean(user)
     if disabling:
         user.session_generation = secrets.token_hex(16)
@@ -134,7 +139,8 @@ def update_user(
     if disabling:
         revoke_role_sessions(user=user, actor=actor)
         end_console_sessions(user=user, actor=actor)
-    record("UpdateUser", actor=actor, target=user, before=before, after=user_state(user))
+    after = user_state(user) | ({"contact_email": user.contact_email} if readdressed else {})
+    record("UpdateUser", actor=actor, target=user, before=before, after=after)
     return user
 
 

@@ -235,6 +235,7 @@ def user_edit(request, pk: int):
         "path": subject.path,
         "is_active": subject.is_active,
         "mfa_required": subject.mfa_required,
+        "contact_email": subject.contact_email,
     }
     form = forms.UserEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -250,7 +251,8 @@ def user_edit(request, pk: int):
 
 @transaction.atomic
 def _save_user(request, subject: User, form) -> None:
-    """The name, path and status, and whether MFA is required (iam:UpdateUser both), saved together."""
+    """The name, path, status and contact address, and whether MFA is required (iam:UpdateUser
+    both), saved together."""
     data = dict(form.cleaned_data)
     mfa_required = data.pop("mfa_required")
     rules.perform(request.user, services.update_user, user=subject, **data)

@@ -283,6 +283,26 @@ def test_editing_a_user(org):
     assert (user("mia").path, user("mia").is_active) == ("/dev/", False)
 
 
+def test_a_contact_address_is_shown_and_edited_under_update_user(org):
+    henry = user("henry")
+    edit = {"username": "henry", "path": "/", "is_active": "on", "contact_email": "henry@example.org"}
+    assert client_for("iam-admin").post(url("user-edit", henry.pk), edit).status_code == 302
+    assert user("henry").contact_email == "henry@example.org"
+    event = AuditEvent.objects.filter(event_name="UpdateUser", target_arn=henry.arn).latest("id")
+    assert (event.before["contact_email"], event.after["contact_email"]) == ("", "henry@example.org")
+    assert "henry@example.org" in client_for("iam-admin").get(url("user-detail", henry.pk)).content.decode()
+    reader = client_for("charles").get(url("user-detail", henry.pk))  # ReadOnlyAccess: no iam:UpdateUser
+    assert reader.status_code == 200 and "henry@example.org" not in reader.content.decode()
+
+
+def test_a_contact_address_that_is_no_address_changes_nothing(org):
+    henry = user("henry")
+    edit = {"username": "henry", "path": "/", "is_active": "on", "contact_email": "not an address"}
+    response = client_for("iam-admin").post(url("user-edit", henry.pk), edit)
+    assert response.status_code == 200 and "Enter a valid email address" in response.content.decode()
+    assert user("henry").contact_email == ""
+
+
 def test_deleting_shows_what_stands_in_the_way_and_removes_it_in_one_step(org):
     mia = user("mia")
     services.create_access_key(user=mia, actor=None)
