@@ -33,7 +33,7 @@ def request_arrived(request) -> int:
         f"{request.requester.username} asks for {request.in_words()}.\n\n"
         f"Why: {request.justification}\n\nDecide it before {request.decide_by:%Y-%m-%d %H:%M} UTC."
     )
-    return _send(subject, body, [getattr(user, "contact_email", "") for user in approvers])
+    return _send(subject, body, [user.contact_email for user in approvers])
 
 
 def request_decided(request) -> int:
@@ -43,10 +43,10 @@ def request_decided(request) -> int:
         body += f"\n\nReason: {request.reason}"
     if request.expires_at is not None and request.state == "approved":
         body += f"\n\nIt ends at {request.expires_at:%Y-%m-%d %H:%M} UTC."
-    return _send(subject, body, [getattr(request.requester, "contact_email", "")])
+    return _send(subject, body, [request.requester.contact_email])
 
 
 def grant_ending(request) -> int:
     subject = f"Your access from request {request.pk} ends soon"
     body = f"Your {request.in_words()} ends at {request.expires_at:%Y-%m-%d %H:%M} UTC."
-    return _send(subject, body, [getattr(request.requester, "contact_email", "")])
+    return _send(subject, body, [request.requester.contact_email])
