@@ -6,6 +6,7 @@ still check for themselves; hiding a link is a courtesy, not the control.
 """
 
 from django.contrib import admin
+from django.utils.functional import SimpleLazyObject
 
 from identities.context import Target, context_of
 
@@ -46,9 +47,17 @@ class Allowed:
 
 
 def navigation(request) -> dict:
-    """`may` for the links, and `acting_session`: the role session the user acts in, if any."""
+    """`may` for the links, `acting_session`: the role session the user acts in, if any, and
+    `access_waiting`: how many access requests wait for the user's decision (counted only when
+    a template shows it)."""
+    from access import queries
+
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     context = context_of(user)
-    return {"may": Allowed(request), "acting_session": context.role_session if context is not None else None}
+    return {
+        "may": Allowed(request),
+        "acting_session": context.role_session if context is not None else None,
+        "access_waiting": SimpleLazyObject(lambda: len(queries.decidable_requests(user))),
+    }

@@ -20,4 +20,5 @@ urlpatterns = [
     path("api/v1/", include("policies.urls_api")),
     path("api/v1/", include("access.urls_api")),
     path("", include("policies.urls")),
+    path("", include("access.urls")),
 ]
