@@ -515,3 +515,9 @@ def identities_at(arns) -> dict[str, User | Group | Role]:
         if names[kind]:
             found |= {row.arn: row for row in model.objects.filter(**{f"{field}__in": names[kind]})}
     return {arn: found[arn] for arn in arns if arn in found}
+
+
+def groups_with_members_made_by(source: str, source_ref: str) -> list[Group]:
+    """The groups that hold memberships `source` made under `source_ref`."""
+    made = Membership.objects.filter(group=OuterRef("pk"), source=source, source_ref=source_ref)
+    return list(Group.objects.filter(Exists(made)).order_by("group_name"))
