@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from identities import rules, services
+from identities import queries, rules, services
 from identities.audit import AuditEvent
 from identities.models import Membership, RoleAssignment
 from tests import factories
@@ -185,3 +185,16 @@ def test_expired_rows_are_found_by_the_index_of_expiries():
 def test_a_membership_factory_row_is_manual_by_default(db):
     membership = Membership.objects.create(user=factories.UserFactory(), group=factories.GroupFactory())
     assert (membership.source, membership.expires_at) == (Membership.Source.MANUAL, None)
+
+
+def test_a_user_whose_only_membership_expired_is_in_no_group_on_the_pages(org, clock):
+    services.add_members(
+        group=org.groups["IAMPublishers"], users=[org.henry], actor=None, expires_at=clock.now + timedelta(hours=1)
+    )
+    assert "henry" not in [user.username for user in queries.users_in_no_group()]
+    publishers = [g for g in queries.annotate_group_rows(list(org.groups.values())) if g.group_name == "IAMPublishers"]
+    assert publishers[0].member_count == 1
+    clock.advance(hours=1)
+    assert "henry" in [user.username for user in queries.users_in_no_group()]
+    publishers = [g for g in queries.annotate_group_rows(list(org.groups.values())) if g.group_name == "IAMPublishers"]
+    assert publishers[0].member_count == 0
