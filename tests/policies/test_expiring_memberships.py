@@ -12,8 +12,11 @@ from django.utils import timezone
 from identities import services as identity_services
 from identities.context import Target
 from policies import authorization, reports
+from policies.assessment.credentials import user_findings
 from policies.authorization import caches
 from policies.authorization.loader import Documents, Scope, read
+from policies.aws_import.details import IdentityPolicies, UserDetail
+from policies.aws_import.steps import membership_steps
 from policies.engine import Outcome
 from tests import factories
 from tests.identities.signin_helpers import Clock
@@ -114,3 +117,20 @@ def test_the_decision_path_costs_the_same_queries_with_time_bound_memberships(db
     later = timezone.now() + timedelta(hours=1)
     counts = [queries_for(user_in(size, expires)) for size in (2, 8) for expires in (None, later)]
     assert len(set(counts)) == 1, counts
+
+
+def test_the_import_adds_again_a_group_whose_membership_expired(henry_publishes_for_an_hour, clock):
+    henry = henry_publishes_for_an_hour
+    detail = UserDetail(henry.username, "/", henry.iam_id, henry.arn, ("IAMPublishers",), IdentityPolicies(), {})
+    assert membership_steps(henry, detail) == []
+    clock.advance(hours=1)
+    assert [step.description for step in membership_steps(henry, detail)] == ["add to group IAMPublishers"]
+
+
+def test_the_assessment_finds_a_user_whose_only_membership_expired_in_no_group(henry_publishes_for_an_hour, clock):
+    def in_no_group() -> set[str]:
+        return {f.entity for f in user_findings(clock.now) if f.code == "user-in-no-group"}
+
+    assert "henry" not in in_no_group()
+    clock.advance(hours=1)
+    assert "henry" in in_no_group()
