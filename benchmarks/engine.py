@@ -6,8 +6,10 @@ statement; a principal at AWS's quotas (10 groups x 10 managed policies x
 the statements) allowed and implicitly denied; the cold parse and compile
 of that principal; and the simulate driver's throughput. Then, when vakt is installed
 (`pip install -r benchmarks/requirements.txt`), the same decisions side by
-side with vakt's: one statement, and a 2,400-statement principal allowed and
-implicitly denied, each with a fresh request per call as a caller builds it;
+side with vakt's: one statement (the same request again, which a policy set
+remembers, and a new resource each call, which it cannot), and a 2,400-statement
+principal allowed and implicitly denied, each with a fresh request per call as a
+caller builds it;
 the median of interleaved rounds of the ratio of vakt's time to the engine's.
 
 The standard library and the engine only, as the engine itself: no Django
@@ -17,6 +19,7 @@ The standard library and the engine only, as the engine itself: no Django
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import random
 import statistics
@@ -240,8 +243,11 @@ def versus_vakt(*, rounds: int = 5, scale: int = 1, statements: int = 2400) -> d
     username = {"aws:username": PRINCIPAL.rsplit("/", 1)[1]}
     report = f"arn:aws:svc3:us-east-1:{ACCOUNT}:report/"
     scenarios = []
+    # More distinct resources than a policy set remembers decisions for: every call decides afresh.
+    fresh_keys = [f"arn:aws:s3:::example-bucket/report-{number}.csv" for number in range(10_000)]
     for name, documents, action, resource, calls in (
         ("one statement, allowed", [ONE_STATEMENT], "s3:GetObject", "arn:aws:s3:::example-bucket/a.csv", 20_000),
+        ("one statement, a new resource each call", [ONE_STATEMENT], "s3:GetObject", fresh_keys, 20_000),
         (
             f"{statements} statements, allowed",
             large_principal(statements),
@@ -260,11 +266,14 @@ def versus_vakt(*, rounds: int = 5, scale: int = 1, statements: int = 2400) -> d
         policy_set = compile_policies(documents)
         guard = vakt_peer.guard(documents, username)
 
-        def engine(action=action, resource=resource, policy_set=policy_set):
-            return authorize(Request(PRINCIPAL, action, resource, dict(CONTEXT)), identity=policy_set).allowed
+        resources = [resource] if isinstance(resource, str) else resource
+        engine_resource, vakt_resource = (itertools.cycle(resources).__next__ for _ in range(2))
 
-        def vakt(action=action, resource=resource, guard=guard):
-            return guard.is_allowed(vakt_peer.inquiry(PRINCIPAL, action, resource, dict(CONTEXT)))
+        def engine(action=action, policy_set=policy_set, resource=engine_resource):
+            return authorize(Request(PRINCIPAL, action, resource(), dict(CONTEXT)), identity=policy_set).allowed
+
+        def vakt(action=action, guard=guard, resource=vakt_resource):
+            return guard.is_allowed(vakt_peer.inquiry(PRINCIPAL, action, resource(), dict(CONTEXT)))
 
         if engine() != vakt():
             raise RuntimeError(f"vakt and the engine disagree on {name!r}")

@@ -495,6 +495,17 @@ class AssignUsersForm(UsersByNameForm):
     expires_at = ExpiryField()
 
 
+MEMBERSHIP_EXPIRY_HELP = "Optional. After this moment the membership gives them nothing of the group's."
+
+
+class AddMembersForm(UsersByNameForm):
+    expires_at = ExpiryField(help_text=MEMBERSHIP_EXPIRY_HELP)
+
+
+class GroupForUserForm(NameForm):
+    expires_at = ExpiryField(help_text=MEMBERSHIP_EXPIRY_HELP)
+
+
 _YES_NO = [("", "Any"), ("yes", "Yes"), ("no", "No")]
 
 

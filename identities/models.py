@@ -217,16 +217,54 @@ class Group(IAMIdentity):
         return self.group_name
 
 
+def live_at(moment=None, prefix: str = "") -> Q:
+    """Rows without an expiry or whose expiry is still to come (`prefix`: the relation
+    to them, "memberships__" from a user or a group)."""
+    return Q(**{f"{prefix}expires_at__isnull": True}) | Q(**{f"{prefix}expires_at__gt": moment or timezone.now()})
+
+
+class MembershipQuerySet(models.QuerySet):
+    def live(self, at=None):
+        return self.filter(live_at(at))
+
+    def expired(self, at=None):
+        return self.filter(expires_at__lte=at or timezone.now())
+
+
 class Membership(models.Model):
+    class Source(models.TextChoices):
+        """Who made the membership; a writer removes only what it made. Identity-provider
+        rules and provisioning write none yet: their values are here so that they need no
+        migration when they do."""
+
+        MANUAL = "manual", "by hand"
+        ACCESS_REQUEST = "access_request", "access request"
+        IDP_RULE = "idp_rule", "identity-provider rule"
+        SCIM = "scim", "SCIM provisioning"
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     added_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Leave empty for no expiry.")
+    source = models.CharField(max_length=32, choices=Source.choices, default=Source.MANUAL, editable=False)
+    source_ref = models.CharField(
+        "source reference",
+        max_length=64,
+        blank=True,
+        default="",
+        editable=False,
+        help_text="What in the source made it (an access request's ID, say).",
+    )
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["group__group_name", "user__username"]
+        # remove_expired looks for the rows that have an expiry, few among many.
+        indexes = [models.Index(fields=["expires_at"], name="membership_expiry", condition=Q(expires_at__isnull=False))]
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "group"],
@@ -237,6 +275,9 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.group}"
+
+    def is_live(self, at=None) -> bool:
+        return self.expires_at is None or self.expires_at > (at or timezone.now())
 
 
 class Role(IAMIdentity):

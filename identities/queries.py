@@ -17,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from identities import generation, naming, trust
 from identities.audit import AuditEvent
 from identities.credentials import AccessKey, ConsoleSession, RoleSession
-from identities.models import Group, Membership, Role, RoleAssignment, User
+from identities.models import Group, Membership, Role, RoleAssignment, User, live_at
 
 IDENTITY_COUNTS = {
     "users": lambda: User.objects.filter(is_superuser=False),
@@ -28,7 +28,7 @@ IDENTITY_COUNTS = {
 
 def users_in_no_group(limit: int = 20) -> QuerySet[User]:
     # NOT EXISTS lets the database walk the user name index and stop at `limit`.
-    in_a_group = Membership.objects.filter(user=OuterRef("pk"))
+    in_a_group = Membership.objects.live().filter(user=OuterRef("pk"))
     return User.objects.filter(~Exists(in_a_group), is_superuser=False).order_by("username")[:limit]
 
 
@@ -107,7 +107,7 @@ def users_matching(filters: UserFilters) -> QuerySet[User]:
     if filters.group is not None:
         users = users.filter(memberships__group=filters.group)  # one row per user: the pair is unique
     if filters.in_no_group:
-        users = users.filter(~Exists(Membership.objects.filter(user=OuterRef("pk"))))
+        users = users.filter(~Exists(Membership.objects.live().filter(user=OuterRef("pk"))))
     if filters.enabled is not None:
         users = users.filter(is_active=filters.enabled)
     if filters.has_password is not None:
@@ -119,16 +119,17 @@ def users_matching(filters: UserFilters) -> QuerySet[User]:
     return users.order_by(*USER_SORTS.get(filters.sort, USER_SORTS["name"]))
 
 
-def _counts(model, key: str, ids: list[int], **filters) -> dict[int, int]:
+def _counts(model, key: str, ids: list[int], *conditions: Q, **filters) -> dict[int, int]:
     # order_by(): the models' default orderings would join the user and group tables for nothing.
-    rows = model.objects.filter(**{f"{key}__in": ids}, **filters).order_by().values(key).annotate(count=Count("pk"))
+    rows = model.objects.filter(*conditions, **{f"{key}__in": ids}, **filters)
+    rows = rows.order_by().values(key).annotate(count=Count("pk"))
     return {row[key]: row["count"] for row in rows}
 
 
 def annotate_user_rows(users: list[User]) -> list[User]:
     """Group, access key and MFA counts for one page of users: three queries, whatever the page."""
     ids = [user.pk for user in users]
-    groups = _counts(Membership, "user", ids)
+    groups = _counts(Membership, "user", ids, live_at())
     keys = _counts(AccessKey, "user", ids)
     devices = set(TOTPDevice.objects.filter(user__in=ids, confirmed=True).values_list("user_id", flat=True))
     for user in users:
@@ -153,7 +154,7 @@ def groups_matching(search: str = "", sort: str = "name") -> QuerySet[Group]:
 
 def annotate_group_rows(groups: list[Group]) -> list[Group]:
     """Member counts for one page of groups, in one query."""
-    members = _counts(Membership, "group", [group.pk for group in groups])
+    members = _counts(Membership, "group", [group.pk for group in groups], live_at())
     for group in groups:
         group.member_count = members.get(group.pk, 0)
     return groups
@@ -183,6 +184,11 @@ class UserSummary:
     key_count: int
     has_mfa: bool
     now: datetime
+
+    @property
+    def live_group_count(self) -> int:
+        """The groups the user is in now, as the quota counts them (expired rows stay until removed)."""
+        return sum(1 for membership in self.memberships if membership.is_live(self.now))
 
 
 def user_summary(user: User) -> UserSummary:
@@ -249,7 +255,7 @@ def member_candidates(group: Group, search: str, limit: int = CANDIDATE_LIMIT) -
         return []
     users = (
         User.objects.filter(is_superuser=False, username__icontains=search)
-        .exclude(Exists(Membership.objects.filter(group=group, user=OuterRef("pk"))))
+        .exclude(Exists(Membership.objects.live().filter(group=group, user=OuterRef("pk"))))
         .order_by("username")
     )
     return list(users[:limit])
@@ -262,7 +268,7 @@ def group_candidates(user: User, search: str, limit: int = CANDIDATE_LIMIT) -> l
         return []
     groups = (
         Group.objects.filter(group_name__icontains=search)
-        .exclude(Exists(Membership.objects.filter(user=user, group=OuterRef("pk"))))
+        .exclude(Exists(Membership.objects.live().filter(user=user, group=OuterRef("pk"))))
         .order_by("group_name")
     )
     return list(groups[:limit])
@@ -515,3 +521,9 @@ def identities_at(arns) -> dict[str, User | Group | Role]:
         if names[kind]:
             found |= {row.arn: row for row in model.objects.filter(**{f"{field}__in": names[kind]})}
     return {arn: found[arn] for arn in arns if arn in found}
+
+
+def groups_with_members_made_by(source: str, source_ref: str) -> list[Group]:
+    """The groups that hold memberships `source` made under `source_ref`."""
+    made = Membership.objects.filter(group=OuterRef("pk"), source=source, source_ref=source_ref)
+    return list(Group.objects.filter(Exists(made)).order_by("group_name"))

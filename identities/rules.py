@@ -378,6 +378,13 @@ def _remove_members(*, group=None, **_):
     yield Check("iam:RemoveUserFromGroup", subject(group))
 
 
+@rule(services.remove_members_made_by)
+def _remove_members_made_by(*, source=None, source_ref=None, group=None, **_):
+    groups = [group] if group is not None else queries.groups_with_members_made_by(source, source_ref)
+    for each in groups:
+        yield Check("iam:RemoveUserFromGroup", subject(each))
+
+
 # Dates another account's records give (an import's CreateDate and RoleLastUsed)
 
 

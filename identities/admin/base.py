@@ -9,6 +9,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
+from django.utils import timezone
 from django.utils.text import capfirst
 
 from identities import rules, services
@@ -149,7 +150,8 @@ class ServiceBackedAdmin(IAMActionsAdmin, admin.ModelAdmin):
                 self.perform(request, services.unassign_role, role=row.role, user=row.user)
         for row in formset.new_objects:
             if isinstance(row, Membership):
-                self.perform(request, services.add_members, group=row.group, users=[row.user])
+                arguments = {"group": row.group, "users": [row.user], "expires_at": row.expires_at}
+                self.perform(request, services.add_members, **arguments)
             else:
                 self.perform(request, services.assign_role, role=row.role, user=row.user, expires_at=row.expires_at)
 
@@ -186,6 +188,8 @@ class MembershipFormSet(BaseInlineFormSet):
         super().clean()
         new_rows = [f.instance for f in self.forms if f.has_changed() and not f.instance.pk and f.is_valid()]
         new_rows = [row for row in new_rows if row.user_id and row.group_id]
+        if any(row.expires_at is not None and row.expires_at <= timezone.now() for row in new_rows):
+            raise ValidationError("The expiry must be in the future.")
         for group in {row.group for row in new_rows}:
             users = [row.user for row in new_rows if row.group_id == group.pk]
             problems = services.membership_problems(group, users)

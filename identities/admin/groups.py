@@ -10,7 +10,7 @@ from identities.models import Group, Membership
 class GroupMembershipInline(RowsInline):
     model = Membership
     fk_name = "group"
-    fields = readonly_fields = ("user", "added_by", "added_at")
+    fields = readonly_fields = ("user", "expires_at", "added_by", "added_at")
     add_change, remove_change = staticmethod(services.add_members), staticmethod(services.remove_members)
     view_action_on_parent = "iam:GetGroup"
 
@@ -21,7 +21,7 @@ class GroupMembershipInline(RowsInline):
 class NewGroupMembershipInline(GroupMembershipInline):
     formset = MembershipFormSet
     existing_rows, extra = False, 1
-    fields, readonly_fields = ("user",), ()
+    fields, readonly_fields = ("user", "expires_at"), ()
     autocomplete_fields = ("user",)
     verbose_name, verbose_name_plural = "new member", "add members"
 

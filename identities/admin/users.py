@@ -16,7 +16,7 @@ from identities.models import Membership, RoleAssignment, User
 class UserMembershipInline(RowsInline):
     model = Membership
     fk_name = "user"
-    fields = readonly_fields = ("group", "added_by", "added_at")
+    fields = readonly_fields = ("group", "expires_at", "added_by", "added_at")
     add_change, remove_change = staticmethod(services.add_members), staticmethod(services.remove_members)
     view_action_on_parent = "iam:GetUser"
 
@@ -27,7 +27,7 @@ class UserMembershipInline(RowsInline):
 class NewUserMembershipInline(UserMembershipInline):
     formset = MembershipFormSet
     existing_rows, extra = False, 1
-    fields, readonly_fields = ("group",), ()
+    fields, readonly_fields = ("group", "expires_at"), ()
     autocomplete_fields = ("group",)
     verbose_name, verbose_name_plural = "new group", "add to groups"
 

@@ -16,12 +16,14 @@ from identities.services.credentials import (
     update_access_key,
 )
 from identities.services.dates import set_identity_dates
+from identities.services.expiry import remove_expired
 from identities.services.groups import (
     add_members,
     create_group,
     delete_group,
     membership_problems,
     remove_members,
+    remove_members_made_by,
     update_group,
 )
 from identities.services.roles import (
@@ -89,7 +91,9 @@ __all__ = [
     "record_console_login",
     "refuse_stale_role",
     "refuse_stale_tags",
+    "remove_expired",
     "remove_members",
+    "remove_members_made_by",
     "remove_mfa_device",
     "require_password_reset",
     "reset_root_user",

@@ -27,6 +27,7 @@ from identities.console import (
     require,
 )
 from identities.models import Group
+from identities.templatetags.console_tags import when
 
 
 @login_required
@@ -96,7 +97,7 @@ def group_member_candidates(request, pk: int):
 def group_members_add(request, pk: int):
     group = readable(request, Group, pk, "iam:GetGroup")
     rules.require(request.user, rules.required(services.add_members, group=group))
-    form = forms.UsersByNameForm(request.POST)
+    form = forms.AddMembersForm(request.POST)
     url = reverse("identities:group-detail", args=[group.pk])
     template = "identities/_group_members.html"
     if not form.is_valid():
@@ -106,16 +107,16 @@ def group_members_add(request, pk: int):
             context=_group_context(request, group),
             url=url,
             about=group,
-            problems=form.errors["users"],
+            problems=[message for field_messages in form.errors.values() for message in field_messages],
         )
-    users = form.cleaned_data["users"]
+    users, expires_at = form.cleaned_data["users"], form.cleaned_data["expires_at"]
     yourself = adds_self(request, users)
     if yourself and not confirmed(request):
         asked = question(request, **self_addition(group), section="group-members", cancel=url)
         context = _group_context(request, group) | {"question": asked}
         return ask(request, template=template, page="identities/group_detail.html", context=context, obj=group)
     try:
-        rules.perform(request.user, services.add_members, group=group, users=users)
+        rules.perform(request.user, services.add_members, group=group, users=users, expires_at=expires_at)
     except ValidationError as error:
         return answer(
             request,
@@ -125,7 +126,8 @@ def group_members_add(request, pk: int):
             about=group,
             problems=problems_of(error),
         )
-    done = f"Added to {group.group_name}: {', '.join(user.username for user in users)}."
+    done = f"Added to {group.group_name}: {', '.join(user.username for user in users)}"
+    done += f", until {when(expires_at)}." if expires_at else "."
     done += f" {SELF_ADDED.format(group=group.group_name)}" if yourself else ""
     return answer(request, template=template, context=_group_context(request, group), url=url, about=group, done=done)
 

@@ -27,6 +27,7 @@ from identities.console import (
 )
 from identities.context import PENDING
 from identities.models import Group, Role, User
+from identities.templatetags.console_tags import when
 from identities.views.groups import SELF_ADDED, self_addition
 from identities.views.passwords import show_once
 
@@ -79,7 +80,7 @@ def _user_context(request, subject: User) -> dict:
         "subject": subject,
         "summary": summary,
         "allowed": allowed,
-        "group_form": forms.NameForm(model=Group, label="Group name"),
+        "group_form": forms.GroupForUserForm(model=Group, label="Group name"),
         "role_form": forms.RoleForUserForm(model=Role, label="Role name"),
         "tags_form": forms.TagsForm(initial={"tags": subject.tags, "based_on": staleness.token(subject.tags)}),
         "group_limit": settings.IAM_MAX_GROUPS_PER_USER,
@@ -113,10 +114,11 @@ def _section(request, subject: User, template: str, **outcome):
 @require_POST
 def user_group_add(request, pk: int):
     subject = readable(request, User, pk, "iam:GetUser")
-    form = forms.NameForm(request.POST, model=Group, label="Group name")
+    form = forms.GroupForUserForm(request.POST, model=Group, label="Group name")
     if not form.is_valid():
-        return _section(request, subject, "identities/_user_groups.html", problems=form.errors["name"])
-    group = form.cleaned_data["name"]
+        problems = [message for field_messages in form.errors.values() for message in field_messages]
+        return _section(request, subject, "identities/_user_groups.html", problems=problems)
+    group, expires_at = form.cleaned_data["name"], form.cleaned_data["expires_at"]
     yourself = adds_self(request, [subject])
     if yourself and not confirmed(request):
         rules.require(request.user, rules.required(services.add_members, group=group, users=[subject]))
@@ -125,10 +127,11 @@ def user_group_add(request, pk: int):
         context = _user_context(request, subject) | {"question": asked}
         return ask(request, template="identities/_user_groups.html", page=_PAGE, context=context, obj=subject)
     try:
-        rules.perform(request.user, services.add_members, group=group, users=[subject])
+        rules.perform(request.user, services.add_members, group=group, users=[subject], expires_at=expires_at)
     except ValidationError as error:
         return _section(request, subject, "identities/_user_groups.html", problems=problems_of(error))
-    done = f"{subject.username} was added to {group.group_name}."
+    done = f"{subject.username} was added to {group.group_name}"
+    done += f", until {when(expires_at)}." if expires_at else "."
     done += f" {SELF_ADDED.format(group=group.group_name)}" if yourself else ""
     return _section(request, subject, "identities/_user_groups.html", done=done)
 

@@ -24,7 +24,7 @@ def user_findings(at: datetime):
         User.objects.filter(is_active=True)
         .annotate(
             console=Case(When(password__startswith=UNUSABLE_PASSWORD_PREFIX, then=False), default=True),
-            in_group=Exists(Membership.objects.filter(user=OuterRef("pk"))),
+            in_group=Exists(Membership.objects.live(at).filter(user=OuterRef("pk"))),
         )
         .order_by()
         .values_list("pk", "username", "path", "is_superuser", "console", "in_group", *dates)

@@ -25,9 +25,9 @@ Every cache a decision goes through:
 | --- | --- | --- | --- | --- |
 | decisions of one request | `RequestContext.decisions` | action, resource, request keys | one request | any write the request makes (`identities.middleware`); a generation that moved |
 | the generation of one request | `RequestContext.generation` | (none: one value) | one request | any write the request makes; entering or leaving a transaction |
-| compiled layers, per process | `caches._compiled` (LRU, `IAM_POLICY_CACHE_SIZE`) | principal kind, pk and ARN (or an ARN for the decision API; "guardrails"; a role's effective trust), generation | until evicted, or the entry's `valid_until` (the earliest expiry of a role assignment it holds) | a new generation makes every key unreachable |
-| plain decisions of one set of layers | `Layers.answers` (`decisions.evaluate`, at most `decisions.ANSWERS_MAX`) | action, resource, account, every request key in order (the time keys included) | the layers' own | a new generation brings new layers; explained decisions and resource policies are never kept |
-| plain documents, shared | Django's cache (Redis in production) | `policies:documents:<kind>:<pk>:<generation>` | `caches.DOCUMENT_CACHE_SECONDS` | a new generation makes the key unreachable |
+| compiled layers, per process | `caches._compiled` (LRU, `IAM_POLICY_CACHE_SIZE`) | principal kind, pk and ARN (or an ARN for the decision API; "guardrails"; a role's effective trust), generation | until evicted, or the entry's `valid_until` (the earliest expiry of a role assignment or group membership it holds) | a new generation makes every key unreachable |
+| plain decisions of one set of layers | `Layers.answers` (`decisions.evaluate`, at most `decisions.ANSWERS_MAX`) | action, resource, account, every request key in order (the time keys included) | the layers' own (so never past their `valid_until`) | a new generation brings new layers; explained decisions and resource policies are never kept |
+| plain documents, shared | Django's cache (Redis in production) | `policies:documents:<kind>:<pk>:<generation>` | `caches.DOCUMENT_CACHE_SECONDS`, and never past the documents' `valid_until` (the earliest expiry of a membership they read) | a new generation makes the key unreachable |
 | dashboard figures | Django's cache (`identities.queries`) | generation and the newest user, group and role | `DASHBOARD_CACHE_SECONDS` | a new generation or a new row |
 | engine memos | `policies/engine` (`functools.lru_cache`) | pattern and value text | until evicted | nothing: pure functions of their text |
 | SQL statements | `identities.rows` (`lru_cache`) | model, related fields, connection | the process | nothing: only SQL text, never data |
@@ -36,7 +36,10 @@ The generation is renewed by database triggers (`identities.generation`) on
 every table a decision is built from, in the writing transaction, so no
 service has to remember it; a change that rolls back takes its renewal with it.
 Role sessions are looked up on every decision (they end without a change of
-generation); access keys on every request.
+generation); access keys on every request. Memberships and role assignments
+that expire also end without one: the loader reads only live ones, and each
+cache above that holds them is not used past the earliest expiry among them,
+so no job has to run for an expiry to take effect.
 """
 
 from policies.authorization.bulk import Account, Sharing, UserRow

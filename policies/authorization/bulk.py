@@ -110,6 +110,7 @@ class Account:
             guardrail_sources=self.documents.guardrails,
             keys=keys,
             compiler=self._compile,
+            valid_until=self.documents.valid_until,
         )
 
     def user_layers(self, user: User) -> Layers:

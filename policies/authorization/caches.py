@@ -1,5 +1,6 @@
 """The package's caches (the table of every cache is in the package's docstring)."""
 
+import math
 import threading
 from collections import OrderedDict
 
@@ -66,10 +67,19 @@ def _still_valid(value) -> bool:
 
 def shared(kind: str, owner, read):
     """Plain documents from the shared cache (Redis, or per process without it), under
-    the generation they were read at, so a stale set is never served; else `read()`."""
+    the generation they were read at, so a stale set is never served, nor one past its
+    own `valid_until` (a membership it holds expired: no write marks that); else `read()`."""
     key = f"policies:documents:{kind}:{owner}:{generation.current()}"
     data = shared_cache.get(key)
-    if data is None:
+    if data is None or not _still_valid(data):
         data = read()
-        shared_cache.set(key, data, DOCUMENT_CACHE_SECONDS)
+        shared_cache.set(key, data, _seconds_to_keep(data))
     return data
+
+
+def _seconds_to_keep(data) -> int:
+    valid_until = getattr(data, "valid_until", None)
+    if valid_until is None:
+        return DOCUMENT_CACHE_SECONDS
+    left = math.ceil((valid_until - timezone.now()).total_seconds())
+    return max(1, min(DOCUMENT_CACHE_SECONDS, left))

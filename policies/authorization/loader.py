@@ -13,6 +13,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 
 from identities import naming
 from identities.models import Membership
@@ -81,6 +82,9 @@ class Documents:
     boundaries: dict[Owner, int] = field(default_factory=dict)
     guardrails: list[list[Source]] = field(default_factory=list)
     memberships: dict[int, list[int]] = field(default_factory=dict)
+    # The earliest expiry among the memberships read (only live ones are): past it, these
+    # documents hold a group the user is no longer in, so no cache serves them then.
+    valid_until: datetime | None = None
 
     def owned(self, owner: Owner) -> list[Source]:
         return self.inline.get(owner, []) + [self.versions[p] for p in self.attached.get(owner, [])]
@@ -95,21 +99,23 @@ class Documents:
 
 def read(scope: Scope) -> Documents:
     """Every document of the scope's owners (and, for users, of their groups), the
-    default versions they use and the guardrails: six queries in either mode."""
+    default versions they use and the guardrails: six queries in either mode. Only
+    live memberships count, and `valid_until` is the earliest of their expiries."""
     documents = Documents()
+    live = Membership.objects.live(timezone.now()).order_by()
     if scope.everyone:
         _read_inline(documents, Q())
         _read_attached(documents, Q())
-        rows = Membership.objects.order_by()
+        rows = live
         if scope.policy_groups_only:
             rows = rows.filter(
                 Q(group_id__in=InlinePolicy.objects.filter(group__isnull=False).values("group_id"))
                 | Q(group_id__in=PolicyAttachment.objects.filter(group__isnull=False).values("group_id"))
             )
-        documents.memberships = _memberships(rows)
+        _read_memberships(documents, rows)
     else:
         if scope.users:
-            documents.memberships = _memberships(Membership.objects.order_by().filter(user_id__in=scope.users))
+            _read_memberships(documents, live.filter(user_id__in=scope.users))
             group_ids = {group_id for groups in documents.memberships.values() for group_id in groups}
             scope = Scope(scope.users, tuple(sorted(set(scope.groups) | group_ids)), scope.roles)
         _read_inline(documents, scope.filter())
@@ -120,11 +126,13 @@ def read(scope: Scope) -> Documents:
     return documents
 
 
-def _memberships(rows) -> dict[int, list[int]]:
-    memberships = defaultdict(list)
-    for user_id, group_id in rows.values_list("user_id", "group_id"):
+def _read_memberships(documents: Documents, rows) -> None:
+    memberships, expiries = defaultdict(list), []
+    for user_id, group_id, expires_at in rows.values_list("user_id", "group_id", "expires_at"):
         memberships[user_id].append(group_id)
-    return dict(memberships)
+        if expires_at is not None:
+            expiries.append(expires_at)
+    documents.memberships, documents.valid_until = dict(memberships), min(expiries, default=None)
 
 
 def _owner_of(user_id, group_id, role_id) -> Owner:

@@ -72,6 +72,8 @@ def guardrail_levels() -> tuple[PolicySet, ...] | None:
 
 
 def _layers(arn: str, documents, owners, boundary_owner, keys: Keys, session: Source | None = None) -> Layers:
+    """The layers of these owners' documents, remembered until the documents' own
+    `valid_until` at most (the earliest expiry of a membership they hold)."""
     guardrails, guardrail_sources = _guardrails()
     boundary = documents.boundary(boundary_owner) if boundary_owner else None
     return assemble(
@@ -82,6 +84,7 @@ def _layers(arn: str, documents, owners, boundary_owner, keys: Keys, session: So
         guardrail_sources=guardrail_sources,
         keys=keys,
         session=session,
+        valid_until=documents.valid_until,
     )
 
 

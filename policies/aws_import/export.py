@@ -50,8 +50,8 @@ class _Relations:
             owner = ("user", boundary.user_id) if boundary.user_id else ("role", boundary.role_id)
             self.boundaries[owner] = boundary.policy.arn
         self.groups: dict[int, list[str]] = defaultdict(list)
-        for user_id, group_name in Membership.objects.order_by("group__group_name").values_list(
-            "user_id", "group__group_name"
+        for user_id, group_name in (
+            Membership.objects.live().order_by("group__group_name").values_list("user_id", "group__group_name")
         ):
             self.groups[user_id].append(group_name)
 

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from identities import rules as identity_rules
 from identities import services as identity_services
 from identities import trust
-from identities.models import Group, Role, User
+from identities.models import Group, Membership, Role, User
 from policies import services
 from policies.aws_import.reader import GroupDetail, IdentityPolicies, RoleDetail, UserDetail
 from policies.models import InlinePolicy, ManagedPolicy, PermissionBoundary, PolicyAttachment
@@ -194,7 +194,9 @@ def shown_date(moment: datetime | None) -> str:
 
 
 def membership_steps(user: User | None, detail: UserDetail) -> list[Step]:
-    current = {} if user is None else {group.group_name.lower(): group.group_name for group in user.iam_groups.all()}
+    # Only live memberships: an expired one gives nothing, so the file's group is added again.
+    joined = [] if user is None else Membership.objects.live().filter(user=user).select_related("group")
+    current = {membership.group.group_name.lower(): membership.group.group_name for membership in joined}
     wanted = {name.lower(): name for name in detail.groups}
     steps = [
         _member_step(identity_services.remove_members, "remove from", current[key], detail.name)

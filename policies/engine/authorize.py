@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from .compile import CompiledStatement, Naming, PolicySet, StatementRef, compile_policies
 from .document import Policy, PolicyKind
 from .errors import Finding
-from .evaluate import LayerResult, Prepared, Request, evaluate
+from .evaluate import LayerResult, Prepared, Request, arn_account, caller_of_arn, evaluate
 
 # AWS answers these for any caller with valid credentials and asks no policy, not
 # even an explicit Deny (docs/policy-evaluation.md, "Actions that need no permission").
@@ -30,6 +30,7 @@ class Outcome(enum.Enum):
 # The outcomes as globals for the hot path: in Python 3.11 reading a member off an Enum
 # class costs about ten times reading a global.
 _ALLOW, _EXPLICIT_DENY, _IMPLICIT_DENY = Outcome.ALLOW, Outcome.EXPLICIT_DENY, Outcome.IMPLICIT_DENY
+_DIRECT = Naming.DIRECT
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +144,17 @@ def authorize(
     engine gives an implicit deny carrying the error.
     """
     try:
+        if (
+            identity.__class__ is PolicySet
+            and guardrails is None
+            and boundary is None
+            and resource_policy is None
+            and session_policy is None
+            and not trust
+        ):
+            decision = _plain_identity_only(request, identity, account_id)
+            if decision is not None:
+                return decision
         prepared = Prepared(request, account_id)
         if prepared.action in _NO_PERMISSION_NEEDED:
             return Decision(_ALLOW, request=request)
@@ -167,9 +179,53 @@ def authorize(
         )
 
 
+def _plain_identity_only(request: Request, identity: PolicySet, account_id: str | None) -> Decision | None:
+    """The commonest case of all, decided without preparing the request: identity policies
+    alone whose statements for the action are all plain, for a user or role (not a role
+    session, whose caller reads the context) within its own account. Then only the resource
+    decides which apply. None whenever any of that does not hold: the other paths decide."""
+    principal, action, resource, context = request.principal, request.action, request.resource, request.context
+    if not (principal.__class__ is str and action.__class__ is str and resource.__class__ is str):
+        return None
+    if (context and context.__class__ is not dict) or ":sts:" in principal:
+        return None
+    action = action.lower()
+    if action in _NO_PERMISSION_NEEDED:
+        return None
+    caller = caller_of_arn(principal, account_id)
+    if caller.type == "root":
+        return None
+    account = caller.account
+    if account is not None:
+        resource_account = request.resource_account or arn_account(resource)
+        if resource_account and resource_account != account:
+            return None
+    known = identity.plain_decisions.get((action, resource))
+    if known is not None:
+        outcome, deciding, blocking, conditional, results = known
+        return Decision(outcome, deciding, blocking, (), conditional, (), identity.findings, request, results)
+    statements = identity.plain_candidates(action)
+    if statements is None:
+        return None
+    result = LayerResult()
+    for statement in statements:
+        if statement.plain(resource):
+            if statement.deny:
+                result.denies.append(statement)
+            else:
+                result.allows.append((statement, _DIRECT))
+    decision = _identity_decision(request, identity, result)
+    parts = (decision.outcome, decision.deciding, decision.blocking_layers, decision.conditional)
+    identity.remember_plain(action, resource, (*parts, decision.layer_results))
+    return decision
+
+
 def _identity_only(request: Request, prepared: Prepared, identity: PolicySet) -> Decision:
     """The common case, identity policies alone, without the general bookkeeping."""
-    result = evaluate(identity, prepared)
+    return _identity_decision(request, identity, evaluate(identity, prepared))
+
+
+def _identity_decision(request: Request, identity: PolicySet, result: LayerResult) -> Decision:
     results = (("identity", result),)
     keys = tuple(sorted(result.missing)) if result.missing else ()
     findings = identity.findings

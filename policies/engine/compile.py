@@ -20,6 +20,9 @@ _ACCOUNT_ID = re.compile(r"\d{12}\Z")
 _ROOT_ARN = re.compile(r"arn:[^:]+:iam::(\d{12}):root\Z")
 _ROLE_ARN = re.compile(r"arn:[^:]+:iam::(\d{12}):role/(?:.*/)?([^/]+)\Z")
 _CANDIDATE_CACHE_LIMIT = 4096
+# A principal's working set of (action, resource) pairs: a larger memo costs a caller whose
+# every request names a new resource more in garbage collection than the hits save others.
+_PLAIN_DECISIONS_LIMIT = 256
 # Below this many statements an index costs more than it saves.
 _SCAN_ALL_BELOW = 16
 
@@ -365,6 +368,10 @@ class PolicySet:
         else:
             self._scanned = self.statements
         self._candidates: dict[str, tuple[CompiledStatement, ...]] = {}
+        self._plain: dict[str, tuple[CompiledStatement, ...] | None] = {}
+        # authorize's memo for plain candidates: (action, resource) -> the decision's parts
+        # that do not depend on the request (see remember_plain)
+        self.plain_decisions: dict[tuple[str, str], tuple] = {}
 
     def _index(self) -> None:
         self.statements_order = {statement: position for position, statement in enumerate(self.statements)}
@@ -392,6 +399,26 @@ class PolicySet:
                 self._candidates.clear()
             self._candidates[action] = found
         return found
+
+    def plain_candidates(self, action: str) -> tuple[CompiledStatement, ...] | None:
+        """The candidates for `action` (lowercased) when each is plain (its one Resource test is
+        all there is to it), else None: then neither the caller nor the context can change which
+        of them apply, only the resource (authorize's shortest path)."""
+        found = self._plain.get(action, self)
+        if found is self:
+            candidates = self.candidates(action)
+            found = candidates if all(statement.plain is not None for statement in candidates) else None
+            if len(self._plain) >= _CANDIDATE_CACHE_LIMIT:
+                self._plain.clear()
+            self._plain[action] = found
+        return found
+
+    def remember_plain(self, action: str, resource: str, parts: tuple) -> None:
+        """Keep what plain candidates decided for (action, resource): with plain statements
+        nothing else can change it (authorize's shortest path)."""
+        if len(self.plain_decisions) >= _PLAIN_DECISIONS_LIMIT:
+            self.plain_decisions.clear()
+        self.plain_decisions[action, resource] = parts
 
     def _find(self, action: str) -> tuple[CompiledStatement, ...]:
         if self._scanned is self.statements:  # a small set, not indexed: already in document order

@@ -126,7 +126,7 @@ class Prepared:
         account = caller.account
         if account is None:
             return True
-        resource_account = self.given or _arn_account(self.resource)
+        resource_account = self.given or arn_account(self.resource)
         return not resource_account or resource_account == account
 
     @property
@@ -142,7 +142,7 @@ class Prepared:
 
 
 @functools.lru_cache(maxsize=4096)
-def _arn_account(arn: str) -> str:
+def arn_account(arn: str) -> str:
     """The account part of an ARN ("" when it has none): resources repeat from request to
     request, and a cache hit is cheaper than splitting."""
     parts = split_arn(arn)
@@ -181,6 +181,11 @@ def normalise_context(context: Mapping[str, ContextValue]) -> Context:
                 if values:
                     normal[key.lower()] = values
     return normal
+
+
+def caller_of_arn(principal: str, account_id: str | None = None) -> Caller:
+    """Classify a principal ARN that is not a role session's (a session reads aws:PrincipalArn)."""
+    return _caller(principal, None, account_id)
 
 
 def caller_of(principal: str, context: Context, account_id: str | None = None) -> Caller:

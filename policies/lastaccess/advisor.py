@@ -55,13 +55,13 @@ def whose_uses(entity) -> Q:
     if isinstance(entity, (User, Role)):
         return Q(principal_id=entity.iam_id)
     if isinstance(entity, Group):
-        return Q(principal_id__in=Membership.objects.filter(group=entity).values("user__iam_id"))
+        return Q(principal_id__in=Membership.objects.live().filter(group=entity).values("user__iam_id"))
     attachments = PolicyAttachment.objects.filter(policy=entity)
     groups = attachments.filter(group__isnull=False).values("group_id")
     return (
         Q(principal_id__in=attachments.filter(user__isnull=False).values("user__iam_id"))
         | Q(principal_id__in=attachments.filter(role__isnull=False).values("role__iam_id"))
-        | Q(principal_id__in=Membership.objects.filter(group__in=groups).values("user__iam_id"))
+        | Q(principal_id__in=Membership.objects.live().filter(group__in=groups).values("user__iam_id"))
     )
 
 

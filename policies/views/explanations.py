@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from django.urls import reverse
 
-from identities.models import Group, Role, User
+from identities.models import Group, Membership, Role, User
 from policies import authorization, queries
 from policies.catalogue_data import ACCESS_LEVELS as LEVELS
 from policies.engine import Outcome
@@ -272,7 +272,8 @@ def _groups_granting(subject) -> dict[str, str]:
     if not isinstance(subject, User):
         return {}
     found: dict[str, list[str]] = {}
-    attachments = PolicyAttachment.objects.filter(group__memberships__user=subject).select_related("policy", "group")
+    groups = Membership.objects.live().filter(user=subject).values("group_id")
+    attachments = PolicyAttachment.objects.filter(group__in=groups).select_related("policy", "group")
     for attachment in attachments:
         found.setdefault(attachment.policy.arn, []).append(attachment.group.group_name)
     return {arn: ", ".join(sorted(names)) for arn, names in found.items()}

@@ -94,7 +94,7 @@ def _broader_grants(kind: str, entity) -> list[ManagedPolicy]:
         return [entity]
     attached = Q(**{kind: entity})
     if kind == "user":
-        attached |= Q(group__in=Membership.objects.filter(user=entity).values("group_id"))
+        attached |= Q(group__in=Membership.objects.live().filter(user=entity).values("group_id"))
     rows = PolicyAttachment.objects.filter(attached).select_related("policy").order_by("policy__policy_name")
     return list({row.policy_id: row.policy for row in rows}.values())
 

@@ -58,11 +58,12 @@ def test_the_comparison_with_vakt_agrees_with_the_engine_and_prints_a_ratio_per_
     printed = re.findall(r"^\(v\) (.+?) +([\d.]+) times vakt's speed", capsys.readouterr().out, re.M)
     assert [name for name, _ in printed] == [
         "one statement, allowed",
+        "one statement, a new resource each call",
         "40 statements, allowed",
         "40 statements, implicit deny",
     ]
     # the figures themselves, not their one-decimal print (a descheduled round on a loaded machine prints 0.0)
-    assert len(ratios) == 3 and all(ratio > 0 for ratio in ratios.values())
+    assert len(ratios) == 4 and all(ratio > 0 for ratio in ratios.values())
 
 
 def test_the_large_principal_has_the_statements_asked_for_and_allows_the_compared_request():

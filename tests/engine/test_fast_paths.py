@@ -1,10 +1,12 @@
 """The engine's fast paths agree with its thorough ones (hypothesis).
 
-Three shortcuts are kept for speed: `wellformed` reads a statement with nothing
+Four shortcuts are kept for speed: `wellformed` reads a statement with nothing
 wrong in it before `parse`'s thorough reading, `authorize` decides a request
-against identity policies alone without the general bookkeeping, and a
-statement whose only test is one Resource pattern is tested by that pattern's
-matcher alone.
+against identity policies alone without the general bookkeeping, a statement
+whose only test is one Resource pattern is tested by that pattern's matcher
+alone, and when every statement for the action is such a one, `authorize`
+decides without preparing the request and remembers the answer by action and
+resource in the policy set.
 Each is kept only because these properties hold on documents and requests
 generated broadly: every element, NotAction/NotResource/NotPrincipal,
 condition operators with IfExists and the set qualifiers, policy variables,
@@ -263,6 +265,8 @@ def test_the_identity_only_shortcut_decides_as_the_general_path(request, identit
     general = authorize(request, identity=[identity])  # a list of sets takes the general path
     assert quick == general  # outcome, deciding, blocking layers, missing keys, conditional, errors, findings
     assert quick.trace == general.trace
+    again = authorize(request, identity=identity)  # from the set's memo, when the shortest path took it
+    assert again == general and again.trace == general.trace
 
 
 @given(request=REQUESTS, identity=identity_sets())

@@ -1,9 +1,11 @@
 import re
+from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from identities import services
 from identities.audit import AuditEvent
@@ -236,3 +238,31 @@ def test_the_admins_expiry_picker_says_its_times_are_utc(root_client):
     role = services.create_role(role_name="Expiring", trust_policy={}, actor=None)
     page = root_client.get(reverse("admin:identities_role_change", args=[role.pk])).content.decode()
     assert "Expires at (UTC)" in page
+
+
+def _membership_until(root_client, group, user, moment):
+    url = reverse("admin:identities_group_change", args=[group.pk])
+    row = {
+        "user": user.pk,
+        "group": group.pk,
+        "expires_at_0": f"{moment:%Y-%m-%d}",
+        "expires_at_1": f"{moment:%H:%M:%S}",
+    }
+    data = admin_form_data(
+        root_client, url, {"group_name": group.group_name, "path": "/", "description": ""}, {"membership": [row]}
+    )
+    return root_client.post(url, data)
+
+
+def test_a_member_added_in_the_admin_may_expire(root_client, developers, mia):
+    later = (timezone.now() + timedelta(days=2)).replace(microsecond=0)
+    assert _membership_until(root_client, developers, mia, later).status_code == 302
+    assert Membership.objects.get().expires_at == later
+    assert AuditEvent.objects.get().after["expires_at"] == later.isoformat()
+
+
+def test_the_admin_refuses_a_membership_expiry_in_the_past(root_client, developers, mia):
+    response = _membership_until(root_client, developers, mia, timezone.now() - timedelta(hours=1))
+    assert response.status_code == 200
+    assert "The expiry must be in the future." in response.content.decode()
+    assert (Membership.objects.count(), AuditEvent.objects.count()) == (0, 0)

@@ -81,6 +81,16 @@ RENEWS = {
         group=w.team, users=[factories.UserFactory(username="cy")], actor=None
     ),
     "remove_members": lambda w: identity_services.remove_members(group=w.team, users=[w.ana], actor=None),
+    "remove_members_made_by": lambda w: (
+        identity_services.add_members(
+            group=w.team, users=[factories.UserFactory(username="cy")], actor=None, source="scim", source_ref="cy"
+        ),
+        _renewed_by(lambda: identity_services.remove_members_made_by(source="scim", source_ref="cy", actor=None)),
+    ),
+    "remove_expired": lambda w: (
+        Membership.objects.filter(user=w.ana).update(expires_at=timezone.now() + timedelta(seconds=1)),
+        _renewed_by(lambda: identity_services.remove_expired(at=timezone.now() + timedelta(seconds=2), actor=None)),
+    ),
     "create_role": lambda w: identity_services.create_role(role_name="Other", actor=None),
     "update_role": lambda w: identity_services.update_role(role=w.deployer, tags={"tier": "1"}, actor=None),
     "update_trust_policy": lambda w: identity_services.update_trust_policy(

@@ -160,7 +160,7 @@ class Command(BaseCommand):
         users = {name: self._user(name, password) for name, password in PEOPLE.items()}
         for group_name, (description, members) in GROUPS.items():
             group = self._group(group_name, description)
-            present = set(Membership.objects.filter(group=group).values_list("user__username", flat=True))
+            present = set(Membership.objects.live().filter(group=group).values_list("user__username", flat=True))
             missing = [users[name] for name in members if name not in present]
             if missing:
                 identity_services.add_members(group=group, users=missing, actor=None)

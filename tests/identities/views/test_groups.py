@@ -1,8 +1,11 @@
 """The console's group pages: list, members added by search and removed after confirming, create, edit, delete."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from identities import services
 from identities.audit import AuditEvent
@@ -213,3 +216,70 @@ def test_candidates_cost_the_same_queries_at_10_and_1000_users(org):
         counts.append(len(captured))
     assert counts[0] == counts[1]
     assert User.objects.count() > 1000
+
+
+def _in_an_hour() -> str:
+    return (timezone.now() + timedelta(hours=1, minutes=1)).strftime("%Y-%m-%dT%H:%M")
+
+
+def test_adding_members_until_a_moment_shows_the_time_left(org):
+    publishers = group("IAMPublishers")
+    client = client_for("iam-admin")
+    until = _in_an_hour()
+    response = client.post(url("group-members-add", publishers.pk), {"users": ["henry"], "expires_at": until}, **HTMX)
+    body = response.content.decode()
+    assert "Added to IAMPublishers: henry, until" in body
+    membership = Membership.objects.get(group=publishers)
+    assert membership.expires_at.strftime("%Y-%m-%dT%H:%M") == until
+    assert "expires in 1\xa0hour" in client.get(url("group-detail", publishers.pk)).content.decode()
+    Membership.objects.filter(pk=membership.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    assert "Expired" in client.get(url("group-detail", publishers.pk)).content.decode()
+
+
+def test_members_added_without_an_expiry_show_none(org):
+    body = client_for("iam-admin").get(url("group-detail", group("Developers").pk)).content.decode()
+    assert body.count("no expiry") == 3
+
+
+def test_an_expiry_in_the_past_adds_no_one(org):
+    before = state()
+    past = (timezone.now() - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M")
+    response = client_for("iam-admin").post(
+        url("group-members-add", group("IAMPublishers").pk), {"users": ["henry"], "expires_at": past}, **HTMX
+    )
+    assert "The expiry must be in the future." in response.content.decode()
+    assert state() == before
+
+
+def test_a_member_whose_membership_expired_is_offered_and_added_again(org):
+    publishers = group("IAMPublishers")
+    services.add_members(
+        group=publishers, users=[user("henry")], actor=None, expires_at=timezone.now() + timedelta(hours=1)
+    )
+    Membership.objects.filter(group=publishers).update(expires_at=timezone.now() - timedelta(minutes=1))
+    client = client_for("iam-admin")
+    found = client.get(url("group-member-candidates", publishers.pk), {"find": "henry"}).context["candidates"]
+    assert [candidate.username for candidate in found] == ["henry"]
+    client.post(url("group-members-add", publishers.pk), {"users": ["henry"]}, **HTMX)
+    assert list(Membership.objects.filter(group=publishers).values_list("user__username", "expires_at")) == [
+        ("henry", None)
+    ]
+
+
+def test_the_members_page_costs_the_same_queries_with_time_bound_members_at_two_sizes(org):
+    client = client_for("iam-admin")
+    counts = []
+    for size in (10, 1000):
+        team = factories.GroupFactory(group_name=f"Timed{size}")
+        later = timezone.now() + timedelta(hours=3)
+        people = factories.bulk_users(size, prefix=f"t{size}-")
+        Membership.objects.bulk_create(
+            Membership(group=team, user=person, expires_at=later if index % 2 else None)
+            for index, person in enumerate(people)
+        )
+        client.get(url("group-detail", team.pk))
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url("group-detail", team.pk), {"page": "1", "q": "t"})
+        assert "expires in" in response.content.decode()
+        counts.append(len(captured))
+    assert counts[0] == counts[1]

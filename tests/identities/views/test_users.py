@@ -371,3 +371,27 @@ def test_a_user_created_on_the_console_page_gets_the_self_service_policy(root_cl
     assert response.status_code == 302
     attached = PolicyAttachment.objects.filter(user__username="newcomer")
     assert list(attached.values_list("policy__policy_name", flat=True)) == ["SelfService"]
+
+
+def test_adding_a_user_to_a_group_until_a_moment_and_seeing_it_expire(org):
+    henry = user("henry")
+    client = client_for("iam-admin")
+    until = (timezone.now() + timedelta(hours=3, minutes=1)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(url("user-group-add", henry.pk), {"name": "iampublishers", "expires_at": until}, **HTMX)
+    body = response.content.decode()
+    assert "henry was added to IAMPublishers, until" in body
+    assert "expires in 3\xa0hours" in body
+    assert "1 of 10" in body
+    Membership.objects.filter(user=henry).update(expires_at=timezone.now() - timedelta(minutes=1))
+    page = client.get(url("user-detail", henry.pk)).content.decode()
+    assert "Expired" in page and "0 of 10" in page
+
+
+def test_adding_a_user_to_a_group_with_an_expiry_in_the_past_is_refused(org):
+    before = state()
+    past = (timezone.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    response = client_for("iam-admin").post(
+        url("user-group-add", user("henry").pk), {"name": "IAMPublishers", "expires_at": past}, **HTMX
+    )
+    assert "The expiry must be in the future." in response.content.decode()
+    assert state() == before
