@@ -62,7 +62,10 @@ def _in_words(seconds: int) -> str:
 def already_held(request: AccessRequest) -> str:
     """What says the requester holds this already ("" if they do not)."""
     requester = request.requester
-    if request.group_id is not None and Membership.objects.filter(user=requester, group_id=request.group_id).exists():
+    if (
+        request.group_id is not None
+        and Membership.objects.live().filter(user=requester, group_id=request.group_id).exists()
+    ):
         return f"You are already a member of {request.group.group_name}."
     if request.role_id is not None:
         assignments = RoleAssignment.objects.filter(user=requester, role_id=request.role_id)

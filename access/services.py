@@ -28,7 +28,6 @@ Kind = AccessRequest.Kind
 # The managed policy an approved permission request is granted through.
 POLICY_PATH = "/access-requests/"
 MAX_ITEMS = 20
-MEMBERSHIPS_NEED_EXPIRY = "Membership requests need time-bound memberships, which this server does not have yet."
 
 
 def policy_name_of(request: AccessRequest) -> str:
@@ -61,11 +60,6 @@ def request_state(request: AccessRequest) -> dict:
     else:
         state["target"] = request.target.arn
     return state | ({"reason": request.reason} if request.reason else {})
-
-
-def memberships_expire() -> bool:
-    """Whether memberships carry an expiry and a source here (time-bound memberships)."""
-    return hasattr(Membership, "expires_at") and hasattr(Membership, "source")
 
 
 # Asking
@@ -120,8 +114,6 @@ def _refuse_malformed(request: AccessRequest) -> None:
         raise ValidationError("A justification is at most 2,000 characters.")
     if request.kind == Kind.GROUP and request.group is None:
         raise ValidationError("Choose the group you ask to join.")
-    if request.kind == Kind.GROUP and not memberships_expire():
-        raise ValidationError(MEMBERSHIPS_NEED_EXPIRY)
     if request.kind == Kind.ROLE and request.role is None:
         raise ValidationError("Choose the role you ask for.")
     if request.kind != Kind.GROUP:
@@ -241,8 +233,6 @@ def _grant(request: AccessRequest, actor: User) -> str:
     """Make the change through the console's services; the ARN of what was granted."""
     requester = request.requester
     if request.kind == Kind.GROUP:
-        if not memberships_expire():
-            raise ValidationError(MEMBERSHIPS_NEED_EXPIRY)
         (request.granted_membership,) = identity_services.add_members(
             group=request.group,
             users=[requester],
@@ -345,11 +335,12 @@ def _take_back(request: AccessRequest, actor: User | None) -> list[str]:
     """Remove what this request granted and is still there (an expired assignment or
     membership may have gone already); the ARNs removed."""
     taken = []
-    if request.granted_membership_id is not None:
-        membership = Membership.objects.filter(pk=request.granted_membership_id).select_related("group").first()
-        if membership is not None:
-            identity_services.remove_members(group=membership.group, users=[request.requester], actor=actor)
-            taken.append(membership.group.arn)
+    if request.kind == Kind.GROUP:
+        # Only the membership this request made: one the requester holds otherwise stays.
+        removed = identity_services.remove_members_made_by(
+            source=Membership.Source.ACCESS_REQUEST, source_ref=request.arn, group=request.group, actor=actor
+        )
+        taken += [membership.group.arn for membership in removed]
     if request.granted_assignment_id is not None:
         assignment = RoleAssignment.objects.filter(pk=request.granted_assignment_id).select_related("role").first()
         if assignment is not None:

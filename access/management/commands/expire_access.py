@@ -27,9 +27,5 @@ class Command(BaseCommand):
         )
 
     def _remove_expired(self, at) -> int:
-        # Time-bound memberships and assignments, where the server has them (identities.services).
-        remove_expired = getattr(identity_services, "remove_expired", None)
-        if remove_expired is None:
-            return 0
-        removed = remove_expired(at=at, actor=None)
-        return removed if isinstance(removed, int) else len(removed or ())
+        memberships, assignments = identity_services.remove_expired(at=at, actor=None)
+        return len(memberships or ()) + len(assignments or ())

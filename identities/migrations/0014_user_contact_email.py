@@ -1,11 +1,10 @@
-
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('identities', '0012_role_last_used'),
+        ('identities', '0013_membership_expiry_and_source'),
     ]
 
     operations = [
