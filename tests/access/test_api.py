@@ -163,3 +163,13 @@ def test_bad_input_is_a_clear_4xx_and_changes_nothing(org, body, status, code):
 def test_without_credentials_nothing_is_answered(org):
     response = Client().get(URL)
     assert response.status_code == 401 and response.json()["error"]["code"] == "InvalidCredentials"
+
+
+def test_a_membership_by_group_name(org):
+    henry, admin = key_client(org.henry), key_client(org.iam_admin)
+    body = {"kind": "group", "group": "IAMPublishers", "justification": "Publishing week.", "duration_seconds": 3600}
+    asked = post(henry, URL, body).json()
+    assert asked["group"] == org.groups["IAMPublishers"].arn
+    approved = post(admin, f"{URL}/{asked['id']}/decision", {"decision": "approve"}).json()
+    assert (approved["state"], approved["granted"]) == ("approved", org.groups["IAMPublishers"].arn)
+    assert decision_of(henry, org.henry.arn) == "Allow"

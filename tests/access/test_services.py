@@ -15,7 +15,7 @@ from access.models import AccessLimit, AccessRequest
 from identities import rules
 from identities import services as identity_services
 from identities.audit import AuditEvent
-from identities.models import RoleAssignment
+from identities.models import Membership, RoleAssignment
 from policies import authorization
 from policies import services as policy_services
 from policies.engine import Outcome
@@ -322,3 +322,46 @@ def test_a_deleted_requester_takes_their_requests_along(org):
     request = ask(org.henry)
     identity_services.delete_user(user=org.henry, actor=None, with_credentials_and_memberships=True, with_policies=True)
     assert not AccessRequest.objects.filter(pk=request.pk).exists()
+
+
+def test_a_membership_is_granted_for_a_while_and_taken_back_by_source(org, monkeypatch):
+    developers = org.groups["Developers"]
+    reading = ("storage:GetObject", "arn:aws:storage:::dev-app/report.csv")
+    assert decision(org.henry, *reading) is Outcome.IMPLICIT_DENY
+    request = ask(org.henry, kind="group", group=developers)
+    with pytest.raises(rules.Refused):
+        approve(org.oliver, request)
+    approve(org.dev_admin, request)  # iam:AddUserToGroup on Developers is the change itself
+    membership = Membership.objects.get(user=org.henry, group=developers)
+    request.refresh_from_db()
+    assert (membership.source, membership.source_ref) == (Membership.Source.ACCESS_REQUEST, request.arn)
+    assert membership.expires_at == request.expires_at and request.granted_membership == membership
+    assert decision(org.henry, *reading) is Outcome.ALLOW
+    with pytest.raises(ValidationError, match="You already hold membership in Developers"):
+        ask(org.henry, kind="group", group=developers)
+    later(monkeypatch, hours=1, seconds=1)
+    assert decision(org.henry, *reading) is Outcome.IMPLICIT_DENY  # no command run
+    call_command("expire_access", stdout=StringIO())
+    request.refresh_from_db()
+    assert request.state == State.ENDED and not Membership.objects.filter(user=org.henry).exists()
+    assert events_of(request) == ["CreateAccessRequest", "ApproveAccessRequest", "EndAccessRequest"]
+    removed = AuditEvent.objects.filter(event_name="RemoveUserFromGroup", target_arn=developers.arn)
+    assert removed.count() == 1 and removed.get().after == {"reason": "expired"}
+
+
+def test_revoking_a_membership_removes_only_the_requests_own(org):
+    operations = org.groups["Operations"]
+    request = ask(org.henry, kind="group", group=operations)
+    approve(org.iam_admin, request)
+    rules.perform(org.iam_admin, services.revoke_grant, request=request, reason="Done.")
+    assert list(operations.members.order_by("username").values_list("username", flat=True)) == ["james", "lucas"]
+    assert AccessRequest.objects.get(pk=request.pk).state == State.REVOKED
+
+
+def test_approve_access_request_on_a_group_uses_its_key(org):
+    operations = org.groups["Operations"]
+    allow_approving(org.lucas, operations.arn, ArnEquals={"iamconsole:RequestedGroup": operations.arn})
+    with pytest.raises(rules.Refused):
+        approve(org.lucas, ask(org.henry, kind="group", group=org.groups["Developers"]))
+    approve(org.lucas, ask(org.henry, kind="group", group=operations))
+    assert Membership.objects.filter(user=org.henry, group=operations).exists()
