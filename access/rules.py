@@ -33,7 +33,8 @@ def approve_checks(request: AccessRequest) -> tuple[Check, ...]:
         arn = request.role.arn
         return (Check(APPROVE_ACTION, Target(arn, {"iamconsole:RequestedRole": arn})),)
     return tuple(
-        Check(APPROVE_ACTION, Target(resource, {"iamconsole:RequestedAction": action, **request.context}))
+        # Only the request's own key: the requester's context values are theirs, never the approver's.
+        Check(APPROVE_ACTION, Target(resource, {"iamconsole:RequestedAction": action}))
         for action in request.actions
         for resource in request.resources
     )

@@ -365,3 +365,24 @@ def test_approve_access_request_on_a_group_uses_its_key(org):
         approve(org.lucas, ask(org.henry, kind="group", group=org.groups["Developers"]))
     approve(org.lucas, ask(org.henry, kind="group", group=operations))
     assert Membership.objects.filter(user=org.henry, group=operations).exists()
+
+
+def test_the_requesters_context_values_never_stand_for_the_approvers(org):
+    """A request's context values are decided for the requester; the approver's own request keys
+    (MFA here) decide the approval."""
+    policy_services.put_inline_policy(
+        identity=org.lucas,
+        policy_name="ApproveWithMFA",
+        document=document(
+            statement(
+                "Allow",
+                "iamconsole:ApproveAccessRequest",
+                "*",
+                Condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+            )
+        ),
+        actor=None,
+    )
+    request = ask(org.henry, context={"aws:MultiFactorAuthPresent": "true"})
+    with pytest.raises(rules.Refused):
+        approve(org.lucas, request)
