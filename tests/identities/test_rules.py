@@ -105,3 +105,22 @@ def test_a_role_keeps_its_name_and_path(org):
     assert (role.role_name, role.path, role.description) == ("ReleaseManager", "/", "ships")
     admin_page = client.get(reverse("admin:identities_role_change", args=[role.pk]))
     assert b'name="role_name"' not in admin_page.content and b'name="path"' not in admin_page.content
+
+
+def test_any_of_is_met_by_every_check_of_one_route(org):
+    """rules.AnyOf: a change that either of two permissions allows (an access request's approval)."""
+    developers, operations = org.groups["Developers"], org.groups["Operations"]
+    either = rules.AnyOf(
+        (
+            (rules.Check("iam:AddUserToGroup", developers), rules.Check("iam:AddUserToGroup", operations)),
+            (rules.Check("iam:GetGroup", developers),),
+        )
+    )
+    assert rules.refused(org.users["dev-admin"], [either]) == []  # GetGroup on Developers: the second route
+    assert rules.refused(org.iam_admin, [either]) == []
+    assert rules.refused(org.henry, [either]) == [either]
+    with pytest.raises(
+        rules.Refused, match="iam:AddUserToGroup on .*group/Developers and .* or iam:GetGroup"
+    ) as refusal:
+        rules.require(org.henry, [either])
+    assert refusal.value.check.action == "iam:AddUserToGroup"
