@@ -22,6 +22,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from access import services as access_services
+from access.rules import approve_checks
 from identities import rules
 from identities import services as identity_services
 from identities.audit import AuditEvent
@@ -97,7 +99,31 @@ def world(org):
     w.service = services.save_catalog_service(prefix="billing", name="Billing", actor=None)
     # Stored, so every change below also passes the expectations' guard (nothing here breaks it).
     w.expectation = services.put_access_expectation(definition=_EXPECTATION, actor=None)
+    # Access requests of the target's: one open, one granted.
+    w.request = _ask(w.target, "arn:aws:storage:::site/open.html")
+    w.granted = _granted(w, w.target, "arn:aws:storage:::site/granted.html")
     return w
+
+
+def _ask(user, resource: str = "arn:aws:storage:::site/index.html"):
+    return rules.perform(user, access_services.create_request, **_ASKED, resources=[resource])
+
+
+def _granted(w, user, resource: str = "arn:aws:storage:::site/index.html"):
+    request = _ask(user, resource)
+    return rules.perform(w.root, access_services.approve_request, request=request)
+
+
+def _own_open(w, me) -> dict:
+    # Root asks for nothing: the wrong-method check, which acts as root, takes the target's.
+    return {"pk": (w.request if me.is_superuser else _ask(me)).pk}
+
+
+def _own_granted(w, me) -> dict:
+    return {"pk": (w.granted if me.is_superuser else _granted(w, me)).pk}
+
+
+_ASKED = {"kind": "permission", "actions": ["storage:PutObject"], "justification": "Matrix.", "duration": 3600}
 
 
 _EXPECTATION = {"name": "henry-bills-nothing", "principals": {"users": ["henry"]}, "may": False, "actions": "billing:*"}
@@ -613,6 +639,44 @@ CONSOLE_ROWS = [
             "expires": (timezone.now() + timedelta(days=30)).date().isoformat(),
         },
     ),
+    # Access requests: asking and one's own need no permission; deciding is the rule table's
+    # (the route of iamconsole:ApproveAccessRequest here; the change itself is the other).
+    Row("access:request-list", "GET", lambda w, me: [], ok=200),
+    Row(
+        "access:request-list",
+        "POST",
+        lambda w, me: [],
+        data=lambda w, me: {
+            **_ASKED,
+            "actions": "storage:PutObject",
+            "resources": "arn:aws:storage:::s/a",
+            "minutes": 60,
+        },
+    ),
+    Row("access:decide-list", "GET", lambda w, me: [], ok=200),
+    Row(
+        "access:request-detail",
+        "GET",
+        lambda w, me: approve_checks(w.request),
+        lambda w, me: {"pk": w.request.pk},
+        ok=200,
+    ),
+    Row(
+        "access:request-decide",
+        "POST",
+        lambda w, me: approve_checks(w.request),
+        lambda w, me: {"pk": w.request.pk},
+        data=lambda w, me: {"decision": "approve"},
+    ),
+    Row(
+        "access:request-revoke",
+        "POST",
+        lambda w, me: approve_checks(w.granted),
+        lambda w, me: {"pk": w.granted.pk},
+        data=lambda w, me: {"reason": "Matrix."},
+    ),
+    Row("access:request-cancel", "POST", lambda w, me: [], _own_open),
+    Row("access:request-end", "POST", lambda w, me: [], _own_granted),
     # Access expectations
     Row("policies:expectation-list", "GET", lambda w, me: [read("iam:ListAccessExpectations", Target("*"))], ok=200),
     Row(
@@ -848,8 +912,66 @@ def _console_patterns(resolver=None, prefix=""):
 # The API
 
 
+_API_ASKED = {**_ASKED, "resources": ["arn:aws:storage:::s/a"], "duration_seconds": 3600, "duration": None}
+del _API_ASKED["duration"]
+
 API_ROWS = [
     Row("api:caller-identity", "GET", lambda w, me: [], ok=200, api=True),
+    Row("access-api:access-requests", "GET", lambda w, me: [], ok=200, api=True),
+    Row("access-api:access-requests", "POST", lambda w, me: [], data=lambda w, me: _API_ASKED, ok=201, api=True),
+    Row("access-api:access-requests-to-decide", "GET", lambda w, me: [], ok=200, api=True),
+    Row(
+        "access-api:access-request",
+        "GET",
+        lambda w, me: approve_checks(w.request),
+        lambda w, me: {"pk": w.request.pk},
+        ok=200,
+        refused=(404,),
+        api=True,
+    ),
+    Row(
+        "access-api:access-request-proposals",
+        "GET",
+        lambda w, me: approve_checks(w.request),
+        lambda w, me: {"pk": w.request.pk},
+        ok=200,
+        refused=(404,),
+        api=True,
+    ),
+    Row(
+        "access-api:access-request-decision",
+        "POST",
+        lambda w, me: approve_checks(w.request),
+        lambda w, me: {"pk": w.request.pk},
+        data=lambda w, me: {"decision": "approve"},
+        ok=200,
+        api=True,
+    ),
+    Row(
+        "access-api:access-request-revoke",
+        "POST",
+        lambda w, me: approve_checks(w.granted),
+        lambda w, me: {"pk": w.granted.pk},
+        data=lambda w, me: {"reason": "Matrix."},
+        ok=200,
+        api=True,
+    ),
+    Row(
+        "access-api:access-request-cancel",
+        "POST",
+        lambda w, me: [],
+        _own_open,
+        ok=200,
+        api=True,
+    ),
+    Row(
+        "access-api:access-request-end",
+        "POST",
+        lambda w, me: [],
+        _own_granted,
+        ok=200,
+        api=True,
+    ),
     Row(
         "api:access-expectations",
         "GET",
@@ -1348,7 +1470,7 @@ def snapshot() -> dict:
     """Every row a change could touch (audit refusals, counters and sessions apart), and the
     number of successful audit events."""
     state = {}
-    for label in ("identities", "policies", "otp_totp", "sessions"):
+    for label in ("identities", "policies", "access", "otp_totp", "sessions"):
         for model in apps.get_app_config(label).get_models():
             if model._meta.model_name in _SKIPPED_TABLES:
                 continue
