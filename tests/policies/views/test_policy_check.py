@@ -327,3 +327,14 @@ def test_only_the_explained_decision_carries_near_misses(org):
     explained = authorization.decide(layers, "storage:PutObject", f"{PRODUCTION}/x", explain=True)
     assert (plain.outcome.value, plain.near_misses) == ("ImplicitDeny", ())
     assert [miss.ref.sid for miss in explained.near_misses] == ["DevBuckets"]
+
+
+def test_a_refused_row_of_ones_own_offers_to_request_it(org):
+    site = "arn:aws:storage:::public-site/index.html"
+    own = check(client_for("henry"), principal="henry", actions="storage:PutObject\nstorage:GetObject", resources=site)
+    assert outcomes(own) == [("storage:PutObject", site, "ImplicitDeny"), ("storage:GetObject", site, "ImplicitDeny")]
+    page = own.content.decode()
+    assert page.count("Request this access") == 2
+    assert "/access-requests/?action=storage%3APutObject&amp;resource=arn%3Aaws%3Astorage%3A%3A%3Apublic-site" in page
+    others = check(client_for("iam-admin"), principal="henry", actions="storage:PutObject", resources=site)
+    assert "Request this access" not in others.content.decode()  # one asks for oneself only
