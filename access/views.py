@@ -72,6 +72,8 @@ def request_detail(request, pk: int):
         "proposals": proposals.proposals(row) if row.is_open else [],
         "gains": proposals.gains_beyond_request(row) if row.is_open else [],
         "decision_form": DecisionForm(),
+        # An approver sees what the requester asked for before.
+        "earlier": [] if own else [other for other in queries.own_requests(row.requester) if other.pk != row.pk],
     }
     return render(request, "access/request_detail.html", context)
 

@@ -126,3 +126,12 @@ def test_the_refusal_page_offers_to_request_what_was_refused(org):
     page = client_for("henry").get(reverse("identities:user-list")).content.decode()
     link = reverse("access:request-list") + "?action=iam%3AListUsers&amp;resource=%2A"
     assert "Request this access" in page and link in page
+
+
+def test_an_approver_sees_the_requesters_earlier_requests(org):
+    first = ask(org.henry)
+    rules.perform(org.iam_admin, services.deny_request, request=first, reason="Not now.")
+    second = ask(org.henry)
+    page = client_for("iam-admin").get(reverse("access:request-detail", args=[second.pk]))
+    assert [row.pk for row in page.context["earlier"]] == [first.pk]
+    assert client_for("henry").get(reverse("access:request-detail", args=[second.pk])).context["earlier"] == []
