@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from access import limits, notices
 from access.models import AccessRequest, Approval
+from identities import rules
 from identities import services as identity_services
 from identities.audit import record
 from identities.context import context_of
@@ -192,6 +193,12 @@ def _refuse_undecidable(request: AccessRequest, actor: User) -> None:
     if actor is None or actor.pk == request.requester_id:
         # Whatever their policies say, through any key, session or role session of theirs.
         raise PermissionDenied("No one decides their own access request.")
+    if not actor.is_superuser and rules.allows(request.requester, identity_services.create_access_key, user=actor):
+        # A service user whose keys the requester may make: its key may be in the requester's hands.
+        raise PermissionDenied(
+            f"No one decides their own access request: {request.requester.username} may make access keys "
+            f"for {actor.username}, so a decision as {actor.username} could be theirs."
+        )
 
 
 @transaction.atomic

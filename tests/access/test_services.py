@@ -386,3 +386,23 @@ def test_the_requesters_context_values_never_stand_for_the_approvers(org):
     request = ask(org.henry, context={"aws:MultiFactorAuthPresent": "true"})
     with pytest.raises(rules.Refused):
         approve(org.lucas, request)
+
+
+def test_no_one_approves_their_own_request_through_a_service_user_whose_keys_they_may_make(org):
+    """henry may make access keys for deploy-bot, so a key of the bot may be in his hands: the
+    bot's approval of henry's request could be henry's own, and is refused. Without that
+    permission, the same approval goes through."""
+    bot = identity_services.create_user(username="deploy-bot", actor=None)
+    allow_approving(bot)
+    keys_of_bot = policy_services.put_inline_policy(
+        identity=org.henry,
+        policy_name="RunTheBot",
+        document=document(statement("Allow", "iam:CreateAccessKey", bot.arn)),
+        actor=None,
+    )[0]
+    request = ask(org.henry)
+    with pytest.raises(PermissionDenied, match="may make access keys for deploy-bot"):
+        approve(bot, request)
+    assert AccessRequest.objects.get(pk=request.pk).state == State.PENDING
+    policy_services.delete_inline_policy(inline=keys_of_bot, actor=None)
+    assert approve(bot, AccessRequest.objects.get(pk=request.pk)).state == State.APPROVED
