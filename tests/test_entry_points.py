@@ -686,7 +686,7 @@ for _kind in ("user", "group", "role"):
                 )
             )(_kind),
             _fragment(_kind),
-            data=lambda w, me: {"policy": w.reader.pk},
+            data=lambda w, me: {"policy": w.reader.pk, "confirm": "yes"},
         ),
         Row(
             "policies:identity-inline-put",
@@ -714,7 +714,7 @@ for _kind in ("user", "group", "role"):
                 )
             )(_kind),
             _fragment(_kind),
-            data=lambda w, me: {"policy_name": "Own"},
+            data=lambda w, me: {"policy_name": "Own", "confirm": "yes"},
         ),
     ]
     if _bounded:
@@ -744,6 +744,7 @@ for _kind in ("user", "group", "role"):
                         *rule(services.delete_permissions_boundary, identity=w.target),
                     ],
                     _fragment("user"),
+                    data=lambda w, me: {"confirm": "yes"},
                 )
             )
 

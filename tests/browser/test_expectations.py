@@ -88,6 +88,7 @@ def test_a_change_that_would_break_one_is_refused_in_the_console(page, screensho
     sign_in(page, "dev-admin", TEST_PASSWORD)
     page.goto(f"/groups/{org.groups['Operations'].pk}/")
     page.get_by_role("button", name="Detach OperationsStorageAccess").click()
+    page.get_by_role("button", name="Confirm: detach").click()
     refusal = page.get_by_role("alert").filter(
         has_text="it would break the access expectation operations-read-production"
     )

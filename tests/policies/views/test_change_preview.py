@@ -284,3 +284,168 @@ def test_a_preview_is_no_request_of_the_viewer_in_the_last_accessed_data(org):
     lastaccess.flush()
     used = set(LastAccessed.objects.filter(principal_id=org.iam_admin.iam_id).values_list("action", flat=True))
     assert "iam:AttachGroupPolicy" not in used
+
+
+# Removals in the identity fragment: asked first, with the preview before the confirm button
+
+
+def fragment_url(name: str, identity) -> str:
+    return reverse(f"policies:{name}", args=[identity._meta.model_name, identity.pk])
+
+
+def generation_of(text: str) -> str:
+    return text.split('name="preview_generation" value="')[1].split('"')[0]
+
+
+def simulator(name: str, *actions: str, simulates: str = "*"):
+    """A user allowed `actions` on anything and iam:SimulatePrincipalPolicy only on `simulates`."""
+    from policies import services
+    from tests.documents import document, statement
+
+    user = identity_services.create_user(username=name, password=factories.TEST_PASSWORD, actor=None)
+    policy = document(statement("Allow", list(actions)), statement("Allow", "iam:SimulatePrincipalPolicy", simulates))
+    services.put_inline_policy(identity=user, policy_name="Allowed", document=policy, actor=None)
+    return user
+
+
+def test_detaching_asks_first_with_the_preview_before_the_confirm_button(org):
+    from policies.models import PolicyAttachment
+
+    operations, policy = org.groups["Operations"], org.policies["OperationsStorageAccess"]
+    data = {"policy": policy.pk}
+    response = client_for("iam-admin").post(fragment_url("identity-detach", operations), data, HTTP_HX_REQUEST="true")
+    text = response.content.decode()
+    assert "Detach OperationsStorageAccess from Operations?" in text
+    assert "&quot;change&quot;: &quot;detach-policy&quot;" in text
+    assert text.index('class="change-preview ') < text.index("Confirm: detach")
+    assert PolicyAttachment.objects.filter(group=operations, policy=policy).exists()
+
+
+def test_the_detach_preview_names_who_loses_what(org):
+    data = described(
+        change="detach-policy",
+        identity=org.groups["Operations"].arn,
+        policy=org.policies["OperationsStorageAccess"].arn,
+    )
+    text = client_for("iam-admin").post(URL, data).content.decode()
+    assert [name for name in ("charles", "james", "lucas", "mia") if f">{name}</a>" in text] == ["james", "lucas"]
+    assert re.search(r"loses </span>(<code>[^<]+</code>, )*<code>storage:PutObject</code>", text)
+    assert "gains </span>" not in text
+
+
+def test_the_detach_preview_counts_whom_the_viewer_may_not_simulate(org):
+    viewer = simulator(
+        "detacher", "iam:GetGroup", "iam:ListAttachedGroupPolicies", "iam:DetachGroupPolicy", simulates=org.james.arn
+    )
+    data = described(
+        change="detach-policy",
+        identity=org.groups["Operations"].arn,
+        policy=org.policies["OperationsStorageAccess"].arn,
+    )
+    from tests.clients import signed_in
+
+    text = signed_in(viewer).post(URL, data).content.decode()
+    assert text.count("change-preview-principal") == 1 and ">james<" in text
+    assert "lucas" not in text
+    assert "And 1 principal you may not see" in text
+
+
+def test_a_detachment_after_a_stale_preview_is_refused_and_one_after_a_current_preview_is_made(org):
+    from policies.models import PolicyAttachment
+
+    operations, policy = org.groups["Operations"], org.policies["OperationsStorageAccess"]
+    client = client_for("iam-admin")
+    description = {"change": "detach-policy", "identity": operations.arn, "policy": policy.arn}
+    seen = generation_of(client.post(URL, described(**description)).content.decode())
+    save = {"policy": policy.pk, "confirm": "yes", "preview_generation": seen}
+    identity_services.add_members(group=org.groups["IAMPublishers"], users=[org.henry], actor=None)
+    response = client.post(fragment_url("identity-detach", operations), save, HTTP_HX_REQUEST="true")
+    assert "The preview is stale; preview again." in response.content.decode()
+    assert PolicyAttachment.objects.filter(group=operations, policy=policy).exists()
+    save["preview_generation"] = generation_of(client.post(URL, described(**description)).content.decode())
+    client.post(fragment_url("identity-detach", operations), save, HTTP_HX_REQUEST="true")
+    assert not PolicyAttachment.objects.filter(group=operations, policy=policy).exists()
+
+
+def test_deleting_an_inline_policy_asks_first_and_previews_what_the_role_loses(org):
+    from policies.models import InlinePolicy
+
+    role = org.roles["ReleaseManager"]
+    client = client_for("iam-admin")
+    asked = client.post(fragment_url("identity-inline-delete", role), {"policy_name": "ShipReleases"}).content.decode()
+    assert "Delete the inline policy ShipReleases of ReleaseManager?" in asked
+    assert "&quot;change&quot;: &quot;delete-inline-policy&quot;" in asked
+    assert InlinePolicy.objects.filter(role=role, policy_name="ShipReleases").exists()
+    data = described(change="delete-inline-policy", identity=role.arn, policy_name="ShipReleases")
+    text = client.post(URL, data).content.decode()
+    assert text.count("change-preview-principal") == 1 and ">ReleaseManager</a>" in text
+    assert f'<code>storage:PutObject</code> on <code class="text-break">{PRODUCTION_RELEASES}</code>' in text
+
+
+PRODUCTION_RELEASES = "arn:aws:storage:::production-data/releases/*"
+
+
+def test_an_inline_deletion_after_a_stale_preview_is_refused(org):
+    from policies.models import InlinePolicy
+
+    role = org.roles["ReleaseManager"]
+    save = {"policy_name": "ShipReleases", "confirm": "yes", "preview_generation": "5"}
+    response = client_for("iam-admin").post(fragment_url("identity-inline-delete", role), save, follow=True)
+    assert "The preview is stale; preview again." in response.content.decode()
+    assert InlinePolicy.objects.filter(role=role, policy_name="ShipReleases").exists()
+
+
+def bounded_mia(org):
+    """mia under the PublishingAccess boundary: her own policies grant only what it allows."""
+    from policies import services
+
+    services.set_permissions_boundary(identity=org.mia, policy=org.policies["PublishingAccess"], actor=None)
+    return org.mia
+
+
+def test_removing_a_boundary_asks_first_and_previews_what_the_user_gains(org):
+    from policies.models import PermissionBoundary
+
+    mia = bounded_mia(org)
+    client = client_for("iam-admin")
+    asked = client.post(fragment_url("identity-boundary-delete", mia), {}, HTTP_HX_REQUEST="true").content.decode()
+    assert "Remove the permission boundary of mia?" in asked
+    assert "&quot;change&quot;: &quot;delete-permissions-boundary&quot;" in asked
+    assert PermissionBoundary.objects.filter(user=mia).exists()
+    text = client.post(URL, described(change="delete-permissions-boundary", identity=mia.arn)).content.decode()
+    assert text.count("change-preview-principal") == 1 and ">mia</a>" in text
+    assert re.search(
+        r"gains </span>(<code>[^<]+</code>, )*<code>storage:DeleteBucket</code>(, <code>[^<]+</code>)* on "
+        r'<code class="text-break">arn:aws:storage:::dev-\*</code>',
+        text,
+    )
+    assert "loses </span>" not in text
+
+
+def test_a_boundary_removal_after_a_stale_preview_is_refused(org):
+    from policies.models import PermissionBoundary
+
+    mia = bounded_mia(org)
+    save = {"confirm": "yes", "preview_generation": "2"}
+    response = client_for("iam-admin").post(fragment_url("identity-boundary-delete", mia), save, HTTP_HX_REQUEST="true")
+    assert "The preview is stale; preview again." in response.content.decode()
+    assert PermissionBoundary.objects.filter(user=mia).exists()
+
+
+def test_the_removal_question_costs_the_same_queries_as_policies_grow(org):
+    from tests.policies.views.test_policies import _many_policies
+
+    publishers = org.groups["IAMPublishers"]
+    client, url = client_for("iam-admin"), fragment_url("identity-detach", publishers)
+    data = {"policy": org.policies["PublishingAccess"].pk}
+
+    def measured() -> int:
+        client.post(url, data, HTTP_HX_REQUEST="true")
+        with CaptureQueriesContext(connection) as captured:
+            assert "Confirm: detach" in client.post(url, data, HTTP_HX_REQUEST="true").content.decode()
+        return len(captured)
+
+    _many_policies(3)
+    small = measured()
+    _many_policies(30, "More")
+    assert measured() == small
