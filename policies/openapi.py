@@ -110,10 +110,13 @@ _PREVIEW_REQUEST = {
     "type": "object",
     "required": ["change"],
     "description": "The change and what it names, by ARN: each kind reads only the fields it needs "
-    "(attach-policy: identity and policy; add-members: group and users; create-policy-version: policy, "
-    "document, set_as_default; set-default-version: policy and version; put-inline-policy: identity, "
-    "policy_name, document; save-guardrail: guardrail_name, document, level; assign-role: role and user; "
-    "update-trust-policy: role and trust_policy; delete-user, delete-group, delete-role: the one).",
+    "(attach-policy, detach-policy: identity and policy; add-members, remove-members: group and users; "
+    "create-policy-version: policy, document, set_as_default; set-default-version: policy and version; "
+    "put-inline-policy: identity, policy_name, document; delete-inline-policy: identity and policy_name; "
+    "set-permissions-boundary: identity and policy; delete-permissions-boundary: identity; save-guardrail: "
+    "guardrail_name, document, level; delete-guardrail: guardrail_name; assign-role, unassign-role: role "
+    "and user; assign-role-to-users: role and users; update-trust-policy: role and trust_policy; "
+    "delete-policy: policy and detach_everywhere; delete-user, delete-group, delete-role: the one).",
     "properties": {
         "change": {"enum": list(KINDS)},
         "identity": {"type": "string", "description": "A user, group or role ARN."},
@@ -133,6 +136,11 @@ _PREVIEW_REQUEST = {
         "level": {"type": "integer", "minimum": 1},
         "version": {"type": "integer", "minimum": 1},
         "set_as_default": {"type": "boolean", "default": True},
+        "detach_everywhere": {
+            "type": "boolean",
+            "default": False,
+            "description": "delete-policy: detach it from every identity first (else one in use is refused).",
+        },
         "resources": {
             **_STRINGS,
             "maxItems": 20,

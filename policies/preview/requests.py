@@ -113,6 +113,14 @@ def _guardrail(data: dict) -> dict:
     }
 
 
+def _stored_guardrail(data: dict) -> Guardrail:
+    name = _text(data, "guardrail_name")
+    found = Guardrail.objects.filter(guardrail_name=name).first()
+    if found is None:
+        raise ChangeError(f"guardrail_name: no guardrail is named {name}.")
+    return found
+
+
 # Each kind: the service, and its arguments from the description.
 KINDS: dict[str, tuple[Callable, Callable[[dict], dict]]] = {
     "attach-policy": (
@@ -161,6 +169,11 @@ KINDS: dict[str, tuple[Callable, Callable[[dict], dict]]] = {
         lambda d: {"identity": _identity(d.get("identity"), "identity", ("user", "role"))},
     ),
     "save-guardrail": (services.save_guardrail, _guardrail),
+    "delete-guardrail": (services.delete_guardrail, lambda d: {"guardrail": _stored_guardrail(d)}),
+    "delete-policy": (
+        services.delete_policy,
+        lambda d: {"policy": _policy(d.get("policy")), "detach_everywhere": d.get("detach_everywhere") is True},
+    ),
     "assign-role": (
         identity_services.assign_role,
         lambda d: {

@@ -71,6 +71,8 @@ def test_a_caller_who_may_not_make_the_change_is_refused(org):
             "InvalidChange",
         ),
         ({"change": "set-default-version", "policy": "x", "version": 10**40}, "InvalidChange"),
+        ({"change": "delete-guardrail", "guardrail_name": "NoSuchGuardrail"}, "InvalidChange"),
+        ({"change": "delete-policy", "policy": "arn:aws:iam::123456789012:policy/Nothing"}, "InvalidChange"),
     ],
 )
 def test_bad_input_gets_a_clear_400(org, body, code):
@@ -84,6 +86,13 @@ def test_a_change_the_service_refuses_answers_its_reason(org):
     response = post(caller(org.iam_admin), body)
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "ValidationError"
+
+
+def test_deleting_a_policy_in_use_without_detaching_it_answers_the_refusal(org):
+    body = {"change": "delete-policy", "policy": org.policies["OperationsStorageAccess"].arn}
+    response = post(caller(org.iam_admin), body)
+    assert response.status_code == 400
+    assert "detach it everywhere before deleting it" in response.json()["error"]["message"]
 
 
 def test_typed_resources_are_asked_about(org):
@@ -111,7 +120,11 @@ def _kinds(org):
     reader = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "storage:Get*", "Resource": "*"}]}
     services.create_policy_version(policy=storage, document=reader, actor=None)
     services.set_permissions_boundary(identity=org.henry, policy=org.policies["ReadOnlyAccess"], actor=None)
+    services.save_guardrail(guardrail_name="KeepObjects", document=_denying("storage:DeleteObject"), actor=None)
+    operations_storage = org.policies["OperationsStorageAccess"].arn
     return [
+        ({"change": "delete-guardrail", "guardrail_name": "KeepObjects"}, "oliver", "gains"),
+        ({"change": "delete-policy", "policy": operations_storage, "detach_everywhere": True}, "james", "loses"),
         ({"change": "detach-policy", "identity": developers.arn, "policy": storage.arn}, "oliver", "loses"),
         ({"change": "set-default-version", "policy": storage.arn, "version": 2}, "oliver", "loses"),
         (

@@ -449,3 +449,69 @@ def test_the_removal_question_costs_the_same_queries_as_policies_grow(org):
     small = measured()
     _many_policies(30, "More")
     assert measured() == small
+
+
+# Deleting a managed policy in the console
+
+
+def test_the_policy_deletion_page_previews_it_detached_everywhere(org):
+    policy = org.policies["OperationsStorageAccess"]
+    client = client_for("iam-admin")
+    page = client.get(reverse("policies:policy-delete", args=[policy.pk])).content.decode()
+    description = {"change": "delete-policy", "detach_everywhere": True, "policy": policy.arn}
+    assert json.dumps(description, sort_keys=True).replace('"', "&quot;") in page
+    assert page.index('class="change-preview ') < page.index("Delete policy</button>")
+    refused = client.post(URL, described(change="delete-policy", policy=policy.arn)).content.decode()
+    assert "This change would be refused: " in refused and "detach it everywhere" in refused
+    text = client.post(URL, described(**description)).content.decode()
+    assert [name for name in ("charles", "james", "lucas", "mia") if f">{name}</a>" in text] == ["james", "lucas"]
+    assert re.search(r"loses </span>(<code>[^<]+</code>, )*<code>storage:PutObject</code>", text)
+
+
+def test_the_policy_deletion_preview_counts_whom_the_viewer_may_not_simulate(org):
+    from tests.clients import signed_in
+
+    actions = ("iam:GetPolicy", "iam:DeletePolicy", "iam:DetachGroupPolicy")
+    viewer = simulator("deleter", *actions, simulates=org.lucas.arn)
+    data = described(change="delete-policy", policy=org.policies["OperationsStorageAccess"].arn, detach_everywhere=True)
+    text = signed_in(viewer).post(URL, data).content.decode()
+    assert text.count("change-preview-principal") == 1 and ">lucas<" in text
+    assert "And 1 principal you may not see" in text
+
+
+def test_a_policy_deletion_after_a_stale_preview_is_refused_and_one_after_a_current_preview_is_made(org):
+    from policies.models import ManagedPolicy
+
+    policy = org.policies["OperationsStorageAccess"]
+    client, url = client_for("iam-admin"), reverse("policies:policy-delete", args=[policy.pk])
+    data = described(change="delete-policy", policy=policy.arn, detach_everywhere=True)
+    seen = generation_of(client.post(URL, data).content.decode())
+    identity_services.add_members(group=org.groups["IAMPublishers"], users=[org.henry], actor=None)
+    response = client.post(url, {"detach_everywhere": "on", "preview_generation": seen})
+    assert "The preview is stale; preview again." in response.content.decode()
+    assert ManagedPolicy.objects.filter(pk=policy.pk).exists()
+    seen = generation_of(client.post(URL, data).content.decode())
+    assert client.post(url, {"detach_everywhere": "on", "preview_generation": seen}).status_code == 302
+    assert not ManagedPolicy.objects.filter(pk=policy.pk).exists()
+
+
+def test_the_policy_deletion_page_costs_the_same_queries_as_its_attachments_grow(org):
+    from policies.models import PolicyAttachment
+
+    policy = org.policies["OperationsStorageAccess"]
+    client, url = client_for("iam-admin"), reverse("policies:policy-delete", args=[policy.pk])
+
+    def measured() -> int:
+        client.get(url)
+        with CaptureQueriesContext(connection) as captured:
+            assert 'class="change-preview ' in client.get(url).content.decode()
+        return len(captured)
+
+    def attach_to(count: int, prefix: str) -> None:
+        users = factories.bulk_users(count, prefix=prefix)
+        PolicyAttachment.objects.bulk_create(PolicyAttachment(policy=policy, user=user) for user in users)
+
+    attach_to(2, "small")
+    small = measured()
+    attach_to(20, "large")
+    assert measured() == small
