@@ -116,7 +116,8 @@ _PREVIEW_REQUEST = {
     "set-permissions-boundary: identity and policy; delete-permissions-boundary: identity; save-guardrail: "
     "guardrail_name, document, level; delete-guardrail: guardrail_name; assign-role, unassign-role: role "
     "and user; assign-role-to-users: role and users; update-trust-policy: role and trust_policy; "
-    "delete-policy: policy and detach_everywhere; delete-user, delete-group, delete-role: the one).",
+    "delete-policy: policy and detach_everywhere; replace-policies: identity, policy_name, document and "
+    "replaced, the managed policies a new one takes the place of; delete-user, delete-group, delete-role: the one).",
     "properties": {
         "change": {"enum": list(KINDS)},
         "identity": {"type": "string", "description": "A user, group or role ARN."},
@@ -125,6 +126,7 @@ _PREVIEW_REQUEST = {
         "user": {"type": "string"},
         "role": {"type": "string"},
         "users": {**_STRINGS, "minItems": 1},
+        "replaced": {**_STRINGS, "description": "replace-policies: ARNs of managed policies attached to identity."},
         "document": _DOCUMENT,
         "trust_policy": _DOCUMENT,
         "policy_name": {"type": "string"},

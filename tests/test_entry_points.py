@@ -773,6 +773,23 @@ for _kind, (_name, _get) in _ADVISED.items():
         )
 
 
+# The policy from activity in place of a group's attached policies.
+CONSOLE_ROWS.append(
+    Row(
+        "policies:activity-policy-replace",
+        "POST",
+        lambda w, me: [
+            read("iam:GetGroup", w.team),
+            read("iam:GenerateServiceLastAccessedDetails", w.team),
+            read("iam:GetServiceLastAccessedDetails", Target("*")),
+            *rule(services.replace_policies, identity=w.team, policy_name="Drafted", replaced=[w.reader]),
+        ],
+        lambda w, me: {"kind": "group", "pk": w.team.pk},
+        data=lambda w, me: {"policy_name": "Drafted", "path": "/", "document": json.dumps(allow("s:A"))},
+    )
+)
+
+
 def _import_rule() -> list[Check]:
     from policies.aws_import import apply_import
 

@@ -86,6 +86,13 @@ def _inline(data: dict) -> InlinePolicy:
     return found
 
 
+def _policies(data: dict, field: str) -> list[ManagedPolicy]:
+    values = data.get(field, [])
+    if not isinstance(values, list):
+        raise ChangeError(f"{field} is a list of managed policy ARNs.")
+    return [_policy(value, f"{field}[{index}]") for index, value in enumerate(values)]
+
+
 def _version(data: dict):
     policy = _policy(data.get("policy"))
     number = data.get("version")
@@ -157,6 +164,15 @@ KINDS: dict[str, tuple[Callable, Callable[[dict], dict]]] = {
         },
     ),
     "delete-inline-policy": (services.delete_inline_policy, lambda d: {"inline": _inline(d)}),
+    "replace-policies": (
+        services.replace_policies,
+        lambda d: {
+            "identity": _identity(d.get("identity"), "identity"),
+            "policy_name": _text(d, "policy_name"),
+            "document": _document(d),
+            "replaced": _policies(d, "replaced"),
+        },
+    ),
     "set-permissions-boundary": (
         services.set_permissions_boundary,
         lambda d: {

@@ -124,6 +124,17 @@ def _kinds(org):
     operations_storage = org.policies["OperationsStorageAccess"].arn
     return [
         ({"change": "delete-guardrail", "guardrail_name": "KeepObjects"}, "oliver", "gains"),
+        (
+            {
+                "change": "replace-policies",
+                "identity": org.mia.arn,
+                "policy_name": "Drafted",
+                "document": reader,
+                "replaced": [org.policies["SelfService"].arn],
+            },
+            "mia",
+            "loses",
+        ),
         ({"change": "delete-policy", "policy": operations_storage, "detach_everywhere": True}, "james", "loses"),
         ({"change": "detach-policy", "identity": developers.arn, "policy": storage.arn}, "oliver", "loses"),
         ({"change": "set-default-version", "policy": storage.arn, "version": 2}, "oliver", "loses"),

@@ -515,3 +515,136 @@ def test_the_policy_deletion_page_costs_the_same_queries_as_its_attachments_grow
     small = measured()
     attach_to(20, "large")
     assert measured() == small
+
+
+# The policy from activity, in place of the grants it narrows
+
+
+@pytest.fixture
+def mia_read_a_report(org):
+    """mia used one action on one object: the draft allows that alone."""
+    from policies import lastaccess
+    from tests.policies.views.test_access_advisor import use
+
+    use(org.mia, "storage:GetObject", "arn:aws:storage:::dev-app/a")
+    lastaccess.flush()
+    return org.mia
+
+
+def activity_page(kind: str, entity) -> str:
+    return reverse("policies:activity-policy", args=[kind, entity.pk])
+
+
+def drafted(page: str) -> str:
+    return re.search(r'<input type="hidden" name="document" value="([^"]*)">', page).group(1).replace("&quot;", '"')
+
+
+def test_the_activity_page_previews_the_draft_in_place_of_the_users_policies(mia_read_a_report):
+    mia, client = mia_read_a_report, client_for("iam-admin")
+    page = client.get(activity_page("user", mia)).content.decode()
+    assert "&quot;change&quot;: &quot;replace-policies&quot;" in page
+    assert page.index('class="change-preview ') < page.index("Create, attach and detach</button>")
+    data = described(
+        change="replace-policies",
+        identity=mia.arn,
+        policy_name="mia-from-activity",
+        replaced=[org_policy("SelfService").arn],
+    )
+    text = client.post(URL, data | {"document": drafted(page)}).content.decode()
+    # She reads dev-app through Developers anyway: she only loses SelfService's grants on herself.
+    assert text.count("change-preview-principal") == 1 and ">mia</a>" in text
+    assert re.search(r"loses </span>(<code>[^<]+</code>, )*<code>iam:ChangePassword</code>", text)
+    assert "gains </span>" not in text
+
+
+def org_policy(name: str):
+    from policies.models import ManagedPolicy
+
+    return ManagedPolicy.objects.get(policy_name=name)
+
+
+def test_the_replacement_preview_counts_whom_the_viewer_may_not_simulate(mia_read_a_report, org):
+    from tests.clients import signed_in
+
+    viewer = simulator(
+        "replacer", "iam:CreatePolicy", "iam:AttachUserPolicy", "iam:DetachUserPolicy", simulates=org.james.arn
+    )
+    data = described(
+        change="replace-policies", identity=org.mia.arn, policy_name="Drafted", replaced=[org_policy("SelfService").arn]
+    )
+    text = signed_in(viewer).post(URL, data | {"document": json.dumps(allow_delete_bucket())}).content.decode()
+    assert "change-preview-principal" not in text
+    assert "And 1 principal you may not see" in text
+
+
+def test_the_replacement_after_a_stale_preview_is_refused_and_after_a_current_one_is_made(mia_read_a_report):
+    from policies.models import ManagedPolicy, PolicyAttachment
+
+    mia, client = mia_read_a_report, client_for("iam-admin")
+    page = client.get(activity_page("user", mia)).content.decode()
+    save = {"policy_name": "mia-from-activity", "path": "/", "document": drafted(page), "preview_generation": "6"}
+    url = reverse("policies:activity-policy-replace", args=["user", mia.pk])
+    response = client.post(url, save, follow=True)
+    assert "The preview is stale; preview again." in response.content.decode()
+    assert not ManagedPolicy.objects.filter(policy_name="mia-from-activity").exists()
+    description = {
+        "change": "replace-policies",
+        "identity": mia.arn,
+        "policy_name": "mia-from-activity",
+        "replaced": [org_policy("SelfService").arn],
+    }
+    save["preview_generation"] = generation_of(
+        client.post(URL, described(**description) | {"document": save["document"]}).content.decode()
+    )
+    assert client.post(url, save).status_code == 302
+    attached = PolicyAttachment.objects.filter(user=mia).values_list("policy__policy_name", flat=True)
+    assert list(attached) == ["mia-from-activity"]
+
+
+def test_a_policys_activity_page_previews_the_draft_as_its_default_version(org):
+    from policies import lastaccess
+    from tests.policies.views.test_access_advisor import use
+
+    policy = org.policies["OperationsStorageAccess"]
+    use(org.james, "storage:GetObject", "arn:aws:storage:::ops-logs/today")
+    lastaccess.flush()
+    client = client_for("iam-admin")
+    page = client.get(activity_page("policy", policy)).content.decode()
+    assert "&quot;change&quot;: &quot;create-policy-version&quot;" in page
+    data = described(change="create-policy-version", policy=policy.arn, set_as_default=True)
+    text = client.post(URL, data | {"document": drafted(page)}).content.decode()
+    assert [name for name in ("james", "lucas") if f">{name}</a>" in text] == ["james", "lucas"]
+    assert re.search(r"loses </span>(<code>[^<]+</code>, )*<code>storage:PutObject</code>", text)
+    url = reverse("policies:activity-policy-replace", args=["policy", policy.pk])
+    response = client.post(url, {"document": drafted(page), "set_as_default": "on", "preview_generation": "1"})
+    assert response.status_code == 302
+    assert policy.versions.count() == 1
+
+
+def test_the_activity_page_with_the_replacement_costs_the_same_queries_as_attachments_grow(mia_read_a_report):
+    from policies.models import ManagedPolicy, PolicyAttachment, PolicyVersion
+    from tests.documents import allow
+
+    mia, client = mia_read_a_report, client_for("iam-admin")
+    url = activity_page("user", mia)
+
+    def attach(count: int, prefix: str) -> None:
+        created = ManagedPolicy.objects.bulk_create(
+            ManagedPolicy(policy_name=f"{prefix}{index}", next_version_number=2) for index in range(count)
+        )
+        PolicyVersion.objects.bulk_create(
+            PolicyVersion(policy=policy, number=1, is_default=True, document=allow("storage:GetObject"))
+            for policy in created
+        )
+        PolicyAttachment.objects.bulk_create(PolicyAttachment(policy=policy, user=mia) for policy in created)
+
+    def measured() -> int:
+        client.get(url)
+        with CaptureQueriesContext(connection) as captured:
+            assert "Create, attach and detach" in client.get(url).content.decode()
+        return len(captured)
+
+    attach(1, "Small")
+    small = measured()
+    attach(8, "Large")
+    assert measured() == small
