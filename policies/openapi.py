@@ -152,7 +152,15 @@ _PREVIEW_REQUEST = {
 }
 _PREVIEW = {
     "type": "object",
-    "required": ["generation", "seconds", "principals", "hidden_principals", "principals_tried", "not_covered"],
+    "required": [
+        "generation",
+        "seconds",
+        "principals",
+        "hidden_principals",
+        "principals_tried",
+        "not_covered",
+        "broken_expectations",
+    ],
     "properties": {
         "generation": {"type": "integer", "description": "The permissions generation the preview saw."},
         "seconds": {"type": "number"},
@@ -178,6 +186,36 @@ _PREVIEW = {
         },
         "principals_tried": {"type": "integer", "description": "Principals whose policies the change moves."},
         "not_covered": {**_STRINGS, "description": "What the preview does not decide."},
+        "broken_expectations": {
+            "type": "array",
+            "description": "Access expectations the change would break: saving it is refused unless each is "
+            "overridable (iam:OverrideAccessExpectation). Failures are listed only for principals the caller "
+            "may iam:SimulatePrincipalPolicy on, and at most five; other_failures counts the rest.",
+            "items": {
+                "type": "object",
+                "required": ["name", "arn", "expectation", "overridable", "failures", "other_failures"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "arn": {"type": "string"},
+                    "expectation": {"type": "string", "description": "The expectation in words."},
+                    "overridable": {"type": "boolean"},
+                    "failures": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["principal", "action", "resource", "decision"],
+                            "properties": {
+                                "principal": {"type": "string"},
+                                "action": {"type": "string"},
+                                "resource": {"type": "string"},
+                                "decision": {"type": "string"},
+                            },
+                        },
+                    },
+                    "other_failures": {"type": "integer"},
+                },
+            },
+        },
     },
 }
 _ERROR = {

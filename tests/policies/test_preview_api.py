@@ -189,3 +189,29 @@ def test_every_kind_of_change_is_previewed(org):
         assert response.status_code == 200, (body["change"], response.json())
         found = {principal["arn"].rsplit("/", 1)[-1]: principal for principal in response.json()["principals"]}
         assert found[name][kind], (body["change"], name, kind)
+
+
+def test_a_change_breaking_an_expectation_is_previewed_with_what_it_breaks(org):
+    from policies import services
+    from tests.policies.views.test_expectations import OPERATIONS_READ, PRODUCTION
+
+    services.put_access_expectation(definition=OPERATIONS_READ, actor=None)
+    body = {
+        "change": "detach-policy",
+        "identity": org.groups["Operations"].arn,
+        "policy": org.policies["OperationsStorageAccess"].arn,
+    }
+    response = post(caller(org.iam_admin), body)
+    assert response.status_code == 200
+    answer = response.json()
+    assert {principal["arn"] for principal in answer["principals"]} == {org.james.arn, org.lucas.arn}
+    [broken] = answer["broken_expectations"]
+    assert (broken["name"], broken["overridable"], broken["other_failures"]) == ("operations-read-production", True, 0)
+    assert broken["failures"] == [
+        {
+            "principal": org.james.arn,
+            "action": "storage:GetObject",
+            "resource": f"{PRODUCTION}/*",
+            "decision": "ImplicitDeny",
+        }
+    ]

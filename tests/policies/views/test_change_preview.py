@@ -648,3 +648,82 @@ def test_the_activity_page_with_the_replacement_costs_the_same_queries_as_attach
     small = measured()
     attach(8, "Large")
     assert measured() == small
+
+
+# A change that would break an access expectation: the preview, and what it breaks
+
+
+def operations_read(org):
+    """Operations may read production: detaching its storage policy breaks that for james
+    (lucas reads on through AuditTeam's ReadOnlyAccess)."""
+    from policies import services
+    from tests.policies.views.test_expectations import OPERATIONS_READ
+
+    services.put_access_expectation(definition=OPERATIONS_READ, actor=None)
+    return described(
+        change="detach-policy",
+        identity=org.groups["Operations"].arn,
+        policy=org.policies["OperationsStorageAccess"].arn,
+    )
+
+
+def test_the_preview_of_a_change_breaking_an_expectation_shows_both(org):
+    from identities.audit import AuditEvent
+    from tests.clients import signed_in
+
+    data = operations_read(org)
+    viewer = simulator(
+        "detacher", "iam:GetGroup", "iam:ListAttachedGroupPolicies", "iam:DetachGroupPolicy", simulates=org.james.arn
+    )
+    events = AuditEvent.objects.count()
+    response = signed_in(viewer).post(URL, data)
+    text = response.content.decode()
+    assert response.status_code == 200
+    assert "This change would be refused" not in text
+    assert ">james<" in text and text.count("change-preview-principal") == 1  # lucas is hidden from this viewer
+    assert (
+        "Saving is refused: this change would break the access expectation <strong>operations-read-production" in text
+    )
+    james_fails = f'<code class="text-break">{org.james.arn}</code>: ImplicitDeny for <code>storage:GetObject</code>'
+    assert james_fails in text
+    assert 'name="preview_generation"' in text
+    assert AuditEvent.objects.count() == events  # nothing was saved or audited
+
+
+def test_the_preview_lists_only_failures_about_principals_the_viewer_may_see(org):
+    from tests.clients import signed_in
+
+    data = operations_read(org)
+    viewer = simulator(
+        "detacher", "iam:GetGroup", "iam:ListAttachedGroupPolicies", "iam:DetachGroupPolicy", simulates=org.lucas.arn
+    )
+    text = signed_in(viewer).post(URL, data).content.decode()
+    assert "would break the access expectation <strong>operations-read-production" in text
+    assert org.james.arn not in text
+    assert "And 1 more failure about principals you may not see." in text
+
+
+def test_an_actor_who_may_override_is_told_the_save_goes_through(org):
+    from identities.audit import AuditEvent
+
+    data, events = operations_read(org), AuditEvent.objects.count()
+    text = client_for("iam-admin").post(URL, data).content.decode()  # IAMFullAccess: iam:* overrides
+    assert "This change breaks the access expectation <strong>operations-read-production" in text
+    assert "You may override it" in text
+    assert not AuditEvent.objects.filter(event_name="OverrideAccessExpectation").exists()
+    assert AuditEvent.objects.count() == events
+
+
+def test_the_save_after_such_a_preview_is_still_refused(org):
+    from policies.models import PolicyAttachment
+    from tests.clients import signed_in
+
+    data = operations_read(org)
+    viewer = simulator("detacher", "iam:GetGroup", "iam:ListAttachedGroupPolicies", "iam:DetachGroupPolicy")
+    client = signed_in(viewer)
+    seen = generation_of(client.post(URL, data).content.decode())
+    operations, policy = org.groups["Operations"], org.policies["OperationsStorageAccess"]
+    save = {"policy": policy.pk, "confirm": "yes", "preview_generation": seen}
+    response = client.post(fragment_url("identity-detach", operations), save, HTTP_HX_REQUEST="true")
+    assert "it would break the access expectation operations-read-production" in response.content.decode()
+    assert PolicyAttachment.objects.filter(group=operations, policy=policy).exists()
