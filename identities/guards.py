@@ -7,18 +7,25 @@ left after it on the state the change made, still inside the transaction. A guar
 refuses raises `ChangeRefused` (a ValidationError, which every entry point already shows
 as a problem of the input), and the transaction rolls the change back with its audit record.
 
+A change preview (policies.preview), which makes the change inside a savepoint it always
+rolls back, asks with `kept()` to see what a guard would refuse beside what the change does:
+there a guard hands its refusal to `keep` and lets the change stand, to be read and undone.
+
 identities cannot import policies; policies registers its guards (access expectations)
 in its AppConfig.ready.
 """
 
-from collections.abc import Callable
-from contextlib import AbstractContextManager, ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextvars import ContextVar
 
 from django.core.exceptions import ValidationError
 
 Guard = Callable[[object, Callable], AbstractContextManager | None]
 
 _GUARDS: list[Guard] = []
+# Inside `kept()`: the refusals guards found, instead of raising them.
+_kept: ContextVar[list | None] = ContextVar("kept_refusals", default=None)
 
 
 class ChangeRefused(ValidationError):
@@ -49,3 +56,25 @@ def around(actor, change: Callable) -> ExitStack:
         if context is not None:
             stack.enter_context(context)
     return stack
+
+
+@contextmanager
+def kept() -> Iterator[list[ChangeRefused]]:
+    """Inside, guards keep what they would refuse (or would let an override through) in the
+    list yielded, and the change stands. Only for a change inside a savepoint that is then
+    rolled back, whatever happens: nothing it does may be committed."""
+    token = _kept.set([])
+    try:
+        yield _kept.get()
+    finally:
+        _kept.reset(token)
+
+
+def keep(refusal: ChangeRefused) -> bool:
+    """Inside `kept()`: keep the refusal and answer True, so the guard lets the change stand;
+    outside it, False."""
+    found = _kept.get()
+    if found is None:
+        return False
+    found.append(refusal)
+    return True

@@ -359,15 +359,19 @@ class PolicyDeleteForm(forms.Form):
 CHOOSE_A_POLICY = "Choose a policy…"
 
 
-class PowerConfirmation(forms.Form):
-    """A change that would give `*`, `iam:*` or a route to more (policies.authorization.grants_power)
-    is made only when the POST says `confirm=yes`; the first POST answers with the question."""
+class AskedFirst(forms.Form):
+    """A change made only when the POST says `confirm=yes`; the first POST answers with the question."""
 
     confirm = forms.ChoiceField(choices=[("", "not yet"), ("yes", "yes")], required=False, widget=forms.HiddenInput)
 
     @property
     def confirmed(self) -> bool:
         return self.cleaned_data.get("confirm") == "yes"
+
+
+class PowerConfirmation(AskedFirst):
+    """A change that would give `*`, `iam:*` or a route to more (policies.authorization.grants_power)
+    is asked first; any other is made at once."""
 
 
 class AttachPolicyForm(PowerConfirmation):
@@ -380,7 +384,9 @@ class AttachPolicyForm(PowerConfirmation):
     )
 
 
-class DetachPolicyForm(forms.Form):
+class DetachPolicyForm(AskedFirst):
+    """Asked first, with the change preview of who loses what."""
+
     policy = forms.ModelChoiceField(queryset=ManagedPolicy.objects.all(), widget=forms.HiddenInput)
 
 
@@ -413,7 +419,9 @@ class InlinePolicyForm(PowerConfirmation):
         return cleaned
 
 
-class DeleteInlinePolicyForm(forms.Form):
+class DeleteInlinePolicyForm(AskedFirst):
+    """Asked first, with the change preview of who loses what."""
+
     policy_name = forms.CharField(widget=forms.HiddenInput)
 
 

@@ -111,10 +111,14 @@ _PREVIEW_REQUEST = {
     "type": "object",
     "required": ["change"],
     "description": "The change and what it names, by ARN: each kind reads only the fields it needs "
-    "(attach-policy: identity and policy; add-members: group and users; create-policy-version: policy, "
-    "document, set_as_default; set-default-version: policy and version; put-inline-policy: identity, "
-    "policy_name, document; save-guardrail: guardrail_name, document, level; assign-role: role and user; "
-    "update-trust-policy: role and trust_policy; delete-user, delete-group, delete-role: the one).",
+    "(attach-policy, detach-policy: identity and policy; add-members, remove-members: group and users; "
+    "create-policy-version: policy, document, set_as_default; set-default-version: policy and version; "
+    "put-inline-policy: identity, policy_name, document; delete-inline-policy: identity and policy_name; "
+    "set-permissions-boundary: identity and policy; delete-permissions-boundary: identity; save-guardrail: "
+    "guardrail_name, document, level; delete-guardrail: guardrail_name; assign-role, unassign-role: role "
+    "and user; assign-role-to-users: role and users; update-trust-policy: role and trust_policy; "
+    "delete-policy: policy and detach_everywhere; replace-policies: identity, policy_name, document and "
+    "replaced, the managed policies a new one takes the place of; delete-user, delete-group, delete-role: the one).",
     "properties": {
         "change": {"enum": list(KINDS)},
         "identity": {"type": "string", "description": "A user, group or role ARN."},
@@ -123,6 +127,7 @@ _PREVIEW_REQUEST = {
         "user": {"type": "string"},
         "role": {"type": "string"},
         "users": {**_STRINGS, "minItems": 1},
+        "replaced": {**_STRINGS, "description": "replace-policies: ARNs of managed policies attached to identity."},
         "document": _DOCUMENT,
         "trust_policy": _DOCUMENT,
         "policy_name": {"type": "string"},
@@ -134,6 +139,11 @@ _PREVIEW_REQUEST = {
         "level": {"type": "integer", "minimum": 1},
         "version": {"type": "integer", "minimum": 1},
         "set_as_default": {"type": "boolean", "default": True},
+        "detach_everywhere": {
+            "type": "boolean",
+            "default": False,
+            "description": "delete-policy: detach it from every identity first (else one in use is refused).",
+        },
         "resources": {
             **_STRINGS,
             "maxItems": 20,
@@ -143,7 +153,15 @@ _PREVIEW_REQUEST = {
 }
 _PREVIEW = {
     "type": "object",
-    "required": ["generation", "seconds", "principals", "hidden_principals", "principals_tried", "not_covered"],
+    "required": [
+        "generation",
+        "seconds",
+        "principals",
+        "hidden_principals",
+        "principals_tried",
+        "not_covered",
+        "broken_expectations",
+    ],
     "properties": {
         "generation": {"type": "integer", "description": "The permissions generation the preview saw."},
         "seconds": {"type": "number"},
@@ -169,6 +187,36 @@ _PREVIEW = {
         },
         "principals_tried": {"type": "integer", "description": "Principals whose policies the change moves."},
         "not_covered": {**_STRINGS, "description": "What the preview does not decide."},
+        "broken_expectations": {
+            "type": "array",
+            "description": "Access expectations the change would break: saving it is refused unless each is "
+            "overridable (iam:OverrideAccessExpectation). Failures are listed only for principals the caller "
+            "may iam:SimulatePrincipalPolicy on, and at most five; other_failures counts the rest.",
+            "items": {
+                "type": "object",
+                "required": ["name", "arn", "expectation", "overridable", "failures", "other_failures"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "arn": {"type": "string"},
+                    "expectation": {"type": "string", "description": "The expectation in words."},
+                    "overridable": {"type": "boolean"},
+                    "failures": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["principal", "action", "resource", "decision"],
+                            "properties": {
+                                "principal": {"type": "string"},
+                                "action": {"type": "string"},
+                                "resource": {"type": "string"},
+                                "decision": {"type": "string"},
+                            },
+                        },
+                    },
+                    "other_failures": {"type": "integer"},
+                },
+            },
+        },
     },
 }
 _ERROR = {

@@ -82,6 +82,16 @@ def _detach_policy(*, identity, policy=None, **_):
     yield Check(f"iam:Detach{_kind(identity)}Policy", _with(identity, "iam:PolicyARN", policy))
 
 
+@rule(services.replace_policies)
+def _replace_policies(*, identity, policy_name=None, path="/", replaced=(), **_):
+    yield from _create_policy(policy_name=policy_name, path=path)
+    # The policy to attach does not exist yet: its ARN is the one it will have.
+    created = ManagedPolicy(policy_name=policy_name, path=path) if policy_name else None
+    yield from _attach_policy(identity=identity, policy=created)
+    for old in replaced:
+        yield from _detach_policy(identity=identity, policy=old)
+
+
 @rule(services.put_inline_policy)
 def _put_inline_policy(*, identity, **_):
     yield Check(f"iam:Put{_kind(identity)}Policy", identity)

@@ -54,6 +54,11 @@ urlpatterns = [
     # The Access Advisor of a user, group, role or managed policy, and a policy from its activity.
     path("access-advisor/<str:kind>/<int:pk>/", views.access_advisor, name="access-advisor"),
     path("access-advisor/<str:kind>/<int:pk>/policy/", views.activity_policy, name="activity-policy"),
+    path(
+        "access-advisor/<str:kind>/<int:pk>/policy/replace/",
+        views.activity_policy_replace,
+        name="activity-policy-replace",
+    ),
     # Import of an AWS account's authorization details (upload, preview, confirm).
     path("policies/change-preview/", views.change_preview, name="change-preview"),
     path("policies/change-preview/<int:pk>/", views.change_preview_job, name="change-preview-job"),

@@ -750,7 +750,7 @@ for _kind in ("user", "group", "role"):
                 )
             )(_kind),
             _fragment(_kind),
-            data=lambda w, me: {"policy": w.reader.pk},
+            data=lambda w, me: {"policy": w.reader.pk, "confirm": "yes"},
         ),
         Row(
             "policies:identity-inline-put",
@@ -778,7 +778,7 @@ for _kind in ("user", "group", "role"):
                 )
             )(_kind),
             _fragment(_kind),
-            data=lambda w, me: {"policy_name": "Own"},
+            data=lambda w, me: {"policy_name": "Own", "confirm": "yes"},
         ),
     ]
     if _bounded:
@@ -808,6 +808,7 @@ for _kind in ("user", "group", "role"):
                         *rule(services.delete_permissions_boundary, identity=w.target),
                     ],
                     _fragment("user"),
+                    data=lambda w, me: {"confirm": "yes"},
                 )
             )
 
@@ -834,6 +835,23 @@ for _kind, (_name, _get) in _ADVISED.items():
                 ok=200,
             )
         )
+
+
+# The policy from activity in place of a group's attached policies.
+CONSOLE_ROWS.append(
+    Row(
+        "policies:activity-policy-replace",
+        "POST",
+        lambda w, me: [
+            read("iam:GetGroup", w.team),
+            read("iam:GenerateServiceLastAccessedDetails", w.team),
+            read("iam:GetServiceLastAccessedDetails", Target("*")),
+            *rule(services.replace_policies, identity=w.team, policy_name="Drafted", replaced=[w.reader]),
+        ],
+        lambda w, me: {"kind": "group", "pk": w.team.pk},
+        data=lambda w, me: {"policy_name": "Drafted", "path": "/", "document": json.dumps(allow("s:A"))},
+    )
+)
 
 
 def _import_rule() -> list[Check]:

@@ -50,7 +50,7 @@ def test_putting_and_detaching_name_the_inline_and_the_managed_policy(org):
     response = client.post(put, {"policy_name": "ReadDevApp", "document": document}, **HTMX)
     assert "PutUserPolicy ReadDevApp" in _rows(_history(response))[1]
     detach = reverse("policies:identity-detach", args=["user", henry.pk])
-    response = client.post(detach, {"policy": org.policies["SelfService"].pk}, **HTMX)
+    response = client.post(detach, {"policy": org.policies["SelfService"].pk, "confirm": "yes"}, **HTMX)
     assert "DetachUserPolicy SelfService" in _rows(_history(response))[1]
     page = client.get(reverse("identities:user-detail", args=[henry.pk])).content.decode()
     assert 'DetachUserPolicy</code> <span class="text-break">SelfService</span>' in page
@@ -88,7 +88,7 @@ def test_the_answer_costs_the_same_queries_however_long_the_history(org):
     def counted() -> int:
         client.post(attach, {"policy": policy.pk}, **HTMX)
         with CaptureQueriesContext(connection) as captured:
-            assert client.post(detach, {"policy": policy.pk}, **HTMX).status_code == 200
+            assert client.post(detach, {"policy": policy.pk, "confirm": "yes"}, **HTMX).status_code == 200
         return len(captured)
 
     small = counted()

@@ -3,6 +3,7 @@ permission hooks, writes through the services, and the rows of memberships and a
 """
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, OuterRef, Subquery
@@ -29,6 +30,9 @@ def count_of(model, field: str):
     rows = model.objects.filter(**{field: OuterRef("pk")}).order_by().values(field)
     return Coalesce(Subquery(rows.annotate(count=Count("pk")).values("count")), 0)
 
+
+# A deletion's confirmation with the change preview before its button (IAMActionsAdmin.deletion_change).
+PREVIEWED_DELETION = "admin/delete_confirmation_previewed.html"
 
 # The admin decodes model JSONFields from text a client typed: bounded like every other JSON input.
 JSON_FORM_FIELDS = {models.JSONField: {"form_class": BoundedJSONField}}
@@ -116,7 +120,18 @@ class IAMActionsAdmin:
         except ValidationError as refusal:
             return self._refused(request, refusal, request.get_full_path())
 
+    def deletion_change(self, obj) -> dict | None:
+        """The change a deletion's confirmation previews (policies.preview: its kind and ARNs), or
+        None. A model that previews it sets PREVIEWED_DELETION as its delete_confirmation_template
+        and deletes with `perform_previewed`, which refuses a stale preview."""
+        return None
+
     def delete_view(self, request, object_id, extra_context=None):
+        previewed = self.delete_confirmation_template == PREVIEWED_DELETION
+        obj = self.get_object(request, unquote(object_id)) if previewed else None
+        described = self.deletion_change(obj) if obj is not None else None
+        if described is not None:
+            extra_context = {**(extra_context or {}), "preview_change": preview_field(described)}
         try:
             return super().delete_view(request, object_id, extra_context)
         except ValidationError as refusal:
@@ -170,14 +185,12 @@ class ServiceBackedAdmin(IAMActionsAdmin, admin.ModelAdmin):
 
     # Users, groups and roles: the confirmation previews who loses what (policies.preview), and
     # the deletion refuses a stale preview, as the console's.
-    delete_confirmation_template = "admin/delete_confirmation_previewed.html"
+    delete_confirmation_template = PREVIEWED_DELETION
 
-    def delete_view(self, request, object_id, extra_context=None):
-        obj = self.get_object(request, object_id)
-        if obj is not None and self.subject_argument in ("user", "group", "role"):
-            change = {"change": f"delete-{self.subject_argument}", self.subject_argument: obj.arn}
-            extra_context = {**(extra_context or {}), "preview_change": preview_field(change)}
-        return super().delete_view(request, object_id, extra_context)
+    def deletion_change(self, obj) -> dict | None:
+        if self.subject_argument not in ("user", "group", "role"):
+            return None
+        return {"change": f"delete-{self.subject_argument}", self.subject_argument: obj.arn}
 
     def delete_model(self, request, obj):
         perform_previewed(request, self.delete_change, **{self.subject_argument: obj}, **self.delete_arguments)

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import admin
 
 from identities import rules
-from identities.admin.base import IAMActionsAdmin, adopt, fields_of
+from identities.admin.base import PREVIEWED_DELETION, IAMActionsAdmin, adopt, fields_of
 from identities.admin.forms import StaleCheckedForm
 from identities.console import perform_previewed, preview_field
 from identities.context import PENDING
@@ -75,5 +75,11 @@ class GuardrailAdmin(IAMActionsAdmin, admin.ModelAdmin):
         warn(request, [services.finding_in_words(f) for f in findings if f.level is not Level.ERROR])
         adopt(obj, saved)
 
+    # The deletion's confirmation previews who gains what (policies.preview); a stale preview is refused.
+    delete_confirmation_template = PREVIEWED_DELETION
+
+    def deletion_change(self, obj) -> dict:
+        return {"change": "delete-guardrail", "guardrail_name": obj.guardrail_name}
+
     def delete_model(self, request, obj):
-        self.perform(request, services.delete_guardrail, guardrail=obj)
+        perform_previewed(request, services.delete_guardrail, guardrail=obj)

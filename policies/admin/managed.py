@@ -9,8 +9,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from identities import rules
-from identities.admin.base import IAMActionsAdmin, adopt, allowed, count_of, fields_of
+from identities.admin.base import PREVIEWED_DELETION, IAMActionsAdmin, adopt, allowed, count_of, fields_of
 from identities.admin.forms import StaleCheckedForm
+from identities.console import perform_previewed
 from policies import services
 from policies.admin.base import warn
 from policies.engine import DocumentKind, Level
@@ -230,5 +231,11 @@ class ManagedPolicyAdmin(IAMActionsAdmin, admin.ModelAdmin):
         for version in formset.deleted_objects:
             self.perform(request, services.delete_policy_version, version=version)
 
+    # The deletion's confirmation previews who loses what (policies.preview); a stale preview is refused.
+    delete_confirmation_template = PREVIEWED_DELETION
+
+    def deletion_change(self, obj) -> dict:
+        return {"change": "delete-policy", "policy": obj.arn}
+
     def delete_model(self, request, obj):
-        self.perform(request, services.delete_policy, policy=obj)
+        perform_previewed(request, services.delete_policy, policy=obj)

@@ -13,7 +13,9 @@ are stored:
    change (`ChangeRefused`, which rolls it back) unless the actor holds
    iam:OverrideAccessExpectation on it: then the change goes through and one
    OverrideAccessExpectation audit event names what it broke. Either way the state found
-   is stored with the change.
+   is stored with the change. A change preview (identities.guards.kept) is shown what
+   would be refused or overridden, each expectation marked with whether the actor may
+   override it, and the change stands inside the preview's savepoint, rolled back after.
 """
 
 from collections.abc import Callable
@@ -22,7 +24,7 @@ from contextlib import contextmanager
 from django.db import transaction
 from django.utils import timezone
 
-from identities import generation
+from identities import generation, guards
 from identities.audit import record
 from identities.guards import ChangeRefused
 from policies.expectations.definition import Definition, read_definition
@@ -103,15 +105,20 @@ def _guarding(actor, change: Callable):
     broken = [(row, failures) for row in rows if (failures := broken_by_change(before, results[row.pk], row.pk))]
     if not broken:
         return
-    if all(row.pk in overridable for row, _ in broken):
+    overridden = all(row.pk in overridable for row, _ in broken)
+    if overridden:
         record(
             "OverrideAccessExpectation",
             actor=actor,
             target_arn=broken[0][0].arn if len(broken) == 1 else "",
             after={"change": change.__name__, "broken": [_broken_json(row, failures) for row, failures in broken]},
         )
+    details = [_broken_json(row, failures) | {"overridable": row.pk in overridable} for row, failures in broken]
+    refusal = ChangeRefused([_refusal(row, failures) for row, failures in broken], details)
+    # A preview keeps what would be refused (or overridden) and shows it beside what the change does.
+    if guards.keep(refusal) or overridden:
         return
-    raise ChangeRefused([_refusal(row, failures) for row, failures in broken], [_broken_json(*pair) for pair in broken])
+    raise refusal
 
 
 def guard(actor, change: Callable):

@@ -86,6 +86,13 @@ def _inline(data: dict) -> InlinePolicy:
     return found
 
 
+def _policies(data: dict, field: str) -> list[ManagedPolicy]:
+    values = data.get(field, [])
+    if not isinstance(values, list):
+        raise ChangeError(f"{field} is a list of managed policy ARNs.")
+    return [_policy(value, f"{field}[{index}]") for index, value in enumerate(values)]
+
+
 def _version(data: dict):
     policy = _policy(data.get("policy"))
     number = data.get("version")
@@ -111,6 +118,14 @@ def _guardrail(data: dict) -> dict:
         "guardrail": existing,
         "based_on": based_on,
     }
+
+
+def _stored_guardrail(data: dict) -> Guardrail:
+    name = _text(data, "guardrail_name")
+    found = Guardrail.objects.filter(guardrail_name=name).first()
+    if found is None:
+        raise ChangeError(f"guardrail_name: no guardrail is named {name}.")
+    return found
 
 
 # Each kind: the service, and its arguments from the description.
@@ -149,6 +164,15 @@ KINDS: dict[str, tuple[Callable, Callable[[dict], dict]]] = {
         },
     ),
     "delete-inline-policy": (services.delete_inline_policy, lambda d: {"inline": _inline(d)}),
+    "replace-policies": (
+        services.replace_policies,
+        lambda d: {
+            "identity": _identity(d.get("identity"), "identity"),
+            "policy_name": _text(d, "policy_name"),
+            "document": _document(d),
+            "replaced": _policies(d, "replaced"),
+        },
+    ),
     "set-permissions-boundary": (
         services.set_permissions_boundary,
         lambda d: {
@@ -161,6 +185,11 @@ KINDS: dict[str, tuple[Callable, Callable[[dict], dict]]] = {
         lambda d: {"identity": _identity(d.get("identity"), "identity", ("user", "role"))},
     ),
     "save-guardrail": (services.save_guardrail, _guardrail),
+    "delete-guardrail": (services.delete_guardrail, lambda d: {"guardrail": _stored_guardrail(d)}),
+    "delete-policy": (
+        services.delete_policy,
+        lambda d: {"policy": _policy(d.get("policy")), "detach_everywhere": d.get("detach_everywhere") is True},
+    ),
     "assign-role": (
         identity_services.assign_role,
         lambda d: {

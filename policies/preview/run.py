@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from identities import generation, rules
+from identities import generation, guards, rules
 from identities.context import Target
 from policies import authorization, reports
 from policies.authorization import principals
@@ -59,6 +59,9 @@ class Preview:
     hidden: int = 0  # principals affected whom the viewer may not simulate
     principals_tried: int = 0
     not_covered: tuple[str, ...] = NOT_COVERED
+    # Access expectations the change would break (policies.expectations): the save is refused
+    # unless each is `overridable` by the viewer.
+    broken: list[dict] = field(default_factory=list)
 
     def effect_of(self, arn: str) -> Effect | None:
         return next((effect for effect in self.shown if effect.arn == arn), None)
@@ -80,6 +83,7 @@ class Preview:
             "hidden_principals": self.hidden,
             "principals_tried": self.principals_tried,
             "not_covered": list(self.not_covered),
+            "broken_expectations": self.broken,
         }
 
     @classmethod
@@ -103,6 +107,7 @@ class Preview:
             data["hidden_principals"],
             data["principals_tried"],
             tuple(data["not_covered"]),
+            data.get("broken_expectations", []),  # none in the answers of jobs queued before they were kept
         )
 
 
@@ -131,19 +136,37 @@ def preview(actor, change: Callable, *, resources: Iterable[str] = (), **argumen
         seen = generation.current()
         before = Snapshot.read()
         actions = reports.catalogue_actions()
-        with transaction.atomic(), rules.unnoted():
+        with transaction.atomic(), rules.unnoted(), guards.kept() as refusals:
             rules.perform(actor, change, **arguments)
             after = Snapshot.read()
             transaction.set_rollback(True)
     effects, tried = differences(before, after, [name for name, _ in actions], list(resources))
     found = Preview(generation=seen, principals_tried=tried)
     for effect in effects:
-        if actor.has_perm("iam:SimulatePrincipalPolicy", Target(effect.arn)):
+        if _may_see(actor, effect.arn):
             found.shown.append(effect)
         else:
             found.hidden += 1
+    found.broken = [_as_shown(actor, broken) for refusal in refusals for broken in refusal.details]
     found.seconds = time.perf_counter() - started
     return found
+
+
+def _may_see(actor, arn: str) -> bool:
+    return actor.has_perm("iam:SimulatePrincipalPolicy", Target(arn))
+
+
+# Failures listed per expectation a change would break; the rest are counted.
+FAILURES_SHOWN = 5
+
+
+def _as_shown(actor, broken: dict) -> dict:
+    """An access expectation the change would break, with the first of its failures about
+    principals the viewer may simulate; `other_failures` counts the rest."""
+    shown = [failure for failure in broken["failures"] if _may_see(actor, failure["principal"])][:FAILURES_SHOWN]
+    fields = ("name", "arn", "expectation", "overridable")
+    others = broken["failure_count"] - len(shown)
+    return {field: broken[field] for field in fields} | {"failures": shown, "other_failures": others}
 
 
 def differences(before: Snapshot, after: Snapshot, actions: list[str], typed: list[str]) -> tuple[list[Effect], int]:

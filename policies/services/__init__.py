@@ -30,6 +30,7 @@ from policies.services.attachments import (
     inline_policy_token,
     put_inline_policy,
     remove_identity_policies,
+    replace_policies,
     set_permissions_boundary,
 )
 from policies.services.expectations import (
@@ -97,6 +98,7 @@ __all__ = [
     "refuse_if_default_changed",
     "refuse_stale_guardrail",
     "remove_identity_policies",
+    "replace_policies",
     "save_catalog_action",
     "save_catalog_service",
     "save_guardrail",

@@ -22,6 +22,7 @@ from policies.services._common import (
     owner_filter,
     refuse_root,
 )
+from policies.services.managed import create_policy
 
 # Attachments and inline policies
 
@@ -119,6 +120,29 @@ def delete_inline_policy(*, inline: InlinePolicy, actor: User | None) -> None:
         before={"policy_name": inline.policy_name, "document": inline.document},
     )
     inline.delete()
+
+
+@transaction.atomic
+def replace_policies(
+    *,
+    identity: Identity,
+    policy_name: str,
+    document: str | dict,
+    replaced: list[ManagedPolicy],
+    actor: User | None,
+    path: str = "/",
+    description: str = "",
+) -> tuple[ManagedPolicy, list[Finding]]:
+    """Create a managed policy and attach it to `identity` in place of `replaced` (managed
+    policies attached to it, each detached first, so the quota counts the result): a policy
+    drafted from activity taking over broader grants, in one step, each write audited."""
+    policy, findings = create_policy(
+        policy_name=policy_name, document=document, path=path, description=description, actor=actor
+    )
+    for old in replaced:
+        detach_policy(policy=old, identity=identity, actor=actor)
+    attach_policy(policy=policy, identity=identity, actor=actor)
+    return policy, findings
 
 
 # Permission boundaries

@@ -22,7 +22,7 @@ from policies.views.fragments import (
 )
 from policies.views.guardrails import guardrail_detail, guardrail_list
 from policies.views.imports import account_import, account_import_confirm
-from policies.views.lastaccess import access_advisor, activity_policy
+from policies.views.lastaccess import access_advisor, activity_policy, activity_policy_replace
 from policies.views.pages import (
     policy_create,
     policy_delete,
@@ -38,6 +38,7 @@ from policies.views.preview import change_preview, change_preview_job
 __all__ = [
     "access_advisor",
     "activity_policy",
+    "activity_policy_replace",
     "account_import",
     "account_import_confirm",
     "assessment_acknowledge",

@@ -7,7 +7,9 @@ An attachment, an inline policy or a boundary whose document would give the
 identity `*`, `iam:*` or a route to more permissions (the engine decides it on
 the document: `authorization.grants_power`) takes two steps: the first POST
 answers with the fragment asking to confirm, and the same POST with
-`confirm=yes` makes the change."""
+`confirm=yes` makes the change. Detaching a policy, deleting an inline policy
+and removing a boundary always take the two steps: the question carries the
+change preview of who loses what, and the confirmed save refuses a stale one."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,8 +27,15 @@ from identities.forms import refused_as_stale
 from identities.models import Group, Role, User
 from policies import authorization, lastaccess, queries, services
 from policies.engine import Level
-from policies.forms import AttachPolicyForm, BoundaryForm, DeleteInlinePolicyForm, DetachPolicyForm, InlinePolicyForm
-from policies.models import InlinePolicy
+from policies.forms import (
+    AskedFirst,
+    AttachPolicyForm,
+    BoundaryForm,
+    DeleteInlinePolicyForm,
+    DetachPolicyForm,
+    InlinePolicyForm,
+)
+from policies.models import InlinePolicy, PermissionBoundary, PolicyAttachment
 
 MODELS = {"user": User, "group": Group, "role": Role}
 
@@ -146,22 +155,33 @@ def _given(powers: list[str]) -> str:
     return f"{', '.join(powers)} ({route} to more permissions, as the escalation paths report counts them)"
 
 
+def _posted_fields(request) -> list[tuple[str, str]]:
+    """The POST's fields, for the question's form to send again with `confirm=yes`."""
+    return [
+        (name, value)
+        for name in request.POST
+        if name not in ("csrfmiddlewaretoken", "confirm")
+        for value in request.POST.getlist(name)
+    ]
+
+
+def _ask_with_preview(request, kind: str, identity, *, text: str, button: str, described: dict):
+    """The fragment asking whether to make a removal, with its change preview before the button."""
+    question = {"text": text, "button": button, "fields": _posted_fields(request), "url": request.path}
+    question["preview"] = preview_field(described)
+    return _render(request, kind, identity, question=question)
+
+
 def _unconfirmed(request, kind: str, identity, form, document, change: str, *, inline_form=None):
     """The fragment asking to confirm, when `document` gives power and the POST did not confirm; else None."""
     powers = [] if form.confirmed or document is None else authorization.grants_power(document)
     if not powers:
         return None
     text, button = _QUESTIONS[change]
-    fields = [
-        (name, value)
-        for name in request.POST
-        if name not in ("csrfmiddlewaretoken", "confirm")
-        for value in request.POST.getlist(name)
-    ]
     chosen = form.cleaned_data.get("policy")
     policy = chosen.policy_name if chosen is not None else form.cleaned_data["policy_name"]
     question = {"text": text.format(name=identity.name, given=_given(powers), policy=policy), "button": button}
-    question |= {"fields": fields, "url": request.path}
+    question |= {"fields": _posted_fields(request), "url": request.path, "power": True}
     return _render(request, kind, identity, inline_form=inline_form, question=question)
 
 
@@ -192,8 +212,14 @@ def identity_detach(request, kind: str, pk: int):
     if not form.is_valid():
         return _done(request, kind, identity, _errors(form), error=True)
     policy = form.cleaned_data["policy"]
+    rules.require(request.user, rules.required(services.detach_policy, policy=policy, identity=identity))
+    # Not attached: the service's refusal says so at once, with no question first.
+    if not form.confirmed and PolicyAttachment.objects.filter(policy=policy, **{kind: identity}).exists():
+        described = {"change": "detach-policy", "identity": identity.arn, "policy": policy.arn}
+        text = f"Detach {policy.policy_name} from {identity.name}?"
+        return _ask_with_preview(request, kind, identity, text=text, button="Detach", described=described)
     try:
-        rules.perform(request.user, services.detach_policy, policy=policy, identity=identity)
+        perform_previewed(request, services.detach_policy, policy=policy, identity=identity)
     except ValidationError as error:
         return _done(request, kind, identity, _errors(error), error=True)
     return _done(request, kind, identity, f"{policy.policy_name} is detached from {identity.name}.")
@@ -250,7 +276,14 @@ def identity_inline_delete(request, kind: str, pk: int):
     inline = InlinePolicy.objects.filter(**{kind: identity}, policy_name=name).first()
     if inline is None:
         return _done(request, kind, identity, f"{identity.name} has no inline policy named {name!r}.", error=True)
-    rules.perform(request.user, services.delete_inline_policy, inline=inline)
+    if not form.confirmed:
+        described = {"change": "delete-inline-policy", "identity": identity.arn, "policy_name": name}
+        text = f"Delete the inline policy {name} of {identity.name}?"
+        return _ask_with_preview(request, kind, identity, text=text, button="Delete", described=described)
+    try:
+        perform_previewed(request, services.delete_inline_policy, inline=inline)
+    except ValidationError as error:
+        return _done(request, kind, identity, _errors(error), error=True)
     return _done(request, kind, identity, f"Inline policy {name} is deleted.")
 
 
@@ -283,8 +316,15 @@ def identity_boundary_set(request, kind: str, pk: int):
 @require_POST
 def identity_boundary_delete(request, kind: str, pk: int):
     identity = _bounded_identity(request, kind, pk)
+    rules.require(request.user, rules.required(services.delete_permissions_boundary, identity=identity))
+    form = AskedFirst(request.POST)
+    confirmed = form.is_valid() and form.confirmed
+    if not confirmed and PermissionBoundary.objects.filter(**{kind: identity}).exists():
+        described = {"change": "delete-permissions-boundary", "identity": identity.arn}
+        text = f"Remove the permission boundary of {identity.name}?"
+        return _ask_with_preview(request, kind, identity, text=text, button="Remove boundary", described=described)
     try:
-        rules.perform(request.user, services.delete_permissions_boundary, identity=identity)
+        perform_previewed(request, services.delete_permissions_boundary, identity=identity)
     except ValidationError as error:
         return _done(request, kind, identity, _errors(error), error=True)
     return _done(request, kind, identity, f"{identity.name} has no permission boundary any more.")

@@ -241,17 +241,21 @@ def policy_create(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def policy_delete(request, pk: int):
-    """Confirm, showing where the policy is attached; detach it everywhere in the same step if asked."""
+    """Confirm, showing where the policy is attached and the change preview of who loses what;
+    detach it everywhere in the same step if asked. A save after a stale preview is refused."""
     policy = _changeable_policy(request, pk, services.delete_policy)
     places = queries.policy_places(policy)
     form = PolicyDeleteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         detach = form.cleaned_data["detach_everywhere"]
         try:
-            rules.perform(request.user, services.delete_policy, policy=policy, detach_everywhere=detach)
+            perform_previewed(request, services.delete_policy, policy=policy, detach_everywhere=detach)
         except ValidationError as error:
             form.add_error("detach_everywhere", error)
         else:
             messages.success(request, f"{policy.policy_name} is deleted.")
             return redirect("policies:policy-list")
-    return render(request, "policies/policy_delete.html", {"policy": policy, "places": places, "form": form})
+    # A policy in use is previewed as detached everywhere first: without the box ticked, the save is refused.
+    described = preview_field({"change": "delete-policy", "policy": policy.arn, "detach_everywhere": bool(places)})
+    context = {"policy": policy, "places": places, "form": form, "preview_change": described}
+    return render(request, "policies/policy_delete.html", context)

@@ -86,6 +86,10 @@ def test_other_policy_pages(page, screenshot, org):
     developers = ManagedPolicy.objects.get(policy_name="DevelopersStorageAccess")
     page.goto(f"/policies/{developers.pk}/delete/")
     expect(page.get_by_text("attached to group")).to_be_visible()
+    # The preview, made as the page loads, names the developers who would lose the policy's grants.
+    preview = page.get_by_role("region", name="What this change does")
+    for name in ("charles", "mia", "oliver"):
+        expect(preview.get_by_role("link", name=name)).to_be_visible()
     screenshot("policy-delete-confirm")
     page.get_by_label("Detach it from every identity").check()
     page.get_by_role("button", name="Delete policy").click()

@@ -88,6 +88,14 @@ def test_a_change_that_would_break_one_is_refused_in_the_console(page, screensho
     sign_in(page, "dev-admin", TEST_PASSWORD)
     page.goto(f"/groups/{org.groups['Operations'].pk}/")
     page.get_by_role("button", name="Detach OperationsStorageAccess").click()
+    # The question's preview says what the detachment would break before anyone confirms it.
+    preview = page.get_by_role("region", name="What this change does")
+    broken = preview.get_by_role("alert").filter(has_text="this change would break the access expectation")
+    expect(broken).to_contain_text("operations-read-production")
+    # dev-admin may not simulate james: the failure about him is counted, not shown.
+    expect(broken).to_contain_text("And 1 more failure about principals you may not see.")
+    screenshot("expectations-previewed-change-1366")
+    page.get_by_role("button", name="Confirm: detach").click()
     refusal = page.get_by_role("alert").filter(
         has_text="it would break the access expectation operations-read-production"
     )

@@ -123,6 +123,9 @@ RENEWS = {
         )
     ),
     "remove_identity_policies": lambda w: services.remove_identity_policies(identity=w.team, actor=None),
+    "replace_policies": lambda w: services.replace_policies(
+        identity=w.team, policy_name="Drafted", document=allow("storage:GetObject"), replaced=[w.reader], actor=None
+    ),
     "set_permissions_boundary": lambda w: services.set_permissions_boundary(identity=w.ana, policy=w.spare, actor=None),
     "delete_permissions_boundary": lambda w: (
         services.set_permissions_boundary(identity=w.ana, policy=w.spare, actor=None),

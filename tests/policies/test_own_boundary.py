@@ -40,7 +40,7 @@ def boundary_state(dale: User) -> tuple:
 
 
 def fragment_delete(client: Client, dale: User):
-    return client.post(reverse("policies:identity-boundary-delete", args=["user", dale.pk]))
+    return client.post(reverse("policies:identity-boundary-delete", args=["user", dale.pk]), {"confirm": "yes"})
 
 
 def change_url(dale: User) -> str:

@@ -1,5 +1,6 @@
-"""The admin's deletion confirmation of users, groups and roles carries the change preview, and
-the deletion refuses a stale one (identities.admin.base.ServiceBackedAdmin)."""
+"""The admin's deletion confirmation of users, groups, roles, managed policies and guardrails
+carries the change preview, and the deletion refuses a stale one
+(identities.admin.base.IAMActionsAdmin.deletion_change); so does the guardrail form's save."""
 
 import json
 import re
@@ -70,3 +71,59 @@ def test_a_guardrail_saved_after_a_stale_preview_is_refused(org):
     )
     assert "The preview is stale; preview again." in response.content.decode()
     assert not Guardrail.objects.filter(guardrail_name="NoBucketDeletes").exists()
+
+
+def no_object_deletes(org):
+    """A guardrail denying storage:DeleteObject to everyone: deleting it gives that back."""
+    from policies import services
+
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Deny", "Action": "storage:DeleteObject", "Resource": "*"}],
+    }
+    return services.save_guardrail(guardrail_name="KeepObjects", document=document, actor=None)[0]
+
+
+def test_the_guardrail_deletion_confirmation_previews_who_gains_what(org):
+    guardrail = no_object_deletes(org)
+    text = client_for("root").get(reverse("admin:policies_guardrail_delete", args=[guardrail.pk])).content.decode()
+    assert 'class="change-preview ' in text
+    change = {"change": "delete-guardrail", "guardrail_name": "KeepObjects"}
+    assert json.dumps(change).replace('"', "&quot;") in text
+    answer = client_for("root").post(reverse("policies:change-preview"), {"preview_change": json.dumps(change)})
+    answer = answer.content.decode()
+    # Operations delete objects anywhere but production, Developers in their dev-* buckets: each gains that back.
+    names = ("charles", "henry", "james", "lucas", "mia", "oliver")
+    assert [name for name in names if f">{name}</a>" in answer] == ["charles", "james", "lucas", "mia", "oliver"]
+    assert set(re.findall(r"<code>([a-z]+:\w+)</code>", answer)) == {"storage:DeleteObject"}
+    assert "loses </span>" not in answer
+
+
+def test_a_guardrail_deleted_after_a_stale_preview_is_refused(org):
+    from policies.models import Guardrail
+
+    guardrail = no_object_deletes(org)
+    url = reverse("admin:policies_guardrail_delete", args=[guardrail.pk])
+    response = client_for("root").post(url, {"post": "yes", "preview_generation": "3"}, follow=True)
+    assert "Nothing was changed: The preview is stale; preview again." in response.content.decode()
+    assert Guardrail.objects.filter(guardrail_name="KeepObjects").exists()
+
+
+def test_the_policy_deletion_confirmation_previews_it_and_refuses_a_stale_save(org):
+    from policies import services
+    from policies.models import ManagedPolicy
+
+    policy, _ = services.create_policy(policy_name="Spare", document=deny_deletes(), actor=None)
+    url = reverse("admin:policies_managedpolicy_delete", args=[policy.pk])
+    text = client_for("root").get(url).content.decode()
+    assert json.dumps({"change": "delete-policy", "policy": policy.arn}).replace('"', "&quot;") in text
+    response = client_for("root").post(url, {"post": "yes", "preview_generation": "3"}, follow=True)
+    assert "Nothing was changed: The preview is stale; preview again." in response.content.decode()
+    assert ManagedPolicy.objects.filter(policy_name="Spare").exists()
+
+
+def test_the_admin_refuses_to_delete_a_policy_in_use_and_its_preview_says_why(org):
+    change = {"change": "delete-policy", "policy": org.policies["OperationsStorageAccess"].arn}
+    answer = client_for("root").post(reverse("policies:change-preview"), {"preview_change": json.dumps(change)})
+    assert "This change would be refused: " in answer.content.decode()
+    assert "detach it everywhere before deleting it" in answer.content.decode()

@@ -71,6 +71,8 @@ def test_a_caller_who_may_not_make_the_change_is_refused(org):
             "InvalidChange",
         ),
         ({"change": "set-default-version", "policy": "x", "version": 10**40}, "InvalidChange"),
+        ({"change": "delete-guardrail", "guardrail_name": "NoSuchGuardrail"}, "InvalidChange"),
+        ({"change": "delete-policy", "policy": "arn:aws:iam::123456789012:policy/Nothing"}, "InvalidChange"),
     ],
 )
 def test_bad_input_gets_a_clear_400(org, body, code):
@@ -84,6 +86,13 @@ def test_a_change_the_service_refuses_answers_its_reason(org):
     response = post(caller(org.iam_admin), body)
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "ValidationError"
+
+
+def test_deleting_a_policy_in_use_without_detaching_it_answers_the_refusal(org):
+    body = {"change": "delete-policy", "policy": org.policies["OperationsStorageAccess"].arn}
+    response = post(caller(org.iam_admin), body)
+    assert response.status_code == 400
+    assert "detach it everywhere before deleting it" in response.json()["error"]["message"]
 
 
 def test_typed_resources_are_asked_about(org):
@@ -111,7 +120,22 @@ def _kinds(org):
     reader = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "storage:Get*", "Resource": "*"}]}
     services.create_policy_version(policy=storage, document=reader, actor=None)
     services.set_permissions_boundary(identity=org.henry, policy=org.policies["ReadOnlyAccess"], actor=None)
+    services.save_guardrail(guardrail_name="KeepObjects", document=_denying("storage:DeleteObject"), actor=None)
+    operations_storage = org.policies["OperationsStorageAccess"].arn
     return [
+        ({"change": "delete-guardrail", "guardrail_name": "KeepObjects"}, "oliver", "gains"),
+        (
+            {
+                "change": "replace-policies",
+                "identity": org.mia.arn,
+                "policy_name": "Drafted",
+                "document": reader,
+                "replaced": [org.policies["SelfService"].arn],
+            },
+            "mia",
+            "loses",
+        ),
+        ({"change": "delete-policy", "policy": operations_storage, "detach_everywhere": True}, "james", "loses"),
         ({"change": "detach-policy", "identity": developers.arn, "policy": storage.arn}, "oliver", "loses"),
         ({"change": "set-default-version", "policy": storage.arn, "version": 2}, "oliver", "loses"),
         (
@@ -165,3 +189,29 @@ def test_every_kind_of_change_is_previewed(org):
         assert response.status_code == 200, (body["change"], response.json())
         found = {principal["arn"].rsplit("/", 1)[-1]: principal for principal in response.json()["principals"]}
         assert found[name][kind], (body["change"], name, kind)
+
+
+def test_a_change_breaking_an_expectation_is_previewed_with_what_it_breaks(org):
+    from policies import services
+    from tests.policies.views.test_expectations import OPERATIONS_READ, PRODUCTION
+
+    services.put_access_expectation(definition=OPERATIONS_READ, actor=None)
+    body = {
+        "change": "detach-policy",
+        "identity": org.groups["Operations"].arn,
+        "policy": org.policies["OperationsStorageAccess"].arn,
+    }
+    response = post(caller(org.iam_admin), body)
+    assert response.status_code == 200
+    answer = response.json()
+    assert {principal["arn"] for principal in answer["principals"]} == {org.james.arn, org.lucas.arn}
+    [broken] = answer["broken_expectations"]
+    assert (broken["name"], broken["overridable"], broken["other_failures"]) == ("operations-read-production", True, 0)
+    assert broken["failures"] == [
+        {
+            "principal": org.james.arn,
+            "action": "storage:GetObject",
+            "resource": f"{PRODUCTION}/*",
+            "decision": "ImplicitDeny",
+        }
+    ]

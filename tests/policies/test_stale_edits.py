@@ -209,7 +209,7 @@ def test_an_inline_policy_deleted_since_the_form_was_opened_is_not_put_back(org)
     page, action = fragment("role", role)
     delete = reverse("policies:identity-inline-delete", args=["role", role.pk])
     by_second = opened(second, page, action)
-    assert first.post(delete, {"policy_name": "ShipReleases"}).status_code == 302
+    assert first.post(delete, {"policy_name": "ShipReleases", "confirm": "yes"}).status_code == 302
     by_second |= {"policy_name": "ShipReleases", "document": json.dumps(deny("*"))}
     response = second.post(action, by_second, **HTMX)
     assert [str(message) for message in response.context["messages"]] == [

@@ -139,7 +139,7 @@ def test_a_console_change_that_would_break_one_is_refused_with_what_it_breaks(or
     operations, policy = org.groups["Operations"], org.policies["OperationsStorageAccess"]
     url = reverse("policies:identity-detach", kwargs={"kind": "group", "pk": operations.pk})
     before = _state()
-    response = signed_in(detacher).post(url, {"policy": policy.pk}, HTTP_HX_REQUEST="true")
+    response = signed_in(detacher).post(url, {"policy": policy.pk, "confirm": "yes"}, HTTP_HX_REQUEST="true")
     body = response.content.decode()
     assert "it would break the access expectation operations-read-production" in body
     # Lucas reads on through AuditTeam's ReadOnlyAccess; James would not.

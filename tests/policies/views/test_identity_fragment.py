@@ -208,7 +208,7 @@ def test_changes_are_403_for_readers_404_for_others_and_post_only(org, name):
 
 def test_detaching(org):
     mia = user("mia")
-    data = {"policy": policy("SelfService").pk}
+    data = {"policy": policy("SelfService").pk, "confirm": "yes"}
     client_for("iam-admin").post(url("identity-detach", "user", mia.pk), data, **HTMX)
     assert not PolicyAttachment.objects.filter(user=mia).exists()
 
@@ -218,7 +218,7 @@ def test_putting_and_deleting_an_inline_policy(org):
     client = client_for("iam-admin")
     client.post(url("identity-inline-put", "group", group.pk), {"policy_name": "Extra", "document": VALID}, **HTMX)
     assert InlinePolicy.objects.get(group=group, policy_name="Extra").document == json.loads(VALID)
-    client.post(url("identity-inline-delete", "group", group.pk), {"policy_name": "Extra"}, **HTMX)
+    client.post(url("identity-inline-delete", "group", group.pk), {"policy_name": "Extra", "confirm": "yes"}, **HTMX)
     assert not InlinePolicy.objects.filter(group=group).exists()
 
 
@@ -227,7 +227,7 @@ def test_setting_and_removing_a_boundary(org):
     client = client_for("iam-admin")
     client.post(url("identity-boundary-set", "role", role.pk), {"policy": policy("PublishingAccess").pk}, **HTMX)
     assert PermissionBoundary.objects.get(role=role).policy.policy_name == "PublishingAccess"
-    client.post(url("identity-boundary-delete", "role", role.pk), {}, **HTMX)
+    client.post(url("identity-boundary-delete", "role", role.pk), {"confirm": "yes"}, **HTMX)
     assert not PermissionBoundary.objects.filter(role=role).exists()
 
 
