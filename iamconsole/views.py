@@ -5,13 +5,17 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from iamconsole import charts
 from iamconsole.navigation import Allowed
-from identities import queries, reports
+from identities import audit, queries, reports
 from identities.console import mark_openable, page_url, require
 from identities.context import Target, context_of
 from identities.exports import csv_lines
 from policies import assessment
 from policies import queries as policy_queries
+
+# Days of decision API answers the dashboard's chart shows, today's included.
+CHART_DAYS = 30
 
 
 @login_required
@@ -34,6 +38,8 @@ def home(request):
         "own": None if request.user.is_superuser or session else queries.user_summary(request.user),
         "session_access": _session_access(request, session) if session else None,
         "assessment": assessment.cached_counts() if may["assessment"] else None,
+        # The decision API's counts are part of the audit trail's record.
+        "decisions": charts.decisions_chart(audit.daily_decisions(days=CHART_DAYS)) if may["audit"] else None,
     }
     return render(request, "home.html", context)
 
