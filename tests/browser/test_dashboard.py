@@ -44,3 +44,25 @@ def test_the_decisions_chart_shows_the_databases_counts(page, screenshot, org):
     bars = chart.locator("svg.decisions-chart rect")
     expect(bars).to_have_count(AuditDecisionCount.objects.count())
     assert chart.locator("svg.decisions-chart rect title").first.text_content().endswith("12 allowed")
+
+
+def test_mias_home_shows_her_access_per_service_and_her_latest_refusal(page, org):
+    page.set_viewport_size(DESKTOP)
+    sign_in(page, "mia", TEST_PASSWORD)
+    page.goto("/users/")
+    page.goto("/policies/")
+    expect(page.get_by_role("heading", name="You are not allowed to do this")).to_be_visible()
+    page.get_by_role("link", name="Dashboard").click()
+
+    access = page.get_by_role("region", name="What you may do")
+    storage = access.locator("tbody tr").filter(has=page.locator("code", has_text="storage"))
+    expect(storage.locator("td").last).to_have_text("10")
+    expect(storage.get_by_text("Write: 4")).to_be_visible()
+    expect(access.locator("tbody tr")).to_have_count(3)  # iam, storage, sts
+
+    refused = page.get_by_role("region", name="What you were refused lately")
+    latest = refused.get_by_role("table", name="Your latest refused requests").locator("tbody tr").first
+    expect(latest).to_contain_text("ListPolicies")
+    expect(latest).to_contain_text("Your policies do not allow iam:ListPolicies on *.")
+    expect(refused.locator("tbody tr")).to_have_count(2)
+    expect(page.get_by_role("region", name="What you manage")).to_have_count(0)

@@ -49,3 +49,48 @@ def test_the_toggle_is_remembered_across_a_reload(page, org):
     assert stored(page) is None
     page.emulate_media(color_scheme="dark")
     expect(page.locator("html")).to_have_attribute("data-bs-theme", "dark")
+
+
+WIDTHS = {"1366": {"width": 1366, "height": 860}, "390": {"width": 390, "height": 844}}
+
+
+def shoot_both_themes(page, screenshot, name: str) -> None:
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        for width, viewport in WIDTHS.items():
+            page.set_viewport_size(viewport)
+            expect(page.locator("html")).to_have_attribute("data-bs-theme", scheme)
+            screenshot(f"theme-{name}-{scheme}-{width}")
+
+
+def test_the_main_pages_in_both_themes_at_two_widths(page, screenshot, org):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from identities.audit import batched_counts, count_decisions
+    from policies.models import ManagedPolicy
+
+    today = timezone.now().date()
+    for offset in range(30):
+        outcomes = ["Allow"] * (offset * 7 % 23 + 3) + ["ExplicitDeny"] * (offset % 3) + ["ImplicitDeny"] * (offset % 5)
+        count_decisions(outcomes, day=today - timedelta(days=offset))
+    batched_counts.flush()
+
+    sign_in(page, "mia", TEST_PASSWORD)
+    page.goto("/policies/")  # a refusal for her home to show
+    page.goto("/")
+    expect(page.get_by_role("region", name="What you were refused lately")).to_contain_text("ListPolicies")
+    shoot_both_themes(page, screenshot, "home-mia")
+
+    page.set_viewport_size(WIDTHS["1366"])
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, "iam-admin", TEST_PASSWORD)
+    expect(page.get_by_role("region", name="Decisions")).to_be_visible()
+    shoot_both_themes(page, screenshot, "home-iam-admin")
+    page.goto(f"/users/{org.mia.pk}/")
+    expect(page.get_by_role("heading", name="Effective permissions", exact=True)).to_be_visible()
+    shoot_both_themes(page, screenshot, "user-mia")
+    page.goto(f"/policies/{ManagedPolicy.objects.get(policy_name='DevelopersStorageAccess').pk}/")
+    expect(page.locator(".json-key").first).to_be_visible()
+    shoot_both_themes(page, screenshot, "policy")
