@@ -360,6 +360,36 @@ def anonymous_refusals(*, days: int, busiest: int = 5) -> RefusalSummary:
     return RefusalSummary(days=days, rows=list(rows), busiest=list(networks[:busiest]))
 
 
+# The decision API's outcomes (the engine's Outcome values), in the order charts stack them.
+DECISION_OUTCOMES = ("Allow", "ExplicitDeny", "ImplicitDeny")
+
+
+@dataclass(frozen=True)
+class DecisionDay:
+    """One UTC day's decision API answers: `counts` names every outcome of DECISION_OUTCOMES."""
+
+    day: date
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def daily_decisions(*, days: int) -> list[DecisionDay]:
+    """The decision API's answers per outcome on each of the last `days` UTC days, oldest first,
+    today's included, a day without any with zeros (one query). Counts still waiting in a
+    process's memory (up to IAM_DECISION_COUNT_FLUSH_SECONDS of them) are not in it yet."""
+    today = timezone.now().date()
+    since = today - timedelta(days=days - 1)
+    rows = AuditDecisionCount.objects.filter(day__gte=since, day__lte=today, outcome__in=DECISION_OUTCOMES)
+    found = {(day, outcome): count for day, outcome, count in rows.values_list("day", "outcome", "count")}
+    return [
+        DecisionDay(day, {outcome: found.get((day, outcome), 0) for outcome in DECISION_OUTCOMES})
+        for day in (since + timedelta(days=offset) for offset in range(days))
+    ]
+
+
 def note_decisions(decisions: list[dict[str, Any]], *, actor: Any) -> None:
     """The decision API's answers of one allowed call: counted always, recorded in full when
     IAM_AUDIT_ALLOWED_DECISIONS asks for it (one Authorize event per decision, about its principal)."""

@@ -527,3 +527,21 @@ def groups_with_members_made_by(source: str, source_ref: str) -> list[Group]:
     """The groups that hold memberships `source` made under `source_ref`."""
     made = Membership.objects.filter(group=OuterRef("pk"), source=source, source_ref=source_ref)
     return list(Group.objects.filter(Exists(made)).order_by("group_name"))
+
+
+def own_refusals(user: User, *, limit: int) -> list[AuditEvent]:
+    """The user's latest refused console and API requests (the Denied events they made), newest
+    first. Found by their current ARN (the trail's actor index): a refusal from before a rename
+    stays in the trail under the old name."""
+    events = AuditEvent.objects.filter(actor_arn=user.arn, outcome=AuditEvent.Outcome.DENIED)
+    return list(events[:limit])
+
+
+DENIALS = ("ExplicitDeny", "ImplicitDeny")
+
+
+def decision_denials(user: User, *, limit: int) -> list[AuditEvent]:
+    """The decision API's latest denials about the user, newest first: recorded one by one only
+    while IAM_AUDIT_ALLOWED_DECISIONS is on (identities.audit.note_decisions); otherwise counted."""
+    events = AuditEvent.objects.filter(target_arn=user.arn, event_name="Authorize", after__decision__in=DENIALS)
+    return list(events[:limit])

@@ -242,3 +242,11 @@ def test_users_in_no_group_are_linked_only_where_the_viewer_may_open_them(org):
     assert "henry" in [person.username for person in listed_only.context["users_in_no_group"]]
     assert f'href="{henry}"' not in listed_only.content.decode()
     assert f'href="{henry}"' in client_for("iam-admin").get(reverse("home")).content.decode()
+
+
+def test_the_theme_is_set_in_head_before_the_page_is_painted(client):
+    body = client.get(reverse("login")).content.decode()
+    head, _, rest = body.partition("</head>")
+    assert '<script src="/static/js/theme.js"></script>' in head
+    assert "<script>" not in body  # no inline script: the Content-Security-Policy refuses it
+    assert 'data-theme-toggle aria-pressed="false" aria-label="Dark mode"' in rest
