@@ -31,7 +31,7 @@ def test_sign_in_page_renders_a_labelled_form(client):
 def test_signing_in_with_the_right_password_lands_on_the_dashboard(client, mia):
     response = client.post(reverse("login"), {"username": "mia", "password": factories.TEST_PASSWORD}, follow=True)
     assert response.redirect_chain == [("/", 302)]
-    assert b"Signed in as <strong>mia</strong>" in response.content
+    assert b"Signed in as </span><strong>mia</strong>" in response.content
 
 
 def test_a_wrong_password_and_an_unknown_name_get_the_same_answer(client, mia):

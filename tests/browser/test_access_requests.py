@@ -73,7 +73,8 @@ def test_henry_asks_for_an_hour_of_publishing_and_it_ends_by_itself(page, screen
     # iam-admin is told one request waits, reads what henry would gain, and approves it for an hour.
     sign_in(page, "iam-admin", TEST_PASSWORD)
     expect(page.locator("#access-waiting")).to_have_text("1")
-    page.get_by_role("link", name="To decide").click()
+    page.locator("#access-waiting").click()  # the Requests menu
+    page.get_by_role("link", name="To decide (1)").click()
     page.get_by_role("link", name=str(request.pk), exact=True).first.click()
     expect(page.get_by_role("heading", name=f"Access request {request.pk}")).to_be_visible()
     expect(page.get_by_text("What henry would gain beyond the request, as asked")).to_be_visible()
