@@ -43,6 +43,12 @@ class Column:
     label_anchor: str  # the last bar's date ends at its right edge, inside the drawing
     labelled: bool  # its date is written under the bar
 
+    @property
+    def label(self) -> str:
+        """The day under its bar, short ("Dec 4"): a day of the axis, not a moment."""
+        day = self.day.day
+        return f"{day:%b} {day.day}"
+
 
 @dataclass(frozen=True)
 class GridLine:
