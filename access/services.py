@@ -182,7 +182,9 @@ def _refuse_duplicate(request: AccessRequest) -> None:
 
 
 def _locked(request: AccessRequest) -> AccessRequest:
-    return AccessRequest.objects.select_for_update().select_related("requester", "group", "role").get(pk=request.pk)
+    # Only the request row is locked: its group and role are on the nullable side of outer joins.
+    rows = AccessRequest.objects.select_for_update(of=("self",)).select_related("requester", "group", "role")
+    return rows.get(pk=request.pk)
 
 
 def _refuse_undecidable(request: AccessRequest, actor: User) -> None:
@@ -370,13 +372,13 @@ def expire_requests(*, actor: User | None = None, at: datetime | None = None) ->
     granted removed. Each is recorded; running it again changes nothing."""
     at = at or timezone.now()
     expired = ended = 0
-    for request in AccessRequest.objects.select_for_update().filter(state=State.PENDING, decide_by__lte=at):
+    for request in AccessRequest.objects.select_for_update(of=("self",)).filter(state=State.PENDING, decide_by__lte=at):
         request.state, request.decided_at = State.EXPIRED, at
         request.save()
         record("ExpireAccessRequest", actor=actor, target_arn=request.arn, after=request_state(request))
         transaction.on_commit(lambda request=request: notices.request_decided(request))
         expired += 1
-    due = AccessRequest.objects.select_for_update().filter(state=State.APPROVED, expires_at__lte=at)
+    due = AccessRequest.objects.select_for_update(of=("self",)).filter(state=State.APPROVED, expires_at__lte=at)
     for request in due.select_related("requester", "group", "role", "granted_policy"):
         _end(request, actor, State.ENDED, "EndAccessRequest", "its time ran out")
         ended += 1
@@ -388,7 +390,7 @@ def send_expiry_notices(*, actor: User | None = None, at: datetime | None = None
     """Tell each holder whose grant ends within IAM_ACCESS_EXPIRY_NOTICE seconds, once."""
     at = at or timezone.now()
     soon = at + timedelta(seconds=settings.IAM_ACCESS_EXPIRY_NOTICE)
-    due = AccessRequest.objects.select_for_update().filter(
+    due = AccessRequest.objects.select_for_update(of=("self",)).filter(
         state=State.APPROVED, expires_at__gt=at, expires_at__lte=soon, expiry_notice_sent_at__isnull=True
     )
     count = 0
