@@ -17,6 +17,30 @@ settings.register_profile("dev", max_examples=50, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+def _interop_runs() -> bool:
+    """Heavy interop suites run once per CI: in the PostgreSQL pass, or when asked for."""
+    if os.environ.get("IAM_INTEROP") in ("1", "true", "yes"):
+        return True
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Deselect (never skip) the interop tests outside their pass, and say so."""
+    if _interop_runs():
+        return
+    kept = [item for item in items if item.get_closest_marker("interop") is None]
+    if len(kept) == len(items):
+        return
+    config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+    items[:] = kept
+
+
+def pytest_report_header(config):
+    if not _interop_runs():
+        return "interop tests: deselected on this database (they run in the PostgreSQL pass, or with IAM_INTEROP=1)"
+    return "interop tests: selected"
+
+
 @pytest.fixture(scope="session", autouse=True)
 def audit_flush_in_maintenance():
     """The audit trail refuses DELETE and TRUNCATE (identities migration 0005); the flush
