@@ -25,10 +25,12 @@ def request_for(pk) -> AccessRequest | None:
     return _preloaded().filter(pk=pk).first() if str(pk).isdigit() else None
 
 
-def decidable_requests(user: User) -> list[AccessRequest]:
+def decidable_requests(user: User, *, to_show: bool = True) -> list[AccessRequest]:
     """The open requests `user` may decide: every pending request but their own, each decided
-    by the rule table (the answers of one request are kept, so alike requests cost one check)."""
-    pending = _preloaded().filter(state=AccessRequest.State.PENDING).exclude(requester=user)
+    by the rule table (the answers of one request are kept, so alike requests cost one check).
+    `to_show=False` (the navigation's count): only what deciding reads, not what a page shows."""
+    rows = _preloaded() if to_show else AccessRequest.objects.select_related("requester", "group", "role")
+    pending = rows.filter(state=AccessRequest.State.PENDING).exclude(requester=user)
     return [request for request in pending if may_decide(user, request)]
 
 

@@ -59,5 +59,5 @@ def navigation(request) -> dict:
     return {
         "may": Allowed(request),
         "acting_session": context.role_session if context is not None else None,
-        "access_waiting": SimpleLazyObject(lambda: len(queries.decidable_requests(user))),
+        "access_waiting": SimpleLazyObject(lambda: len(queries.decidable_requests(user, to_show=False))),
     }

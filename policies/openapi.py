@@ -151,6 +151,16 @@ _PREVIEW_REQUEST = {
         },
     },
 }
+_FAILURE = {
+    "type": "object",
+    "required": ["principal", "action", "resource", "decision"],
+    "properties": {
+        "principal": {"type": "string"},
+        "action": {"type": "string"},
+        "resource": {"type": "string"},
+        "decision": {"enum": ["Allow", "ExplicitDeny", "ImplicitDeny", "NoSuchPrincipal"]},
+    },
+}
 _PREVIEW = {
     "type": "object",
     "required": [
@@ -200,19 +210,7 @@ _PREVIEW = {
                     "arn": {"type": "string"},
                     "expectation": {"type": "string", "description": "The expectation in words."},
                     "overridable": {"type": "boolean"},
-                    "failures": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "required": ["principal", "action", "resource", "decision"],
-                            "properties": {
-                                "principal": {"type": "string"},
-                                "action": {"type": "string"},
-                                "resource": {"type": "string"},
-                                "decision": {"type": "string"},
-                            },
-                        },
-                    },
+                    "failures": {"type": "array", "items": _FAILURE},
                     "other_failures": {"type": "integer"},
                 },
             },
@@ -423,16 +421,6 @@ _DEFINITION = {
         "actions": _TEXTS,
         "resources": {**_TEXTS, "description": 'ARNs or patterns; "*" when left out.'},
         "context": _CONTEXT,
-    },
-}
-_FAILURE = {
-    "type": "object",
-    "required": ["principal", "action", "resource", "decision"],
-    "properties": {
-        "principal": {"type": "string"},
-        "action": {"type": "string"},
-        "resource": {"type": "string"},
-        "decision": {"enum": ["Allow", "ExplicitDeny", "ImplicitDeny", "NoSuchPrincipal"]},
     },
 }
 _EXPECTATION = {
