@@ -43,6 +43,15 @@ def test_a_console_404_is_recorded_with_actor_source_and_path(mia):
     }
 
 
+def test_a_missing_user_and_a_hidden_one_leave_the_same_reason(mia, henry):
+    """Whether the user exists is no one else's business: the trail must not tell the two apart."""
+    client = signed_in(mia)
+    for username in ("no-such-user", henry.username):
+        assert client.get(reverse("identities:security-credentials", args=[username])).status_code == 404
+    reasons = AuditEvent.objects.filter(outcome=AuditEvent.Outcome.DENIED).values_list("after__reason", flat=True)
+    assert list(reasons) == ["No such page.", "No such page."]
+
+
 def test_a_console_403_is_named_after_the_action_refused(mia):
     policy_services.put_inline_policy(
         identity=mia, policy_name="Read", document=allow("iam:ListAuditEvents"), actor=None
