@@ -183,10 +183,21 @@
         return { document: { Version: VERSION, Statement: [] } };
       }
       let parsed;
+      const inexact = [];
       try {
-        parsed = JSON.parse(text);
+        /* Where the browser gives each value's source text, a number it would write back otherwise
+           (1.0 as 1, a long integer rounded) is found; AWS compares such a number as its text. */
+        parsed = JSON.parse(text, (key, value, context) => {
+          if (typeof value === "number" && context && context.source !== undefined && context.source !== String(value)) {
+            inexact.push(context.source);
+          }
+          return value;
+        });
       } catch {
         return { error: "The document is not valid JSON: fix it in the editor first; the visual editor reads and writes nothing until then." };
+      }
+      if (inexact.length) {
+        return { error: `The document has numbers the visual editor would not write back as written (${inexact.join(", ")}): edit this document in the JSON.` };
       }
       if (!isPlainObject(parsed)) {
         return { error: "The document is not a JSON object: the visual editor reads and writes nothing." };
@@ -833,7 +844,7 @@
       } else {
         statements[this.index] = statement;
       }
-      policy.Statement = Array.isArray(policy.Statement) || statements.length > 1 ? statements : statements[0];
+      policy.Statement = isPlainObject(policy.Statement) && statements.length === 1 ? statements[0] : statements;
       this.textarea.value = JSON.stringify(policy, null, 2);
       this.original = statement;
       this.refreshStatements();

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from identities.models import Role
 from policies import queries
-from policies.models import ManagedPolicy
+from policies.models import InlinePolicy, ManagedPolicy
 from tests.browser.conftest import ARTIFACTS, sign_in
 from tests.factories import TEST_PASSWORD
 
@@ -153,6 +153,36 @@ def test_the_builder_writes_nothing_into_a_document_that_is_not_json(page, org):
     builder.get_by_role("button", name="Add to the document").click()
     expect(builder.get_by_role("status")).to_contain_text("The document is not valid JSON")
     assert editor_text(page) == broken
+
+    # A number JavaScript would write back otherwise (AWS compares an unquoted number as its text).
+    exact = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "storage:ListBuckets", ' + (
+        '"Resource": "*", "Condition": {"StringEquals": {"storage:prefix": 1.50}}}]}'
+    )
+    page.get_by_label("Policy document").fill(exact)
+    builder.get_by_role("button", name="Add to the document").click()
+    expect(builder.get_by_role("status")).to_contain_text(
+        "numbers the visual editor would not write back as written (1.50)"
+    )
+    assert editor_text(page) == exact
+
+
+def test_the_builder_writes_an_inline_policy_in_the_identity_fragment(page, org):
+    sign_in(page, "iam-admin", TEST_PASSWORD)
+    page.goto(f"/users/{org.henry.pk}/")
+    page.get_by_text("Add or replace an inline policy").click()
+    builder = open_builder(page)
+    builder.get_by_label("Service", exact=True).select_option("storage")
+    builder.get_by_label("ListBuckets", exact=True).check()
+    expect(builder.get_by_text("The chosen actions take no resource type")).to_be_visible()
+    builder.get_by_label("All resources").check()
+    builder.get_by_role("button", name="Add to the document").click()
+    page.locator("#identity-policies").get_by_label("Policy name").fill("ListAll")
+    page.get_by_role("button", name="Save inline policy").click()
+    expect(page.locator("#identity-policies")).to_contain_text("ListAll")
+    assert InlinePolicy.objects.get(policy_name="ListAll").document == {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "storage:ListBuckets", "Resource": "*"}],
+    }
 
 
 def test_the_builder_writes_a_trust_policy_principal(page, screenshot, org):
