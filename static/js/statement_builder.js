@@ -312,6 +312,7 @@
       if (!this.trust) {
         this.resources = this.readList(statement, "Resource", "resource");
       } else {
+        this.held.principal = "NotPrincipal" in statement;
         this.readPrincipal(statement.Principal);
       }
       this.readConditions(statement.Condition);

@@ -58,6 +58,18 @@ def test_the_builder_writes_a_statement_the_editor_accepts_and_that_saves(page, 
     builder.get_by_label("Operator").select_option("Bool")
     builder.get_by_label("Values, one a line").fill("true")
     builder.get_by_role("button", name="Add condition").click()
+    builder.get_by_label("Condition key").select_option("aws:ResourceTag/${TagKey}")
+    builder.get_by_label("TagKey").fill("team")
+    builder.get_by_label("Operator").select_option("StringEquals")
+    builder.get_by_role("checkbox", name="IfExists").check()
+    builder.get_by_label("Values, one a line").fill("dev\nplatform")
+    builder.get_by_role("button", name="Add condition").click()
+    builder.get_by_label("Condition key").select_option("aws:TagKeys")
+    builder.get_by_label("Values of a multivalued key").select_option("ForAnyValue")
+    builder.get_by_label("Operator").select_option("StringLike")
+    builder.get_by_role("checkbox", name="IfExists").uncheck()
+    builder.get_by_label("Values, one a line").fill("team")
+    builder.get_by_role("button", name="Add condition").click()
     builder.get_by_label("Sid").fill("WriteDevApp")
     builder.get_by_role("button", name="Add to the document").click()
     expect(page.locator("#findings")).to_have_attribute("data-error-count", "0")
@@ -70,7 +82,11 @@ def test_the_builder_writes_a_statement_the_editor_accepts_and_that_saves(page, 
                 "Effect": "Allow",
                 "Action": ["storage:GetObject", "storage:PutObject"],
                 "Resource": "arn:aws:storage:::dev-app/*",
-                "Condition": {"Bool": {"aws:SecureTransport": "true"}},
+                "Condition": {
+                    "Bool": {"aws:SecureTransport": "true"},
+                    "StringEqualsIfExists": {"aws:ResourceTag/team": ["dev", "platform"]},
+                    "ForAnyValue:StringLike": {"aws:TagKeys": "team"},
+                },
             }
         ],
     }
@@ -115,7 +131,8 @@ NOT_ACTION = {
             "NotAction": ["iam:*", "sts:*"],
             "Resource": "arn:aws:storage:::dev-app/*",
             "Condition": {"StringEqualsIfExists": {"aws:username": "mia"}, "NoSuchOperator": {"aws:username": "x"}},
-        }
+        },
+        {"Effect": "Allow", "Action": ["nosuch:Do", "storage:GetObject"], "Resource": "*"},
     ],
 }
 
@@ -137,7 +154,19 @@ def test_a_statement_with_not_action_says_what_it_cannot_show_and_keeps_it(page,
     builder.get_by_role("button", name="Replace statement 1 in the document").click()
     written = json.loads(editor_text(page))
     changed = {**NOT_ACTION["Statement"][0], "Resource": "*"}
-    assert written == {**NOT_ACTION, "Statement": [changed]}
+    assert written == {**NOT_ACTION, "Statement": [changed, NOT_ACTION["Statement"][1]]}
+
+    show(builder, "Statement 2")
+    expect(kept).to_have_text(
+        "Not shown here, kept exactly as written: the service nosuch, not in the catalogue "
+        "(its actions are listed as written)."
+    )
+    expect(builder.get_by_label("GetObject", exact=True)).to_be_checked()
+    expect(builder.get_by_role("button", name="Remove nosuch:Do")).to_be_visible()
+    builder.get_by_role("radio", name="Deny").check()
+    builder.get_by_role("button", name="Replace statement 2 in the document").click()
+    denied = {**NOT_ACTION["Statement"][1], "Effect": "Deny"}
+    assert json.loads(editor_text(page)) == {**NOT_ACTION, "Statement": [changed, denied]}
 
 
 def test_the_builder_writes_nothing_into_a_document_that_is_not_json(page, org):
@@ -185,6 +214,12 @@ def test_the_builder_writes_an_inline_policy_in_the_identity_fragment(page, org)
     }
 
 
+NOT_PRINCIPAL = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Deny", "NotPrincipal": {"AWS": "123456789012"}, "Action": "sts:AssumeRole"}],
+}
+
+
 def test_the_builder_writes_a_trust_policy_principal(page, screenshot, org):
     sign_in(page, "iam-admin", TEST_PASSWORD)
     page.goto("/roles/new/")
@@ -195,13 +230,22 @@ def test_the_builder_writes_a_trust_policy_principal(page, screenshot, org):
     builder.get_by_role("button", name="Add principal").click()
     builder.get_by_role("button", name="Add to the document").click()
     expect(page.locator("#findings")).to_have_attribute("data-error-count", "0")
-    assert json.loads(editor_text(page, "trust_policy")) == {
+    written = json.loads(editor_text(page, "trust_policy"))
+    assert written == {
         "Version": "2012-10-17",
         "Statement": [
             {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:user/mia"}, "Action": "sts:AssumeRole"}
         ],
     }
     screenshot("statement-builder-trust-light-1366")
+
+    page.get_by_label("Trust policy").fill(json.dumps(NOT_PRINCIPAL))
+    show(builder, "Statement 1")
+    expect(builder.locator("[data-part=kept]")).to_have_text("Not shown here, kept exactly as written: NotPrincipal.")
+    expect(builder.get_by_label("Principal", exact=True)).to_be_disabled()
+    builder.get_by_role("button", name="Replace statement 1 in the document").click()
+    assert json.loads(editor_text(page, "trust_policy")) == NOT_PRINCIPAL
+    page.get_by_label("Trust policy").fill(json.dumps(written))
     page.get_by_label("Role name").fill("MiaTrusted")
     page.get_by_role("button", name="Create role").click()
     expect(page.get_by_role("heading", name="MiaTrusted")).to_be_visible()
