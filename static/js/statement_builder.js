@@ -563,7 +563,10 @@
     arnBuilder(kind) {
       const id = `${this.root.id}-arn-${kind.name.replace(/[^A-Za-z0-9_-]/g, "_")}`;
       const box = element("fieldset", { class: "border rounded p-2 mt-2" });
-      box.append(element("legend", { class: "small fw-semibold mb-1 float-none w-auto" }, `Resource type ${kind.name}: `, element("code", { class: "fw-normal text-break", text: kind.arn_pattern })));
+      box.append(
+        element("legend", { class: "small fw-semibold mb-0 float-none w-auto px-1", text: `Resource type ${kind.name}` }),
+        element("div", { class: "small mb-1" }, element("code", { class: "text-break", text: kind.arn_pattern })),
+      );
       const row = element("div", { class: "row g-2 align-items-end" });
       const fields = [];
       const placeholders = [...new Set([...kind.arn_pattern.matchAll(/\$\{([^}]+)\}/g)].map((match) => match[1]))];
