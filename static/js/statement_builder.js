@@ -46,7 +46,9 @@
 
   const asList = (value) => (Array.isArray(value) ? value : value === undefined ? [] : [value]);
   const isPlainObject = (value) => value !== null && typeof value === "object" && !Array.isArray(value);
-  const isTextList = (value) => typeof value === "string" || (Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === "string"));
+  const isTextList = (value) =>
+    typeof value === "string" ||
+    (Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === "string"));
   const isScalarList = (value) => {
     const scalar = (item) => ["string", "number", "boolean"].includes(typeof item);
     return scalar(value) || (Array.isArray(value) && value.length > 0 && value.every(scalar));
@@ -92,6 +94,7 @@
       });
       this.index = null;
       this.catalogue = null;
+      this.typed = new Map(); // what was typed into the ARN fields, kept as the chosen actions change
       this.service = null;
       this.reset();
       root.hidden = false;
@@ -194,10 +197,15 @@
           return value;
         });
       } catch {
-        return { error: "The document is not valid JSON: fix it in the editor first; the visual editor reads and writes nothing until then." };
+        return {
+          error: "The document is not valid JSON: fix it in the editor first; the visual editor reads and writes nothing until then.",
+        };
       }
       if (inexact.length) {
-        return { error: `The document has numbers the visual editor would not write back as written (${inexact.join(", ")}): edit this document in the JSON.` };
+        const numbers = inexact.join(", ");
+        return {
+          error: `The document has numbers the visual editor would not write back as written (${numbers}): edit this document in the JSON.`,
+        };
       }
       if (!isPlainObject(parsed)) {
         return { error: "The document is not a JSON object: the visual editor reads and writes nothing." };
@@ -234,7 +242,8 @@
     }
 
     labelWrite() {
-      this.parts.write.textContent = this.index === null ? "Add to the document" : `Replace statement ${this.index + 1} in the document`;
+      this.parts.write.textContent =
+        this.index === null ? "Add to the document" : `Replace statement ${this.index + 1} in the document`;
     }
 
     fillServices() {
@@ -284,7 +293,8 @@
       await this.chooseService(first || (this.trust ? "sts" : ""));
       this.renderAll();
       this.labelWrite();
-      this.say(`${this.statementName(statement, this.index)} shown.${this.kept.length ? " Some parts cannot be shown here; they are kept as written." : ""}`);
+      const kept = this.kept.length ? " Some parts cannot be shown here; they are kept as written." : "";
+      this.say(`${this.statementName(statement, this.index)} shown.${kept}`);
     }
 
     setFields(effect, sid) {
@@ -504,7 +514,8 @@
           return false;
         }
         const [prefix, name] = action.toLowerCase().split(/:(.*)/s, 2);
-        return prefix === this.service.prefix && (name === "*" || this.service.actions.some((entry) => entry.name.toLowerCase() === name));
+        const listed = this.service.actions.some((entry) => entry.name.toLowerCase() === name);
+        return prefix === this.service.prefix && (name === "*" || listed);
       };
       const others = this.actions.filter((action) => !shownHere(action));
       this.parts["other-actions-section"].hidden = others.length === 0;
@@ -519,13 +530,20 @@
     renderChips(list, values, remove, describe = (value) => value) {
       list.replaceChildren();
       values.forEach((value, position) => {
-        const button = element("button", { type: "button", class: "btn btn-sm btn-outline-danger py-0", "aria-label": `Remove ${describe(value)}`, text: "Remove" });
+        const button = element("button", {
+          type: "button",
+          class: "btn btn-sm btn-outline-danger py-0",
+          "aria-label": `Remove ${describe(value)}`,
+          text: "Remove",
+        });
         button.addEventListener("click", () => {
           remove(value);
           const buttons = list.querySelectorAll("button");
           (buttons[Math.min(position, buttons.length - 1)] || list).focus();
         });
-        list.append(element("li", { class: "list-group-item d-flex justify-content-between align-items-center gap-2 px-0" }, element("code", { class: "text-break", text: describe(value) }), button));
+        const item = element("li", { class: "list-group-item d-flex justify-content-between align-items-center gap-2 px-0" });
+        item.append(element("code", { class: "text-break", text: describe(value) }), button);
+        list.append(item);
       });
     }
 
@@ -549,11 +567,13 @@
       if (!this.service) {
         return;
       }
-      const chosen = this.service.actions.filter((action) => this.has(`${this.service.prefix}:${action.name}`) || this.has(`${this.service.prefix}:*`));
+      const prefix = this.service.prefix;
+      const chosen = this.service.actions.filter((action) => this.has(`${prefix}:${action.name}`) || this.has(`${prefix}:*`));
       const names = new Set(chosen.flatMap((action) => action.resource_types));
       const kinds = this.service.resource_types.filter((kind) => names.has(kind.name));
       if (chosen.length && !kinds.length) {
-        holder.append(element("p", { class: "small text-body-secondary mb-1", text: "The chosen actions take no resource type: they need all resources (*)." }));
+        const text = "The chosen actions take no resource type: they need all resources (*).";
+        holder.append(element("p", { class: "small text-body-secondary mb-1", text }));
       }
       for (const kind of kinds) {
         holder.append(this.arnBuilder(kind));
@@ -571,9 +591,18 @@
       const fields = [];
       const placeholders = [...new Set([...kind.arn_pattern.matchAll(/\$\{([^}]+)\}/g)].map((match) => match[1]))];
       for (const name of placeholders) {
-        const input = element("input", { class: "form-control form-control-sm font-monospace", id: `${id}-${name}`, autocomplete: "off", spellcheck: "false", placeholder: "*", value: this.catalogue.placeholders[name] || "" });
+        const input = element("input", {
+          class: "form-control form-control-sm font-monospace",
+          id: `${id}-${name}`,
+          autocomplete: "off",
+          spellcheck: "false",
+          placeholder: "*",
+          value: this.typed.get(`${id}-${name}`) ?? (this.catalogue.placeholders[name] || ""),
+        });
+        input.addEventListener("input", () => this.typed.set(input.id, input.value));
         fields.push([name, input]);
-        row.append(element("div", { class: "col-12 col-md" }, element("label", { class: "form-label small mb-1", for: input.id, text: name }), input));
+        const label = element("label", { class: "form-label small mb-1", for: input.id, text: name });
+        row.append(element("div", { class: "col-12 col-md" }, label, input));
       }
       const add = element("button", { type: "button", class: "btn btn-sm btn-outline-secondary", text: `Add ${kind.name} ARN` });
       add.addEventListener("click", () => {
@@ -833,7 +862,8 @@
       const policy = read.document;
       const statements = this.statementsOf(policy);
       if (this.index !== null && JSON.stringify(statements[this.index]) !== JSON.stringify(this.original)) {
-        this.say(`Statement ${this.index + 1} changed in the JSON since it was shown here: show it again, then edit it. Nothing was written.`);
+        const number = this.index + 1;
+        this.say(`Statement ${number} changed in the JSON since it was shown here: show it again, then edit it. Nothing was written.`);
         return;
       }
       const statement = this.compose();
