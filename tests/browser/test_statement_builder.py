@@ -122,6 +122,19 @@ def test_every_statement_of_an_organisation_policy_round_trips_unchanged(page, o
     assert ordered(editor_text(page)) == ordered(before)
 
 
+def test_a_roles_trust_policy_round_trips_unchanged(page, org):
+    sign_in(page, "iam-admin", TEST_PASSWORD)
+    page.goto(f"/roles/{Role.objects.get(role_name='ReleaseManager').pk}/edit/")
+    before = editor_text(page, "trust_policy")
+    builder = open_builder(page)
+    show(builder, "Statement 1")
+    expect(builder.get_by_role("button", name="Remove AWS: arn:aws:iam::123456789012:root")).to_be_visible()
+    expect(builder.get_by_label("AssumeRole", exact=True)).to_be_checked()
+    builder.get_by_role("button", name="Replace statement 1 in the document").click()
+    expect(builder.get_by_role("status")).to_contain_text("Statement 1 written into the document")
+    assert ordered(editor_text(page, "trust_policy")) == ordered(before)
+
+
 NOT_ACTION = {
     "Version": "2012-10-17",
     "Statement": [
