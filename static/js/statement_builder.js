@@ -113,7 +113,7 @@
       this.principals = { AWS: [], Service: [], Federated: [] };
       this.conditions = [];
       this.kept = [];
-      this.held = { action: false, resource: false, principal: false, condition: false };
+      this.held = { sid: false, action: false, resource: false, principal: false, condition: false };
     }
 
     async open() {
@@ -317,7 +317,11 @@
       if (!effect && statement.Effect !== undefined) {
         kept.push(`Effect ${JSON.stringify(statement.Effect)}`);
       }
-      this.setFields(effect, typeof statement.Sid === "string" ? statement.Sid : "");
+      this.held.sid = statement.Sid !== undefined && typeof statement.Sid !== "string";
+      if (this.held.sid) {
+        kept.push(`Sid ${JSON.stringify(statement.Sid)}`);
+      }
+      this.setFields(effect, this.held.sid ? "" : statement.Sid || "");
       this.actions = this.readList(statement, "Action", "action");
       if (!this.trust) {
         this.resources = this.readList(statement, "Resource", "resource");
@@ -426,7 +430,8 @@
           ".",
         );
       }
-      for (const part of ["action", "resource", "principal"]) {
+      this.parts.sid.disabled = this.held.sid;
+      for (const part of ["action", "resource", "principal", "condition"]) {
         const section = this.parts[`${part}-section`];
         if (section) {
           section.disabled = held.includes(part);
@@ -761,7 +766,9 @@
       const original = this.original;
       const values = new Map();
       const sid = this.parts.sid.value.trim();
-      values.set("Sid", sid === "" && original.Sid !== "" ? undefined : sid);
+      if (!this.held.sid) {
+        values.set("Sid", sid === "" && original.Sid !== "" ? undefined : sid);
+      }
       const effect = this.root.querySelector("[data-part=effect]:checked");
       if (effect) {
         values.set("Effect", effect.value);
