@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from identities.models import Role
-from policies import queries
-from policies.models import InlinePolicy, ManagedPolicy
+from policies import queries, services
+from policies.models import CatalogAction, InlinePolicy, ManagedPolicy
 from tests.browser.conftest import ARTIFACTS, sign_in
 from tests.factories import TEST_PASSWORD
 
@@ -264,3 +264,22 @@ def test_the_builder_writes_a_trust_policy_principal(page, screenshot, org):
     expect(page.get_by_role("heading", name="MiaTrusted")).to_be_visible()
     trusted, elsewhere = queries.trusted_principals(Role.objects.get(role_name="MiaTrusted"))
     assert [principal.username for principal, _ in trusted] == ["mia"] and elsewhere == []
+
+
+def test_catalogue_text_and_statement_names_are_shown_as_text_never_as_markup(page, org):
+    billing = services.save_catalog_service(prefix="billing", name="Billing <img id=name-injected src=x>", actor=None)
+    services.save_catalog_action(
+        action=CatalogAction(
+            service=billing, name="Pay", access_level="Write", description="<img id=injected src=x> pays"
+        ),
+        actor=None,
+    )
+    sign_in(page, "iam-admin", TEST_PASSWORD)
+    page.goto("/policies/new/")
+    sid = "<img id=sid-injected src=x>"
+    page.get_by_label("Policy document").fill(json.dumps({"Statement": {"Sid": sid, "Effect": "Allow"}}))
+    builder = open_builder(page)
+    builder.get_by_label("Service", exact=True).select_option("billing")
+    expect(builder.get_by_text("<img id=injected src=x> pays")).to_be_visible()
+    expect(builder.get_by_label("Statement", exact=True)).to_contain_text(f"Statement 1 ({sid})")
+    assert page.locator("#injected, #name-injected, #sid-injected").count() == 0
