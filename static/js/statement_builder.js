@@ -157,10 +157,8 @@
       });
       if (parts["all-resources"]) {
         parts["all-resources"].addEventListener("change", () => {
-          this.resources = this.resources.filter((resource) => resource !== "*");
-          if (parts["all-resources"].checked) {
-            this.resources.unshift("*");
-          }
+          // All resources stands for every ARN: it replaces them, as "*" alone says it.
+          this.resources = parts["all-resources"].checked ? ["*"] : this.resources.filter((resource) => resource !== "*");
           this.renderResources();
         });
       }
@@ -260,7 +258,13 @@
     async chooseService(prefix) {
       const known = prefix && this.knownService(prefix);
       this.parts.service.value = known ? prefix : "";
-      this.service = known ? await fetchJson(`${this.url}${encodeURIComponent(prefix)}/`) : null;
+      try {
+        this.service = known ? await fetchJson(`${this.url}${encodeURIComponent(prefix)}/`) : null;
+      } catch (error) {
+        this.service = null;
+        this.parts.service.value = "";
+        this.say(`The ${prefix} service could not be read (${error.message}): choose it again.`);
+      }
     }
 
     /* Show the chosen statement (or a blank new one) in the builder. */
