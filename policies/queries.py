@@ -4,7 +4,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 
 from identities import naming
@@ -12,8 +12,12 @@ from identities.context import Target, context_of
 from identities.models import Group, Role, User
 from identities.queries import Obstacle
 from policies import authorization, reports
-from policies.engine import Effect, PolicyError, PolicyKind, condition_keys, parse_policy
+from policies.engine import Effect, PolicyError, PolicyKind, condition_keys, condition_operators, parse_policy
 from policies.models import (
+    CatalogAction,
+    CatalogConditionKey,
+    CatalogResourceType,
+    CatalogService,
     Guardrail,
     InlinePolicy,
     ManagedPolicy,
@@ -428,3 +432,60 @@ def guardrail_urls(arns) -> dict[str, str]:
     names = {arn.rpartition(":guardrail/")[2]: arn for arn in wanted}
     found = Guardrail.objects.filter(guardrail_name__in=names).only("pk", "guardrail_name")
     return {names[g.guardrail_name]: reverse("policies:guardrail-detail", args=[g.pk]) for g in found}
+
+
+def _keys_with_families(pairs) -> list[dict]:
+    pairs = list(pairs)
+    families = condition_operators(pairs)["key_families"]
+    return [{"key": key, "type": key_type, "families": families[key]} for key, key_type in pairs]
+
+
+def catalogue_index() -> dict:
+    """The catalogue's services and global condition keys, with the condition operators, as the
+    statement builder reads them first (two queries, whatever the catalogue's size)."""
+    global_keys = CatalogConditionKey.objects.filter(service=None).values_list("key", "value_type")
+    operators = condition_operators(())
+    return {
+        "services": list(CatalogService.objects.order_by("prefix").values("prefix", "name")),
+        "global_keys": _keys_with_families(global_keys),
+        "operators": operators["by_family"],
+        "qualifiers": operators["qualifiers"],
+        "access_levels": list(CatalogAction.AccessLevel.values),
+        "placeholders": {"Partition": "aws", "Account": settings.IAM_ACCOUNT_ID},
+    }
+
+
+def catalogue_service(prefix: str) -> dict | None:
+    """One service's actions, resource types and condition keys (its own, and those its actions
+    and resource types name that another service owns; the global ones are in the index),
+    in five queries whatever their number; None if there is no such service."""
+    service = CatalogService.objects.filter(prefix=prefix).values("pk", "prefix", "name").first()
+    if service is None:
+        return None
+    actions = list(
+        CatalogAction.objects.filter(service=service["pk"])
+        .order_by("name")
+        .values("name", "access_level", "resource_types", "condition_keys", "description")
+    )
+    kinds = list(
+        CatalogResourceType.objects.filter(service=service["pk"])
+        .order_by("name")
+        .values("name", "arn_pattern", "condition_keys")
+    )
+    own = list(CatalogConditionKey.objects.filter(service=service["pk"]).values_list("key", "value_type"))
+    named = {key.lower() for row in (*actions, *kinds) for key in row["condition_keys"]}
+    named -= {key.lower() for key, _ in own}
+    others = (
+        CatalogConditionKey.objects.exclude(service=None)
+        .exclude(service=service["pk"])
+        .annotate(lowered=Lower("key"))
+        .filter(lowered__in=sorted(named))
+        .values_list("key", "value_type")
+    )
+    return {
+        "prefix": service["prefix"],
+        "name": service["name"],
+        "actions": actions,
+        "resource_types": kinds,
+        "condition_keys": _keys_with_families([*own, *others]),
+    }

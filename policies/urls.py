@@ -32,6 +32,9 @@ urlpatterns = [
         "policies/<int:pk>/versions/<int:number>/default/", views.policy_version_default, name="policy-version-default"
     ),
     path("policies/<int:pk>/versions/<int:number>/delete/", views.policy_version_delete, name="policy-version-delete"),
+    # The action catalogue, for the statement builder.
+    path("catalogue/", views.catalogue_index, name="catalogue"),
+    path("catalogue/<str:prefix>/", views.catalogue_service, name="catalogue-service"),
     # Guardrails (changed in the admin).
     path("guardrails/", views.guardrail_list, name="guardrail-list"),
     path("guardrails/<int:pk>/", views.guardrail_detail, name="guardrail-detail"),

@@ -26,6 +26,9 @@ Documents
         (`keys.GLOBAL_CONDITION_KEYS`) are always known. To validate many
         documents against one catalogue, build `CatalogueIndex(catalogue,
         action_keys, key_types)` once and pass it as `catalogue`.
+    `condition_operators(key_types) -> dict` the operators by family, the set
+        qualifiers, and for each (key, type) the families that suit it, for
+        tools that offer conditions (the console's statement builder).
     `validate_guardrail_levels(levels) -> list[Finding]` warns about a level
         without an Allow; `policy_size(source) -> int` counts characters
         without white space, as AWS does for its size quotas.
@@ -85,10 +88,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from .authorize import Decision, LayerInput, LayerTrace, Outcome, as_policy_set, authorize
 from .catalogue import CatalogueIndex
 from .compile import PolicySet, StatementRef, compile_policies
-from .document import Effect, Policy, PolicyKind
+from .document import OPERATORS, SET_QUALIFIERS, Effect, Policy, PolicyKind
 from .errors import Finding, Level, PolicyError, RequestError
 from .evaluate import ContextValue, Request
 from .explain import ConditionMiss, NearMiss, authorize_explained, explain, explanation
+from .keys import families_for
 from .parse import parse_policy
 from .reach import allow_resources, allowed_principals, may_allow
 from .validate import DOCUMENT_KINDS, DocumentKind, policy_size, validate_guardrail_levels, validate_policy
@@ -121,6 +125,7 @@ __all__ = [
     "authorize_explained",
     "compile_policies",
     "condition_keys",
+    "condition_operators",
     "explain",
     "explanation",
     "may_allow",
@@ -158,6 +163,24 @@ def authorize_assume_role(
         session_policy=session_policy,
         trust=True,
     )
+
+
+def condition_operators(key_types: Iterable[tuple[str, str]]) -> dict:
+    """The condition operators as a tool offers them: the names of each family in the
+    grammar's order, the set qualifiers, and for each (key, type) the families that suit it
+    (None for a type the engine does not know; `Null` suits every key and is not listed)."""
+    by_family: dict[str, list[str]] = {}
+    for name, (family, _) in OPERATORS.items():
+        by_family.setdefault(family, []).append(name)
+    return {
+        "by_family": by_family,
+        "qualifiers": list(SET_QUALIFIERS),
+        "key_families": {key: _sorted_or_none(families_for(key, key_type)) for key, key_type in key_types},
+    }
+
+
+def _sorted_or_none(families: frozenset[str] | None) -> list[str] | None:
+    return None if families is None else sorted(families)
 
 
 def condition_keys(documents: PolicySet | Iterable[Policy | PolicySet]) -> set[str]:

@@ -1,6 +1,7 @@
 """Console views of policies, one module per page family; every view is importable from here."""
 
 from policies.views.assessment import assessment_acknowledge, assessment_export, assessment_report
+from policies.views.catalogue import catalogue_index, catalogue_service
 from policies.views.checks import (
     check_export,
     policy_check,
@@ -44,6 +45,8 @@ __all__ = [
     "assessment_acknowledge",
     "assessment_export",
     "assessment_report",
+    "catalogue_index",
+    "catalogue_service",
     "change_preview",
     "change_preview_job",
     "check_export",

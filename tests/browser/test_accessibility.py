@@ -65,12 +65,30 @@ def main_pages(org) -> dict[str, list[str]]:
     }
 
 
-def violations_on(page, path: str) -> list[str]:
+def violations_on(page, path: str, prepare=None) -> list[str]:
     page.goto(path)
-    # Fragments htmx loads after the page (a refused one stays the placeholder it was).
-    page.wait_for_function("() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
+    # Fragments htmx loads after the page (a refused one stays the placeholder it was), and
+    # the statement builder's catalogue.
+    settled = "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, [aria-busy=true]')"
+    page.wait_for_function(settled)
+    if prepare is not None:
+        prepare(page)
+        page.wait_for_function(settled)
     page.add_script_tag(path=str(AXE))
     return [f"{path}: {line}" for line in page.evaluate(RUN_AXE, list(FAILING))]
+
+
+def _builder_with_actions(page) -> None:
+    """The statement builder opened (by its link), a service's actions and ARN fields shown."""
+    builder = page.locator("[data-statement-builder]")
+    expect(builder.locator("[data-part=service] option")).not_to_have_count(1)
+    if builder.get_by_label("Service", exact=True).input_value() == "":
+        builder.get_by_label("Service", exact=True).select_option("storage")
+    builder.locator("[data-action] input").first.check()
+
+
+# The statement builder beside the managed and trust policy editors, opened.
+BUILDERS = {"iam-admin": ["/policies/new/#id_document-builder", "/roles/new/#id_trust_policy-builder"]}
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
@@ -88,6 +106,8 @@ def test_no_serious_or_critical_violation_on_the_main_pages(browser, live_server
             expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
             expect(page.locator("html")).to_have_attribute("data-bs-theme", theme)
             found += [f"{persona} {line}" for path in paths for line in violations_on(page, path)]
+            for path in BUILDERS.get(persona, []):
+                found += [f"{persona} {line}" for line in violations_on(page, path, _builder_with_actions)]
     finally:
         context.close()
     assert found == [], "\n".join(found)
