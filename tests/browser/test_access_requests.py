@@ -166,3 +166,18 @@ def test_henry_asks_for_an_hour_of_publishing_and_it_ends_by_itself(
     ]
     assert events.get(event_name="EndAccessRequest").after["removed"] == [policy.arn]
     assert decision_of(page, henry, api_key) == "ImplicitDeny"
+
+
+def test_henry_asks_again_for_what_his_home_says_he_was_refused(page, screenshot, org):
+    page.set_viewport_size(DESKTOP)
+    sign_in(page, "henry", TEST_PASSWORD)
+    page.goto("/users/")
+    expect(page.get_by_text("Your policies do not allow iam:ListUsers on *.").first).to_be_visible()
+    page.goto("/")
+    refusals = page.locator("#own-refusals")
+    expect(refusals).to_contain_text("Your policies do not allow iam:ListUsers on *.")
+    screenshot("access-request-henry-home-refusals-1366")
+    refusals.get_by_role("link", name="Request this access for iam:ListUsers on *").click()
+    expect(page.get_by_role("heading", name="My access requests")).to_be_visible()
+    expect(page.get_by_label("Actions")).to_have_value("iam:ListUsers")
+    expect(page.get_by_label("Resources")).to_have_value("*")
