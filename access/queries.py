@@ -5,6 +5,7 @@ from django.db.models import Count, QuerySet
 from access.models import AccessRequest
 from access.rules import AnyOf, approve_checks, change_checks, may_decide
 from identities.models import User
+from identities.queries import Obstacle
 from policies import authorization
 from policies.engine import Outcome
 
@@ -61,3 +62,23 @@ def _allows(layers, check) -> bool:
         layers, check.action, getattr(target, "arn", "*"), context=getattr(target, "keys", {})
     )
     return decision.outcome is Outcome.ALLOW
+
+
+def request_obstacles(*, identity) -> list[Obstacle]:
+    """What a user's deletion removes of access requests (settings.IAM_DELETION_OBSTACLE_HOOKS):
+    the managed policy of each live grant, deleted with it (its attachment already blocks the
+    deletion, as policies lists it). Open requests are only cancelled: that needs no permission."""
+    if not isinstance(identity, User):
+        return []
+    granted = AccessRequest.objects.filter(
+        requester=identity, state=AccessRequest.State.APPROVED, granted_policy__isnull=False
+    ).select_related("granted_policy")
+    return [
+        Obstacle(
+            f"managed policy {request.granted_policy.policy_name} of access request {request.pk}",
+            "iam:DeletePolicy",
+            request.granted_policy,
+            blocks=False,
+        )
+        for request in granted.order_by("pk")
+    ]
