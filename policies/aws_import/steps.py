@@ -196,12 +196,14 @@ def shown_date(moment: datetime | None) -> str:
 def membership_steps(user: User | None, detail: UserDetail) -> list[Step]:
     # Only live memberships: an expired one gives nothing, so the file's group is added again.
     joined = [] if user is None else Membership.objects.live().filter(user=user).select_related("group")
-    current = {membership.group.group_name.lower(): membership.group.group_name for membership in joined}
+    current = {membership.group.group_name.lower(): membership for membership in joined}
     wanted = {name.lower(): name for name in detail.groups}
+    # A writer removes only what it made: the import's (and the console's) are made by hand; one
+    # an access request or another writer made stays, and that writer takes it back.
     steps = [
-        _member_step(identity_services.remove_members, "remove from", current[key], detail.name)
-        for key in current
-        if key not in wanted
+        _member_step(identity_services.remove_members, "remove from", membership.group.group_name, detail.name)
+        for key, membership in current.items()
+        if key not in wanted and membership.source == Membership.Source.MANUAL
     ]
     steps += [
         _member_step(identity_services.add_members, "add to", wanted[key], detail.name)
