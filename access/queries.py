@@ -33,6 +33,25 @@ def decidable_requests(user: User) -> list[AccessRequest]:
     return [request for request in pending if may_decide(user, request)]
 
 
+# The navigation decides at most this many open requests (the oldest first) on each page.
+WAITING_DECIDED_AT_MOST = 100
+
+
+def waiting_count(user: User) -> str:
+    """How many open requests wait for `user`'s decision, as the navigation shows it: deciding
+    only the oldest WAITING_DECIDED_AT_MOST, so a page costs as much however many are open. "12+"
+    when older ones held 12 and more are open; "99+" when every one decided was theirs to decide
+    (for the limit of 100); "" when none of those decided was."""
+    limit = WAITING_DECIDED_AT_MOST
+    pending = _preloaded().filter(state=AccessRequest.State.PENDING).exclude(requester=user).order_by("pk")
+    oldest = list(pending[: limit + 1])
+    more = len(oldest) > limit
+    count = sum(1 for request in oldest[:limit] if may_decide(user, request))
+    if count >= limit:
+        return f"{limit - 1}+"
+    return f"{count}+" if count and more else str(count) if count else ""
+
+
 def possible_approvers(request: AccessRequest) -> list[User]:
     """The active users whose policies let them decide `request` (not its requester), found
     with the authorization package's bulk mode: users whose layers hold the same documents
