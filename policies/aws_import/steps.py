@@ -194,7 +194,9 @@ def shown_date(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment is not None else ""
 
 
-def membership_steps(user: User | None, detail: UserDetail, timed: list, notes: list[str]) -> list[Step]:
+def membership_steps(
+    user: User | None, detail: UserDetail, timed: list = (), notes: list[str] | None = None
+) -> list[Step]:
     """The user's groups as the file says: GroupList's without an end, and the extension's
     (`timed`, policies.aws_import.extension) until their ExpiresAt. A writer removes only what it
     made: a membership made by an access request or another writer is left alone, and one of
@@ -203,6 +205,7 @@ def membership_steps(user: User | None, detail: UserDetail, timed: list, notes: 
     joined = [] if user is None else Membership.objects.live().filter(user=user).select_related("group")
     current = {membership.group.group_name.lower(): membership for membership in joined}
     wanted = {name.lower(): (name, None) for name in detail.groups}
+    notes = [] if notes is None else notes
     for entry in timed:
         what = f"the membership of {entry.user_name} in {entry.group_name}"
         if entry.source != Membership.Source.MANUAL:
@@ -211,9 +214,15 @@ def membership_steps(user: User | None, detail: UserDetail, timed: list, notes: 
             notes.append(f"{what} is not imported: it expired at {shown_date(entry.expires_at)}")
         else:
             wanted[entry.group_name.lower()] = (entry.group_name, entry.expires_at)
-    # What the import may replace: live memberships made by hand whose end differs from the file's.
+    # What the import may replace: live memberships made by hand that the file does not list, or
+    # whose end differs from the one the file's section gives. GroupList cannot say an end, so a
+    # membership it lists that ends here keeps its end (an AWS file never makes one lasting).
     ours = {key: m for key, m in current.items() if m.source == Membership.Source.MANUAL}
-    stale = {key for key, m in ours.items() if key not in wanted or wanted[key][1] != to_the_second(m.expires_at)}
+    stale = {
+        key
+        for key, membership in ours.items()
+        if key not in wanted or wanted[key][1] not in (None, to_the_second(membership.expires_at))
+    }
     steps = [
         _member_step(identity_services.remove_members, "remove from", ours[key].group.group_name, detail.name)
         for key in stale
