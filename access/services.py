@@ -298,14 +298,25 @@ def deny_request(*, request: AccessRequest, actor: User, reason: str) -> AccessR
 
 @transaction.atomic
 def cancel_request(*, request: AccessRequest, actor: User) -> AccessRequest:
-    request = _locked(request)
-    if actor is None or actor.pk != request.requester_id:
-        raise PermissionDenied("Only the person who asked may cancel a request.")
-    if request.state != State.PENDING:
-        raise ValidationError(f"Request {request.pk} is {request.state}; only an open request can be cancelled.")
-    request.state, request.decided_at = State.CANCELLED, timezone.now()
+    request = _requesters_own(request, actor, State.PENDING, "Only the person who asked may cancel a request.")
+    return _cancel(request, actor)
+
+
+def _cancel(request: AccessRequest, actor: User | None, reason: str = "") -> AccessRequest:
+    request.state, request.reason, request.decided_at = State.CANCELLED, reason, timezone.now()
     request.save()
     record("CancelAccessRequest", actor=actor, target_arn=request.arn, after=request_state(request))
+    return request
+
+
+def _requesters_own(request: AccessRequest, actor: User | None, state: str, refusal: str) -> AccessRequest:
+    """The request, locked, when `actor` is the person who asked and it is in `state`."""
+    request = _locked(request)
+    if actor is None or actor.pk != request.requester_id:
+        raise PermissionDenied(refusal)
+    if request.state != state:
+        wanted = "an open request can be cancelled" if state == State.PENDING else "a granted one can be ended"
+        raise ValidationError(f"Request {request.pk} is {request.state}; only {wanted}.")
     return request
 
 
@@ -324,11 +335,8 @@ def revoke_grant(*, request: AccessRequest, actor: User, reason: str = "") -> Ac
 @transaction.atomic
 def end_grant(*, request: AccessRequest, actor: User) -> AccessRequest:
     """The holder gives a grant up before its expiry."""
-    request = _locked(request)
-    if actor is None or actor.pk != request.requester_id:
-        raise PermissionDenied("Only its holder may end a grant early; an approver revokes it.")
-    if request.state != State.APPROVED:
-        raise ValidationError(f"Request {request.pk} is {request.state}: there is no grant to end.")
+    refusal = "Only its holder may end a grant early; an approver revokes it."
+    request = _requesters_own(request, actor, State.APPROVED, refusal)
     return _end(request, actor, State.ENDED, "EndAccessRequest", "ended early by its holder")
 
 
@@ -361,6 +369,25 @@ def _take_back(request: AccessRequest, actor: User | None) -> list[str]:
         taken.append(policy.arn)
     request.granted_membership = request.granted_assignment = request.granted_policy = None
     return taken
+
+
+def remove_requests_of(*, identity, actor: User | None) -> None:
+    """Before a user is deleted (settings.IAM_DELETION_REMOVAL_HOOKS), in the deletion's
+    transaction: their open requests are cancelled and their grants end, the policies made for
+    them deleted, each with its record (the requests themselves go with the user)."""
+    if not isinstance(identity, User):
+        return
+    live = AccessRequest.objects.select_for_update(of=("self",)).filter(
+        requester=identity, state__in=[State.PENDING, State.APPROVED]
+    )
+    for request in live.select_related("requester", "group", "role", "granted_policy").order_by("pk"):
+        if request.state == State.PENDING:
+            _cancel(request, actor, REQUESTER_DELETED)
+        else:
+            _end(request, actor, State.ENDED, "EndAccessRequest", REQUESTER_DELETED)
+
+
+REQUESTER_DELETED = "its requester was deleted"
 
 
 # Expiry (`manage.py expire_access`)

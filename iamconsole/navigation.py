@@ -49,7 +49,7 @@ class Allowed:
 def navigation(request) -> dict:
     """`may` for the links, `acting_session`: the role session the user acts in, if any, and
     `access_waiting`: how many access requests wait for the user's decision (counted only when
-    a template shows it)."""
+    a template shows it, and bounded: access.queries.waiting_count)."""
     from access import queries
 
     user = getattr(request, "user", None)
@@ -59,5 +59,5 @@ def navigation(request) -> dict:
     return {
         "may": Allowed(request),
         "acting_session": context.role_session if context is not None else None,
-        "access_waiting": SimpleLazyObject(lambda: len(queries.decidable_requests(user, to_show=False))),
+        "access_waiting": SimpleLazyObject(lambda: queries.waiting_count(user)),
     }

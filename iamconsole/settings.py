@@ -295,8 +295,8 @@ IAM_TRUSTED_PRINCIPALS = "policies.queries.trusted_principals"
 # it), for the refusal AWS answers (DeleteConflict) and the delete pages' checks; then
 # called with (identity=, actor=) in the deletion's transaction, each removes all of it,
 # every removal with its own audit record. Named here so identities needs no import of policies.
-IAM_DELETION_OBSTACLE_HOOKS = ["policies.queries.identity_policy_obstacles"]
-IAM_DELETION_REMOVAL_HOOKS = ["policies.services.remove_identity_policies"]
+IAM_DELETION_OBSTACLE_HOOKS = ["policies.queries.identity_policy_obstacles", "access.queries.request_obstacles"]
+IAM_DELETION_REMOVAL_HOOKS = ["access.services.remove_requests_of", "policies.services.remove_identity_policies"]
 
 # Credentials (AWS's defaults).
 IAM_MAX_ACCESS_KEYS = env_int("IAM_MAX_ACCESS_KEYS", default=2, minimum=1)

@@ -239,9 +239,8 @@ def forbidden(request, exception=None) -> HttpResponse:
     context = {"reason": str(exception or "")}
     check = getattr(exception, "check", None)
     if check is not None:
-        resource = getattr(check.target, "arn", None) or "*"
-        context = {"action": check.action, "resource": resource}
-        context["check_url"] = _policy_check_url(request, check, resource)
+        context = {"action": check.action, "resource": check.resource}
+        context["check_url"] = _policy_check_url(request, check, check.resource)
     context["may_check"] = _may_check(request)
     response = render(request, "403.html", context, status=403)
     response.console_refusal = True

@@ -129,6 +129,8 @@ class AuditRefusalMiddleware:
         # The view's reason (PermissionDenied and Http404 messages name the IAM action).
         if isinstance(exception, PermissionDenied | Http404):
             request.audit_refusal_reason = str(exception)
+            # A rules.Refused names its check: kept whole, so the refusal can be asked for again.
+            request.audit_refused_check = getattr(exception, "check", None)
 
 
 def _exempt(request, status: int) -> bool:
@@ -165,6 +167,9 @@ def _record_refusal(request, response, actor) -> None:
         "view": match.view_name if match else "",
         "reason": reason[:500],
     }
+    check = getattr(request, "audit_refused_check", None)
+    if check is not None:
+        after.update(action=check.action, resource=check.resource)
     event = action.group(1) if action else REFUSALS[response.status_code]
     try:
         audit.record_request(event, actor=actor, outcome=audit.AuditEvent.Outcome.DENIED, after=after)

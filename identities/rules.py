@@ -39,6 +39,11 @@ class Check(NamedTuple):
     target: object
     about: str = ""
 
+    @property
+    def resource(self) -> str:
+        """The ARN checked ("*" for a check on no one resource)."""
+        return getattr(self.target, "arn", None) or "*"
+
     def __str__(self) -> str:
         told = f"{self.action} on {getattr(self.target, 'arn', '*')}"
         return f"{told} ({self.about})" if self.about else told
@@ -58,6 +63,10 @@ class AnyOf(NamedTuple):
     @property
     def target(self) -> object:
         return self.routes[0][0].target
+
+    @property
+    def resource(self) -> str:
+        return self.routes[0][0].resource
 
     def __str__(self) -> str:
         return " or ".join(" and ".join(str(check) for check in route) for route in self.routes)

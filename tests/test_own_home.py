@@ -1,6 +1,8 @@
 """A user's home (iamconsole.views._own_home): what they may do per service, what they were
 refused lately, and, for a service administrator, the groups and roles they manage."""
 
+from urllib.parse import quote
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -154,3 +156,17 @@ def test_the_home_costs_the_same_queries_at_two_sizes(org):
     assert counted("iam-admin") == small[0]
     assert counted("dev-admin") == small[1]
     assert counted("mia") == small[2]
+
+
+def test_a_refusal_that_named_its_check_offers_to_request_it_prefilled(org):
+    developers = Group.objects.get(group_name="Developers")
+    dev_admin = client_for("dev-admin")
+    assert dev_admin.get(reverse("identities:group-edit", args=[developers.pk])).status_code == 403
+    assert dev_admin.get(reverse("identities:group-detail", args=[10**6])).status_code == 404  # names no check
+    shown = section(dev_admin.get(reverse("home")).content.decode(), "refused-heading")
+    group_arn = developers.arn
+    link = reverse("access:request-list") + f"?action=iam%3AUpdateGroup&amp;resource={quote(group_arn, safe='/')}"
+    assert shown.count("Request this access") == 1 and link in shown
+    asked = dev_admin.get(link.replace("&amp;", "&"))
+    initial = asked.context["form"].initial
+    assert (initial["kind"], initial["actions"], initial["resources"]) == ("permission", "iam:UpdateGroup", group_arn)

@@ -79,6 +79,16 @@ class AssignmentDetail:
 
 
 @dataclass(frozen=True)
+class MembershipDetail:
+    """A membership GroupList cannot say: one that ends, or that another writer made."""
+
+    group_name: str
+    user_name: str
+    expires_at: datetime | None = None
+    source: str = "manual"
+
+
+@dataclass(frozen=True)
 class GuardrailDetail:
     name: str
     level: int
@@ -92,6 +102,7 @@ class Extension:
 
     assignments: tuple[AssignmentDetail, ...] = ()
     guardrails: tuple[GuardrailDetail, ...] = ()
+    memberships: tuple[MembershipDetail, ...] = ()
 
 
 @dataclass(frozen=True)

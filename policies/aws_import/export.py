@@ -50,9 +50,10 @@ class _Relations:
             owner = ("user", boundary.user_id) if boundary.user_id else ("role", boundary.role_id)
             self.boundaries[owner] = boundary.policy.arn
         self.groups: dict[int, list[str]] = defaultdict(list)
-        for user_id, group_name in (
-            Membership.objects.live().order_by("group__group_name").values_list("user_id", "group__group_name")
-        ):
+        # GroupList holds what AWS's format can say, plain memberships made by hand; the others
+        # (an end, another writer) are in the extension (policies.aws_import.extension).
+        plain = Membership.objects.live().filter(expires_at__isnull=True, source=Membership.Source.MANUAL)
+        for user_id, group_name in plain.order_by("group__group_name").values_list("user_id", "group__group_name"):
             self.groups[user_id].append(group_name)
 
     def policies(self, kind: str, identity, inline_key: str) -> dict:

@@ -1,4 +1,5 @@
-"""This console's own data, which AWS's format has no place for: role assignments and guardrails.
+"""This console's own data, which AWS's format has no place for: role assignments, group
+memberships that end or that another writer made (GroupList says only plain ones), and guardrails.
 
 The export writes them in one top-level section, `IamconsoleExtension` (AWS's tools read only the
 keys they know), so that exporting and importing into an empty console gives the same decisions.
@@ -11,16 +12,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from django.db.models import Q
 from django.utils import timezone
 
 from identities import rules as identity_rules
 from identities import services as identity_services
 from identities.context import Target
-from identities.models import Role, RoleAssignment, User
+from identities.models import Membership, Role, RoleAssignment, User
 from policies import services
 from policies.aws_import.details import AccountDetails, AssignmentDetail, GuardrailDetail, Skipped
 from policies.aws_import.reader import EXTENSION
-from policies.aws_import.steps import Step, Writer
+from policies.aws_import.steps import Step, Writer, to_the_second
 from policies.models import Guardrail
 
 # kind, ARN (or name), whether it exists here already, steps
@@ -31,7 +33,10 @@ def export_extension() -> dict:
     assignments = RoleAssignment.objects.select_related("role", "user").order_by("role__role_name", "user__username")
     return {
         EXTENSION: {
-            "Description": "iamconsole's own data: role assignments and guardrails; AWS's tools ignore it.",
+            "Description": (
+                "iamconsole's own data: role assignments, group memberships that end or that another "
+                "writer made, and guardrails; AWS's tools ignore it."
+            ),
             "RoleAssignments": [
                 {
                     "RoleName": assignment.role.role_name,
@@ -39,6 +44,15 @@ def export_extension() -> dict:
                     "ExpiresAt": _date(assignment.expires_at),
                 }
                 for assignment in assignments
+            ],
+            "GroupMemberships": [
+                {
+                    "GroupName": membership.group.group_name,
+                    "UserName": membership.user.username,
+                    "ExpiresAt": _date(membership.expires_at),
+                    "Source": membership.source,
+                }
+                for membership in _beyond_group_lists()
             ],
             "Guardrails": [
                 {
@@ -51,6 +65,13 @@ def export_extension() -> dict:
             ],
         }
     }
+
+
+def _beyond_group_lists():
+    """The live memberships GroupList cannot say: those that end, or that another writer made."""
+    plain = Q(expires_at__isnull=True, source=Membership.Source.MANUAL)
+    live = Membership.objects.live().exclude(plain).select_related("group", "user")
+    return live.order_by("group__group_name", "user__username")
 
 
 def _date(moment: datetime | None) -> str | None:
@@ -137,7 +158,7 @@ def _assignment_changes(kept: AccountDetails, notes: list[str], left_out: set[tu
         existing = current.get(pair)
         if existing is None:
             changes.append(("role assignment", _label(pair), False, [_assign_step(*pair, detail)]))
-        elif existing.expires_at != detail.expires_at:
+        elif to_the_second(existing.expires_at) != detail.expires_at:  # the file keeps whole seconds
             steps = [_unassign_step(*pair), _assign_step(*pair, detail)]
             changes.append(("role assignment", _label(pair), True, steps))
     return changes

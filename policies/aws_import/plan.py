@@ -144,7 +144,8 @@ def plan_import(
         replaced = Replacing(replace_builtins, replace_option)
         changes = [_plan_policy(detail, problems, notes, replaced) for detail in kept.policies]
         changes += [_plan_group(detail, problems, notes) for detail in kept.groups]
-        changes += [_plan_user(detail, problems, notes) for detail in kept.users]
+        timed = kept.extension.memberships if kept.extension is not None else ()
+        changes += [_plan_user(detail, problems, notes, timed) for detail in kept.users]
         changes += [_plan_role(detail, problems, notes) for detail in kept.roles]
         if not problems.messages:
             changes += [
@@ -268,10 +269,13 @@ def _check_references(details: AccountDetails, problems: Problems) -> None:
         for arn in (*wanted.attached, *([wanted.boundary] if wanted.boundary else [])):
             if arn not in in_file and find_policy(arn) is None:
                 problems.add(identity.arn, f"the policy {arn} is neither in the file nor in iamconsole{_hint(arn)}")
-    for user in details.users:
-        for name in user.groups:
-            if name.lower() not in groups_in_file and not Group.objects.filter(group_name__lower=name.lower()).exists():
-                problems.add(user.arn, f"the group {name} is neither in the file nor in iamconsole")
+    users = {user.name.lower(): user for user in details.users}
+    timed = details.extension.memberships if details.extension is not None else ()
+    named = [(user.arn, name) for user in details.users for name in user.groups]
+    named += [(users[each.user_name.lower()].arn, each.group_name) for each in timed if each.user_name.lower() in users]
+    for arn, name in named:
+        if name.lower() not in groups_in_file and not Group.objects.filter(group_name__lower=name.lower()).exists():
+            problems.add(arn, f"the group {name} is neither in the file nor in iamconsole")
 
 
 def _hint(arn: str) -> str:
@@ -422,7 +426,7 @@ def _policy_versions_step(detail: PolicyDetail, *, replace_builtin: bool = False
 # Users, groups and roles
 
 
-def _plan_user(detail: UserDetail, problems: Problems, notes: list[str]) -> Change:
+def _plan_user(detail: UserDetail, problems: Problems, notes: list[str], timed: tuple = ()) -> Change:
     user = User.objects.filter(username__lower=detail.name.lower()).first()
     if user is not None and user.is_superuser:
         problems.add(detail.arn, f"{user.username} is this account's root user, which an import never changes")
@@ -433,7 +437,8 @@ def _plan_user(detail: UserDetail, problems: Problems, notes: list[str]) -> Chan
     else:
         _note_kept_id(user, detail, notes)
         steps = user_attribute_steps(user, detail) + date_steps("user", user, detail, notes)
-    steps += membership_steps(user, detail)
+    own = [entry for entry in timed if entry.user_name.lower() == detail.name.lower()]
+    steps += membership_steps(user, detail, own, notes)
     steps += policy_steps("user", detail.name, detail.policies, current_policies("user", user))
     return _change("user", detail.arn, user, steps)
 

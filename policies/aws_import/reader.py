@@ -21,6 +21,7 @@ from identities.models import (
     REGION_MAX_LENGTH,
     ROLE_NAME_MAX_LENGTH,
     USER_NAME_MAX_LENGTH,
+    Membership,
 )
 from policies.aws_import.details import (
     AccountDetails,
@@ -29,6 +30,7 @@ from policies.aws_import.details import (
     GroupDetail,
     GuardrailDetail,
     IdentityPolicies,
+    MembershipDetail,
     PolicyDetail,
     RoleDetail,
     Skipped,
@@ -566,7 +568,7 @@ def _read_extension(pages, problems: Problems, guardrail_problems: Problems, ski
     sections = [(prefix, data[EXTENSION]) for prefix, data in pages if EXTENSION in data]
     if not sections:
         return None
-    assignments, guardrails = [], []
+    assignments, guardrails, memberships = [], [], []
     for prefix, section in sections:
         where = f"{prefix}{EXTENSION}"
         if not isinstance(section, dict):
@@ -581,18 +583,43 @@ def _read_extension(pages, problems: Problems, guardrail_problems: Problems, ski
                 skipped.append(Skipped("role assignment", place, tuple(own.messages)))
             else:
                 assignments.append(assignment)
+        for index, item in enumerate(_list(section, "GroupMemberships", where, problems)):
+            memberships.append(_read_membership(item, f"{where}.GroupMemberships[{index}]", problems))
         for index, item in enumerate(_list(section, "Guardrails", where, guardrail_problems)):
             guardrails.append(_read_guardrail(item, f"{where}.Guardrails[{index}]", guardrail_problems))
     names = [guardrail.name.lower() for guardrail in guardrails]
     for name in {name for name in names if names.count(name) > 1}:
         guardrail_problems.add(f"{EXTENSION}.Guardrails", f"two guardrails are named {name!r}")
-    return Extension(tuple(assignments), tuple(guardrails))
+    return Extension(tuple(assignments), tuple(guardrails), tuple(memberships))
+
+
+def _read_membership(item: object, where: str, problems: Problems) -> MembershipDetail:
+    if not isinstance(item, dict):
+        problems.add(where, "expected an object")
+        return MembershipDetail("", "")
+    source = item.get("Source", Membership.Source.MANUAL)
+    if source not in Membership.Source.values:
+        problems.add(f"{where}.Source", f"one of {', '.join(Membership.Source.values)}")
+    return MembershipDetail(
+        _name(item, "GroupName", where, problems, max_length=GROUP_NAME_MAX_LENGTH, kind="group name"),
+        _name(item, "UserName", where, problems, max_length=USER_NAME_MAX_LENGTH, kind="user name"),
+        _expiry(item, where, problems),
+        source if isinstance(source, str) else "",
+    )
 
 
 def _read_assignment(item: object, where: str, problems: Problems) -> AssignmentDetail:
     if not isinstance(item, dict):
         problems.add(where, "expected an object")
         return AssignmentDetail("", "")
+    return AssignmentDetail(
+        _name(item, "RoleName", where, problems, max_length=ROLE_NAME_MAX_LENGTH, kind="role name"),
+        _name(item, "UserName", where, problems, max_length=USER_NAME_MAX_LENGTH, kind="user name"),
+        _expiry(item, where, problems),
+    )
+
+
+def _expiry(item: dict, where: str, problems: Problems) -> datetime | None:
     expires_at = None
     if item.get("ExpiresAt") is not None:
         text = _text(item, "ExpiresAt", where, problems)
@@ -603,11 +630,7 @@ def _read_assignment(item: object, where: str, problems: Problems) -> Assignment
         if expires_at is not None and expires_at.tzinfo is None:
             problems.add(f"{where}.ExpiresAt", "needs its time zone (such as Z)")
             expires_at = None
-    return AssignmentDetail(
-        _name(item, "RoleName", where, problems, max_length=ROLE_NAME_MAX_LENGTH, kind="role name"),
-        _name(item, "UserName", where, problems, max_length=USER_NAME_MAX_LENGTH, kind="user name"),
-        expires_at,
-    )
+    return expires_at
 
 
 def _read_guardrail(item: object, where: str, problems: Problems) -> GuardrailDetail:

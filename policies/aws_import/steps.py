@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from identities import rules as identity_rules
 from identities import services as identity_services
@@ -161,16 +162,16 @@ def date_steps(kind: str, identity: User | Group | Role, detail, notes: list[str
     file's is the later one: a use here since the file was written is not forgotten (the plan
     says so). Compared to the second, as the file writes them."""
     changed, told = {}, []
-    if detail.create_date is not None and _to_the_second(identity.created_at) != _to_the_second(detail.create_date):
+    if detail.create_date is not None and to_the_second(identity.created_at) != to_the_second(detail.create_date):
         changed["created_at"] = detail.create_date
         told.append(f"its creation date {shown_date(detail.create_date)} (here {shown_date(identity.created_at)})")
     if isinstance(detail, RoleDetail) and detail.last_used_at is not None:
         here = (identity.last_used_at, identity.last_used_region)
         in_file = f"{shown_date(detail.last_used_at)} {detail.last_used_region}".strip()
-        if here[0] is None or _to_the_second(detail.last_used_at) > _to_the_second(here[0]):
+        if here[0] is None or to_the_second(detail.last_used_at) > to_the_second(here[0]):
             changed |= {"last_used_at": detail.last_used_at, "last_used_region": detail.last_used_region}
             told.append(f"its last use {in_file} (here {shown_date(here[0]) or 'none'})")
-        elif _to_the_second(here[0]) != _to_the_second(detail.last_used_at) or here[1] != detail.last_used_region:
+        elif to_the_second(here[0]) != to_the_second(detail.last_used_at) or here[1] != detail.last_used_region:
             used = f"{shown_date(here[0])} {here[1]}".strip()
             notes.append(f"{detail.arn} keeps its last use here, {used}, which is later than the file's ({in_file})")
     if not changed:
@@ -185,7 +186,7 @@ def date_steps(kind: str, identity: User | Group | Role, detail, notes: list[str
     return [Step(f"set {' and '.join(told)}", run, checks=checks)]
 
 
-def _to_the_second(moment: datetime | None) -> datetime | None:
+def to_the_second(moment: datetime | None) -> datetime | None:
     return moment.replace(microsecond=0) if moment is not None else None
 
 
@@ -193,20 +194,43 @@ def shown_date(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment is not None else ""
 
 
-def membership_steps(user: User | None, detail: UserDetail) -> list[Step]:
+def membership_steps(
+    user: User | None, detail: UserDetail, timed: list = (), notes: list[str] | None = None
+) -> list[Step]:
+    """The user's groups as the file says: GroupList's without an end, and the extension's
+    (`timed`, policies.aws_import.extension) until their ExpiresAt. A writer removes only what it
+    made: a membership made by an access request or another writer is left alone, and one of
+    theirs in the file is not made again (the import would become its writer)."""
     # Only live memberships: an expired one gives nothing, so the file's group is added again.
     joined = [] if user is None else Membership.objects.live().filter(user=user).select_related("group")
-    current = {membership.group.group_name.lower(): membership.group.group_name for membership in joined}
-    wanted = {name.lower(): name for name in detail.groups}
+    current = {membership.group.group_name.lower(): membership for membership in joined}
+    wanted = {name.lower(): (name, None) for name in detail.groups}
+    notes = [] if notes is None else notes
+    for entry in timed:
+        what = f"the membership of {entry.user_name} in {entry.group_name}"
+        if entry.source != Membership.Source.MANUAL:
+            notes.append(f"{what} is not imported: {Membership.Source(entry.source).label} made it, not an import")
+        elif entry.expires_at is not None and entry.expires_at <= timezone.now():
+            notes.append(f"{what} is not imported: it expired at {shown_date(entry.expires_at)}")
+        else:
+            wanted[entry.group_name.lower()] = (entry.group_name, entry.expires_at)
+    # What the import may replace: live memberships made by hand that the file does not list, or
+    # whose end differs from the one the file's section gives. GroupList cannot say an end, so a
+    # membership it lists that ends here keeps its end (an AWS file never makes one lasting).
+    ours = {key: m for key, m in current.items() if m.source == Membership.Source.MANUAL}
+    stale = {
+        key
+        for key, membership in ours.items()
+        if key not in wanted or wanted[key][1] not in (None, to_the_second(membership.expires_at))
+    }
     steps = [
-        _member_step(identity_services.remove_members, "remove from", current[key], detail.name)
-        for key in current
-        if key not in wanted
+        _member_step(identity_services.remove_members, "remove from", ours[key].group.group_name, detail.name)
+        for key in stale
     ]
     steps += [
-        _member_step(identity_services.add_members, "add to", wanted[key], detail.name)
-        for key in wanted
-        if key not in current
+        _add_step(name, detail.name, until)
+        for key, (name, until) in wanted.items()
+        if key not in current or key in stale
     ]
     return steps
 
@@ -218,6 +242,18 @@ def _member_step(change, verb: str, group_name: str, user_name: str) -> Step:
         )
 
     return Step(f"{verb} group {group_name}", run)
+
+
+def _add_step(group_name: str, user_name: str, until: datetime | None) -> Step:
+    def run(writer: Writer) -> None:
+        identity_services.add_members(
+            group=writer.identity("group", group_name),
+            users=[writer.identity("user", user_name)],
+            expires_at=until,
+            actor=writer.actor,
+        )
+
+    return Step(f"add to group {group_name}" + (f" until {shown_date(until)}" if until else ""), run)
 
 
 def current_policies(kind: str, identity) -> IdentityPolicies:

@@ -10,10 +10,13 @@ from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
 
-from access import services
+from access import queries, services
 from access.models import AccessRequest
 from identities import rules
 from identities import services as identity_services
+from identities.models import Group
+from policies import services as policy_services
+from tests.documents import document, statement
 
 pytestmark = pytest.mark.django_db
 OBJECT = "arn:aws:storage:::public-site/index.html"
@@ -80,3 +83,47 @@ def test_a_failing_mail_server_blocks_no_decision(addressed, settings, caplog, d
         rules.perform(addressed.iam_admin, services.approve_request, request=request)
     assert AccessRequest.objects.get(pk=request.pk).state == AccessRequest.State.APPROVED
     assert "could not be sent" in caplog.text
+
+
+def test_approvers_bound_by_a_condition_on_the_request_are_told_only_of_what_they_may_decide(
+    addressed, django_capture_on_commit_callbacks
+):
+    """oliver may approve Operations membership only, james Developers membership only: both by a
+    condition on iamconsole:RequestedGroup, which who-can must decide with the request's keys."""
+    operations = Group.objects.get(group_name="Operations")
+    developers = Group.objects.get(group_name="Developers")
+    for user, group in ((addressed.oliver, operations), (addressed.james, developers)):
+        condition = {"StringEquals": {"iamconsole:RequestedGroup": group.arn}}
+        approving = statement("Allow", "iamconsole:ApproveAccessRequest", "*", Condition=condition)
+        policy_services.put_inline_policy(
+            identity=user, policy_name="ApproveOneGroup", document=document(approving), actor=None
+        )
+    identity_services.update_user(user=addressed.james, contact_email="james@example.org", actor=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        request = rules.perform(
+            addressed.henry,
+            services.create_request,
+            kind="group",
+            group=operations,
+            justification="On call this week.",
+            duration=3600,
+        )
+    assert [user.username for user in queries.possible_approvers(request)] == ["iam-admin", "oliver"]
+    [message] = mail.outbox
+    assert sorted(message.to) == ["iam-admin@example.org", "oliver@example.org"]
+
+
+def test_approvers_bound_by_a_condition_on_the_requested_action_are_told_only_of_it(
+    addressed, django_capture_on_commit_callbacks
+):
+    for user, action in ((addressed.oliver, "storage:PutObject"), (addressed.james, "storage:DeleteObject")):
+        condition = {"StringEquals": {"iamconsole:RequestedAction": action}}
+        approving = statement("Allow", "iamconsole:ApproveAccessRequest", "*", Condition=condition)
+        policy_services.put_inline_policy(
+            identity=user, policy_name="ApproveOneAction", document=document(approving), actor=None
+        )
+    identity_services.update_user(user=addressed.james, contact_email="james@example.org", actor=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        ask(addressed.henry)  # storage:PutObject
+    [message] = mail.outbox
+    assert sorted(message.to) == ["iam-admin@example.org", "oliver@example.org"]

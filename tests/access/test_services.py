@@ -15,7 +15,7 @@ from access.models import AccessLimit, AccessRequest
 from identities import rules
 from identities import services as identity_services
 from identities.audit import AuditEvent
-from identities.models import Membership, RoleAssignment
+from identities.models import Group, Membership, RoleAssignment
 from policies import authorization
 from policies import services as policy_services
 from policies.engine import Outcome
@@ -406,3 +406,51 @@ def test_no_one_approves_their_own_request_through_a_service_user_whose_keys_the
     assert AccessRequest.objects.get(pk=request.pk).state == State.PENDING
     policy_services.delete_inline_policy(inline=keys_of_bot, actor=None)
     assert approve(bot, AccessRequest.objects.get(pk=request.pk)).state == State.APPROVED
+
+
+def delete_henry(actor, henry) -> None:
+    rules.perform(
+        actor, identity_services.delete_user, user=henry, with_credentials_and_memberships=True, with_policies=True
+    )
+
+
+def test_deleting_a_requester_deletes_the_policies_of_their_grants_and_ends_their_requests(org):
+    granted = ask(org.henry)
+    approve(org.iam_admin, granted)
+    granted.refresh_from_db()
+    policy_arn = granted.granted_policy.arn
+    still_open = ask(org.henry, kind="group", group=Group.objects.get(group_name="IAMPublishers"))
+    first_event = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    delete_henry(org.iam_admin, org.henry)
+    assert not ManagedPolicy.objects.filter(policy_name__startswith="AccessRequest").exists()
+    assert not AccessRequest.objects.filter(pk__in=[granted.pk, still_open.pk]).exists()  # gone with henry
+    events = AuditEvent.objects.filter(id__gt=first_event).order_by("id")
+    assert [(event.event_name, event.target_arn) for event in events] == [
+        ("DetachUserPolicy", org.henry.arn),
+        ("DeletePolicy", policy_arn),
+        ("EndAccessRequest", granted.arn),
+        ("CancelAccessRequest", still_open.arn),
+        ("DetachUserPolicy", org.henry.arn),  # SelfService, by the policies app's own hook
+        ("DeleteUser", org.henry.arn),
+    ]
+    assert events[0].before == {"policy": policy_arn}
+    ended, cancelled = events[2], events[3]
+    assert (ended.after["removed"], ended.after["reason"]) == ([policy_arn], "its requester was deleted")
+    assert (cancelled.after["state"], cancelled.after["reason"]) == ("cancelled", "its requester was deleted")
+
+
+def test_deleting_a_requester_needs_leave_to_delete_their_grants_policy_and_then_changes_nothing(org):
+    granted = ask(org.henry)
+    approve(org.iam_admin, granted)
+    granted.refresh_from_db()
+    deleting = statement("Allow", "iam:*")
+    keeping = statement("Deny", "iam:DeletePolicy", granted.granted_policy.arn)
+    policy_services.put_inline_policy(
+        identity=org.lucas, policy_name="AllButThatPolicy", document=document(deleting, keeping), actor=None
+    )
+    events = AuditEvent.objects.count()
+    with pytest.raises(PermissionDenied, match="iam:DeletePolicy"):
+        delete_henry(org.lucas, org.henry)
+    granted.refresh_from_db()
+    assert granted.state == State.APPROVED and granted.granted_policy is not None
+    assert AuditEvent.objects.count() == events

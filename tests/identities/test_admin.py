@@ -266,3 +266,34 @@ def test_the_admin_refuses_a_membership_expiry_in_the_past(root_client, develope
     assert response.status_code == 200
     assert "The expiry must be in the future." in response.content.decode()
     assert (Membership.objects.count(), AuditEvent.objects.count()) == (0, 0)
+
+
+def test_the_admin_adds_again_a_user_whose_membership_expired_but_is_not_yet_removed(root_client, developers, mia):
+    Membership.objects.create(user=mia, group=developers, expires_at=timezone.now() - timedelta(hours=1))
+    later = (timezone.now() + timedelta(days=2)).replace(microsecond=0)
+    response = _membership_until(root_client, developers, mia, later)
+    assert response.status_code == 302, response.context["inline_admin_formsets"][1].formset.errors
+    assert Membership.objects.get().expires_at == later
+    assert list(AuditEvent.objects.order_by("id").values_list("event_name", flat=True)) == [
+        "RemoveUserFromGroup",  # the expired row, recorded as expired
+        "AddUserToGroup",
+    ]
+
+
+def test_the_admin_still_refuses_a_user_who_is_a_member_now(root_client, developers, mia):
+    Membership.objects.create(user=mia, group=developers, expires_at=timezone.now() + timedelta(hours=1))
+    response = _membership_until(root_client, developers, mia, timezone.now() + timedelta(days=2))
+    assert response.status_code == 200
+    assert "already a member" in response.content.decode()
+    assert (Membership.objects.count(), AuditEvent.objects.count()) == (1, 0)
+
+
+def test_on_the_users_page_the_admin_adds_again_a_user_whose_membership_expired(root_client, developers, mia):
+    Membership.objects.create(user=mia, group=developers, expires_at=timezone.now() - timedelta(hours=1))
+    url = reverse("admin:identities_user_change", args=[mia.pk])
+    response = root_client.get(url)
+    fields = {name: response.context["adminform"].form[name].value() or "" for name in ("username", "path")}
+    data = admin_form_data(root_client, url, fields, {"membership": [{"user": mia.pk, "group": developers.pk}]})
+    response = root_client.post(url, data)
+    assert response.status_code == 302, [f.formset.errors for f in response.context["inline_admin_formsets"]]
+    assert Membership.objects.get().expires_at is None

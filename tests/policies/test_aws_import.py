@@ -207,6 +207,32 @@ def test_an_identity_already_here_is_made_to_match_the_file(developers, operatio
     assert any("keeps its unique ID" in note for note in plan.notes)
 
 
+def test_an_import_removes_only_memberships_made_by_hand(developers, operations):
+    """A writer removes only what it made: memberships an access request (or another writer)
+    made stay, though the file does not list them."""
+    mia = factories.UserFactory(username="mia")
+    auditors = factories.GroupFactory(group_name="Auditors")
+    Membership.objects.create(user=mia, group=auditors)
+    Membership.objects.create(user=mia, group=operations)  # by hand: the file's word goes
+    until = timezone.now() + timedelta(hours=1)
+    requested = factories.GroupFactory(group_name="OnCall")
+    Membership.objects.create(
+        user=mia, group=requested, expires_at=until, source="access_request", source_ref="request-7"
+    )
+    plan = plan_import(read_authorization_details(SAMPLE.read_bytes()))
+    change = next(change for change in plan.changes if change.arn.endswith(":user/division/mia"))
+    assert [step.description for step in change.steps if step.description.startswith("remove from")] == [
+        "remove from group Operations"
+    ]
+    apply_import(plan, actor=None)
+    kept = Membership.objects.filter(user=mia).order_by("group__group_name")
+    assert [(m.group.group_name, m.source, m.expires_at) for m in kept] == [
+        ("Auditors", "manual", None),
+        ("Developers", "manual", None),
+        ("OnCall", "access_request", until),
+    ]
+
+
 def test_a_policy_already_here_gets_exactly_the_files_versions():
     policy, _ = services.create_policy(
         policy_name="DevelopersStorageAccess",

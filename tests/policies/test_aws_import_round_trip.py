@@ -235,3 +235,57 @@ def test_export_then_import_keeps_creation_dates_and_a_roles_last_use(demo):
     assert dates() == before
     assert before["arn:aws:iam::123456789012:role/Deployer"][1:] == (used, "eu-west-1")
     assert before["arn:aws:iam::123456789012:role/ReleaseManager"][1:] == (None, "")
+
+
+def test_memberships_that_end_or_that_a_request_made_travel_in_the_section(demo):
+    """GroupList says only plain memberships: one that ends keeps its end through the section,
+    and one an access request made is listed there with its source but made again by no import
+    (a writer removes, and makes, only its own), while the import into this same console keeps it."""
+    henry, oliver = User.objects.get(username="henry"), User.objects.get(username="oliver")
+    operations, publishers = Group.objects.get(group_name="Operations"), Group.objects.get(group_name="IAMPublishers")
+    until = (timezone.now() + timedelta(days=2)).replace(microsecond=0)
+    identity_services.add_members(group=operations, users=[henry], expires_at=until, actor=None)
+    identity_services.add_members(
+        group=publishers, users=[oliver], actor=None, source="access_request", source_ref="arn:request/7"
+    )
+    data = export_authorization_details()
+    users = {user["UserName"]: user for user in data["UserDetailList"]}
+    assert ("Operations" in users["henry"]["GroupList"], "IAMPublishers" in users["oliver"]["GroupList"]) == (
+        False,
+        False,
+    )
+    stamp = until.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert data["IamconsoleExtension"]["GroupMemberships"] == [
+        {"GroupName": "IAMPublishers", "UserName": "oliver", "ExpiresAt": None, "Source": "access_request"},
+        {"GroupName": "Operations", "UserName": "henry", "ExpiresAt": stamp, "Source": "manual"},
+    ]
+    text = json.dumps(data)
+
+    plan = plan_import(read_authorization_details(text))  # into this same console: nothing to do for them
+    theirs = (":user/henry", ":user/oliver")
+    assert not [change for change in plan.changes if change.steps and change.arn.endswith(theirs)]
+    empty_console()
+    plan = plan_import(read_authorization_details(text))
+    apply_import(plan, actor=User.objects.get(is_superuser=True))
+    [kept] = Membership.objects.filter(user__username="henry")
+    assert (kept.group.group_name, kept.expires_at, kept.source) == ("Operations", until, "manual")
+    assert not Membership.objects.filter(user__username="oliver", group__group_name="IAMPublishers").exists()
+    assert "the membership of oliver in IAMPublishers is not imported: access request made it, not an import" in (
+        plan.notes
+    )
+
+
+def test_a_membership_of_the_section_with_an_unknown_source_or_group_is_refused_with_its_place(demo):
+    data = export_authorization_details()
+    section = data["IamconsoleExtension"]
+    section["GroupMemberships"] = [{"GroupName": "Operations", "UserName": "henry", "ExpiresAt": None, "Source": "x"}]
+    with pytest.raises(ImportRefused) as caught:
+        read_authorization_details(json.dumps(data))
+    assert "IamconsoleExtension.GroupMemberships[0].Source: one of manual, access_request, idp_rule, scim" in (
+        caught.value.messages
+    )
+    section["GroupMemberships"] = [{"GroupName": "Nowhere", "UserName": "henry", "ExpiresAt": "2999-01-01T00:00:00Z"}]
+    with pytest.raises(ImportRefused) as caught:
+        plan_import(read_authorization_details(json.dumps(data)))
+    henry = User.objects.get(username="henry")
+    assert f"{henry.arn}: the group Nowhere is neither in the file nor in iamconsole" in caught.value.messages

@@ -119,6 +119,34 @@ def test_the_decision_path_costs_the_same_queries_with_time_bound_memberships(db
     assert len(set(counts)) == 1, counts
 
 
+def test_assuming_a_role_costs_the_same_queries_with_time_bound_assignments(db):
+    """The role's effective trust reads its live assignments: an expiry on them, and more of
+    them, add no query to the decision."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "123456789012"}, "Action": "sts:AssumeRole"}],
+    }
+
+    def assumed(count: int, expires_at) -> tuple[object, object]:
+        role = identity_services.create_role(role_name=f"Role{count}{bool(expires_at)}", trust_policy=trust, actor=None)
+        users = [factories.UserFactory() for _ in range(count)]
+        for user in users:
+            identity_services.assign_role(role=role, user=user, actor=None, expires_at=expires_at)
+        return role, users[0]
+
+    def queries_for(role, user) -> tuple[int, Outcome]:
+        authorization.clear_caches()
+        cache.clear()
+        with CaptureQueriesContext(connection) as captured:
+            outcome = authorization.assume_role(authorization.layers_of(user), role).outcome
+        return len(captured), outcome
+
+    later = timezone.now() + timedelta(hours=1)
+    answers = [queries_for(*assumed(size, expires)) for size in (2, 8) for expires in (None, later)]
+    assert {outcome for _, outcome in answers} == {Outcome.ALLOW}  # each decided through its assignment
+    assert len({count for count, _ in answers}) == 1, answers
+
+
 def test_the_import_adds_again_a_group_whose_membership_expired(henry_publishes_for_an_hour, clock):
     henry = henry_publishes_for_an_hour
     detail = UserDetail(henry.username, "/", henry.iam_id, henry.arn, ("IAMPublishers",), IdentityPolicies(), {})

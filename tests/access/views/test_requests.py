@@ -5,10 +5,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from access import services
+from access import queries, services
 from access.models import AccessRequest
 from identities import rules
+from policies import services as policy_services
 from tests.clients import client_for
+from tests.documents import document, statement
 
 pytestmark = pytest.mark.django_db
 OBJECT = "arn:aws:storage:::public-site/index.html"
@@ -135,3 +137,41 @@ def test_an_approver_sees_the_requesters_earlier_requests(org):
     page = client_for("iam-admin").get(reverse("access:request-detail", args=[second.pk]))
     assert [row.pk for row in page.context["earlier"]] == [first.pk]
     assert client_for("henry").get(reverse("access:request-detail", args=[second.pk])).context["earlier"] == []
+
+
+def shown_waiting(client) -> str:
+    page = client.get(reverse("access:request-list")).content.decode()
+    start = page.find('id="access-waiting">')
+    return "" if start < 0 else page[start + len('id="access-waiting">') : page.index("<", start)]
+
+
+def test_the_waiting_count_decides_only_the_oldest_requests(org, monkeypatch):
+    monkeypatch.setattr(queries, "WAITING_DECIDED_AT_MOST", 3)
+    admin = client_for("iam-admin")
+    assert shown_waiting(admin) == ""
+    ask(org.henry)
+    ask(org.oliver)
+    assert shown_waiting(admin) == "2"
+    ask(org.iam_admin)  # their own is never counted, nor decided
+    assert shown_waiting(admin) == "2"
+    ask(org.mia)
+    ask(org.charles)
+    assert shown_waiting(admin) == "2+"  # the three oldest all theirs: the limit's "99+"
+    assert len(admin.get(reverse("access:decide-list")).context["rows"]) == 4  # the page lists every one
+
+
+def test_past_the_oldest_requests_the_count_says_there_may_be_more(org, monkeypatch):
+    monkeypatch.setattr(queries, "WAITING_DECIDED_AT_MOST", 3)
+    page_a = "arn:aws:storage:::public-site/a.html"
+    approving = statement("Allow", "iamconsole:ApproveAccessRequest", page_a)
+    policy_services.put_inline_policy(
+        identity=org.james, policy_name="ApproveA", document=document(approving), actor=None
+    )
+    ask(org.henry, page_a)
+    ask(org.mia, "arn:aws:storage:::public-site/b.html")
+    ask(org.charles, "arn:aws:storage:::public-site/c.html")
+    james = client_for("james")
+    assert shown_waiting(james) == "1"
+    ask(org.users["dev-admin"], page_a)  # the fourth: not decided by the navigation
+    assert shown_waiting(james) == "1+"
+    assert len(james.get(reverse("access:decide-list")).context["rows"]) == 2
