@@ -195,3 +195,21 @@ def test_an_answer_with_another_state_is_refused(oidc_settings, oidc_provider, o
     response = client.get(back.replace("state=", "state=x"))
     assert response["Location"] == "/sign-in/" and signed_in_pk(client) is None
     assert "state does not match" in client.get("/sign-in/").content.decode()
+
+
+def test_sign_out_offers_the_providers_end_session_endpoint(oidc_settings, oidc_provider, org, client):
+    bind(org.users["mia"], oidc_provider, "idp-mia")
+    oidc_provider.set_account("idp-mia", preferred_username="mia")
+    sign_in(client, oidc_provider, "idp-mia")
+    response = client.post("/sign-out/", follow=True)
+    assert signed_in_pk(client) is None
+    page = response.content.decode()
+    end_session = f'href="{oidc_provider.issuer}/session/end?client_id={CONSOLE_CLIENT}"'
+    assert end_session in page and "Sign out of Test provider as well" in page
+    assert end_session not in client.get("/sign-in/").content.decode()  # offered once
+
+
+def test_a_password_sign_out_offers_nothing(oidc_settings, org, client):
+    client.post("/sign-in/", {"username": "mia", "password": TEST_PASSWORD})
+    response = client.post("/sign-out/", follow=True)
+    assert "as well" not in response.content.decode()

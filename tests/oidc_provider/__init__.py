@@ -167,6 +167,8 @@ def running_provider(clients: list[dict]):
             issuer = json.loads(line)["issuer"]
             yield OpenIDProvider(issuer, {each["client_id"]: each for each in clients}, key)
         finally:
+            if os.environ.get("IAM_OIDC_PROVIDER_LOG"):
+                print(log.read_text())
             process.terminate()
             try:
                 process.wait(timeout=10)

@@ -24,7 +24,8 @@ def oidc_provider(live_server):
     console = client(
         CONSOLE_CLIENT,
         [f"http://testserver{CALLBACK}", f"{live_server.url}{CALLBACK}"],
-        backchannel_logout_uri=f"{live_server.url}{BACKCHANNEL_LOGOUT}",
+        # 127.0.0.1, where the live server listens: Node may take localhost for ::1.
+        backchannel_logout_uri=f"{live_server.url.replace('localhost', '127.0.0.1')}{BACKCHANNEL_LOGOUT}",
         backchannel_logout_session_required=True,
         post_logout_redirect_uris=[f"{live_server.url}/sign-in/"],
     )

@@ -111,6 +111,9 @@ server.listen(0, '127.0.0.1', () => {
     // The ID token carries the scopes' claims (the console reads groups from it).
     conformIdTokenClaims: false,
     pkce: { required: () => true },
+    // Its outgoing requests (back-channel logout) go to the console on 127.0.0.1, which the
+    // provider's guard against requests to special-use addresses would refuse.
+    fetch: (url, options) => globalThis.fetch(url, { ...options, dispatcher: undefined }),
     interactions: { url: (ctx, details) => `/interaction/${details.uid}` },
     features: {
       devInteractions: { enabled: false },
@@ -124,6 +127,12 @@ server.listen(0, '127.0.0.1', () => {
       ctx.body = { ...ctx.body, id_token: nextIdToken };
       nextIdToken = null;
     }
+  });
+  provider.on('backchannel.error', (ctx, error, client) => {
+    process.stderr.write(`back-channel logout to ${client.clientId} failed: ${error.message}\n`);
+  });
+  provider.on('backchannel.success', (ctx, client) => {
+    process.stderr.write(`back-channel logout sent to ${client.clientId}\n`);
   });
   const callback = provider.callback();
   server.on('request', (request, response) => {
