@@ -124,7 +124,7 @@ def user_of(provider: ProviderSettings, identity: Identity) -> User | None:
         raise refuse(" ".join(error.messages)) from None
 
 
-def bind_by_password(request, user: User, pending: Identity) -> None:
+def bind_by_password(user: User, pending: Identity) -> None:
     """The first sign-in's binding, once the local user's password was proved."""
     if user.is_superuser:
         raise refuse(services.ROOT_REFUSED, user)

@@ -125,7 +125,7 @@ def sign_in_bind(request):
         if form.is_valid():
             saved = request.session.pop(signin.PENDING)
             try:
-                signin.bind_by_password(request, form.get_user(), pending)
+                signin.bind_by_password(form.get_user(), pending)
             except signin.Refused as refused:
                 return _refused(request, configured, str(refused))
             return signin.finish(request, configured, form.get_user(), pending, saved["next"], saved["end_session"])

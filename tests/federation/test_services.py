@@ -259,3 +259,15 @@ def test_non_text_claim_values_are_ignored(org):
     services.create_group_rule(claim_value="1", group=org.groups["Operations"], actor=None)
     services.apply_group_rules(user=org.users["henry"], claim_values=[1, None, {"a": 1}])
     assert "Operations" not in memberships(org.users["henry"])
+
+
+def test_a_password_binds_no_user_with_an_mfa_device_and_never_root(org):
+    from identities import mfa
+
+    mia = org.users["mia"]
+    mfa.TOTPDevice.objects.create(user=mia, name=mfa.DEVICE_NAME, confirmed=True)
+    with pytest.raises(signin.Refused, match="only an administrator may bind it"):
+        signin.bind_by_password(mia, identity("00u-mia", username="mia"))
+    with pytest.raises(signin.Refused, match="never signs in through the identity provider"):
+        signin.bind_by_password(org.users["root"], identity("00u-root", username="root"))
+    assert not FederatedIdentity.objects.exists()
