@@ -5,6 +5,7 @@ import logging
 
 import requests
 from authlib.common.errors import AuthlibBaseError
+from authlib.integrations.base_client import OAuthError
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -85,6 +86,9 @@ def _described(error: Exception) -> str:
     if name in ("InvalidClaimError", "MissingClaimError"):
         claim = getattr(error, "claim_name", None) or getattr(error, "claim", None) or ""
         return f"the ID token's {CLAIM_WORDS.get(claim, f'{claim} claim')} is not right."
+    if isinstance(error, OAuthError) and error.error and name == "OAuthError":
+        # The provider's own refusal (access_denied, login_required, ...), RFC 6749 4.1.2.1.
+        return f"the provider answered {error.error}."
     if isinstance(error, requests.RequestException):
         return "the provider could not be reached. Try again later."
     return "the provider's answer could not be verified."

@@ -213,3 +213,18 @@ def test_a_password_sign_out_offers_nothing(oidc_settings, org, client):
     client.post("/sign-in/", {"username": "mia", "password": TEST_PASSWORD})
     response = client.post("/sign-out/", follow=True)
     assert "as well" not in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("?error=access_denied&error_description=%3Cb%3Eno%3C%2Fb%3E", "the provider answered access_denied."),
+        ("", "state does not match"),
+        ("?code=forged&state=forged", "state does not match"),
+    ],
+)
+def test_an_answer_the_console_did_not_ask_for_is_refused(oidc_settings, oidc_provider, db, client, query, message):
+    start(client)
+    response = client.get(f"/sign-in/provider/callback/{query}")
+    assert (response.status_code, response["Location"]) == (302, "/sign-in/")
+    assert message in client.get("/sign-in/").content.decode() and signed_in_pk(client) is None
