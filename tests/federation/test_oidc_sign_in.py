@@ -3,16 +3,18 @@ the code flow with PKCE, the binding, the rules' groups, the provider's MFA, and
 tokens that are not right, forged with joserfc."""
 
 import time
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from django.test import RequestFactory
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 from federation import services
 from federation.models import FederatedIdentity, FederatedSession
 from identities.audit import AuditEvent
-from identities.context import MFA_SESSION_KEY
+from identities.context import MFA_SESSION_KEY, context_for
 from identities.models import Membership
 from tests.factories import TEST_PASSWORD
 from tests.oidc_provider.fixtures import CONSOLE_CLIENT
@@ -135,6 +137,15 @@ def test_mfa_at_the_provider_counts_when_amr_or_acr_lists_it(
     sign_in(client, oidc_provider, "idp-henry")
     assert signed_in_pk(client) == henry.pk
     assert client.session.get(MFA_SESSION_KEY) == (auth_time if present else None)
+    request = RequestFactory().get("/")
+    request.session = client.session
+    context = context_for(request)
+    keys = context.condition_keys()
+    assert keys["aws:MultiFactorAuthPresent"] == ("true" if present else "false")
+    # The age counts from the provider's auth_time, five minutes before the sign-in.
+    expected_age = int((context.time - datetime.fromtimestamp(auth_time, tz=UTC)).total_seconds())
+    assert expected_age >= 300
+    assert keys.get("aws:MultiFactorAuthAge") == (str(expected_age) if present else None)
 
 
 # Forged ID tokens: the provider's token response carries the test's token instead of its own.
