@@ -16,6 +16,7 @@ from identities import services as identity_services
 from identities.audit import AuditEvent
 from identities.context import MFA_SESSION_KEY
 from identities.models import User
+from identities.passwords import PasswordPolicy
 
 BACKEND = "identities.backends.PasswordBackend"
 # A verified identity waiting for its user's password, so that the first sign-in binds it.
@@ -128,6 +129,9 @@ def bind_by_password(user: User, pending: Identity) -> None:
     """The first sign-in's binding, once the local user's password was proved."""
     if user.is_superuser:
         raise refuse(services.ROOT_REFUSED, user)
+    policy = PasswordPolicy.current()
+    if policy.hard_expiry and policy.is_expired(user):
+        raise refuse("Your password has expired, so it proves nothing. Ask an administrator to bind your user.", user)
     if mfa.confirmed_device(user) is not None:
         raise refuse(
             f"{user.username} signs in with an MFA device, so only an administrator may bind it to the provider.", user

@@ -271,3 +271,20 @@ def test_a_password_binds_no_user_with_an_mfa_device_and_never_root(org):
     with pytest.raises(signin.Refused, match="never signs in through the identity provider"):
         signin.bind_by_password(org.users["root"], identity("00u-root", username="root"))
     assert not FederatedIdentity.objects.exists()
+
+
+def test_an_expired_password_binds_nothing_under_hard_expiry(org):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from identities.passwords import PasswordPolicy
+
+    identity_services.update_password_policy(actor=None, max_age_days=30, hard_expiry=True)
+    mia = org.users["mia"]
+    User.objects.filter(pk=mia.pk).update(password_changed_at=timezone.now() - timedelta(days=31))
+    mia.refresh_from_db()
+    assert PasswordPolicy.current().is_expired(mia)
+    with pytest.raises(signin.Refused, match="expired"):
+        signin.bind_by_password(mia, identity("00u-mia", username="mia"))
+    assert not FederatedIdentity.objects.exists()
