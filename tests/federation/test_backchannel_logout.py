@@ -100,3 +100,9 @@ def test_a_right_logout_token_for_the_sid_ends_it(live_server, oidc_provider, mi
 def test_a_logout_without_a_token_is_a_400(live_server, oidc_settings):
     answer = requests.post(f"{live_server.url}{BACKCHANNEL_LOGOUT}", data={}, timeout=10)
     assert (answer.status_code, answer.text) == (400, "No logout_token was sent.")
+
+
+@pytest.mark.parametrize("token", ["not-a-jwt", "a.b.c", "e30.e30."])
+def test_a_logout_token_that_is_no_signed_jwt_is_a_400(live_server, oidc_settings, token):
+    answer = requests.post(f"{live_server.url}{BACKCHANNEL_LOGOUT}", data={"logout_token": token}, timeout=10)
+    assert answer.status_code == 400 and answer.text.startswith("The logout token is not valid")
