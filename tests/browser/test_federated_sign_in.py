@@ -82,3 +82,19 @@ def test_root_sees_the_rules_and_the_binding(page, screenshot, org, oidc_setting
     page.goto(f"/users/{org.users['henry'].pk}/")
     expect(page.locator("#federation-fragment").get_by_role("button", name="Bind")).to_be_visible()
     screenshot("federation-user-unbound")
+
+
+def test_a_first_sign_in_binds_a_local_user_by_its_password(page, screenshot, org, oidc_settings, oidc_provider):
+    oidc_provider.set_account("idp-oliver", preferred_username="oliver")
+    page.goto("/sign-in/")
+    page.get_by_role("link", name="Sign in with Test provider").click()
+    page.wait_for_url(re.compile(r"/interaction/"))
+    page.get_by_label("Account").fill("idp-oliver")
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("heading", name="Bind your sign-in").wait_for()
+    expect(page.get_by_label("User name")).to_have_value("oliver")
+    screenshot("federation-bind")
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Bind and sign in").click()
+    page.get_by_role("heading", name="Dashboard").wait_for()
+    assert org.users["oliver"].federated_identity.value == "idp-oliver"
