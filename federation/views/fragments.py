@@ -2,6 +2,7 @@
 a group's page its group claim rules, on a user's page its binding to the provider. Each
 change goes through the rule table (federation.rules) and its service."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +19,7 @@ from identities.models import Group, User
 
 def _group_context(request, group: Group, form=None) -> dict:
     claim_rules = queries.group_rules(group)
+    configured = provider.configured()
     return {
         "group": group,
         "claim_rules": claim_rules,
@@ -25,7 +27,7 @@ def _group_context(request, group: Group, form=None) -> dict:
         "may_add": rules.allows(request.user, services.create_group_rule, group=group),
         "may_delete": bool(claim_rules) and rules.allows(request.user, services.delete_group_rule, rule=claim_rules[0]),
         "form": form or forms.ClaimRuleForm(),
-        "groups_claim": provider.configured().groups_claim if provider.configured() else "groups",
+        "groups_claim": configured.groups_claim if configured is not None else settings.IAM_OIDC_GROUPS_CLAIM,
     }
 
 
@@ -105,9 +107,7 @@ def user_bind(request, pk: int):
     arguments = {"issuer": configured.issuer, "claim": configured.bind_claim, "value": form.cleaned_data["value"]}
     try:
         rules.perform(request.user, services.bind_federated_identity, user=user, **arguments)
-    except (ValidationError, PermissionDenied) as error:
-        if isinstance(error, rules.Refused):
-            raise
+    except (ValidationError, PermissionDenied) as error:  # the service's refusal (root is never bound)
         return _back_to(request, url, _problem(error), error=True)
     return _back_to(request, url, f"{user.username} now signs in through {configured.name} as {arguments['value']}.")
 
