@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "identities",
     "policies",
     "access",
+    "federation",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -114,6 +115,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "iamconsole.navigation.navigation",
+                "federation.context_processors.sign_in_provider",
             ],
             "builtins": ["identities.templatetags.console_tags"],
         },
@@ -355,6 +357,23 @@ IAM_ACCESS_APPROVALS = env_int("IAM_ACCESS_APPROVALS", default=1, minimum=1, max
 IAM_ACCESS_REQUEST_EXPIRY_HOURS = env_int("IAM_ACCESS_REQUEST_EXPIRY_HOURS", default=72, minimum=1)
 IAM_ACCESS_MAX_OPEN_REQUESTS = env_int("IAM_ACCESS_MAX_OPEN_REQUESTS", default=5, minimum=1)
 IAM_ACCESS_EXPIRY_NOTICE = env_int("IAM_ACCESS_EXPIRY_NOTICE", default=3600, minimum=0)
+
+# Console sign-in through the organisation's OpenID provider (federation/, docs/federation.md):
+# off unless an issuer is set. Registered by these settings only, never in the console.
+IAM_OIDC_ISSUER = env_str("IAM_OIDC_ISSUER", "")
+IAM_OIDC_CLIENT_ID = env_str("IAM_OIDC_CLIENT_ID", "")
+IAM_OIDC_CLIENT_SECRET = env_str("IAM_OIDC_CLIENT_SECRET", "")
+IAM_OIDC_PROVIDER_NAME = env_str("IAM_OIDC_PROVIDER_NAME", "your organisation's sign-in")
+IAM_OIDC_SCOPES = env_str("IAM_OIDC_SCOPES", "openid profile email")
+IAM_OIDC_BIND_CLAIM = env_str("IAM_OIDC_BIND_CLAIM", "sub")
+IAM_OIDC_USERNAME_CLAIM = env_str("IAM_OIDC_USERNAME_CLAIM", "preferred_username")
+IAM_OIDC_CREATE_USERS = env_bool("IAM_OIDC_CREATE_USERS", default=False)
+IAM_OIDC_GROUPS_CLAIM = env_str("IAM_OIDC_GROUPS_CLAIM", "groups")
+IAM_OIDC_MFA_VALUES = env_list("IAM_OIDC_MFA_VALUES", default=[])
+if IAM_OIDC_ISSUER and not (IAM_OIDC_CLIENT_ID and IAM_OIDC_CLIENT_SECRET):
+    raise ImproperlyConfigured("IAM_OIDC_ISSUER needs IAM_OIDC_CLIENT_ID and IAM_OIDC_CLIENT_SECRET as well.")
+if IAM_OIDC_ISSUER and not IAM_OIDC_ISSUER.startswith("https://") and not (DEBUG or PLAIN_HTTP):
+    raise ImproperlyConfigured(f"IAM_OIDC_ISSUER={IAM_OIDC_ISSUER!r} must be an https:// URL.")
 
 # E-mail (access requests' notices only): the console backend unless a host is set.
 EMAIL_HOST = env_str("EMAIL_HOST", "") or ""

@@ -15,6 +15,7 @@ urlpatterns = [
     path("credential-report.csv", views.credential_report, name="credential-report"),
     path("sign-in/", identity_views.sign_in, name="login"),
     path("sign-out/", identity_views.sign_out, name="logout"),
+    path("", include("federation.urls")),
     path("", include("identities.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("policies.urls_api")),

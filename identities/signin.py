@@ -36,6 +36,9 @@ MFA_ENROLMENT_REQUIRED = "iam_mfa_enrolment_required"
 # The ConsoleSession row of this browser: its own ID, since login() and a password change
 # give the Django session a new key.
 CONSOLE_SESSION = "iam_console_session"
+# A sign-out elsewhere that the sign-in page offers after this one's (the identity
+# provider's, set by a federated sign-in): {"url": ..., "name": ...}; kept across sign-out.
+SIGN_OUT_OFFER = "iam_sign_out_offer"
 # Writing the last-seen time on every request would save the session every
 # time; idle limits are minutes long, so a minute's precision is enough.
 LAST_SEEN_PRECISION = 60

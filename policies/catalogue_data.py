@@ -731,8 +731,23 @@ ICONSOLE = Service(
                 "role, or each requested resource (with the requested action as iamconsole:RequestedAction)"
             ),
         ),
+        Action(
+            "BindFederatedIdentity",
+            PERMISSIONS_MANAGEMENT,
+            ("user",),
+            description=_console(
+                "bind a user to an identity at the organisation's OpenID provider, which then signs in as that user"
+            ),
+        ),
+        Action(
+            "UnbindFederatedIdentity",
+            WRITE,
+            ("user",),
+            description=_console("unbind a user from its identity at the organisation's OpenID provider"),
+        ),
     ),
     resource_types=(
+        ResourceType("user", "arn:${Partition}:iam::${Account}:user/${UserNameWithPath}"),
         ResourceType("group", "arn:${Partition}:iam::${Account}:group/${GroupNameWithPath}"),
         ResourceType("role", "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}"),
         ResourceType("resource", "arn:${Partition}:${Service}:${Region}:${Account}:${Resource}"),

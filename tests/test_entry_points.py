@@ -896,6 +896,71 @@ def _preview_job(w, me):
     return PreviewJob.objects.create(actor=me, description=description)
 
 
+# Federation's fragments of the group and user pages: group claim rules, a user's binding.
+
+
+def _claim_rule(w):
+    from federation.models import GroupClaimRule
+
+    return GroupClaimRule.objects.get_or_create(claim_value="team-claim", group=w.team)[0]
+
+
+def _bound_target(w):
+    from federation.models import FederatedIdentity
+
+    FederatedIdentity.objects.get_or_create(
+        user=w.target, defaults={"issuer": "https://idp", "claim": "sub", "value": "t"}
+    )
+    return {"pk": w.target.pk}
+
+
+def _federation_rows() -> list[Row]:
+    from federation import services as federation_services
+
+    return [
+        Row("federation:group-fragment", "GET", lambda w, me: [read("iam:GetGroup", w.team)], _group_page, ok=200),
+        Row(
+            "federation:group-rule-create",
+            "POST",
+            lambda w, me: [read("iam:GetGroup", w.team), *rule(federation_services.create_group_rule, group=w.team)],
+            _group_page,
+            data=lambda w, me: {"claim_value": "newcomers"},
+        ),
+        Row(
+            "federation:group-rule-delete",
+            "POST",
+            lambda w, me: [
+                read("iam:GetGroup", w.team),
+                *rule(federation_services.delete_group_rule, rule=_claim_rule(w)),
+            ],
+            lambda w, me: {"pk": w.team.pk, "rule_pk": _claim_rule(w).pk},
+        ),
+        Row("federation:user-fragment", "GET", lambda w, me: [read("iam:GetUser", w.target)], _user_page, ok=200),
+        Row(
+            "federation:user-bind",
+            "POST",
+            lambda w, me: [
+                read("iam:GetUser", w.target),
+                *rule(federation_services.bind_federated_identity, user=w.target),
+            ],
+            _user_page,
+            data=lambda w, me: {"value": "00u-target"},
+        ),
+        Row(
+            "federation:user-unbind",
+            "POST",
+            lambda w, me: [
+                read("iam:GetUser", w.target),
+                *rule(federation_services.unbind_federated_identity, user=w.target),
+            ],
+            lambda w, me: _bound_target(w),
+        ),
+    ]
+
+
+CONSOLE_ROWS += _federation_rows()
+
+
 # Pages every signed-in user (or anyone) may open: no IAM action, and nothing to change.
 OPEN = {
     "home": "the dashboard shows each person what they may see",
@@ -912,6 +977,10 @@ OPEN = {
     "policies:policy-validate": "validates a document as typed; reads only the catalogue",
     "policies:trust-policy-validate": "validates a trust policy as typed; reads only the catalogue",
     "api:openapi": "the API's public reference",
+    "federation:sign-in": "signing in through the identity provider (docs/federation.md)",
+    "federation:callback": "the identity provider's answer to a sign-in, verified by Authlib",
+    "federation:bind": "a first sign-in's binding, by the local user's password",
+    "federation:backchannel-logout": "the identity provider's logout token, verified against its keys",
 }
 
 

@@ -186,11 +186,11 @@ def remove_members(*, group: Group, users: Iterable[User], actor: User | None) -
 
 @transaction.atomic
 def remove_members_made_by(
-    *, source: str, source_ref: str, actor: User | None, group: Group | None = None
+    *, source: str, source_ref: str, actor: User | None, group: Group | None = None, user: User | None = None
 ) -> list[Membership]:
-    """Remove the memberships that `source` made under `source_ref` (of one group, if
-    given), and no other: a writer takes back only what it added. Nothing to remove is
-    not an error (the grant may have expired and been removed already)."""
+    """Remove the memberships that `source` made under `source_ref` (of one group, of one
+    user, if given), and no other: a writer takes back only what it added. Nothing to remove
+    is not an error (the grant may have expired and been removed already)."""
     if source not in Membership.Source.values:
         raise ValidationError(f"{source!r} is not a source of memberships.")
     if not source_ref:
@@ -198,6 +198,8 @@ def remove_members_made_by(
     memberships = Membership.objects.filter(source=source, source_ref=source_ref)
     if group is not None:
         memberships = memberships.filter(group=group)
+    if user is not None:
+        memberships = memberships.filter(user=user)
     memberships = list(memberships.select_related("user", "group").order_by("group__group_name", "user__username"))
     for membership in memberships:
         record("RemoveUserFromGroup", actor=actor, target=membership.group, before=membership_state(membership))

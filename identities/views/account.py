@@ -42,7 +42,12 @@ def sign_in(request):
             reason="Locked out" if locked else "Failed authentication",
         )
         # When locked, django-axes's middleware answers with the lockout page instead.
-    return render(request, "registration/login.html", {"form": form, "next": signin.next_url(request)})
+    context = {
+        "form": form,
+        "next": signin.next_url(request),
+        "sign_out_offer": request.session.pop(signin.SIGN_OUT_OFFER, None),
+    }
+    return render(request, "registration/login.html", context)
 
 
 def locked_out(request, original_response=None, credentials=None):
@@ -72,9 +77,13 @@ _logout = LogoutView.as_view()
 @csrf_protect
 def sign_out(request):
     """Django's sign-out, which ends this browser's console session row first."""
+    offer = request.session.get(signin.SIGN_OUT_OFFER)
     if request.method == "POST" and request.user.is_authenticated:
         signin.sign_out(request)
-    return _logout(request)
+    response = _logout(request)
+    if offer and request.method == "POST":
+        request.session[signin.SIGN_OUT_OFFER] = offer
+    return response
 
 
 @sensitive_post_parameters()

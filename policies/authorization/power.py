@@ -47,6 +47,8 @@ ROUTE_ACTIONS = (
     "iam:PassRole",
     # The console's own: approving another person's access request makes the change it asks for.
     "iamconsole:ApproveAccessRequest",
+    # ...and binding another user to an identity at the identity provider signs in as that user.
+    "iamconsole:BindFederatedIdentity",
     # A new name or path that other documents match by name (aws:PrincipalArn, ARN patterns).
     "iam:UpdateUser",
     "iam:UpdateGroup",

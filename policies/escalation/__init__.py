@@ -54,6 +54,7 @@ def _paths_of(world: _World, principal: _Principal):
     yield from routes.role_paths(world, principal)
     yield from routes.key_paths(world, principal)
     yield from routes.login_paths(world, principal)
+    yield from routes.federation_paths(world, principal)
     yield from routes.deny_paths(world, principal)
     yield from routes.guardrail_paths(world, principal)
     yield from _rename_paths(world, principal)

@@ -162,6 +162,29 @@ def login_paths(world: _World, principal: _Principal):
             )
 
 
+# The console's own action (the federation app's): whoever holds the identity at the provider
+# that a user is bound to signs in as that user. Root is never bound.
+BIND = "iamconsole:BindFederatedIdentity"
+
+
+def federation_paths(world: _World, principal: _Principal):
+    """Bind another user to an identity at the identity provider, then sign in as that user."""
+    others = []
+    for user in _targets(principal, BIND, world.users_by_name, world.users):
+        if user.arn != principal.arn and not user.is_superuser and _allowed(principal, BIND, user.arn):
+            others.append(user)
+            if len(others) > TARGETS_SHOWN:
+                break
+    if others:
+        shown = ", ".join(user.username for user in others[:TARGETS_SHOWN])
+        shown += " and others" if len(others) > TARGETS_SHOWN else ""
+        yield EscalationPath(
+            "bind-identity",
+            f"Bind another user ({shown}) to an identity at the identity provider, then sign in as that user.",
+            (f"{BIND} on {others[0].arn}", "sign in through the identity provider with that identity"),
+        )
+
+
 def _denies(document) -> bool:
     statements = document.get("Statement", []) if isinstance(document, dict) else []
     statements = [statements] if isinstance(statements, dict) else statements

@@ -64,7 +64,11 @@ def test_data_modules_use_only_the_standard_library():
 
 def test_services_are_iam_sts_the_demo_storage_and_the_consoles_own():
     assert [s.prefix for s in SERVICES] == ["iam", "sts", "storage", "iamconsole"]
-    assert [a.name for a in service("iamconsole").actions] == ["ApproveAccessRequest"]
+    assert [a.name for a in service("iamconsole").actions] == [
+        "ApproveAccessRequest",
+        "BindFederatedIdentity",
+        "UnbindFederatedIdentity",
+    ]
     assert service("IAM").name == "AWS Identity and Access Management (IAM)"
     assert service("sts").name == "AWS Security Token Service"
     assert service("storage").name == "Demo object storage"

@@ -433,3 +433,22 @@ def test_near_miss_approving_requests_for_a_group_whose_policies_one_has(org):
     mia_may = document(statement("Allow", "iamconsole:ApproveAccessRequest", developers))
     services.put_inline_policy(identity=org.mia, policy_name="ApproveDevelopers", document=mia_may, actor=None)
     assert "approve-request" not in kinds_of("mia")
+
+
+# Binding another user to an identity at the identity provider, then signing in as them
+
+
+def test_binding_another_user_to_an_identity_at_the_provider(org):
+    user_with("ivy", allow("iamconsole:BindFederatedIdentity", arn("user", "mia")))
+    (path,) = paths_of("ivy")
+    assert path.kind == "bind-identity"
+    assert path.steps == (
+        f"iamconsole:BindFederatedIdentity on {arn('user', 'mia')}",
+        "sign in through the identity provider with that identity",
+    )
+    assert "(mia)" in path.summary
+
+
+def test_binding_only_oneself_or_root_is_no_route(org):
+    user_with("ivy", allow("iamconsole:BindFederatedIdentity", [arn("user", "ivy"), f"arn:aws:iam::{ACCOUNT}:root"]))
+    assert paths_of("ivy") == []

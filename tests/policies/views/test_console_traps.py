@@ -58,10 +58,10 @@ def reverse_of(response) -> str:
         (allow("iam:AddUserToGroup", "*", {"Bool": {"aws:MultiFactorAuthPresent": "true"}}), ["iam:AddUserToGroup"]),
         (document({"Effect": "Allow", "NotAction": "storage:*", "Resource": "*"}), ["*", "iam:*", *ROUTES]),
         # Everything but IAM still assumes roles, which may reach one that can escalate, and
-        # approves others' access requests.
+        # approves others' access requests and binds other users to identities at the provider.
         (
             document({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}),
-            ["iamconsole:ApproveAccessRequest", "sts:AssumeRole"],
+            ["iamconsole:ApproveAccessRequest", "iamconsole:BindFederatedIdentity", "sts:AssumeRole"],
         ),
         (allow("iam:CreateAccessKey"), ["iam:CreateAccessKey"]),
         (allow("iam:CreateAccessKey", "arn:aws:iam::*:user/${aws:PrincipalTag/team}-*"), ["iam:CreateAccessKey"]),
