@@ -16,6 +16,7 @@ from django.utils.functional import SimpleLazyObject
 
 from identities import audit, generation, machine, ratelimit, signin
 from identities.context import (
+    CONSOLE,
     RequestContext,
     context_for,
     reset_current_context,
@@ -39,8 +40,9 @@ class RequestContextMiddleware:
 
     def __call__(self, request):
         # Without a session this is the API's short chain (iamconsole.handlers): machine calls only.
-        machine_call = not hasattr(request, "session") or machine.is_machine_endpoint(request)
-        context = context_for(request, console=not machine_call)
+        interface = machine.interface_of(request)
+        machine_call = not hasattr(request, "session") or interface is not None
+        context = context_for(request, interface=interface or (machine.API if machine_call else CONSOLE))
         token = set_current_context(context)
         if machine_call:
             request.user = AnonymousUser()
