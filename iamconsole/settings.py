@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "identities",
     "policies",
     "access",
+    "scim",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
