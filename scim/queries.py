@@ -68,7 +68,7 @@ def user_resource(row: Provisioned, locate) -> User:
 def group_resource(row: Provisioned, locate) -> Group:
     group = row.group
     members = [
-        {"value": m.user.iam_id, "$ref": locate("Users", m.user.iam_id), "display": m.user.username, "type": "User"}
+        {"value": m.user.iam_id, "$ref": locate("Users", m.user.iam_id), "type": "User"}
         for m in sorted(row.group.scim_memberships, key=lambda membership: membership.user.username)
     ]
     data = {

@@ -16,6 +16,7 @@ from scim2_models import (
     Email,
     ETag,
     Filter,
+    GroupMember,
     GroupMembership,
     Mutability,
     Name,
@@ -27,7 +28,6 @@ from scim2_models import (
     Sort,
     Uniqueness,
 )
-from scim2_models import Group as Group
 
 # The most resources one list answer holds (ServiceProviderConfig's filter.maxResults).
 MAX_RESULTS = 100
@@ -55,6 +55,25 @@ class User(Resource[Any]):
 
     groups: Annotated[list[GroupMembership] | None, Mutability.read_only] = None
     """The groups SCIM made the user a member of."""
+
+
+class Member(GroupMember):
+    """A group's member, as RFC 7643 §8.7.1 describes it: value, $ref and type; `display`,
+    which scim2-models adds, is never kept here."""
+
+    display: Annotated[str | None, Mutability.read_only] = None
+
+
+class Group(Resource[Any]):
+    """Group"""
+
+    __schema__ = URN("urn:ietf:params:scim:schemas:core:2.0:Group")
+
+    display_name: Annotated[str | None, Required.true] = None
+    """A human-readable name for the Group: its IAM group name."""
+
+    members: list[Member] | None = None
+    """The users in the Group (groups contain users only)."""
 
 
 MODELS = {"Users": User, "Groups": Group}

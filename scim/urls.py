@@ -5,6 +5,7 @@ from scim import views
 app_name = "scim"
 
 urlpatterns = [
+    path(".search", views.search, name="search"),
     path("ServiceProviderConfig", views.service_provider_config, name="service-provider-config"),
     path("ResourceTypes", views.resource_types, name="resource-types"),
     path("ResourceTypes/<str:name>", views.resource_type, name="resource-type"),

@@ -82,9 +82,10 @@ def _refusal(error: ParseError, otherwise: str) -> ScimError:
 # Lists and searches
 
 
-def _search(kind: Kind, data: dict) -> SearchRequest:
-    fields = ("filter", "startIndex", "count", "attributes", "excludedAttributes", "sortBy", "sortOrder")
-    wanted = {key: data[key] for key in fields if data.get(key) not in (None, "")}
+def _search(kind: Kind, data: dict, *, strict: bool = True) -> SearchRequest:
+    fields = ("filter", "startIndex", "count", "sortBy", "sortOrder")
+    # Across resource types, attributes may name what only some have: the answer applies them.
+    wanted = _wanted(data, fields if not strict else (*fields, "attributes", "excludedAttributes"))
     search = _parsed(SearchRequest[kind.model], wanted, Context.SEARCH_REQUEST)
     if search.sort_by is not None:
         raise ScimError(400, "Sorting is not supported here (ServiceProviderConfig says so).", "invalidValue")
@@ -94,7 +95,7 @@ def _search(kind: Kind, data: dict) -> SearchRequest:
 def _list(request, kind: Kind, search: SearchRequest):
     rows = kind.rows()
     start = max(search.start_index or 1, 1)
-    count = resources.MAX_RESULTS if search.count is None else min(max(search.count, 0), resources.MAX_RESULTS)
+    count = _count(search)
     locate = _locator(request)
     try:
         if search.filter is not None:
@@ -110,6 +111,14 @@ def _list(request, kind: Kind, search: SearchRequest):
         total_results=total, start_index=start, items_per_page=len(found), resources=found
     )
     return answer(listed.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=search))
+
+
+def _wanted(data: dict, fields: tuple) -> dict:
+    return {key: data[key] for key in fields if data.get(key) not in (None, "")}
+
+
+def _count(search: SearchRequest) -> int:
+    return resources.MAX_RESULTS if search.count is None else min(max(search.count, 0), resources.MAX_RESULTS)
 
 
 def _listing(kind: Kind):
@@ -128,6 +137,39 @@ def _searching(kind: Kind):
         return _list(request, kind, _search(kind, json_body(request)))
 
     return searching
+
+
+@scim_view("POST")
+def search(request):
+    """A search of every resource type at once (RFC 7644 §3.4.3): users, then groups, each
+    kind asked only of a caller allowed to list it; a filter naming what one kind lacks
+    matches none of that kind."""
+    data = json_body(request)
+    kinds = [kind for kind in (USERS, GROUPS) if request.user.has_perm(kind.list_action)]
+    if not kinds:
+        _require(request, USERS.list_action)
+    searches = [(kind, _search(kind, data, strict=False)) for kind in kinds]
+    locate = _locator(request)
+    found = [resource for kind, each in searches for resource in _matching(kind, each, locate)]
+    first = searches[0][1]
+    start = max(first.start_index or 1, 1)
+    count = _count(first)
+    page = found[start - 1 : start - 1 + count]
+    listed = ListResponse[User | Group](
+        total_results=len(found), start_index=start, items_per_page=len(page), resources=page
+    )
+    shown = _parsed(ResponseParameters, _wanted(data, ("attributes", "excludedAttributes")), Context.SEARCH_REQUEST)
+    return answer(listed.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=shown))
+
+
+def _matching(kind: Kind, search: SearchRequest, locate) -> list:
+    rows = kind.rows()
+    if search.filter is None:
+        return [kind.render(row, locate) for row in rows]
+    try:
+        return [kind.render(row, locate) for row in rows.filter(filters.as_query(search.filter.ast, kind.columns))]
+    except filters.Untranslatable:
+        return [resource for resource in (kind.render(row, locate) for row in rows) if search.filter.match(resource)]
 
 
 users = scim_view("GET", "POST")(_listing(USERS))

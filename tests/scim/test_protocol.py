@@ -301,3 +301,18 @@ def test_list_queries_stay_the_same_as_users_and_groups_grow(scim):
         _queries(scim, "Groups"),
         _queries(scim, "Users?filter=userName+sw+%22user%22"),
     ) == small
+
+
+def test_a_search_of_every_resource_type(scim):
+    ava = new_user(scim, "ava")
+    new_group(scim, "Engineering", members=[ava["id"]])
+    body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "excludedAttributes": ["members"]}
+    found = scim.post(".search", body).json()
+    assert found["totalResults"] == 2
+    assert [resource.get("userName", resource.get("displayName")) for resource in found["Resources"]] == [
+        "ava",
+        "Engineering",
+    ]
+    assert "members" not in found["Resources"][1]
+    only = scim.post(".search", {**body, "filter": 'displayName eq "Engineering"'}).json()
+    assert [resource["id"] for resource in only["Resources"]] == [found["Resources"][1]["id"]]
