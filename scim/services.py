@@ -30,11 +30,21 @@ def _refuse_taken(model, field: str, name: str, *, besides=None) -> None:
         raise ValidationError(f"{name!r} is already taken (names are compared without regard to case).", "uniqueness")
 
 
+def _refuse_known_external_id(kind: str, external_id: str, *, besides: Provisioned | None = None) -> None:
+    """One immutable ID of the provider names one entity here (a sign-in bound to it finds one user)."""
+    known = Provisioned.objects.filter(kind=kind, external_id=external_id)
+    if besides is not None:
+        known = known.exclude(pk=besides.pk)
+    if external_id and known.exists():
+        raise ValidationError(f"Another {kind} here already has the externalId {external_id!r}.", "uniqueness")
+
+
 def _state(row: Provisioned) -> dict:
     return {"external_id": row.external_id, "attributes": row.attributes, "version": row.version}
 
 
 def _written(row: Provisioned, *, external_id: str, attributes: dict) -> None:
+    _refuse_known_external_id(row.kind, external_id, besides=row)
     row.external_id, row.attributes = external_id, attributes
     row.version += 1
     row.updated_at = timezone.now()
@@ -51,6 +61,7 @@ def create_user(
 ) -> Provisioned:
     """A console user under /scim/, given what every new console user gets (its hooks)."""
     _refuse_taken(User, "username", user_name)
+    _refuse_known_external_id(Provisioned.Kind.USER, external_id)
     user = identity_services.create_console_user(actor=actor, username=user_name, path=SCIM_PATH, is_active=active)
     row = Provisioned(kind=Provisioned.Kind.USER, user=user, external_id=external_id, attributes=attributes or {})
     row.full_clean(exclude=["user", "group"])
@@ -95,6 +106,7 @@ def create_group(
     *, actor: User | None, display_name: str, external_id: str = "", members: Iterable[User] = ()
 ) -> Provisioned:
     _refuse_taken(Group, "group_name", display_name)
+    _refuse_known_external_id(Provisioned.Kind.GROUP, external_id)
     group = identity_services.create_group(actor=actor, group_name=display_name, path=SCIM_PATH)
     row = Provisioned(kind=Provisioned.Kind.GROUP, group=group, external_id=external_id)
     row.full_clean(exclude=["user", "group"])

@@ -20,6 +20,8 @@ from scim import filters, queries, resources, services
 from scim.protocol import ScimError, answer, json_body, not_modified, refuse_unless_matches, scim_view
 from scim.resources import Group, User
 
+MAX_FILTER_LENGTH = 1000
+
 
 @dataclass(frozen=True)
 class Kind:
@@ -86,6 +88,9 @@ def _search(kind: Kind, data: dict, *, strict: bool = True) -> SearchRequest:
     fields = ("filter", "startIndex", "count", "sortBy", "sortOrder")
     # Across resource types, attributes may name what only some have: the answer applies them.
     wanted = _wanted(data, fields if not strict else (*fields, "attributes", "excludedAttributes"))
+    if len(str(wanted.get("filter", ""))) > MAX_FILTER_LENGTH:
+        # A provider's filters are short; a long one would only cost the parser and the database.
+        raise ScimError(400, f"A filter is at most {MAX_FILTER_LENGTH} characters long.", "invalidFilter")
     search = _parsed(SearchRequest[kind.model], wanted, Context.SEARCH_REQUEST)
     if search.sort_by is not None:
         raise ScimError(400, "Sorting is not supported here (ServiceProviderConfig says so).", "invalidValue")
@@ -101,7 +106,12 @@ def _list(request, kind: Kind, search: SearchRequest):
         if search.filter is not None:
             rows = rows.filter(filters.as_query(search.filter.ast, kind.columns))
         total = rows.count()
-        found = [kind.render(row, locate) for row in rows[start - 1 : start - 1 + count]] if count else []
+        # Past the last resource there is nothing to read (and an offset past 2**63 no database takes).
+        found = (
+            [kind.render(row, locate) for row in rows[start - 1 : start - 1 + count]]
+            if count and start <= total
+            else []
+        )
     except filters.Untranslatable:
         matching = [
             resource for resource in (kind.render(row, locate) for row in rows) if search.filter.match(resource)

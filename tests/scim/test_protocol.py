@@ -316,3 +316,44 @@ def test_a_search_of_every_resource_type(scim):
     assert "members" not in found["Resources"][1]
     only = scim.post(".search", {**body, "filter": 'displayName eq "Engineering"'}).json()
     assert [resource["id"] for resource in only["Resources"]] == [found["Resources"][1]["id"]]
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "(" * 3000 + 'userName eq "a"' + ")" * 3000,
+        " and ".join(['userName eq "a"'] * 3000),
+        "not (" * 2000 + 'userName eq "a"' + ")" * 2000,
+        "not (" * 160 + 'userName eq "a"' + ")" * 160,  # scim2-models refuses past 32 levels
+    ],
+)
+def test_a_monstrous_filter_is_refused_not_a_server_error(scim, expression):
+    response = scim.post("Users/.search", {"filter": expression})
+    assert response.status_code == 400
+    assert response.json()["schemas"] == [ERROR_SCHEMA]
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "not (" * 30 + 'userName eq "a"' + ")" * 30,
+        "(" * 490 + 'userName eq "a"' + ")" * 490,
+        " or ".join(['userName eq "a"'] * 52),
+        " or ".join(['emails[type eq "w"]'] * 40),
+    ],
+)
+def test_the_longest_filters_allowed_are_answered(scim, expression):
+    assert len(expression) <= 1000
+    response = scim.post("Users/.search", {"filter": expression})
+    assert (response.status_code, response.json()["totalResults"]) == (200, 0)
+
+
+def test_a_start_index_past_any_database_offset_is_an_empty_page(scim, five):
+    page = scim.get("Users", {"startIndex": str(10**20)}).json()
+    assert (page["totalResults"], page["itemsPerPage"], page["Resources"]) == (5, 0, [])
+
+
+@pytest.mark.parametrize("params", [{"count": "abc"}, {"startIndex": "1e3"}, {"sortBy": "userName"}])
+def test_bad_list_parameters_are_refused(scim, params):
+    response = scim.get("Users", params)
+    assert (response.status_code, response.json()["scimType"]) == (400, "invalidValue")

@@ -140,3 +140,13 @@ def test_deleting_a_user_another_writer_put_in_a_group_needs_that_groups_removal
     assert response.status_code == 403
     assert "iam:RemoveUserFromGroup" in response.json()["detail"]
     assert Membership.objects.filter(group=org.groups["Developers"], user=ava).exists()
+
+
+def test_an_external_id_another_user_has_is_a_uniqueness_conflict(scim):
+    new_user(scim, "ava", externalId="00u-1")
+    response = scim.post("Users", {"schemas": [USER_SCHEMA], "userName": "ben", "externalId": "00u-1"})
+    assert (response.status_code, response.json()["scimType"]) == (409, "uniqueness")
+    assert not User.objects.filter(username="ben").exists()
+    ben = new_user(scim, "ben")
+    moved = scim.patch(f"Users/{ben['id']}", [{"op": "replace", "path": "externalId", "value": "00u-1"}])
+    assert (moved.status_code, moved.json()["scimType"]) == (409, "uniqueness")
