@@ -1,6 +1,6 @@
 """Machine endpoints: URLs that programs call with a credential of their own.
 
-The decision API is one; later the SCIM, AWS and web-identity endpoints. A
+The decision API and SCIM are two; later the AWS and web-identity endpoints. A
 machine endpoint never reads the console's session cookie and never sets one:
 `request.user` is anonymous until the endpoint's own credential (a bearer key,
 a signature) says who calls, and then it is that caller only. That alone is why
