@@ -39,6 +39,15 @@ def _refuse_known_external_id(kind: str, external_id: str, *, besides: Provision
         raise ValidationError(f"Another {kind} here already has the externalId {external_id!r}.", "uniqueness")
 
 
+def _refuse_stale(row: Provisioned, based_on: str | None) -> None:
+    """Read the row again, locked until the transaction ends: a version other than the one the
+    caller's If-Match named (`based_on`, an ETag) is SCIM's precondition failure."""
+    current = Provisioned.objects.select_for_update().get(pk=row.pk)
+    row.version = current.version
+    if based_on is not None and current.etag != based_on:
+        raise ValidationError(f"The resource has changed: its version is now {current.etag}.", "precondition")
+
+
 def _state(row: Provisioned) -> dict:
     return {"external_id": row.external_id, "attributes": row.attributes, "version": row.version}
 
@@ -72,10 +81,19 @@ def create_user(
 
 @transaction.atomic
 def update_user(
-    *, row: Provisioned, actor: User | None, user_name: str, active: bool, external_id: str, attributes: dict
+    *,
+    row: Provisioned,
+    actor: User | None,
+    user_name: str,
+    active: bool,
+    external_id: str,
+    attributes: dict,
+    based_on: str | None = None,
 ) -> Provisioned:
     """The user as the provider now describes it: a new name renames it (under /scim/ still),
-    `active` false disables it as the console does (its sessions end)."""
+    `active` false disables it as the console does (its sessions end). `based_on`: the ETag
+    the provider's If-Match named."""
+    _refuse_stale(row, based_on)
     user = row.user
     changes = {}
     if user_name != user.username:
@@ -92,8 +110,9 @@ def update_user(
 
 
 @transaction.atomic
-def delete_user(*, row: Provisioned, actor: User | None) -> None:
+def delete_user(*, row: Provisioned, actor: User | None, based_on: str | None = None) -> None:
     """As the console's deletion with everything in the way removed first, each by its service."""
+    _refuse_stale(row, based_on)
     record("DeprovisionUser", actor=actor, target=row.user, before=_state(row))
     identity_services.delete_user(user=row.user, actor=actor, with_credentials_and_memberships=True, with_policies=True)
 
@@ -118,10 +137,17 @@ def create_group(
 
 @transaction.atomic
 def update_group(
-    *, row: Provisioned, actor: User | None, display_name: str, external_id: str, members: Iterable[User]
+    *,
+    row: Provisioned,
+    actor: User | None,
+    display_name: str,
+    external_id: str,
+    members: Iterable[User],
+    based_on: str | None = None,
 ) -> Provisioned:
     """The group as the provider now describes it. Members SCIM added and the provider no
     longer lists are removed; a member another writer added is left as it is."""
+    _refuse_stale(row, based_on)
     group = row.group
     if display_name != group.group_name:
         _refuse_taken(Group, "group_name", display_name, besides=group)
@@ -139,7 +165,8 @@ def update_group(
 
 
 @transaction.atomic
-def delete_group(*, row: Provisioned, actor: User | None) -> None:
+def delete_group(*, row: Provisioned, actor: User | None, based_on: str | None = None) -> None:
+    _refuse_stale(row, based_on)
     record("DeprovisionGroup", actor=actor, target=row.group, before=_state(row))
     identity_services.delete_group(group=row.group, actor=actor, with_members=True, with_policies=True)
 

@@ -215,8 +215,11 @@ def _one(kind: Kind):
                 return answer(None, 304, {"ETag": row.etag})
             return _shown(request, kind, row, parameters=_parameters(request))
         refuse_unless_matches(request, row.etag)
+        # Checked again in the write's transaction, the row locked: another write may come between.
+        based_on = row.etag if "If-Match" in request.headers and request.headers["If-Match"] != "*" else None
         if request.method == "DELETE":
-            _perform(request, services.delete_user if kind is USERS else services.delete_group, row=row)
+            change = services.delete_user if kind is USERS else services.delete_group
+            _perform(request, change, row=row, based_on=based_on)
             return answer(None, 204)
         if request.method == "PUT":
             data = _without_password(json_body(request))
@@ -225,7 +228,7 @@ def _one(kind: Kind):
         else:
             resource = _patched(request, kind, row)
             context = Context.RESOURCE_PATCH_RESPONSE
-        _replace(request, kind, row, resource)
+        _replace(request, kind, row, resource, based_on)
         return _shown(request, kind, kind.rows().get(pk=row.pk), context=context)
 
     return one
@@ -263,11 +266,11 @@ def _create(request, kind: Kind):
     return _shown(request, kind, kind.rows().get(pk=row.pk), 201, Context.RESOURCE_CREATION_RESPONSE)
 
 
-def _replace(request, kind: Kind, row, resource) -> None:
+def _replace(request, kind: Kind, row, resource, based_on: str | None) -> None:
     if kind is USERS:
-        _perform(request, services.update_user, row=row, **_user_fields(resource))
+        _perform(request, services.update_user, row=row, based_on=based_on, **_user_fields(resource))
     else:
-        _perform(request, services.update_group, row=row, **_group_fields(resource))
+        _perform(request, services.update_group, row=row, based_on=based_on, **_group_fields(resource))
 
 
 def _perform(request, change, **arguments):
@@ -276,9 +279,12 @@ def _perform(request, change, **arguments):
     except PermissionDenied as refusal:
         raise ScimError(403, str(refusal)) from None
     except ValidationError as error:
-        conflict = getattr(error, "code", None) == "uniqueness"
-        detail = " ".join(error.messages)
-        raise ScimError(409, detail, "uniqueness") if conflict else ScimError(400, detail, "invalidValue") from None
+        detail, code = " ".join(error.messages), getattr(error, "code", None)
+        if code == "precondition":
+            raise ScimError(412, detail) from None
+        raise (
+            ScimError(409, detail, "uniqueness") if code == "uniqueness" else ScimError(400, detail, "invalidValue")
+        ) from None
 
 
 def _user_fields(resource: User) -> dict:
