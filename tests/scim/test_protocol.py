@@ -357,3 +357,13 @@ def test_a_start_index_past_any_database_offset_is_an_empty_page(scim, five):
 def test_bad_list_parameters_are_refused(scim, params):
     response = scim.get("Users", params)
     assert (response.status_code, response.json()["scimType"]) == (400, "invalidValue")
+
+
+def test_a_refusal_is_recorded_with_the_action_refused(org):
+    from identities.audit import AuditEvent
+
+    stranger = identity_services.create_user(username="stranger", actor=None)
+    ScimClient(bearer(stranger)).post("Users", {"schemas": [USER_SCHEMA], "userName": "ava"})
+    refused = AuditEvent.objects.get(outcome=AuditEvent.Outcome.DENIED, actor_arn=stranger.arn)
+    assert (refused.event_name, refused.after["path"], refused.after["status"]) == ("CreateUser", "/scim/v2/Users", 403)
+    assert refused.after["reason"].startswith("Your policies do not allow iam:CreateUser on ")
