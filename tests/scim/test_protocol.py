@@ -293,14 +293,19 @@ def test_list_queries_stay_the_same_as_users_and_groups_grow(scim):
         users = [new_user(scim, f"user{start + index}") for index in range(count)]
         new_group(scim, f"group{start}", members=[user["id"] for user in users])
 
+    # The lists, a filter the database answers, one matched in memory (emails), and a page.
+    paths = (
+        "Users",
+        "Groups",
+        "Users?filter=userName+sw+%22user%22",
+        "Users?filter=emails+pr",
+        "Groups?filter=members+pr",
+        "Users?startIndex=2&count=1",
+    )
     grow(2, 0)
-    small = (_queries(scim, "Users"), _queries(scim, "Groups"), _queries(scim, "Users?filter=userName+sw+%22user%22"))
+    small = [_queries(scim, path) for path in paths]
     grow(6, 100)
-    assert (
-        _queries(scim, "Users"),
-        _queries(scim, "Groups"),
-        _queries(scim, "Users?filter=userName+sw+%22user%22"),
-    ) == small
+    assert [_queries(scim, path) for path in paths] == small
 
 
 def test_a_search_of_every_resource_type(scim):
