@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "policies",
     "access",
     "federation",
+    "scim",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -20,6 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("policies.urls_api")),
     path("api/v1/", include("access.urls_api")),
+    path("scim/v2/", include("scim.urls")),
     path("", include("policies.urls")),
     path("", include("access.urls")),
 ]

@@ -17,6 +17,9 @@ from ipaddress import ip_address
 from django.conf import settings
 from django.utils import timezone
 
+INTERFACE_KEY = "iamconsole:Interface"
+CONSOLE = "console"
+
 _current: ContextVar["RequestContext | None"] = ContextVar("iam_request_context", default=None)
 
 
@@ -35,6 +38,9 @@ class RequestContext:
     # keys), for which AWS leaves the MFA keys out altogether.
     mfa_present: bool | None = False
     mfa_authenticated_at: datetime | None = None
+    # Which of the console's doors the request came in by (iamconsole:Interface): "console"
+    # (its pages and the admin), "api" (the JSON API), "scim" (provisioning).
+    interface: str = ""
     # Permission answers within this request, so a page that asks the same
     # question for each row asks the policies once; any write this request makes
     # empties it (identities.middleware).
@@ -75,6 +81,8 @@ class RequestContext:
         }
         if self.source_ip:
             keys["aws:SourceIp"] = self.source_ip
+        if self.interface:
+            keys[INTERFACE_KEY] = self.interface
         if self.mfa_present is not None:
             keys["aws:MultiFactorAuthPresent"] = "true" if self.mfa_present else "false"
         if self.mfa_present and self.mfa_authenticated_at is not None:
@@ -127,11 +135,13 @@ def _mfa_authenticated_at(request) -> datetime | None:
     return datetime.fromtimestamp(verified_at, tz=UTC) if verified_at is not None else None
 
 
-def context_for(request, *, console: bool = True) -> RequestContext:
-    """The context of a request before anyone is bound to it. Only a console request
-    reads its session (for MFA); a machine endpoint's caller brings its own."""
-    if not console:
-        return RequestContext(source_ip=source_ip(request), secure_transport=request.is_secure(), mfa_present=None)
+def context_for(request, *, interface: str = CONSOLE) -> RequestContext:
+    """The context of a request before anyone is bound to it, come in by `interface`. Only a
+    console request reads its session (for MFA); a machine endpoint's caller brings its own."""
+    if interface != CONSOLE:
+        return RequestContext(
+            source_ip=source_ip(request), secure_transport=request.is_secure(), mfa_present=None, interface=interface
+        )
     mfa_at = _mfa_authenticated_at(request)
     return RequestContext(
         source_ip=source_ip(request),
@@ -139,6 +149,7 @@ def context_for(request, *, console: bool = True) -> RequestContext:
         time=timezone.now(),
         mfa_present=mfa_at is not None,
         mfa_authenticated_at=mfa_at,
+        interface=CONSOLE,
     )
 
 

@@ -1,6 +1,6 @@
 """Machine endpoints: URLs that programs call with a credential of their own.
 
-The decision API is one; later the SCIM, AWS and web-identity endpoints. A
+The decision API and SCIM are two; later the AWS and web-identity endpoints. A
 machine endpoint never reads the console's session cookie and never sets one:
 `request.user` is anonymous until the endpoint's own credential (a bearer key,
 a signature) says who calls, and then it is that caller only. That alone is why
@@ -25,6 +25,8 @@ from identities import ratelimit
 from identities.context import current_context, set_current_context, source_ip
 
 MARK = "machine_endpoint"
+# The interface (iamconsole:Interface) of an endpoint that names none: the JSON API's.
+API = "api"
 
 limits = ratelimit.Limits(
     {
@@ -47,11 +49,14 @@ def too_many_requests(refusal: RateLimited) -> HttpResponse:
     return response
 
 
-def machine_endpoint(view=None, *, rate_limited: Callable[[RateLimited], HttpResponse] = too_many_requests):
-    """Mark `view` as a machine endpoint (CSRF-exempt, cookie-blind, rate-limited); a 429 is
-    answered by `rate_limited`."""
+def machine_endpoint(
+    view=None, *, rate_limited: Callable[[RateLimited], HttpResponse] = too_many_requests, interface: str = API
+):
+    """Mark `view` as a machine endpoint (CSRF-exempt, cookie-blind, rate-limited) of
+    `interface`, the value of iamconsole:Interface in its requests; a 429 is answered by
+    `rate_limited`."""
     if view is None:
-        return lambda view: machine_endpoint(view, rate_limited=rate_limited)
+        return lambda view: machine_endpoint(view, rate_limited=rate_limited, interface=interface)
 
     @wraps(view)
     def limited(request, *args, **kwargs):
@@ -62,7 +67,7 @@ def machine_endpoint(view=None, *, rate_limited: Callable[[RateLimited], HttpRes
             return rate_limited(refusal)
 
     limited = csrf_exempt(limited)
-    setattr(limited, MARK, True)
+    setattr(limited, MARK, interface)
     return limited
 
 
@@ -79,11 +84,16 @@ def _admit(limit: str, subject: str, described: str) -> None:
 
 
 def is_machine_endpoint(request) -> bool:
+    return interface_of(request) is not None
+
+
+def interface_of(request) -> str | None:
+    """The interface of the machine endpoint the request is for; None for anything else."""
     try:
         match = resolve(request.path_info)
     except Resolver404:
-        return False
-    return getattr(match.func, MARK, False)
+        return None
+    return getattr(match.func, MARK, None) or None
 
 
 def bind_caller(request, user, *, credential_id: str, role_session=None, mfa_present: bool | None) -> None:

@@ -16,6 +16,7 @@ from django.utils.functional import SimpleLazyObject
 
 from identities import audit, generation, machine, ratelimit, signin
 from identities.context import (
+    CONSOLE,
     RequestContext,
     context_for,
     reset_current_context,
@@ -39,8 +40,9 @@ class RequestContextMiddleware:
 
     def __call__(self, request):
         # Without a session this is the API's short chain (iamconsole.handlers): machine calls only.
-        machine_call = not hasattr(request, "session") or machine.is_machine_endpoint(request)
-        context = context_for(request, console=not machine_call)
+        interface = machine.interface_of(request)
+        machine_call = not hasattr(request, "session") or interface is not None
+        context = context_for(request, interface=interface or (machine.API if machine_call else CONSOLE))
         token = set_current_context(context)
         if machine_call:
             request.user = AnonymousUser()
@@ -186,16 +188,25 @@ def _count_refusal(request, response) -> None:
 
 def _api_error(response) -> str:
     error = _api_error_fields(response)
-    return f"{error.get('code', '')}: {error.get('message', '')}" if error else ""
+    code, message = error.get("code", ""), error.get("message", "")
+    return (f"{code}: {message}" if code else str(message)) if error else ""
 
 
 def _api_error_fields(response) -> dict:
-    """The API's `{"error": {"code": ..., "message": ...}}` of a JSON answer, or {}."""
-    if response.get("Content-Type", "").startswith("application/json") and not response.streaming:
-        try:
-            error = json.loads(response.content).get("error", {})
-        except (ValueError, AttributeError):
-            return {}
-        if isinstance(error, dict):
-            return error
+    """The API's `{"error": {"code": ..., "message": ...}}` of a JSON answer, or SCIM's error
+    body (its scimType and detail, RFC 7644 §3.12) in that form; else {}."""
+    content_type = response.get("Content-Type", "")
+    if response.streaming or not content_type.startswith(("application/json", "application/scim+json")):
+        return {}
+    try:
+        body = json.loads(response.content)
+    except ValueError:
+        return {}
+    if not isinstance(body, dict):
+        return {}
+    error = body.get("error")
+    if isinstance(error, dict):
+        return error
+    if isinstance(body.get("detail"), str):
+        return {"code": body.get("scimType") or "", "message": body["detail"]}
     return {}

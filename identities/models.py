@@ -234,8 +234,7 @@ class MembershipQuerySet(models.QuerySet):
 class Membership(models.Model):
     class Source(models.TextChoices):
         """Who made the membership; a writer removes only what it made. Identity-provider
-        rules and provisioning write none yet: their values are here so that they need no
-        migration when they do."""
+        rules write none yet: their value is here so that it needs no migration when they do."""
 
         MANUAL = "manual", "by hand"
         ACCESS_REQUEST = "access_request", "access request"

@@ -715,6 +715,9 @@ STORAGE = Service(
 # iamconsole: the console's own service, for what AWS has no action for
 # --------------------------------------------------------------------------------------------
 
+INTERFACE_KEY = "iamconsole:Interface"
+# Keys the server sets on every request, whatever its action: a condition on them suits any statement.
+SERVER_KEYS = (INTERFACE_KEY,)
 _REQUEST_KEYS = ("iamconsole:RequestedGroup", "iamconsole:RequestedRole", "iamconsole:RequestedAction")
 
 ICONSOLE = Service(
@@ -756,6 +759,8 @@ ICONSOLE = Service(
         ("iamconsole:RequestedGroup", "ARN"),
         ("iamconsole:RequestedRole", "ARN"),
         ("iamconsole:RequestedAction", "String"),
+        # Set by the server on every request: the door it came in by ("console", "api", "scim").
+        (INTERFACE_KEY, "String"),
     ),
 )
 
@@ -875,7 +880,8 @@ def validation_catalogue(aws: Iterable[Service] = ()) -> dict:
         type_keys = {kind.name: kind.condition_keys for kind in svc.resource_types}
         for action in svc.actions:
             from_types = [key for kind in action.resource_types for key in type_keys.get(kind, ())]
-            action_keys.setdefault(f"{svc.prefix}:{action.name}".lower(), [*action.condition_keys, *from_types])
+            keys = [*action.condition_keys, *from_types, *SERVER_KEYS]
+            action_keys.setdefault(f"{svc.prefix}:{action.name}".lower(), keys)
     # A key is the first owner's, global keys first, as the database loaders store it.
     key_types = dict(GLOBAL_CONDITION_KEYS)
     known = {key.lower() for key in key_types}

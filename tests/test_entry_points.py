@@ -30,6 +30,7 @@ from identities.audit import AuditEvent
 from identities.context import PENDING, Target
 from identities.rules import Check
 from policies import services
+from scim import services as scim_services
 from tests.admin_forms import admin_form_data
 from tests.documents import allow, deny
 from tests.factories import TEST_PASSWORD
@@ -99,6 +100,12 @@ def world(org):
     w.service = services.save_catalog_service(prefix="billing", name="Billing", actor=None)
     # Stored, so every change below also passes the expectations' guard (nothing here breaks it).
     w.expectation = services.put_access_expectation(definition=_EXPECTATION, actor=None)
+    # What SCIM provisioned: two users, one of them in a group SCIM made.
+    w.provisioned = scim_services.create_user(user_name="provisioned", actor=None)
+    w.provisioned_member = scim_services.create_user(user_name="provisioned-member", actor=None)
+    w.provisioned_group = scim_services.create_group(
+        display_name="Provisioned", members=[w.provisioned_member.user], actor=None
+    )
     # Access requests of the target's: one open, one granted.
     w.request = _ask(w.target, "arn:aws:storage:::site/open.html")
     w.granted = _granted(w, w.target, "arn:aws:storage:::site/granted.html")
@@ -1121,6 +1128,138 @@ API_ROWS = [
 ]
 
 
+# SCIM (/scim/v2/): the same rule table as the console, asked by the SCIM services' rules.
+
+_USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+_GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
+_PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+
+
+def _scim_id(name: str):
+    return lambda w, me: {"scim_id": getattr(w, name).scim_id}
+
+
+def _patch(*operations) -> dict:
+    return {"schemas": [_PATCH_SCHEMA], "Operations": list(operations)}
+
+
+def _scim_reads(w, name: str) -> list[Check]:
+    row = getattr(w, name)
+    return [read("iam:GetUser" if row.kind == "user" else "iam:GetGroup", row.entity)]
+
+
+SCIM_ROWS = [
+    Row("scim:service-provider-config", "GET", lambda w, me: [], ok=200, api=True),
+    Row("scim:resource-types", "GET", lambda w, me: [], ok=200, api=True),
+    Row("scim:resource-type", "GET", lambda w, me: [], lambda w, me: {"name": "User"}, ok=200, api=True),
+    Row("scim:schemas", "GET", lambda w, me: [], ok=200, api=True),
+    Row("scim:schema", "GET", lambda w, me: [], lambda w, me: {"urn": _USER_SCHEMA}, ok=200, api=True),
+    Row("scim:search", "POST", lambda w, me: [read("iam:ListUsers")], data=lambda w, me: {}, ok=200, api=True),
+    Row("scim:users", "GET", lambda w, me: [read("iam:ListUsers")], ok=200, api=True),
+    Row("scim:users-search", "POST", lambda w, me: [read("iam:ListUsers")], data=lambda w, me: {}, ok=200, api=True),
+    Row(
+        "scim:users",
+        "POST",
+        lambda w, me: rule(scim_services.create_user, user_name="fresh"),
+        data=lambda w, me: {"schemas": [_USER_SCHEMA], "userName": "fresh"},
+        ok=201,
+        api=True,
+    ),
+    Row("scim:user", "GET", lambda w, me: _scim_reads(w, "provisioned"), _scim_id("provisioned"), ok=200, api=True),
+    Row(
+        "scim:user",
+        "PUT",
+        lambda w, me: [
+            *_scim_reads(w, "provisioned"),
+            *rule(scim_services.update_user, row=w.provisioned, user_name="renamed", active=True),
+        ],
+        _scim_id("provisioned"),
+        data=lambda w, me: {"schemas": [_USER_SCHEMA], "userName": "renamed"},
+        ok=200,
+        api=True,
+    ),
+    Row(
+        "scim:user",
+        "PATCH",
+        lambda w, me: [
+            *_scim_reads(w, "provisioned"),
+            *rule(scim_services.update_user, row=w.provisioned, user_name="provisioned", active=False),
+        ],
+        _scim_id("provisioned"),
+        data=lambda w, me: _patch({"op": "replace", "path": "active", "value": False}),
+        ok=200,
+        api=True,
+    ),
+    Row(
+        "scim:user",
+        "DELETE",
+        lambda w, me: [*_scim_reads(w, "provisioned"), *rule(scim_services.delete_user, row=w.provisioned)],
+        _scim_id("provisioned"),
+        ok=204,
+        api=True,
+    ),
+    Row("scim:groups", "GET", lambda w, me: [read("iam:ListGroups")], ok=200, api=True),
+    Row("scim:groups-search", "POST", lambda w, me: [read("iam:ListGroups")], data=lambda w, me: {}, ok=200, api=True),
+    Row(
+        "scim:groups",
+        "POST",
+        lambda w, me: rule(scim_services.create_group, display_name="Fresh"),
+        data=lambda w, me: {"schemas": [_GROUP_SCHEMA], "displayName": "Fresh"},
+        ok=201,
+        api=True,
+    ),
+    Row(
+        "scim:group",
+        "GET",
+        lambda w, me: _scim_reads(w, "provisioned_group"),
+        _scim_id("provisioned_group"),
+        ok=200,
+        api=True,
+    ),
+    Row(
+        "scim:group",
+        "PUT",
+        lambda w, me: [
+            *_scim_reads(w, "provisioned_group"),
+            *rule(scim_services.update_group, row=w.provisioned_group, display_name="Renamed", members=[]),
+        ],
+        _scim_id("provisioned_group"),
+        data=lambda w, me: {"schemas": [_GROUP_SCHEMA], "displayName": "Renamed", "members": []},
+        ok=200,
+        api=True,
+    ),
+    Row(
+        "scim:group",
+        "PATCH",
+        lambda w, me: [
+            *_scim_reads(w, "provisioned_group"),
+            *rule(
+                scim_services.update_group,
+                row=w.provisioned_group,
+                display_name="Provisioned",
+                members=[w.provisioned_member.user, w.provisioned.user],
+            ),
+        ],
+        _scim_id("provisioned_group"),
+        data=lambda w, me: _patch({"op": "add", "path": "members", "value": [{"value": w.provisioned.scim_id}]}),
+        ok=200,
+        api=True,
+    ),
+    Row(
+        "scim:group",
+        "DELETE",
+        lambda w, me: [
+            *_scim_reads(w, "provisioned_group"),
+            *rule(scim_services.delete_group, row=w.provisioned_group),
+        ],
+        _scim_id("provisioned_group"),
+        ok=204,
+        api=True,
+    ),
+]
+API_ROWS += SCIM_ROWS
+
+
 # The admin: every registered model's list, add, change, delete and inline operations.
 
 
@@ -1557,7 +1696,7 @@ def snapshot() -> dict:
     """Every row a change could touch (audit refusals, counters and sessions apart), and the
     number of successful audit events."""
     state = {}
-    for label in ("identities", "policies", "access", "otp_totp", "sessions"):
+    for label in ("identities", "policies", "access", "scim", "otp_totp", "sessions"):
         for model in apps.get_app_config(label).get_models():
             if model._meta.model_name in _SKIPPED_TABLES:
                 continue

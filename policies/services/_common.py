@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from identities.models import Group, Role, User
-from policies import catalogue_version
+from policies import catalogue_data, catalogue_version
 from policies.engine import CatalogueIndex, DocumentKind, Finding, Level, PolicyKind, validate_policy
 from policies.models import (
     CatalogAction,
@@ -51,7 +51,7 @@ def _validation_keywords() -> dict:
     action_keys = {}
     for service, prefix, name, resource_types, keys in rows:
         from_types = [key for kind in _names(resource_types) for key in type_keys.get((service, kind), ())]
-        action_keys[f"{prefix}:{name}".lower()] = [*_names(keys), *from_types]
+        action_keys[f"{prefix}:{name}".lower()] = [*_names(keys), *from_types, *catalogue_data.SERVER_KEYS]
     if not action_keys:
         return {}
     key_types = dict(CatalogConditionKey.objects.values_list("key", "value_type"))

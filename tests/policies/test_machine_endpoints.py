@@ -71,10 +71,19 @@ def _patterns(resolver, prefix=""):
             yield prefix + str(entry.pattern), entry.callback
 
 
-def test_every_api_url_is_a_machine_endpoint_and_nothing_else_is():
+def test_every_api_and_scim_url_is_a_machine_endpoint_and_nothing_else_is():
     marked = {route for route, view in _patterns(get_resolver()) if getattr(view, machine.MARK, False)}
-    api = {route for route, _ in _patterns(get_resolver()) if route.startswith("api/")}
-    assert api and marked == api
+    machine_routes = {route for route, _ in _patterns(get_resolver()) if route.startswith(("api/", "scim/"))}
+    assert machine_routes and marked == machine_routes
+
+
+def test_each_machine_endpoint_names_its_interface():
+    interfaces = {
+        route.split("/")[0]: getattr(view, machine.MARK)
+        for route, view in _patterns(get_resolver())
+        if getattr(view, machine.MARK, False)
+    }
+    assert interfaces == {"api": "api", "scim": "scim"}
 
 
 def test_a_check_about_someone_else_never_borrows_this_requests_keys(db):
