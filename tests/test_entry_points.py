@@ -983,6 +983,8 @@ OPEN = {
     "policies:role-switch-back": "ends one's own role session",
     "policies:policy-validate": "validates a document as typed; reads only the catalogue",
     "policies:trust-policy-validate": "validates a trust policy as typed; reads only the catalogue",
+    "policies:catalogue": "the action catalogue for the statement builder: reference data, as the live check reads it",
+    "policies:catalogue-service": "one service of the action catalogue, for the statement builder",
     "api:openapi": "the API's public reference",
     "federation:sign-in": "signing in through the identity provider (docs/federation.md)",
     "federation:callback": "the identity provider's answer to a sign-in, verified by Authlib",
