@@ -389,31 +389,6 @@ _IAM_CONSOLE_ACTIONS: tuple[Action, ...] = (
         ("role",),
         description=_console("list who may switch to a role and until when"),
     ),
-    # Access expectations (policies.expectations): stored tests of access that every change must keep.
-    Action(
-        "ListAccessExpectations",
-        LIST,
-        (),
-        description=_console("list the access expectations and whether each holds"),
-    ),
-    Action(
-        "PutAccessExpectation",
-        PERMISSIONS_MANAGEMENT,
-        ("access-expectation",),
-        description=_console("create or change an access expectation that every change must keep"),
-    ),
-    Action(
-        "DeleteAccessExpectation",
-        PERMISSIONS_MANAGEMENT,
-        ("access-expectation",),
-        description=_console("delete an access expectation"),
-    ),
-    Action(
-        "OverrideAccessExpectation",
-        PERMISSIONS_MANAGEMENT,
-        ("access-expectation",),
-        description=_console("make a change that breaks an access expectation, recorded with what it broke"),
-    ),
 )
 
 _IAM_RESOURCE_TYPES: tuple[ResourceType, ...] = (
@@ -462,7 +437,6 @@ _IAM_RESOURCE_TYPES: tuple[ResourceType, ...] = (
     # The console's own resource types.
     ResourceType("guardrail", "arn:${Partition}:iam::${Account}:guardrail/${GuardrailNameWithPath}"),
     ResourceType("catalog-service", "arn:${Partition}:iam::${Account}:catalog-service/${ServicePrefix}"),
-    ResourceType("access-expectation", "arn:${Partition}:iam::${Account}:access-expectation/${ExpectationName}"),
 )
 
 _IAM_CONDITION_KEYS: tuple[tuple[str, str], ...] = (
@@ -731,11 +705,38 @@ ICONSOLE = Service(
                 "role, or each requested resource (with the requested action as iamconsole:RequestedAction)"
             ),
         ),
+        # Access expectations (policies.expectations): stored tests of access that every change must keep
+        # (named iam:*AccessExpectation* until migration policies 0012 moved them here).
+        Action(
+            "ListAccessExpectations",
+            LIST,
+            (),
+            description=_console("list the access expectations and whether each holds"),
+        ),
+        Action(
+            "PutAccessExpectation",
+            PERMISSIONS_MANAGEMENT,
+            ("access-expectation",),
+            description=_console("create or change an access expectation that every change must keep"),
+        ),
+        Action(
+            "DeleteAccessExpectation",
+            PERMISSIONS_MANAGEMENT,
+            ("access-expectation",),
+            description=_console("delete an access expectation"),
+        ),
+        Action(
+            "OverrideAccessExpectation",
+            PERMISSIONS_MANAGEMENT,
+            ("access-expectation",),
+            description=_console("make a change that breaks an access expectation, recorded with what it broke"),
+        ),
     ),
     resource_types=(
         ResourceType("group", "arn:${Partition}:iam::${Account}:group/${GroupNameWithPath}"),
         ResourceType("role", "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}"),
         ResourceType("resource", "arn:${Partition}:${Service}:${Region}:${Account}:${Resource}"),
+        ResourceType("access-expectation", "arn:${Partition}:iam::${Account}:access-expectation/${ExpectationName}"),
     ),
     condition_keys=(
         ("iamconsole:RequestedGroup", "ARN"),
@@ -811,8 +812,6 @@ CONSOLE_FEATURES: frozenset[str] = frozenset(
         "iam:ExportAuditEvents",
         "iam:GetAssessmentReport",
         "iam:AcknowledgeFinding",
-        *(f"iam:{verb}AccessExpectation" for verb in ("Put", "Delete", "Override")),
-        "iam:ListAccessExpectations",
         "sts:AssumeRole",
         "sts:GetCallerIdentity",
         "sts:GetAccessKeyInfo",

@@ -190,7 +190,7 @@ _PREVIEW = {
         "broken_expectations": {
             "type": "array",
             "description": "Access expectations the change would break: saving it is refused unless each is "
-            "overridable (iam:OverrideAccessExpectation). Failures are listed only for principals the caller "
+            "overridable (iamconsole:OverrideAccessExpectation). Failures are listed only for principals the caller "
             "may iam:SimulatePrincipalPolicy on, and at most five; other_failures counts the rest.",
             "items": {
                 "type": "object",
@@ -474,13 +474,13 @@ def _expectation_paths(common: tuple[int, ...]) -> dict:
         "/access-expectations": {
             "get": {
                 "operationId": "listAccessExpectations",
-                "summary": "Every access expectation, checked now (iam:ListAccessExpectations)",
+                "summary": "Every access expectation, checked now (iamconsole:ListAccessExpectations)",
                 "responses": ok({"$ref": "#/components/schemas/AccessExpectations"}, "The expectations")
                 | errors(401, 403, 405, 503),
             },
             "post": {
                 "operationId": "putAccessExpectation",
-                "summary": "Create or replace an access expectation (iam:PutAccessExpectation)",
+                "summary": "Create or replace an access expectation (iamconsole:PutAccessExpectation)",
                 "requestBody": json_body({"$ref": "#/components/schemas/AccessExpectationDefinition"}),
                 "responses": ok(one, "The stored expectation, with its state") | errors(*common),
             },
@@ -488,7 +488,7 @@ def _expectation_paths(common: tuple[int, ...]) -> dict:
         "/access-expectations/{name}": {
             "delete": {
                 "operationId": "deleteAccessExpectation",
-                "summary": "Delete an access expectation (iam:DeleteAccessExpectation)",
+                "summary": "Delete an access expectation (iamconsole:DeleteAccessExpectation)",
                 "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
                 "responses": ok({"$ref": "#/components/schemas/DeletedAccessExpectation"}, "Deleted")
                 | errors(401, 403, 404, 405, 503, missing="No such expectation"),

@@ -16,7 +16,7 @@ from policies import expectations, services
 from policies.expectations.state import FAILURES_KEPT
 from policies.models import AccessExpectation
 
-LIST_ACTION = "iam:ListAccessExpectations"
+LIST_ACTION = "iamconsole:ListAccessExpectations"
 FAILURES_SHOWN = 5
 EXAMPLE = {
     "name": "lucas-keeps-production-data",

@@ -44,7 +44,7 @@ def _check(definition: dict) -> expectations.Result:
 
 
 def _editor():
-    """Allowed the changes these tests make, and not the override (iam:* would include it)."""
+    """Allowed the changes these tests make, and not the override (IAMFullAccess would include it)."""
     editor = identity_services.create_user(username="editor", actor=None)
     actions = ["iam:CreatePolicyVersion", "iam:PutUserPolicy", "iam:DeleteUserPolicy", "iam:RemoveUserFromGroup"]
     services.put_inline_policy(identity=editor, policy_name="Edit", document=allow(actions), actor=None)
@@ -147,7 +147,7 @@ def test_a_change_that_breaks_nothing_goes_through_and_keeps_the_state(org):
 
 def test_an_actor_allowed_the_override_makes_the_change_and_the_trail_names_what_broke(org):
     services.put_access_expectation(definition=LUCAS_KEEPS_PRODUCTION, actor=org.iam_admin)
-    overrider = org.iam_admin  # IAMFullAccess: iam:*, the override among it
+    overrider = org.iam_admin  # IAMFullAccess: iam:* and the expectation actions, the override among them
     rules.perform(
         overrider,
         services.create_policy_version,
@@ -230,17 +230,17 @@ def test_deleting_or_overriding_an_expectation_about_oneself_is_an_escalation_ro
     ivy = identity_services.create_user(username="ivy", actor=None)
     arn = "arn:aws:iam::123456789012:access-expectation/only-operations-delete-production-buckets"
     services.put_inline_policy(
-        identity=ivy, policy_name="Lift", document=allow("iam:OverrideAccessExpectation", arn), actor=None
+        identity=ivy, policy_name="Lift", document=allow("iamconsole:OverrideAccessExpectation", arn), actor=None
     )
     (path,) = _paths_of("ivy")
-    assert (path.kind, path.steps) == ("lift-expectation", (f"iam:OverrideAccessExpectation on {arn}",))
+    assert (path.kind, path.steps) == ("lift-expectation", (f"iamconsole:OverrideAccessExpectation on {arn}",))
 
 
 def test_near_miss_an_expectation_that_leaves_one_out(org):
     services.put_access_expectation(definition=ONLY_OPERATIONS, actor=None)
     ivy = identity_services.create_user(username="ivy", actor=None)
     identity_services.add_members(group=org.groups["Operations"], users=[ivy], actor=None)
-    lifting = allow(["iam:DeleteAccessExpectation", "iam:OverrideAccessExpectation"])
+    lifting = allow(["iamconsole:DeleteAccessExpectation", "iamconsole:OverrideAccessExpectation"])
     services.put_inline_policy(identity=ivy, policy_name="Lift", document=lifting, actor=None)
     assert _paths_of("ivy") == []
 
@@ -249,7 +249,7 @@ def test_near_miss_an_expectation_about_someone_else_or_one_that_they_may(org):
     services.put_access_expectation(definition=LUCAS_KEEPS_PRODUCTION, actor=None)
     services.put_access_expectation(definition={**MIA_READS, "principals": "*"}, actor=None)
     ivy = identity_services.create_user(username="ivy", actor=None)
-    lifting = allow(["iam:DeleteAccessExpectation", "iam:OverrideAccessExpectation"])
+    lifting = allow(["iamconsole:DeleteAccessExpectation", "iamconsole:OverrideAccessExpectation"])
     services.put_inline_policy(identity=ivy, policy_name="Lift", document=lifting, actor=None)
     assert _paths_of("ivy") == []
 

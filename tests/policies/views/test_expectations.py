@@ -71,7 +71,7 @@ def test_the_page_shows_each_expectation_checked_now(org):
 
 def test_a_reader_sees_the_page_without_its_forms(org):
     services.put_access_expectation(definition=LUCAS, actor=None)
-    body = signed_in(_user("reader", "iam:ListAccessExpectations")).get(URL).content.decode()
+    body = signed_in(_user("reader", "iamconsole:ListAccessExpectations")).get(URL).content.decode()
     assert "lucas-keeps-production-data" in body
     assert PUT not in body and "Delete</button>" not in body
 
@@ -111,7 +111,7 @@ def test_bad_input_says_why_and_changes_nothing(org, text, problem):
 
 
 def test_putting_without_the_action_is_refused_and_changes_nothing(org):
-    reader = signed_in(_user("reader", "iam:ListAccessExpectations"))
+    reader = signed_in(_user("reader", "iamconsole:ListAccessExpectations"))
     before = _state()
     response = reader.post(PUT, {"definition": json.dumps(LUCAS)})
     assert response.status_code == 403
@@ -124,7 +124,7 @@ def test_deleting_needs_its_action(org):
     row = services.put_access_expectation(definition=LUCAS, actor=None)
     url = reverse("policies:expectation-delete", args=[row.pk])
     assert client_for("henry").post(url).status_code == 404
-    assert signed_in(_user("reader", "iam:ListAccessExpectations")).post(url).status_code == 403
+    assert signed_in(_user("reader", "iamconsole:ListAccessExpectations")).post(url).status_code == 403
     assert AccessExpectation.objects.exists()
     response = client_for("iam-admin").post(url)
     assert response.status_code == 302
