@@ -138,7 +138,7 @@ def perform(actor, change: Callable, **arguments):
     checks = required(change, **arguments)
     require(actor, checks)
     allowed = _as_allowed(actor, checks)
-    with transaction.atomic(), guards.around(actor, change):
+    with transaction.atomic(), guards.around(actor, change, arguments):
         made = change(actor=actor, **arguments)
     note_allowed(actor, allowed)
     return made

@@ -197,6 +197,100 @@ def test_a_change_made_outside_the_rule_table_is_seen_as_the_state_before_the_ne
     assert AccessExpectation.objects.get().held is False
 
 
+# Which expectations a change checks
+
+AUDITORS_KEEP_PRODUCTION = {
+    "name": "auditors-keep-production-data",
+    "principals": {"groups": ["AuditTeam"]},
+    "may": False,
+    "actions": ["storage:DeleteBucket"],
+    "resources": [PRODUCTION],
+}
+
+
+@pytest.fixture
+def evaluated(monkeypatch):
+    """The names of the expectations evaluated, each time one is."""
+    names: list[str] = []
+    check = expectations.evaluation.Checker.check
+
+    def counted(self, definition):
+        names.append(definition.name)
+        return check(self, definition)
+
+    monkeypatch.setattr(expectations.evaluation.Checker, "check", counted)
+    return names
+
+
+def _store_four(org):
+    for definition in (LUCAS_KEEPS_PRODUCTION, MIA_READS, AUDITORS_KEEP_PRODUCTION, ONLY_OPERATIONS):
+        services.put_access_expectation(definition=definition, actor=org.iam_admin)
+
+
+def test_a_change_to_henry_checks_only_the_expectation_about_anyone(org, evaluated):
+    _store_four(org)
+    editor = _editor()
+    evaluated.clear()
+    rules.perform(
+        editor,
+        services.put_inline_policy,
+        identity=org.henry,
+        policy_name="Read",
+        document=allow("storage:GetObject"),
+    )
+    # Twice: on the state before (the editor's creation moved the generation since its check) and after.
+    assert evaluated == ["only-operations-delete-production-buckets"] * 2
+    mia_reads = AccessExpectation.objects.get(name="mia-reads-production-data")
+    assert mia_reads.held is True  # its state as stored, untouched
+
+
+def test_removing_mia_from_developers_checks_what_is_about_her_and_anyone(org, evaluated):
+    _store_four(org)
+    editor = _editor()
+    evaluated.clear()
+    with pytest.raises(ChangeRefused) as refused:
+        rules.perform(editor, identity_services.remove_members, group=org.groups["Developers"], users=[org.mia])
+    assert [detail["name"] for detail in refused.value.details] == ["mia-reads-production-data"]
+    assert sorted(evaluated) == sorted(["mia-reads-production-data", "only-operations-delete-production-buckets"] * 2)
+
+
+def test_a_policy_of_operations_reaches_lucas_by_name_and_auditteam_through_him(org, evaluated):
+    _store_four(org)
+    policy, editor = org.policies["OperationsStorageAccess"], _editor()
+    evaluated.clear()
+    with pytest.raises(ChangeRefused) as refused:
+        rules.perform(
+            editor,
+            services.create_policy_version,
+            policy=policy,
+            document=_operations_without_its_deny(),
+            set_as_default=True,
+        )
+    broken = {detail["name"] for detail in refused.value.details}
+    # lucas is in Operations and AuditTeam: both expectations about him, by name and by group, block it.
+    assert broken == {"lucas-keeps-production-data", "auditors-keep-production-data"}
+    assert "mia-reads-production-data" not in evaluated
+    assert "only-operations-delete-production-buckets" in evaluated
+
+
+def test_a_guardrail_may_touch_anyone_so_it_checks_every_expectation(org, evaluated):
+    _store_four(org)
+    evaluated.clear()
+    rules.perform(
+        org.root,
+        services.save_guardrail,
+        guardrail_name="NoBucketDeletes",
+        document=document(statement("Deny", "storage:DeleteBucket")),
+        level=1,
+    )
+    assert set(evaluated) == {
+        "lucas-keeps-production-data",
+        "mia-reads-production-data",
+        "auditors-keep-production-data",
+        "only-operations-delete-production-buckets",
+    }
+
+
 # The assessment and the escalation report know them
 
 
