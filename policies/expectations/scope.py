@@ -56,13 +56,14 @@ class _Found:
 
     def add(self, item) -> bool:
         """Take one argument's value; False when it may touch anyone."""
-        if isinstance(item, (User, Group, Role, ManagedPolicy)):
-            self.ids[type(item)].add(item.pk)
+        kind = next((kind for kind in self.ids if isinstance(item, kind)), None)
+        if kind is not None:  # by isinstance: request.user is a lazy object around a User
+            self.ids[kind].add(item.pk)
         elif isinstance(item, PolicyVersion):
             self.ids[ManagedPolicy].add(item.policy_id)
         elif isinstance(item, (InlinePolicy, PolicyAttachment)):
             owner = item.owner
-            self.ids[type(owner)].add(owner.pk)
+            self.ids[next(kind for kind in self.ids if isinstance(owner, kind))].add(owner.pk)
             if isinstance(item, PolicyAttachment):
                 self.ids[ManagedPolicy].add(item.policy_id)
         elif isinstance(item, (list, tuple, set, frozenset, QuerySet)):
