@@ -49,9 +49,18 @@ def unregister(guard: Guard) -> None:
         _GUARDS.remove(guard)
 
 
+def unguarded(change: Callable) -> Callable:
+    """Mark a change that alters no decision and only records what guards would check (the
+    access expectations' "Check now"): no guard runs around it."""
+    change.unguarded = True
+    return change
+
+
 def around(actor, change: Callable, arguments: dict | None = None) -> ExitStack:
     """Every registered guard's context for this change, entered in registration order."""
     stack = ExitStack()
+    if getattr(change, "unguarded", False):
+        return stack
     for guard in _GUARDS:
         context = guard(actor, change, arguments or {})
         if context is not None:

@@ -177,6 +177,12 @@ def _put_access_expectation(*, definition=None, **_):
     )
 
 
+@rule(services.record_expectation_checks)
+def _record_expectation_checks(**_):
+    # Checking changes no expectation and no access: whoever may list them may check them now.
+    yield Check("iamconsole:ListAccessExpectations", Target("*"))
+
+
 @rule(services.delete_access_expectation)
 def _delete_access_expectation(*, expectation=None, **_):
     yield Check("iamconsole:DeleteAccessExpectation", subject(expectation))

@@ -691,6 +691,11 @@ CONSOLE_ROWS = [
         data=lambda w, me: {"definition": json.dumps(_NEW_EXPECTATION)},
     ),
     Row(
+        "policies:expectation-check",
+        "POST",
+        lambda w, me: [*rule(services.record_expectation_checks)],
+    ),
+    Row(
         "policies:expectation-delete",
         "POST",
         lambda w, me: [

@@ -10,7 +10,8 @@ are stored:
    generation, else checked now), and which of them the actor may override;
    Only the expectations the change can affect take part (policies.expectations.scope:
    those about a principal it touches, by name or by group, and every one about "anyone");
-   the others are neither checked nor stored, and keep the state they had;
+   the others are not checked: a state they were found in at the generation before the
+   change is theirs at the generation after it;
 2. after it, if the generation moved (the change could alter a decision): check those
    again. An expectation the change breaks (a failure it did not have before) refuses the
    change (`ChangeRefused`, which rolls it back) unless the actor holds
@@ -99,14 +100,19 @@ def _before(rows: list[AccessExpectation], locked: int) -> dict[int, tuple[set[F
 def _guarding(actor, change: Callable, arguments: dict):
     locked = generation.lock(transaction.get_connection().alias)
     scope = scope_of(arguments)
-    rows = [row for row in AccessExpectation.objects.all() if scope.affects(definition_of(row))]
-    if not rows:
-        yield
-        return
-    before = _before(rows, locked)
+    stored = list(AccessExpectation.objects.all())
+    rows = [row for row in stored if scope.affects(definition_of(row))]
+    # Untouched by the change: a state found at this generation holds at the next one too.
+    carried = [row.pk for row in stored if row not in rows and row.checked_generation == locked]
+    before = _before(rows, locked) if rows else {}
     overridable = {row.pk for row in rows if actor is not None and actor.has_perm(OVERRIDE_ACTION, row)}
     yield
-    if generation.current() == locked:
+    after = generation.current()
+    if after == locked:
+        return
+    if carried:
+        AccessExpectation.objects.filter(pk__in=carried).update(checked_generation=after)
+    if not rows:
         return
     results = check_rows(rows)
     store(rows, results)

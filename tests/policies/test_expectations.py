@@ -3,12 +3,14 @@ refused when it would break one (unless the actor may override it, which is audi
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils.functional import SimpleLazyObject
 
-from identities import rules
+from identities import generation, rules
 from identities import services as identity_services
 from identities.audit import AuditEvent
 from identities.guards import ChangeRefused
 from policies import expectations, services
+from policies.expectations.scope import Scope, scope_of
 from policies.models import AccessExpectation, PolicyVersion
 from tests.conftest import PRODUCTION
 from tests.documents import allow, document, statement
@@ -230,6 +232,7 @@ def _store_four(org):
 def test_a_change_to_henry_checks_only_the_expectation_about_anyone(org, evaluated):
     _store_four(org)
     editor = _editor()
+    services.record_expectation_checks()  # every state found at this generation
     evaluated.clear()
     rules.perform(
         editor,
@@ -238,10 +241,11 @@ def test_a_change_to_henry_checks_only_the_expectation_about_anyone(org, evaluat
         policy_name="Read",
         document=allow("storage:GetObject"),
     )
-    # Twice: on the state before (the editor's creation moved the generation since its check) and after.
-    assert evaluated == ["only-operations-delete-production-buckets"] * 2
+    # Once, after the change: the state before was found at the generation before.
+    assert evaluated == ["only-operations-delete-production-buckets"]
+    # Untouched, its state found at the generation before is its state at the one after.
     mia_reads = AccessExpectation.objects.get(name="mia-reads-production-data")
-    assert mia_reads.held is True  # its state as stored, untouched
+    assert (mia_reads.held, mia_reads.checked_generation) == (True, generation.current())
 
 
 def test_removing_mia_from_developers_checks_what_is_about_her_and_anyone(org, evaluated):
@@ -271,6 +275,12 @@ def test_a_policy_of_operations_reaches_lucas_by_name_and_auditteam_through_him(
     assert broken == {"lucas-keeps-production-data", "auditors-keep-production-data"}
     assert "mia-reads-production-data" not in evaluated
     assert "only-operations-delete-production-buckets" in evaluated
+
+
+def test_a_request_user_names_that_user_and_its_groups(org):
+    """A view passes request.user, a lazy object around the user (an MFA device of one's own)."""
+    found = scope_of({"user": SimpleLazyObject(lambda: org.lucas)})
+    assert found == Scope(False, frozenset({"lucas"}), frozenset({"operations", "auditteam"}), frozenset())
 
 
 def test_a_guardrail_may_touch_anyone_so_it_checks_every_expectation(org, evaluated):
