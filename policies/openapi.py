@@ -244,6 +244,7 @@ def errors(*statuses: int, missing: str = "") -> dict:
         405: "Wrong method",
         413: "Body too large",
         415: "Body not application/json",
+        409: "Another change held the database at the same moment: nothing was saved; try again",
         503: "Database unreachable: nothing is decided",
     }
     content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
@@ -259,7 +260,7 @@ def ok(schema: dict, description: str) -> dict:
 
 
 def document() -> dict:
-    common = (400, 401, 403, 405, 413, 415, 503)
+    common = (400, 401, 403, 405, 409, 413, 415, 503)
     # Other apps' endpoints under /api/v1/ describe themselves (IAM_API_DOCUMENT_PARTS): policies
     # imports none of them.
     parts = [import_string(name)() for name in settings.IAM_API_DOCUMENT_PARTS]
