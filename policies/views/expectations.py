@@ -75,7 +75,7 @@ def expectation_check(request):
     failing = sum(1 for result in results.values() if not result.held)
     messages.success(
         request,
-        f"Checked {len(results)} access expectations in {seconds:.2f} s: "
+        f"Checked {len(results)} access expectation{'' if len(results) == 1 else 's'} in {seconds:.2f} s: "
         f"{len(results) - failing} hold, {failing} fail.",
     )
     return redirect("policies:expectation-list")

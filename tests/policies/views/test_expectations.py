@@ -84,7 +84,7 @@ def test_the_page_shows_the_stored_state_until_checked_now(org):
     assert "The account has changed since" in body and CHECK in body
     response = client.post(CHECK, follow=True)
     assert (
-        "Checked 1 access expectations" in response.content.decode() and "0 hold, 1 fail" in response.content.decode()
+        "Checked 1 access expectation in" in response.content.decode() and "0 hold, 1 fail" in response.content.decode()
     )
     assert _items(response) == [("henry-keeps-production-data", "false")]
     assert f"{org.henry.arn}: Allow for storage:DeleteBucket on {PRODUCTION}" in response.content.decode()
