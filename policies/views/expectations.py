@@ -17,9 +17,14 @@ from identities.context import Target
 from policies import expectations, services
 from policies.expectations.state import FAILURES_KEPT
 from policies.models import AccessExpectation
+from policies.preview import jobs
 
 LIST_ACTION = "iamconsole:ListAccessExpectations"
 FAILURES_SHOWN = 5
+TOO_LARGE = (
+    "This account is too large to check every expectation while the page waits: "
+    "python manage.py check_expectations does it (run it from cron)."
+)
 EXAMPLE = {
     "name": "lucas-keeps-production-data",
     "description": "Operations run the buckets, but never delete production.",
@@ -43,6 +48,8 @@ def expectation_list(request):
         "rows": [_row(request, row, now) for row in rows],
         "may_put": rules.allows(request.user, services.put_access_expectation),
         "may_check": rules.allows(request.user, services.record_expectation_checks),
+        # Past the size a page waits for a preview, checking them all takes minutes: the command's.
+        "too_large": jobs.is_large(),
         "example": json.dumps(EXAMPLE, indent=2),
     }
     return render(request, "policies/expectation_list.html", context)
@@ -68,7 +75,12 @@ def _row(request, row: AccessExpectation, now: int) -> dict:
 @login_required
 @require_POST
 def expectation_check(request):
-    """Check every expectation now and keep what was found."""
+    """Check every expectation now and keep what was found (past IAM_PREVIEW_INLINE_MAX
+    principals that outlasts a request: check_expectations does it there)."""
+    rules.require(request.user, rules.required(services.record_expectation_checks))
+    if jobs.is_large():
+        messages.error(request, TOO_LARGE)
+        return redirect("policies:expectation-list")
     started = time.perf_counter()
     results = rules.perform(request.user, services.record_expectation_checks)
     seconds = time.perf_counter() - started

@@ -40,11 +40,11 @@ class Command(BaseCommand):
         self.stdout.write(f"floor (the home page): {_ms(floor)} median, {floor_queries} queries")
         self.stdout.write(
             f"the expectations page (stored state): {_ms(page)} median, {page_queries} queries, "
-            f"{page / floor:.1f}x the floor"
+            f"{_ratio(page / floor)} the floor"
         )
         self.stdout.write(
             f"checking them all live (the page before; Check now): {_ms(live)} median, {live_queries} queries, "
-            f"{live / floor:.1f}x the floor, {live / page:.1f}x the page"
+            f"{_ratio(live / floor)} the floor, {_ratio(live / page)} the page"
         )
 
     @staticmethod
@@ -77,3 +77,7 @@ class Command(BaseCommand):
 
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
+
+
+def _ratio(value: float) -> str:
+    return f"{value:.1f}x" if value >= 1 else f"{value:.3f}x"

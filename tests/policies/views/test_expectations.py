@@ -91,6 +91,18 @@ def test_the_page_shows_the_stored_state_until_checked_now(org):
     assert "The account has changed since" not in response.content.decode()
 
 
+def test_past_the_size_a_page_waits_for_check_now_leaves_it_to_the_command(org, settings):
+    henry_keeps = {**LUCAS, "name": "henry-keeps-production-data", "principals": {"users": ["henry"]}}
+    services.put_access_expectation(definition=henry_keeps, actor=None)
+    checked = AccessExpectation.objects.get().checked_at
+    settings.IAM_PREVIEW_INLINE_MAX = 3  # the org has more active users and roles than that
+    client = client_for("iam-admin")
+    assert CHECK not in client.get(URL).content.decode()
+    response = client.post(CHECK, follow=True)
+    assert "too large to check every expectation while the page waits" in response.content.decode()
+    assert AccessExpectation.objects.get().checked_at == checked
+
+
 def test_checking_now_needs_the_list_action_and_only_post(org):
     services.put_access_expectation(definition=LUCAS, actor=None)
     assert client_for("henry").post(CHECK).status_code == 403
