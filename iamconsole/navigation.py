@@ -23,7 +23,7 @@ ACTIONS = {
     "account_reports": "iam:SimulatePrincipalPolicy",
     "credential_report": "iam:GetCredentialReport",
     "assessment": "iam:GetAssessmentReport",
-    "expectations": "iam:ListAccessExpectations",
+    "expectations": "iamconsole:ListAccessExpectations",
 }
 
 

@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "identities.middleware.RequestContextMiddleware",
     # The console's own 403 and 404 pages in every mode (the admin and the API keep theirs).
     "identities.console.RefusalMiddleware",
+    # A save that could not wait for another request's hold on the database: 409, nothing saved.
+    "identities.middleware.BusyDatabaseMiddleware",
     # Records refused requests (401, 403, 404) as Denied audit events, with the context above.
     "identities.middleware.AuditRefusalMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -1,7 +1,8 @@
 """Checks of the state after a change, before it commits: the rule table's hook registry.
 
 `rules.perform` runs every change inside one transaction and, around it, each guard
-registered here. A guard is a function `guard(actor, change)` that returns a context
+registered here. A guard is a function `guard(actor, change, arguments)` (the change's keyword
+arguments, without the actor) that returns a context
 manager (or None when it has nothing to do for this change): entered before the change,
 left after it on the state the change made, still inside the transaction. A guard that
 refuses raises `ChangeRefused` (a ValidationError, which every entry point already shows
@@ -21,7 +22,7 @@ from contextvars import ContextVar
 
 from django.core.exceptions import ValidationError
 
-Guard = Callable[[object, Callable], AbstractContextManager | None]
+Guard = Callable[[object, Callable, dict], AbstractContextManager | None]
 
 _GUARDS: list[Guard] = []
 # Inside `kept()`: the refusals guards found, instead of raising them.
@@ -48,11 +49,20 @@ def unregister(guard: Guard) -> None:
         _GUARDS.remove(guard)
 
 
-def around(actor, change: Callable) -> ExitStack:
+def unguarded(change: Callable) -> Callable:
+    """Mark a change that alters no decision and only records what guards would check (the
+    access expectations' "Check now"): no guard runs around it."""
+    change.unguarded = True
+    return change
+
+
+def around(actor, change: Callable, arguments: dict | None = None) -> ExitStack:
     """Every registered guard's context for this change, entered in registration order."""
     stack = ExitStack()
+    if getattr(change, "unguarded", False):
+        return stack
     for guard in _GUARDS:
-        context = guard(actor, change)
+        context = guard(actor, change, arguments or {})
         if context is not None:
             stack.enter_context(context)
     return stack

@@ -9,10 +9,12 @@ from django.contrib import messages
 from django.contrib.auth.middleware import get_user
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db import DatabaseError
+from django.db import DatabaseError, OperationalError
 from django.http import Http404
+from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from identities import audit, generation, machine, ratelimit, signin
 from identities.context import (
@@ -210,3 +212,41 @@ def _api_error_fields(response) -> dict:
     if isinstance(body.get("detail"), str):
         return {"code": body.get("scimType") or "", "message": body["detail"]}
     return {}
+
+
+# PostgreSQL's deadlock_detected, lock_not_available and serialization_failure.
+_LOCK_STATES = frozenset({"40P01", "55P03", "40001"})
+
+
+def is_lock_conflict(exception: BaseException) -> bool:
+    """Whether a database error says that another transaction held what this one needed and it
+    could not wait (SQLite past its busy timeout, a PostgreSQL deadlock): the transaction was
+    rolled back, and the same request may succeed a moment later."""
+    if not isinstance(exception, OperationalError):
+        return False
+    if getattr(exception.__cause__, "sqlstate", None) in _LOCK_STATES:
+        return True
+    text = str(exception).lower()
+    return "database is locked" in text or "database table is locked" in text
+
+
+class BusyDatabaseMiddleware:
+    """Two requests at once: a save that finds another (a change preview, which holds SQLite's
+    write lock while it reads the account inside its savepoint) holding the database longer
+    than it may wait is answered 409, nothing saved, instead of a server error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not is_lock_conflict(exception):
+            return None
+        session = getattr(request, "session", None)
+        if session is not None:
+            session.modified = False  # its write would wait for the same lock: this request kept nothing
+        back = request.headers.get("Referer", "")
+        back = back if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) else ""
+        return render(request, "409_busy.html", {"back": back}, status=409)

@@ -140,14 +140,16 @@ def allows(actor, change: Callable, **arguments) -> bool:
     return not refused(actor, required(change, **arguments))
 
 
-def perform(actor, change: Callable, **arguments):
+def perform(actor, change: Callable, *, rule_extras: dict | None = None, **arguments):
     """Check every action the change needs, then make it (as `actor`) in one transaction with
     the guards' checks of the state it makes (identities.guards: a refusal rolls it all back).
-    A change made counts as an allowed request of the actor's (note_allowed)."""
-    checks = required(change, **arguments)
+    A change made counts as an allowed request of the actor's (note_allowed). `rule_extras`:
+    what the rule must also be told that the service does not take (the admin's boundary of a
+    new user, which it sets next, asked with the creation)."""
+    checks = required(change, **arguments, **(rule_extras or {}))
     require(actor, checks)
     allowed = _as_allowed(actor, checks)
-    with transaction.atomic(), guards.around(actor, change):
+    with transaction.atomic(), guards.around(actor, change, arguments):
         made = change(actor=actor, **arguments)
     note_allowed(actor, allowed)
     return made

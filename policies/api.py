@@ -18,6 +18,7 @@ from identities import audit, generation, jsoninput, machine
 from identities import services as identity_services
 from identities.context import Target, current_context
 from identities.credentials import AccessKey, Caller, authenticate_bearer
+from identities.middleware import is_lock_conflict
 from identities.models import Role
 from policies import authorization, lastaccess, preview
 from policies import openapi as openapi_document
@@ -58,7 +59,10 @@ def api_view(*methods: str):
                 return view(request, *args, **kwargs)
             except APIError as error:
                 return error_response(error.status, error.code, error.message, error.headers)
-            except (OperationalError, InterfaceError):
+            except (OperationalError, InterfaceError) as error:
+                if is_lock_conflict(error):  # another request held what this one needed: nothing was kept
+                    message = "Another change was being made at the same moment: nothing was saved; try again."
+                    return error_response(409, "Conflict", message)
                 # Without the database nothing can be decided: never guess, never allow.
                 return error_response(503, "ServiceUnavailable", "The database cannot be reached; try again.")
 

@@ -10,7 +10,7 @@ from policies import expectations, services
 from policies.api import APIError, api_view, json_body
 from policies.models import AccessExpectation
 
-LIST_ACTION = "iam:ListAccessExpectations"
+LIST_ACTION = "iamconsole:ListAccessExpectations"
 
 
 def expectation_json(row: AccessExpectation, result: expectations.Result | None = None) -> dict:

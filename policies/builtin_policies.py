@@ -50,7 +50,20 @@ IAM_FULL_ACCESS = BuiltinPolicy(
         "Provides full access to IAM. AWS's version also grants read access to AWS Organizations, "
         "which iamconsole does not have; that part is left out."
     ),
-    document=_policy({"Effect": "Allow", "Action": ["iam:*"], "Resource": "*"}),
+    # The console's own actions about IAM that iam:* matched until they moved to iamconsole.
+    document=_policy(
+        {
+            "Effect": "Allow",
+            "Action": [
+                "iam:*",
+                "iamconsole:ListAccessExpectations",
+                "iamconsole:PutAccessExpectation",
+                "iamconsole:DeleteAccessExpectation",
+                "iamconsole:OverrideAccessExpectation",
+            ],
+            "Resource": "*",
+        }
+    ),
 )
 
 IAM_READ_ONLY_ACCESS = BuiltinPolicy(
@@ -66,6 +79,7 @@ IAM_READ_ONLY_ACCESS = BuiltinPolicy(
                 "iam:GenerateServiceLastAccessedDetails",
                 "iam:Get*",
                 "iam:List*",
+                "iamconsole:ListAccessExpectations",
                 "iam:SimulateCustomPolicy",
                 "iam:SimulatePrincipalPolicy",
             ],
@@ -94,6 +108,7 @@ READ_ONLY_ACCESS = BuiltinPolicy(
                 "iam:Generate*",
                 "iam:Get*",
                 "iam:List*",
+                "iamconsole:ListAccessExpectations",
                 "iam:Simulate*",
                 "iam:ExportAuditEvents",
             ],

@@ -389,31 +389,6 @@ _IAM_CONSOLE_ACTIONS: tuple[Action, ...] = (
         ("role",),
         description=_console("list who may switch to a role and until when"),
     ),
-    # Access expectations (policies.expectations): stored tests of access that every change must keep.
-    Action(
-        "ListAccessExpectations",
-        LIST,
-        (),
-        description=_console("list the access expectations and whether each holds"),
-    ),
-    Action(
-        "PutAccessExpectation",
-        PERMISSIONS_MANAGEMENT,
-        ("access-expectation",),
-        description=_console("create or change an access expectation that every change must keep"),
-    ),
-    Action(
-        "DeleteAccessExpectation",
-        PERMISSIONS_MANAGEMENT,
-        ("access-expectation",),
-        description=_console("delete an access expectation"),
-    ),
-    Action(
-        "OverrideAccessExpectation",
-        PERMISSIONS_MANAGEMENT,
-        ("access-expectation",),
-        description=_console("make a change that breaks an access expectation, recorded with what it broke"),
-    ),
 )
 
 _IAM_RESOURCE_TYPES: tuple[ResourceType, ...] = (
@@ -462,7 +437,6 @@ _IAM_RESOURCE_TYPES: tuple[ResourceType, ...] = (
     # The console's own resource types.
     ResourceType("guardrail", "arn:${Partition}:iam::${Account}:guardrail/${GuardrailNameWithPath}"),
     ResourceType("catalog-service", "arn:${Partition}:iam::${Account}:catalog-service/${ServicePrefix}"),
-    ResourceType("access-expectation", "arn:${Partition}:iam::${Account}:access-expectation/${ExpectationName}"),
 )
 
 _IAM_CONDITION_KEYS: tuple[tuple[str, str], ...] = (
@@ -748,12 +722,39 @@ ICONSOLE = Service(
             ("user",),
             description=_console("unbind a user from its identity at the organisation's OpenID provider"),
         ),
+        # Access expectations (policies.expectations): stored tests of access that every change must keep
+        # (named iam:*AccessExpectation* until migration policies 0013 moved them here).
+        Action(
+            "ListAccessExpectations",
+            LIST,
+            (),
+            description=_console("list the access expectations and whether each holds"),
+        ),
+        Action(
+            "PutAccessExpectation",
+            PERMISSIONS_MANAGEMENT,
+            ("access-expectation",),
+            description=_console("create or change an access expectation that every change must keep"),
+        ),
+        Action(
+            "DeleteAccessExpectation",
+            PERMISSIONS_MANAGEMENT,
+            ("access-expectation",),
+            description=_console("delete an access expectation"),
+        ),
+        Action(
+            "OverrideAccessExpectation",
+            PERMISSIONS_MANAGEMENT,
+            ("access-expectation",),
+            description=_console("make a change that breaks an access expectation, recorded with what it broke"),
+        ),
     ),
     resource_types=(
         ResourceType("user", "arn:${Partition}:iam::${Account}:user/${UserNameWithPath}"),
         ResourceType("group", "arn:${Partition}:iam::${Account}:group/${GroupNameWithPath}"),
         ResourceType("role", "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}"),
         ResourceType("resource", "arn:${Partition}:${Service}:${Region}:${Account}:${Resource}"),
+        ResourceType("access-expectation", "arn:${Partition}:iam::${Account}:access-expectation/${ExpectationName}"),
     ),
     condition_keys=(
         ("iamconsole:RequestedGroup", "ARN"),
@@ -831,8 +832,6 @@ CONSOLE_FEATURES: frozenset[str] = frozenset(
         "iam:ExportAuditEvents",
         "iam:GetAssessmentReport",
         "iam:AcknowledgeFinding",
-        *(f"iam:{verb}AccessExpectation" for verb in ("Put", "Delete", "Override")),
-        "iam:ListAccessExpectations",
         "sts:AssumeRole",
         "sts:GetCallerIdentity",
         "sts:GetAccessKeyInfo",

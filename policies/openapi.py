@@ -200,7 +200,7 @@ _PREVIEW = {
         "broken_expectations": {
             "type": "array",
             "description": "Access expectations the change would break: saving it is refused unless each is "
-            "overridable (iam:OverrideAccessExpectation). Failures are listed only for principals the caller "
+            "overridable (iamconsole:OverrideAccessExpectation). Failures are listed only for principals the caller "
             "may iam:SimulatePrincipalPolicy on, and at most five; other_failures counts the rest.",
             "items": {
                 "type": "object",
@@ -242,6 +242,7 @@ def errors(*statuses: int, missing: str = "") -> dict:
         405: "Wrong method",
         413: "Body too large",
         415: "Body not application/json",
+        409: "Another change held the database at the same moment: nothing was saved; try again",
         503: "Database unreachable: nothing is decided",
     }
     content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
@@ -257,7 +258,7 @@ def ok(schema: dict, description: str) -> dict:
 
 
 def document() -> dict:
-    common = (400, 401, 403, 405, 413, 415, 503)
+    common = (400, 401, 403, 405, 409, 413, 415, 503)
     # Other apps' endpoints under /api/v1/ describe themselves (IAM_API_DOCUMENT_PARTS): policies
     # imports none of them.
     parts = [import_string(name)() for name in settings.IAM_API_DOCUMENT_PARTS]
@@ -462,13 +463,13 @@ def _expectation_paths(common: tuple[int, ...]) -> dict:
         "/access-expectations": {
             "get": {
                 "operationId": "listAccessExpectations",
-                "summary": "Every access expectation, checked now (iam:ListAccessExpectations)",
+                "summary": "Every access expectation, checked now (iamconsole:ListAccessExpectations)",
                 "responses": ok({"$ref": "#/components/schemas/AccessExpectations"}, "The expectations")
                 | errors(401, 403, 405, 503),
             },
             "post": {
                 "operationId": "putAccessExpectation",
-                "summary": "Create or replace an access expectation (iam:PutAccessExpectation)",
+                "summary": "Create or replace an access expectation (iamconsole:PutAccessExpectation)",
                 "requestBody": json_body({"$ref": "#/components/schemas/AccessExpectationDefinition"}),
                 "responses": ok(one, "The stored expectation, with its state") | errors(*common),
             },
@@ -476,7 +477,7 @@ def _expectation_paths(common: tuple[int, ...]) -> dict:
         "/access-expectations/{name}": {
             "delete": {
                 "operationId": "deleteAccessExpectation",
-                "summary": "Delete an access expectation (iam:DeleteAccessExpectation)",
+                "summary": "Delete an access expectation (iamconsole:DeleteAccessExpectation)",
                 "parameters": [{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
                 "responses": ok({"$ref": "#/components/schemas/DeletedAccessExpectation"}, "Deleted")
                 | errors(401, 403, 404, 405, 503, missing="No such expectation"),

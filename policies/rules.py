@@ -172,10 +172,17 @@ def _acknowledge_finding(*, target_arn=None, **_):
 def _put_access_expectation(*, definition=None, **_):
     name = definition.get("name") if isinstance(definition, dict) else getattr(definition, "name", None)
     yield Check(
-        "iam:PutAccessExpectation", new_target("access-expectation", "/", name if isinstance(name, str) else None)
+        "iamconsole:PutAccessExpectation",
+        new_target("access-expectation", "/", name if isinstance(name, str) else None),
     )
+
+
+@rule(services.record_expectation_checks)
+def _record_expectation_checks(**_):
+    # Checking changes no expectation and no access: whoever may list them may check them now.
+    yield Check("iamconsole:ListAccessExpectations", Target("*"))
 
 
 @rule(services.delete_access_expectation)
 def _delete_access_expectation(*, expectation=None, **_):
-    yield Check("iam:DeleteAccessExpectation", subject(expectation))
+    yield Check("iamconsole:DeleteAccessExpectation", subject(expectation))

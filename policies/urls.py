@@ -19,6 +19,7 @@ urlpatterns = [
     # Access expectations.
     path("expectations/", views.expectation_list, name="expectation-list"),
     path("expectations/put/", views.expectation_put, name="expectation-put"),
+    path("expectations/check/", views.expectation_check, name="expectation-check"),
     path("expectations/<int:pk>/delete/", views.expectation_delete, name="expectation-delete"),
     # Managed policies.
     path("policies/", views.policy_list, name="policy-list"),

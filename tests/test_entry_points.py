@@ -685,7 +685,12 @@ CONSOLE_ROWS = [
     Row("access:request-cancel", "POST", lambda w, me: [], _own_open),
     Row("access:request-end", "POST", lambda w, me: [], _own_granted),
     # Access expectations
-    Row("policies:expectation-list", "GET", lambda w, me: [read("iam:ListAccessExpectations", Target("*"))], ok=200),
+    Row(
+        "policies:expectation-list",
+        "GET",
+        lambda w, me: [read("iamconsole:ListAccessExpectations", Target("*"))],
+        ok=200,
+    ),
     Row(
         "policies:expectation-put",
         "POST",
@@ -693,10 +698,15 @@ CONSOLE_ROWS = [
         data=lambda w, me: {"definition": json.dumps(_NEW_EXPECTATION)},
     ),
     Row(
+        "policies:expectation-check",
+        "POST",
+        lambda w, me: [*rule(services.record_expectation_checks)],
+    ),
+    Row(
         "policies:expectation-delete",
         "POST",
         lambda w, me: [
-            read("iam:ListAccessExpectations", Target("*")),
+            read("iamconsole:ListAccessExpectations", Target("*")),
             *rule(services.delete_access_expectation, expectation=w.expectation),
         ],
         lambda w, me: {"pk": w.expectation.pk},
@@ -1071,7 +1081,7 @@ API_ROWS = [
     Row(
         "api:access-expectations",
         "GET",
-        lambda w, me: [read("iam:ListAccessExpectations", Target("*"))],
+        lambda w, me: [read("iamconsole:ListAccessExpectations", Target("*"))],
         ok=200,
         api=True,
     ),

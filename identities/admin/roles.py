@@ -107,8 +107,8 @@ class RoleAdmin(ServiceBackedAdmin):
         data = form.cleaned_data
         if not change:
             fields = fields_of(data, "role_name", "path", *self.editable) | {"trust_policy": data["trust_policy"]}
-            rules.require(request.user, rules.required(self.create_change, **fields, **self.create_rule_extras(form)))
-            return adopt(obj, self.create_change(actor=request.user, **fields))
+            extras = self.create_rule_extras(form)
+            return adopt(obj, rules.perform(request.user, self.create_change, rule_extras=extras, **fields))
         role = Role.objects.get(pk=obj.pk)
         if "trust_policy" in form.changed_data:
             trust_policy, based_on = data["trust_policy"], form.based_on("trust_policy_based_on")

@@ -154,8 +154,8 @@ class UserAdmin(ServiceBackedAdmin):
             fields = fields_of(data, "username", "path", "tags", "is_active") | {
                 "password": data.get("password") or None
             }
-            rules.require(request.user, rules.required(self.create_change, **fields, **self.create_rule_extras(form)))
-            return adopt(obj, self.create_change(actor=request.user, **fields))
+            extras = self.create_rule_extras(form)
+            return adopt(obj, rules.perform(request.user, self.create_change, rule_extras=extras, **fields))
         user = User.objects.get(pk=obj.pk)
         if {"username", "path", "is_active", "contact_email"} & set(form.changed_data):
             moved = fields_of(data, "username", "path", "is_active", "contact_email")

@@ -53,8 +53,8 @@ ROUTE_ACTIONS = (
     "iam:UpdateUser",
     "iam:UpdateGroup",
     # A "may not" access expectation refuses the changes that would allow it (policies.expectations).
-    "iam:DeleteAccessExpectation",
-    "iam:OverrideAccessExpectation",
+    "iamconsole:DeleteAccessExpectation",
+    "iamconsole:OverrideAccessExpectation",
     # The first hop of a chain to a role that can escalate (a trust naming the caller
     # itself needs no Allow: the report looks for those users apart).
     "sts:AssumeRole",

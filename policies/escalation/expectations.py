@@ -7,7 +7,7 @@ from policies.escalation.world import EscalationPath, _allowed, _Principal, _Wor
 from policies.expectations import Definition, definition_of
 from policies.models import AccessExpectation
 
-LIFTING_ACTIONS = ("iam:DeleteAccessExpectation", "iam:OverrideAccessExpectation")
+LIFTING_ACTIONS = ("iamconsole:DeleteAccessExpectation", "iamconsole:OverrideAccessExpectation")
 
 
 class Fence(NamedTuple):

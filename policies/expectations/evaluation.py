@@ -167,7 +167,8 @@ class Checker:
                 (roles.append(role) if role is not None else missing_roles.append(f"role {name}"))
             roles = [role for role in roles if role.role_name.lower() not in excluded_roles]
             missing += missing_roles
-        users = [user for user in self.users if user.pk in user_ids - excluded_users]
+        kept = user_ids - excluded_users  # once: inside the comprehension it would be rebuilt per user
+        users = [user for user in self.users if user.pk in kept]
         found = []
         for sharing in self.account.sharing(users) if users else ():
             found += [_Principals(tuple(u.arn for u in run), sharing.layers_of(run[0])) for run in sharing.alike()]

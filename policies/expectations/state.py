@@ -8,10 +8,14 @@ are stored:
    expectations are serialised, so two cannot each pass and together break one), and
    know the state each expectation was in (its stored state when it was checked at this
    generation, else checked now), and which of them the actor may override;
-2. after it, if the generation moved (the change could alter a decision): check them all
+   Only the expectations the change can affect take part (policies.expectations.scope:
+   those about a principal it touches, by name or by group, and every one about "anyone");
+   the others are not checked: a state they were found in at the generation before the
+   change is theirs at the generation after it;
+2. after it, if the generation moved (the change could alter a decision): check those
    again. An expectation the change breaks (a failure it did not have before) refuses the
    change (`ChangeRefused`, which rolls it back) unless the actor holds
-   iam:OverrideAccessExpectation on it: then the change goes through and one
+   iamconsole:OverrideAccessExpectation on it: then the change goes through and one
    OverrideAccessExpectation audit event names what it broke. Either way the state found
    is stored with the change. A change preview (identities.guards.kept) is shown what
    would be refused or overridden, each expectation marked with whether the actor may
@@ -29,9 +33,10 @@ from identities.audit import record
 from identities.guards import ChangeRefused
 from policies.expectations.definition import Definition, read_definition
 from policies.expectations.evaluation import Failure, Result, check_all
+from policies.expectations.scope import scope_of
 from policies.models import AccessExpectation
 
-OVERRIDE_ACTION = "iam:OverrideAccessExpectation"
+OVERRIDE_ACTION = "iamconsole:OverrideAccessExpectation"
 # Failures kept with an expectation's state (all are counted); a page shows the first few.
 FAILURES_KEPT = 100
 SHOWN_IN_A_REFUSAL = 3
@@ -92,13 +97,22 @@ def _before(rows: list[AccessExpectation], locked: int) -> dict[int, tuple[set[F
 
 
 @contextmanager
-def _guarding(actor, change: Callable):
+def _guarding(actor, change: Callable, arguments: dict):
     locked = generation.lock(transaction.get_connection().alias)
-    rows = list(AccessExpectation.objects.all())
-    before = _before(rows, locked)
+    scope = scope_of(arguments)
+    stored = list(AccessExpectation.objects.all())
+    rows = [row for row in stored if scope.affects(definition_of(row))]
+    # Untouched by the change: a state found at this generation holds at the next one too.
+    carried = [row.pk for row in stored if row not in rows and row.checked_generation == locked]
+    before = _before(rows, locked) if rows else {}
     overridable = {row.pk for row in rows if actor is not None and actor.has_perm(OVERRIDE_ACTION, row)}
     yield
-    if generation.current() == locked:
+    after = generation.current()
+    if after == locked:
+        return
+    if carried:
+        AccessExpectation.objects.filter(pk__in=carried).update(checked_generation=after)
+    if not rows:
         return
     results = check_rows(rows)
     store(rows, results)
@@ -121,11 +135,11 @@ def _guarding(actor, change: Callable):
     raise refusal
 
 
-def guard(actor, change: Callable):
+def guard(actor, change: Callable, arguments: dict):
     """identities.guards' hook: nothing to do while no expectation is stored."""
     if not AccessExpectation.objects.exists():
         return None
-    return _guarding(actor, change)
+    return _guarding(actor, change, arguments)
 
 
 def _broken_json(row: AccessExpectation, failures: list[Failure]) -> dict:

@@ -11,7 +11,7 @@ from policies.views.checks import (
     who_can,
 )
 from policies.views.escalation import escalation_paths
-from policies.views.expectations import expectation_delete, expectation_list, expectation_put
+from policies.views.expectations import expectation_check, expectation_delete, expectation_list, expectation_put
 from policies.views.fragments import (
     identity_attach,
     identity_boundary_delete,
@@ -51,6 +51,7 @@ __all__ = [
     "change_preview_job",
     "check_export",
     "escalation_paths",
+    "expectation_check",
     "expectation_delete",
     "expectation_list",
     "expectation_put",

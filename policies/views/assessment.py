@@ -131,7 +131,7 @@ def _rows(request, findings: list[assessment.Finding], pages: dict[str, str]) ->
     policies = {finding.arn for finding in findings if finding.fix[0] == "policy"}
     may_read = {arn: request.user.has_perm("iam:GetPolicy", Target(arn)) for arn in policies}
     guardrails = request.user.has_perm("iam:ListGuardrails", Target("*"))
-    expectation_list = request.user.has_perm("iam:ListAccessExpectations", Target("*"))
+    expectation_list = request.user.has_perm("iamconsole:ListAccessExpectations", Target("*"))
     rows = []
     for finding in findings:
         kind, pk = finding.fix

@@ -109,12 +109,32 @@ def _shown(request, found: preview.Preview) -> dict:
             "name": effect.arn.rsplit("/", 1)[-1],
             "kind": effect.kind,
             "url": links.get(effect.arn, ""),
-            **{kind: _lines(effect.of(kind)) for kind in ("gains", "loses", "changes")},
-            "counts": {kind: len(effect.of(kind)) for kind in ("gains", "loses", "changes")},
+            **{kind: _by_service(effect.of(kind)) for kind in KINDS},
+            "counts": {kind: len(effect.of(kind)) for kind in KINDS},
         }
         for effect in found.shown
     ]
+    for principal in principals:
+        # A principal whose access moves in one service only shows it open.
+        alone = sum(len(principal[kind]) for kind in KINDS) == 1
+        for kind in KINDS:
+            for group in principal[kind]:
+                group["open"] = alone
     return {"preview": found, "principals": principals, "milliseconds": round(found.seconds * 1000)}
+
+
+KINDS = ("gains", "loses", "changes")
+
+
+def _by_service(changes: list[preview.Change]) -> list[dict]:
+    """The changes of one kind grouped by the service of their actions, each with how many
+    actions on resources move there and its lines (`_lines`), services in name order."""
+    services: dict[str, list[preview.Change]] = {}
+    for change in changes:
+        services.setdefault(change.action.partition(":")[0].lower(), []).append(change)
+    return [
+        {"service": service, "count": len(found), "lines": _lines(found)} for service, found in sorted(services.items())
+    ]
 
 
 def _lines(changes: list[preview.Change]) -> list[dict]:

@@ -309,7 +309,7 @@ def test_an_approval_that_breaks_an_expectation_is_refused_without_the_override(
         request.state == State.PENDING
         and not ManagedPolicy.objects.filter(policy_name__startswith="AccessRequest").exists()
     )
-    approve(org.iam_admin, request)  # IAMFullAccess holds iam:OverrideAccessExpectation
+    approve(org.iam_admin, request)  # IAMFullAccess holds iamconsole:OverrideAccessExpectation
     assert AuditEvent.objects.filter(event_name="OverrideAccessExpectation").count() == 1
 
 

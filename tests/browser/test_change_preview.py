@@ -96,3 +96,48 @@ def test_the_policy_editor_previews_a_new_default_version_when_asked(page, scree
         expect(section).to_contain_text("No one gains or loses anything.")  # the same document again
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
         screenshot(f"change-preview-editor-{width}")
+
+
+def test_save_waits_for_the_preview_made_as_the_page_loads(page, screenshot, org):
+    """The preview's answer is held back (as a slow preview would be) until the test lets it
+    through: Save is disabled until then, and saves with the generation the preview saw."""
+    operations = org.groups["Operations"]
+    held = []
+
+    def hold(route):
+        held.append(route)
+
+    page.route("**/policies/change-preview/", hold)
+    sign_in(page, "iam-admin", TEST_PASSWORD)
+    page.goto(f"/groups/{operations.pk}/")
+    page.get_by_role("checkbox", name="Select lucas").check()
+    page.get_by_role("button", name="Remove selected…").click()
+    save = page.get_by_role("button", name="Remove 1 member")
+    expect(save).to_be_disabled()
+    screenshot("change-preview-save-waits")
+    assert len(held) == 1
+    held[0].continue_()
+    section = page.get_by_role("region", name="What this change does")
+    expect(section.get_by_role("link", name="lucas")).to_be_visible()
+    expect(save).to_be_enabled()
+    save.click()
+    expect(page.get_by_text("Removed from Operations: lucas.")).to_be_visible()
+    assert not Membership.objects.filter(group=operations, user=org.lucas).exists()
+
+
+def test_without_script_nothing_waits_and_the_save_goes_through(browser, live_server, org):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        sign_in(page, "iam-admin", TEST_PASSWORD)
+        operations = org.groups["Operations"]
+        page.goto(f"/groups/{operations.pk}/")
+        page.get_by_role("checkbox", name="Select lucas").check()
+        page.get_by_role("button", name="Remove selected…").click()
+        save = page.get_by_role("button", name="Remove 1 member")
+        expect(save).to_be_enabled()
+        save.click()
+        expect(page.get_by_text("Removed from Operations: lucas.")).to_be_visible()
+    finally:
+        context.close()
+    assert not Membership.objects.filter(group=operations, user=org.lucas).exists()

@@ -105,3 +105,28 @@ def test_a_change_that_would_break_one_is_refused_in_the_console(page, screensho
     page.set_viewport_size(PHONE)
     refusal.scroll_into_view_if_needed()
     screenshot("expectations-refused-change-390")
+
+
+def test_a_state_the_account_moved_past_is_said_and_check_now_finds_it(page, screenshot, org):
+    services.put_access_expectation(definition=HENRY_READS, actor=None)
+    # Made outside the rule table (as a command would): not checked, so the stored state says so.
+    services.put_inline_policy(identity=org.henry, policy_name="Read", document=_reads_production(), actor=None)
+    page.set_viewport_size(DESKTOP)
+    sign_in(page, "iam-admin", TEST_PASSWORD)
+    page.goto("/expectations/")
+    row = page.locator('.expectation[data-name="henry-reads-production"]')
+    expect(row.locator(".badge")).to_have_text("fails")
+    expect(row.get_by_text("The account has changed since")).to_be_visible()
+    screenshot("expectations-stale-1366")
+    page.get_by_role("button", name="Check now").click()
+    expect(page.get_by_text("Checked 1 access expectation in")).to_be_visible()
+    expect(row.locator(".badge")).to_have_text("holds")
+    expect(row.get_by_text("The account has changed since")).to_have_count(0)
+    screenshot("expectations-checked-1366")
+
+
+def _reads_production() -> dict:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "storage:GetObject", "Resource": f"{PRODUCTION}/*"}],
+    }

@@ -68,6 +68,7 @@ def test_services_are_iam_sts_the_demo_storage_and_the_consoles_own():
         "ApproveAccessRequest",
         "BindFederatedIdentity",
         "UnbindFederatedIdentity",
+        *EXPECTATION_ACTIONS,
     ]
     assert service("IAM").name == "AWS Identity and Access Management (IAM)"
     assert service("sts").name == "AWS Security Token Service"
@@ -342,6 +343,9 @@ CONSOLE_ACTIONS = {
     "RevokeSession": ("Write", ("user",)),
     "GetAssessmentReport": ("Read", ()),
     "AcknowledgeFinding": ("Write", ()),
+}
+# Issue 17 names them in the console's own service.
+EXPECTATION_ACTIONS = {
     "ListAccessExpectations": ("List", ()),
     "PutAccessExpectation": ("Permissions management", ("access-expectation",)),
     "DeleteAccessExpectation": ("Permissions management", ("access-expectation",)),
@@ -357,11 +361,21 @@ def test_console_actions_are_marked_and_shaped():
     assert "SwitchRole" not in iam  # switching role is sts:AssumeRole
 
 
+def test_access_expectation_actions_are_the_console_services_own():
+    ours = _actions("iamconsole")
+    assert {name: (ours[name].access_level, ours[name].resource_types) for name in EXPECTATION_ACTIONS} == (
+        EXPECTATION_ACTIONS
+    )
+    assert not EXPECTATION_ACTIONS.keys() & _actions("iam").keys()
+    types = {rt.name: rt.arn_pattern for rt in service("iamconsole").resource_types}
+    assert types["access-expectation"] == "arn:${Partition}:iam::${Account}:access-expectation/${ExpectationName}"
+
+
 def test_console_resource_types():
     types = {rt.name: rt.arn_pattern for rt in service("iam").resource_types}
     assert types["guardrail"] == "arn:${Partition}:iam::${Account}:guardrail/${GuardrailNameWithPath}"
     assert types["catalog-service"] == "arn:${Partition}:iam::${Account}:catalog-service/${ServicePrefix}"
-    assert types["access-expectation"] == "arn:${Partition}:iam::${Account}:access-expectation/${ExpectationName}"
+    assert "access-expectation" not in types
 
 
 def test_sts_actions_follow_aws():

@@ -3,12 +3,14 @@ refused when it would break one (unless the actor may override it, which is audi
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils.functional import SimpleLazyObject
 
-from identities import rules
+from identities import generation, rules
 from identities import services as identity_services
 from identities.audit import AuditEvent
 from identities.guards import ChangeRefused
 from policies import expectations, services
+from policies.expectations.scope import Scope, scope_of
 from policies.models import AccessExpectation, PolicyVersion
 from tests.conftest import PRODUCTION
 from tests.documents import allow, document, statement
@@ -44,7 +46,7 @@ def _check(definition: dict) -> expectations.Result:
 
 
 def _editor():
-    """Allowed the changes these tests make, and not the override (iam:* would include it)."""
+    """Allowed the changes these tests make, and not the override (IAMFullAccess would include it)."""
     editor = identity_services.create_user(username="editor", actor=None)
     actions = ["iam:CreatePolicyVersion", "iam:PutUserPolicy", "iam:DeleteUserPolicy", "iam:RemoveUserFromGroup"]
     services.put_inline_policy(identity=editor, policy_name="Edit", document=allow(actions), actor=None)
@@ -147,7 +149,7 @@ def test_a_change_that_breaks_nothing_goes_through_and_keeps_the_state(org):
 
 def test_an_actor_allowed_the_override_makes_the_change_and_the_trail_names_what_broke(org):
     services.put_access_expectation(definition=LUCAS_KEEPS_PRODUCTION, actor=org.iam_admin)
-    overrider = org.iam_admin  # IAMFullAccess: iam:*, the override among it
+    overrider = org.iam_admin  # IAMFullAccess: iam:* and the expectation actions, the override among them
     rules.perform(
         overrider,
         services.create_policy_version,
@@ -197,6 +199,108 @@ def test_a_change_made_outside_the_rule_table_is_seen_as_the_state_before_the_ne
     assert AccessExpectation.objects.get().held is False
 
 
+# Which expectations a change checks
+
+AUDITORS_KEEP_PRODUCTION = {
+    "name": "auditors-keep-production-data",
+    "principals": {"groups": ["AuditTeam"]},
+    "may": False,
+    "actions": ["storage:DeleteBucket"],
+    "resources": [PRODUCTION],
+}
+
+
+@pytest.fixture
+def evaluated(monkeypatch):
+    """The names of the expectations evaluated, each time one is."""
+    names: list[str] = []
+    check = expectations.evaluation.Checker.check
+
+    def counted(self, definition):
+        names.append(definition.name)
+        return check(self, definition)
+
+    monkeypatch.setattr(expectations.evaluation.Checker, "check", counted)
+    return names
+
+
+def _store_four(org):
+    for definition in (LUCAS_KEEPS_PRODUCTION, MIA_READS, AUDITORS_KEEP_PRODUCTION, ONLY_OPERATIONS):
+        services.put_access_expectation(definition=definition, actor=org.iam_admin)
+
+
+def test_a_change_to_henry_checks_only_the_expectation_about_anyone(org, evaluated):
+    _store_four(org)
+    editor = _editor()
+    services.record_expectation_checks()  # every state found at this generation
+    evaluated.clear()
+    rules.perform(
+        editor,
+        services.put_inline_policy,
+        identity=org.henry,
+        policy_name="Read",
+        document=allow("storage:GetObject"),
+    )
+    # Once, after the change: the state before was found at the generation before.
+    assert evaluated == ["only-operations-delete-production-buckets"]
+    # Untouched, its state found at the generation before is its state at the one after.
+    mia_reads = AccessExpectation.objects.get(name="mia-reads-production-data")
+    assert (mia_reads.held, mia_reads.checked_generation) == (True, generation.current())
+
+
+def test_removing_mia_from_developers_checks_what_is_about_her_and_anyone(org, evaluated):
+    _store_four(org)
+    editor = _editor()
+    evaluated.clear()
+    with pytest.raises(ChangeRefused) as refused:
+        rules.perform(editor, identity_services.remove_members, group=org.groups["Developers"], users=[org.mia])
+    assert [detail["name"] for detail in refused.value.details] == ["mia-reads-production-data"]
+    assert sorted(evaluated) == sorted(["mia-reads-production-data", "only-operations-delete-production-buckets"] * 2)
+
+
+def test_a_policy_of_operations_reaches_lucas_by_name_and_auditteam_through_him(org, evaluated):
+    _store_four(org)
+    policy, editor = org.policies["OperationsStorageAccess"], _editor()
+    evaluated.clear()
+    with pytest.raises(ChangeRefused) as refused:
+        rules.perform(
+            editor,
+            services.create_policy_version,
+            policy=policy,
+            document=_operations_without_its_deny(),
+            set_as_default=True,
+        )
+    broken = {detail["name"] for detail in refused.value.details}
+    # lucas is in Operations and AuditTeam: both expectations about him, by name and by group, block it.
+    assert broken == {"lucas-keeps-production-data", "auditors-keep-production-data"}
+    assert "mia-reads-production-data" not in evaluated
+    assert "only-operations-delete-production-buckets" in evaluated
+
+
+def test_a_request_user_names_that_user_and_its_groups(org):
+    """A view passes request.user, a lazy object around the user (an MFA device of one's own)."""
+    found = scope_of({"user": SimpleLazyObject(lambda: org.lucas)})
+    assert found == Scope(False, frozenset({"lucas"}), frozenset({"operations", "auditteam"}), frozenset())
+
+
+def test_a_guardrail_may_touch_anyone_so_it_checks_every_expectation(org, evaluated):
+    _store_four(org)
+    evaluated.clear()
+    rules.perform(
+        org.root,
+        services.save_guardrail,
+        guardrail_name="NoBucketDeletes",
+        document=document(statement("Deny", "storage:DeleteBucket")),
+        level=1,
+    )
+    assert set(evaluated) == {
+        "lucas-keeps-production-data",
+        "mia-reads-production-data",
+        "auditors-keep-production-data",
+        "only-operations-delete-production-buckets",
+    }
+
+
 # The assessment and the escalation report know them
 
 
@@ -230,17 +334,17 @@ def test_deleting_or_overriding_an_expectation_about_oneself_is_an_escalation_ro
     ivy = identity_services.create_user(username="ivy", actor=None)
     arn = "arn:aws:iam::123456789012:access-expectation/only-operations-delete-production-buckets"
     services.put_inline_policy(
-        identity=ivy, policy_name="Lift", document=allow("iam:OverrideAccessExpectation", arn), actor=None
+        identity=ivy, policy_name="Lift", document=allow("iamconsole:OverrideAccessExpectation", arn), actor=None
     )
     (path,) = _paths_of("ivy")
-    assert (path.kind, path.steps) == ("lift-expectation", (f"iam:OverrideAccessExpectation on {arn}",))
+    assert (path.kind, path.steps) == ("lift-expectation", (f"iamconsole:OverrideAccessExpectation on {arn}",))
 
 
 def test_near_miss_an_expectation_that_leaves_one_out(org):
     services.put_access_expectation(definition=ONLY_OPERATIONS, actor=None)
     ivy = identity_services.create_user(username="ivy", actor=None)
     identity_services.add_members(group=org.groups["Operations"], users=[ivy], actor=None)
-    lifting = allow(["iam:DeleteAccessExpectation", "iam:OverrideAccessExpectation"])
+    lifting = allow(["iamconsole:DeleteAccessExpectation", "iamconsole:OverrideAccessExpectation"])
     services.put_inline_policy(identity=ivy, policy_name="Lift", document=lifting, actor=None)
     assert _paths_of("ivy") == []
 
@@ -249,7 +353,7 @@ def test_near_miss_an_expectation_about_someone_else_or_one_that_they_may(org):
     services.put_access_expectation(definition=LUCAS_KEEPS_PRODUCTION, actor=None)
     services.put_access_expectation(definition={**MIA_READS, "principals": "*"}, actor=None)
     ivy = identity_services.create_user(username="ivy", actor=None)
-    lifting = allow(["iam:DeleteAccessExpectation", "iam:OverrideAccessExpectation"])
+    lifting = allow(["iamconsole:DeleteAccessExpectation", "iamconsole:OverrideAccessExpectation"])
     services.put_inline_policy(identity=ivy, policy_name="Lift", document=lifting, actor=None)
     assert _paths_of("ivy") == []
 

@@ -67,7 +67,7 @@ def test_without_the_actions_the_api_refuses_and_changes_nothing(org):
     assert henry.get(URL).status_code == 403
     refused = _post(henry, {**LUCAS, "name": "other"})
     assert (refused.status_code, refused.json()["error"]["code"]) == (403, "AccessDenied")
-    assert "iam:PutAccessExpectation" in refused.json()["error"]["message"]
+    assert "iamconsole:PutAccessExpectation" in refused.json()["error"]["message"]
     assert henry.delete(f"{URL}/{LUCAS['name']}").status_code == 403
     assert list(AccessExpectation.objects.values_list("name", flat=True)) == [LUCAS["name"]]
 

@@ -93,7 +93,7 @@ def test_load_stores_through_the_governed_action_and_audits_each(org, tmp_path):
 def test_load_as_someone_not_allowed_stores_nothing(org, tmp_path):
     status, out = _run("load_expectations", _file(tmp_path, LUCAS), "--as", "mia")
     assert status == 1
-    assert "iam:PutAccessExpectation" in out
+    assert "iamconsole:PutAccessExpectation" in out
     assert not AccessExpectation.objects.exists()
 
 

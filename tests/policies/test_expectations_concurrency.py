@@ -60,7 +60,7 @@ class _Paused:
         self.thread = None
         self.reached, self.release = threading.Event(), threading.Event()
 
-    def __call__(self, actor, change):
+    def __call__(self, actor, change, arguments):
         if threading.current_thread() is not self.thread:
             return None
         return self

@@ -14,6 +14,7 @@ from identities import services as identity_services
 from policies import lastaccess, services
 from policies.lastaccess.recording import Use, recorder
 from policies.models import LastAccessed
+from tests.admin_forms import admin_form_data
 from tests.clients import signed_in
 from tests.documents import allow
 
@@ -215,4 +216,43 @@ def test_a_busy_interval_is_read_back_in_slices_and_still_bounded(monkeypatch, s
         for principal_id in ids
         for action in actions
         for resource in ("*", "arn:aws:storage:::a")
+    )
+
+
+def test_creating_a_user_and_a_role_in_the_admin_records_their_checks_as_the_consoles_do(org):
+    client = signed_in(org.iam_admin)
+    user_add, role_add = reverse("admin:identities_user_add"), reverse("admin:identities_role_add")
+    user_fields = {"username": "nora", "path": "/", "tags": "", "is_active": "on", "password": ""}
+    assert client.post(user_add, admin_form_data(client, user_add, user_fields)).status_code == 302
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": org.mia.arn}, "Action": "sts:AssumeRole"}],
+    }
+    role_fields = {
+        "role_name": "Deployer",
+        "path": "/",
+        "description": "",
+        "trust_policy": json.dumps(trust),
+        "max_session_duration": "3600",
+        "tags": "",
+    }
+    assert client.post(role_add, admin_form_data(client, role_add, role_fields)).status_code == 302
+    lastaccess.flush()
+    created = [(action, resource) for action, resource, _ in stored(org.iam_admin.iam_id)]
+    assert ("iam:CreateUser", f"arn:aws:iam::{ACCOUNT}:user/nora") in created
+    assert ("iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/Deployer") in created
+    assert {credential for *_, credential in stored(org.iam_admin.iam_id)} == {"console"}
+
+
+def test_the_admins_boundary_asked_with_a_new_user_is_recorded_with_it(org):
+    boundary, _ = services.create_policy(policy_name="DeveloperBoundary", document=allow("storage:*"), actor=None)
+    client = signed_in(org.iam_admin)
+    url = reverse("admin:identities_user_add")
+    fields = {"username": "nora", "path": "/", "tags": "", "is_active": "on", "password": ""}
+    fields["permissions_boundary"] = str(boundary.pk)
+    assert client.post(url, admin_form_data(client, url, fields)).status_code == 302
+    lastaccess.flush()
+    nora = f"arn:aws:iam::{ACCOUNT}:user/nora"
+    assert {("iam:CreateUser", nora, "console"), ("iam:PutUserPermissionsBoundary", nora, "console")} <= set(
+        stored(org.iam_admin.iam_id)
     )

@@ -1,7 +1,7 @@
 """Store a file's access expectations through the governed actions, in one transaction.
 
 python manage.py load_expectations access.json               # as the operator (no IAM user)
-python manage.py load_expectations access.json --as iam-admin   # iam:PutAccessExpectation decides
+python manage.py load_expectations access.json --as iam-admin   # iamconsole:PutAccessExpectation decides
 python manage.py load_expectations access.json --prune        # also delete those the file leaves out
 
 Each expectation replaces the stored one of its name; running it again changes nothing

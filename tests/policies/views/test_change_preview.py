@@ -43,6 +43,42 @@ def test_the_section_names_each_developer_and_what_they_gain(org):
     assert " ms." in text
 
 
+def test_what_a_principal_gains_is_grouped_by_service_with_counts(org):
+    """Henry (SelfService alone) is given two storage actions on one bucket and one of IAM's on
+    the users of a path he is not on: two services, each its own collapsed section."""
+    granted = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["storage:GetObject", "storage:PutObject"],
+                "Resource": "arn:aws:storage:::reports/*",
+            },
+            {"Effect": "Allow", "Action": "iam:ListUsers", "Resource": "*"},
+        ],
+    }
+    data = described(change="put-inline-policy", identity=org.henry.arn)
+    data |= {"policy_name": "Reports", "document": json.dumps(granted)}
+    text = client_for("iam-admin").post(URL, data).content.decode()
+    summary = r'<details class="change-preview-service[^"]*"( open)?>\s*<summary[^>]*>([^<]+)<code>(\w+)</code>: (\d+) '
+    summaries = re.findall(summary + "action", text)
+    assert [(opened, words.strip(), service, int(count)) for opened, words, service, count in summaries] == [
+        ("", "gains in", "iam", 1),
+        ("", "gains in", "storage", 2),
+    ]
+    assert "(user; gains 3)" in text
+
+
+def test_a_principal_whose_access_moves_in_one_service_shows_it_open(org):
+    data = described(change="put-inline-policy", identity=org.henry.arn)
+    data |= {"policy_name": "Cleanup", "document": json.dumps(allow_delete_bucket())}
+    text = client_for("iam-admin").post(URL, data).content.decode()
+    assert re.search(
+        r'<details class="change-preview-service[^"]*" open>\s*<summary[^>]*>gains in <code>storage</code>: 1 action ',
+        text,
+    )
+
+
 def test_a_condition_is_said_in_words(org):
     from policies import services
 

@@ -20,6 +20,7 @@ from tests.documents import allow
 pytestmark = pytest.mark.django_db
 URL = reverse("policies:expectation-list")
 PUT = reverse("policies:expectation-put")
+CHECK = reverse("policies:expectation-check")
 LUCAS = {
     "name": "lucas-keeps-production-data",
     "principals": {"users": ["lucas"]},
@@ -57,7 +58,7 @@ def _items(response) -> list[tuple[str, str]]:
     ]
 
 
-def test_the_page_shows_each_expectation_checked_now(org):
+def test_the_page_shows_each_expectations_stored_state(org):
     services.put_access_expectation(definition=LUCAS, actor=None)
     services.put_access_expectation(definition={**OPERATIONS_READ, "principals": {"users": ["henry"]}}, actor=None)
     response = client_for("iam-admin").get(URL)
@@ -67,11 +68,51 @@ def test_the_page_shows_each_expectation_checked_now(org):
     assert "lucas may not storage:DeleteBucket on arn:aws:storage:::production-data" in body
     assert f"{org.henry.arn}: ImplicitDeny for storage:GetObject on {PRODUCTION}/*" in body
     assert "never, since it was stored" in body
+    assert "The account has changed since" not in body
+
+
+def test_the_page_shows_the_stored_state_until_checked_now(org):
+    """A change made outside the rule table is not checked: the page says so, and Check now finds it."""
+    henry_keeps = {**LUCAS, "name": "henry-keeps-production-data", "principals": {"users": ["henry"]}}
+    services.put_access_expectation(definition=henry_keeps, actor=None)
+    services.put_inline_policy(
+        identity=org.henry, policy_name="Oops", document=allow("storage:DeleteBucket", PRODUCTION), actor=None
+    )
+    client = client_for("iam-admin")
+    body = client.get(URL).content.decode()
+    assert _items(client.get(URL)) == [("henry-keeps-production-data", "true")]
+    assert "The account has changed since" in body and CHECK in body
+    response = client.post(CHECK, follow=True)
+    assert (
+        "Checked 1 access expectation in" in response.content.decode() and "0 hold, 1 fail" in response.content.decode()
+    )
+    assert _items(response) == [("henry-keeps-production-data", "false")]
+    assert f"{org.henry.arn}: Allow for storage:DeleteBucket on {PRODUCTION}" in response.content.decode()
+    assert "The account has changed since" not in response.content.decode()
+
+
+def test_past_the_size_a_page_waits_for_check_now_leaves_it_to_the_command(org, settings):
+    henry_keeps = {**LUCAS, "name": "henry-keeps-production-data", "principals": {"users": ["henry"]}}
+    services.put_access_expectation(definition=henry_keeps, actor=None)
+    checked = AccessExpectation.objects.get().checked_at
+    settings.IAM_PREVIEW_INLINE_MAX = 3  # the org has more active users and roles than that
+    client = client_for("iam-admin")
+    assert CHECK not in client.get(URL).content.decode()
+    response = client.post(CHECK, follow=True)
+    assert "too large to check every expectation while the page waits" in response.content.decode()
+    assert AccessExpectation.objects.get().checked_at == checked
+
+
+def test_checking_now_needs_the_list_action_and_only_post(org):
+    services.put_access_expectation(definition=LUCAS, actor=None)
+    assert client_for("henry").post(CHECK).status_code == 403
+    assert client_for("iam-admin").get(CHECK).status_code == 405
+    assert AccessExpectation.objects.get().checked_at is not None
 
 
 def test_a_reader_sees_the_page_without_its_forms(org):
     services.put_access_expectation(definition=LUCAS, actor=None)
-    body = signed_in(_user("reader", "iam:ListAccessExpectations")).get(URL).content.decode()
+    body = signed_in(_user("reader", "iamconsole:ListAccessExpectations")).get(URL).content.decode()
     assert "lucas-keeps-production-data" in body
     assert PUT not in body and "Delete</button>" not in body
 
@@ -111,7 +152,7 @@ def test_bad_input_says_why_and_changes_nothing(org, text, problem):
 
 
 def test_putting_without_the_action_is_refused_and_changes_nothing(org):
-    reader = signed_in(_user("reader", "iam:ListAccessExpectations"))
+    reader = signed_in(_user("reader", "iamconsole:ListAccessExpectations"))
     before = _state()
     response = reader.post(PUT, {"definition": json.dumps(LUCAS)})
     assert response.status_code == 403
@@ -124,7 +165,7 @@ def test_deleting_needs_its_action(org):
     row = services.put_access_expectation(definition=LUCAS, actor=None)
     url = reverse("policies:expectation-delete", args=[row.pk])
     assert client_for("henry").post(url).status_code == 404
-    assert signed_in(_user("reader", "iam:ListAccessExpectations")).post(url).status_code == 403
+    assert signed_in(_user("reader", "iamconsole:ListAccessExpectations")).post(url).status_code == 403
     assert AccessExpectation.objects.exists()
     response = client_for("iam-admin").post(url)
     assert response.status_code == 302
