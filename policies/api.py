@@ -49,11 +49,11 @@ def api_view(*methods: str):
     authentication (the one source of `request.user` here) and JSON errors."""
 
     def decorate(view):
-        @machine.machine_endpoint(rate_limited=_rate_limited)
+        @machine.machine_endpoint(rate_limited=rate_limited)
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             try:
-                _check_request(request, methods)
+                check_request(request, methods)
                 request.api_caller = _authenticate(request)
                 return view(request, *args, **kwargs)
             except APIError as error:
@@ -67,11 +67,11 @@ def api_view(*methods: str):
     return decorate
 
 
-def _rate_limited(refusal: machine.RateLimited) -> JsonResponse:
+def rate_limited(refusal: machine.RateLimited) -> JsonResponse:
     return error_response(429, "RateLimited", str(refusal), {"Retry-After": str(refusal.retry_after)})
 
 
-def _check_request(request, methods) -> None:
+def check_request(request, methods) -> None:
     if request.method not in methods:
         raise APIError(405, "MethodNotAllowed", f"Use {' or '.join(methods)} here.", {"Allow": ", ".join(methods)})
     if not (request.is_secure() or settings.PLAIN_HTTP or settings.DEBUG):
@@ -119,7 +119,7 @@ def json_body(request) -> dict:
     return data
 
 
-def _request_keys() -> dict:
+def request_keys() -> dict:
     context = current_context()
     return context.condition_keys() if context is not None else {}
 
@@ -141,17 +141,21 @@ def caller_identity(request):
 def assume_role(request):
     """Temporary credentials for a role, decided as AWS decides sts:AssumeRole."""
     caller, data = request.api_caller, json_body(request)
-    role = _role(data.get("RoleArn"))
-    session_name, duration, policy = _assume_parameters(data, role, caller)
+    role = role_at(data.get("RoleArn"))
+    session_name, duration, policy = assume_parameters(data, role, caller)
     layers = authorization.acting_layers(request.user)
-    decision = authorization.assume_role(layers, role, context=_request_keys())
+    decision = authorization.assume_role(layers, role, context=request_keys())
     if decision.outcome is not Outcome.ALLOW:
         raise APIError(403, "AccessDenied", f"{caller.arn} is not authorized to perform sts:AssumeRole on {role.arn}.")
     lastaccess.note_decision(layers, "sts:AssumeRole", role.arn, credential=_credential_id(caller))
+    # A session chained from a web identity's belongs to that identity, as its own does.
+    user = caller.user if caller.session is None or caller.session.user is not None else None
+    web_identity = (caller.session.provider, caller.session.subject) if user is None else None
     try:
         session, secret, token = identity_services.start_role_session(
             role=role,
-            user=caller.user,
+            user=user,
+            web_identity=web_identity,
             session_name=session_name,
             duration=duration,
             source="api",
@@ -160,20 +164,20 @@ def assume_role(request):
         )
     except ValidationError as error:
         raise APIError(400, "ValidationError", " ".join(error.messages)) from None
-    return JsonResponse(_credentials(session, secret, token))
+    return JsonResponse(credentials_json(session, secret, token))
 
 
-def _role(arn) -> Role:
+def role_at(arn, action: str = "sts:AssumeRole") -> Role:
     if not isinstance(arn, str) or not arn:
         raise APIError(400, "MissingParameter", "RoleArn is required.")
     role = next((role for role in Role.objects.filter(role_name=arn.rsplit("/", 1)[-1]) if role.arn == arn), None)
     if role is None:
         # An unknown role is refused like a forbidden one, so callers learn nothing of roles.
-        raise APIError(403, "AccessDenied", f"Not authorized to perform sts:AssumeRole on {arn}.")
+        raise APIError(403, "AccessDenied", f"Not authorized to perform {action} on {arn}.")
     return role
 
 
-def _assume_parameters(data: dict, role: Role, caller: Caller) -> tuple[str, int, dict | None]:
+def assume_parameters(data: dict, role: Role, caller: Caller) -> tuple[str, int, dict | None]:
     session_name = data.get("RoleSessionName")
     if not isinstance(session_name, str):
         raise APIError(400, "MissingParameter", "RoleSessionName is required.")
@@ -182,10 +186,10 @@ def _assume_parameters(data: dict, role: Role, caller: Caller) -> tuple[str, int
         raise APIError(400, "ValidationError", "DurationSeconds is a whole number of seconds.")
     if caller.session is not None and duration > CHAINED_SESSION_MAX:
         raise APIError(400, "ValidationError", "A role session assuming another role lasts at most 3600 seconds.")
-    return session_name, duration, _session_policy(data)
+    return session_name, duration, session_policy(data)
 
 
-def _session_policy(data: dict) -> dict | None:
+def session_policy(data: dict) -> dict | None:
     policy = data.get("Policy")
     if policy is None:
         return None
@@ -333,7 +337,7 @@ def near_miss_json(miss) -> dict:
     }
 
 
-def _credentials(session, secret: str, token: str) -> dict:
+def credentials_json(session, secret: str, token: str) -> dict:
     return {
         "Credentials": {
             "AccessKeyId": session.key_id,

@@ -912,6 +912,10 @@ OPEN = {
     "policies:policy-validate": "validates a document as typed; reads only the catalogue",
     "policies:trust-policy-validate": "validates a trust policy as typed; reads only the catalogue",
     "api:openapi": "the API's public reference",
+    "api:assume-role-with-web-identity": (
+        "unauthenticated as STS's is: the ID token is the credential and the role's trust policy decides "
+        "(tests/policies/test_web_identity_api.py)"
+    ),
 }
 
 

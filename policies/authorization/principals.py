@@ -287,7 +287,8 @@ def live_session(role_name: str, session_name: str) -> RoleSession | None:
     sessions = list(
         RoleSession.objects.select_related("role", "user")
         .filter(role__role_name=role_name, session_name=session_name, revoked_at__isnull=True)
-        .filter(expires_at__gt=timezone.now(), user__is_active=True)[:2]
+        .filter(expires_at__gt=timezone.now())
+        .filter(Q(user__is_active=True) | Q(user__isnull=True))[:2]
     )
     if len(sessions) > 1:
         raise AmbiguousPrincipal(sessions[0].arn)
