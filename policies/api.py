@@ -17,7 +17,7 @@ from django.http import JsonResponse
 from identities import audit, generation, jsoninput, machine
 from identities import services as identity_services
 from identities.context import Target, current_context
-from identities.credentials import AccessKey, Caller, authenticate_bearer
+from identities.credentials import AccessKey, Caller, WebIdentityUser, authenticate_bearer
 from identities.models import Role
 from policies import authorization, lastaccess, preview
 from policies import openapi as openapi_document
@@ -44,9 +44,13 @@ def error_response(status: int, code: str, message: str, headers: dict | None = 
     return response
 
 
-def api_view(*methods: str):
+def api_view(*methods: str, web_identity: bool = False):
     """A machine endpoint (identities.machine): method check, HTTPS, bearer
-    authentication (the one source of `request.user` here) and JSON errors."""
+    authentication (the one source of `request.user` here) and JSON errors.
+
+    `web_identity`: whether a web identity's role session may call it. Such a session
+    belongs to no user, so only endpoints that act as the session alone admit it; the
+    rest (access requests, expectations, previews: a person's work) refuse it."""
 
     def decorate(view):
         @machine.machine_endpoint(rate_limited=rate_limited)
@@ -55,6 +59,9 @@ def api_view(*methods: str):
             try:
                 check_request(request, methods)
                 request.api_caller = _authenticate(request)
+                if not web_identity and isinstance(request.user, WebIdentityUser):
+                    message = f"{request.api_caller.arn} is a web identity's session, which may not call this API."
+                    raise APIError(403, "AccessDenied", message)
                 return view(request, *args, **kwargs)
             except APIError as error:
                 return error_response(error.status, error.code, error.message, error.headers)
@@ -124,7 +131,7 @@ def request_keys() -> dict:
     return context.condition_keys() if context is not None else {}
 
 
-@api_view("GET")
+@api_view("GET", web_identity=True)
 def caller_identity(request):
     """Who the credentials belong to, as sts:GetCallerIdentity answers it. Asked at the
     one door like any action; the engine allows it whatever the policies say, as AWS
@@ -137,7 +144,7 @@ def caller_identity(request):
     return JsonResponse({"UserId": user_id, "Account": settings.IAM_ACCOUNT_ID, "Arn": caller.arn})
 
 
-@api_view("POST")
+@api_view("POST", web_identity=True)
 def assume_role(request):
     """Temporary credentials for a role, decided as AWS decides sts:AssumeRole."""
     caller, data = request.api_caller, json_body(request)
@@ -221,7 +228,7 @@ SERVER_KEYS = {
 }
 
 
-@api_view("POST")
+@api_view("POST", web_identity=True)
 def authorize(request):
     """May each principal do each action on each resource? One request or a batch."""
     data = json_body(request)
@@ -380,7 +387,7 @@ def openapi(request):
 UNUSED_DAYS_MAX = 3650
 
 
-@api_view("GET")
+@api_view("GET", web_identity=True)
 def last_accessed(request):
     """The Access Advisor of a user, role, group or managed policy: the services and actions it
     is granted, each with when it was last used; `unused_days` keeps only those granted but not

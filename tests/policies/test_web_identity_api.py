@@ -17,11 +17,13 @@ from django.test import Client
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
+from identities import machine
 from identities import services as identity_services
 from identities.audit import AnonymousRefusalCount, AuditEvent
 from identities.credentials import RoleSession
 from policies import services
 from tests.documents import allow
+from tests.ratelimit_helpers import FakeClock
 
 pytestmark = pytest.mark.django_db
 
@@ -254,3 +256,42 @@ def test_a_provider_deleted_ends_its_sessions(key_server, provider, deployer):
     identity_services.delete_oidc_provider(provider=provider, actor=None)
     api = Client(HTTP_AUTHORIZATION=body["Authorization"])
     assert api.get("/api/v1/caller-identity").status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("get", "/api/v1/access-requests"), ("post", "/api/v1/preview-change"), ("get", "/api/v1/access-expectations")],
+)
+def test_a_web_identity_session_may_not_call_a_persons_apis(key_server, provider, deployer, method, path):
+    body = exchange(key_server.token(), deployer).json()
+    api = Client(HTTP_AUTHORIZATION=body["Authorization"])
+    response = getattr(api, method)(path, content_type="application/json")
+    assert (response.status_code, error_code(response)) == (403, "AccessDenied")
+    assert "web identity" in response.json()["error"]["message"]
+
+
+def test_a_web_identity_session_may_assume_another_role_its_trust_names(key_server, provider, deployer):
+    body = exchange(key_server.token(), deployer).json()
+    session_arn = body["AssumedRoleUser"]["Arn"]
+    trusting_the_session = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": deployer.arn}, "Action": "sts:AssumeRole"}],
+    }
+    identity_services.create_role(role_name="Publisher", trust_policy=trusting_the_session, actor=None)
+    services.put_inline_policy(identity=deployer, policy_name="Hop", document=allow("sts:AssumeRole"), actor=None)
+    api = Client(HTTP_AUTHORIZATION=body["Authorization"])
+    request = {"RoleArn": "arn:aws:iam::123456789012:role/Publisher", "RoleSessionName": "hop"}
+    response = api.post("/api/v1/assume-role", json.dumps(request), content_type="application/json")
+    assert response.status_code == 200, session_arn
+    chained = RoleSession.objects.get(session_name="hop")
+    assert (chained.user, chained.provider, chained.subject) == (None, provider, MAIN)
+
+
+def test_the_endpoint_is_rate_limited_per_address(key_server, deployer, settings, monkeypatch):
+    monkeypatch.setattr(machine.limits, "clock", FakeClock())
+    machine.limits.clear()
+    settings.IAM_API_RATE_PER_ADDRESS, settings.IAM_API_BURST_PER_ADDRESS = 1, 2
+    answers = [exchange("x.y.z", deployer) for _ in range(3)]
+    machine.limits.clear()
+    assert [answer.status_code for answer in answers] == [400, 400, 429]
+    assert error_code(answers[-1]) == "RateLimited"
