@@ -95,6 +95,7 @@ def world(org):
     w.role_session, _, _ = identity_services.start_role_session(
         role=w.deployer, user=w.target, session_name="target", duration=900, source="api", actor=None
     )
+    w.provider = identity_services.create_oidc_provider(url="https://ci.example.org", client_ids=["deploy"], actor=None)
     w.fence, _ = services.save_guardrail(guardrail_name="Fence", document=deny("s:D"), actor=None)
     w.service = services.save_catalog_service(prefix="billing", name="Billing", actor=None)
     # Stored, so every change below also passes the expectations' guard (nothing here breaks it).
@@ -176,6 +177,10 @@ def _group_page(w, me):
 
 def _role_page(w, me):
     return {"pk": w.deployer.pk}
+
+
+def _provider_page(w, me):
+    return {"pk": w.provider.pk}
 
 
 def _policy_page(w, me):
@@ -508,6 +513,66 @@ CONSOLE_ROWS = [
         "POST",
         lambda w, me: [read("iam:GetRole", w.deployer), *rule(identity_services.unassign_role, role=w.deployer)],
         lambda w, me: {"pk": w.deployer.pk, "user_pk": w.target.pk},
+    ),
+    # OpenID Connect providers
+    Row(
+        "identities:oidc-provider-list",
+        "GET",
+        lambda w, me: [read("iam:ListOpenIDConnectProviders")],
+        ok=200,
+    ),
+    Row(
+        "identities:oidc-provider-detail",
+        "GET",
+        lambda w, me: [read("iam:GetOpenIDConnectProvider", w.provider)],
+        _provider_page,
+        ok=200,
+    ),
+    Row("identities:oidc-provider-create", "GET", lambda w, me: rule(identity_services.create_oidc_provider), ok=200),
+    Row(
+        "identities:oidc-provider-create",
+        "POST",
+        lambda w, me: rule(identity_services.create_oidc_provider, url="https://new.example.org"),
+        data=lambda w, me: {"url": "https://new.example.org", "client_ids": "a"},
+    ),
+    Row(
+        "identities:oidc-provider-delete",
+        "GET",
+        lambda w, me: [
+            read("iam:GetOpenIDConnectProvider", w.provider),
+            *rule(identity_services.delete_oidc_provider, provider=w.provider),
+        ],
+        _provider_page,
+        ok=200,
+    ),
+    Row(
+        "identities:oidc-provider-delete",
+        "POST",
+        lambda w, me: [
+            read("iam:GetOpenIDConnectProvider", w.provider),
+            *rule(identity_services.delete_oidc_provider, provider=w.provider),
+        ],
+        _provider_page,
+    ),
+    Row(
+        "identities:oidc-provider-client-id-add",
+        "POST",
+        lambda w, me: [
+            read("iam:GetOpenIDConnectProvider", w.provider),
+            *rule(identity_services.add_client_id, provider=w.provider),
+        ],
+        _provider_page,
+        data=lambda w, me: {"client_id": "more"},
+    ),
+    Row(
+        "identities:oidc-provider-client-id-remove",
+        "POST",
+        lambda w, me: [
+            read("iam:GetOpenIDConnectProvider", w.provider),
+            *rule(identity_services.remove_client_id, provider=w.provider),
+        ],
+        _provider_page,
+        data=lambda w, me: {"client_id": "deploy"},
     ),
     # The audit trail and the credential report
     Row("identities:audit-list", "GET", lambda w, me: [read("iam:ListAuditEvents")], ok=200),
