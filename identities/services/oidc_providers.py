@@ -22,7 +22,7 @@ def create_oidc_provider(
     *, url: str, client_ids: list[str], actor: User | None, tags: dict[str, str] | None = None
 ) -> OpenIDConnectProvider:
     """Register an issuer (https://host/path, as its tokens' iss writes it) and its audiences."""
-    provider = OpenIDConnectProvider(url=url, client_ids=list(client_ids), tags=tags or {})
+    provider = OpenIDConnectProvider(url=url, client_ids=client_ids, tags=tags or {})
     clean(provider)
     try:
         with transaction.atomic():
