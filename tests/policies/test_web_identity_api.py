@@ -5,6 +5,7 @@ of a key made with joserfc, and counting the requests it gets; tokens are minted
 joserfc. (The real provider of tests/oidc_provider/ takes its place once it lands.)
 """
 
+import base64
 import json
 import threading
 import time
@@ -15,7 +16,7 @@ from django.core.cache import cache
 from django.db.models import Sum
 from django.test import Client
 from joserfc import jwt
-from joserfc.jwk import ECKey
+from joserfc.jwk import ECKey, OctKey
 
 from identities import machine
 from identities import services as identity_services
@@ -38,14 +39,25 @@ class KeyServer:
     def __init__(self):
         self.key = ECKey.generate_key("P-256", parameters={"kid": "key-1", "alg": "ES256"})
         self.requests: list[str] = []
+        # What the discovery document says, when a test changes it: its issuer, its jwks_uri.
+        self.discovery: dict = {}
+        # path -> URL: answer that path with a redirect there.
+        self.redirects: dict[str, str] = {}
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - http.server's name
                 server.requests.append(self.path)
+                if self.path in server.redirects:
+                    self.send_response(302)
+                    self.send_header("Location", server.redirects[self.path])
+                    self.end_headers()
+                    return
+                discovery = {"issuer": server.issuer, "jwks_uri": f"{server.issuer}/jwks"} | server.discovery
                 documents = {
-                    "/.well-known/openid-configuration": {"issuer": server.issuer, "jwks_uri": f"{server.issuer}/jwks"},
+                    "/.well-known/openid-configuration": discovery,
                     "/jwks": {"keys": [server.key.as_dict(private=False)]},
+                    "/moved/jwks": {"keys": [server.key.as_dict(private=False)]},
                 }
                 body = json.dumps(documents.get(self.path, {})).encode()
                 self.send_response(200 if self.path in documents else 404)
@@ -295,3 +307,45 @@ def test_the_endpoint_is_rate_limited_per_address(key_server, deployer, settings
     machine.limits.clear()
     assert [answer.status_code for answer in answers] == [400, 400, 429]
     assert error_code(answers[-1]) == "RateLimited"
+
+
+def test_a_token_signed_with_hs256_and_the_public_key_as_secret_is_refused(key_server, provider, deployer):
+    # The algorithm-confusion attack: the published key's bytes used as an HMAC secret.
+    public = json.dumps(key_server.key.as_dict(private=False)).encode()
+    now = int(time.time())
+    claims = {"iss": key_server.issuer, "sub": MAIN, "aud": AUDIENCE, "iat": now, "exp": now + 300}
+    token = jwt.encode({"alg": "HS256", "kid": "key-1"}, claims, OctKey.import_key(public))
+    response = exchange(token, deployer)
+    assert (response.status_code, error_code(response)) == (400, "InvalidIdentityToken")
+    assert not RoleSession.objects.exists()
+
+
+def test_an_unsigned_token_is_refused(key_server, provider, deployer):
+    now = int(time.time())
+    claims = {"iss": key_server.issuer, "sub": MAIN, "aud": AUDIENCE, "iat": now, "exp": now + 300}
+    header = base64.urlsafe_b64encode(b'{"alg":"none","kid":"key-1"}').rstrip(b"=").decode()
+    payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    response = exchange(f"{header}.{payload}.", deployer)
+    assert (response.status_code, error_code(response)) == (400, "InvalidIdentityToken")
+    assert not RoleSession.objects.exists()
+
+
+def test_a_discovery_document_naming_another_issuer_is_refused(key_server, provider, deployer):
+    key_server.discovery = {"issuer": "https://elsewhere.example.org"}
+    response = exchange(key_server.token(), deployer)
+    assert (response.status_code, error_code(response)) == (400, "IDPCommunicationError")
+    assert key_server.key_fetches() == 0
+
+
+def test_keys_redirected_to_another_host_are_not_followed(key_server, provider, deployer):
+    # localhost and 127.0.0.1 are one machine but two hosts: the redirect leaves the provider's.
+    key_server.redirects["/jwks"] = key_server.issuer.replace("127.0.0.1", "localhost") + "/moved/jwks"
+    response = exchange(key_server.token(), deployer)
+    assert (response.status_code, error_code(response)) == (400, "IDPCommunicationError")
+    assert "/moved/jwks" not in key_server.requests
+
+
+def test_keys_redirected_on_the_same_host_are_followed(key_server, provider, deployer):
+    key_server.redirects["/jwks"] = f"{key_server.issuer}/moved/jwks"
+    assert exchange(key_server.token(), deployer).status_code == 200
+    assert "/moved/jwks" in key_server.requests
