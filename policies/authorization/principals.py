@@ -149,6 +149,12 @@ def custom_layers(principal_arn: str, documents: list[dict]) -> Layers:
     )
 
 
+def federated_layers(provider_arn: str) -> Layers:
+    """An identity provider as a principal: no policies of its own. Only a role's trust policy
+    can let its tokens in (`decisions.assume_role_with_web_identity`)."""
+    return assemble(provider_arn, sources=[], boundary=None, guardrails=None, guardrail_sources=[], keys={})
+
+
 def with_boundary(layers: Layers, document: dict, label: str = "pasted permission boundary") -> Layers:
     """The layers with `document` as their permission boundary instead (the policy check)."""
     boundary = compile_policies([(label, document)], kind=PolicyKind.BOUNDARY)
