@@ -66,6 +66,8 @@ def _trusted_elsewhere(role: Role) -> list[str]:
         for kind, value in statement.principal.entries:
             if kind == "AWS" and value == "*":
                 named.append("* (anyone, in any account)")
+            elif kind == "Federated" and value.startswith(f"{ours[1]}oidc-provider/"):
+                named.append(f"Federated: {value} (tokens of this account's OpenID Connect provider)")
             elif kind != "AWS" or not value.startswith(ours):
                 named.append(f"{kind}: {value}")
     return list(dict.fromkeys(named))
