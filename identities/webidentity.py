@@ -184,18 +184,34 @@ def _claim_message(error: InvalidClaimError) -> str:
 
 def provider_keys(provider: OpenIDConnectProvider, *, refetch: bool = False) -> KeySet:
     """The provider's key set, from the cache or fetched; `refetch` (an unknown kid) fetches
-    again only if no fetch for this provider happened in the last REFETCH_SECONDS."""
+    again only if no fetch for this provider happened in the last REFETCH_SECONDS. Each process
+    also remembers its own last fetch, so a cache that is down or forgets does not lift that."""
     cache_key = _cache_key("keys", provider)
     found = None if refetch else cache.get(cache_key)
     if found is None:
-        if not cache.add(_cache_key("fetched", provider), time.time(), REFETCH_SECONDS) and refetch:
+        fetched_at, kept = _fetched.get(cache_key, (0.0, None))
+        recent = time.monotonic() - fetched_at < REFETCH_SECONDS
+        if recent and not refetch:
+            found = kept
+        elif recent or (not cache.add(_cache_key("fetched", provider), time.time(), REFETCH_SECONDS) and refetch):
             raise TokenRefused("InvalidIdentityToken", _UNKNOWN_KEY)
-        found = _fetch_key_set(provider.url)
-        cache.set(cache_key, found, KEYS_CACHE_SECONDS)
+        else:
+            found = _fetch_key_set(provider.url)
+            _fetched[cache_key] = (time.monotonic(), found)
+            cache.set(cache_key, found, KEYS_CACHE_SECONDS)
     try:
         return KeySet.import_key_set(found)
     except (JoseError, ValueError, TypeError, KeyError):
         raise TokenRefused("IDPCommunicationError", "The provider's key set (JWKS) cannot be read.") from None
+
+
+# This process's last fetch of each provider's keys (by cache key): when, and what came.
+_fetched: dict[str, tuple[float, dict]] = {}
+
+
+def forget_keys() -> None:
+    """Forget this process's fetched keys (the cache's are kept under their own lifetime)."""
+    _fetched.clear()
 
 
 def _cache_key(kind: str, provider: OpenIDConnectProvider) -> str:

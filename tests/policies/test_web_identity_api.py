@@ -18,7 +18,7 @@ from django.test import Client
 from joserfc import jwt
 from joserfc.jwk import ECKey, OctKey
 
-from identities import machine
+from identities import machine, webidentity
 from identities import services as identity_services
 from identities.audit import AnonymousRefusalCount, AuditEvent
 from identities.credentials import RoleSession
@@ -92,10 +92,12 @@ class KeyServer:
 def key_server(settings):
     settings.IAM_WEB_IDENTITY_ALLOW_HTTP_LOOPBACK = True
     cache.clear()
+    webidentity.forget_keys()
     server = KeyServer()
     yield server
     server.stop()
     cache.clear()
+    webidentity.forget_keys()
 
 
 @pytest.fixture
@@ -349,3 +351,13 @@ def test_keys_redirected_on_the_same_host_are_followed(key_server, provider, dep
     key_server.redirects["/jwks"] = f"{key_server.issuer}/moved/jwks"
     assert exchange(key_server.token(), deployer).status_code == 200
     assert "/moved/jwks" in key_server.requests
+
+
+def test_without_a_working_cache_an_unknown_kid_still_fetches_once_a_minute(key_server, provider, deployer, settings):
+    # A cache that keeps nothing and agrees to everything, as one that is down or evicting.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    stranger = ECKey.generate_key("P-256", parameters={"kid": "key-9"})
+    answers = [exchange(key_server.token(key=stranger, kid="key-9"), deployer) for _ in range(3)]
+    assert [error_code(answer) for answer in answers] == ["InvalidIdentityToken"] * 3
+    assert exchange(key_server.token(), deployer).status_code == 200
+    assert key_server.key_fetches() == 1
