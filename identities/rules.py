@@ -477,12 +477,18 @@ def _remove_client_id(*, provider=None, **_):
 
 @rule(services.tag_oidc_provider)
 def _tag_oidc_provider(*, provider=None, tags=None, **_):
+    if tags is None:  # asked before the tags are known: whether to offer tagging at all
+        yield Check("iam:TagOpenIDConnectProvider", Target(subject(provider).arn, keys_known=False))
+        return
     before = dict(provider.tags) if provider is not None else {}
-    yield from tag_checks("OpenIDConnectProvider", subject(provider), before, {**before, **(tags or {})})
+    yield from tag_checks("OpenIDConnectProvider", subject(provider), before, {**before, **tags})
 
 
 @rule(services.untag_oidc_provider)
-def _untag_oidc_provider(*, provider=None, keys=(), **_):
+def _untag_oidc_provider(*, provider=None, keys=None, **_):
+    if keys is None:
+        yield Check("iam:UntagOpenIDConnectProvider", Target(subject(provider).arn, keys_known=False))
+        return
     before = dict(provider.tags) if provider is not None else {}
     after = {key: value for key, value in before.items() if key not in keys}
     yield from tag_checks("OpenIDConnectProvider", subject(provider), before, after)

@@ -139,3 +139,13 @@ def test_someone_without_the_action_is_refused_and_nothing_changes(org):
         rules.perform(org.mia, services.add_client_id, provider=provider, client_id="mine")
     provider.refresh_from_db()
     assert provider.client_ids == ["deploy"]
+
+
+def test_asked_before_the_tags_are_known_tagging_still_needs_its_action():
+    provider = create()
+    tag = rules.required(services.tag_oidc_provider, provider=provider)
+    untag = rules.required(services.untag_oidc_provider, provider=provider)
+    assert [(check.action, check.target.arn) for check in tag + untag] == [
+        ("iam:TagOpenIDConnectProvider", ARN),
+        ("iam:UntagOpenIDConnectProvider", ARN),
+    ]
