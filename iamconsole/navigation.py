@@ -15,6 +15,7 @@ ACTIONS = {
     "users": "iam:ListUsers",
     "groups": "iam:ListGroups",
     "roles": "iam:ListRoles",
+    "identity_providers": "iam:ListOpenIDConnectProviders",
     "policies": "iam:ListPolicies",
     "guardrails": "iam:ListGuardrails",
     "audit": "iam:ListAuditEvents",

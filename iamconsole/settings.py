@@ -308,6 +308,11 @@ IAM_MAX_ACCESS_KEYS = env_int("IAM_MAX_ACCESS_KEYS", default=2, minimum=1)
 # An access key's last-used time is written at most this often (seconds).
 IAM_KEY_LAST_USED_INTERVAL = 60
 IAM_ROLE_SESSION_MIN_DURATION = 900
+# AssumeRoleWithWebIdentity: issuers are https, except http on loopback where this is on
+# (tests that serve a provider on 127.0.0.1). Never on a server.
+IAM_WEB_IDENTITY_ALLOW_HTTP_LOOPBACK = env_bool("IAM_WEB_IDENTITY_ALLOW_HTTP_LOOPBACK", default=False)
+# Seconds to wait for an OpenID provider's discovery document or keys.
+IAM_WEB_IDENTITY_FETCH_TIMEOUT = 3
 
 # Sign-in: sessions, lockout (django-axes) and MFA (django-otp).
 # A session ends after this many seconds without a request, and this many after sign-in.

@@ -19,6 +19,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from identities import audit, rows, staleness
@@ -100,9 +101,17 @@ class RoleSession(models.Model):
     class Source(models.TextChoices):
         CONSOLE = "console"
         API = "api"
+        WEB_IDENTITY = "web_identity"
 
     role = models.ForeignKey("identities.Role", on_delete=models.CASCADE, related_name="sessions")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_sessions")
+    # None for a session of a web identity: then `provider` and `subject` say whose it is.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="role_sessions"
+    )
+    provider = models.ForeignKey(
+        "identities.OpenIDConnectProvider", null=True, blank=True, on_delete=models.CASCADE, related_name="sessions"
+    )
+    subject = models.CharField("token subject", max_length=255, blank=True, default="")
     session_name = models.CharField(max_length=64, validators=[validate_session_name])
     source = models.CharField(max_length=16, choices=Source.choices)
     key_id = models.CharField(max_length=32, unique=True, editable=False)
@@ -116,6 +125,13 @@ class RoleSession(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "expires_at"], name="role_session_user_expiry")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | Q(provider__isnull=False),
+                name="role_session_of_user_or_web_identity",
+                violation_error_message="A role session belongs to a user or to a web identity.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.arn
@@ -158,6 +174,44 @@ class ConsoleSession(models.Model):
 
     def __str__(self) -> str:
         return f"console session {self.pk} of {self.user}"
+
+
+class WebIdentityUser:
+    """Who acts with the credentials of a web identity's role session: no IAM user, only the
+    session, so `has_perm` is asked (through the authorization backend, like any user's) with
+    the session's role and nothing else. It is never saved, owns nothing and is never root."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_superuser = False
+    is_root = False
+    is_staff = False
+
+    def __init__(self, session: "RoleSession"):
+        self.role_session = session
+        # Distinct from every user's pk: the request context is bound to it (identities.context).
+        self.pk = f"web-identity-session-{session.pk}"
+        self.arn = session.arn
+        self.iam_id = session.user_id_key
+        self.username = session.session_name
+
+    def __str__(self) -> str:
+        return self.arn
+
+    @property
+    def is_active(self) -> bool:
+        return self.role_session.is_live()
+
+    def has_perm(self, perm: str, obj: object = None) -> bool:
+        from django.contrib.auth.models import _user_has_perm
+
+        return self.is_active and _user_has_perm(self, perm, obj)
+
+    def has_perms(self, perm_list, obj: object = None) -> bool:
+        return all(self.has_perm(perm, obj) for perm in perm_list)
+
+    def has_module_perms(self, app_label: str) -> bool:
+        return False
 
 
 class Caller:
@@ -219,6 +273,10 @@ def _by_session(key_id: str, secret: str, token: str, at) -> Caller | None:
     session = rows.one(RoleSession, related=("role", "user"), key_id=key_id)
     secret_ok = matches(secret, session.secret_hash if session else _DUMMY_DIGEST)
     token_ok = matches(token, session.token_hash if session else _DUMMY_DIGEST)
-    if session is None or not (secret_ok and token_ok) or not session.is_live(at) or not session.user.is_active:
+    if session is None or not (secret_ok and token_ok) or not session.is_live(at):
+        return None
+    if session.user is None:
+        return Caller(WebIdentityUser(session), session=session)
+    if not session.user.is_active:
         return None
     return Caller(session.user, session=session)

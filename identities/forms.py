@@ -582,3 +582,26 @@ class AuditFilterForm(forms.Form):
             since=data["since"],
             until=data["until"],
         )
+
+
+class OpenIDConnectProviderForm(forms.Form):
+    url = forms.CharField(
+        label="Issuer URL",
+        max_length=255,
+        help_text="The provider's issuer exactly as its tokens' iss writes it, https://host/path "
+        "(for example https://token.actions.githubusercontent.com).",
+    )
+    client_ids = forms.CharField(
+        label="Client IDs",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+        help_text="The audiences accepted (a token's aud must be one of them), one a line.",
+    )
+
+    def clean_client_ids(self) -> list[str]:
+        lines = [line.strip() for line in self.cleaned_data["client_ids"].splitlines()]
+        return list(dict.fromkeys(line for line in lines if line))
+
+
+class ClientIDForm(forms.Form):
+    client_id = forms.CharField(label="Client ID", max_length=255)

@@ -335,6 +335,49 @@ class Role(IAMIdentity):
         return self.role_name
 
 
+ISSUER_MAX_LENGTH = 255
+CLIENT_ID_MAX_LENGTH = 255
+CLIENT_IDS_MAX = 100
+
+
+class OpenIDConnectProvider(models.Model):
+    """An OpenID provider whose ID tokens workloads trade for role sessions
+    (AssumeRoleWithWebIdentity). As in AWS, its name is the issuer URL without its scheme
+    (host and path), and its ARN `arn:aws:iam::<account>:oidc-provider/<name>`."""
+
+    url = models.CharField(
+        "issuer URL",
+        max_length=ISSUER_MAX_LENGTH,
+        unique=True,
+        validators=[naming.validate_issuer_url],
+        help_text="The issuer (the iss of its tokens), https://host/path, exactly as its tokens write it.",
+    )
+    client_ids = models.JSONField(
+        "client IDs",
+        default=list,
+        blank=True,
+        validators=[naming.validate_client_ids],
+        help_text="The audiences (the aud of its tokens) accepted.",
+    )
+    tags = models.JSONField(default=dict, blank=True, validators=[naming.validate_tags])
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["url"]
+        verbose_name = "OpenID Connect provider"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return naming.issuer_name(self.url)
+
+    @property
+    def arn(self) -> str:
+        return naming.oidc_provider_arn(self.name)
+
+
 class RoleAssignment(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_assignments")
     role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="assignments")

@@ -4,6 +4,7 @@ import re
 import secrets
 import string
 import unicodedata
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -132,6 +133,48 @@ def build_arn(kind: str, path: str, name: str, *, account_id: str | None = None)
     """arn:aws:iam::<account>:<kind> + path + name, without doubling the slash."""
     account = account_id or settings.IAM_ACCOUNT_ID
     return f"arn:aws:iam::{account}:{kind}{path}{name}"
+
+
+def issuer_name(url: str) -> str:
+    """An OpenID provider's name as AWS gives it: its issuer URL without the scheme."""
+    return url.split("://", 1)[-1]
+
+
+def oidc_provider_arn(name: str, *, account_id: str | None = None) -> str:
+    return f"arn:aws:iam::{account_id or settings.IAM_ACCOUNT_ID}:oidc-provider/{name}"
+
+
+def validate_issuer_url(value: str) -> None:
+    """https://host[:port][/path], no query, fragment, user or trailing slash; http only on
+    loopback, and only where IAM_WEB_IDENTITY_ALLOW_HTTP_LOOPBACK allows it (tests)."""
+    parts = urlsplit(value) if isinstance(value, str) else None
+    loopback_http = (
+        settings.IAM_WEB_IDENTITY_ALLOW_HTTP_LOOPBACK
+        and parts is not None
+        and parts.scheme == "http"
+        and parts.hostname in ("127.0.0.1", "localhost", "::1")
+    )
+    if parts is None or not (parts.scheme == "https" or loopback_http):
+        raise ValidationError("An issuer URL starts with https://.", code="issuer_scheme")
+    if not parts.hostname or parts.query or parts.fragment or "@" in parts.netloc or value.endswith("/"):
+        raise ValidationError(
+            f"An issuer URL is https://host/path, without query, fragment, user or a final /; {value!r} is not.",
+            code="issuer_format",
+        )
+    if not value.isascii() or any(character.isspace() or not character.isprintable() for character in value):
+        raise ValidationError("An issuer URL is printable ASCII without spaces.", code="issuer_characters")
+
+
+def validate_client_ids(value: object) -> None:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError("Client IDs are a list of texts.", code="client_ids_type")
+    if len(value) > 100:
+        raise ValidationError(f"At most 100 client IDs; there are {len(value)}.", code="client_ids_count")
+    for item in value:
+        if not 1 <= len(item) <= 255 or not item.isprintable():
+            raise ValidationError(f"A client ID is 1 to 255 printable characters: {item!r}.", code="client_id")
+    if len(set(value)) != len(value):
+        raise ValidationError("A client ID is listed twice.", code="client_ids_duplicate")
 
 
 def root_arn(account_id: str | None = None) -> str:

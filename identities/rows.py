@@ -16,8 +16,8 @@ from django.db import connections, router
 
 def one(model, *, related: tuple[str, ...] = (), **equals):
     """The first `model` row whose fields equal `equals`, or None. Each foreign key
-    named in `related` (non-null ones only) is followed in the same query and
-    cached on the instance, as `select_related` does."""
+    named in `related` is followed in the same query and cached on the instance (None
+    for an empty nullable one), as `select_related` does."""
     return one_with(model, "", related=related, **equals)[0]
 
 
@@ -37,7 +37,8 @@ def one_with(model, scalar: str, *, related: tuple[str, ...] = (), **equals) -> 
     for name, columns in zip(related, statement.columns[1:], strict=True):
         link = model._meta.get_field(name)
         # As select_related caches it: the descriptor's checks are for assignments, not reads.
-        link.set_cached_value(instance, _instance(link.related_model, columns, values, connection))
+        related_instance = _instance(link.related_model, columns, values, connection)
+        link.set_cached_value(instance, related_instance if related_instance.pk is not None else None)
     return instance, (row[-1] if scalar else None)
 
 
@@ -57,9 +58,9 @@ def _statement(model, related, names, connection, scalar: str = "") -> _Statemen
         link, alias = model._meta.get_field(name), f"r{index}"
         target = link.related_model._meta
         selected += [f"{alias}.{quote(field.column)}" for field in target.concrete_fields]
+        join = "LEFT OUTER JOIN" if link.null else "INNER JOIN"
         source += (
-            f" INNER JOIN {quote(target.db_table)} {alias}"
-            f" ON {alias}.{quote(target.pk.column)} = t.{quote(link.column)}"
+            f" {join} {quote(target.db_table)} {alias} ON {alias}.{quote(target.pk.column)} = t.{quote(link.column)}"
         )
         columns.append(_columns(target.concrete_fields, alias, connection))
     filters = [model._meta.get_field(name) for name in names]

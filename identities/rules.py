@@ -453,3 +453,53 @@ def _delete_role(*, role=None, with_policies=False, **_):
 def _assign_role(*, role=None, **_):
     # The console's assignments are its trust policy's extension (the role's effective trust).
     yield Check("iam:UpdateAssumeRolePolicy", subject(role))
+
+
+# OpenID Connect providers: AWS's actions, each on the provider's ARN
+
+
+def _provider_target(url: str | None, keys: dict | None = None) -> Target:
+    if not url:
+        return Target(PENDING.arn, dict(keys or {}), keys_known=False)
+    return Target(naming.oidc_provider_arn(naming.issuer_name(url)), dict(keys or {}))
+
+
+@rule(services.create_oidc_provider)
+def _create_oidc_provider(*, url=None, tags=None, **_):
+    target = _provider_target(url)
+    yield Check("iam:CreateOpenIDConnectProvider", target)
+    yield from tag_checks("OpenIDConnectProvider", target, {}, tags or None)
+
+
+@rule(services.delete_oidc_provider)
+def _delete_oidc_provider(*, provider=None, **_):
+    yield Check("iam:DeleteOpenIDConnectProvider", subject(provider))
+
+
+@rule(services.add_client_id)
+def _add_client_id(*, provider=None, **_):
+    yield Check("iam:AddClientIDToOpenIDConnectProvider", subject(provider))
+
+
+@rule(services.remove_client_id)
+def _remove_client_id(*, provider=None, **_):
+    yield Check("iam:RemoveClientIDFromOpenIDConnectProvider", subject(provider))
+
+
+@rule(services.tag_oidc_provider)
+def _tag_oidc_provider(*, provider=None, tags=None, **_):
+    if tags is None:  # asked before the tags are known: whether to offer tagging at all
+        yield Check("iam:TagOpenIDConnectProvider", Target(subject(provider).arn, keys_known=False))
+        return
+    before = dict(provider.tags) if provider is not None else {}
+    yield from tag_checks("OpenIDConnectProvider", subject(provider), before, {**before, **tags})
+
+
+@rule(services.untag_oidc_provider)
+def _untag_oidc_provider(*, provider=None, keys=None, **_):
+    if keys is None:
+        yield Check("iam:UntagOpenIDConnectProvider", Target(subject(provider).arn, keys_known=False))
+        return
+    before = dict(provider.tags) if provider is not None else {}
+    after = {key: value for key, value in before.items() if key not in keys}
+    yield from tag_checks("OpenIDConnectProvider", subject(provider), before, after)

@@ -56,6 +56,19 @@ urlpatterns = [
     path("roles/<int:pk>/delete/", views.role_delete, name="role-delete"),
     path("roles/<int:pk>/assignments/", views.role_assign, name="role-assign"),
     path("roles/<int:pk>/assignments/<int:user_pk>/remove/", views.role_unassign, name="role-unassign"),
+    # OpenID Connect providers (AssumeRoleWithWebIdentity).
+    path("identity-providers/", views.oidc_provider_list, name="oidc-provider-list"),
+    path("identity-providers/new/", views.oidc_provider_create, name="oidc-provider-create"),
+    path("identity-providers/<int:pk>/", views.oidc_provider_detail, name="oidc-provider-detail"),
+    path("identity-providers/<int:pk>/delete/", views.oidc_provider_delete, name="oidc-provider-delete"),
+    path(
+        "identity-providers/<int:pk>/client-ids/", views.oidc_provider_client_id_add, name="oidc-provider-client-id-add"
+    ),
+    path(
+        "identity-providers/<int:pk>/client-ids/remove/",
+        views.oidc_provider_client_id_remove,
+        name="oidc-provider-client-id-remove",
+    ),
     # The audit trail (search, pages, export).
     path("audit/", views.audit_list, name="audit-list"),
 ]

@@ -17,7 +17,7 @@ from django.http import JsonResponse
 from identities import audit, generation, jsoninput, machine
 from identities import services as identity_services
 from identities.context import Target, current_context
-from identities.credentials import AccessKey, Caller, authenticate_bearer
+from identities.credentials import AccessKey, Caller, WebIdentityUser, authenticate_bearer
 from identities.middleware import is_lock_conflict
 from identities.models import Role
 from policies import authorization, lastaccess, preview
@@ -45,17 +45,24 @@ def error_response(status: int, code: str, message: str, headers: dict | None = 
     return response
 
 
-def api_view(*methods: str):
+def api_view(*methods: str, web_identity: bool = False):
     """A machine endpoint (identities.machine): method check, HTTPS, bearer
-    authentication (the one source of `request.user` here) and JSON errors."""
+    authentication (the one source of `request.user` here) and JSON errors.
+
+    `web_identity`: whether a web identity's role session may call it. Such a session
+    belongs to no user, so only endpoints that act as the session alone admit it; the
+    rest (access requests, expectations, previews: a person's work) refuse it."""
 
     def decorate(view):
-        @machine.machine_endpoint(rate_limited=_rate_limited)
+        @machine.machine_endpoint(rate_limited=rate_limited)
         @wraps(view)
         def wrapped(request, *args, **kwargs):
             try:
-                _check_request(request, methods)
+                check_request(request, methods)
                 request.api_caller = _authenticate(request)
+                if not web_identity and isinstance(request.user, WebIdentityUser):
+                    message = f"{request.api_caller.arn} is a web identity's session, which may not call this API."
+                    raise APIError(403, "AccessDenied", message)
                 return view(request, *args, **kwargs)
             except APIError as error:
                 return error_response(error.status, error.code, error.message, error.headers)
@@ -71,11 +78,11 @@ def api_view(*methods: str):
     return decorate
 
 
-def _rate_limited(refusal: machine.RateLimited) -> JsonResponse:
+def rate_limited(refusal: machine.RateLimited) -> JsonResponse:
     return error_response(429, "RateLimited", str(refusal), {"Retry-After": str(refusal.retry_after)})
 
 
-def _check_request(request, methods) -> None:
+def check_request(request, methods) -> None:
     if request.method not in methods:
         raise APIError(405, "MethodNotAllowed", f"Use {' or '.join(methods)} here.", {"Allow": ", ".join(methods)})
     if not (request.is_secure() or settings.PLAIN_HTTP or settings.DEBUG):
@@ -123,12 +130,12 @@ def json_body(request) -> dict:
     return data
 
 
-def _request_keys() -> dict:
+def request_keys() -> dict:
     context = current_context()
     return context.condition_keys() if context is not None else {}
 
 
-@api_view("GET")
+@api_view("GET", web_identity=True)
 def caller_identity(request):
     """Who the credentials belong to, as sts:GetCallerIdentity answers it. Asked at the
     one door like any action; the engine allows it whatever the policies say, as AWS
@@ -141,21 +148,25 @@ def caller_identity(request):
     return JsonResponse({"UserId": user_id, "Account": settings.IAM_ACCOUNT_ID, "Arn": caller.arn})
 
 
-@api_view("POST")
+@api_view("POST", web_identity=True)
 def assume_role(request):
     """Temporary credentials for a role, decided as AWS decides sts:AssumeRole."""
     caller, data = request.api_caller, json_body(request)
-    role = _role(data.get("RoleArn"))
-    session_name, duration, policy = _assume_parameters(data, role, caller)
+    role = role_at(data.get("RoleArn"))
+    session_name, duration, policy = assume_parameters(data, role, caller)
     layers = authorization.acting_layers(request.user)
-    decision = authorization.assume_role(layers, role, context=_request_keys())
+    decision = authorization.assume_role(layers, role, context=request_keys())
     if decision.outcome is not Outcome.ALLOW:
         raise APIError(403, "AccessDenied", f"{caller.arn} is not authorized to perform sts:AssumeRole on {role.arn}.")
     lastaccess.note_decision(layers, "sts:AssumeRole", role.arn, credential=_credential_id(caller))
+    # A session chained from a web identity's belongs to that identity, as its own does.
+    user = caller.user if caller.session is None or caller.session.user is not None else None
+    web_identity = (caller.session.provider, caller.session.subject) if user is None else None
     try:
         session, secret, token = identity_services.start_role_session(
             role=role,
-            user=caller.user,
+            user=user,
+            web_identity=web_identity,
             session_name=session_name,
             duration=duration,
             source="api",
@@ -164,20 +175,20 @@ def assume_role(request):
         )
     except ValidationError as error:
         raise APIError(400, "ValidationError", " ".join(error.messages)) from None
-    return JsonResponse(_credentials(session, secret, token))
+    return JsonResponse(credentials_json(session, secret, token))
 
 
-def _role(arn) -> Role:
+def role_at(arn, action: str = "sts:AssumeRole") -> Role:
     if not isinstance(arn, str) or not arn:
         raise APIError(400, "MissingParameter", "RoleArn is required.")
     role = next((role for role in Role.objects.filter(role_name=arn.rsplit("/", 1)[-1]) if role.arn == arn), None)
     if role is None:
         # An unknown role is refused like a forbidden one, so callers learn nothing of roles.
-        raise APIError(403, "AccessDenied", f"Not authorized to perform sts:AssumeRole on {arn}.")
+        raise APIError(403, "AccessDenied", f"Not authorized to perform {action} on {arn}.")
     return role
 
 
-def _assume_parameters(data: dict, role: Role, caller: Caller) -> tuple[str, int, dict | None]:
+def assume_parameters(data: dict, role: Role, caller: Caller) -> tuple[str, int, dict | None]:
     session_name = data.get("RoleSessionName")
     if not isinstance(session_name, str):
         raise APIError(400, "MissingParameter", "RoleSessionName is required.")
@@ -186,10 +197,10 @@ def _assume_parameters(data: dict, role: Role, caller: Caller) -> tuple[str, int
         raise APIError(400, "ValidationError", "DurationSeconds is a whole number of seconds.")
     if caller.session is not None and duration > CHAINED_SESSION_MAX:
         raise APIError(400, "ValidationError", "A role session assuming another role lasts at most 3600 seconds.")
-    return session_name, duration, _session_policy(data)
+    return session_name, duration, session_policy(data)
 
 
-def _session_policy(data: dict) -> dict | None:
+def session_policy(data: dict) -> dict | None:
     policy = data.get("Policy")
     if policy is None:
         return None
@@ -221,7 +232,7 @@ SERVER_KEYS = {
 }
 
 
-@api_view("POST")
+@api_view("POST", web_identity=True)
 def authorize(request):
     """May each principal do each action on each resource? One request or a batch."""
     data = json_body(request)
@@ -337,7 +348,7 @@ def near_miss_json(miss) -> dict:
     }
 
 
-def _credentials(session, secret: str, token: str) -> dict:
+def credentials_json(session, secret: str, token: str) -> dict:
     return {
         "Credentials": {
             "AccessKeyId": session.key_id,
@@ -380,7 +391,7 @@ def openapi(request):
 UNUSED_DAYS_MAX = 3650
 
 
-@api_view("GET")
+@api_view("GET", web_identity=True)
 def last_accessed(request):
     """The Access Advisor of a user, role, group or managed policy: the services and actions it
     is granted, each with when it was last used; `unused_days` keeps only those granted but not

@@ -101,6 +101,7 @@ PRINCIPAL_KINDS = [
     ("group", "Group (its policies alone)"),
     ("role", "Role"),
     ("session", "Role session"),
+    ("oidc-provider", "OpenID Connect provider (its tokens)"),
     ("custom", "Policies pasted below"),
 ]
 CHECK_LIMIT = 400

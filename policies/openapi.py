@@ -324,6 +324,7 @@ def document() -> dict:
                     | errors(*common),
                 }
             },
+            "/assume-role-with-web-identity": _web_identity_path(),
             **_expectation_paths(common),
             "/last-accessed": _last_accessed_path(),
             **{path: item for part in parts for path, item in part["paths"].items()},
@@ -331,6 +332,7 @@ def document() -> dict:
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": _schemas()
+            | _web_identity_schemas()
             | _expectation_schemas()
             | _last_accessed_schemas()
             | {name: schema for part in parts for name, schema in part["schemas"].items()},
@@ -438,6 +440,58 @@ _EXPECTATION = {
         "checked_at": {"type": ["string", "null"], "format": "date-time"},
     },
 }
+
+
+def _web_identity_path() -> dict:
+    return {
+        "post": {
+            "operationId": "assumeRoleWithWebIdentity",
+            "summary": "Temporary credentials for a role, for an ID token (sts:AssumeRoleWithWebIdentity)",
+            "description": "Unauthenticated, as STS's is: the token is the credential. Its issuer must be a "
+            "registered OpenID Connect provider, its signature, times and audience (one of the provider's "
+            "client IDs) must hold, and the role's trust policy must allow the provider's ARN "
+            "(Principal.Federated) with the token's <issuer>:aud and :sub. A refused token is a 400 "
+            "(InvalidIdentityToken, ExpiredTokenException, IDPCommunicationError); a refusal by the trust "
+            "policy, or an unknown role, a 403.",
+            "security": [],
+            "requestBody": json_body({"$ref": "#/components/schemas/AssumeRoleWithWebIdentityRequest"}),
+            "responses": ok({"$ref": "#/components/schemas/AssumeRoleWithWebIdentityResult"}, "Credentials, shown once")
+            | errors(400, 403, 405, 413, 415, 503),
+        }
+    }
+
+
+def _web_identity_schemas() -> dict:
+    return {
+        "AssumeRoleWithWebIdentityRequest": {
+            "type": "object",
+            "required": ["RoleArn", "WebIdentityToken", "RoleSessionName"],
+            "properties": {
+                "RoleArn": {"type": "string"},
+                "WebIdentityToken": {"type": "string", "minLength": 4, "maxLength": 20000},
+                "RoleSessionName": {"type": "string", "pattern": "^[\\w+=,.@-]{2,64}$"},
+                "DurationSeconds": {"type": "integer", "minimum": 900, "maximum": 43200, "default": 3600},
+                "Policy": {
+                    "description": "A session policy: a JSON object, or its text.",
+                    "oneOf": [{"type": "object"}, {"type": "string"}],
+                },
+            },
+        },
+        "AssumeRoleWithWebIdentityResult": {
+            "allOf": [
+                {"$ref": "#/components/schemas/AssumeRoleResult"},
+                {
+                    "type": "object",
+                    "required": ["SubjectFromWebIdentityToken", "Provider", "Audience"],
+                    "properties": {
+                        "SubjectFromWebIdentityToken": {"type": "string", "description": "The token's sub."},
+                        "Provider": {"type": "string", "description": "The provider's ARN."},
+                        "Audience": {"type": "string", "description": "The client ID the token's aud matched."},
+                    },
+                },
+            ]
+        },
+    }
 
 
 def _expectation_schemas() -> dict:

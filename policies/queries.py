@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from identities import naming
 from identities.context import Target, context_of
-from identities.models import Group, Role, User
+from identities.models import Group, OpenIDConnectProvider, Role, User
 from identities.queries import Obstacle
 from policies import authorization, reports
 from policies.engine import Effect, PolicyError, PolicyKind, condition_keys, condition_operators, parse_policy
@@ -70,6 +70,8 @@ def _trusted_elsewhere(role: Role) -> list[str]:
         for kind, value in statement.principal.entries:
             if kind == "AWS" and value == "*":
                 named.append("* (anyone, in any account)")
+            elif kind == "Federated" and value.startswith(f"{ours[1]}oidc-provider/"):
+                named.append(f"Federated: {value} (tokens of this account's OpenID Connect provider)")
             elif kind != "AWS" or not value.startswith(ours):
                 named.append(f"{kind}: {value}")
     return list(dict.fromkeys(named))
@@ -92,6 +94,8 @@ def check_arn(kind: str, principal: str) -> str | None:
     text = principal.strip()
     if text.startswith("arn:"):
         return text
+    if kind == "oidc-provider" and text:
+        return naming.oidc_provider_arn(naming.issuer_name(text))
     if kind not in ("user", "group", "role") or not text:
         return None
     path, _, name = text.rpartition("/")
@@ -104,6 +108,9 @@ def check_target(kind: str, arn: str) -> CheckTarget:
     path exactly); UnknownPrincipal if none, AmbiguousPrincipal for a session ARN that
     several live sessions share."""
     parsed = authorization.split_iam_arn(arn)
+    if parsed is not None and parsed[:3] == ("iam", settings.IAM_ACCOUNT_ID, "oidc-provider"):
+        provider = _provider_named(parsed[3])
+        return CheckTarget(provider, provider.arn, authorization.federated_layers(provider.arn))
     model = {"user": User, "group": Group, "role": Role}.get(parsed[2] if parsed else "")
     if parsed is None or parsed[1] != settings.IAM_ACCOUNT_ID or parsed[0] != "iam" or model is None:
         subject, layers = authorization.principal_at(arn)
@@ -144,15 +151,38 @@ class CheckRow(NamedTuple):
 
 def policy_check(target: CheckTarget, actions, resources, context, *, resource_policy=None) -> list[CheckRow]:
     """Every action on every resource, decided as the decision API decides it, with the
-    near misses of each implicit deny (a person reads these reasons)."""
+    near misses of each implicit deny (a person reads these reasons). For an identity
+    provider, sts:AssumeRoleWithWebIdentity on a role is decided by that role's trust policy,
+    as the web-identity endpoint decides it, with the token's keys given as context."""
     rows = []
     for action in actions:
         for resource in resources:
-            decision = authorization.decide(
-                target.layers, action, resource, context=context, resource_policy=resource_policy, explain=True
-            )
+            role = _trusting_role(target, action, resource)
+            if role is not None:
+                decision = authorization.assume_role_with_web_identity(target.arn, role, context=context)
+            else:
+                decision = authorization.decide(
+                    target.layers, action, resource, context=context, resource_policy=resource_policy, explain=True
+                )
             rows.append(CheckRow(action, resource, decision, deciding_statements(target.layers, decision)))
     return rows
+
+
+def _trusting_role(target: CheckTarget, action: str, resource: str) -> Role | None:
+    if not isinstance(target.subject, OpenIDConnectProvider) or action.lower() != "sts:assumerolewithwebidentity":
+        return None
+    parsed = authorization.split_iam_arn(resource)
+    if parsed is None or parsed[:3] != ("iam", settings.IAM_ACCOUNT_ID, "role"):
+        return None
+    path, name = authorization.path_and_name(parsed[3])
+    return _by_name(Role, name, path)
+
+
+def _provider_named(name: str) -> OpenIDConnectProvider:
+    provider = next((row for row in OpenIDConnectProvider.objects.filter(url__endswith=name) if row.name == name), None)
+    if provider is None:
+        raise UnknownPrincipal(name)
+    return provider
 
 
 LAYER_ORDER = ("identity", "resource", "boundary", "session")

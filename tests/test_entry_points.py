@@ -96,6 +96,7 @@ def world(org):
     w.role_session, _, _ = identity_services.start_role_session(
         role=w.deployer, user=w.target, session_name="target", duration=900, source="api", actor=None
     )
+    w.provider = identity_services.create_oidc_provider(url="https://ci.example.org", client_ids=["deploy"], actor=None)
     w.fence, _ = services.save_guardrail(guardrail_name="Fence", document=deny("s:D"), actor=None)
     w.service = services.save_catalog_service(prefix="billing", name="Billing", actor=None)
     # Stored, so every change below also passes the expectations' guard (nothing here breaks it).
@@ -183,6 +184,10 @@ def _group_page(w, me):
 
 def _role_page(w, me):
     return {"pk": w.deployer.pk}
+
+
+def _provider_page(w, me):
+    return {"pk": w.provider.pk}
 
 
 def _policy_page(w, me):
@@ -515,6 +520,66 @@ CONSOLE_ROWS = [
         "POST",
         lambda w, me: [read("iam:GetRole", w.deployer), *rule(identity_services.unassign_role, role=w.deployer)],
         lambda w, me: {"pk": w.deployer.pk, "user_pk": w.target.pk},
+    ),
+    # OpenID Connect providers
+    Row(
+        "identities:oidc-provider-list",
+        "GET",
+        lambda w, me: [read("iam:ListOpenIDConnectProviders")],
+        ok=200,
+    ),
+    Row(
+        "identities:oidc-provider-detail",
+        "GET",
+        lambda w, me: [read("iam:GetOpenIDConnectProvider", w.provider)],
+        _provider_page,
+        ok=200,
+    ),
+    Row("identities:oidc-provider-create", "GET", lambda w, me: rule(identity_services.create_oidc_provider), ok=200),
+    Row(
+        "identities:oidc-provider-create",
+        "POST",
+        lambda w, me: rule(identity_services.create_oidc_provider, url="https://new.example.org"),
+        data=lambda w, me: {"url": "https://new.example.org", "client_ids": "a"},
+    ),
+    Row(
+        "identities:oidc-provider-delete",
+        "GET",
+        lambda w, me: [
+            read("iam:GetOpenIDConnectProvider", w.provider),
+            *rule(identity_services.delete_oidc_provider, provider=w.provider),
+        ],
+        _provider_page,
+        ok=200,
+    ),
+    Row(
+        "identities:oidc-provider-delete",
+        "POST",
+        lambda w, me: [
+            read("iam:GetOpenIDConnectProvider", w.provider),
+            *rule(identity_services.delete_oidc_provider, provider=w.provider),
+        ],
+        _provider_page,
+    ),
+    Row(
+        "identities:oidc-provider-client-id-add",
+        "POST",
+        lambda w, me: [
+            read("iam:GetOpenIDConnectProvider", w.provider),
+            *rule(identity_services.add_client_id, provider=w.provider),
+        ],
+        _provider_page,
+        data=lambda w, me: {"client_id": "more"},
+    ),
+    Row(
+        "identities:oidc-provider-client-id-remove",
+        "POST",
+        lambda w, me: [
+            read("iam:GetOpenIDConnectProvider", w.provider),
+            *rule(identity_services.remove_client_id, provider=w.provider),
+        ],
+        _provider_page,
+        data=lambda w, me: {"client_id": "deploy"},
     ),
     # The audit trail and the credential report
     Row("identities:audit-list", "GET", lambda w, me: [read("iam:ListAuditEvents")], ok=200),
@@ -1000,6 +1065,10 @@ OPEN = {
     "federation:callback": "the identity provider's answer to a sign-in, verified by Authlib",
     "federation:bind": "a first sign-in's binding, by the local user's password",
     "federation:backchannel-logout": "the identity provider's logout token, verified against its keys",
+    "api:assume-role-with-web-identity": (
+        "unauthenticated as STS's is: the ID token is the credential and the role's trust policy decides "
+        "(tests/policies/test_web_identity_api.py)"
+    ),
 }
 
 
@@ -1556,6 +1625,7 @@ _ADMITTED_BY = {
     "identities_user": "iam:ListUsers",
     "identities_group": "iam:ListGroups",
     "identities_role": "iam:ListRoles",
+    "identities_openidconnectprovider": "iam:ListOpenIDConnectProviders",
     "identities_auditevent": "iam:ListAuditEvents",
     "identities_passwordpolicy": "iam:ListUsers",
     "policies_managedpolicy": "iam:ListPolicies",
@@ -1602,6 +1672,40 @@ ADMIN_ROWS += [
         "delete",
         "service",
         lambda w, me: rule(services.delete_catalog_service, service=w.service),
+    ),
+    Row(
+        _admin("identities.openidconnectprovider", "changelist"),
+        "GET",
+        lambda w, me: [read("iam:ListOpenIDConnectProviders")],
+        ok=200,
+    ),
+    _page("identities.openidconnectprovider", "add", None, lambda w, me: rule(identity_services.create_oidc_provider)),
+    _page(
+        "identities.openidconnectprovider",
+        "change",
+        "provider",
+        lambda w, me: [read("iam:GetOpenIDConnectProvider", w.provider)],
+    ),
+    _page(
+        "identities.openidconnectprovider",
+        "delete",
+        "provider",
+        lambda w, me: rule(identity_services.delete_oidc_provider, provider=w.provider),
+    ),
+    Row(
+        _admin("identities.openidconnectprovider", "add"),
+        "POST",
+        lambda w, me: rule(identity_services.create_oidc_provider, url="https://new.example.org"),
+        data=lambda w, me: {"url": "https://new.example.org", "client_ids": "a", "tags": ""},
+        admin=True,
+    ),
+    Row(
+        _admin("identities.openidconnectprovider", "change"),
+        "POST",
+        lambda w, me: rule(identity_services.add_client_id, provider=w.provider),
+        _change("provider"),
+        data=lambda w, me: {"client_ids": "deploy\nmore", "tags": ""},
+        admin=True,
     ),
     Row(
         _admin("identities.passwordpolicy", "changelist"),

@@ -1,6 +1,6 @@
 """The Django admin for identities; every save and delete goes through services.
 
-One module per area, as the console's views are: `users`, `groups`, `roles`, `audit` (the
+One module per area, as the console's views are: `users`, `groups`, `roles`, `oidc_providers`, `audit` (the
 trail, read-only) and `passwords` (the account's password policy). What they share, and
 policies' admin with them, is in `base` (IAM actions behind Django's permission hooks, writes
 through the services, the rows of memberships and assignments) and `forms` (the refusal of a
@@ -13,7 +13,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group as AuthGroup
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from identities.admin import audit, groups, passwords, roles, users
+from identities.admin import audit, groups, oidc_providers, passwords, roles, users
 from identities.admin.base import JSON_FORM_FIELDS, IAMActionsAdmin, ServiceBackedAdmin, adopt, allowed, count_of
 from identities.admin.forms import StaleCheckedForm
 
@@ -35,6 +35,7 @@ __all__ = [
     "audit",
     "count_of",
     "groups",
+    "oidc_providers",
     "passwords",
     "roles",
     "users",

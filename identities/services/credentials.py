@@ -11,7 +11,7 @@ from django.utils import timezone
 from identities import credentials, staleness
 from identities.audit import record
 from identities.credentials import AccessKey, RoleSession
-from identities.models import Role, User
+from identities.models import OpenIDConnectProvider, Role, User
 from identities.services._common import refuse_unless_root_acts
 
 # Credentials: access keys and role sessions
@@ -78,16 +78,51 @@ def note_key_use(*, key: AccessKey, service: str, at: datetime | None = None) ->
 def start_role_session(
     *,
     role: Role,
-    user: User,
+    user: User | None,
     session_name: str,
     duration: int,
     source: str,
     session_policy: dict | None = None,
     actor: User | None,
+    web_identity: tuple[OpenIDConnectProvider, str] | None = None,
 ) -> tuple[RoleSession, str, str]:
     """Temporary credentials for a role; the caller has already decided sts:AssumeRole.
 
-    Returns the session and, for the API, its secret and token (shown once)."""
+    `web_identity`: (provider, subject) of a session that belongs to no user (a web
+    identity's, or one chained from it). Returns the session and, for the API, its secret
+    and token (shown once)."""
+    session, secret, token = _new_session(role, user, session_name, duration, source, session_policy, web_identity)
+    event = "SwitchRole" if source == RoleSession.Source.CONSOLE else "AssumeRole"
+    record(
+        event,
+        actor=actor,
+        target=role,
+        after={"session": session.arn, "expires_at": session.expires_at.isoformat(), "source": source},
+    )
+    return session, secret, token
+
+
+@transaction.atomic
+def start_web_identity_session(
+    *,
+    role: Role,
+    provider: OpenIDConnectProvider,
+    claims: dict,
+    session_name: str,
+    duration: int,
+    session_policy: dict | None = None,
+) -> tuple[RoleSession, str, str]:
+    """A role session for a verified ID token (AssumeRoleWithWebIdentity, decided already).
+    Audited with the token's claims as given (iss, sub, aud, jti), never the token."""
+    source = RoleSession.Source.WEB_IDENTITY
+    web_identity = (provider, claims["sub"])
+    session, secret, token = _new_session(role, None, session_name, duration, source, session_policy, web_identity)
+    after = {"session": session.arn, "expires_at": session.expires_at.isoformat(), "source": source, "claims": claims}
+    record("AssumeRoleWithWebIdentity", actor=provider, target=role, after=after)
+    return session, secret, token
+
+
+def _new_session(role, user, session_name, duration, source, session_policy, web_identity):
     minimum = settings.IAM_ROLE_SESSION_MIN_DURATION
     if not minimum <= duration <= role.max_session_duration:
         raise ValidationError(
@@ -95,10 +130,13 @@ def start_role_session(
             f"{duration} was asked for."
         )
     credentials.validate_session_name(session_name)
+    provider, subject = web_identity if web_identity is not None else (None, "")
     secret, token = credentials.new_secret(), credentials.new_secret() + credentials.new_secret()
     session = RoleSession.objects.create(
         role=role,
         user=user,
+        provider=provider,
+        subject=subject[:255],
         session_name=session_name,
         source=source,
         key_id=credentials.new_key_id("ASIA"),
@@ -110,13 +148,6 @@ def start_role_session(
     # As AWS's RoleLastUsed: when the role was last assumed (no region here). Not a decision's
     # input, so the permissions generation does not watch it.
     Role.objects.filter(pk=role.pk).update(last_used_at=session.created_at, last_used_region="")
-    event = "SwitchRole" if source == RoleSession.Source.CONSOLE else "AssumeRole"
-    record(
-        event,
-        actor=actor,
-        target=role,
-        after={"session": session.arn, "expires_at": session.expires_at.isoformat(), "source": source},
-    )
     return session, secret, token
 
 

@@ -27,6 +27,14 @@ from identities.views.groups import (
     group_members_add,
     group_members_remove,
 )
+from identities.views.oidc_providers import (
+    oidc_provider_client_id_add,
+    oidc_provider_client_id_remove,
+    oidc_provider_create,
+    oidc_provider_delete,
+    oidc_provider_detail,
+    oidc_provider_list,
+)
 from identities.views.passwords import user_password
 from identities.views.pickers import user_group_candidates, user_role_candidates
 from identities.views.roles import (
@@ -53,6 +61,12 @@ from identities.views.users import (
 )
 
 __all__ = [
+    "oidc_provider_client_id_add",
+    "oidc_provider_client_id_remove",
+    "oidc_provider_create",
+    "oidc_provider_delete",
+    "oidc_provider_detail",
+    "oidc_provider_list",
     "access_key_delete",
     "access_key_status",
     "access_keys",

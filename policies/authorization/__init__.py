@@ -10,7 +10,8 @@ loads a principal's layers another way:
 - "What would P get?": `decide(layers_of(principal), action, resource,
   context=...)` for the policy check, what-can, who-can, the reports, change
   previews and the decision API; `assume_role(caller, role)` beside it for
-  sts:AssumeRole; `Account` reads everyone at once for the reports (the same
+  sts:AssumeRole (and `assume_role_with_web_identity` for a verified ID token);
+  `Account` reads everyone at once for the reports (the same
   loader in its bulk mode).
 - "What could this document give?": `grants_power(document)`, the actions
   among `*`, `iam:*` and the escalation report's routes that a document would
@@ -46,6 +47,7 @@ from policies.authorization.bulk import Account, Sharing, UserRow
 from policies.authorization.caches import clear as clear_caches
 from policies.authorization.decisions import (
     assume_role,
+    assume_role_with_web_identity,
     assume_with,
     decide,
     resource_account,
@@ -60,6 +62,7 @@ from policies.authorization.principals import (
     acting_layers,
     custom_layers,
     effective_trust,
+    federated_layers,
     guardrail_levels,
     layers_at,
     layers_of,
@@ -84,11 +87,13 @@ __all__ = [
     "UnknownPrincipal",
     "acting_layers",
     "assume_role",
+    "assume_role_with_web_identity",
     "assume_with",
     "clear_caches",
     "custom_layers",
     "decide",
     "effective_trust",
+    "federated_layers",
     "grants_power",
     "guardrail_levels",
     "layers_at",

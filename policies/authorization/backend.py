@@ -18,7 +18,13 @@ from policies.engine import Outcome
 
 # Reading any of these admits a user to the admin's app index.
 MODULE_READ_ACTIONS = {
-    "identities": ("iam:ListUsers", "iam:ListGroups", "iam:ListRoles", "iam:ListAuditEvents"),
+    "identities": (
+        "iam:ListUsers",
+        "iam:ListGroups",
+        "iam:ListRoles",
+        "iam:ListOpenIDConnectProviders",
+        "iam:ListAuditEvents",
+    ),
     "policies": ("iam:ListPolicies", "iam:ListGuardrails", "iam:ListCatalogServices"),
 }
 _READ_LEVELS = {catalogue_data.LIST, catalogue_data.READ}

@@ -124,6 +124,20 @@ def assume_with(caller: Layers, role_arn: str, trust, *, context: Keys | None = 
     )
 
 
+def assume_role_with_web_identity(provider_arn: str, role: Role, *, context: Keys) -> Decision:
+    """sts:AssumeRoleWithWebIdentity: the role's trust policy alone decides, for the
+    provider's ARN as the principal (`"Principal": {"Federated": ...}`), with the token's
+    keys (`<issuer>:aud`, `:sub`, ...) in `context`; a federated caller has no policies."""
+    trust, _ = principals.trust_layers(role)
+    return authorize_assume_role(
+        provider_arn,
+        role.arn,
+        trust_policy=trust if trust is not None else (),
+        context={**context, **time_keys()},
+        action="sts:AssumeRoleWithWebIdentity",
+    )
+
+
 def root_decision(action: str, resource: str) -> Decision:
     """The root user's decision under the guardrails as they stand in this transaction
     (read afresh: the guardrail services ask it before their change commits)."""

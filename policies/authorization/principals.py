@@ -149,6 +149,12 @@ def custom_layers(principal_arn: str, documents: list[dict]) -> Layers:
     )
 
 
+def federated_layers(provider_arn: str) -> Layers:
+    """An identity provider as a principal: no policies of its own. Only a role's trust policy
+    can let its tokens in (`decisions.assume_role_with_web_identity`)."""
+    return assemble(provider_arn, sources=[], boundary=None, guardrails=None, guardrail_sources=[], keys={})
+
+
 def with_boundary(layers: Layers, document: dict, label: str = "pasted permission boundary") -> Layers:
     """The layers with `document` as their permission boundary instead (the policy check)."""
     boundary = compile_policies([(label, document)], kind=PolicyKind.BOUNDARY)
@@ -287,7 +293,8 @@ def live_session(role_name: str, session_name: str) -> RoleSession | None:
     sessions = list(
         RoleSession.objects.select_related("role", "user")
         .filter(role__role_name=role_name, session_name=session_name, revoked_at__isnull=True)
-        .filter(expires_at__gt=timezone.now(), user__is_active=True)[:2]
+        .filter(expires_at__gt=timezone.now())
+        .filter(Q(user__is_active=True) | Q(user__isnull=True))[:2]
     )
     if len(sessions) > 1:
         raise AmbiguousPrincipal(sessions[0].arn)

@@ -146,14 +146,17 @@ def authorize_assume_role(
     guardrails: Sequence[LayerInput] | None = None,
     session_policy: LayerInput | None = None,
     context: Mapping[str, ContextValue] | None = None,
+    action: str = "sts:AssumeRole",
 ) -> Decision:
     """May `principal` call sts:AssumeRole on `role_arn` (docs/policy-evaluation.md, "Trust policies")?
 
     The trust policy must allow the caller even in the same account: naming
     the caller suffices; naming its account also needs the caller's
-    identity policies to allow sts:AssumeRole on the role.
+    identity policies to allow sts:AssumeRole on the role. `action`:
+    sts:AssumeRoleWithWebIdentity for a federated provider's ARN as the
+    principal, whom the trust policy must name (it has no identity policies).
     """
-    request = Request(principal, "sts:AssumeRole", role_arn, dict(context or {}))
+    request = Request(principal, action, role_arn, dict(context or {}))
     return authorize(
         request,
         identity=identity,

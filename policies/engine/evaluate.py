@@ -206,6 +206,8 @@ def _caller(principal: str, principal_arn: str | None, account_id: str | None) -
         kind = resource.split("/", 1)[0]
         if kind in ("user", "role"):
             return Caller(principal, kind, account, principal if kind == "role" else None)
+        if kind in ("oidc-provider", "saml-provider"):
+            return Caller(principal, "federated", account)
     if service == "sts" and resource.startswith("assumed-role/"):
         role_name = resource.split("/")[1]
         role_arn = principal_arn or f"arn:{partition}:iam::{account}:role/{role_name}"

@@ -196,6 +196,7 @@ def _check_statement(statement: Statement, policy: Policy, kind, index, unknown,
     _check_actions(statement, index, unknown, problems)
     if kind is PolicyKind.TRUST:
         _check_trust_actions(statement, problems)
+        _check_web_identity_conditions(statement, problems)
     _check_resources(statement, policy, problems)
     _check_principals(statement, problems)
     if kind is PolicyKind.TRUST and statement.not_principal is not None:
@@ -294,6 +295,32 @@ def _check_trust_actions(statement: Statement, problems) -> None:
                 "TRUST_ACTION",
                 f"{pattern!r} is not an action a trust policy can allow ({', '.join(TRUST_ACTIONS)})",
                 _entry_path(statement, "Action", index, len(patterns)),
+            )
+
+
+def _check_web_identity_conditions(statement: Statement, problems) -> None:
+    """Trusting an OpenID Connect provider without a condition on the token's subject trusts
+    everyone it issues tokens to; without one on the audience, tokens meant for other clients.
+    The keys are the provider's name (its ARN after oidc-provider/) and :sub or :aud."""
+    if statement.effect.value != "Allow" or statement.principal is None:
+        return
+    keys = {condition.key.lower() for condition in statement.conditions}
+    path = jsontext.member_path(statement.path, "Principal")
+    for principal_type, value in statement.principal.entries:
+        if principal_type != "Federated" or ":oidc-provider/" not in value:
+            continue
+        provider = value.split(":oidc-provider/", 1)[1]
+        if f"{provider}:sub".lower() not in keys:
+            problems[Level.SECURITY_WARNING].add(
+                "WEB_IDENTITY_WITHOUT_SUB",
+                f"trusting {provider} with no condition on {provider}:sub lets every token it issues assume the role",
+                path,
+            )
+        if f"{provider}:aud".lower() not in keys:
+            problems[Level.WARNING].add(
+                "WEB_IDENTITY_WITHOUT_AUD",
+                f"add a condition on {provider}:aud, so only tokens issued for your client IDs are trusted",
+                path,
             )
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from identities import services as identity_services
 from identities.models import Group, Role, User
 from policies.models import ManagedPolicy
 from tests.browser.conftest import sign_in
@@ -35,6 +36,9 @@ def main_pages(org) -> dict[str, list[str]]:
     mia, developers = User.objects.get(username="mia"), Group.objects.get(group_name="Developers")
     release = Role.objects.get(role_name="ReleaseManager")
     policy = ManagedPolicy.objects.get(policy_name="DevelopersStorageAccess")
+    provider = identity_services.create_oidc_provider(
+        url="https://token.actions.example.org", client_ids=["deploy"], actor=None
+    )
     return {
         "root": ["/", "/users/", "/audit/", "/policies/"],
         "iam-admin": [
@@ -45,6 +49,8 @@ def main_pages(org) -> dict[str, list[str]]:
             f"/groups/{developers.pk}/",
             "/roles/",
             f"/roles/{release.pk}/",
+            "/identity-providers/",
+            f"/identity-providers/{provider.pk}/",
             "/policies/",
             f"/policies/{policy.pk}/",
             "/policy-check/",

@@ -46,6 +46,10 @@ def _trusting(arn: str) -> dict:
     }
 
 
+def _provider():
+    return identity_services.create_oidc_provider(url="https://ci.example.org", client_ids=["a"], actor=None)
+
+
 def _session(w):
     session, _, _ = identity_services.start_role_session(
         role=w.deployer, user=w.ana, session_name="ana", duration=900, source="api", actor=None
@@ -192,6 +196,20 @@ LEAVES = {
         identity_services.end_console_sessions(user=w.ana, actor=None),
     ),
     "start_role_session": _session,
+    "start_web_identity_session": lambda w: identity_services.start_web_identity_session(
+        role=w.deployer, provider=_provider(), claims={"sub": "s"}, session_name="ci", duration=900
+    ),
+    # A provider is no input of a compiled decision: its client IDs are checked on the token.
+    "create_oidc_provider": lambda w: _provider(),
+    "delete_oidc_provider": lambda w: identity_services.delete_oidc_provider(provider=_provider(), actor=None),
+    "add_client_id": lambda w: identity_services.add_client_id(provider=_provider(), client_id="b", actor=None),
+    "remove_client_id": lambda w: identity_services.remove_client_id(provider=_provider(), client_id="a", actor=None),
+    "tag_oidc_provider": lambda w: identity_services.tag_oidc_provider(
+        provider=_provider(), tags={"team": "ci"}, actor=None
+    ),
+    "untag_oidc_provider": lambda w: identity_services.untag_oidc_provider(
+        provider=_provider(), keys=["team"], actor=None
+    ),
     "end_role_session": lambda w: identity_services.end_role_session(session=_session(w), actor=None),
     "revoke_role_sessions": lambda w: identity_services.revoke_role_sessions(user=w.ana, actor=None),
     "update_group description": lambda w: identity_services.update_group(group=w.team, description="x", actor=None),

@@ -39,6 +39,7 @@ def test_the_document_is_served_and_names_every_endpoint(client):
         "/caller-identity",
         "/authorize",
         "/assume-role",
+        "/assume-role-with-web-identity",
         "/access-expectations",
         "/access-expectations/{name}",
         "/last-accessed",

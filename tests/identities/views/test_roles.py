@@ -258,3 +258,14 @@ def test_the_role_page_says_when_and_where_the_role_was_last_used(org):
     admin = client_for("iam-admin")
     assert _last_used_line(admin.get(url("role-detail", deployer.pk))) == "2025-01-02 10:00 UTC in us-east-1"
     assert _last_used_line(admin.get(url("role-detail", role("ReleaseManager").pk))) == "No use recorded"
+
+
+def test_a_trusted_identity_provider_of_the_account_is_named_for_its_tokens(org):
+    provider = identity_services.create_oidc_provider(url="https://ci.example.org", client_ids=["a"], actor=None)
+    statement = {"Effect": "Allow", "Principal": {"Federated": provider.arn}, "Action": "sts:AssumeRoleWithWebIdentity"}
+    trust = {"Version": "2012-10-17", "Statement": [statement]}
+    target = identity_services.create_role(role_name="Builder", trust_policy=trust, actor=None)
+    response = client_for("iam-admin").get(url("role-detail", target.pk))
+    assert response.context["trust"].elsewhere == [
+        f"Federated: {provider.arn} (tokens of this account's OpenID Connect provider)"
+    ]
