@@ -44,7 +44,7 @@ ENTRY_POINTS = {
     ),
     "decision API": (
         "api",
-        ["iam:ListAccessExpectations"],
+        ["iamconsole:ListAccessExpectations"],
         lambda user: _keyed(user).get(reverse("api:access-expectations")),
     ),
     "SCIM": ("scim", ["iam:ListUsers"], lambda user: _keyed(user).get("/scim/v2/Users")),
