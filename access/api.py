@@ -101,8 +101,14 @@ def _request_fields(data: dict) -> dict:
     else:
         fields["actions"] = _strings(data.get("actions"), "actions")
         fields["resources"] = _strings(data.get("resources"), "resources")
-        fields["context"] = data.get("context", {})
+        fields["context"] = _object(data.get("context", {}), "context")
     return fields
+
+
+def _object(value, name: str) -> dict:
+    if not isinstance(value, dict):
+        raise APIError(400, "MalformedRequest", f"{name} is an object of condition keys and their values.")
+    return value
 
 
 def _text(value, name: str) -> str:

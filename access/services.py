@@ -91,7 +91,7 @@ def create_request(
         role=role,
         actions=list(actions or []),
         resources=list(resources or []),
-        context=dict(context or {}),
+        context={} if context is None else context,  # checked below: dict() of anything else could raise
         justification=(justification or "").strip(),
         duration=duration,
     )

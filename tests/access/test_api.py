@@ -151,6 +151,10 @@ def test_a_role_by_name_and_a_revocation(org):
         ({**ASK, "duration_seconds": "an hour"}, 400, "MalformedRequest"),
         ({**ASK, "actions": [1]}, 400, "MalformedRequest"),
         ({**ASK, "actions": ["storage:*"]}, 400, "ValidationError"),
+        # found by schemathesis: a context that is no object was a TypeError, a 500
+        ({**ASK, "context": 5}, 400, "MalformedRequest"),
+        ({**ASK, "context": ["aws:SourceIp"]}, 400, "MalformedRequest"),
+        ({**ASK, "context": {"aws:SourceIp": 5}}, 400, "ValidationError"),
         ({"kind": "role", "role": "NoSuchRole", "justification": "x", "duration_seconds": 60}, 404, "NoSuchEntity"),
     ],
 )
