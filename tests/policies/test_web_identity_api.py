@@ -2,7 +2,8 @@
 
 The provider here is an http.server on 127.0.0.1 serving a discovery document and a JWKS
 of a key made with joserfc, and counting the requests it gets; tokens are minted with
-joserfc. (The real provider of tests/oidc_provider/ takes its place once it lands.)
+joserfc, so each refusal can be made on purpose. A real OpenID provider's tokens are
+exchanged in tests/federation/test_web_identity_with_provider.py.
 """
 
 import base64
