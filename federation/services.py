@@ -13,10 +13,10 @@ from identities import services as identity_services
 from identities.audit import record
 from identities.credentials import ConsoleSession
 from identities.models import Group, Membership, User
+from scim.models import SCIM_PATH  # where SCIM keeps the groups it manages: no claim rule may fill one
 
 logger = logging.getLogger(__name__)
 
-SCIM_PATH = "/scim/"
 ROOT_REFUSED = "The account root user never signs in through the identity provider; it keeps its password and MFA."
 
 
