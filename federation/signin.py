@@ -23,6 +23,19 @@ BACKEND = "identities.backends.PasswordBackend"
 PENDING = "iam_federated_pending"
 
 
+def password_sign_in_refusal(user: User) -> str:
+    """identities' IAM_PASSWORD_SIGN_IN_HOOKS: with IAM_OIDC_FEDERATED_PASSWORDS off, a user bound
+    to the provider signs in through it only. Never the root user: it keeps its password and MFA."""
+    if settings.IAM_OIDC_FEDERATED_PASSWORDS or user.is_superuser:
+        return ""
+    if not FederatedIdentity.objects.filter(user=user).exists():
+        return ""
+    return (
+        f"{user.username} signs in through {settings.IAM_OIDC_PROVIDER_NAME}: "
+        "password sign-in is off for users bound to the identity provider."
+    )
+
+
 class Refused(Exception):
     """A sign-in refused with a message for the person signing in."""
 

@@ -378,6 +378,10 @@ IAM_OIDC_USERNAME_CLAIM = env_str("IAM_OIDC_USERNAME_CLAIM", "preferred_username
 IAM_OIDC_CREATE_USERS = env_bool("IAM_OIDC_CREATE_USERS", default=False)
 IAM_OIDC_GROUPS_CLAIM = env_str("IAM_OIDC_GROUPS_CLAIM", "groups")
 IAM_OIDC_MFA_VALUES = env_list("IAM_OIDC_MFA_VALUES", default=[])
+# Off: a user bound to the provider signs in through it only (never the root user, which keeps its password).
+IAM_OIDC_FEDERATED_PASSWORDS = env_bool("IAM_OIDC_FEDERATED_PASSWORDS", default=True)
+# Each names a callable(user) -> str: a reason to refuse that user a password sign-in, or "".
+IAM_PASSWORD_SIGN_IN_HOOKS = ["federation.signin.password_sign_in_refusal"]
 if IAM_OIDC_ISSUER and not (IAM_OIDC_CLIENT_ID and IAM_OIDC_CLIENT_SECRET):
     raise ImproperlyConfigured("IAM_OIDC_ISSUER needs IAM_OIDC_CLIENT_ID and IAM_OIDC_CLIENT_SECRET as well.")
 if IAM_OIDC_ISSUER and not IAM_OIDC_ISSUER.startswith("https://") and not (DEBUG or PLAIN_HTTP):

@@ -30,6 +30,15 @@ class SignInForm(AuthenticationForm):
         "invalid_login": "The user name or password is not right.",
     }
 
+    def confirm_login_allowed(self, user):
+        """The password was right; another app may still refuse this user a password sign-in
+        (IAM_PASSWORD_SIGN_IN_HOOKS: a user the identity provider signs in, when passwords are off)."""
+        super().confirm_login_allowed(user)
+        for hook in settings.IAM_PASSWORD_SIGN_IN_HOOKS:
+            reason = import_string(hook)(user)
+            if reason:
+                raise forms.ValidationError(reason, code="password_sign_in_off")
+
 
 class MFACodeForm(forms.Form):
     code = forms.CharField(
