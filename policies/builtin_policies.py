@@ -71,6 +71,8 @@ IAM_READ_ONLY_ACCESS = BuiltinPolicy(
     path="/",
     arn=_arn("/", "IAMReadOnlyAccess"),
     description="Provides read only access to IAM.",
+    # AWS's document exactly, so an imported account's copy matches it; the console's own
+    # iamconsole:ListAccessExpectations is read through ReadOnlyAccess or IAMFullAccess instead.
     document=_policy(
         {
             "Effect": "Allow",
@@ -79,7 +81,6 @@ IAM_READ_ONLY_ACCESS = BuiltinPolicy(
                 "iam:GenerateServiceLastAccessedDetails",
                 "iam:Get*",
                 "iam:List*",
-                "iamconsole:ListAccessExpectations",
                 "iam:SimulateCustomPolicy",
                 "iam:SimulatePrincipalPolicy",
             ],

@@ -782,6 +782,10 @@ CONSOLE_FEATURES: frozenset[str] = frozenset(
         *(f"iam:List{kind}Tags" for kind in ("User", "Role")),
         *(f"iam:{verb}Guardrail" for verb in ("Create", "Get", "Update", "Delete")),
         *(f"iam:{verb}CatalogService" for verb in ("Get", "Put", "Delete")),
+        *(f"iam:{verb}OpenIDConnectProvider" for verb in ("Create", "Get", "Delete", "Tag", "Untag")),
+        "iam:ListOpenIDConnectProviders",
+        "iam:AddClientIDToOpenIDConnectProvider",
+        "iam:RemoveClientIDFromOpenIDConnectProvider",
         "iam:AddUserToGroup",
         "iam:RemoveUserFromGroup",
         "iam:ListGroupsForUser",
@@ -833,6 +837,7 @@ CONSOLE_FEATURES: frozenset[str] = frozenset(
         "iam:GetAssessmentReport",
         "iam:AcknowledgeFinding",
         "sts:AssumeRole",
+        "sts:AssumeRoleWithWebIdentity",
         "sts:GetCallerIdentity",
         "sts:GetAccessKeyInfo",
     ]

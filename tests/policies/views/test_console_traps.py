@@ -18,8 +18,11 @@ from tests.html_forms import form_data
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 ROUTES = list(authorization.ROUTE_ACTIONS)
-# iam:* leaves out the one route action of another service: the first hop of a role chain.
-IAM_ROUTES = [action for action in ROUTES if action.startswith("iam:")]
+# The access expectation routes, the console's own actions IAMFullAccess names beside iam:*.
+EXPECTATION_ROUTES = ("iamconsole:DeleteAccessExpectation", "iamconsole:OverrideAccessExpectation")
+# IAMFullAccess leaves out the route actions of other services (the first hop of a role chain,
+# approving requests, binding identities) but for the expectations'.
+IAM_ROUTES = [action for action in ROUTES if action.startswith("iam:") or action in EXPECTATION_ROUTES]
 
 
 def url(name: str, identity) -> str:
@@ -61,7 +64,12 @@ def reverse_of(response) -> str:
         # approves others' access requests and binds other users to identities at the provider.
         (
             document({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}),
-            ["iamconsole:ApproveAccessRequest", "iamconsole:BindFederatedIdentity", "sts:AssumeRole"],
+            [
+                "iamconsole:ApproveAccessRequest",
+                "iamconsole:BindFederatedIdentity",
+                *EXPECTATION_ROUTES,
+                "sts:AssumeRole",
+            ],
         ),
         (allow("iam:CreateAccessKey"), ["iam:CreateAccessKey"]),
         (allow("iam:CreateAccessKey", "arn:aws:iam::*:user/${aws:PrincipalTag/team}-*"), ["iam:CreateAccessKey"]),
