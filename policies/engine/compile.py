@@ -273,24 +273,21 @@ class CompiledStatement:
         """Compile the resource, principal and condition tests (once)."""
         statement = self.statement
         patterns = statement.resources or statement.not_resources
-        self.resource = (
-            None if patterns is None else resource_test(patterns, statement.resources is None, self.variables)
-        )
+        test = None if patterns is None else resource_test(patterns, statement.resources is None, self.variables)
         principal = statement.principal or statement.not_principal
+        self.resource = test
         self.principal = None if principal is None else principal_test(principal)
         self.principal_negated = statement.not_principal is not None
         self.conditions = compile_conditions(statement.conditions, self.variables) if statement.conditions else ()
-        self.plain = self._plain_test()
+        # The one ARN matcher that decides whether this statement applies, when that is all
+        # there is to it (no principal, no condition, one Resource pattern without variables):
+        # the commonest statement of identity policies, tested without the general steps.
+        plain = principal is None and not statement.conditions and test is not None
+        if plain and not test.negated and not test.templates and len(test.fixed) == 1:
+            self.plain = test.fixed[0]
+        else:
+            self.plain = None
         self.ready = True
-
-    def _plain_test(self):
-        """The one ARN matcher that decides whether this statement applies, when that is all
-        there is to it (no principal, no condition, one Resource pattern without variables):
-        the commonest statement of identity policies, tested without the general steps."""
-        test = self.resource
-        if self.principal is not None or self.conditions or test is None or test.negated or test.templates:
-            return None
-        return test.fixed[0] if len(test.fixed) == 1 else None
 
     def ref_for(self, layer: str) -> StatementRef:
         """This statement's reference under a layer name (kept, as sets are reused)."""
@@ -450,15 +447,20 @@ class PolicySet:
 
     def _find(self, action: str) -> tuple[CompiledStatement, ...]:
         if self._scanned is self.statements:  # a small set, not indexed: already in document order
-            found = [statement for statement in self.statements if statement.matches_action(action)]
-        else:
-            found = list(self._by_name.get(action, ()))
-            service = action.partition(":")[0]
-            for group in (self._by_service.get(service, ()), self._scanned):
-                found += [statement for statement in group if statement.matches_action(action)]
-            # each statement sits in one bucket only; document order keeps traces stable
-            if self._by_name or self._by_service:
-                found.sort(key=self.statements_order.__getitem__)
+            found = []
+            for statement in self.statements:
+                if statement.matches_action(action):
+                    if not statement.ready:
+                        statement.prepare()
+                    found.append(statement)
+            return tuple(found)
+        found = list(self._by_name.get(action, ()))
+        service = action.partition(":")[0]
+        for group in (self._by_service.get(service, ()), self._scanned):
+            found += [statement for statement in group if statement.matches_action(action)]
+        # each statement sits in one bucket only; document order keeps traces stable
+        if self._by_name or self._by_service:
+            found.sort(key=self.statements_order.__getitem__)
         for statement in found:
             if not statement.ready:
                 statement.prepare()
