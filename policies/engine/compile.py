@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from .conditions import CompiledCondition, compile_condition
-from .document import Condition, Effect, Policy, PolicyKind, Principal, Statement
+from .document import VERSION_2012, Condition, Effect, Policy, PolicyKind, Principal, Statement, quick_init
 from .errors import Finding, Level
 from .match import compile_action, compile_arn, split_arn
 from .parse import Source, parse_policy
@@ -20,6 +20,7 @@ _ACCOUNT_ID = re.compile(r"\d{12}\Z")
 _ROOT_ARN = re.compile(r"arn:[^:]+:iam::(\d{12}):root\Z")
 _ROLE_ARN = re.compile(r"arn:[^:]+:iam::(\d{12}):role/(?:.*/)?([^/]+)\Z")
 _CANDIDATE_CACHE_LIMIT = 4096
+_CONDITION_CACHE_LIMIT = 16384
 # A principal's working set of (action, resource) pairs: a larger memo costs a caller whose
 # every request names a new resource more in garbage collection than the hits save others.
 _PLAIN_DECISIONS_LIMIT = 256
@@ -35,6 +36,7 @@ class Naming(enum.IntEnum):
     DIRECT = 3
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class StatementRef:
     """Where a statement comes from: layer, source label, indexes and Sid."""
@@ -58,6 +60,7 @@ class StatementRef:
         }
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Caller:
     """The request's principal, as resource-based statements need to see it."""
@@ -198,14 +201,38 @@ def resource_test(patterns: tuple[str, ...], negated: bool, variables: bool) -> 
     return ResourceTest(patterns, negated, variables)
 
 
-@functools.lru_cache(maxsize=8192)
 def principal_test(principal: Principal) -> PrincipalTest:
-    return PrincipalTest(principal)
+    # keyed on the principal's plain fields: a tuple of strings hashes in C, where the
+    # dataclass's own hash and equality would run Python code on every lookup
+    return _principal_test(principal.wildcard, principal.entries)
 
 
-@functools.lru_cache(maxsize=16384)
+@functools.lru_cache(maxsize=8192)
+def _principal_test(wildcard: bool, entries: tuple[tuple[str, str], ...]) -> PrincipalTest:
+    return PrincipalTest(Principal(wildcard, entries))
+
+
+_COMPILED_CONDITIONS: dict[tuple, CompiledCondition] = {}
+
+
 def compile_conditions(conditions: tuple[Condition, ...], variables: bool) -> tuple[CompiledCondition, ...]:
-    return tuple(compile_condition(condition, variables) for condition in conditions)
+    return tuple([compiled_condition(condition, variables) for condition in conditions])
+
+
+def compiled_condition(condition: Condition, variables: bool) -> CompiledCondition:
+    """A condition's test, shared by every condition with the same operator, key and values.
+
+    The test is a pure function of those (the operator of its text, as `parse_operator`
+    reads it), never of the condition's place; the key is made of strings, which hash in C.
+    Bounded as the other caches here: emptied when full.
+    """
+    key = (condition.operator.text, condition.key, condition.values, variables)
+    found = _COMPILED_CONDITIONS.get(key)
+    if found is None:
+        if len(_COMPILED_CONDITIONS) >= _CONDITION_CACHE_LIMIT:
+            _COMPILED_CONDITIONS.clear()
+        found = _COMPILED_CONDITIONS[key] = compile_condition(condition, variables)
+    return found
 
 
 class CompiledStatement:
@@ -246,43 +273,38 @@ class CompiledStatement:
         """Compile the resource, principal and condition tests (once)."""
         statement = self.statement
         patterns = statement.resources or statement.not_resources
-        self.resource = (
-            None if patterns is None else resource_test(patterns, statement.resources is None, self.variables)
-        )
+        test = None if patterns is None else resource_test(patterns, statement.resources is None, self.variables)
         principal = statement.principal or statement.not_principal
+        self.resource = test
         self.principal = None if principal is None else principal_test(principal)
         self.principal_negated = statement.not_principal is not None
         self.conditions = compile_conditions(statement.conditions, self.variables) if statement.conditions else ()
-        self.plain = self._plain_test()
+        # The one ARN matcher that decides whether this statement applies, when that is all
+        # there is to it (no principal, no condition, one Resource pattern without variables):
+        # the commonest statement of identity policies, tested without the general steps.
+        plain = principal is None and not statement.conditions and test is not None
+        if plain and not test.negated and not test.templates and len(test.fixed) == 1:
+            self.plain = test.fixed[0]
+        else:
+            self.plain = None
         self.ready = True
-
-    def _plain_test(self):
-        """The one ARN matcher that decides whether this statement applies, when that is all
-        there is to it (no principal, no condition, one Resource pattern without variables):
-        the commonest statement of identity policies, tested without the general steps."""
-        test = self.resource
-        if self.principal is not None or self.conditions or test is None or test.negated or test.templates:
-            return None
-        return test.fixed[0] if len(test.fixed) == 1 else None
 
     def ref_for(self, layer: str) -> StatementRef:
         """This statement's reference under a layer name (kept, as sets are reused)."""
-        if self.refs is None:
-            self.refs = {}
-        ref = self.refs.get(layer)
-        if ref is None:
-            label, policy_index = self.source
-            statement = self.statement
-            ref = StatementRef(
-                layer,
-                label,
-                policy_index,
-                statement.index,
-                statement.sid,
-                statement.effect.value,
-                bool(statement.conditions),
-            )
-            self.refs[layer] = ref
+        refs = self.refs
+        if refs is None:
+            refs = self.refs = {}
+        else:
+            ref = refs.get(layer)
+            if ref is not None:
+                return ref
+        label, policy_index = self.source
+        statement = self.statement
+        effect = "Deny" if self.deny else "Allow"  # statement.effect.value, without the Enum's property
+        ref = StatementRef(
+            layer, label, policy_index, statement.index, statement.sid, effect, bool(statement.conditions)
+        )
+        refs[layer] = ref
         return ref
 
     def matches_action(self, action: str) -> bool:
@@ -354,12 +376,15 @@ class PolicySet:
     def __init__(self, policies: Sequence[tuple[str, Policy]]):
         self.policies = tuple(policies)
         self.statements: list[CompiledStatement] = []
+        with_conditions = False
         for policy_index, (label, policy) in enumerate(self.policies):
-            variables = policy.has_variables
+            variables = policy.version == VERSION_2012  # policy.has_variables, without the property's call
             source = (label, policy_index)
             for statement in policy.statements:
                 self.statements.append(CompiledStatement(source, statement, variables))
-        self.findings: tuple[Finding, ...] = tuple(value_findings(self.policies))
+                with_conditions = with_conditions or bool(statement.conditions)
+        # only condition values can be unfit: a set without conditions has no findings to look for
+        self.findings: tuple[Finding, ...] = tuple(value_findings(self.policies)) if with_conditions else ()
         self._by_name: dict[str, list[CompiledStatement]] = {}
         self._by_service: dict[str, list[CompiledStatement]] = {}
         self._scanned: list[CompiledStatement] = []
@@ -422,15 +447,20 @@ class PolicySet:
 
     def _find(self, action: str) -> tuple[CompiledStatement, ...]:
         if self._scanned is self.statements:  # a small set, not indexed: already in document order
-            found = [statement for statement in self.statements if statement.matches_action(action)]
-        else:
-            found = list(self._by_name.get(action, ()))
-            service = action.partition(":")[0]
-            for group in (self._by_service.get(service, ()), self._scanned):
-                found += [statement for statement in group if statement.matches_action(action)]
-            # each statement sits in one bucket only; document order keeps traces stable
-            if self._by_name or self._by_service:
-                found.sort(key=self.statements_order.__getitem__)
+            found = []
+            for statement in self.statements:
+                if statement.matches_action(action):
+                    if not statement.ready:
+                        statement.prepare()
+                    found.append(statement)
+            return tuple(found)
+        found = list(self._by_name.get(action, ()))
+        service = action.partition(":")[0]
+        for group in (self._by_service.get(service, ()), self._scanned):
+            found += [statement for statement in group if statement.matches_action(action)]
+        # each statement sits in one bucket only; document order keeps traces stable
+        if self._by_name or self._by_service:
+            found.sort(key=self.statements_order.__getitem__)
         for statement in found:
             if not statement.ready:
                 statement.prepare()

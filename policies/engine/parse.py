@@ -38,6 +38,8 @@ STATEMENT_ELEMENTS = (
 PRINCIPAL_TYPES = ("AWS", "Service", "Federated", "CanonicalUser")
 _WITH_PRINCIPAL = (PolicyKind.RESOURCE, PolicyKind.TRUST)
 _KNOWN = {names: frozenset(names) for names in (TOP_ELEMENTS, STATEMENT_ELEMENTS)}
+# The paths of a document's first statements, written once rather than for every document.
+_STATEMENT_PATHS = tuple(f"Statement[{index}]" for index in range(64))
 
 Source = str | bytes | bytearray | dict
 
@@ -84,7 +86,7 @@ def parse_policy(source: Source, *, kind: PolicyKind | str = PolicyKind.IDENTITY
     for text, its line and column.
     """
     kind = kind if kind.__class__ is PolicyKind else PolicyKind(kind)
-    value, text = load_source(source)
+    value, text = (source, None) if source.__class__ is dict else load_source(source)
     problems = Problems()
     try:
         policy = _policy(value, kind, problems)
@@ -136,7 +138,7 @@ def _statements(value: dict, kind: PolicyKind, problems: Problems) -> tuple[Stat
         return ()
     found = []
     for index, item in enumerate(raw):
-        path = f"Statement[{index}]"
+        path = _STATEMENT_PATHS[index] if index < len(_STATEMENT_PATHS) else f"Statement[{index}]"
         statement = wellformed.statement(item, index, path, kind) or _statement(item, index, path, kind, problems)
         if statement is not None:
             found.append(statement)

@@ -39,10 +39,8 @@ def _document(value: object, kind: PolicyKind, where: str):
 def _policy_set(values: object, kind: PolicyKind, where: str) -> PolicySet:
     if not isinstance(values, list):
         raise CaseError(f"{where}: expected a list of policy documents")
-    policies = [
-        (f"{where}[{index}]", _document(value, kind, f"{where}[{index}]")) for index, value in enumerate(values)
-    ]
-    return PolicySet(policies)
+    labels = [f"{where}[{index}]" for index in range(len(values))]
+    return PolicySet([(label, _document(value, kind, label)) for label, value in zip(labels, values, strict=True)])
 
 
 def _single(value: object, kind: PolicyKind, where: str) -> PolicySet | None:
