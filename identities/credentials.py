@@ -1,7 +1,9 @@
 """Long-term access keys and temporary role-session credentials.
 
-Secrets are high-entropy random strings shown once and stored only as
-SHA-256 hashes. Programs present them as a bearer credential:
+Secrets are high-entropy random strings shown once, stored as SHA-256 hashes (all the
+bearer form below reads, so it never decrypts) and, for keys and sessions made since SigV4
+came, sealed under the credential keys (identities.sealed), which SigV4 verification needs.
+Programs present them as a bearer credential:
 
     Authorization: Bearer <key id>:<secret>                   (an access key)
     Authorization: Bearer <key id>:<secret>:<session token>   (a role session)
@@ -70,6 +72,9 @@ class AccessKey(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_keys")
     key_id = models.CharField("access key ID", max_length=32, unique=True, editable=False)
     secret_hash = models.CharField(max_length=64, editable=False)
+    # The secret under AES-GCM (identities.sealed); empty for a key made before SigV4, which
+    # then works with the bearer form only.
+    secret_sealed = models.TextField(blank=True, default="", editable=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -94,6 +99,11 @@ class AccessKey(models.Model):
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
 
+    @property
+    def can_sign(self) -> bool:
+        """Whether SigV4 can verify this key's signatures: only with its sealed secret."""
+        return bool(self.secret_sealed)
+
 
 class RoleSession(models.Model):
     """Temporary credentials that carry a role's permissions, not the user's."""
@@ -117,6 +127,8 @@ class RoleSession(models.Model):
     key_id = models.CharField(max_length=32, unique=True, editable=False)
     secret_hash = models.CharField(max_length=64, blank=True, editable=False)
     token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # The secret under AES-GCM (identities.sealed), for SigV4; the token, sent as it is, needs only its hash.
+    secret_sealed = models.TextField(blank=True, default="", editable=False)
     session_policy = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     expires_at = models.DateTimeField()
