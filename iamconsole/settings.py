@@ -320,6 +320,8 @@ IAM_DELETION_OBSTACLE_HOOKS = ["policies.queries.identity_policy_obstacles", "ac
 IAM_DELETION_REMOVAL_HOOKS = ["access.services.remove_requests_of", "policies.services.remove_identity_policies"]
 
 # Credentials (AWS's defaults).
+# Signing regions /aws/ accepts in a SigV4 credential scope (docs/aws-api.md).
+IAM_AWS_REGIONS = env_list("IAM_AWS_REGIONS", default=["us-east-1"])
 IAM_MAX_ACCESS_KEYS = env_int("IAM_MAX_ACCESS_KEYS", default=2, minimum=1)
 # An access key's last-used time is written at most this often (seconds).
 IAM_KEY_LAST_USED_INTERVAL = 60
