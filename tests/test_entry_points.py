@@ -1835,6 +1835,55 @@ API_ROWS += [
         lambda w, me: rule(identity_services.delete_access_key, key=w.key),
         lambda w, me: {"Action": "DeleteAccessKey", "UserName": "target", "AccessKeyId": w.key.key_id},
     ),
+    _aws(
+        "iam",
+        lambda w, me: rule(services.create_policy, policy_name="Fresh", path="/"),
+        lambda w, me: {"Action": "CreatePolicy", "PolicyName": "Fresh", "PolicyDocument": json.dumps(allow("s:A"))},
+    ),
+    _aws(
+        "iam",
+        lambda w, me: [read("iam:GetPolicy", w.reader)],
+        lambda w, me: {"Action": "GetPolicy", "PolicyArn": w.reader.arn},
+    ),
+    _aws(
+        "iam",
+        lambda w, me: rule(services.create_policy_version, policy=w.unused),
+        lambda w, me: {
+            "Action": "CreatePolicyVersion",
+            "PolicyArn": w.unused.arn,
+            "PolicyDocument": json.dumps(allow("s:B")),
+        },
+    ),
+    _aws(
+        "iam",
+        lambda w, me: rule(services.attach_policy, identity=w.target, policy=w.unused),
+        lambda w, me: {"Action": "AttachUserPolicy", "UserName": "target", "PolicyArn": w.unused.arn},
+    ),
+    _aws(
+        "iam",
+        lambda w, me: rule(services.attach_policy, identity=w.team, policy=w.unused),
+        lambda w, me: {"Action": "AttachGroupPolicy", "GroupName": "Team", "PolicyArn": w.unused.arn},
+    ),
+    _aws(
+        "iam",
+        lambda w, me: [read("iam:ListAttachedUserPolicies", w.target)],
+        lambda w, me: {"Action": "ListAttachedUserPolicies", "UserName": "target"},
+    ),
+    _aws(
+        "iam",
+        lambda w, me: rule(services.put_inline_policy, identity=w.target),
+        lambda w, me: {
+            "Action": "PutUserPolicy",
+            "UserName": "target",
+            "PolicyName": "Fresh",
+            "PolicyDocument": json.dumps(allow("s:C")),
+        },
+    ),
+    _aws(
+        "iam",
+        lambda w, me: [read("iam:GetUserPolicy", w.target)],
+        lambda w, me: {"Action": "GetUserPolicy", "UserName": "target", "PolicyName": "Own"},
+    ),
 ]
 ROWS = CONSOLE_ROWS + API_ROWS + ADMIN_ROWS
 

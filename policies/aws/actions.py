@@ -5,10 +5,13 @@ change's rule table through rules.perform), calls the console's service, and ans
 AWS's response fields.
 """
 
+import json
+from urllib.parse import quote
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from identities import rules
+from identities import jsoninput, rules
 from identities import services as identity_services
 from identities.context import Target
 from identities.credentials import AccessKey
@@ -16,7 +19,10 @@ from identities.models import Group, User
 from identities.rules import new_target
 from identities.services.signin import HIDDEN_USER_NAME
 from policies import api, lastaccess
+from policies import services as policy_services
 from policies.aws.protocol import ERRORS, AWSError, answer
+from policies.engine import DocumentKind, Level, validate_policy
+from policies.models import InlinePolicy, ManagedPolicy
 
 KNOWN_CODES = set(ERRORS)
 MAX_ITEMS = 1000
@@ -89,9 +95,10 @@ def _user(request, name: str, action: str | None) -> User:
     return user
 
 
-def _group(request, name: str, action: str) -> Group:
+def _group(request, name: str, action: str | None) -> Group:
     group = Group.objects.filter(group_name__iexact=name).first()
-    _require(request, action, group if group is not None else new_target("group", "/", name))
+    if action is not None:
+        _require(request, action, group if group is not None else new_target("group", "/", name))
     if group is None:
         raise AWSError("NoSuchEntity", f"The group with name {name} cannot be found.")
     return group
@@ -328,6 +335,126 @@ def delete_access_key(request, service, action, params):
     return answer(service, action, None)
 
 
+# IAM: policies
+
+
+def _document(params, kind) -> dict:
+    """PolicyDocument, parsed and validated as its kind (MalformedPolicyDocument otherwise)."""
+    text = _param(params, "PolicyDocument")
+    try:
+        document = jsoninput.loads(text)
+    except (ValueError, jsoninput.TooDeep) as error:
+        raise AWSError("MalformedPolicyDocument", f"The policy is not JSON: {error}.") from None
+    errors = [finding for finding in validate_policy(document, kind=kind) if finding.level is Level.ERROR]
+    if errors:
+        raise AWSError("MalformedPolicyDocument", "; ".join(str(finding) for finding in errors))
+    return document
+
+
+def _policy(request, arn: str, action: str | None) -> ManagedPolicy:
+    """The policy at `arn`, if the caller may `action` on it (None: the change's rule asks
+    its checks on the identity, with the policy's ARN as a key)."""
+    name = arn.rsplit("/", 1)[-1]
+    policy = next((p for p in ManagedPolicy.objects.filter(policy_name=name) if p.arn == arn), None)
+    if action is not None:
+        _require(request, action, policy if policy is not None else Target(arn))
+    if policy is None:
+        raise AWSError("NoSuchEntity", f"Policy {arn[:2048]} does not exist or is not attachable.")
+    return policy
+
+
+def _policy_json(policy: ManagedPolicy) -> dict:
+    default = policy.versions.filter(is_default=True).first()
+    return {
+        "PolicyName": policy.policy_name,
+        "PolicyId": policy.iam_id,
+        "Arn": policy.arn,
+        "Path": policy.path,
+        "DefaultVersionId": f"v{default.number}" if default else None,
+        "AttachmentCount": policy.attachments.count(),
+        "IsAttachable": True,
+        "Description": policy.description or None,
+        "CreateDate": policy.created_at,
+        "UpdateDate": policy.updated_at,
+    }
+
+
+def _encoded(document) -> str:
+    """A policy document as AWS returns it: JSON, URL-encoded."""
+    return quote(json.dumps(document, separators=(",", ":")), safe="")
+
+
+def create_policy(request, service, action, params):
+    name, path = _param(params, "PolicyName"), _param(params, "Path", required=False, default="/")
+    document = _document(params, DocumentKind.CUSTOMER_MANAGED)
+    description = _param(params, "Description", required=False, default="")
+    policy, _ = _perform(
+        request, policy_services.create_policy, policy_name=name, path=path, document=document, description=description
+    )
+    return answer(service, action, {"Policy": _policy_json(policy)})
+
+
+def get_policy(request, service, action, params):
+    return answer(
+        service, action, {"Policy": _policy_json(_policy(request, _param(params, "PolicyArn"), "iam:GetPolicy"))}
+    )
+
+
+def create_policy_version(request, service, action, params):
+    policy = _policy(request, _param(params, "PolicyArn"), "iam:CreatePolicyVersion")
+    document = _document(params, DocumentKind.CUSTOMER_MANAGED)
+    default = (_param(params, "SetAsDefault", required=False, default="false")).lower() == "true"
+    version, _ = _perform(
+        request, policy_services.create_policy_version, policy=policy, document=document, set_as_default=default
+    )
+    made = {"VersionId": f"v{version.number}", "IsDefaultVersion": version.is_default, "CreateDate": version.created_at}
+    return answer(service, action, {"PolicyVersion": made})
+
+
+def _attach(request, service, action, params, identity):
+    policy = _policy(request, _param(params, "PolicyArn"), None)
+    _perform(request, policy_services.attach_policy, policy=policy, identity=identity)
+    return answer(service, action, None)
+
+
+def attach_user_policy(request, service, action, params):
+    return _attach(request, service, action, params, _user(request, _param(params, "UserName"), None))
+
+
+def attach_group_policy(request, service, action, params):
+    return _attach(request, service, action, params, _group(request, _param(params, "GroupName"), None))
+
+
+def list_attached_user_policies(request, service, action, params):
+    user = _user(request, _param(params, "UserName"), "iam:ListAttachedUserPolicies")
+    rows = ManagedPolicy.objects.filter(attachments__user=user)
+    policies, page = _page(params, rows, "policy_name")
+    attached = [{"PolicyName": policy.policy_name, "PolicyArn": policy.arn} for policy in policies]
+    return answer(service, action, {"AttachedPolicies": attached, **page})
+
+
+def put_user_policy(request, service, action, params):
+    user = _user(request, _param(params, "UserName"), None)
+    name = _param(params, "PolicyName")
+    document = _document(params, DocumentKind.INLINE_USER)
+    _perform(request, policy_services.put_inline_policy, identity=user, policy_name=name, document=document)
+    return answer(service, action, None)
+
+
+def get_user_policy(request, service, action, params):
+    user = _user(request, _param(params, "UserName"), "iam:GetUserPolicy")
+    name = _param(params, "PolicyName")
+    inline = InlinePolicy.objects.filter(user=user, policy_name=name).first()
+    if inline is None:
+        raise AWSError("NoSuchEntity", f"The user policy with name {name[:128]} cannot be found.")
+    answered = {
+        "UserName": user.username,
+        "PolicyName": inline.policy_name,
+        "PolicyDocument": _encoded(inline.document),
+    }
+    return answer(service, action, answered)
+
+
 TABLE = {
     ("sts", "GetCallerIdentity"): get_caller_identity,
     ("sts", "AssumeRole"): assume_role,
@@ -345,4 +472,12 @@ TABLE = {
     ("iam", "CreateAccessKey"): create_access_key,
     ("iam", "ListAccessKeys"): list_access_keys,
     ("iam", "DeleteAccessKey"): delete_access_key,
+    ("iam", "CreatePolicy"): create_policy,
+    ("iam", "GetPolicy"): get_policy,
+    ("iam", "CreatePolicyVersion"): create_policy_version,
+    ("iam", "AttachUserPolicy"): attach_user_policy,
+    ("iam", "AttachGroupPolicy"): attach_group_policy,
+    ("iam", "ListAttachedUserPolicies"): list_attached_user_policies,
+    ("iam", "PutUserPolicy"): put_user_policy,
+    ("iam", "GetUserPolicy"): get_user_policy,
 }

@@ -1,6 +1,7 @@
 """/aws/ through Django's test client with botocore-signed requests: SigV4 refusals, the
 Query protocol's errors, and no cookie either way."""
 
+import json
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -216,3 +217,20 @@ def test_malformed_requests_get_an_aws_error_never_a_5xx(org, method, query, bod
     response = Client().generic(method, "/aws/?" + query, body, content_type="text/plain", headers=headers)
     status, code = code_of(response)
     assert 400 <= status < 500 and code
+
+
+def test_a_policy_document_is_answered_url_encoded_as_aws_does(org):
+    from urllib.parse import unquote
+    from xml.etree.ElementTree import fromstring
+
+    from policies import services as policy_services
+
+    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s:A", "Resource": "*"}]}
+    henry = User.objects.get(username="henry")
+    policy_services.put_inline_policy(identity=henry, policy_name="Own", document=document, actor=None)
+    key, secret = services.create_access_key(user=User.objects.get(username="iam-admin"), actor=None)
+    response = call(Client(), "iam", "GetUserPolicy", {"UserName": "henry", "PolicyName": "Own"}, key.key_id, secret)
+    assert response.status_code == 200
+    namespace = "{https://iam.amazonaws.com/doc/2010-05-08/}"
+    raw = fromstring(response.content).find(f"{namespace}GetUserPolicyResult/{namespace}PolicyDocument").text
+    assert "{" not in raw and json.loads(unquote(raw)) == document

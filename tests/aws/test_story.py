@@ -1,5 +1,7 @@
 """boto3's IAM and STS clients against /aws/ on a live server: the administrator's story."""
 
+import json
+
 import pytest
 from botocore.exceptions import ClientError
 
@@ -95,3 +97,27 @@ def test_errors_come_as_aws_codes(live_server, org, admin_key):
             status,
         )
     assert Group.objects.filter(group_name="Developers").count() == 1
+
+
+def test_policies_with_two_versions_attached_and_inline_come_back_as_aws_writes_them(live_server, org, admin_key):
+    iam = client(live_server, "iam", *admin_key)
+    first = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "storage:Get*", "Resource": "*"}]}
+    second = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "storage:List*", "Resource": "*"}]}
+    policy = iam.create_policy(PolicyName="Reading", PolicyDocument=json.dumps(first))["Policy"]
+    assert (policy["Arn"], policy["DefaultVersionId"]) == ("arn:aws:iam::123456789012:policy/Reading", "v1")
+    version = iam.create_policy_version(PolicyArn=policy["Arn"], PolicyDocument=json.dumps(second), SetAsDefault=True)
+    assert version["PolicyVersion"]["VersionId"] == "v2" and version["PolicyVersion"]["IsDefaultVersion"]
+    assert iam.get_policy(PolicyArn=policy["Arn"])["Policy"]["DefaultVersionId"] == "v2"
+    iam.attach_user_policy(UserName="henry", PolicyArn=policy["Arn"])
+    iam.attach_group_policy(GroupName="AuditTeam", PolicyArn=policy["Arn"])
+    attached = iam.list_attached_user_policies(UserName="henry")["AttachedPolicies"]
+    assert {"PolicyName": "Reading", "PolicyArn": policy["Arn"]} in attached
+    iam.put_user_policy(UserName="henry", PolicyName="Own", PolicyDocument=json.dumps(first))
+    # boto3 decodes the URL-encoded document itself, as it does AWS's.
+    assert iam.get_user_policy(UserName="henry", PolicyName="Own")["PolicyDocument"] == first
+    with pytest.raises(ClientError) as refused:
+        iam.create_policy(PolicyName="Broken", PolicyDocument='{"Statement": "no"}')
+    assert refused.value.response["Error"]["Code"] == "MalformedPolicyDocument"
+    with pytest.raises(ClientError) as missing:
+        iam.get_policy(PolicyArn="arn:aws:iam::123456789012:policy/Nothing")
+    assert missing.value.response["Error"]["Code"] == "NoSuchEntity"
