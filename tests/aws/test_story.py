@@ -31,6 +31,7 @@ def test_an_administrator_makes_a_user_whose_key_assumes_a_role(live_server, org
     events = AuditEvent.objects.filter(pk__gt=before).order_by("pk")
     assert [event.event_name for event in events] == ["CreateUser", "CreateGroup", "AddUserToGroup", "CreateAccessKey"]
     assert {event.actor_arn for event in events} == {"arn:aws:iam::123456789012:user/iam-admin"}
+    assert {event.access_key_id for event in events} == {admin_key[0]}
 
     sts = client(live_server, "sts", key["AccessKeyId"], key["SecretAccessKey"])
     identity = sts.get_caller_identity()
