@@ -119,6 +119,7 @@ class Server:
             **(environment or {}),
         }
         self.environment.setdefault("SECRET_KEY", "benchmark-only-secret-key-" + "x" * 40)
+        self.environment.setdefault("IAM_CREDENTIAL_KEYS", "benchmark:" + "A" * 43 + "=")
         self.process: subprocess.Popen | None = None
 
     def start(self) -> "Server":

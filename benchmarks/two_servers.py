@@ -12,6 +12,7 @@ with its timing and exits non-zero on any mismatch.
 """
 
 import argparse
+import base64
 import http.cookiejar
 import os
 import re
@@ -33,6 +34,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "iamconsole.settings")
 os.environ.setdefault("IAM_PLAIN_HTTP", "true")
 os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
 os.environ.setdefault("SECRET_KEY", "two-servers-demo-" + os.urandom(24).hex())
+os.environ.setdefault("IAM_CREDENTIAL_KEYS", "demo:" + base64.urlsafe_b64encode(os.urandom(32)).decode())
 ADMIN, PASSWORD, SERVICE_USER = "two-servers-admin", "two-servers-demo-password-1", "two-servers-service"
 
 

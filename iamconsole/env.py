@@ -4,7 +4,9 @@ A typo in a deployment's environment must stop start-up with a message that
 names the variable, never silently fall back to a default.
 """
 
+import base64
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -57,3 +59,34 @@ def env_account_id(name: str, *, default: str) -> str:
     if not (len(value) == 12 and value.isdigit()):
         raise ImproperlyConfigured(f"{name}={value!r} must be exactly 12 digits.")
     return value
+
+
+_KEY_ID_RE = re.compile(r"[A-Za-z0-9_.-]{1,32}")
+
+
+def env_credential_keys(name: str) -> list[tuple[str, bytes]]:
+    """`id:key,id:key,...`, the current key first: each key 32 bytes (AES-256) in URL-safe base64."""
+    value = os.environ.get(name, "").strip()
+    keys: list[tuple[str, bytes]] = []
+    entries = [part.strip() for part in value.split(",") if part.strip()]
+    for position, item in enumerate(entries, start=1):
+        key_id, colon, encoded = item.partition(":")
+        if not colon or not _KEY_ID_RE.fullmatch(key_id):
+            # Never echo the entry: without its colon it may be a key.
+            raise ImproperlyConfigured(
+                f"{name}: entry {position} is not ID:key; each key is written ID:key, the ID 1 to 32 "
+                "letters, digits, '.', '_' or '-'."
+            )
+        try:
+            key = base64.urlsafe_b64decode(encoded.encode() + b"=" * (-len(encoded) % 4))
+        except ValueError:
+            key = b""
+        if len(key) != 32:
+            raise ImproperlyConfigured(
+                f"{name}: the key with ID {key_id!r} must be 32 random bytes in URL-safe base64 "
+                "(python -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())')."
+            )
+        if any(key_id == seen for seen, _ in keys):
+            raise ImproperlyConfigured(f"{name}: the key ID {key_id!r} is given twice.")
+        keys.append((key_id, key))
+    return keys

@@ -12,7 +12,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from iamconsole.env import env_account_id, env_bool, env_int, env_list, env_str
+from iamconsole.env import env_account_id, env_bool, env_credential_keys, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -25,6 +25,22 @@ if not SECRET_KEY:
     raise ImproperlyConfigured(
         "SECRET_KEY is not set. With DEBUG off a secret key is required: set SECRET_KEY "
         "to a long random string (python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+    )
+
+# Keys that encrypt access-key and session secrets at rest (identities.sealed), the current
+# one first. A SigV4 signature can only be checked with the secret itself, so it is kept,
+# encrypted, beside its SHA-256 hash (docs/deployment.md).
+IAM_CREDENTIAL_KEYS = env_credential_keys("IAM_CREDENTIAL_KEYS")
+IAM_CREDENTIAL_KEYS_DEVELOPMENT = not IAM_CREDENTIAL_KEYS and DEBUG
+if IAM_CREDENTIAL_KEYS_DEVELOPMENT:
+    # Public, like the development SECRET_KEY: anyone can read secrets sealed under it.
+    IAM_CREDENTIAL_KEYS = [("development", b"development-only-credential-key!")]
+if not IAM_CREDENTIAL_KEYS:
+    raise ImproperlyConfigured(
+        "IAM_CREDENTIAL_KEYS is not set. With DEBUG off a key is required to encrypt access-key "
+        "secrets: set IAM_CREDENTIAL_KEYS to ID:key, the key 32 random bytes in URL-safe base64 "
+        "(python -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())'), "
+        "e.g. IAM_CREDENTIAL_KEYS=2026a:<key>."
     )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
@@ -304,6 +320,8 @@ IAM_DELETION_OBSTACLE_HOOKS = ["policies.queries.identity_policy_obstacles", "ac
 IAM_DELETION_REMOVAL_HOOKS = ["access.services.remove_requests_of", "policies.services.remove_identity_policies"]
 
 # Credentials (AWS's defaults).
+# Signing regions /aws/ accepts in a SigV4 credential scope (docs/aws-api.md).
+IAM_AWS_REGIONS = env_list("IAM_AWS_REGIONS", default=["us-east-1"])
 IAM_MAX_ACCESS_KEYS = env_int("IAM_MAX_ACCESS_KEYS", default=2, minimum=1)
 # An access key's last-used time is written at most this often (seconds).
 IAM_KEY_LAST_USED_INTERVAL = 60

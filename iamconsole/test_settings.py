@@ -4,6 +4,8 @@ import os
 
 os.environ["SECRET_KEY"] = "test-only-secret-key-not-for-any-deployment-7c1e9a3f5b2d8e6a"
 os.environ.setdefault("IAM_PLAIN_HTTP", "true")
+# Seals the credential secrets (identities.sealed); a test that rotates keys overrides the setting.
+os.environ["IAM_CREDENTIAL_KEYS"] = "test:dGVzdC1vbmx5LWNyZWRlbnRpYWwta2V5LTMyYnl0ZXM="
 os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 
 from iamconsole.settings import *  # noqa: E402,F403

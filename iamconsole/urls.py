@@ -4,6 +4,7 @@ from django.urls import include, path
 from iamconsole import health, views
 from identities import console
 from identities import views as identity_views
+from policies.aws import views as aws_views
 
 handler403 = console.forbidden
 handler404 = console.not_found
@@ -21,6 +22,7 @@ urlpatterns = [
     path("api/v1/", include("policies.urls_api")),
     path("api/v1/", include("access.urls_api")),
     path("scim/v2/", include("scim.urls")),
+    path("aws/", aws_views.endpoint, name="aws"),
     path("", include("policies.urls")),
     path("", include("access.urls")),
 ]

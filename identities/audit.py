@@ -61,6 +61,9 @@ class AuditEvent(models.Model):
         max_length=2048, blank=True, editable=False, help_text="The role session the actor acted in, if any."
     )
     source_ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
+    access_key_id = models.CharField(
+        max_length=32, blank=True, editable=False, help_text="The access key ID the request came with, if any."
+    )
     target_arn = models.CharField(max_length=2048, blank=True, editable=False)
     target_id = models.CharField(max_length=64, blank=True, editable=False)
     before = models.JSONField(null=True, blank=True, editable=False)
@@ -142,6 +145,7 @@ def record(
         actor_id=getattr(actor, "iam_id", "") if actor is not None else "",
         session_arn=context.session_arn if context else "",
         source_ip=context.source_ip if context else None,
+        access_key_id=context.access_key_id if context else "",
         target_arn=target_arn or (getattr(target, "arn", "") if target is not None else ""),
         target_id=getattr(target, "iam_id", "") if target is not None else "",
         before=scrub(before),

@@ -39,8 +39,11 @@ class RequestContext:
     mfa_present: bool | None = False
     mfa_authenticated_at: datetime | None = None
     # Which of the console's doors the request came in by (iamconsole:Interface): "console"
-    # (its pages and the admin), "api" (the JSON API), "scim" (provisioning).
+    # (its pages and the admin), "api" (the JSON API), "scim" (provisioning), "aws" (/aws/).
     interface: str = ""
+    # The access key ID (a long-term key's or a role session's) a machine endpoint's caller
+    # presented, for the audit trail; "" in the console.
+    access_key_id: str = ""
     # Permission answers within this request, so a page that asks the same
     # question for each row asks the policies once; any write this request makes
     # empties it (identities.middleware).

@@ -1,7 +1,9 @@
 """Long-term access keys and temporary role-session credentials.
 
-Secrets are high-entropy random strings shown once and stored only as
-SHA-256 hashes. Programs present them as a bearer credential:
+Secrets are high-entropy random strings shown once, stored as SHA-256 hashes (all the
+bearer form below reads, so it never decrypts) and, for keys and sessions made since SigV4
+came, sealed under the credential keys (identities.sealed), which SigV4 verification needs.
+Programs present them as a bearer credential:
 
     Authorization: Bearer <key id>:<secret>                   (an access key)
     Authorization: Bearer <key id>:<secret>:<session token>   (a role session)
@@ -22,7 +24,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from identities import audit, rows, staleness
+from identities import audit, rows, sealed, staleness
 
 _KEY_ALPHABET = string.ascii_uppercase + "234567"
 SESSION_NAME_RE = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
@@ -70,6 +72,9 @@ class AccessKey(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_keys")
     key_id = models.CharField("access key ID", max_length=32, unique=True, editable=False)
     secret_hash = models.CharField(max_length=64, editable=False)
+    # The secret under AES-GCM (identities.sealed); empty for a key made before SigV4, which
+    # then works with the bearer form only.
+    secret_sealed = models.TextField(blank=True, default="", editable=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -94,6 +99,11 @@ class AccessKey(models.Model):
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
 
+    @property
+    def can_sign(self) -> bool:
+        """Whether SigV4 can verify this key's signatures: only with its sealed secret."""
+        return bool(self.secret_sealed)
+
 
 class RoleSession(models.Model):
     """Temporary credentials that carry a role's permissions, not the user's."""
@@ -117,6 +127,8 @@ class RoleSession(models.Model):
     key_id = models.CharField(max_length=32, unique=True, editable=False)
     secret_hash = models.CharField(max_length=64, blank=True, editable=False)
     token_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # The secret under AES-GCM (identities.sealed), for SigV4; the token, sent as it is, needs only its hash.
+    secret_sealed = models.TextField(blank=True, default="", editable=False)
     session_policy = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     expires_at = models.DateTimeField()
@@ -280,3 +292,48 @@ def _by_session(key_id: str, secret: str, token: str, at) -> Caller | None:
     if not session.user.is_active:
         return None
     return Caller(session.user, session=session)
+
+
+# Opened in place of an unknown credential's secret, so every refusal costs a signature.
+_DUMMY_SECRET = "no-such-credential-secret-000000000000"
+
+
+class Signer:
+    """Whose secret a signed request (SigV4) is checked with. `refusal` is the AWS error code
+    to answer even if the signature is right ("" when none): InvalidClientTokenId for an
+    unknown, inactive or unsealed key, a wrong session token or a disabled user; ExpiredToken
+    for an expired or revoked session, told only once the signature proves the holder."""
+
+    def __init__(self, secret: str, caller: Caller | None = None, refusal: str = "", key: AccessKey | None = None):
+        self.secret, self.caller, self.refusal, self.key = secret, caller, refusal, key
+
+
+def signer_for(key_id: str, token: str | None, *, at=None) -> Signer:
+    invalid = "InvalidClientTokenId"
+    if not KEY_ID_RE.fullmatch(key_id or ""):
+        return Signer(_DUMMY_SECRET, refusal=invalid)
+    if key_id.startswith("AKIA"):
+        key = rows.one(AccessKey, related=("user",), key_id=key_id)
+        if key is None or not key.secret_sealed or token:
+            return Signer(_DUMMY_SECRET, refusal=invalid)
+        secret = _opened(key.secret_sealed, sealed.ACCESS_KEY_SECRET, key_id)
+        usable = secret is not None and key.is_active and key.user.is_active
+        caller = Caller(key.user, access_key=key)
+        return Signer(secret or _DUMMY_SECRET, caller, "" if usable else invalid, key=key)
+    session = rows.one(RoleSession, related=("role", "user"), key_id=key_id)
+    token_ok = matches(token or "", session.token_hash if session else _DUMMY_DIGEST)
+    if session is None or not session.secret_sealed or not token_ok:
+        return Signer(_DUMMY_SECRET, refusal=invalid)
+    secret = _opened(session.secret_sealed, sealed.SESSION_SECRET, key_id)
+    user = session.user if session.user is not None else WebIdentityUser(session)
+    if secret is None or (session.user is not None and not session.user.is_active):
+        return Signer(_DUMMY_SECRET, refusal=invalid)
+    refusal = "" if session.is_live(at) else "ExpiredToken"
+    return Signer(secret, Caller(user, session=session), refusal)
+
+
+def _opened(text: str, kind: str, key_id: str) -> str | None:
+    try:
+        return sealed.unseal(text, kind=kind, credential_id=key_id)
+    except sealed.Unsealable:
+        return None

@@ -106,5 +106,8 @@ def bind_caller(request, user, *, credential_id: str, role_session=None, mfa_pre
     request.user = user
     context = current_context()
     if context is not None:
-        set_current_context(context.bound_to(user, role_session, mfa_present=mfa_present, mfa_authenticated_at=None))
+        bound = context.bound_to(
+            user, role_session, mfa_present=mfa_present, mfa_authenticated_at=None, access_key_id=credential_id
+        )
+        set_current_context(bound)
     _admit("key", credential_id, "with this access key")

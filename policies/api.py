@@ -151,11 +151,22 @@ def caller_identity(request):
 @api_view("POST", web_identity=True)
 def assume_role(request):
     """Temporary credentials for a role, decided as AWS decides sts:AssumeRole."""
-    caller, data = request.api_caller, json_body(request)
+    session, secret, token = assume(request, json_body(request))
+    return JsonResponse(credentials_json(session, secret, token))
+
+
+def assume(request, data: dict, *, external_id: str | None = None):
+    """sts:AssumeRole for the request's caller with `data`'s RoleArn, RoleSessionName,
+    DurationSeconds and Policy, `external_id` given as sts:ExternalId (the AWS endpoint's):
+    decided, then started through the service. Returns the session, its secret and token."""
+    caller = request.api_caller
     role = role_at(data.get("RoleArn"))
     session_name, duration, policy = assume_parameters(data, role, caller)
     layers = authorization.acting_layers(request.user)
-    decision = authorization.assume_role(layers, role, context=request_keys())
+    context = request_keys()
+    if external_id is not None:
+        context["sts:ExternalId"] = external_id
+    decision = authorization.assume_role(layers, role, context=context)
     if decision.outcome is not Outcome.ALLOW:
         raise APIError(403, "AccessDenied", f"{caller.arn} is not authorized to perform sts:AssumeRole on {role.arn}.")
     lastaccess.note_decision(layers, "sts:AssumeRole", role.arn, credential=_credential_id(caller))
@@ -163,7 +174,7 @@ def assume_role(request):
     user = caller.user if caller.session is None or caller.session.user is not None else None
     web_identity = (caller.session.provider, caller.session.subject) if user is None else None
     try:
-        session, secret, token = identity_services.start_role_session(
+        return identity_services.start_role_session(
             role=role,
             user=user,
             web_identity=web_identity,
@@ -175,7 +186,6 @@ def assume_role(request):
         )
     except ValidationError as error:
         raise APIError(400, "ValidationError", " ".join(error.messages)) from None
-    return JsonResponse(credentials_json(session, secret, token))
 
 
 def role_at(arn, action: str = "sts:AssumeRole") -> Role:

@@ -760,7 +760,7 @@ ICONSOLE = Service(
         ("iamconsole:RequestedGroup", "ARN"),
         ("iamconsole:RequestedRole", "ARN"),
         ("iamconsole:RequestedAction", "String"),
-        # Set by the server on every request: the door it came in by ("console", "api", "scim").
+        # Set by the server on every request: the door it came in by ("console", "api", "scim", "aws").
         (INTERFACE_KEY, "String"),
     ),
 )

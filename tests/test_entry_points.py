@@ -32,6 +32,7 @@ from identities.rules import Check
 from policies import services
 from scim import services as scim_services
 from tests.admin_forms import admin_form_data
+from tests.aws import signing as aws_signing
 from tests.documents import allow, deny
 from tests.factories import TEST_PASSWORD
 
@@ -65,6 +66,7 @@ class Row:
     admin: bool = False
     api: bool = False
     new_rows: Callable | None = None
+    aws: str = ""  # the service of an /aws/ row, whose data holds the Action and its parameters
 
     @property
     def id(self) -> str:
@@ -1766,6 +1768,123 @@ def _role_form(role) -> dict:
 
 
 ADMIN_ROWS = [_admitted(row) for row in ADMIN_ROWS]
+
+
+# /aws/ (AWS's Query API, signed with SigV4): the same rule table and reads as the console.
+def _aws(service: str, needs, data, ok: int = 200) -> Row:
+    return Row("aws", "POST", needs, data=data, ok=ok, api=True, aws=service)
+
+
+API_ROWS += [
+    _aws("sts", lambda w, me: [], lambda w, me: {"Action": "GetCallerIdentity"}),
+    _aws(
+        "sts",
+        lambda w, me: [Check("sts:AssumeRole", w.deployer)],
+        lambda w, me: {"Action": "AssumeRole", "RoleArn": w.deployer.arn, "RoleSessionName": "matrix"},
+    ),
+    _aws(
+        "iam",
+        lambda w, me: rule(identity_services.create_user, username="fresh", path="/"),
+        lambda w, me: {"Action": "CreateUser", "UserName": "fresh"},
+    ),
+    _aws(
+        "iam", lambda w, me: [read("iam:GetUser", w.target)], lambda w, me: {"Action": "GetUser", "UserName": "target"}
+    ),
+    _aws("iam", lambda w, me: [read("iam:ListUsers")], lambda w, me: {"Action": "ListUsers"}),
+    _aws(
+        "iam",
+        lambda w, me: rule(identity_services.update_user, user=w.target, username="renamed"),
+        lambda w, me: {"Action": "UpdateUser", "UserName": "target", "NewUserName": "renamed"},
+    ),
+    _aws(
+        "iam",
+        lambda w, me: rule(identity_services.create_group, group_name="Fresh", path="/"),
+        lambda w, me: {"Action": "CreateGroup", "GroupName": "Fresh"},
+    ),
+    _aws(
+        "iam", lambda w, me: [read("iam:GetGroup", w.team)], lambda w, me: {"Action": "GetGroup", "GroupName": "Team"}
+    ),
+    _aws("iam", lambda w, me: [read("iam:ListGroups")], lambda w, me: {"Action": "ListGroups"}),
+    _aws(
+        "iam",
+        lambda w, me: rule(identity_services.add_members, group=w.other, users=[w.target]),
+        lambda w, me: {"Action": "AddUserToGroup", "GroupName": "Other", "UserName": "target"},
+    ),
+    _aws(
+        "iam",
+        lambda w, me: rule(identity_services.remove_members, group=w.team, users=[w.target]),
+        lambda w, me: {"Action": "RemoveUserFromGroup", "GroupName": "Team", "UserName": "target"},
+    ),
+    _aws(
+        "iam",
+        lambda w, me: [read("iam:ListGroupsForUser", w.target)],
+        lambda w, me: {"Action": "ListGroupsForUser", "UserName": "target"},
+    ),
+    _aws(
+        "iam",
+        lambda w, me: rule(identity_services.create_access_key, user=w.target),
+        lambda w, me: {"Action": "CreateAccessKey", "UserName": "target"},
+    ),
+    _aws(
+        "iam",
+        lambda w, me: [read("iam:ListAccessKeys", w.target)],
+        lambda w, me: {"Action": "ListAccessKeys", "UserName": "target"},
+    ),
+    _aws(
+        "iam",
+        lambda w, me: rule(identity_services.delete_access_key, key=w.key),
+        lambda w, me: {"Action": "DeleteAccessKey", "UserName": "target", "AccessKeyId": w.key.key_id},
+    ),
+    _aws(
+        "iam",
+        lambda w, me: rule(services.create_policy, policy_name="Fresh", path="/"),
+        lambda w, me: {"Action": "CreatePolicy", "PolicyName": "Fresh", "PolicyDocument": json.dumps(allow("s:A"))},
+    ),
+    _aws(
+        "iam",
+        lambda w, me: [read("iam:GetPolicy", w.reader)],
+        lambda w, me: {"Action": "GetPolicy", "PolicyArn": w.reader.arn},
+    ),
+    _aws(
+        "iam",
+        lambda w, me: rule(services.create_policy_version, policy=w.unused),
+        lambda w, me: {
+            "Action": "CreatePolicyVersion",
+            "PolicyArn": w.unused.arn,
+            "PolicyDocument": json.dumps(allow("s:B")),
+        },
+    ),
+    _aws(
+        "iam",
+        lambda w, me: rule(services.attach_policy, identity=w.target, policy=w.unused),
+        lambda w, me: {"Action": "AttachUserPolicy", "UserName": "target", "PolicyArn": w.unused.arn},
+    ),
+    _aws(
+        "iam",
+        lambda w, me: rule(services.attach_policy, identity=w.team, policy=w.unused),
+        lambda w, me: {"Action": "AttachGroupPolicy", "GroupName": "Team", "PolicyArn": w.unused.arn},
+    ),
+    _aws(
+        "iam",
+        lambda w, me: [read("iam:ListAttachedUserPolicies", w.target)],
+        lambda w, me: {"Action": "ListAttachedUserPolicies", "UserName": "target"},
+    ),
+    _aws(
+        "iam",
+        lambda w, me: rule(services.put_inline_policy, identity=w.target),
+        lambda w, me: {
+            "Action": "PutUserPolicy",
+            "UserName": "target",
+            "PolicyName": "Fresh",
+            "PolicyDocument": json.dumps(allow("s:C")),
+        },
+    ),
+    _aws(
+        "iam",
+        lambda w, me: [read("iam:GetUserPolicy", w.target)],
+        lambda w, me: {"Action": "GetUserPolicy", "UserName": "target", "PolicyName": "Own"},
+    ),
+]
 ROWS = CONSOLE_ROWS + API_ROWS + ADMIN_ROWS
 
 
@@ -1825,6 +1944,10 @@ def snapshot() -> dict:
 def _client(row: Row, user):
     if row.api:
         key, secret = identity_services.create_access_key(user=user, actor=None)
+        if row.aws:
+            client = Client()
+            client.aws_key = (key.key_id, secret)
+            return client
         return Client(HTTP_AUTHORIZATION=f"Bearer {key.key_id}:{secret}")
     client = Client()
     client.force_login(user)
@@ -1843,6 +1966,9 @@ def _send(row: Row, world, client, user):
             reader = Client()
             reader.force_login(world.root)
         data = admin_form_data(reader, url, data, new_rows)
+    if row.aws:
+        action = data.pop("Action")
+        return aws_signing.call(client, row.aws, action, data, *client.aws_key)
     if row.api and row.method == "GET":
         return client.get(url, data)
     if row.api:

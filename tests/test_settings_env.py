@@ -110,3 +110,19 @@ def test_env_int_enforces_bounds(monkeypatch):
     monkeypatch.setenv("SOME_NUMBER", "0")
     with pytest.raises(ImproperlyConfigured, match="at least 1"):
         env.env_int("SOME_NUMBER", default=10, minimum=1)
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("nocolon", "entry 1 is not ID:key"),
+        ("bad id:" + "A" * 43 + "=", "entry 1 is not ID:key"),
+        ("a:short", "must be 32 random bytes"),
+        ("a:" + "A" * 43 + "=,a:" + "B" * 43 + "=", "given twice"),
+    ],
+)
+def test_malformed_credential_keys_stop_start_up_naming_the_variable(monkeypatch, value, message):
+    monkeypatch.setenv("IAM_CREDENTIAL_KEYS", value)
+    with pytest.raises(ImproperlyConfigured, match=message) as error:
+        env.env_credential_keys("IAM_CREDENTIAL_KEYS")
+    assert "IAM_CREDENTIAL_KEYS" in str(error.value) and "A" * 43 not in str(error.value)

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from identities import credentials, staleness
+from identities import credentials, sealed, staleness
 from identities.audit import record
 from identities.credentials import AccessKey, RoleSession
 from identities.models import OpenIDConnectProvider, Role, User
@@ -23,7 +23,7 @@ def _key_state(key: AccessKey) -> dict[str, Any]:
 
 @transaction.atomic
 def create_access_key(*, user: User, actor: User | None, based_on: str | None = None) -> tuple[AccessKey, str]:
-    """A new active key; the secret is returned once and only its hash is kept.
+    """A new active key; the secret is returned once and kept only as its hash and sealed.
 
     `based_on`: the token of the keys the page showed (`credentials.keys_token`), so the
     same form sent twice (a reload, a second tab) creates one key, not two."""
@@ -37,9 +37,12 @@ def create_access_key(*, user: User, actor: User | None, based_on: str | None = 
             f"{user.username} already has {limit} access keys, the most allowed. "
             "Deactivate and delete one before creating another (rotate: create, switch, delete)."
         )
-    secret = credentials.new_secret()
+    secret, key_id = credentials.new_secret(), credentials.new_key_id("AKIA")
     key = AccessKey.objects.create(
-        user=user, key_id=credentials.new_key_id("AKIA"), secret_hash=credentials.digest(secret)
+        user=user,
+        key_id=key_id,
+        secret_hash=credentials.digest(secret),
+        secret_sealed=sealed.seal(secret, kind=sealed.ACCESS_KEY_SECRET, credential_id=key_id),
     )
     record("CreateAccessKey", actor=actor, target=user, after=_key_state(key))
     return key, secret
@@ -132,6 +135,7 @@ def _new_session(role, user, session_name, duration, source, session_policy, web
     credentials.validate_session_name(session_name)
     provider, subject = web_identity if web_identity is not None else (None, "")
     secret, token = credentials.new_secret(), credentials.new_secret() + credentials.new_secret()
+    key_id = credentials.new_key_id("ASIA")
     session = RoleSession.objects.create(
         role=role,
         user=user,
@@ -139,8 +143,9 @@ def _new_session(role, user, session_name, duration, source, session_policy, web
         subject=subject[:255],
         session_name=session_name,
         source=source,
-        key_id=credentials.new_key_id("ASIA"),
+        key_id=key_id,
         secret_hash=credentials.digest(secret),
+        secret_sealed=sealed.seal(secret, kind=sealed.SESSION_SECRET, credential_id=key_id),
         token_hash=credentials.digest(token),
         session_policy=session_policy,
         expires_at=timezone.now() + timedelta(seconds=duration),
@@ -175,3 +180,36 @@ def revoke_role_sessions(*, actor: User | None, user: User | None = None, role: 
     target = user if user is not None else role
     record("RevokeRoleSessions", actor=actor, target=target, after={"revoked": count})
     return count
+
+
+@transaction.atomic
+def reseal_credential_secrets(*, system_user: str) -> dict[str, int]:
+    """Seal again under the current credential key every secret sealed under an earlier one,
+        so that key can leave IAM_CREDENTIAL_KEYS. Expired and revoked sessions are skipped (they
+        never verify again). A secret whose key is gone stays as it is and is counted. Run by the
+    server's operator (`system_user`), never through IAM."""
+    current = sealed.current_key_id()
+    counts = {"access_keys": 0, "role_sessions": 0, "unopenable": 0}
+    sets = (
+        ("access_keys", sealed.ACCESS_KEY_SECRET, AccessKey.objects.all()),
+        (
+            "role_sessions",
+            sealed.SESSION_SECRET,
+            RoleSession.objects.filter(revoked_at__isnull=True, expires_at__gt=timezone.now()),
+        ),
+    )
+    for name, kind, rows in sets:
+        stale = rows.exclude(secret_sealed="").exclude(secret_sealed__startswith=f"{current}:")
+        for row in stale.select_for_update().only("pk", "key_id", "secret_sealed"):
+            try:
+                secret = sealed.unseal(row.secret_sealed, kind=kind, credential_id=row.key_id)
+            except sealed.Unsealable:
+                counts["unopenable"] += 1
+                continue
+            row.secret_sealed = sealed.seal(secret, kind=kind, credential_id=row.key_id)
+            row.save(update_fields=["secret_sealed"])
+            counts[name] += 1
+    record(
+        "ResealCredentialSecrets", actor=None, after={"system_user": system_user, "credential_key": current, **counts}
+    )
+    return counts

@@ -15,6 +15,7 @@ import csv
 import io
 from urllib.parse import quote
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -66,6 +67,7 @@ def _page(request, user: User, new: dict | None = None):
         "secret": secret,
         "csv_link": key_csv_link(new_key.key_id, secret) if new_key else "",
         "allowed": allowed,
+        "development_credential_key": settings.IAM_CREDENTIAL_KEYS_DEVELOPMENT,
     }
     return render(request, "identities/access_keys.html", context)
 
