@@ -26,11 +26,15 @@ def test_the_standing_header_is_the_librarys():
     assert "default-src 'self'" in _answer(plain)[HEADER]
 
 
+def _directives(header: str) -> dict[str, str]:
+    """The header's directives by name: their order is the library's, not ours to depend on."""
+    return dict(part.strip().partition(" ")[::2] for part in header.split(";") if part.strip())
+
+
 def test_a_views_update_still_applies():
     view = csp_update({"img-src": ["https://images.example.org"]})(plain)
-    header = _answer(view)[HEADER]
-    assert "img-src 'self' data: https://images.example.org" in header
-    assert "img-src 'self' data:;" in _answer(plain)[HEADER]
+    assert _directives(_answer(view)[HEADER])["img-src"] == "'self' data: https://images.example.org"
+    assert _directives(_answer(plain)[HEADER])["img-src"] == "'self' data:"
 
 
 def test_a_views_replacement_still_applies():
