@@ -181,6 +181,7 @@ LEAVES = {
         identity_services.remove_mfa_device(user=w.ana, actor=None),
     ),
     "create_access_key": lambda w: identity_services.create_access_key(user=w.ana, actor=None),
+    "reseal_credential_secrets": lambda w: identity_services.reseal_credential_secrets(system_user="operator"),
     "update_access_key": lambda w: identity_services.update_access_key(key=w.key, status="Inactive", actor=None),
     "delete_access_key": lambda w: identity_services.delete_access_key(key=w.key, actor=None),
     "note_key_use": lambda w: identity_services.note_key_use(key=AccessKey.objects.get(pk=w.key.pk), service="sts"),

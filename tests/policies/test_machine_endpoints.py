@@ -71,9 +71,9 @@ def _patterns(resolver, prefix=""):
             yield prefix + str(entry.pattern), entry.callback
 
 
-def test_every_api_and_scim_url_is_a_machine_endpoint_and_nothing_else_is():
+def test_every_api_scim_and_aws_url_is_a_machine_endpoint_and_nothing_else_is():
     marked = {route for route, view in _patterns(get_resolver()) if getattr(view, machine.MARK, False)}
-    machine_routes = {route for route, _ in _patterns(get_resolver()) if route.startswith(("api/", "scim/"))}
+    machine_routes = {route for route, _ in _patterns(get_resolver()) if route.startswith(("api/", "scim/", "aws/"))}
     assert machine_routes and marked == machine_routes
 
 
@@ -83,7 +83,7 @@ def test_each_machine_endpoint_names_its_interface():
         for route, view in _patterns(get_resolver())
         if getattr(view, machine.MARK, False)
     }
-    assert interfaces == {"api": "api", "scim": "scim"}
+    assert interfaces == {"api": "api", "scim": "scim", "aws": "aws"}
 
 
 def test_a_check_about_someone_else_never_borrows_this_requests_keys(db):
